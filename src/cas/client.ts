@@ -1,0 +1,327 @@
+import { randomBytes } from 'node:crypto';
+import type { Dispatcher } from 'undici';
+import type { z } from 'zod';
+import { type Logger, silentLogger } from '../logger.ts';
+import { CasApiError, type CasError, CasNetworkError, CasResponseError } from './errors.ts';
+import { parseCasJson } from './int64-json.ts';
+import {
+  CasErrorResponse,
+  type CertificateOrder,
+  type CertificateState,
+  DescribeCertificateStateResponse,
+  DescribePackageStateResponse,
+  ListUserCertificateOrderResponse,
+  RenewResponse,
+} from './schemas.ts';
+import { canonicalQuery } from './signing/canonical.ts';
+import { type Credentials, signV3 } from './signing/sign-v3.ts';
+import { defaultFetch, type FetchLike, failedBeforeSending, networkErrorCode } from './transport.ts';
+
+/** CAS API version every call is made with. */
+export const casApiVersion = '2020-04-07';
+
+/** Filters of ListUserCertificateOrder. */
+export interface ListOrdersFilter {
+  /** Fuzzy match on domain or resource ID. */
+  keyword?: string;
+  /** e.g. `WILLEXPIRED`, `ISSUED`, `EXPIRED`, `PAYED`. */
+  status?: string;
+  /** @defaultValue CPACK */
+  orderType?: 'CPACK' | 'BUY' | 'UPLOAD' | 'CERT';
+  resourceGroupId?: string;
+  /** Orders per page. @defaultValue 50 */
+  showSize?: number;
+}
+
+/** Per-call options. */
+export interface CallOptions {
+  /** Aborts the call (e.g. the job's AbortSignal on shutdown). */
+  signal?: AbortSignal;
+}
+
+/** Dependencies and settings of {@link createCasClient}. */
+export interface CasClientOptions {
+  /** Base URL, e.g. `https://cas.aliyuncs.com`. */
+  endpoint: string;
+  /** Returns the credentials to sign with; called for every request so that rotated keys are picked up. */
+  credentials: () => Credentials | Promise<Credentials>;
+  /** @defaultValue undici's fetch */
+  fetch?: FetchLike;
+  /** Passed to fetch (timeouts, proxy); see createCasDispatcher. */
+  dispatcher?: Dispatcher;
+  /** Whole-call deadline, milliseconds. @defaultValue 15000 */
+  timeoutMs?: number;
+  /** Current time, epoch milliseconds. @defaultValue Date.now */
+  now?: () => number;
+  /** A fresh unique nonce per request. @defaultValue 32 random hex bytes */
+  nonce?: () => string;
+  /** Waits between retries of read-only calls. @defaultValue setTimeout-based */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Uniform [0, 1) for retry jitter. @defaultValue Math.random */
+  random?: () => number;
+  /** Extra tries for read-only calls on retryable errors. Renew is never retried here. @defaultValue 3 */
+  readRetries?: number;
+  /** First retry delay, milliseconds; doubles each time, capped at 10 s. @defaultValue 250 */
+  retryBaseMs?: number;
+  logger?: Logger;
+  /** Called after every HTTP exchange (for metrics). */
+  onCall?: (event: { action: string; durationMs: number; errorCode: string | undefined }) => void;
+}
+
+/** The CAS operations the bot uses. Order IDs are exact decimal strings. */
+export interface CasClient {
+  /** Spends plan quota. Never retried by the client: the caller must treat `outcome: 'unknown'` as "maybe renewed". */
+  renewCertificateOrderForPackageRequest(
+    input: { orderId: string; csr?: string | undefined },
+    options?: CallOptions,
+  ): Promise<{ newOrderId: string; requestId: string }>;
+  describeCertificateState(orderId: string, options?: CallOptions): Promise<CertificateState>;
+  listUserCertificateOrder(
+    filter: ListOrdersFilter & { currentPage?: number },
+    options?: CallOptions,
+  ): Promise<ListUserCertificateOrderResponse>;
+  /** Every order matching the filter, page by page. */
+  listAllUserCertificateOrders(
+    filter?: ListOrdersFilter,
+    options?: CallOptions,
+  ): AsyncGenerator<CertificateOrder>;
+  describePackageState(
+    productCode?: string,
+    options?: CallOptions,
+  ): Promise<{
+    productCode: string | undefined;
+    totalCount: number;
+    usedCount: number;
+    remaining: number;
+    requestId: string;
+  }>;
+}
+
+const orderIdPattern = /^[0-9]{1,19}$/;
+
+function assertOrderId(orderId: string): void {
+  if (!orderIdPattern.test(orderId) || BigInt(orderId) > 9223372036854775807n) {
+    throw new TypeError(
+      `order ID must be 1-19 digits within int64, got ${JSON.stringify(orderId.slice(0, 40))}`,
+    );
+  }
+}
+
+const defaultSleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        reject(signal.reason);
+      },
+      { once: true },
+    );
+  });
+
+/** Creates a signed CAS (2020-04-07) client. */
+export function createCasClient(options: CasClientOptions): CasClient {
+  const endpoint = new URL(options.endpoint);
+  const doFetch = options.fetch ?? defaultFetch;
+  const timeoutMs = options.timeoutMs ?? 15_000;
+  const now = options.now ?? Date.now;
+  const nonce = options.nonce ?? (() => randomBytes(32).toString('hex'));
+  const sleep = options.sleep ?? defaultSleep;
+  const random = options.random ?? Math.random;
+  const readRetries = options.readRetries ?? 3;
+  const retryBaseMs = options.retryBaseMs ?? 250;
+  const logger = options.logger ?? silentLogger;
+
+  async function callOnce<S extends z.ZodType>(
+    action: string,
+    query: Array<[string, string]>,
+    schema: S,
+    callOptions: CallOptions,
+  ): Promise<z.output<S>> {
+    const credentials = await options.credentials();
+    const headers = signV3({
+      method: 'POST',
+      host: endpoint.host,
+      action,
+      version: casApiVersion,
+      query,
+      credentials,
+      date: new Date(now()),
+      nonce: nonce(),
+    });
+    const qs = canonicalQuery(query);
+    const url = `${endpoint.origin}/${qs === '' ? '' : `?${qs}`}`;
+    const started = performance.now();
+    if (callOptions.signal?.aborted) {
+      throw new CasNetworkError(action, false, 'aborted before sending', callOptions.signal.reason);
+    }
+    const signal = callOptions.signal
+      ? AbortSignal.any([callOptions.signal, AbortSignal.timeout(timeoutMs)])
+      : AbortSignal.timeout(timeoutMs);
+    let errorCode: string | undefined;
+    try {
+      let response: Awaited<ReturnType<FetchLike>>;
+      let text: string;
+      try {
+        response = await doFetch(url, {
+          method: 'POST',
+          headers,
+          signal,
+          ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
+        });
+        text = await response.text();
+      } catch (err) {
+        const sent = !failedBeforeSending(err);
+        const detail = signal.aborted
+          ? callOptions.signal?.aborted
+            ? 'aborted'
+            : `no answer within ${timeoutMs} ms`
+          : (networkErrorCode(err) ?? (err as Error).message);
+        throw new CasNetworkError(action, sent, detail, err);
+      }
+      if (response.status < 200 || response.status >= 300) {
+        throw apiError(action, response.status, text, response.headers.get('x-acs-retry-after'));
+      }
+      let body: unknown;
+      try {
+        body = parseCasJson(text);
+      } catch (err) {
+        throw new CasResponseError(action, `HTTP ${response.status} body is not JSON`, err);
+      }
+      const parsed = schema.safeParse(body);
+      if (!parsed.success) {
+        throw new CasResponseError(
+          action,
+          parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '),
+        );
+      }
+      return parsed.data;
+    } catch (err) {
+      errorCode =
+        (err as CasError).code === 'CAS_API_ERROR' ? (err as CasApiError).casCode : (err as CasError).code;
+      throw err;
+    } finally {
+      const durationMs = performance.now() - started;
+      options.onCall?.({ action, durationMs, errorCode });
+      logger.debug({ cas: { action, durationMs: Math.round(durationMs), errorCode } }, 'CAS call');
+    }
+  }
+
+  async function callRead<S extends z.ZodType>(
+    action: string,
+    query: Array<[string, string]>,
+    schema: S,
+    callOptions: CallOptions,
+  ): Promise<z.output<S>> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await callOnce(action, query, schema, callOptions);
+      } catch (err) {
+        const retryable = (err as CasError).retryable === true;
+        if (!retryable || attempt >= readRetries || callOptions.signal?.aborted) throw err;
+        const hinted = err instanceof CasApiError ? err.retryAfterMs : undefined;
+        const backoff = Math.min(10_000, retryBaseMs * 2 ** attempt);
+        const delay =
+          hinted !== undefined
+            ? Math.min(hinted, 120_000)
+            : Math.round(backoff / 2 + (random() * backoff) / 2);
+        logger.warn(
+          { cas: { action, attempt: attempt + 1, delayMs: delay, code: (err as CasError).code } },
+          'CAS call retried',
+        );
+        await sleep(delay, callOptions.signal);
+      }
+    }
+  }
+
+  async function* listAll(
+    filter: ListOrdersFilter = {},
+    callOptions: CallOptions = {},
+  ): AsyncGenerator<CertificateOrder> {
+    let seen = 0;
+    for (let page = 1; ; page++) {
+      const result = await client.listUserCertificateOrder({ ...filter, currentPage: page }, callOptions);
+      for (const order of result.CertificateOrderList) yield order;
+      seen += result.CertificateOrderList.length;
+      if (result.CertificateOrderList.length === 0 || seen >= result.TotalCount) return;
+    }
+  }
+
+  const client: CasClient = {
+    async renewCertificateOrderForPackageRequest(input, callOptions = {}) {
+      assertOrderId(input.orderId);
+      const query: Array<[string, string]> = [['OrderId', input.orderId]];
+      if (input.csr !== undefined) query.push(['Csr', input.csr]);
+      const r = await callOnce('RenewCertificateOrderForPackageRequest', query, RenewResponse, callOptions);
+      return { newOrderId: r.OrderId, requestId: r.RequestId };
+    },
+    async describeCertificateState(orderId, callOptions = {}) {
+      assertOrderId(orderId);
+      return callRead(
+        'DescribeCertificateState',
+        [['OrderId', orderId]],
+        DescribeCertificateStateResponse,
+        callOptions,
+      );
+    },
+    async listUserCertificateOrder(filter, callOptions = {}) {
+      const query: Array<[string, string]> = [
+        ['OrderType', filter.orderType ?? 'CPACK'],
+        ['CurrentPage', String(filter.currentPage ?? 1)],
+        ['ShowSize', String(filter.showSize ?? 50)],
+      ];
+      if (filter.status !== undefined) query.push(['Status', filter.status]);
+      if (filter.keyword !== undefined) query.push(['Keyword', filter.keyword]);
+      if (filter.resourceGroupId !== undefined) query.push(['ResourceGroupId', filter.resourceGroupId]);
+      return callRead('ListUserCertificateOrder', query, ListUserCertificateOrderResponse, callOptions);
+    },
+    listAllUserCertificateOrders: listAll,
+    async describePackageState(productCode, callOptions = {}) {
+      const query: Array<[string, string]> = productCode === undefined ? [] : [['ProductCode', productCode]];
+      const r = await callRead('DescribePackageState', query, DescribePackageStateResponse, callOptions);
+      return {
+        productCode: r.ProductCode,
+        totalCount: r.TotalCount,
+        usedCount: r.UsedCount,
+        remaining: Math.max(0, r.TotalCount - r.UsedCount),
+        requestId: r.RequestId,
+      };
+    },
+  };
+  return client;
+}
+
+function apiError(action: string, status: number, text: string, retryAfter: string | null): CasApiError {
+  const retryAfterMs =
+    retryAfter !== null && /^\d+$/.test(retryAfter.trim()) ? Number(retryAfter.trim()) : undefined;
+  let parsed: ReturnType<typeof CasErrorResponse.safeParse> | undefined;
+  try {
+    parsed = CasErrorResponse.safeParse(JSON.parse(text));
+  } catch {
+    parsed = undefined;
+  }
+  if (parsed?.success) {
+    const b = parsed.data;
+    return new CasApiError(
+      action,
+      status,
+      { code: b.Code, message: b.Message, requestId: b.RequestId, hostId: b.HostId, recommend: b.Recommend },
+      retryAfterMs,
+    );
+  }
+  // Not CAS's error shape (a proxy or load balancer answered): classify by status alone.
+  const code = status === 429 ? 'Throttling.Proxy' : status >= 500 ? 'ServiceUnavailable' : `Http.${status}`;
+  return new CasApiError(
+    action,
+    status,
+    {
+      code,
+      message: `HTTP ${status} without a CAS error body`,
+      requestId: undefined,
+      hostId: undefined,
+      recommend: undefined,
+    },
+    retryAfterMs,
+  );
+}

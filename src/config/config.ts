@@ -1,0 +1,298 @@
+import { z } from 'zod';
+import { AppError } from '../errors.ts';
+
+/** Variables whose values are secret: never echoed in an error message. */
+const secretVariables = new Set([
+  'SLACK_BOT_TOKEN',
+  'SLACK_SIGNING_SECRET',
+  'SLACK_APP_TOKEN',
+  'ALIBABA_CLOUD_ACCESS_KEY_SECRET',
+  'ALIBABA_CLOUD_SECURITY_TOKEN',
+  'REDIS_URL',
+  'HTTPS_PROXY',
+  'HTTP_PROXY',
+]);
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const booleanFlag = (fallback: boolean) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const raw = v?.trim().toLowerCase();
+      if (raw === undefined || raw === '') return fallback;
+      if (['true', '1', 'yes'].includes(raw)) return true;
+      if (['false', '0', 'no'].includes(raw)) return false;
+      ctx.addIssue({ code: 'custom', message: 'must be true or false' });
+      return z.NEVER;
+    });
+
+const numberIn = (fallback: number, min: number, max: number, integer: boolean) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return fallback;
+      const n = Number(v.trim());
+      if (!Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < min || n > max) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `must be ${integer ? 'an integer' : 'a number'} from ${min} to ${max}`,
+        });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const url = (fallback: string | undefined, protocols: readonly string[]) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const raw = v === undefined || v.trim() === '' ? fallback : v.trim();
+      if (raw === undefined) return undefined;
+      let parsed: URL;
+      try {
+        parsed = new URL(raw);
+      } catch {
+        ctx.addIssue({ code: 'custom', message: `must be a URL (${protocols.join(' or ')})` });
+        return z.NEVER;
+      }
+      if (!protocols.includes(parsed.protocol)) {
+        ctx.addIssue({ code: 'custom', message: `must be a URL starting with ${protocols.join(' or ')}//` });
+        return z.NEVER;
+      }
+      return raw.replace(/\/+$/, '');
+    });
+
+const slackIdList = z
+  .string({ error: 'is required: comma-separated Slack user IDs (U…/W…) or user-group IDs (S…)' })
+  .transform((v, ctx) => {
+    const ids = v
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
+    const bad = ids.filter((id) => !/^[UWS][A-Z0-9]{2,20}$/.test(id));
+    if (ids.length === 0 || bad.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be comma-separated Slack user IDs (U…/W…) or user-group IDs (S…)${bad.length > 0 ? `; not an ID: ${bad.join(', ')}` : ''}`,
+      });
+      return z.NEVER;
+    }
+    return ids;
+  });
+
+const alertDays = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    const raw = v === undefined || v.trim() === '' ? '30,14,7,3,1' : v;
+    const days = raw.split(',').map((s) => Number(s.trim()));
+    if (days.some((d) => !Number.isInteger(d) || d < 0 || d > 3650)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must be comma-separated whole numbers of days, e.g. 30,14,7,3,1',
+      });
+      return z.NEVER;
+    }
+    return [...new Set(days)].sort((a, b) => b - a);
+  });
+
+const cron = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    const raw = v === undefined || v.trim() === '' ? '0 9 * * *' : v.trim();
+    const fields = raw.split(/\s+/);
+    if (
+      (fields.length !== 5 && fields.length !== 6) ||
+      !fields.every((f) => /^[\d*/,\-A-Za-z?LW#]+$/.test(f))
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must be a cron pattern of 5 fields (or 6 with seconds first)',
+      });
+      return z.NEVER;
+    }
+    return raw;
+  });
+
+const timezone = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    const raw = v === undefined || v.trim() === '' ? 'UTC' : v.trim();
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: raw });
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be an IANA time zone such as UTC or Asia/Shanghai' });
+      return z.NEVER;
+    }
+    return raw;
+  });
+
+const prefixed = (prefix: string, what: string) =>
+  optionalString.refine((v) => v === undefined || v.startsWith(prefix), {
+    message: `must be ${what} starting with ${prefix}`,
+  });
+
+/** The environment, variable by variable, as DESIGN.md's contract lists it. */
+const Env = z.object({
+  SLACK_BOT_TOKEN: z
+    .string({ error: 'is required: the bot token (xoxb-…) from the Slack app' })
+    .refine((v) => v.startsWith('xoxb-'), { message: 'must be a bot token starting with xoxb-' }),
+  SLACK_SIGNING_SECRET: optionalString,
+  SLACK_APP_TOKEN: prefixed('xapp-', 'an app-level token'),
+  SLACK_API_URL: url(undefined, ['http:', 'https:']),
+  PORT: numberIn(3000, 0, 65535, true),
+  REDIS_URL: url('redis://127.0.0.1:6379', ['redis:', 'rediss:']),
+  CERT_REDIS_PREFIX: optionalString
+    .transform((v) => v ?? 'certbot')
+    .refine((v) => /^[A-Za-z0-9_.{}-]{1,64}$/.test(v), {
+      message: 'must be 1-64 characters of letters, digits, _ . - { } (no spaces or colons)',
+    }),
+  ALIBABA_CLOUD_ACCESS_KEY_ID: optionalString,
+  ALIBABA_CLOUD_ACCESS_KEY_SECRET: optionalString,
+  ALIBABA_CLOUD_SECURITY_TOKEN: optionalString,
+  CAS_ENDPOINT: url('https://cas.aliyuncs.com', ['http:', 'https:']),
+  CAS_TIMEOUT_SECONDS: numberIn(15, 1, 300, false),
+  CERT_APPROVERS: slackIdList,
+  CERT_ALLOW_SELF_APPROVAL: booleanFlag(false),
+  CERT_POLL_MIN_SECONDS: numberIn(30, 0, 86_400, false),
+  CERT_POLL_MAX_SECONDS: numberIn(900, 0, 86_400, false),
+  CERT_ALERT_CHANNEL: optionalString.refine((v) => v === undefined || /^[CGD][A-Z0-9]{2,20}$/.test(v), {
+    message: 'must be a Slack channel ID such as C0123ABCD (not a #name)',
+  }),
+  CERT_ALERT_DAYS: alertDays,
+  CERT_ALERT_CRON: cron,
+  CERT_TIMEZONE: timezone,
+  HTTPS_PROXY: optionalString,
+  HTTP_PROXY: optionalString,
+  NO_PROXY: optionalString,
+});
+
+/** The bot's whole configuration, parsed and validated once at start-up. */
+export const Config = Env.superRefine((env, ctx) => {
+  if (env.SLACK_APP_TOKEN === undefined && env.SLACK_SIGNING_SECRET === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['SLACK_SIGNING_SECRET'],
+      message: 'is required in HTTP mode (set SLACK_APP_TOKEN to use Socket Mode instead)',
+    });
+  }
+  if (
+    (env.ALIBABA_CLOUD_ACCESS_KEY_ID === undefined) !==
+    (env.ALIBABA_CLOUD_ACCESS_KEY_SECRET === undefined)
+  ) {
+    const missing =
+      env.ALIBABA_CLOUD_ACCESS_KEY_ID === undefined
+        ? 'ALIBABA_CLOUD_ACCESS_KEY_ID'
+        : 'ALIBABA_CLOUD_ACCESS_KEY_SECRET';
+    ctx.addIssue({
+      code: 'custom',
+      path: [missing],
+      message:
+        'is required when its partner variable is set (set both, or neither to use the credentials files)',
+    });
+  }
+  if (env.CERT_POLL_MAX_SECONDS < env.CERT_POLL_MIN_SECONDS) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['CERT_POLL_MAX_SECONDS'],
+      message: 'must be at least CERT_POLL_MIN_SECONDS',
+    });
+  }
+}).transform((env) => ({
+  slack: {
+    /** Bot token (`xoxb-…`). */
+    botToken: env.SLACK_BOT_TOKEN,
+    /** Request signing secret; undefined in Socket Mode. */
+    signingSecret: env.SLACK_SIGNING_SECRET,
+    /** App-level token (`xapp-…`); set means Socket Mode. */
+    appToken: env.SLACK_APP_TOKEN,
+    /** Web API base URL; undefined means Slack's own. */
+    apiUrl: env.SLACK_API_URL,
+  },
+  /** HTTP port for `/slack/events`, `/healthz`, `/metrics`. @defaultValue 3000 */
+  port: env.PORT,
+  redis: {
+    /** @defaultValue redis://127.0.0.1:6379 */
+    url: env.REDIS_URL as string,
+    /** Prefix of every key the bot writes, queues included. @defaultValue certbot */
+    prefix: env.CERT_REDIS_PREFIX,
+  },
+  cas: {
+    /** @defaultValue https://cas.aliyuncs.com */
+    endpoint: env.CAS_ENDPOINT as string,
+    /** Whole-request timeout, seconds. @defaultValue 15 */
+    timeoutSeconds: env.CAS_TIMEOUT_SECONDS,
+    /** Credentials from the environment, when set; else the credentials files are read. */
+    credentials:
+      env.ALIBABA_CLOUD_ACCESS_KEY_ID !== undefined && env.ALIBABA_CLOUD_ACCESS_KEY_SECRET !== undefined
+        ? {
+            accessKeyId: env.ALIBABA_CLOUD_ACCESS_KEY_ID,
+            accessKeySecret: env.ALIBABA_CLOUD_ACCESS_KEY_SECRET,
+            securityToken: env.ALIBABA_CLOUD_SECURITY_TOKEN,
+          }
+        : undefined,
+  },
+  proxy: { httpsProxy: env.HTTPS_PROXY, httpProxy: env.HTTP_PROXY, noProxy: env.NO_PROXY },
+  approval: {
+    /** Slack user IDs and user-group IDs allowed to approve. */
+    approvers: env.CERT_APPROVERS,
+    /** @defaultValue false */
+    allowSelfApproval: env.CERT_ALLOW_SELF_APPROVAL,
+  },
+  poll: {
+    /** First delay between status polls, seconds. @defaultValue 30 */
+    minSeconds: env.CERT_POLL_MIN_SECONDS,
+    /** Largest delay between status polls, seconds. @defaultValue 900 */
+    maxSeconds: env.CERT_POLL_MAX_SECONDS,
+  },
+  alerts: {
+    /** Channel ID for expiry alerts; undefined means no alerts. */
+    channel: env.CERT_ALERT_CHANNEL,
+    /** Thresholds in days before expiry, largest first. @defaultValue [30, 14, 7, 3, 1] */
+    days: env.CERT_ALERT_DAYS,
+    /** @defaultValue 0 9 * * * */
+    cron: env.CERT_ALERT_CRON,
+    /** @defaultValue UTC */
+    timezone: env.CERT_TIMEZONE,
+  },
+}));
+
+/** The parsed configuration. */
+export type Config = z.infer<typeof Config>;
+
+/** An environment, as `process.env` is; only entry points pass `process.env` itself. */
+export type Environment = Readonly<Record<string, string | undefined>>;
+
+/**
+ * Parses and validates the environment. Throws one `CONFIG_INVALID` error whose message has a line
+ * per bad variable, naming it and what it expects; secret values are never echoed.
+ */
+export function loadConfig(env: Environment): Config {
+  const result = Config.safeParse(env);
+  if (result.success) return result.data;
+  const lines = result.error.issues.map((issue) => {
+    const name = String(issue.path[0] ?? 'environment');
+    const raw = env[name];
+    const message =
+      issue.code === 'invalid_type' && raw === undefined && !issue.message.startsWith('is required')
+        ? 'is required'
+        : issue.message;
+    const shown =
+      raw === undefined || raw === '' || secretVariables.has(name) ? '' : ` (got "${raw.slice(0, 80)}")`;
+    return `${name} ${message}${shown}`;
+  });
+  return throwConfigError(lines);
+}
+
+function throwConfigError(lines: string[]): never {
+  throw new AppError('CONFIG_INVALID', `Invalid configuration:\n${lines.map((l) => `  - ${l}`).join('\n')}`);
+}
