@@ -141,8 +141,42 @@ const prefixed = (prefix: string, what: string) =>
     message: `must be ${what} starting with ${prefix}`,
   });
 
+/** The variables the CAS client needs (also all that the operator CLI needs). */
+const casEnvShape = {
+  ALIBABA_CLOUD_ACCESS_KEY_ID: optionalString,
+  ALIBABA_CLOUD_ACCESS_KEY_SECRET: optionalString,
+  ALIBABA_CLOUD_SECURITY_TOKEN: optionalString,
+  CAS_ENDPOINT: url('https://cas.aliyuncs.com', ['http:', 'https:']),
+  CAS_TIMEOUT_SECONDS: numberIn(15, 1, 300, false),
+  HTTPS_PROXY: optionalString,
+  HTTP_PROXY: optionalString,
+  NO_PROXY: optionalString,
+};
+
+type CasEnv = z.output<z.ZodObject<typeof casEnvShape>>;
+
+function casSection(env: CasEnv) {
+  return {
+    /** @defaultValue https://cas.aliyuncs.com */
+    endpoint: env.CAS_ENDPOINT as string,
+    /** Whole-request timeout, seconds. @defaultValue 15 */
+    timeoutSeconds: env.CAS_TIMEOUT_SECONDS,
+    /** Credentials from the environment, when set; else the credentials files are read. */
+    credentials:
+      env.ALIBABA_CLOUD_ACCESS_KEY_ID !== undefined && env.ALIBABA_CLOUD_ACCESS_KEY_SECRET !== undefined
+        ? {
+            accessKeyId: env.ALIBABA_CLOUD_ACCESS_KEY_ID,
+            accessKeySecret: env.ALIBABA_CLOUD_ACCESS_KEY_SECRET,
+            securityToken: env.ALIBABA_CLOUD_SECURITY_TOKEN,
+          }
+        : undefined,
+    proxy: { httpsProxy: env.HTTPS_PROXY, httpProxy: env.HTTP_PROXY, noProxy: env.NO_PROXY },
+  };
+}
+
 /** The environment, variable by variable, as DESIGN.md's contract lists it. */
 const Env = z.object({
+  ...casEnvShape,
   SLACK_BOT_TOKEN: z
     .string({ error: 'is required: the bot token (xoxb-…) from the Slack app' })
     .refine((v) => v.startsWith('xoxb-'), { message: 'must be a bot token starting with xoxb-' }),
@@ -156,11 +190,6 @@ const Env = z.object({
     .refine((v) => /^[A-Za-z0-9_.{}-]{1,64}$/.test(v), {
       message: 'must be 1-64 characters of letters, digits, _ . - { } (no spaces or colons)',
     }),
-  ALIBABA_CLOUD_ACCESS_KEY_ID: optionalString,
-  ALIBABA_CLOUD_ACCESS_KEY_SECRET: optionalString,
-  ALIBABA_CLOUD_SECURITY_TOKEN: optionalString,
-  CAS_ENDPOINT: url('https://cas.aliyuncs.com', ['http:', 'https:']),
-  CAS_TIMEOUT_SECONDS: numberIn(15, 1, 300, false),
   CERT_APPROVERS: slackIdList,
   CERT_ALLOW_SELF_APPROVAL: booleanFlag(false),
   CERT_POLL_MIN_SECONDS: numberIn(30, 0, 86_400, false),
@@ -171,34 +200,34 @@ const Env = z.object({
   CERT_ALERT_DAYS: alertDays,
   CERT_ALERT_CRON: cron,
   CERT_TIMEZONE: timezone,
-  HTTPS_PROXY: optionalString,
-  HTTP_PROXY: optionalString,
-  NO_PROXY: optionalString,
 });
 
-/** The bot's whole configuration, parsed and validated once at start-up. */
-export const Config = Env.superRefine((env, ctx) => {
-  if (env.SLACK_APP_TOKEN === undefined && env.SLACK_SIGNING_SECRET === undefined) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['SLACK_SIGNING_SECRET'],
+/** Rules that tie variables together; checked on the raw environment so that they are reported with the rest. */
+function crossVariableIssues(env: Environment): Array<{ name: string; message: string }> {
+  const set = (name: string) => (env[name]?.trim() ?? '') !== '';
+  const issues: Array<{ name: string; message: string }> = [];
+  if (!set('SLACK_APP_TOKEN') && !set('SLACK_SIGNING_SECRET')) {
+    issues.push({
+      name: 'SLACK_SIGNING_SECRET',
       message: 'is required in HTTP mode (set SLACK_APP_TOKEN to use Socket Mode instead)',
     });
   }
-  if (
-    (env.ALIBABA_CLOUD_ACCESS_KEY_ID === undefined) !==
-    (env.ALIBABA_CLOUD_ACCESS_KEY_SECRET === undefined)
-  ) {
-    const missing =
-      env.ALIBABA_CLOUD_ACCESS_KEY_ID === undefined
-        ? 'ALIBABA_CLOUD_ACCESS_KEY_ID'
-        : 'ALIBABA_CLOUD_ACCESS_KEY_SECRET';
-    ctx.addIssue({
-      code: 'custom',
-      path: [missing],
+  if (set('ALIBABA_CLOUD_ACCESS_KEY_ID') !== set('ALIBABA_CLOUD_ACCESS_KEY_SECRET')) {
+    issues.push({
+      name: set('ALIBABA_CLOUD_ACCESS_KEY_ID')
+        ? 'ALIBABA_CLOUD_ACCESS_KEY_SECRET'
+        : 'ALIBABA_CLOUD_ACCESS_KEY_ID',
       message:
         'is required when its partner variable is set (set both, or neither to use the credentials files)',
     });
+  }
+  return issues;
+}
+
+/** The bot's whole configuration, parsed and validated once at start-up. */
+export const Config = Env.superRefine((env, ctx) => {
+  for (const issue of crossVariableIssues(env as unknown as Environment)) {
+    ctx.addIssue({ code: 'custom', path: [issue.name], message: issue.message });
   }
   if (env.CERT_POLL_MAX_SECONDS < env.CERT_POLL_MIN_SECONDS) {
     ctx.addIssue({
@@ -226,22 +255,7 @@ export const Config = Env.superRefine((env, ctx) => {
     /** Prefix of every key the bot writes, queues included. @defaultValue certbot */
     prefix: env.CERT_REDIS_PREFIX,
   },
-  cas: {
-    /** @defaultValue https://cas.aliyuncs.com */
-    endpoint: env.CAS_ENDPOINT as string,
-    /** Whole-request timeout, seconds. @defaultValue 15 */
-    timeoutSeconds: env.CAS_TIMEOUT_SECONDS,
-    /** Credentials from the environment, when set; else the credentials files are read. */
-    credentials:
-      env.ALIBABA_CLOUD_ACCESS_KEY_ID !== undefined && env.ALIBABA_CLOUD_ACCESS_KEY_SECRET !== undefined
-        ? {
-            accessKeyId: env.ALIBABA_CLOUD_ACCESS_KEY_ID,
-            accessKeySecret: env.ALIBABA_CLOUD_ACCESS_KEY_SECRET,
-            securityToken: env.ALIBABA_CLOUD_SECURITY_TOKEN,
-          }
-        : undefined,
-  },
-  proxy: { httpsProxy: env.HTTPS_PROXY, httpProxy: env.HTTP_PROXY, noProxy: env.NO_PROXY },
+  cas: casSection(env),
   approval: {
     /** Slack user IDs and user-group IDs allowed to approve. */
     approvers: env.CERT_APPROVERS,
@@ -279,7 +293,35 @@ export type Environment = Readonly<Record<string, string | undefined>>;
 export function loadConfig(env: Environment): Config {
   const result = Config.safeParse(env);
   if (result.success) return result.data;
-  const lines = result.error.issues.map((issue) => {
+  return throwConfigError(env, result.error.issues);
+}
+
+/** The CAS part alone (endpoint, credentials, timeout, proxy), for the operator CLI. */
+export const CasConfig = z.object(casEnvShape).transform(casSection);
+export type CasConfig = z.infer<typeof CasConfig>;
+
+/** Parses only the variables the CAS client needs; errors as {@link loadConfig}'s. */
+export function loadCasConfig(env: Environment): CasConfig {
+  const pairIssues = crossVariableIssues(env).filter((i) => i.name.startsWith('ALIBABA_'));
+  const result = CasConfig.safeParse(env);
+  if (result.success && pairIssues.length === 0) return result.data;
+  return throwConfigError(env, result.success ? [] : result.error.issues, pairIssues);
+}
+
+function throwConfigError(
+  env: Environment,
+  zodIssues: readonly z.core.$ZodIssue[],
+  extra: Array<{ name: string; message: string }> = crossVariableIssues(env),
+): never {
+  // Object-level rules do not run once a field fails, so the cross-variable ones are added here by hand.
+  const reported = new Set(zodIssues.map((i) => String(i.path[0])));
+  const issues = [
+    ...zodIssues,
+    ...extra
+      .filter((i) => !reported.has(i.name))
+      .map((i) => ({ code: 'custom' as const, path: [i.name], message: i.message })),
+  ];
+  const lines = issues.map((issue) => {
     const name = String(issue.path[0] ?? 'environment');
     const raw = env[name];
     const message =
@@ -290,9 +332,5 @@ export function loadConfig(env: Environment): Config {
       raw === undefined || raw === '' || secretVariables.has(name) ? '' : ` (got "${raw.slice(0, 80)}")`;
     return `${name} ${message}${shown}`;
   });
-  return throwConfigError(lines);
-}
-
-function throwConfigError(lines: string[]): never {
   throw new AppError('CONFIG_INVALID', `Invalid configuration:\n${lines.map((l) => `  - ${l}`).join('\n')}`);
 }
