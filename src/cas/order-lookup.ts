@@ -1,0 +1,62 @@
+import { isAppError } from '../errors.ts';
+import { escapeMrkdwn } from '../slack/mrkdwn.ts';
+import type { CasClient } from './client.ts';
+import { CasApiError } from './errors.ts';
+import type { CertificateOrder } from './schemas.ts';
+
+/** What CAS says about renewing an order now. */
+export type OrderLookup =
+  | { kind: 'renewable'; order: CertificateOrder; quotaRemaining: number | undefined }
+  | { kind: 'not_renewable'; reason: string }
+  | { kind: 'unavailable'; reason: string };
+
+const permissionCodes =
+  /^(Forbidden|NoPermission|InvalidAccessKeyId|SignatureDoesNotMatch|InvalidSecurityToken)/;
+
+/**
+ * Finds an order among the CPACK orders CAS lists as about to expire (the only ones it renews), with the plan's
+ * remaining quota; otherwise explains, from DescribeCertificateState, why it cannot be renewed.
+ */
+export async function lookupOrderForRenewal(cas: CasClient, orderId: string): Promise<OrderLookup> {
+  try {
+    for await (const order of cas.listAllUserCertificateOrders({
+      status: 'WILLEXPIRED',
+      orderType: 'CPACK',
+      showSize: 100,
+    })) {
+      if (order.OrderId !== orderId) continue;
+      let quotaRemaining: number | undefined;
+      if (order.ProductCode) {
+        quotaRemaining = await cas
+          .describePackageState(order.ProductCode)
+          .then((p) => p.remaining)
+          .catch(() => undefined);
+      }
+      return { kind: 'renewable', order, quotaRemaining };
+    }
+    const state = await cas.describeCertificateState(orderId);
+    const shown = state.type === 'other' ? state.rawType : state.type;
+    return {
+      kind: 'not_renewable',
+      reason: `CAS only renews plan (CPACK) orders that are about to expire, and order \`${orderId}\` is not one of them (its certificate state is \`${shown}\`). Check the order in the CAS console.`,
+    };
+  } catch (err) {
+    if (err instanceof CasApiError && err.casCode === 'NotFound') {
+      return {
+        kind: 'not_renewable',
+        reason: `CAS has no order \`${orderId}\` for this account. Check the ID in the CAS console.`,
+      };
+    }
+    if (err instanceof CasApiError && permissionCodes.test(err.casCode)) {
+      return {
+        kind: 'not_renewable',
+        reason: `The bot's Alibaba Cloud key may not read this order (CAS said ${escapeMrkdwn(err.casCode)}: ${escapeMrkdwn(err.casMessage)}). An operator must grant it the yundun-cert permissions listed in the README.`,
+      };
+    }
+    const message = isAppError(err) ? err.message : 'unexpected error';
+    return {
+      kind: 'unavailable',
+      reason: `Could not check the order in CAS (${escapeMrkdwn(message)}). Try again in a few minutes.`,
+    };
+  }
+}

@@ -1,0 +1,49 @@
+import { homedir } from 'node:os';
+import { parseArgs } from 'node:util';
+import { createCasClientFromConfig } from './cas/from-config.ts';
+import { loadConfig } from './config/config.ts';
+import { isAppError } from './errors.ts';
+import { createLogger } from './logging.ts';
+import { startAppRole } from './roles/app-role.ts';
+
+// Entry point: `npm start` (app + worker), `npm run app`, `npm run worker`.
+const { values } = parseArgs({ options: { role: { type: 'string', default: 'all' } } });
+const role = values.role;
+if (role !== 'all' && role !== 'app' && role !== 'worker') {
+  process.stderr.write(`--role must be all, app or worker (got ${role})\n`);
+  process.exit(2);
+}
+
+let config: ReturnType<typeof loadConfig>;
+try {
+  config = loadConfig(process.env);
+} catch (err) {
+  if (isAppError(err) && err.code === 'CONFIG_INVALID') {
+    process.stderr.write(`${err.message}\n`);
+    process.exit(1);
+  }
+  throw err;
+}
+
+const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'info', base: { service: 'certbot', role } });
+const cas = createCasClientFromConfig(config.cas, { env: process.env, homeDir: homedir(), logger });
+const stops: Array<() => Promise<void>> = [];
+if (role === 'all' || role === 'app') {
+  const app = await startAppRole({ config, logger, cas });
+  stops.push(app.stop);
+}
+
+let stopping = false;
+const shutdown = (signal: string) => {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, 'shutting down');
+  Promise.all(stops.map((stop) => stop()))
+    .then(() => process.exit(0))
+    .catch((err: unknown) => {
+      logger.error({ err: { message: (err as Error).message } }, 'shutdown failed');
+      process.exit(1);
+    });
+};
+process.once('SIGTERM', () => shutdown('SIGTERM'));
+process.once('SIGINT', () => shutdown('SIGINT'));

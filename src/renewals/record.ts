@@ -1,0 +1,89 @@
+import { z } from 'zod';
+
+/** Every state a renewal request can be in (DESIGN.md's state machine). */
+export const renewalStates = [
+  'requested',
+  'approved',
+  'rejected',
+  'expired',
+  'cancelled',
+  'submitting',
+  'submitted',
+  'validating',
+  'reviewing',
+  'issued',
+  'failed',
+  'needs_attention',
+] as const;
+export type RenewalState = (typeof renewalStates)[number];
+
+/** States in which nobody can act on the request any more. */
+export const finishedStates: ReadonlySet<RenewalState> = new Set([
+  'rejected',
+  'expired',
+  'cancelled',
+  'issued',
+  'failed',
+]);
+
+/** What the card shows of a CSR: never the PEM itself. */
+export const CsrSummary = z.object({
+  commonName: z.string(),
+  sans: z.array(z.string()),
+  key: z.string(),
+});
+export type CsrSummary = z.infer<typeof CsrSummary>;
+
+const optionalNumber = z.coerce.number().optional();
+const json = <T extends z.ZodType>(schema: T) =>
+  z
+    .string()
+    .transform((s) => JSON.parse(s) as unknown)
+    .pipe(schema)
+    .optional();
+
+/** A renewal request as stored in its Redis hash (all values are strings there). */
+export const RenewalRecord = z.object({
+  id: z.string(),
+  orderId: z.string().regex(/^[0-9]{1,19}$/),
+  state: z.enum(renewalStates),
+  version: z.coerce.number().int(),
+  teamId: z.string().optional(),
+  channelId: z.string(),
+  /** The approval card's `ts`, once posted; its thread holds the whole story. */
+  messageTs: z.string().optional(),
+  requestedBy: z.string(),
+  requestedAt: z.coerce.number(),
+  /** Epoch ms after which an undecided request expires. */
+  expiresAt: z.coerce.number(),
+  updatedAt: optionalNumber,
+  domain: z.string().optional(),
+  productName: z.string().optional(),
+  productCode: z.string().optional(),
+  certEndTime: optionalNumber,
+  quotaRemaining: optionalNumber,
+  csrPem: z.string().optional(),
+  csrSummary: json(CsrSummary),
+  decidedBy: z.string().optional(),
+  decidedAt: optionalNumber,
+  /** Reject reason, or why the request was cancelled. */
+  reason: z.string().optional(),
+  /** Worker fields (issue 4). */
+  intentId: z.string().optional(),
+  submittingAt: optionalNumber,
+  newOrderId: z.string().optional(),
+  casState: z.string().optional(),
+  detail: z.string().optional(),
+});
+export type RenewalRecord = z.infer<typeof RenewalRecord>;
+
+/** One entry of a request's audit trail. */
+export const AuditEntry = z.object({
+  at: z.number(),
+  actor: z.string(),
+  action: z.string(),
+  from: z.string().optional(),
+  to: z.string().optional(),
+  detail: z.string().optional(),
+});
+export type AuditEntry = z.infer<typeof AuditEntry>;

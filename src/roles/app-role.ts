@@ -1,0 +1,118 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import { createApproverDirectory } from '../approval/approvers.ts';
+import type { CasClient } from '../cas/client.ts';
+import type { Config } from '../config/config.ts';
+import { createQueues, queueNames, type RecordJobData } from '../jobs/queues.ts';
+import type { Logger } from '../logger.ts';
+import { createRequestService } from '../renewals/request-service.ts';
+import { statusReport } from '../renewals/status-report.ts';
+import { createRenewalStore } from '../renewals/store.ts';
+import { createSlackApp } from '../slack/create-slack-app.ts';
+import { createHttpServer } from '../slack/http-server.ts';
+import { registerCardActions } from '../slack/listeners/card-actions.ts';
+import { registerCertCommand } from '../slack/listeners/cert-command.ts';
+import { registerModalSubmissions } from '../slack/listeners/modal-submissions.ts';
+
+/** What the app role is built from; everything with a side effect is injected. */
+export interface AppRoleDeps {
+  config: Config;
+  logger: Logger;
+  cas: CasClient;
+  now?: () => number;
+  /** How long a request waits for a decision, milliseconds. @defaultValue 24 h */
+  requestTtlMs?: number;
+  /** How long an approver group's member list is cached, milliseconds. @defaultValue 5 min */
+  approverCacheMs?: number;
+}
+
+/** The running app role. */
+export interface AppRole {
+  /** The port `/slack/events`, `/healthz` and `/metrics` listen on. */
+  port: number;
+  redis: Redis;
+  stop(): Promise<void>;
+}
+
+/** Starts the app role: Slack listeners, the HTTP server, and the expiry of undecided requests. */
+export async function startAppRole(deps: AppRoleDeps): Promise<AppRole> {
+  const { config, logger } = deps;
+  const now = deps.now ?? Date.now;
+  // Commands fail fast instead of queueing while Redis is away: a Slack user gets an answer within seconds.
+  const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 2, connectTimeout: 5_000 });
+  redis.on('error', (err) => logger.warn({ err: { message: err.message } }, 'Redis connection error'));
+  const workerConnection = new Redis(config.redis.url, { maxRetriesPerRequest: null });
+  workerConnection.on('error', () => {});
+  const store = createRenewalStore({ redis, prefix: config.redis.prefix, now });
+  const queues = createQueues(redis, config.redis.prefix);
+  const slack = createSlackApp(config, logger);
+  const approvers = createApproverDirectory({
+    approvers: config.approval.approvers,
+    listGroupMembers: async (usergroup) =>
+      (await slack.app.client.usergroups.users.list({ usergroup })).users ?? [],
+    logger,
+    now,
+    ...(deps.approverCacheMs !== undefined ? { ttlMs: deps.approverCacheMs } : {}),
+  });
+  const service = createRequestService({
+    store,
+    cas: deps.cas,
+    approvers,
+    queues,
+    slack: slack.app.client,
+    logger,
+    now,
+    requestTtlMs: deps.requestTtlMs ?? 24 * 3600 * 1000,
+    allowSelfApproval: config.approval.allowSelfApproval,
+  });
+  registerCertCommand(slack.app, {
+    service,
+    status: (orderId) => statusReport({ store, cas: deps.cas }, orderId),
+    logger,
+  });
+  registerCardActions(slack.app, { service, logger });
+  registerModalSubmissions(slack.app, { service, logger });
+  slack.app.error(async (err) => {
+    logger.error(
+      { err: { message: err.message, code: (err as { code?: string }).code } },
+      'Slack listener failed',
+    );
+  });
+
+  const expiryWorker = new Worker<RecordJobData>(
+    queueNames.approvals,
+    async (job) => {
+      if (job.name === 'expire') await service.expire(job.data.recordId);
+    },
+    { connection: workerConnection, prefix: config.redis.prefix, concurrency: 4 },
+  );
+  expiryWorker.on('error', (err) => logger.warn({ err: { message: err.message } }, 'expiry worker error'));
+
+  const server: Server = createHttpServer({
+    slackListener: slack.httpListener,
+    signingSecret: config.slack.signingSecret,
+    now,
+    logger,
+    health: async () => (await redis.ping()) === 'PONG',
+  });
+  await new Promise<void>((resolve) => server.listen(config.port, resolve));
+  if (slack.socketMode) await slack.app.start();
+  const port = (server.address() as AddressInfo).port;
+  logger.info({ port, mode: slack.socketMode ? 'socket' : 'http' }, 'app role started');
+
+  return {
+    port,
+    redis,
+    async stop() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      if (slack.socketMode) await slack.app.stop();
+      await expiryWorker.close();
+      await queues.close();
+      redis.disconnect();
+      workerConnection.disconnect();
+    },
+  };
+}

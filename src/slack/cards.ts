@@ -1,0 +1,162 @@
+import type { Button, KnownBlock, MrkdwnElement, PlainTextElement } from '@slack/web-api';
+import type { RenewalRecord, RenewalState } from '../renewals/record.ts';
+import { daysLeft, escapeMrkdwn, mention, slackDate } from './mrkdwn.ts';
+
+/** Stable action IDs (part of the contract). */
+export const actionIds = {
+  approve: 'cert_approve',
+  reject: 'cert_reject',
+  renew: 'cert_renew',
+  attachCsr: 'cert_attach_csr',
+} as const;
+
+/** A Block Kit message: top-level `text` is always set (notifications, screen readers, fallback). */
+export interface SlackMessage {
+  text: string;
+  blocks: KnownBlock[];
+}
+
+const plain = (text: string): PlainTextElement => ({ type: 'plain_text', text, emoji: true });
+const md = (text: string): MrkdwnElement => ({ type: 'mrkdwn', text });
+
+/** One line saying where a request stands, for the card and `/cert status`. */
+export function statusLine(record: RenewalRecord): string {
+  const newOrder = record.newOrderId ? ` (new order \`${record.newOrderId}\`)` : '';
+  const lines: Record<RenewalState, string> = {
+    requested: `:hourglass_flowing_sand: Waiting for approval · expires ${slackDate(record.expiresAt)}`,
+    approved: ':inbox_tray: Approved · queued for renewal',
+    submitting: ':arrows_counterclockwise: Renewing in CAS…',
+    submitted: `:arrows_counterclockwise: Renewal submitted${newOrder} · waiting for the application`,
+    validating: `:mag: Waiting for domain validation${newOrder}`,
+    reviewing: `:mag: Under CA review${newOrder}`,
+    issued: `:white_check_mark: Issued${newOrder}`,
+    failed: `:x: Failed${record.detail ? `: ${escapeMrkdwn(record.detail)}` : ''}`,
+    needs_attention: `:warning: Needs attention${record.detail ? `: ${escapeMrkdwn(record.detail)}` : ''}`,
+    rejected: `:no_entry_sign: Rejected${record.decidedBy ? ` by ${mention(record.decidedBy)}` : ''}${record.decidedAt ? ` at ${slackDate(record.decidedAt)}` : ''}${record.reason ? `: ${escapeMrkdwn(record.reason)}` : ''}`,
+    expired: ':zzz: Expired without a decision; run `/cert renew` again if it is still needed',
+    cancelled: `:heavy_multiplication_x: Cancelled${record.reason ? `: ${escapeMrkdwn(record.reason)}` : ''}`,
+  };
+  const decided =
+    record.decidedBy && record.state !== 'rejected' && record.state !== 'requested'
+      ? ` · approved by ${mention(record.decidedBy)}${record.decidedAt ? ` at ${slackDate(record.decidedAt)}` : ''}`
+      : '';
+  return `${lines[record.state]}${decided}`;
+}
+
+function orderFields(record: RenewalRecord, now: number): MrkdwnElement[] {
+  const fields = [
+    md(`*Order*\n\`${record.orderId}\``),
+    md(`*Domain*\n${record.domain ? escapeMrkdwn(record.domain) : '_unknown_'}`),
+    md(
+      `*Expires*\n${record.certEndTime ? `${slackDate(record.certEndTime, '{date_short}')} (${daysLeft(record.certEndTime, now)} days)` : '_unknown_'}`,
+    ),
+    md(`*Product*\n${record.productName ? escapeMrkdwn(record.productName) : '_unknown_'}`),
+    md(
+      `*Plan quota left*\n${record.quotaRemaining !== undefined ? String(record.quotaRemaining) : '_unknown_'}`,
+    ),
+    md(`*Requested by*\n${mention(record.requestedBy)}`),
+  ];
+  return fields;
+}
+
+function csrSection(record: RenewalRecord): KnownBlock {
+  const s = record.csrSummary;
+  if (!s) {
+    return {
+      type: 'section',
+      block_id: 'csr',
+      text: md('*CSR*: none. CAS will generate the key pair; its private key is never posted here.'),
+    };
+  }
+  const sans = s.sans.length > 0 ? s.sans.map(escapeMrkdwn).join(', ') : '_none_';
+  const mismatch =
+    record.domain && s.commonName !== record.domain && !s.sans.includes(record.domain)
+      ? `\n:warning: The CSR does not name the order's domain (${escapeMrkdwn(record.domain)}); CAS may refuse it.`
+      : '';
+  return {
+    type: 'section',
+    block_id: 'csr',
+    text: md(
+      `*CSR*: CN ${escapeMrkdwn(s.commonName)} · SANs ${sans} · ${escapeMrkdwn(s.key)}${mismatch}`.slice(
+        0,
+        2900,
+      ),
+    ),
+  };
+}
+
+/** The approval card for a request, as it should look in its current state. */
+export function renderApprovalCard(record: RenewalRecord, now: number): SlackMessage {
+  const blocks: KnownBlock[] = [
+    { type: 'header', block_id: 'title', text: plain('Certificate renewal request') },
+    { type: 'section', block_id: 'order', fields: orderFields(record, now) },
+    csrSection(record),
+  ];
+  if (record.state === 'requested') {
+    const elements: Button[] = [
+      {
+        type: 'button',
+        action_id: actionIds.approve,
+        style: 'primary',
+        text: plain('Approve'),
+        value: record.id,
+        confirm: {
+          title: plain('Approve this renewal?'),
+          text: md(
+            `Renews order \`${record.orderId}\`${record.domain ? ` (${escapeMrkdwn(record.domain)})` : ''} and spends one certificate of the plan quota.`.slice(
+              0,
+              300,
+            ),
+          ),
+          confirm: plain('Approve'),
+          deny: plain('Cancel'),
+        },
+      },
+      {
+        type: 'button',
+        action_id: actionIds.reject,
+        style: 'danger',
+        text: plain('Reject'),
+        value: record.id,
+      },
+    ];
+    if (!record.csrSummary) {
+      elements.push({
+        type: 'button',
+        action_id: actionIds.attachCsr,
+        text: plain('Attach CSR'),
+        value: record.id,
+      });
+    }
+    blocks.push({ type: 'actions', block_id: 'decision', elements });
+  }
+  blocks.push({ type: 'context', block_id: 'status', elements: [md(statusLine(record))] });
+  const text = `Certificate renewal request for order ${record.orderId}${record.domain ? ` (${record.domain})` : ''}: ${record.state.replace('_', ' ')}`;
+  return { text, blocks };
+}
+
+/** The card posted when CAS says an order cannot be renewed now: it says why and offers no Approve. */
+export function renderNotRenewableCard(input: {
+  orderId: string;
+  requestedBy: string;
+  reason: string;
+  domain?: string | undefined;
+}): SlackMessage {
+  const subject = `order \`${input.orderId}\`${input.domain ? ` (${escapeMrkdwn(input.domain)})` : ''}`;
+  return {
+    text: `Order ${input.orderId} cannot be renewed now`,
+    blocks: [
+      { type: 'header', block_id: 'title', text: plain('Certificate renewal request') },
+      {
+        type: 'section',
+        block_id: 'reason',
+        text: md(
+          `:no_entry: ${mention(input.requestedBy)} asked to renew ${subject}, but it cannot be renewed now.\n${input.reason}`.slice(
+            0,
+            2900,
+          ),
+        ),
+      },
+    ],
+  };
+}

@@ -1,0 +1,84 @@
+import type { App, BlockAction, ButtonAction } from '@slack/bolt';
+import type { Logger } from '../../logger.ts';
+import type { RequestService } from '../../renewals/request-service.ts';
+import { actionIds } from '../cards.ts';
+import { csrModal, rejectModal } from '../modals.ts';
+
+/** What the card buttons need. */
+export interface CardActionDeps {
+  service: RequestService;
+  logger: Logger;
+}
+
+function where(body: BlockAction): { channelId: string; messageTs: string } | undefined {
+  const channelId = body.container?.channel_id ?? body.channel?.id;
+  const messageTs = body.container?.message_ts ?? body.message?.ts;
+  return channelId && messageTs ? { channelId, messageTs } : undefined;
+}
+
+/** Approve, Reject and Attach CSR on approval cards. Every click is acked first; the record decides. */
+export function registerCardActions(app: App, deps: CardActionDeps): void {
+  const replyTo = (respond: (m: object) => Promise<unknown>) => (text: string) =>
+    respond({ response_type: 'ephemeral', replace_original: false, text });
+
+  app.action<BlockAction<ButtonAction>>(actionIds.approve, async ({ ack, body, action, respond }) => {
+    await ack();
+    const reply = replyTo(respond);
+    const card = where(body);
+    if (!card) {
+      await reply('This button is not on an approval card I posted.');
+      return;
+    }
+    await deps.service.approve({ ...card, claimedId: action.value, userId: body.user.id, reply });
+  });
+
+  app.action<BlockAction<ButtonAction>>(actionIds.reject, async ({ ack, body, action, respond, client }) => {
+    await ack();
+    const reply = replyTo(respond);
+    const card = where(body);
+    const record = card
+      ? await deps.service.requestForCard(card.channelId, card.messageTs, action.value)
+      : undefined;
+    if (!card || !record) {
+      await reply('This button does not belong to a renewal request I know.');
+      return;
+    }
+    if (record.state !== 'requested') {
+      await reply('This request is no longer waiting for a decision.');
+      return;
+    }
+    const refusal = await deps.service.authorise(record, body.user.id, 'reject');
+    if (refusal) {
+      await reply(refusal);
+      return;
+    }
+    await client.views.open({
+      trigger_id: body.trigger_id,
+      view: rejectModal({ recordId: record.id, ...card }, record.orderId),
+    });
+  });
+
+  app.action<BlockAction<ButtonAction>>(
+    actionIds.attachCsr,
+    async ({ ack, body, action, respond, client }) => {
+      await ack();
+      const reply = replyTo(respond);
+      const card = where(body);
+      const record = card
+        ? await deps.service.requestForCard(card.channelId, card.messageTs, action.value)
+        : undefined;
+      if (!card || !record || record.state !== 'requested') {
+        await reply('This request is no longer waiting for a decision.');
+        return;
+      }
+      if (record.requestedBy !== body.user.id) {
+        await reply('Only the person who asked for this renewal can attach its CSR.');
+        return;
+      }
+      await client.views.open({
+        trigger_id: body.trigger_id,
+        view: csrModal({ recordId: record.id, ...card }, record.orderId),
+      });
+    },
+  );
+}

@@ -1,0 +1,86 @@
+import type { App } from '@slack/bolt';
+import { parseCsr } from '../../csr/parse-csr.ts';
+import { isAppError } from '../../errors.ts';
+import type { Logger } from '../../logger.ts';
+import type { RequestService } from '../../renewals/request-service.ts';
+import { parseCertCommand, usage } from '../command-parser.ts';
+
+/** What the `/cert` listener needs. */
+export interface CertCommandDeps {
+  service: RequestService;
+  status: (orderId: string) => Promise<string>;
+  logger: Logger;
+}
+
+/**
+ * `/cert`: bad input is answered in the ack itself (ephemeral, with the usage) and creates nothing; everything
+ * slow (CAS, Redis, posting) happens after the ack. The command text is never logged: it may hold a CSR or,
+ * by mistake, a private key.
+ */
+export function registerCertCommand(app: App, deps: CertCommandDeps): void {
+  app.command('/cert', async ({ command, ack, respond }) => {
+    const parsed = parseCertCommand(command.text ?? '');
+    const reply = (text: string) => respond({ response_type: 'ephemeral', replace_original: false, text });
+    const guarded = async (what: string, work: () => Promise<void>) => {
+      try {
+        await work();
+      } catch (err) {
+        deps.logger.error(
+          { err: { message: (err as Error).message, code: isAppError(err) ? err.code : undefined }, what },
+          '/cert failed',
+        );
+        await reply(
+          ':warning: Something went wrong on my side; nothing was changed. Try again in a minute.',
+        ).catch(() => undefined);
+      }
+    };
+    switch (parsed.kind) {
+      case 'help':
+        await ack({ response_type: 'ephemeral', text: usage });
+        return;
+      case 'invalid':
+        await ack({ response_type: 'ephemeral', text: `${parsed.message}\n\n${usage}` });
+        return;
+      case 'renew': {
+        let csr: Awaited<ReturnType<typeof parseCsr>> | undefined;
+        if (parsed.csrText !== undefined) {
+          const result = await parseCsr(parsed.csrText).then(
+            (value) => ({ value }),
+            (error: unknown) => ({ error }),
+          );
+          if ('error' in result) {
+            if (!isAppError(result.error)) throw result.error;
+            await ack({ response_type: 'ephemeral', text: result.error.message });
+            return;
+          }
+          csr = result.value;
+        }
+        await ack();
+        await guarded('renew', () =>
+          deps.service.openRequest({
+            orderId: parsed.orderId,
+            csr,
+            channelId: command.channel_id,
+            userId: command.user_id,
+            teamId: command.team_id,
+            reply,
+          }),
+        );
+        return;
+      }
+      case 'status':
+        await ack();
+        await guarded('status', async () => {
+          await reply(await deps.status(parsed.orderId));
+        });
+        return;
+      case 'list':
+      case 'scan':
+        await ack({
+          response_type: 'ephemeral',
+          text: `\`/cert ${parsed.kind}\` is not available yet: expiry scanning is not enabled in this version.`,
+        });
+        return;
+    }
+  });
+}

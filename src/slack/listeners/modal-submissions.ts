@@ -1,0 +1,54 @@
+import type { App } from '@slack/bolt';
+import { parseCsr } from '../../csr/parse-csr.ts';
+import { isAppError } from '../../errors.ts';
+import type { Logger } from '../../logger.ts';
+import type { RequestService } from '../../renewals/request-service.ts';
+import { callbackIds, ModalContext } from '../modals.ts';
+
+/** What the modal submissions need. */
+export interface ModalDeps {
+  service: RequestService;
+  logger: Logger;
+}
+
+function contextOf(privateMetadata: string): ModalContext | undefined {
+  try {
+    const parsed = ModalContext.safeParse(JSON.parse(privateMetadata));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Reject-reason and Attach-CSR submissions. */
+export function registerModalSubmissions(app: App, deps: ModalDeps): void {
+  app.view(callbackIds.reject, async ({ ack, body, view, client }) => {
+    await ack();
+    const context = contextOf(view.private_metadata);
+    if (!context) return;
+    const reason = view.state.values.reason?.value?.value ?? undefined;
+    const reply = (text: string) =>
+      client.chat.postEphemeral({ channel: context.channelId, user: body.user.id, text });
+    await deps.service.reject({ ...context, userId: body.user.id, reason: reason ?? undefined, reply });
+  });
+
+  app.view(callbackIds.csr, async ({ ack, body, view, client }) => {
+    const context = contextOf(view.private_metadata);
+    const text = view.state.values.csr?.value?.value ?? '';
+    const parsed = await parseCsr(text).then(
+      (value) => ({ value }),
+      (error: unknown) => ({ error }),
+    );
+    if ('error' in parsed) {
+      if (!isAppError(parsed.error)) throw parsed.error;
+      // Shown under the input; Slack keeps the modal open for a fix.
+      await ack({ response_action: 'errors', errors: { csr: parsed.error.message.slice(0, 300) } });
+      return;
+    }
+    await ack();
+    if (!context) return;
+    const refusal = await deps.service.attachCsr({ ...context, userId: body.user.id, csr: parsed.value });
+    if (refusal)
+      await client.chat.postEphemeral({ channel: context.channelId, user: body.user.id, text: refusal });
+  });
+}

@@ -1,0 +1,58 @@
+import type { ModalView } from '@slack/web-api';
+import { z } from 'zod';
+
+/** Callback IDs of the modals. */
+export const callbackIds = { reject: 'cert_reject_modal', csr: 'cert_csr_modal' } as const;
+
+/** What a modal remembers of its card. Not trusted on submission: the record must still match the card. */
+export const ModalContext = z.object({ recordId: z.string(), channelId: z.string(), messageTs: z.string() });
+export type ModalContext = z.infer<typeof ModalContext>;
+
+/** The optional-reason modal behind Reject. */
+export function rejectModal(context: ModalContext, orderId: string): ModalView {
+  return {
+    type: 'modal',
+    callback_id: callbackIds.reject,
+    private_metadata: JSON.stringify(context),
+    title: { type: 'plain_text', text: 'Reject renewal' },
+    submit: { type: 'plain_text', text: 'Reject' },
+    close: { type: 'plain_text', text: 'Cancel' },
+    blocks: [
+      { type: 'section', text: { type: 'mrkdwn', text: `Reject the renewal of order \`${orderId}\`?` } },
+      {
+        type: 'input',
+        block_id: 'reason',
+        optional: true,
+        label: { type: 'plain_text', text: 'Reason (shown in the thread)' },
+        element: { type: 'plain_text_input', action_id: 'value', multiline: true, max_length: 500 },
+      },
+    ],
+  };
+}
+
+/** The Attach CSR modal. */
+export function csrModal(context: ModalContext, orderId: string): ModalView {
+  return {
+    type: 'modal',
+    callback_id: callbackIds.csr,
+    private_metadata: JSON.stringify(context),
+    title: { type: 'plain_text', text: 'Attach CSR' },
+    submit: { type: 'plain_text', text: 'Attach' },
+    close: { type: 'plain_text', text: 'Cancel' },
+    blocks: [
+      {
+        type: 'section',
+        text: {
+          type: 'mrkdwn',
+          text: `Paste the PEM certificate request for order \`${orderId}\`. Never paste a private key.`,
+        },
+      },
+      {
+        type: 'input',
+        block_id: 'csr',
+        label: { type: 'plain_text', text: 'CSR (-----BEGIN CERTIFICATE REQUEST-----)' },
+        element: { type: 'plain_text_input', action_id: 'value', multiline: true, max_length: 3000 },
+      },
+    ],
+  };
+}
