@@ -6,11 +6,11 @@ import { isAppError } from './errors.ts';
 import { createLogger } from './logging.ts';
 import { startAppRole } from './roles/app-role.ts';
 
-// Entry point: `npm start` (app + worker), `npm run app`, `npm run worker`.
+// Entry point: `npm start` (every role in one process), `npm run app` (the Slack app alone).
 const { values } = parseArgs({ options: { role: { type: 'string', default: 'all' } } });
 const role = values.role;
-if (role !== 'all' && role !== 'app' && role !== 'worker') {
-  process.stderr.write(`--role must be all, app or worker (got ${role})\n`);
+if (role !== 'all' && role !== 'app') {
+  process.stderr.write(`--role must be all or app (got ${role})\n`);
   process.exit(2);
 }
 
@@ -29,7 +29,12 @@ const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'info', base: { se
 const cas = createCasClientFromConfig(config.cas, { env: process.env, homeDir: homedir(), logger });
 const stops: Array<() => Promise<void>> = [];
 if (role === 'all' || role === 'app') {
-  const app = await startAppRole({ config, logger, cas });
+  const app = await startAppRole({
+    config,
+    logger,
+    cas,
+    requestTtlMs: config.approval.requestTtlHours * 3_600_000,
+  });
   stops.push(app.stop);
 }
 

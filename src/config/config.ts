@@ -192,6 +192,7 @@ const Env = z.object({
     }),
   CERT_APPROVERS: slackIdList,
   CERT_ALLOW_SELF_APPROVAL: booleanFlag(false),
+  CERT_REQUEST_TTL_HOURS: numberIn(24, 0.01, 24 * 30, false),
   CERT_POLL_MIN_SECONDS: numberIn(30, 0, 86_400, false),
   CERT_POLL_MAX_SECONDS: numberIn(900, 0, 86_400, false),
   CERT_ALERT_CHANNEL: optionalString.refine((v) => v === undefined || /^[CGD][A-Z0-9]{2,20}$/.test(v), {
@@ -261,6 +262,8 @@ export const Config = Env.superRefine((env, ctx) => {
     approvers: env.CERT_APPROVERS,
     /** @defaultValue false */
     allowSelfApproval: env.CERT_ALLOW_SELF_APPROVAL,
+    /** How long a request waits for a decision before it expires, hours. @defaultValue 24 */
+    requestTtlHours: env.CERT_REQUEST_TTL_HOURS,
   },
   poll: {
     /** First delay between status polls, seconds. @defaultValue 30 */

@@ -21,10 +21,13 @@ export interface AppQueues {
   close(): Promise<void>;
 }
 
-/** Creates the queues on a shared connection, under the configured prefix. */
-export function createQueues(connection: Redis, prefix: string): AppQueues {
+/** Creates the queues on a shared connection, under the configured prefix; connection errors go to `onError`. */
+export function createQueues(connection: Redis, prefix: string, onError: (err: Error) => void): AppQueues {
   const renewals = new Queue<RecordJobData>(queueNames.renewals, { connection, prefix });
   const approvals = new Queue<RecordJobData>(queueNames.approvals, { connection, prefix });
+  // Without a listener, an 'error' event (Redis restarting) would be thrown by EventEmitter.
+  renewals.on('error', onError);
+  approvals.on('error', onError);
   return {
     renewals,
     approvals,

@@ -10,11 +10,24 @@ import type { Logger } from '../logger.ts';
 import { createRequestService } from '../renewals/request-service.ts';
 import { statusReport } from '../renewals/status-report.ts';
 import { createRenewalStore } from '../renewals/store.ts';
+import { settleWithin } from '../settle-within.ts';
 import { createSlackApp } from '../slack/create-slack-app.ts';
 import { createHttpServer } from '../slack/http-server.ts';
 import { registerCardActions } from '../slack/listeners/card-actions.ts';
 import { registerCertCommand } from '../slack/listeners/cert-command.ts';
 import { registerModalSubmissions } from '../slack/listeners/modal-submissions.ts';
+
+/**
+ * Whether Redis answers PING within `timeoutMs`. Bounded because ioredis queues commands while reconnecting:
+ * a probe must say "down" quickly, not wait for the connection to come back.
+ */
+export async function redisAnswers(redis: Redis, timeoutMs: number): Promise<boolean> {
+  let answered = false;
+  const ping = redis.ping().then((reply) => {
+    answered = reply === 'PONG';
+  });
+  return (await settleWithin(ping, timeoutMs)) && answered;
+}
 
 /** What the app role is built from; everything with a side effect is injected. */
 export interface AppRoleDeps {
@@ -46,7 +59,9 @@ export async function startAppRole(deps: AppRoleDeps): Promise<AppRole> {
   const workerConnection = new Redis(config.redis.url, { maxRetriesPerRequest: null });
   workerConnection.on('error', () => {});
   const store = createRenewalStore({ redis, prefix: config.redis.prefix, now });
-  const queues = createQueues(redis, config.redis.prefix);
+  const queues = createQueues(redis, config.redis.prefix, (err) =>
+    logger.warn({ err: { message: err.message } }, 'queue error'),
+  );
   const slack = createSlackApp(config, logger);
   const approvers = createApproverDirectory({
     approvers: config.approval.approvers,
@@ -95,7 +110,7 @@ export async function startAppRole(deps: AppRoleDeps): Promise<AppRole> {
     signingSecret: config.slack.signingSecret,
     now,
     logger,
-    health: async () => (await redis.ping()) === 'PONG',
+    health: () => redisAnswers(redis, 1_000),
   });
   await new Promise<void>((resolve) => server.listen(config.port, resolve));
   if (slack.socketMode) await slack.app.start();
@@ -109,8 +124,10 @@ export async function startAppRole(deps: AppRoleDeps): Promise<AppRole> {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       if (slack.socketMode) await slack.app.stop();
-      await expiryWorker.close();
-      await queues.close();
+      // Bounded: with Redis unreachable, a graceful close would wait for it forever.
+      if (!(await settleWithin(expiryWorker.close(), 5_000)))
+        await settleWithin(expiryWorker.close(true), 1_000);
+      await settleWithin(queues.close(), 2_000);
       redis.disconnect();
       workerConnection.disconnect();
     },

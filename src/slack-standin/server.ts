@@ -52,6 +52,8 @@ export interface SlackStandInOptions {
   usergroups?: Record<string, string[]>;
   /** Channels that answer with an error for any post: `not_in_channel`, `channel_not_found`, `is_archived`. */
   channelErrors?: Record<string, string>;
+  /** Socket Mode: the app-level token `apps.connections.open` accepts, and the WebSocket URL it answers. */
+  socketMode?: { appToken: string; url: string };
 }
 
 const jsonFields = new Set(['blocks', 'attachments', 'view', 'metadata', 'unfurl_links']);
@@ -205,6 +207,10 @@ export function createSlackStandIn(options: SlackStandInOptions) {
         views.set(id, view);
         return { ok: true, view: { ...view, id } };
       }
+      case 'apps.connections.open':
+        return options.socketMode
+          ? { ok: true, url: options.socketMode.url }
+          : fail('not_allowed_token_type');
       case 'usergroups.users.list': {
         const users = usergroups.get(String(args.usergroup));
         if (!users) return fail('no_such_subteam');
@@ -253,7 +259,10 @@ export function createSlackStandIn(options: SlackStandInOptions) {
     let response: Record<string, unknown>;
     const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8' };
     const fault = takeFault(method, args);
-    if (token !== options.botToken) {
+    // apps.connections.open is the one method called with the app-level token, never the bot token.
+    const expectedToken =
+      method === 'apps.connections.open' ? options.socketMode?.appToken : options.botToken;
+    if (token === undefined || token !== expectedToken) {
       response = fail(token === undefined ? 'not_authed' : 'invalid_auth');
     } else if (fault?.retryAfter !== undefined) {
       status = 429;

@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { request } from 'undici';
 import { createCasClient } from '../../src/cas/client.ts';
 import type { SimSeed } from '../../src/cas-sim/seed.ts';
@@ -53,7 +54,17 @@ export async function startAppHarness(options: HarnessOptions = {}) {
     ...options.env,
   });
   const logs: string[] = [];
-  const logger = createLogger({ level: 'debug', destination: { write: (line: string) => logs.push(line) } });
+  const logEvents = new EventEmitter();
+  logEvents.setMaxListeners(100);
+  const logger = createLogger({
+    level: 'debug',
+    destination: {
+      write: (line: string) => {
+        logs.push(line);
+        logEvents.emit('line', JSON.parse(line));
+      },
+    },
+  });
   const casClient = createCasClient({
     endpoint: cas.url,
     credentials: () => testCredentials,
@@ -95,6 +106,27 @@ export async function startAppHarness(options: HarnessOptions = {}) {
     logs,
     base,
     post,
+    /** Resolves with the first log entry (past or future) matching, or rejects after `timeoutMs`. */
+    waitForLog(
+      predicate: (entry: Record<string, unknown>) => boolean,
+      timeoutMs = 5_000,
+    ): Promise<Record<string, unknown>> {
+      const past = logs.map((l) => JSON.parse(l) as Record<string, unknown>).find(predicate);
+      if (past) return Promise.resolve(past);
+      return new Promise((resolve, reject) => {
+        const onLine = (entry: Record<string, unknown>) => {
+          if (!predicate(entry)) return;
+          clearTimeout(timer);
+          logEvents.off('line', onLine);
+          resolve(entry);
+        };
+        const timer = setTimeout(() => {
+          logEvents.off('line', onLine);
+          reject(new Error(`No matching log line within ${timeoutMs} ms`));
+        }, timeoutMs);
+        logEvents.on('line', onLine);
+      });
+    },
     /** Sends `/cert <text>` as `user` in the test channel. */
     command(text: string, user = requesterId, overrides: Record<string, string> = {}) {
       return post(slashCommandBody({ text, response_url: slack.responseUrl(), user_id: user, ...overrides }));
@@ -146,3 +178,37 @@ export async function startAppHarness(options: HarnessOptions = {}) {
 
 /** A running harness. */
 export type AppHarness = Awaited<ReturnType<typeof startAppHarness>>;
+
+/** Finds a button in recorded blocks. */
+export function findButton(blocks: unknown, actionId: string): { value?: string } | undefined {
+  for (const block of (blocks as Array<{
+    type: string;
+    elements?: Array<{ action_id?: string; value?: string }>;
+  }>) ?? []) {
+    const button = block.elements?.find((e) => e.action_id === actionId);
+    if (button) return button;
+  }
+  return undefined;
+}
+
+/** Sends `/cert renew` and waits for the approval card; returns its ts and the request ID on its buttons. */
+export async function openCard(h: AppHarness, orderId: string, user = requesterId, extra = '') {
+  const before = h.slack.okCalls('chat.postMessage').length;
+  const ack = await h.command(`renew ${orderId}${extra ? ` ${extra}` : ''}`, user);
+  const call = await h.slack.waitForCall(
+    (c) =>
+      c.method === 'chat.postMessage' &&
+      c.response.ok === true &&
+      h.slack.okCalls('chat.postMessage').indexOf(c) >= before,
+  );
+  const ts = call.response.ts as string;
+  const recordId = findButton(call.args.blocks, 'cert_approve')?.value;
+  // The card is usable once the app has stored where it is (its last step logs this).
+  if (recordId) await h.waitForLog((e) => e.msg === 'renewal requested' && e.recordId === recordId);
+  return { ack, call, ts, recordId };
+}
+
+/** All text of a message's blocks, for assertions on what a person sees. */
+export function blocksText(blocks: unknown): string {
+  return JSON.stringify(blocks ?? []);
+}

@@ -1,0 +1,95 @@
+import { request } from 'undici';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type AppHarness, startAppHarness } from '../support/app-harness.ts';
+import { type PrivateRedis, startRedisServer } from '../support/redis-server.ts';
+import { slackSignature, slashCommandBody } from '../support/slack-payloads.ts';
+
+let h: AppHarness | undefined;
+let privateRedis: PrivateRedis | undefined;
+afterEach(async () => {
+  await h?.stop();
+  await privateRedis?.stop();
+  h = undefined;
+  privateRedis = undefined;
+});
+
+describe('request signatures', () => {
+  const now = () => Math.floor(Date.now() / 1000);
+
+  it.each([
+    [
+      'signed with another secret',
+      (body: string) => ({ signature: slackSignature(body, now(), 'wrong-secret') }),
+    ],
+    [
+      '6 minutes old',
+      (body: string) => ({ timestampSec: now() - 360, signature: slackSignature(body, now() - 360) }),
+    ],
+    [
+      '6 minutes in the future (Bolt alone would accept it)',
+      (body: string) => ({ timestampSec: now() + 360, signature: slackSignature(body, now() + 360) }),
+    ],
+    ['without a signature', () => ({ signature: '' })],
+    ['signed over another body', () => ({ signature: slackSignature('text=other', now()) })],
+  ])('a command %s gets 401 and does nothing', async (_label, sign) => {
+    h = await startAppHarness();
+    const body = slashCommandBody({ text: 'help', response_url: h.slack.responseUrl() });
+
+    const res = await h.post(body, sign(body));
+
+    expect(res.status).toBe(401);
+    expect(res.text).toBe('');
+    expect(h.slack.calls.filter((c) => c.method !== 'auth.test')).toEqual([]);
+    expect(h.logs.some((l) => l.includes('invalid signature'))).toBe(true);
+  });
+
+  it('accepts a timestamp 4 minutes off in either direction', async () => {
+    h = await startAppHarness();
+    const body = slashCommandBody({ text: 'help', response_url: h.slack.responseUrl() });
+
+    const past = await h.post(body, {
+      timestampSec: now() - 240,
+      signature: slackSignature(body, now() - 240),
+    });
+    const future = await h.post(body, {
+      timestampSec: now() + 240,
+      signature: slackSignature(body, now() + 240),
+    });
+
+    expect([past.status, future.status]).toEqual([200, 200]);
+  });
+
+  it('refuses an oversize body with 413 before reading it all', async () => {
+    h = await startAppHarness();
+    const body = `text=${'a'.repeat(1_100_000)}`;
+
+    const res = await h.post(body);
+
+    expect(res.status).toBe(413);
+  });
+
+  it('answers 404 elsewhere', async () => {
+    h = await startAppHarness();
+
+    const res = await request(`${h.base}/nope`);
+
+    expect(res.statusCode).toBe(404);
+    await res.body.dump();
+  });
+});
+
+describe('/healthz', () => {
+  it('is 200 while Redis answers and 503 once it is gone', async () => {
+    privateRedis = await startRedisServer();
+    h = await startAppHarness({ env: { REDIS_URL: privateRedis.url } });
+
+    const up = await request(`${h.base}/healthz`);
+    const upBody = await up.body.json();
+    await privateRedis.stop();
+    const down = await request(`${h.base}/healthz`);
+    const downBody = await down.body.json();
+
+    expect([up.statusCode, upBody]).toEqual([200, { status: 'ok' }]);
+    expect([down.statusCode, downBody]).toEqual([503, { status: 'redis unavailable' }]);
+  });
+});
