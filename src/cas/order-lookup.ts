@@ -2,6 +2,7 @@ import { isAppError } from '../errors.ts';
 import { escapeMrkdwn } from '../slack/mrkdwn.ts';
 import type { CasClient } from './client.ts';
 import { CasApiError } from './errors.ts';
+import type { RenewableOrderIndex } from './renewable-orders.ts';
 import type { CertificateOrder } from './schemas.ts';
 
 /** What CAS says about renewing an order now. */
@@ -17,21 +18,15 @@ const permissionCodes =
  * Finds an order among the CPACK orders CAS lists as about to expire (the only ones it renews), with the plan's
  * remaining quota; otherwise explains, from DescribeCertificateState, why it cannot be renewed.
  */
-export async function lookupOrderForRenewal(cas: CasClient, orderId: string): Promise<OrderLookup> {
+export async function lookupOrderForRenewal(
+  cas: CasClient,
+  index: RenewableOrderIndex,
+  orderId: string,
+): Promise<OrderLookup> {
   try {
-    for await (const order of cas.listAllUserCertificateOrders({
-      status: 'WILLEXPIRED',
-      orderType: 'CPACK',
-      showSize: 100,
-    })) {
-      if (order.OrderId !== orderId) continue;
-      let quotaRemaining: number | undefined;
-      if (order.ProductCode) {
-        quotaRemaining = await cas
-          .describePackageState(order.ProductCode)
-          .then((p) => p.remaining)
-          .catch(() => undefined);
-      }
+    const order = await index.find(orderId);
+    if (order) {
+      const quotaRemaining = order.ProductCode ? await index.quotaRemaining(order.ProductCode) : undefined;
       return { kind: 'renewable', order, quotaRemaining };
     }
     const state = await cas.describeCertificateState(orderId);

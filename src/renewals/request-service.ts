@@ -2,6 +2,7 @@ import type { WebClient } from '@slack/web-api';
 import type { ApproverDirectory } from '../approval/approvers.ts';
 import type { CasClient } from '../cas/client.ts';
 import { lookupOrderForRenewal } from '../cas/order-lookup.ts';
+import type { RenewableOrderIndex } from '../cas/renewable-orders.ts';
 import type { ParsedCsr } from '../csr/parse-csr.ts';
 import { type AppQueues, enqueueRenewal, scheduleExpiry } from '../jobs/queues.ts';
 import type { Logger } from '../logger.ts';
@@ -17,6 +18,7 @@ export type Reply = (text: string) => Promise<unknown>;
 export interface RequestServiceDeps {
   store: RenewalStore;
   cas: CasClient;
+  renewableOrders: RenewableOrderIndex;
   approvers: ApproverDirectory;
   queues: Pick<AppQueues, 'renewals' | 'approvals'>;
   slack: WebClient;
@@ -143,7 +145,7 @@ export function createRequestService(deps: RequestServiceDeps) {
         );
         return;
       }
-      const lookup = await lookupOrderForRenewal(deps.cas, input.orderId);
+      const lookup = await lookupOrderForRenewal(deps.cas, deps.renewableOrders, input.orderId);
       if (lookup.kind === 'unavailable') {
         await input.reply(`:warning: ${lookup.reason}`);
         return;

@@ -4,6 +4,7 @@ import { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { createApproverDirectory } from '../approval/approvers.ts';
 import type { CasClient } from '../cas/client.ts';
+import { createRenewableOrderIndex } from '../cas/renewable-orders.ts';
 import type { Config } from '../config/config.ts';
 import { createQueues, queueNames, type RecordJobData } from '../jobs/queues.ts';
 import type { Logger } from '../logger.ts';
@@ -74,6 +75,7 @@ export async function startAppRole(deps: AppRoleDeps): Promise<AppRole> {
   const service = createRequestService({
     store,
     cas: deps.cas,
+    renewableOrders: createRenewableOrderIndex({ cas: deps.cas, now }),
     approvers,
     queues,
     slack: slack.app.client,

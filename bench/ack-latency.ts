@@ -1,0 +1,109 @@
+import { Pool } from 'undici';
+import { createSlackStandIn } from '../src/slack-standin/server.ts';
+import { startCasSim } from '../test/support/cas.ts';
+import {
+  slackSignature,
+  slashCommandBody,
+  testBotToken,
+  testSigningSecret,
+} from '../test/support/slack-payloads.ts';
+import { spawnSubject } from './spawn-subject.ts';
+import { percentile, round } from './stats.ts';
+
+/** Fires `concurrency` signed `/cert` commands at once, `rounds` times; returns each request's latency (ms). */
+async function fire(
+  baseUrl: string,
+  texts: () => string,
+  responseUrl: string,
+  concurrency: number,
+  rounds: number,
+): Promise<number[]> {
+  const pool = new Pool(baseUrl, { connections: concurrency, pipelining: 1 });
+  const latencies: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        const body = slashCommandBody({ text: texts(), response_url: responseUrl });
+        const ts = Math.floor(Date.now() / 1000);
+        const started = performance.now();
+        const res = await pool.request({
+          path: '/slack/events',
+          method: 'POST',
+          headers: {
+            'content-type': 'application/x-www-form-urlencoded',
+            'x-slack-request-timestamp': String(ts),
+            'x-slack-signature': slackSignature(body, ts),
+          },
+          body,
+        });
+        await res.body.dump();
+        latencies.push(performance.now() - started);
+        if (res.statusCode !== 200) throw new Error(`HTTP ${res.statusCode}`);
+      }),
+    );
+  }
+  await pool.close();
+  return latencies;
+}
+
+/** `/cert renew` ack latency of the real app vs a bare Bolt app that only acks, same load, same run. */
+export async function benchAckLatency(
+  redisUrl: string,
+  options = { concurrency: 200, rounds: 5, warmup: 1 },
+) {
+  const total = options.concurrency * (options.rounds + options.warmup);
+  const orders = Array.from({ length: total }, (_, i) => ({
+    orderId: String(500_000_000 + i),
+    domain: `b${i}.example.com`,
+    status: 'WILLEXPIRED' as const,
+  }));
+  const cas = await startCasSim({ orders, qps: {} });
+  const slack = createSlackStandIn({ botToken: testBotToken });
+  await slack.listen();
+
+  const env = {
+    SLACK_BOT_TOKEN: testBotToken,
+    SLACK_SIGNING_SECRET: testSigningSecret,
+    SLACK_API_URL: slack.apiUrl,
+    PORT: '0',
+    REDIS_URL: redisUrl,
+    CERT_REDIS_PREFIX: `bench-${Date.now()}`,
+    CAS_ENDPOINT: cas.url,
+    CERT_APPROVERS: 'U0APPROVER',
+  };
+  // Each subject runs alone in its own process; the load, the CAS simulator and the Slack stand-in stay here.
+  const bare = await spawnSubject('bare', env);
+  const app = await spawnSubject('app', env);
+  const bareUrl = bare.url;
+  const appUrl = app.url;
+
+  let next = 0;
+  const renewText = () => `renew ${orders[next++ % orders.length]?.orderId}`;
+  const responseUrl = slack.responseUrl('bench');
+  // Alternate warm-up, then measure each side with the same load shape.
+  await fire(bareUrl, renewText, responseUrl, options.concurrency, options.warmup);
+  await fire(appUrl, renewText, responseUrl, options.concurrency, options.warmup);
+  const bareLatencies = await fire(bareUrl, renewText, responseUrl, options.concurrency, options.rounds);
+  const appLatencies = await fire(appUrl, renewText, responseUrl, options.concurrency, options.rounds);
+
+  await app.stop();
+  await bare.stop();
+  await slack.close();
+  await cas.close();
+
+  const summary = (l: number[]) => ({
+    p50: round(percentile(l, 50)),
+    p99: round(percentile(l, 99)),
+    samples: l.length,
+  });
+  const bareStats = summary(bareLatencies);
+  const appStats = summary(appLatencies);
+  return {
+    name: '/cert renew ack latency',
+    concurrency: options.concurrency,
+    baseline: { name: 'bare Bolt app (ack only)', ...bareStats },
+    subject: { name: 'certbot app role', ...appStats },
+    ratio: { p50: round(appStats.p50 / bareStats.p50), p99: round(appStats.p99 / bareStats.p99) },
+    target: 'p99 ratio ≤ 1.5 and p99 < 100 ms',
+  };
+}
