@@ -5,12 +5,13 @@ import { loadConfig } from './config/config.ts';
 import { isAppError } from './errors.ts';
 import { createLogger } from './logging.ts';
 import { startAppRole } from './roles/app-role.ts';
+import { startWorkerRole } from './roles/worker-role.ts';
 
-// Entry point: `npm start` (every role in one process), `npm run app` (the Slack app alone).
+// Entry point: `npm start` (app + worker in one process), `npm run app`, `npm run worker` (each alone, scalable).
 const { values } = parseArgs({ options: { role: { type: 'string', default: 'all' } } });
 const role = values.role;
-if (role !== 'all' && role !== 'app') {
-  process.stderr.write(`--role must be all or app (got ${role})\n`);
+if (role !== 'all' && role !== 'app' && role !== 'worker') {
+  process.stderr.write(`--role must be all, app or worker (got ${role})\n`);
   process.exit(2);
 }
 
@@ -36,6 +37,10 @@ if (role === 'all' || role === 'app') {
     requestTtlMs: config.approval.requestTtlHours * 3_600_000,
   });
   stops.push(app.stop);
+}
+if (role === 'all' || role === 'worker') {
+  const worker = await startWorkerRole({ config, logger, cas });
+  stops.push(worker.stop);
 }
 
 let stopping = false;

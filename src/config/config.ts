@@ -195,6 +195,12 @@ const Env = z.object({
   CERT_REQUEST_TTL_HOURS: numberIn(24, 0.01, 24 * 30, false),
   CERT_POLL_MIN_SECONDS: numberIn(30, 0, 86_400, false),
   CERT_POLL_MAX_SECONDS: numberIn(900, 0, 86_400, false),
+  CERT_POLL_DEADLINE_HOURS: numberIn(168, 0.001, 24 * 90, false),
+  CERT_WORKER_CONCURRENCY: numberIn(4, 1, 100, true),
+  CERT_JOB_LOCK_SECONDS: numberIn(60, 1, 3600, false),
+  CERT_STALLED_INTERVAL_SECONDS: numberIn(30, 0.1, 3600, false),
+  CERT_RECONCILE_SETTLE_SECONDS: numberIn(30, 0, 3600, false),
+  CERT_CAS_QPS: numberIn(5, 0.1, 100, false),
   CERT_ALERT_CHANNEL: optionalString.refine((v) => v === undefined || /^[CGD][A-Z0-9]{2,20}$/.test(v), {
     message: 'must be a Slack channel ID such as C0123ABCD (not a #name)',
   }),
@@ -270,6 +276,20 @@ export const Config = Env.superRefine((env, ctx) => {
     minSeconds: env.CERT_POLL_MIN_SECONDS,
     /** Largest delay between status polls, seconds. @defaultValue 900 */
     maxSeconds: env.CERT_POLL_MAX_SECONDS,
+    /** A renewal without a final state this long after submission is reported stalled, hours. @defaultValue 168 */
+    deadlineHours: env.CERT_POLL_DEADLINE_HOURS,
+  },
+  worker: {
+    /** Renewal jobs one worker process runs at once. @defaultValue 4 */
+    concurrency: env.CERT_WORKER_CONCURRENCY,
+    /** BullMQ job lock, seconds; keep it well above CAS_TIMEOUT_SECONDS. @defaultValue 60 */
+    lockSeconds: env.CERT_JOB_LOCK_SECONDS,
+    /** How often stalled jobs (a worker died) are looked for, seconds. @defaultValue 30 */
+    stalledIntervalSeconds: env.CERT_STALLED_INTERVAL_SECONDS,
+    /** Extra wait before asking CAS whether an unconfirmed renewal happened, seconds. @defaultValue 30 */
+    reconcileSettleSeconds: env.CERT_RECONCILE_SETTLE_SECONDS,
+    /** Renewal-queue jobs per second across all workers (each makes about one CAS call). @defaultValue 5 */
+    casQps: env.CERT_CAS_QPS,
   },
   alerts: {
     /** Channel ID for expiry alerts; undefined means no alerts. */

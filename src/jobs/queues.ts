@@ -47,6 +47,9 @@ export async function enqueueRenewal(queue: Queue<RecordJobData>, recordId: stri
     { recordId },
     {
       jobId: renewalJobId(recordId),
+      // Unexpected errors (a bug, Redis away) are retried; the record makes every retry safe.
+      attempts: 8,
+      backoff: { type: 'exponential', delay: 5_000 },
       removeOnComplete: { age: 7 * 24 * 3600 },
       removeOnFail: { age: 30 * 24 * 3600 },
     },

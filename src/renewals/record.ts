@@ -72,8 +72,16 @@ export const RenewalRecord = z.object({
   intentId: z.string().optional(),
   submittingAt: optionalNumber,
   newOrderId: z.string().optional(),
+  /** When the paid call was confirmed (epoch ms); the polling deadline counts from here. */
+  submittedAt: optionalNumber,
+  /** The last DescribeCertificateState `Type` seen. */
   casState: z.string().optional(),
+  /** The validation instructions last posted (so they are posted again only when they change). */
+  validationKey: z.string().optional(),
+  /** Why the request failed or needs attention. */
   detail: z.string().optional(),
+  /** Shown on the card: e.g. that the previous request for the order ended in needs attention. */
+  warning: z.string().optional(),
 });
 export type RenewalRecord = z.infer<typeof RenewalRecord>;
 

@@ -166,6 +166,7 @@ export function createRequestService(deps: RequestServiceDeps) {
         return;
       }
       const { order } = lookup;
+      const previous = await store.findLatest(input.orderId);
       const created = await store.create({
         orderId: input.orderId,
         channelId: input.channelId,
@@ -179,6 +180,11 @@ export function createRequestService(deps: RequestServiceDeps) {
         quotaRemaining: lookup.quotaRemaining,
         csrPem: input.csr?.pem,
         csrSummary: input.csr?.summary,
+        // A renewal that ended unconfirmed may have happened: whoever approves must check CAS first.
+        warning:
+          previous?.state === 'needs_attention'
+            ? `The previous request for this order ended in *needs attention* (${threadLink(previous)}). Check the CAS console for a new order before approving, or this renews twice.`
+            : undefined,
       });
       if (!created.created) {
         const other = await store.get(created.openId);

@@ -14,9 +14,11 @@ redis.call('RPUSH', KEYS[3], ARGV[2])
 return {'ok', ARGV[1]}
 `;
 
-// Compare-and-set: moves the record to ARGV[2] only from one of the comma-separated states in ARGV[1].
-// KEYS: record, open-order index, audit. ARGV: from, to, release open index (1/0), retention ms (0 = keep),
-// audit JSON (its from/to are filled in here), then field/value pairs.
+// Compare-and-set: moves the record to ARGV[2] only from one of the comma-separated states in ARGV[1], and in the
+// same step appends the audit entry, queues thread messages in the outbox and keeps the set of requests the
+// worker owns. KEYS: record, open-order index, audit, outbox, active set. ARGV: from, to, release open index (1/0),
+// retention ms (0 = keep), audit JSON (from/to filled in here), active (1 add / 0 remove / - leave),
+// outbox items JSON array, then field/value pairs.
 const transitionScript = `
 local state = redis.call('HGET', KEYS[1], 'state')
 if not state then return {'missing', ''} end
@@ -24,13 +26,17 @@ local allowed = false
 for s in string.gmatch(ARGV[1], '[^,]+') do if s == state then allowed = true end end
 if not allowed then return {'conflict', state} end
 redis.call('HSET', KEYS[1], 'state', ARGV[2])
-for i = 6, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+for i = 8, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
 redis.call('HINCRBY', KEYS[1], 'version', 1)
 local entry = cjson.decode(ARGV[5])
 entry['from'] = state
 entry['to'] = ARGV[2]
 redis.call('RPUSH', KEYS[3], cjson.encode(entry))
-if ARGV[3] == '1' and redis.call('GET', KEYS[2]) == redis.call('HGET', KEYS[1], 'id') then
+for _, item in ipairs(cjson.decode(ARGV[7])) do redis.call('RPUSH', KEYS[4], cjson.encode(item)) end
+local id = redis.call('HGET', KEYS[1], 'id')
+if ARGV[6] == '1' then redis.call('ZADD', KEYS[5], redis.call('HGET', KEYS[1], 'updatedAt') or 0, id) end
+if ARGV[6] == '0' then redis.call('ZREM', KEYS[5], id) end
+if ARGV[3] == '1' and redis.call('GET', KEYS[2]) == id then
   redis.call('DEL', KEYS[2])
 end
 if tonumber(ARGV[4]) > 0 then
@@ -39,6 +45,18 @@ if tonumber(ARGV[4]) > 0 then
 end
 return {'ok', state}
 `;
+
+/** A thread message or card refresh waiting in a request's outbox (delivered by the worker, in order). */
+export type OutboxItem = { kind: 'thread'; text: string } | { kind: 'card' };
+
+/** States in which the worker owns a request (it is in the active set the sweeper watches). */
+export const workerStates: ReadonlySet<RenewalState> = new Set([
+  'approved',
+  'submitting',
+  'submitted',
+  'validating',
+  'reviewing',
+]);
 
 /** Result of a compare-and-set: `ok` with the state it left, or why it did not happen. */
 export type TransitionResult =
@@ -59,6 +77,7 @@ export type NewRequest = Pick<RenewalRecord, 'orderId' | 'channelId' | 'requeste
       | 'quotaRemaining'
       | 'csrPem'
       | 'csrSummary'
+      | 'warning'
     >
   >;
 
@@ -95,6 +114,8 @@ export function createRenewalStore(deps: RenewalStoreDeps) {
   const retentionMs = deps.retentionMs ?? 90 * 24 * 3600 * 1000;
   const key = {
     record: (id: string) => `${prefix}:renewal:${id}`,
+    outbox: (id: string) => `${prefix}:outbox:${id}`,
+    active: () => `${prefix}:active`,
     open: (orderId: string) => `${prefix}:order-open:${orderId}`,
     latest: (orderId: string) => `${prefix}:order-latest:${orderId}`,
     audit: (id: string) => `${prefix}:audit:${id}`,
@@ -146,9 +167,11 @@ export function createRenewalStore(deps: RenewalStoreDeps) {
       change: {
         actor: string;
         action: string;
-        detail?: string;
+        detail?: string | undefined;
         fields?: Partial<RenewalRecord>;
         release?: boolean;
+        /** Queued in the outbox atomically with the state change, so no message is lost. */
+        notify?: OutboxItem[];
       },
     ): Promise<TransitionResult> {
       const at = now();
@@ -159,17 +182,23 @@ export function createRenewalStore(deps: RenewalStoreDeps) {
         ...(change.detail ? { detail: change.detail } : {}),
       };
       const release = change.release ?? finishedStates.has(to);
+      const active = workerStates.has(to) ? '1' : to === 'requested' ? '-' : '0';
+      const orderId = (await redis.hget(key.record(id), 'orderId')) ?? 'none';
       const [status, previous] = (await redis.eval(
         transitionScript,
-        3,
+        5,
         key.record(id),
-        key.open((await redis.hget(key.record(id), 'orderId')) ?? 'none'),
+        key.open(orderId),
         key.audit(id),
+        key.outbox(id),
+        key.active(),
         from.join(','),
         to,
         release ? '1' : '0',
         finishedStates.has(to) ? String(retentionMs) : '0',
         JSON.stringify(audit),
+        active,
+        JSON.stringify(change.notify ?? []),
         ...toFields({ ...change.fields, updatedAt: at }),
       )) as [string, string];
       if (status === 'missing') return { ok: false, reason: 'missing' };
@@ -210,6 +239,22 @@ export function createRenewalStore(deps: RenewalStoreDeps) {
     async audit(id: string): Promise<AuditEntry[]> {
       const entries = await redis.lrange(key.audit(id), 0, -1);
       return entries.map((e) => JSON.parse(e) as AuditEntry);
+    },
+
+    /** The oldest undelivered outbox item, if any. */
+    async peekOutbox(id: string): Promise<OutboxItem | undefined> {
+      const item = await redis.lindex(key.outbox(id), 0);
+      return item === null ? undefined : (JSON.parse(item) as OutboxItem);
+    },
+
+    /** Removes the oldest outbox item once it was delivered. */
+    async popOutbox(id: string): Promise<void> {
+      await redis.lpop(key.outbox(id));
+    },
+
+    /** IDs of the requests the worker owns (approved up to reviewing), oldest change first. */
+    async activeIds(): Promise<string[]> {
+      return redis.zrange(key.active(), '0', '-1');
     },
 
     /** Adds an audit entry that is not a state change (e.g. a CSR attached). */

@@ -92,6 +92,13 @@ export function renderApprovalCard(record: RenewalRecord, now: number): SlackMes
     { type: 'section', block_id: 'order', fields: orderFields(record, now) },
     csrSection(record),
   ];
+  if (record.warning && record.state === 'requested') {
+    blocks.push({
+      type: 'section',
+      block_id: 'warning',
+      text: md(`:warning: ${record.warning}`.slice(0, 2900)),
+    });
+  }
   if (record.state === 'requested') {
     const elements: Button[] = [
       {

@@ -5,7 +5,9 @@ import type { SimSeed } from '../../src/cas-sim/seed.ts';
 import { loadConfig } from '../../src/config/config.ts';
 import { createLogger } from '../../src/logging.ts';
 import { type AppRoleDeps, startAppRole } from '../../src/roles/app-role.ts';
+import { startWorkerRole } from '../../src/roles/worker-role.ts';
 import { createSlackStandIn, type SlackStandInOptions } from '../../src/slack-standin/server.ts';
+import type { RenewalTimings } from '../../src/worker/renewal-processor.ts';
 import { startCasSim } from './cas.ts';
 import { deleteKeysWithPrefix, testRedisUrl, uniquePrefix } from './redis.ts';
 import { testCredentials } from './secrets.ts';
@@ -29,7 +31,16 @@ export interface HarnessOptions {
   env?: Record<string, string>;
   standIn?: Partial<SlackStandInOptions>;
   appDeps?: Partial<Pick<AppRoleDeps, 'now' | 'requestTtlMs' | 'approverCacheMs'>>;
+  /** Also run the worker role in this process, with these step timings (short ones for tests). */
+  worker?: Partial<RenewalTimings>;
 }
+
+/** Step timings that keep worker tests fast without changing what the steps do. */
+export const fastTimings: Partial<RenewalTimings> = {
+  casTimeoutMs: 1_000,
+  reconcileSettleMs: 50,
+  submitRetryBaseMs: 50,
+};
 
 /**
  * The real app role against real Redis (own prefix), the CAS simulator and the Slack stand-in, driven through
@@ -51,6 +62,11 @@ export async function startAppHarness(options: HarnessOptions = {}) {
     ALIBABA_CLOUD_ACCESS_KEY_ID: testCredentials.accessKeyId,
     ALIBABA_CLOUD_ACCESS_KEY_SECRET: testCredentials.accessKeySecret,
     CERT_APPROVERS: `${approverId},${otherApproverId}`,
+    CERT_POLL_MIN_SECONDS: '0',
+    CERT_POLL_MAX_SECONDS: '0',
+    CERT_STALLED_INTERVAL_SECONDS: '1',
+    CERT_JOB_LOCK_SECONDS: '5',
+    CERT_CAS_QPS: '100',
     ...options.env,
   });
   const logs: string[] = [];
@@ -69,8 +85,18 @@ export async function startAppHarness(options: HarnessOptions = {}) {
     endpoint: cas.url,
     credentials: () => testCredentials,
     sleep: async () => {},
+    // Matches fastTimings.casTimeoutMs: the worker reconciles once an unanswered call is certainly over.
+    timeoutMs: 1_000,
   });
   const app = await startAppRole({ config, logger, cas: casClient, ...options.appDeps });
+  const worker = options.worker
+    ? await startWorkerRole({
+        config,
+        logger,
+        cas: casClient,
+        timings: { ...fastTimings, ...options.worker },
+      })
+    : undefined;
   const base = `http://127.0.0.1:${app.port}`;
 
   async function post(
@@ -164,7 +190,9 @@ export async function startAppHarness(options: HarnessOptions = {}) {
         }),
       );
     },
+    worker,
     async stop() {
+      await worker?.stop();
       await app.stop();
       await slack.close();
       await cas.close();

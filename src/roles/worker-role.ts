@@ -1,0 +1,128 @@
+import { WebClient } from '@slack/web-api';
+import { Queue, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { CasClient } from '../cas/client.ts';
+import type { Config } from '../config/config.ts';
+import { queueNames, type RecordJobData } from '../jobs/queues.ts';
+import type { Logger } from '../logger.ts';
+import { createRenewalStore } from '../renewals/store.ts';
+import { settleWithin } from '../settle-within.ts';
+import { createOutboxDelivery } from '../worker/outbox-delivery.ts';
+import {
+  createRenewalProcessor,
+  type RenewalJobData,
+  type RenewalTimings,
+} from '../worker/renewal-processor.ts';
+import { sweepOrphans } from '../worker/sweeper.ts';
+
+/** What the worker role is built from. */
+export interface WorkerRoleDeps {
+  config: Config;
+  logger: Logger;
+  cas: CasClient;
+  now?: () => number;
+  /** Overrides of the step timings (tests). */
+  timings?: Partial<RenewalTimings>;
+  /** How often the sweeper looks for requests without a job, milliseconds. @defaultValue 300000 */
+  sweepIntervalMs?: number;
+}
+
+/** The running worker role. */
+export interface WorkerRole {
+  worker: Worker<RenewalJobData>;
+  sweep(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+/** Starts the renewal worker: the paid call once, polling, thread messages, and the orphan sweeper. */
+export async function startWorkerRole(deps: WorkerRoleDeps): Promise<WorkerRole> {
+  const { config, logger } = deps;
+  const now = deps.now ?? Date.now;
+  const connection = new Redis(config.redis.url, { maxRetriesPerRequest: null });
+  connection.on('error', (err) =>
+    logger.warn({ err: { message: err.message } }, 'Redis connection error (worker)'),
+  );
+  const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 3 });
+  redis.on('error', () => {});
+  const store = createRenewalStore({ redis, prefix: config.redis.prefix, now });
+  // No retries inside the client: a 429 becomes a job delay (Retry-After), so workers never hammer Slack.
+  const slack = new WebClient(config.slack.botToken, {
+    ...(config.slack.apiUrl ? { slackApiUrl: `${config.slack.apiUrl}/` } : {}),
+    rejectRateLimitedCalls: true,
+    retryConfig: { retries: 0 },
+    allowAbsoluteUrls: false,
+    timeout: 15_000,
+  });
+  const casTimeoutMs = config.cas.timeoutSeconds * 1000;
+  const timings: RenewalTimings = {
+    pollMinMs: config.poll.minSeconds * 1000,
+    pollMaxMs: config.poll.maxSeconds * 1000,
+    deadlineMs: config.poll.deadlineHours * 3_600_000,
+    casTimeoutMs,
+    reconcileSettleMs: config.worker.reconcileSettleSeconds * 1000,
+    submitRetryBaseMs: 10_000,
+    maxSubmitRetries: 8,
+    maxReconciles: 3,
+    maxUnknowns: 5,
+    maxPollErrors: 20,
+    ...deps.timings,
+  };
+  const processor = createRenewalProcessor({
+    store,
+    cas: deps.cas,
+    deliver: createOutboxDelivery({ store, slack, logger, now }),
+    logger,
+    now,
+    timings,
+  });
+  const worker = new Worker<RenewalJobData>(queueNames.renewals, processor, {
+    connection,
+    prefix: config.redis.prefix,
+    concurrency: config.worker.concurrency,
+    lockDuration: config.worker.lockSeconds * 1000,
+    stalledInterval: config.worker.stalledIntervalSeconds * 1000,
+    // A job whose worker died runs again: safe, because a record in `submitting` is reconciled, never re-sent.
+    maxStalledCount: 1,
+    // Global across all workers of the queue: keeps CAS calls under its documented rates.
+    limiter: { max: Math.max(1, Math.round(config.worker.casQps)), duration: 1000 },
+  });
+  worker.on('error', (err) => logger.warn({ err: { message: err.message } }, 'renewal worker error'));
+  worker.on('failed', (job, err) => {
+    logger.error(
+      { recordId: job?.data.recordId, attemptsMade: job?.attemptsMade, err: { message: err.message } },
+      'renewal job failed',
+    );
+  });
+
+  const queue = new Queue<RecordJobData>(queueNames.renewals, {
+    connection: redis,
+    prefix: config.redis.prefix,
+  });
+  queue.on('error', () => {});
+  const sweep = () => sweepOrphans({ store, queue, logger });
+  await sweep().catch((err: unknown) =>
+    logger.warn({ err: { message: (err as Error).message } }, 'sweep failed'),
+  );
+  const sweeper = setInterval(() => {
+    sweep().catch((err: unknown) =>
+      logger.warn({ err: { message: (err as Error).message } }, 'sweep failed'),
+    );
+  }, deps.sweepIntervalMs ?? 300_000);
+  sweeper.unref();
+  logger.info({ concurrency: config.worker.concurrency }, 'worker role started');
+
+  return {
+    worker,
+    sweep,
+    async stop() {
+      clearInterval(sweeper);
+      // Waits for in-flight steps (each is one bounded CAS call); past that, let the lock expire and another
+      // worker take over rather than hang shutdown.
+      if (!(await settleWithin(worker.close(), casTimeoutMs + 5_000)))
+        await settleWithin(worker.close(true), 1_000);
+      await settleWithin(queue.close(), 2_000);
+      connection.disconnect();
+      redis.disconnect();
+    },
+  };
+}
