@@ -8,8 +8,9 @@ import { type AppQueues, enqueueRenewal, scheduleExpiry } from '../jobs/queues.t
 import type { Logger } from '../logger.ts';
 import { renderApprovalCard, renderNotRenewableCard, statusLine } from '../slack/cards.ts';
 import { escapeMrkdwn, mention, slackDate } from '../slack/mrkdwn.ts';
+import type { Deliver } from '../worker/outbox-delivery.ts';
 import type { RenewalRecord } from './record.ts';
-import type { RenewalStore } from './store.ts';
+import type { OutboxItem, RenewalStore } from './store.ts';
 
 /** Sends a private answer to the person who acted (a `respond()` bound to the interaction). */
 export type Reply = (text: string) => Promise<unknown>;
@@ -22,6 +23,8 @@ export interface RequestServiceDeps {
   approvers: ApproverDirectory;
   queues: Pick<AppQueues, 'renewals' | 'approvals'>;
   slack: WebClient;
+  /** Delivers a request's outbox (thread messages) now. */
+  deliver: Deliver;
   logger: Logger;
   now: () => number;
   /** How long a request waits for a decision, milliseconds. */
@@ -68,17 +71,19 @@ export function createRequestService(deps: RequestServiceDeps) {
       );
   }
 
-  async function postInThread(record: RenewalRecord, text: string): Promise<void> {
-    if (!record.messageTs) return;
-    await slack.chat
-      .postMessage({ channel: record.channelId, thread_ts: record.messageTs, text })
-      .catch((err: unknown) =>
-        logger.warn(
-          { recordId: record.id, slackError: slackErrorCode(err) ?? String(err) },
-          'could not post in the thread',
-        ),
-      );
+  /**
+   * Thread messages are queued in the request's outbox by the state change itself (so none is lost, and they
+   * stay in order with the worker's); this delivers them now. Whatever cannot go out now, the worker delivers.
+   */
+  async function deliverNow(record: RenewalRecord): Promise<void> {
+    const result = await deps
+      .deliver(record.id)
+      .catch((err: unknown) => ({ done: false, reason: String(err) }));
+    if (!result.done)
+      logger.warn({ recordId: record.id, reason: result.reason }, 'thread message left for the worker');
   }
+
+  const say = (text: string): OutboxItem => ({ kind: 'thread', text });
 
   /** Explains to someone who clicked why their click changed nothing. */
   function alreadyDecided(record: RenewalRecord): string {
@@ -114,13 +119,15 @@ export function createRequestService(deps: RequestServiceDeps) {
     const result = await store.transition(record.id, ['requested'], 'expired', {
       actor: 'certbot',
       action: 'expired',
+      notify: [
+        say(
+          `:zzz: No decision within ${Math.round(deps.requestTtlMs / 3_600_000)} h: this request expired. Run \`/cert renew ${record.orderId}\` again if it is still needed.`,
+        ),
+      ],
     });
     if (!result.ok) return undefined;
+    await deliverNow(result.record);
     await refreshCard(result.record);
-    await postInThread(
-      result.record,
-      `:zzz: No decision within ${Math.round(deps.requestTtlMs / 3_600_000)} h: this request expired. Run \`/cert renew ${result.record.orderId}\` again if it is still needed.`,
-    );
     return result.record;
   }
 
@@ -258,6 +265,11 @@ export function createRequestService(deps: RequestServiceDeps) {
         actor: input.userId,
         action: 'approved',
         fields: { decidedBy: input.userId, decidedAt: now() },
+        notify: [
+          say(
+            `:inbox_tray: Approved by ${mention(input.userId)} at ${slackDate(now())}. Queued for renewal.`,
+          ),
+        ],
       });
       if (!result.ok) {
         await input.reply(
@@ -271,11 +283,8 @@ export function createRequestService(deps: RequestServiceDeps) {
         { recordId: record.id, orderId: record.orderId, approvedBy: input.userId },
         'renewal approved',
       );
+      await deliverNow(result.record);
       await refreshCard(result.record);
-      await postInThread(
-        result.record,
-        `:inbox_tray: Approved by ${mention(input.userId)} at ${slackDate(now())}. Queued for renewal.`,
-      );
     },
 
     /** Reject (after the reason modal): authorise again, then one compare-and-set decides. */
@@ -303,6 +312,11 @@ export function createRequestService(deps: RequestServiceDeps) {
         action: 'rejected',
         ...(reason ? { detail: reason } : {}),
         fields: { decidedBy: input.userId, decidedAt: now(), reason },
+        notify: [
+          say(
+            `:no_entry_sign: Rejected by ${mention(input.userId)}${reason ? `: ${escapeMrkdwn(reason)}` : ''}.`,
+          ),
+        ],
       });
       if (!result.ok) {
         await input.reply(
@@ -315,11 +329,8 @@ export function createRequestService(deps: RequestServiceDeps) {
         { recordId: record.id, orderId: record.orderId, rejectedBy: input.userId },
         'renewal rejected',
       );
+      await deliverNow(result.record);
       await refreshCard(result.record);
-      await postInThread(
-        result.record,
-        `:no_entry_sign: Rejected by ${mention(input.userId)}${reason ? `: ${escapeMrkdwn(reason)}` : ''}.`,
-      );
     },
 
     /** The expiry job: an undecided request past its TTL becomes `expired` (a decided one is left alone). */
@@ -345,13 +356,15 @@ export function createRequestService(deps: RequestServiceDeps) {
         detail: `CN ${input.csr.summary.commonName}`,
         fields: { csrPem: input.csr.pem, csrSummary: input.csr.summary },
         release: false,
+        notify: [
+          say(
+            `:page_facing_up: ${mention(input.userId)} attached a CSR (CN ${escapeMrkdwn(input.csr.summary.commonName)}).`,
+          ),
+        ],
       });
       if (!result.ok) return 'This request is no longer waiting for a decision; the CSR was not attached.';
+      await deliverNow(result.record);
       await refreshCard(result.record);
-      await postInThread(
-        result.record,
-        `:page_facing_up: ${mention(input.userId)} attached a CSR (CN ${escapeMrkdwn(input.csr.summary.commonName)}).`,
-      );
       return undefined;
     },
   };

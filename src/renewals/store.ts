@@ -46,6 +46,16 @@ end
 return {'ok', state}
 `;
 
+const popIfHeadScript = `
+if redis.call('LINDEX', KEYS[1], 0) == ARGV[1] then redis.call('LPOP', KEYS[1]) end
+return 1
+`;
+
+const releaseLockScript = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+return 1
+`;
+
 /** A thread message or card refresh waiting in a request's outbox (delivered by the worker, in order). */
 export type OutboxItem = { kind: 'thread'; text: string } | { kind: 'card' };
 
@@ -115,6 +125,7 @@ export function createRenewalStore(deps: RenewalStoreDeps) {
   const key = {
     record: (id: string) => `${prefix}:renewal:${id}`,
     outbox: (id: string) => `${prefix}:outbox:${id}`,
+    outboxLock: (id: string) => `${prefix}:outbox-lock:${id}`,
     active: () => `${prefix}:active`,
     open: (orderId: string) => `${prefix}:order-open:${orderId}`,
     latest: (orderId: string) => `${prefix}:order-latest:${orderId}`,
@@ -241,15 +252,25 @@ export function createRenewalStore(deps: RenewalStoreDeps) {
       return entries.map((e) => JSON.parse(e) as AuditEntry);
     },
 
-    /** The oldest undelivered outbox item, if any. */
-    async peekOutbox(id: string): Promise<OutboxItem | undefined> {
-      const item = await redis.lindex(key.outbox(id), 0);
-      return item === null ? undefined : (JSON.parse(item) as OutboxItem);
+    /** The oldest undelivered outbox item, if any, with its raw form (for {@link popOutbox}). */
+    async peekOutbox(id: string): Promise<{ item: OutboxItem; raw: string } | undefined> {
+      const raw = await redis.lindex(key.outbox(id), 0);
+      return raw === null ? undefined : { item: JSON.parse(raw) as OutboxItem, raw };
     },
 
-    /** Removes the oldest outbox item once it was delivered. */
-    async popOutbox(id: string): Promise<void> {
-      await redis.lpop(key.outbox(id));
+    /** Removes the oldest outbox item, only if it is still `raw` (so a delivered item is never confused with the next). */
+    async popOutbox(id: string, raw: string): Promise<void> {
+      await redis.eval(popIfHeadScript, 1, key.outbox(id), raw);
+    },
+
+    /** Takes the right to deliver a request's outbox for `ttlMs`; returns a release function, or undefined if taken. */
+    async lockOutbox(id: string, ttlMs: number): Promise<(() => Promise<void>) | undefined> {
+      const token = randomBytes(8).toString('hex');
+      const ok = await redis.set(key.outboxLock(id), token, 'PX', ttlMs, 'NX');
+      if (ok !== 'OK') return undefined;
+      return async () => {
+        await redis.eval(releaseLockScript, 1, key.outboxLock(id), token);
+      };
     },
 
     /** IDs of the requests the worker owns (approved up to reviewing), oldest change first. */

@@ -17,6 +17,7 @@ import { createHttpServer } from '../slack/http-server.ts';
 import { registerCardActions } from '../slack/listeners/card-actions.ts';
 import { registerCertCommand } from '../slack/listeners/cert-command.ts';
 import { registerModalSubmissions } from '../slack/listeners/modal-submissions.ts';
+import { createOutboxDelivery } from '../worker/outbox-delivery.ts';
 
 /**
  * Whether Redis answers PING within `timeoutMs`. Bounded because ioredis queues commands while reconnecting:
@@ -79,6 +80,7 @@ export async function startAppRole(deps: AppRoleDeps): Promise<AppRole> {
     approvers,
     queues,
     slack: slack.app.client,
+    deliver: createOutboxDelivery({ store, slack: slack.app.client, logger, now }),
     logger,
     now,
     requestTtlMs: deps.requestTtlMs ?? 24 * 3600 * 1000,

@@ -20,27 +20,32 @@ const permanentSlackErrors = new Set([
 /** What delivery achieved: everything out, or try again after `retryMs`. */
 export type DeliveryResult = { done: true } | { done: false; retryMs: number; reason: string };
 
+/** Delivers one request's outbox. */
+export type Deliver = (recordId: string) => Promise<DeliveryResult>;
+
 /**
  * Posts a request's outbox (thread messages, card refreshes) in order, removing each item only after Slack took
- * it. A 429 is not retried here: its Retry-After comes back as `retryMs`, for the job to wait without holding a
- * worker (no client-side retry storms, no message lost).
+ * it. One deliverer per request at a time (the app right after a click, or the worker), so the order holds.
+ * With `rejectRateLimitedCalls`, a 429 comes back as `retryMs` (Retry-After) for the job to wait without holding
+ * a worker: no client-side retry storms, no message lost.
  */
 export function createOutboxDelivery(deps: {
   store: RenewalStore;
   slack: WebClient;
   logger: Logger;
   now: () => number;
-}) {
-  return async function deliver(recordId: string): Promise<DeliveryResult> {
+}): Deliver {
+  async function deliverLocked(recordId: string): Promise<DeliveryResult> {
     for (
-      let item = await deps.store.peekOutbox(recordId);
-      item;
-      item = await deps.store.peekOutbox(recordId)
+      let head = await deps.store.peekOutbox(recordId);
+      head;
+      head = await deps.store.peekOutbox(recordId)
     ) {
+      const { item, raw } = head;
       const record = await deps.store.get(recordId);
       if (!record?.messageTs) {
         deps.logger.warn({ recordId }, 'outbox item dropped: the request has no card to thread under');
-        await deps.store.popOutbox(recordId);
+        await deps.store.popOutbox(recordId, raw);
         continue;
       }
       try {
@@ -70,13 +75,23 @@ export function createOutboxDelivery(deps: {
             { recordId, slackError, item: item.kind },
             'outbox item dropped: Slack refused it permanently',
           );
-          await deps.store.popOutbox(recordId);
+          await deps.store.popOutbox(recordId, raw);
           continue;
         }
         return { done: false, retryMs: 5_000, reason: slackError ?? (err as Error).message };
       }
-      await deps.store.popOutbox(recordId);
+      await deps.store.popOutbox(recordId, raw);
     }
     return { done: true };
+  }
+
+  return async function deliver(recordId: string): Promise<DeliveryResult> {
+    const release = await deps.store.lockOutbox(recordId, 60_000);
+    if (!release) return { done: false, retryMs: 250, reason: 'another process is delivering' };
+    try {
+      return await deliverLocked(recordId);
+    } finally {
+      await release();
+    }
   };
 }

@@ -254,14 +254,6 @@ export function createRenewalProcessor(deps: RenewalProcessorDeps) {
     const newOrderId = record.newOrderId;
     if (!newOrderId)
       return needsAttention(record, 'the renewal has no new order ID to follow. Check the CAS console.');
-    const since = record.submittedAt ?? record.updatedAt ?? now();
-    if (now() - since > timings.deadlineMs) {
-      const days = Math.round((now() - since) / 86_400_000);
-      return needsAttention(
-        record,
-        `renewal stalled: new order \`${newOrderId}\` is still \`${record.casState ?? record.state}\` after ${days} days. Check the order in the CAS console (application, domain validation) and finish or cancel it there.`,
-      );
-    }
     let state: Awaited<ReturnType<CasClient['describeCertificateState']>>;
     try {
       state = await cas.describeCertificateState(newOrderId, signal ? { signal } : {});
@@ -278,6 +270,17 @@ export function createRenewalProcessor(deps: RenewalProcessorDeps) {
     }
     data.pollErrors = 0;
     data.polls = (data.polls ?? 0) + 1;
+    // The deadline is checked after asking CAS, so a certificate issued just past it still counts as issued.
+    const since = record.submittedAt ?? record.updatedAt ?? now();
+    if (state.type !== 'certificate' && state.type !== 'verify_fail' && now() - since > timings.deadlineMs) {
+      const days = Math.floor((now() - since) / 86_400_000);
+      const shown = state.type === 'other' ? state.rawType : state.type;
+      return needsAttention(
+        record,
+        `renewal stalled: new order \`${newOrderId}\` is still \`${shown}\` after ${days} days. Check the order in the CAS console (application, domain validation) and finish or cancel it there.`,
+        { casState: shown },
+      );
+    }
     if (state.type !== 'unknow') data.unknowns = 0;
     const next: Step = { kind: 'later', ms: pollDelay(data.polls) };
     const move = (

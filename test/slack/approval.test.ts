@@ -189,9 +189,11 @@ describe('Reject', () => {
     expect(thread[0]?.text).toBe(
       `:no_entry_sign: Rejected by <@${approverId}>: Domain is being retired &lt;!channel&gt;.`,
     );
-    const card = harness.slack.message(channelId, ts);
-    expect(findButton(card?.blocks, 'cert_approve')).toBeUndefined();
-    expect(blocksText(card?.blocks)).toContain(`Rejected by <@${approverId}>`);
+    const card = await harness.slack.waitForCall(
+      (c) => c.method === 'chat.update' && blocksText(c.args.blocks).includes('Rejected by'),
+    );
+    expect(findButton(card.args.blocks, 'cert_approve')).toBeUndefined();
+    expect(blocksText(card.args.blocks)).toContain(`Rejected by <@${approverId}>`);
     const audit = (await harness.app.redis.lrange(`${harness.prefix}:audit:${recordId}`, 0, -1)).map(
       (e) => JSON.parse(e) as Record<string, unknown>,
     );
