@@ -10,7 +10,16 @@ export type Fault =
   | { kind: 'drop' }
   | { kind: 'slow'; delayMs: number }
   | { kind: 'lost-response'; hangMs?: number }
-  | { kind: 'error-after-acting'; code?: string; status?: number };
+  | { kind: 'error-after-acting'; code?: string; status?: number }
+  /** Parks the request (before acting, or after acting with the answer held back) until the test releases it. */
+  | { kind: 'hold'; afterActing?: boolean };
+
+/** A held request, as announced on the simulator's `held` event. */
+export interface HeldRequest {
+  action: string;
+  /** `answer` lets it go on normally; `drop` closes the connection without an answer. */
+  release(how: 'answer' | 'drop'): void;
+}
 
 /** A fault and which calls it hits. */
 export interface FaultRule {

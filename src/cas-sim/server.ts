@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { LosslessNumber, stringify } from 'lossless-json';
 import { int64Fields } from '../cas/int64-json.ts';
-import { createFaultQueue, type Fault } from './faults.ts';
+import { createFaultQueue, type Fault, type HeldRequest } from './faults.ts';
 import { createOrderStore, type SimOrder } from './orders.ts';
 import { SimSeed } from './seed.ts';
 import { createSimCa, isParsableCsr } from './sim-ca.ts';
@@ -79,6 +80,8 @@ export function createCasSimulator(options: CasSimulatorOptions = {}) {
   const store = createOrderStore(seed, { now, ca: createSimCa() });
   const keys = new Map<string, SimAccessKey>(seed.accessKeys.map((k) => [k.accessKeyId, k]));
   const faults = createFaultQueue();
+  /** Emits `held` with a {@link HeldRequest} when a `hold` fault parks a request. */
+  const events = new EventEmitter();
   const calls: SimCall[] = [];
   const rawRequests: RawRequest[] = [];
   const nonces = new Map<string, number>();
@@ -97,6 +100,13 @@ export function createCasSimulator(options: CasSimulatorOptions = {}) {
     }
     times.push(t);
     recent.set(key, times);
+  }
+
+  function hold(action: string): Promise<'answer' | 'drop'> {
+    return new Promise((resolve) => {
+      const held: HeldRequest = { action, release: resolve };
+      events.emit('held', held);
+    });
   }
 
   function checkNonce(nonce: string): void {
@@ -246,6 +256,11 @@ export function createCasSimulator(options: CasSimulatorOptions = {}) {
       fault = faults.take(action);
       if (fault?.kind === 'slow')
         await new Promise((r) => setTimeout(r, fault?.kind === 'slow' ? fault.delayMs : 0));
+      if (fault?.kind === 'hold' && !fault.afterActing && (await hold(action)) === 'drop') {
+        record('dropped');
+        req.socket.destroy();
+        return;
+      }
       if (fault?.kind === 'drop') {
         record('dropped');
         req.socket.destroy();
@@ -271,6 +286,11 @@ export function createCasSimulator(options: CasSimulatorOptions = {}) {
       checkQps(action, key.accessKeyId);
 
       const body = await act(action, params);
+      if (fault?.kind === 'hold' && fault.afterActing && (await hold(action)) === 'drop') {
+        record('lost');
+        req.socket.destroy();
+        return;
+      }
       if (fault?.kind === 'lost-response') {
         record('lost');
         const socket = req.socket;
@@ -306,6 +326,7 @@ export function createCasSimulator(options: CasSimulatorOptions = {}) {
   return {
     store,
     faults,
+    events,
     /** Every call after signature verification, in order. */
     calls,
     /** The latest raw requests as received (for replay and tamper tests). */

@@ -1,0 +1,133 @@
+import { once } from 'node:events';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { HeldRequest } from '../../src/cas-sim/faults.ts';
+import { type AppHarness, approverId, channelId, openCard, startAppHarness } from '../support/app-harness.ts';
+import { buildOrder } from '../support/cas.ts';
+import { testCredentials } from '../support/secrets.ts';
+import { testBotToken, testSigningSecret } from '../support/slack-payloads.ts';
+import { spawnWorker, type WorkerProcess } from '../support/worker-process.ts';
+
+let h: AppHarness | undefined;
+const workers: WorkerProcess[] = [];
+afterEach(async () => {
+  for (const w of workers.splice(0)) await w.kill();
+  await h?.stop();
+  h = undefined;
+});
+
+/** The environment of a worker process pointed at this harness, with short lock, stall and poll timings. */
+function workerEnv(harness: AppHarness): Record<string, string> {
+  return {
+    SLACK_BOT_TOKEN: testBotToken,
+    SLACK_SIGNING_SECRET: testSigningSecret,
+    SLACK_API_URL: harness.slack.apiUrl,
+    REDIS_URL: harness.config.redis.url,
+    CERT_REDIS_PREFIX: harness.prefix,
+    CAS_ENDPOINT: harness.cas.url,
+    CAS_TIMEOUT_SECONDS: '1',
+    ALIBABA_CLOUD_ACCESS_KEY_ID: testCredentials.accessKeyId,
+    ALIBABA_CLOUD_ACCESS_KEY_SECRET: testCredentials.accessKeySecret,
+    CERT_APPROVERS: approverId,
+    CERT_POLL_MIN_SECONDS: '0',
+    CERT_POLL_MAX_SECONDS: '0',
+    CERT_JOB_LOCK_SECONDS: '2',
+    CERT_STALLED_INTERVAL_SECONDS: '1',
+    CERT_RECONCILE_SETTLE_SECONDS: '0.2',
+    LOG_LEVEL: 'info',
+  };
+}
+
+async function heldRequest(harness: AppHarness, action: string): Promise<HeldRequest> {
+  const timeout = AbortSignal.timeout(15_000);
+  for (;;) {
+    const [held] = (await once(harness.cas.sim.events, 'held', { signal: timeout })) as [HeldRequest];
+    if (held.action === action) return held;
+    held.release('answer');
+  }
+}
+
+describe('a worker process killed with SIGKILL around the paid call, then a new one started', () => {
+  it.each([
+    [
+      'before CAS acted on the renew call',
+      'RenewCertificateOrderForPackageRequest',
+      false,
+      0,
+      /Needs attention/,
+    ],
+    [
+      'after CAS renewed, before its answer arrived',
+      'RenewCertificateOrderForPackageRequest',
+      true,
+      1,
+      /Renewal issued/,
+    ],
+    [
+      'after the renewal was recorded, during the first poll',
+      'DescribeCertificateState',
+      false,
+      1,
+      /Renewal issued/,
+    ],
+  ] as const)(
+    '%s: at most one renewal, and the request ends issued or needs attention',
+    async (_label, action, afterActing, renewals, ending) => {
+      const order = buildOrder({
+        domain: 'crash.example.com',
+        renewScript: [{ type: 'domain_verify' }, { type: 'certificate' }],
+      });
+      h = await startAppHarness({ seed: { orders: [order] } });
+      h.cas.sim.faults.add({ action, fault: { kind: 'hold', afterActing } });
+      const first = await spawnWorker(workerEnv(h));
+      workers.push(first);
+      const card = await openCard(h, String(order.orderId));
+      await h.click('cert_approve', { user: approverId, messageTs: card.ts, value: card.recordId });
+
+      const held = await heldRequest(h, action);
+      await first.kill();
+      held.release('drop');
+      const second = await spawnWorker(workerEnv(h));
+      workers.push(second);
+      await h.slack.waitForCall(
+        (c) =>
+          c.method === 'chat.postMessage' && c.args.thread_ts === card.ts && ending.test(String(c.args.text)),
+        30_000,
+      );
+
+      expect(first.child.signalCode).toBe('SIGKILL');
+      expect(
+        h.cas.sim.calls.filter((c) => c.action === 'RenewCertificateOrderForPackageRequest'),
+      ).toHaveLength(1);
+      expect(h.cas.sim.renewCount()).toBe(renewals);
+      const state = await h.app.redis.hget(`${h.prefix}:renewal:${card.recordId}`, 'state');
+      expect(state).toBe(renewals === 0 ? 'needs_attention' : 'issued');
+      const thread = h.slack.thread(channelId, card.ts).map((m) => m.text);
+      expect(thread.filter((t) => t.startsWith(':mag: *Domain validation needed*'))).toHaveLength(renewals);
+    },
+  );
+});
+
+describe('SIGTERM', () => {
+  it('lets the worker finish its step and exit 0', async () => {
+    const order = buildOrder({ renewScript: [{ type: 'payed' }] });
+    h = await startAppHarness({ seed: { orders: [order] } });
+    const worker = await spawnWorker({
+      ...workerEnv(h),
+      CERT_POLL_MIN_SECONDS: '5',
+      CERT_POLL_MAX_SECONDS: '5',
+    });
+    workers.push(worker);
+    const card = await openCard(h, String(order.orderId));
+    await h.click('cert_approve', { user: approverId, messageTs: card.ts, value: card.recordId });
+    await h.slack.waitForCall(
+      (c) => c.args.thread_ts === card.ts && String(c.args.text).includes('pending application in CAS'),
+      15_000,
+    );
+
+    const code = await worker.stop();
+
+    expect(code).toBe(0);
+    expect(worker.lines.some((l) => l.includes('"msg":"shutting down"'))).toBe(true);
+    expect(await h.app.redis.hget(`${h.prefix}:renewal:${card.recordId}`, 'state')).toBe('submitted');
+  });
+});
