@@ -9,7 +9,6 @@ export const errorCodes = [
   'CAS_NOT_SENT',
   'CAS_OUTCOME_UNKNOWN',
   'CAS_BAD_RESPONSE',
-  'INPUT_INVALID',
   'CSR_INVALID',
 ] as const;
 

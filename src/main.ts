@@ -26,7 +26,7 @@ try {
   throw err;
 }
 
-const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'info', base: { service: 'certbot', role } });
+const logger = createLogger({ level: config.logLevel, base: { service: 'certbot', role } });
 const cas = createCasClientFromConfig(config.cas, { env: process.env, homeDir: homedir(), logger });
 const stops: Array<() => Promise<void>> = [];
 if (role === 'all' || role === 'app') {

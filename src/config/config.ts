@@ -207,6 +207,11 @@ const Env = z.object({
   CERT_ALERT_DAYS: alertDays,
   CERT_ALERT_CRON: cron,
   CERT_TIMEZONE: timezone,
+  LOG_LEVEL: optionalString
+    .transform((v) => v ?? 'info')
+    .refine((v) => ['debug', 'info', 'warn', 'error'].includes(v), {
+      message: 'must be debug, info, warn or error',
+    }),
 });
 
 /** Rules that tie variables together; checked on the raw environment so that they are reported with the rest. */
@@ -254,6 +259,8 @@ export const Config = Env.superRefine((env, ctx) => {
     /** Web API base URL; undefined means Slack's own. */
     apiUrl: env.SLACK_API_URL,
   },
+  /** Log level. @defaultValue info */
+  logLevel: env.LOG_LEVEL,
   /** HTTP port for `/slack/events`, `/healthz`, `/metrics`. @defaultValue 3000 */
   port: env.PORT,
   redis: {
