@@ -1,6 +1,8 @@
 import { homedir } from 'node:os';
 import { parseArgs } from 'node:util';
+import { Redis } from 'ioredis';
 import { createCasClientFromConfig } from './cas/from-config.ts';
+import { casRateLimits, createRedisPacer } from './cas/pacer.ts';
 import { loadConfig } from './config/config.ts';
 import { isAppError } from './errors.ts';
 import { createLogger } from './logging.ts';
@@ -27,7 +29,11 @@ try {
 }
 
 const logger = createLogger({ level: config.logLevel, base: { service: 'certbot', role } });
-const cas = createCasClientFromConfig(config.cas, { env: process.env, homeDir: homedir(), logger });
+// CAS rate limits are per account: every process paces its calls through one window in Redis.
+const pacerRedis = new Redis(config.redis.url, { maxRetriesPerRequest: 3 });
+pacerRedis.on('error', () => {});
+const pace = createRedisPacer({ redis: pacerRedis, prefix: config.redis.prefix, limits: casRateLimits });
+const cas = createCasClientFromConfig(config.cas, { env: process.env, homeDir: homedir(), logger, pace });
 const stops: Array<() => Promise<void>> = [];
 if (role === 'all' || role === 'app') {
   const app = await startAppRole({
@@ -49,6 +55,7 @@ const shutdown = (signal: string) => {
   stopping = true;
   logger.info({ signal }, 'shutting down');
   Promise.all(stops.map((stop) => stop()))
+    .then(() => pacerRedis.disconnect())
     .then(() => process.exit(0))
     .catch((err: unknown) => {
       logger.error({ err: { message: (err as Error).message } }, 'shutdown failed');

@@ -64,6 +64,8 @@ export interface CasClientOptions {
   /** First retry delay, milliseconds; doubles each time, capped at 10 s. @defaultValue 250 */
   retryBaseMs?: number;
   logger?: Logger;
+  /** Waits before each request until the action's rate allows it (see pacer.ts). */
+  pace?: (action: string) => Promise<void>;
   /** Called after every HTTP exchange (for metrics). */
   onCall?: (event: { action: string; durationMs: number; errorCode: string | undefined }) => void;
 }
@@ -139,6 +141,7 @@ export function createCasClient(options: CasClientOptions): CasClient {
     schema: S,
     callOptions: CallOptions,
   ): Promise<z.output<S>> {
+    await options.pace?.(action);
     const credentials = await options.credentials();
     const headers = signV3({
       method: 'POST',

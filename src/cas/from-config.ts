@@ -11,6 +11,7 @@ export interface CasClientDeps {
   homeDir: string;
   logger?: Logger;
   onCall?: CasClientOptions['onCall'];
+  pace?: CasClientOptions['pace'];
 }
 
 /**
@@ -41,5 +42,6 @@ export function createCasClientFromConfig(config: CasConfig, deps: CasClientDeps
     timeoutMs,
     ...(deps.logger ? { logger: deps.logger } : {}),
     ...(deps.onCall ? { onCall: deps.onCall } : {}),
+    ...(deps.pace ? { pace: deps.pace } : {}),
   });
 }

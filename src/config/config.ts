@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseAlertRoutes } from '../alerts/routes.ts';
 import { AppError } from '../errors.ts';
 
 /** Variables whose values are secret: never echoed in an error message. */
@@ -205,6 +206,17 @@ const Env = z.object({
     message: 'must be a Slack channel ID such as C0123ABCD (not a #name)',
   }),
   CERT_ALERT_DAYS: alertDays,
+  CERT_ALERT_ROUTES: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const parsed = parseAlertRoutes(v ?? '');
+      if ('problem' in parsed) {
+        ctx.addIssue({ code: 'custom', message: parsed.problem });
+        return z.NEVER;
+      }
+      return parsed.routes;
+    }),
   CERT_ALERT_CRON: cron,
   CERT_TIMEZONE: timezone,
   LOG_LEVEL: optionalString
@@ -303,6 +315,8 @@ export const Config = Env.superRefine((env, ctx) => {
     channel: env.CERT_ALERT_CHANNEL,
     /** Thresholds in days before expiry, largest first. @defaultValue [30, 14, 7, 3, 1] */
     days: env.CERT_ALERT_DAYS,
+    /** Domain patterns routed to other channels than `channel`, first match wins. @defaultValue [] */
+    routes: env.CERT_ALERT_ROUTES,
     /** @defaultValue 0 9 * * * */
     cron: env.CERT_ALERT_CRON,
     /** @defaultValue UTC */

@@ -7,7 +7,31 @@ export const queueNames = {
   renewals: 'renewals',
   /** Housekeeping of requests: expiry of undecided requests. */
   approvals: 'approvals',
+  /** The scheduled expiry scan. */
+  scans: 'scans',
 } as const;
+
+/** ID of the one expiry-scan job scheduler. */
+export const expiryScanSchedulerId = 'expiry-scan';
+
+/**
+ * Makes the scheduled expiry scan match the configuration: every process upserts the same scheduler ID, so exactly
+ * one schedule exists however many processes start; with no alert destination, the schedule is removed.
+ */
+export async function syncExpiryScanSchedule(
+  queue: Queue,
+  alerts: { cron: string; timezone: string; channel: string | undefined; routes: readonly unknown[] },
+): Promise<void> {
+  if (!alerts.channel && alerts.routes.length === 0) {
+    await queue.removeJobScheduler(expiryScanSchedulerId);
+    return;
+  }
+  await queue.upsertJobScheduler(
+    expiryScanSchedulerId,
+    { pattern: alerts.cron, tz: alerts.timezone },
+    { name: 'scan', data: {}, opts: { removeOnComplete: 50, removeOnFail: 50 } },
+  );
+}
 
 /** Job data carries IDs only: the record in Redis decides, and nothing secret is ever in a job. */
 export interface RecordJobData {
@@ -18,6 +42,7 @@ export interface RecordJobData {
 export interface AppQueues {
   renewals: Queue<RecordJobData>;
   approvals: Queue<RecordJobData>;
+  scans: Queue;
   close(): Promise<void>;
 }
 
@@ -25,14 +50,17 @@ export interface AppQueues {
 export function createQueues(connection: Redis, prefix: string, onError: (err: Error) => void): AppQueues {
   const renewals = new Queue<RecordJobData>(queueNames.renewals, { connection, prefix });
   const approvals = new Queue<RecordJobData>(queueNames.approvals, { connection, prefix });
+  const scans = new Queue(queueNames.scans, { connection, prefix });
+  scans.on('error', onError);
   // Without a listener, an 'error' event (Redis restarting) would be thrown by EventEmitter.
   renewals.on('error', onError);
   approvals.on('error', onError);
   return {
     renewals,
     approvals,
+    scans,
     async close() {
-      await Promise.all([renewals.close(), approvals.close()]);
+      await Promise.all([renewals.close(), approvals.close(), scans.close()]);
     },
   };
 }

@@ -2,11 +2,14 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
+import { createAlertService } from '../alerts/alert-service.ts';
+import { createAlertState } from '../alerts/alert-state.ts';
+import { expiringListText, scanNowText } from '../alerts/commands.ts';
 import { createApproverDirectory } from '../approval/approvers.ts';
 import type { CasClient } from '../cas/client.ts';
 import { createRenewableOrderIndex } from '../cas/renewable-orders.ts';
 import type { Config } from '../config/config.ts';
-import { createQueues, queueNames, type RecordJobData } from '../jobs/queues.ts';
+import { createQueues, queueNames, type RecordJobData, syncExpiryScanSchedule } from '../jobs/queues.ts';
 import type { Logger } from '../logger.ts';
 import { createRequestService } from '../renewals/request-service.ts';
 import { statusReport } from '../renewals/status-report.ts';
@@ -14,6 +17,7 @@ import { createRenewalStore } from '../renewals/store.ts';
 import { settleWithin } from '../settle-within.ts';
 import { createSlackApp } from '../slack/create-slack-app.ts';
 import { createHttpServer } from '../slack/http-server.ts';
+import { registerAlertActions } from '../slack/listeners/alert-actions.ts';
 import { registerCardActions } from '../slack/listeners/card-actions.ts';
 import { registerCertCommand } from '../slack/listeners/cert-command.ts';
 import { registerModalSubmissions } from '../slack/listeners/modal-submissions.ts';
@@ -86,11 +90,24 @@ export async function startAppRole(deps: AppRoleDeps): Promise<AppRole> {
     requestTtlMs: deps.requestTtlMs ?? 24 * 3600 * 1000,
     allowSelfApproval: config.approval.allowSelfApproval,
   });
+  const alertState = createAlertState({ redis, prefix: config.redis.prefix, now });
+  const alerts = createAlertService({
+    cas: deps.cas,
+    state: alertState,
+    store,
+    slack: slack.app.client,
+    logger,
+    now,
+    alerts: config.alerts,
+  });
   registerCertCommand(slack.app, {
     service,
     status: (orderId) => statusReport({ store, cas: deps.cas }, orderId),
+    list: () => expiringListText(deps.cas, { now: now(), maxDays: config.alerts.days[0] ?? 30 }),
+    scan: (userId) => scanNowText({ alerts, approvers }, userId),
     logger,
   });
+  registerAlertActions(slack.app, { service, alertState, approvers, logger, now });
   registerCardActions(slack.app, { service, logger });
   registerModalSubmissions(slack.app, { service, logger });
   slack.app.error(async (err) => {
@@ -108,6 +125,8 @@ export async function startAppRole(deps: AppRoleDeps): Promise<AppRole> {
     { connection: workerConnection, prefix: config.redis.prefix, concurrency: 4 },
   );
   expiryWorker.on('error', (err) => logger.warn({ err: { message: err.message } }, 'expiry worker error'));
+
+  await syncExpiryScanSchedule(queues.scans, config.alerts);
 
   const server: Server = createHttpServer({
     slackListener: slack.httpListener,

@@ -1,9 +1,11 @@
 import { WebClient } from '@slack/web-api';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
+import { type AlertService, createAlertService } from '../alerts/alert-service.ts';
+import { createAlertState } from '../alerts/alert-state.ts';
 import type { CasClient } from '../cas/client.ts';
 import type { Config } from '../config/config.ts';
-import { queueNames, type RecordJobData } from '../jobs/queues.ts';
+import { queueNames, type RecordJobData, syncExpiryScanSchedule } from '../jobs/queues.ts';
 import type { Logger } from '../logger.ts';
 import { createRenewalStore } from '../renewals/store.ts';
 import { settleWithin } from '../settle-within.ts';
@@ -30,29 +32,35 @@ export interface WorkerRoleDeps {
 /** The running worker role. */
 export interface WorkerRole {
   worker: Worker<RenewalJobData>;
+  alerts: AlertService;
   sweep(): Promise<number>;
   stop(): Promise<void>;
 }
 
-/** Starts the renewal worker: the paid call once, polling, thread messages, and the orphan sweeper. */
+function slackClient(config: Config, options: ConstructorParameters<typeof WebClient>[1]): WebClient {
+  return new WebClient(config.slack.botToken, {
+    ...(config.slack.apiUrl ? { slackApiUrl: `${config.slack.apiUrl}/` } : {}),
+    allowAbsoluteUrls: false,
+    timeout: 15_000,
+    ...options,
+  });
+}
+
+/**
+ * Starts the worker role: renewal jobs (the paid call once, polling, thread messages), the orphan sweeper, and
+ * the scheduled expiry scan.
+ */
 export async function startWorkerRole(deps: WorkerRoleDeps): Promise<WorkerRole> {
   const { config, logger } = deps;
   const now = deps.now ?? Date.now;
+  const prefix = config.redis.prefix;
   const connection = new Redis(config.redis.url, { maxRetriesPerRequest: null });
   connection.on('error', (err) =>
     logger.warn({ err: { message: err.message } }, 'Redis connection error (worker)'),
   );
   const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 3 });
   redis.on('error', () => {});
-  const store = createRenewalStore({ redis, prefix: config.redis.prefix, now });
-  // No retries inside the client: a 429 becomes a job delay (Retry-After), so workers never hammer Slack.
-  const slack = new WebClient(config.slack.botToken, {
-    ...(config.slack.apiUrl ? { slackApiUrl: `${config.slack.apiUrl}/` } : {}),
-    rejectRateLimitedCalls: true,
-    retryConfig: { retries: 0 },
-    allowAbsoluteUrls: false,
-    timeout: 15_000,
-  });
+  const store = createRenewalStore({ redis, prefix, now });
   const casTimeoutMs = config.cas.timeoutSeconds * 1000;
   const timings: RenewalTimings = {
     pollMinMs: config.poll.minSeconds * 1000,
@@ -67,17 +75,20 @@ export async function startWorkerRole(deps: WorkerRoleDeps): Promise<WorkerRole>
     maxPollErrors: 20,
     ...deps.timings,
   };
+
+  // No retries inside this client: a 429 becomes a job delay (Retry-After), so workers never hammer Slack.
+  const threadSlack = slackClient(config, { rejectRateLimitedCalls: true, retryConfig: { retries: 0 } });
   const processor = createRenewalProcessor({
     store,
     cas: deps.cas,
-    deliver: createOutboxDelivery({ store, slack, logger, now }),
+    deliver: createOutboxDelivery({ store, slack: threadSlack, logger, now }),
     logger,
     now,
     timings,
   });
   const worker = new Worker<RenewalJobData>(queueNames.renewals, processor, {
     connection,
-    prefix: config.redis.prefix,
+    prefix,
     concurrency: config.worker.concurrency,
     lockDuration: config.worker.lockSeconds * 1000,
     stalledInterval: config.worker.stalledIntervalSeconds * 1000,
@@ -94,33 +105,56 @@ export async function startWorkerRole(deps: WorkerRoleDeps): Promise<WorkerRole>
     );
   });
 
-  const queue = new Queue<RecordJobData>(queueNames.renewals, {
-    connection: redis,
-    prefix: config.redis.prefix,
+  // The scheduled expiry scan. Its alerts go out through a client that waits out 429s itself: a scan posts a
+  // few messages a day, a second apart per channel.
+  const alerts = createAlertService({
+    cas: deps.cas,
+    state: createAlertState({ redis, prefix, now }),
+    store,
+    slack: slackClient(config, {
+      retryConfig: { retries: 3, factor: 2, minTimeout: 1_000, maxTimeout: 30_000 },
+    }),
+    logger,
+    now,
+    alerts: config.alerts,
   });
-  queue.on('error', () => {});
-  const sweep = () => sweepOrphans({ store, queue, logger });
-  await sweep().catch((err: unknown) =>
-    logger.warn({ err: { message: (err as Error).message } }, 'sweep failed'),
-  );
-  const sweeper = setInterval(() => {
+  const scansQueue = new Queue(queueNames.scans, { connection: redis, prefix });
+  scansQueue.on('error', () => {});
+  await syncExpiryScanSchedule(scansQueue, config.alerts);
+  const scanWorker = new Worker(queueNames.scans, async () => alerts.runWatchedScan(), {
+    connection,
+    prefix,
+    concurrency: 1,
+    // Paging a large account takes a while: the lock must outlast it.
+    lockDuration: Math.max(config.worker.lockSeconds * 1000, 120_000),
+    stalledInterval: config.worker.stalledIntervalSeconds * 1000,
+  });
+  scanWorker.on('error', (err) => logger.warn({ err: { message: err.message } }, 'scan worker error'));
+
+  const renewalsQueue = new Queue<RecordJobData>(queueNames.renewals, { connection: redis, prefix });
+  renewalsQueue.on('error', () => {});
+  const sweep = () => sweepOrphans({ store, queue: renewalsQueue, logger });
+  const sweepQuietly = () =>
     sweep().catch((err: unknown) =>
       logger.warn({ err: { message: (err as Error).message } }, 'sweep failed'),
     );
-  }, deps.sweepIntervalMs ?? 300_000);
+  await sweepQuietly();
+  const sweeper = setInterval(sweepQuietly, deps.sweepIntervalMs ?? 300_000);
   sweeper.unref();
   logger.info({ concurrency: config.worker.concurrency }, 'worker role started');
 
   return {
     worker,
+    alerts,
     sweep,
     async stop() {
       clearInterval(sweeper);
       // Waits for in-flight steps (each is one bounded CAS call); past that, let the lock expire and another
       // worker take over rather than hang shutdown.
-      if (!(await settleWithin(worker.close(), casTimeoutMs + 5_000)))
-        await settleWithin(worker.close(true), 1_000);
-      await settleWithin(queue.close(), 2_000);
+      for (const w of [worker, scanWorker] as Worker[]) {
+        if (!(await settleWithin(w.close(), casTimeoutMs + 5_000))) await settleWithin(w.close(true), 1_000);
+      }
+      await settleWithin(Promise.all([renewalsQueue.close(), scansQueue.close()]), 2_000);
       connection.disconnect();
       redis.disconnect();
     },

@@ -1,6 +1,8 @@
 import { EventEmitter } from 'node:events';
+import { Redis } from 'ioredis';
 import { request } from 'undici';
 import { createCasClient } from '../../src/cas/client.ts';
+import { casRateLimits, createRedisPacer } from '../../src/cas/pacer.ts';
 import type { SimSeed } from '../../src/cas-sim/seed.ts';
 import { loadConfig } from '../../src/config/config.ts';
 import { createLogger } from '../../src/logging.ts';
@@ -31,6 +33,8 @@ export interface HarnessOptions {
   env?: Record<string, string>;
   standIn?: Partial<SlackStandInOptions>;
   appDeps?: Partial<Pick<AppRoleDeps, 'now' | 'requestTtlMs' | 'approverCacheMs'>>;
+  /** One clock for the app and the worker (alert tests move it by days). */
+  now?: () => number;
   /** Also run the worker role in this process, with these step timings (short ones for tests). */
   worker?: Partial<RenewalTimings>;
 }
@@ -81,20 +85,31 @@ export async function startAppHarness(options: HarnessOptions = {}) {
       },
     },
   });
+  // Paced like production: one window in Redis for every ListUserCertificateOrder caller.
+  const pacerRedis = new Redis(testRedisUrl());
   const casClient = createCasClient({
     endpoint: cas.url,
     credentials: () => testCredentials,
     sleep: async () => {},
     // Matches fastTimings.casTimeoutMs: the worker reconciles once an unanswered call is certainly over.
     timeoutMs: 1_000,
+    pace: createRedisPacer({ redis: pacerRedis, prefix, limits: casRateLimits }),
   });
-  const app = await startAppRole({ config, logger, cas: casClient, ...options.appDeps });
+  const now = options.now;
+  const app = await startAppRole({
+    config,
+    logger,
+    cas: casClient,
+    ...(now ? { now } : {}),
+    ...options.appDeps,
+  });
   const worker = options.worker
     ? await startWorkerRole({
         config,
         logger,
         cas: casClient,
         timings: { ...fastTimings, ...options.worker },
+        ...(now ? { now } : {}),
       })
     : undefined;
   const base = `http://127.0.0.1:${app.port}`;
@@ -193,10 +208,10 @@ export async function startAppHarness(options: HarnessOptions = {}) {
     worker,
     async stop() {
       await worker?.stop();
+      pacerRedis.disconnect();
       await app.stop();
       await slack.close();
       await cas.close();
-      const { Redis } = await import('ioredis');
       const redis = new Redis(testRedisUrl());
       await deleteKeysWithPrefix(redis, prefix);
       redis.disconnect();

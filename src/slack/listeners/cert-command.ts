@@ -9,6 +9,10 @@ import { parseCertCommand, usage } from '../command-parser.ts';
 export interface CertCommandDeps {
   service: RequestService;
   status: (orderId: string) => Promise<string>;
+  /** `/cert list`: the caller's private list of orders expiring soon. */
+  list: () => Promise<string>;
+  /** `/cert scan`: runs the expiry scan now (approvers only) and summarises it. */
+  scan: (userId: string) => Promise<string>;
   logger: Logger;
 }
 
@@ -75,10 +79,15 @@ export function registerCertCommand(app: App, deps: CertCommandDeps): void {
         });
         return;
       case 'list':
+        await ack();
+        await guarded('list', async () => {
+          await reply(await deps.list());
+        });
+        return;
       case 'scan':
-        await ack({
-          response_type: 'ephemeral',
-          text: `\`/cert ${parsed.kind}\` is not available yet: expiry scanning is not enabled in this version.`,
+        await ack();
+        await guarded('scan', async () => {
+          await reply(await deps.scan(command.user_id));
         });
         return;
     }
