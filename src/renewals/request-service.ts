@@ -58,19 +58,6 @@ export function threadLink(record: RenewalRecord): string {
 export function createRequestService(deps: RequestServiceDeps) {
   const { store, slack, logger, now } = deps;
 
-  async function refreshCard(record: RenewalRecord): Promise<void> {
-    if (!record.messageTs) return;
-    const card = renderApprovalCard(record, now());
-    await slack.chat
-      .update({ channel: record.channelId, ts: record.messageTs, text: card.text, blocks: card.blocks })
-      .catch((err: unknown) =>
-        logger.warn(
-          { recordId: record.id, slackError: slackErrorCode(err) ?? String(err) },
-          'could not update the approval card',
-        ),
-      );
-  }
-
   /**
    * Thread messages are queued in the request's outbox by the state change itself (so none is lost, and they
    * stay in order with the worker's); this delivers them now. Whatever cannot go out now, the worker delivers.
@@ -84,6 +71,9 @@ export function createRequestService(deps: RequestServiceDeps) {
   }
 
   const say = (text: string): OutboxItem => ({ kind: 'thread', text });
+  // Card refreshes go through the outbox too: each renders the record as it is when delivered, and deliveries
+  // are serialised, so a slow update from one process can never put an older state back on the card.
+  const card: OutboxItem = { kind: 'card' };
 
   /** Explains to someone who clicked why their click changed nothing. */
   function alreadyDecided(record: RenewalRecord): string {
@@ -123,16 +113,15 @@ export function createRequestService(deps: RequestServiceDeps) {
         say(
           `:zzz: No decision within ${Math.round(deps.requestTtlMs / 3_600_000)} h: this request expired. Run \`/cert renew ${record.orderId}\` again if it is still needed.`,
         ),
+        card,
       ],
     });
     if (!result.ok) return undefined;
     await deliverNow(result.record);
-    await refreshCard(result.record);
     return result.record;
   }
 
   return {
-    refreshCard,
     requestForCard,
     authorise,
 
@@ -269,6 +258,7 @@ export function createRequestService(deps: RequestServiceDeps) {
           say(
             `:inbox_tray: Approved by ${mention(input.userId)} at ${slackDate(now())}. Queued for renewal.`,
           ),
+          card,
         ],
       });
       if (!result.ok) {
@@ -284,7 +274,6 @@ export function createRequestService(deps: RequestServiceDeps) {
         'renewal approved',
       );
       await deliverNow(result.record);
-      await refreshCard(result.record);
     },
 
     /** Reject (after the reason modal): authorise again, then one compare-and-set decides. */
@@ -316,6 +305,7 @@ export function createRequestService(deps: RequestServiceDeps) {
           say(
             `:no_entry_sign: Rejected by ${mention(input.userId)}${reason ? `: ${escapeMrkdwn(reason)}` : ''}.`,
           ),
+          card,
         ],
       });
       if (!result.ok) {
@@ -330,7 +320,6 @@ export function createRequestService(deps: RequestServiceDeps) {
         'renewal rejected',
       );
       await deliverNow(result.record);
-      await refreshCard(result.record);
     },
 
     /** The expiry job: an undecided request past its TTL becomes `expired` (a decided one is left alone). */
@@ -360,11 +349,11 @@ export function createRequestService(deps: RequestServiceDeps) {
           say(
             `:page_facing_up: ${mention(input.userId)} attached a CSR (CN ${escapeMrkdwn(input.csr.summary.commonName)}).`,
           ),
+          card,
         ],
       });
       if (!result.ok) return 'This request is no longer waiting for a decision; the CSR was not attached.';
       await deliverNow(result.record);
-      await refreshCard(result.record);
       return undefined;
     },
   };

@@ -339,6 +339,11 @@ export function createSlackStandIn(options: SlackStandInOptions) {
     message(channel: string, ts: string): StoredMessage | undefined {
       return findMessage(channel, ts);
     },
+    /** Calls `listener` with every call from now on; returns a function that stops it. */
+    onCall(listener: (call: SlackCall) => void): () => void {
+      events.on('call', listener);
+      return () => events.off('call', listener);
+    },
     /** Resolves with the first call (past or future) matching, or rejects after `timeoutMs`. */
     waitForCall(predicate: (call: SlackCall) => boolean, timeoutMs = 5_000): Promise<SlackCall> {
       return waitFor(

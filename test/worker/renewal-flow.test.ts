@@ -75,6 +75,12 @@ describe('a renewal from approval to issued', () => {
       (c) => c.method === 'chat.update' && blocksText(c.args.blocks).includes('Issued'),
     );
     expect(blocksText(finalCard.args.blocks)).toContain(`Issued (new order \`${newOrderId}\`)`);
+    // Every card update renders the record as it is when delivered: an older state never comes back last.
+    const updates = harness.slack.okCalls('chat.update').filter((c) => c.args.ts === ts);
+    expect(updates.at(-1)).toBe(finalCard);
+    expect(
+      updates.map((u) => blocksText(u.args.blocks).includes('queued for renewal')).lastIndexOf(true),
+    ).toBeLessThan(updates.length - 1);
     const record = await harness.app.redis.hgetall(`${harness.prefix}:renewal:${recordId}`);
     expect(record).toMatchObject({ state: 'issued', newOrderId, casState: 'certificate' });
     expect(await harness.app.redis.exists(`${harness.prefix}:order-open:${order.orderId}`)).toBe(0);
