@@ -6,6 +6,7 @@ import { casRateLimits, createRedisPacer } from './cas/pacer.ts';
 import { loadConfig } from './config/config.ts';
 import { isAppError } from './errors.ts';
 import { createLogger } from './logging.ts';
+import { createMetrics } from './metrics.ts';
 import { startAppRole } from './roles/app-role.ts';
 import { startWorkerRole } from './roles/worker-role.ts';
 
@@ -29,23 +30,33 @@ try {
 }
 
 const logger = createLogger({ level: config.logLevel, base: { service: 'certbot', role } });
+const metrics = createMetrics();
 // CAS rate limits are per account: every process paces its calls through one window in Redis.
 const pacerRedis = new Redis(config.redis.url, { maxRetriesPerRequest: 3 });
 pacerRedis.on('error', () => {});
 const pace = createRedisPacer({ redis: pacerRedis, prefix: config.redis.prefix, limits: casRateLimits });
-const cas = createCasClientFromConfig(config.cas, { env: process.env, homeDir: homedir(), logger, pace });
+const cas = createCasClientFromConfig(config.cas, {
+  env: process.env,
+  homeDir: homedir(),
+  logger,
+  pace,
+  onCall: (event) => metrics.casCall(event),
+});
+
 const stops: Array<() => Promise<void>> = [];
 if (role === 'all' || role === 'app') {
   const app = await startAppRole({
     config,
     logger,
     cas,
+    metrics,
     requestTtlMs: config.approval.requestTtlHours * 3_600_000,
   });
   stops.push(app.stop);
 }
 if (role === 'all' || role === 'worker') {
-  const worker = await startWorkerRole({ config, logger, cas });
+  // Alone, the worker serves its own /healthz, /readyz and /metrics on PORT; with the app, the app's server does.
+  const worker = await startWorkerRole({ config, logger, cas, metrics, serveHttp: role === 'worker' });
   stops.push(worker.stop);
 }
 

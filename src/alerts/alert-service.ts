@@ -32,6 +32,8 @@ export interface AlertServiceDeps {
   /** Waits between two messages to the same channel (Slack allows about one per second). */
   sleep?: (ms: number) => Promise<void>;
   alerts: { days: readonly number[]; channel: string | undefined; routes: readonly AlertRoute[] };
+  /** Called for every alert posted (metrics). */
+  onPosted?: (kind: 'expiring' | 'expired' | 'scan_health', count: number) => void;
 }
 
 /**
@@ -126,6 +128,8 @@ export function createAlertService(deps: AlertServiceDeps) {
       if (await post(channel, messages)) {
         summary.alerted += byChannel.get(channel)?.length ?? 0;
         summary.expired += expired.length;
+        deps.onPosted?.('expiring', byChannel.get(channel)?.length ?? 0);
+        deps.onPosted?.('expired', expired.length);
         summary.channels.push(channel);
       }
     }
@@ -140,7 +144,9 @@ export function createAlertService(deps: AlertServiceDeps) {
       try {
         const summary = await runScan();
         if ((await state.scanSucceeded()).notifyRecovered && deps.alerts.channel) {
-          await post(deps.alerts.channel, [{ text: scanHealthText.recovered(), blocks: [] }]);
+          if (await post(deps.alerts.channel, [{ text: scanHealthText.recovered(), blocks: [] }])) {
+            deps.onPosted?.('scan_health', 1);
+          }
         }
         return summary;
       } catch (err) {
@@ -149,9 +155,10 @@ export function createAlertService(deps: AlertServiceDeps) {
         const health = await state.scanFailed();
         if (health.notify && deps.alerts.channel) {
           const text = scanHealthText.failing(reason, health.failures);
-          await post(deps.alerts.channel, [
+          const posted = await post(deps.alerts.channel, [
             { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] },
           ]);
+          if (posted) deps.onPosted?.('scan_health', 1);
         }
         throw err;
       }

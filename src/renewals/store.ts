@@ -2,13 +2,14 @@ import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { type AuditEntry, finishedStates, RenewalRecord, type RenewalState } from './record.ts';
 
-// Creates a request unless the order already has an open one. KEYS: record, open-order index, audit, latest-by-order.
-// ARGV: id, audit entry JSON, then field/value pairs.
+// Creates a request unless the order already has an open one. KEYS: record, open-order index, audit, latest-by-order,
+// pending-approvals set. ARGV: id, audit entry JSON, then field/value pairs.
 const createScript = `
 local existing = redis.call('GET', KEYS[2])
 if existing then return {'exists', existing} end
 redis.call('SET', KEYS[2], ARGV[1])
 redis.call('SET', KEYS[4], ARGV[1])
+redis.call('SADD', KEYS[5], ARGV[1])
 for i = 3, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
 redis.call('RPUSH', KEYS[3], ARGV[2])
 return {'ok', ARGV[1]}
@@ -16,7 +17,7 @@ return {'ok', ARGV[1]}
 
 // Compare-and-set: moves the record to ARGV[2] only from one of the comma-separated states in ARGV[1], and in the
 // same step appends the audit entry, queues thread messages in the outbox and keeps the set of requests the
-// worker owns. KEYS: record, open-order index, audit, outbox, active set. ARGV: from, to, release open index (1/0),
+// worker owns and the set of pending approvals. KEYS: record, open-order index, audit, outbox, active set, pending set. ARGV: from, to, release open index (1/0),
 // retention ms (0 = keep), audit JSON (from/to filled in here), active (1 add / 0 remove / - leave),
 // outbox items JSON array, then field/value pairs.
 const transitionScript = `
@@ -36,6 +37,7 @@ for _, item in ipairs(cjson.decode(ARGV[7])) do redis.call('RPUSH', KEYS[4], cjs
 local id = redis.call('HGET', KEYS[1], 'id')
 if ARGV[6] == '1' then redis.call('ZADD', KEYS[5], redis.call('HGET', KEYS[1], 'updatedAt') or 0, id) end
 if ARGV[6] == '0' then redis.call('ZREM', KEYS[5], id) end
+if ARGV[2] ~= 'requested' then redis.call('SREM', KEYS[6], id) end
 if ARGV[3] == '1' and redis.call('GET', KEYS[2]) == id then
   redis.call('DEL', KEYS[2])
 end
@@ -101,6 +103,8 @@ export interface RenewalStoreDeps {
   newId?: () => string;
   /** How long finished records and their audit trail are kept, milliseconds. @defaultValue 90 days */
   retentionMs?: number;
+  /** Called after every successful state change (metrics). */
+  onTransition?: (to: RenewalState) => void;
 }
 
 function toFields(values: Record<string, unknown>): string[] {
@@ -127,6 +131,7 @@ export function createRenewalStore(deps: RenewalStoreDeps) {
     outbox: (id: string) => `${prefix}:outbox:${id}`,
     outboxLock: (id: string) => `${prefix}:outbox-lock:${id}`,
     active: () => `${prefix}:active`,
+    pending: () => `${prefix}:pending-approvals`,
     open: (orderId: string) => `${prefix}:order-open:${orderId}`,
     latest: (orderId: string) => `${prefix}:order-latest:${orderId}`,
     audit: (id: string) => `${prefix}:audit:${id}`,
@@ -154,11 +159,12 @@ export function createRenewalStore(deps: RenewalStoreDeps) {
       const audit: AuditEntry = { at, actor: input.requestedBy, action: 'requested', to: 'requested' };
       const [status, value] = (await redis.eval(
         createScript,
-        4,
+        5,
         key.record(id),
         key.open(input.orderId),
         key.audit(id),
         key.latest(input.orderId),
+        key.pending(),
         id,
         JSON.stringify(audit),
         ...toFields({ ...input, id, state: 'requested', version: 1, requestedAt: at, updatedAt: at }),
@@ -197,12 +203,13 @@ export function createRenewalStore(deps: RenewalStoreDeps) {
       const orderId = (await redis.hget(key.record(id), 'orderId')) ?? 'none';
       const [status, previous] = (await redis.eval(
         transitionScript,
-        5,
+        6,
         key.record(id),
         key.open(orderId),
         key.audit(id),
         key.outbox(id),
         key.active(),
+        key.pending(),
         from.join(','),
         to,
         release ? '1' : '0',
@@ -216,6 +223,7 @@ export function createRenewalStore(deps: RenewalStoreDeps) {
       const record = (await get(id)) as RenewalRecord;
       if (status === 'conflict')
         return { ok: false, reason: 'conflict', current: previous as RenewalState, record };
+      if (to !== previous) deps.onTransition?.(to);
       return { ok: true, from: previous as RenewalState, record };
     },
 
@@ -271,6 +279,11 @@ export function createRenewalStore(deps: RenewalStoreDeps) {
       return async () => {
         await redis.eval(releaseLockScript, 1, key.outboxLock(id), token);
       };
+    },
+
+    /** How many requests wait for a decision. */
+    async pendingCount(): Promise<number> {
+      return redis.scard(key.pending());
     },
 
     /** IDs of the requests the worker owns (approved up to reviewing), oldest change first. */

@@ -11,6 +11,7 @@ import { createRenewableOrderIndex } from '../cas/renewable-orders.ts';
 import type { Config } from '../config/config.ts';
 import { createQueues, queueNames, type RecordJobData, syncExpiryScanSchedule } from '../jobs/queues.ts';
 import type { Logger } from '../logger.ts';
+import { createMetrics, type Metrics, observedSlackFetch } from '../metrics.ts';
 import { createRequestService } from '../renewals/request-service.ts';
 import { statusReport } from '../renewals/status-report.ts';
 import { createRenewalStore } from '../renewals/store.ts';
@@ -22,18 +23,7 @@ import { registerCardActions } from '../slack/listeners/card-actions.ts';
 import { registerCertCommand } from '../slack/listeners/cert-command.ts';
 import { registerModalSubmissions } from '../slack/listeners/modal-submissions.ts';
 import { createOutboxDelivery } from '../worker/outbox-delivery.ts';
-
-/**
- * Whether Redis answers PING within `timeoutMs`. Bounded because ioredis queues commands while reconnecting:
- * a probe must say "down" quickly, not wait for the connection to come back.
- */
-export async function redisAnswers(redis: Redis, timeoutMs: number): Promise<boolean> {
-  let answered = false;
-  const ping = redis.ping().then((reply) => {
-    answered = reply === 'PONG';
-  });
-  return (await settleWithin(ping, timeoutMs)) && answered;
-}
+import { countOutcomes, queuesReady, readGaugesFrom, redisAnswers } from './observability.ts';
 
 /** What the app role is built from; everything with a side effect is injected. */
 export interface AppRoleDeps {
@@ -45,6 +35,8 @@ export interface AppRoleDeps {
   requestTtlMs?: number;
   /** How long an approver group's member list is cached, milliseconds. @defaultValue 5 min */
   approverCacheMs?: number;
+  /** Shared with the worker role in one process; its own otherwise. */
+  metrics?: Metrics;
 }
 
 /** The running app role. */
@@ -64,11 +56,17 @@ export async function startAppRole(deps: AppRoleDeps): Promise<AppRole> {
   redis.on('error', (err) => logger.warn({ err: { message: err.message } }, 'Redis connection error'));
   const workerConnection = new Redis(config.redis.url, { maxRetriesPerRequest: null });
   workerConnection.on('error', () => {});
-  const store = createRenewalStore({ redis, prefix: config.redis.prefix, now });
+  const metrics = deps.metrics ?? createMetrics();
+  const store = createRenewalStore({
+    redis,
+    prefix: config.redis.prefix,
+    now,
+    onTransition: countOutcomes(metrics),
+  });
   const queues = createQueues(redis, config.redis.prefix, (err) =>
     logger.warn({ err: { message: err.message } }, 'queue error'),
   );
-  const slack = createSlackApp(config, logger);
+  const slack = createSlackApp(config, logger, observedSlackFetch(metrics));
   const approvers = createApproverDirectory({
     approvers: config.approval.approvers,
     listGroupMembers: async (usergroup) =>
@@ -99,6 +97,7 @@ export async function startAppRole(deps: AppRoleDeps): Promise<AppRole> {
     logger,
     now,
     alerts: config.alerts,
+    onPosted: (kind, count) => metrics.alertsSent(kind, count),
   });
   registerCertCommand(slack.app, {
     service,
@@ -127,6 +126,7 @@ export async function startAppRole(deps: AppRoleDeps): Promise<AppRole> {
   expiryWorker.on('error', (err) => logger.warn({ err: { message: err.message } }, 'expiry worker error'));
 
   await syncExpiryScanSchedule(queues.scans, config.alerts);
+  readGaugesFrom(metrics, [queues.renewals, queues.approvals, queues.scans], store, now);
 
   const server: Server = createHttpServer({
     slackListener: slack.httpListener,
@@ -134,6 +134,8 @@ export async function startAppRole(deps: AppRoleDeps): Promise<AppRole> {
     now,
     logger,
     health: () => redisAnswers(redis, 1_000),
+    ready: queuesReady(redis, [queues.renewals, queues.approvals, queues.scans]),
+    metrics: () => metrics.render(),
   });
   await new Promise<void>((resolve) => server.listen(config.port, resolve));
   if (slack.socketMode) await slack.app.start();

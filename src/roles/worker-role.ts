@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import { WebClient } from '@slack/web-api';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -7,8 +8,10 @@ import type { CasClient } from '../cas/client.ts';
 import type { Config } from '../config/config.ts';
 import { queueNames, type RecordJobData, syncExpiryScanSchedule } from '../jobs/queues.ts';
 import type { Logger } from '../logger.ts';
+import { createMetrics, type Metrics, observedSlackFetch } from '../metrics.ts';
 import { createRenewalStore } from '../renewals/store.ts';
 import { settleWithin } from '../settle-within.ts';
+import { createHttpServer } from '../slack/http-server.ts';
 import { createOutboxDelivery } from '../worker/outbox-delivery.ts';
 import {
   createRenewalProcessor,
@@ -16,6 +19,7 @@ import {
   type RenewalTimings,
 } from '../worker/renewal-processor.ts';
 import { sweepOrphans } from '../worker/sweeper.ts';
+import { countOutcomes, queuesReady, readGaugesFrom, redisAnswers } from './observability.ts';
 
 /** What the worker role is built from. */
 export interface WorkerRoleDeps {
@@ -27,6 +31,10 @@ export interface WorkerRoleDeps {
   timings?: Partial<RenewalTimings>;
   /** How often the sweeper looks for requests without a job, milliseconds. @defaultValue 300000 */
   sweepIntervalMs?: number;
+  /** Shared with the app role in one process; its own otherwise. */
+  metrics?: Metrics;
+  /** Serve `/healthz`, `/readyz` and `/metrics` on `PORT` (when the worker runs alone). @defaultValue false */
+  serveHttp?: boolean;
 }
 
 /** The running worker role. */
@@ -37,11 +45,16 @@ export interface WorkerRole {
   stop(): Promise<void>;
 }
 
-function slackClient(config: Config, options: ConstructorParameters<typeof WebClient>[1]): WebClient {
+function slackClient(
+  config: Config,
+  metrics: Metrics,
+  options: ConstructorParameters<typeof WebClient>[1],
+): WebClient {
   return new WebClient(config.slack.botToken, {
     ...(config.slack.apiUrl ? { slackApiUrl: `${config.slack.apiUrl}/` } : {}),
     allowAbsoluteUrls: false,
     timeout: 15_000,
+    fetch: observedSlackFetch(metrics),
     ...options,
   });
 }
@@ -60,7 +73,8 @@ export async function startWorkerRole(deps: WorkerRoleDeps): Promise<WorkerRole>
   );
   const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 3 });
   redis.on('error', () => {});
-  const store = createRenewalStore({ redis, prefix, now });
+  const metrics = deps.metrics ?? createMetrics();
+  const store = createRenewalStore({ redis, prefix, now, onTransition: countOutcomes(metrics) });
   const casTimeoutMs = config.cas.timeoutSeconds * 1000;
   const timings: RenewalTimings = {
     pollMinMs: config.poll.minSeconds * 1000,
@@ -77,7 +91,10 @@ export async function startWorkerRole(deps: WorkerRoleDeps): Promise<WorkerRole>
   };
 
   // No retries inside this client: a 429 becomes a job delay (Retry-After), so workers never hammer Slack.
-  const threadSlack = slackClient(config, { rejectRateLimitedCalls: true, retryConfig: { retries: 0 } });
+  const threadSlack = slackClient(config, metrics, {
+    rejectRateLimitedCalls: true,
+    retryConfig: { retries: 0 },
+  });
   const processor = createRenewalProcessor({
     store,
     cas: deps.cas,
@@ -111,12 +128,13 @@ export async function startWorkerRole(deps: WorkerRoleDeps): Promise<WorkerRole>
     cas: deps.cas,
     state: createAlertState({ redis, prefix, now }),
     store,
-    slack: slackClient(config, {
+    slack: slackClient(config, metrics, {
       retryConfig: { retries: 3, factor: 2, minTimeout: 1_000, maxTimeout: 30_000 },
     }),
     logger,
     now,
     alerts: config.alerts,
+    onPosted: (kind, count) => metrics.alertsSent(kind, count),
   });
   const scansQueue = new Queue(queueNames.scans, { connection: redis, prefix });
   scansQueue.on('error', () => {});
@@ -141,6 +159,20 @@ export async function startWorkerRole(deps: WorkerRoleDeps): Promise<WorkerRole>
   await sweepQuietly();
   const sweeper = setInterval(sweepQuietly, deps.sweepIntervalMs ?? 300_000);
   sweeper.unref();
+  let server: Server | undefined;
+  if (deps.serveHttp) {
+    readGaugesFrom(metrics, [renewalsQueue, scansQueue], store, now);
+    server = createHttpServer({
+      slackListener: undefined,
+      signingSecret: undefined,
+      now,
+      logger,
+      health: () => redisAnswers(redis, 1_000),
+      ready: queuesReady(redis, [renewalsQueue, scansQueue]),
+      metrics: () => metrics.render(),
+    });
+    await new Promise<void>((resolve) => server?.listen(config.port, resolve));
+  }
   logger.info({ concurrency: config.worker.concurrency }, 'worker role started');
 
   return {
@@ -149,6 +181,10 @@ export async function startWorkerRole(deps: WorkerRoleDeps): Promise<WorkerRole>
     sweep,
     async stop() {
       clearInterval(sweeper);
+      if (server) {
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server?.close(() => resolve()));
+      }
       // Waits for in-flight steps (each is one bounded CAS call); past that, let the lock expire and another
       // worker take over rather than hang shutdown.
       for (const w of [worker, scanWorker] as Worker[]) {

@@ -15,12 +15,13 @@ export interface SlackApp {
  * Builds the Bolt app. HTTP mode: Bolt's HTTPReceiver never listens itself; our server verifies signatures
  * (both directions of the 5-minute window) and passes requests on. Socket Mode when `SLACK_APP_TOKEN` is set.
  */
-export function createSlackApp(config: Config, logger: Logger): SlackApp {
+export function createSlackApp(config: Config, logger: Logger, fetch?: typeof globalThis.fetch): SlackApp {
   const boltLogger = toBoltLogger(logger);
   const clientOptions = {
     ...(config.slack.apiUrl ? { slackApiUrl: `${config.slack.apiUrl}/` } : {}),
     // Method names can never redirect the bot's token to another host.
     allowAbsoluteUrls: false,
+    ...(fetch ? { fetch } : {}),
     retryConfig: { retries: 3, factor: 2, minTimeout: 500, maxTimeout: 10_000 },
   };
   if (config.slack.appToken) {

@@ -12,6 +12,8 @@ export interface HttpServerOptions {
   logger: Logger;
   /** Liveness: resolves true when Redis answers. */
   health: () => Promise<boolean>;
+  /** Readiness: resolves true when Redis and the queues answer. */
+  ready?: () => Promise<boolean>;
   /** Prometheus text for `/metrics`, when metrics are enabled. */
   metrics?: () => Promise<{ contentType: string; body: string }>;
   /** Largest accepted request body, bytes. @defaultValue 1 MiB */
@@ -53,6 +55,11 @@ export function createHttpServer(options: HttpServerOptions): Server {
           JSON.stringify({ status: ok ? 'ok' : 'redis unavailable' }),
           'application/json',
         );
+        return;
+      }
+      if (req.method === 'GET' && path === '/readyz' && options.ready) {
+        const ok = await options.ready().catch(() => false);
+        send(res, ok ? 200 : 503, JSON.stringify({ status: ok ? 'ready' : 'not ready' }), 'application/json');
         return;
       }
       if (req.method === 'GET' && path === '/metrics' && options.metrics) {

@@ -1,16 +1,12 @@
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type AppHarness, startAppHarness } from '../support/app-harness.ts';
-import { type PrivateRedis, startRedisServer } from '../support/redis-server.ts';
 import { slackSignature, slashCommandBody } from '../support/slack-payloads.ts';
 
 let h: AppHarness | undefined;
-let privateRedis: PrivateRedis | undefined;
 afterEach(async () => {
   await h?.stop();
-  await privateRedis?.stop();
   h = undefined;
-  privateRedis = undefined;
 });
 
 describe('request signatures', () => {
@@ -75,21 +71,5 @@ describe('request signatures', () => {
 
     expect(res.statusCode).toBe(404);
     await res.body.dump();
-  });
-});
-
-describe('/healthz', () => {
-  it('is 200 while Redis answers and 503 once it is gone', async () => {
-    privateRedis = await startRedisServer();
-    h = await startAppHarness({ env: { REDIS_URL: privateRedis.url } });
-
-    const up = await request(`${h.base}/healthz`);
-    const upBody = await up.body.json();
-    await privateRedis.stop();
-    const down = await request(`${h.base}/healthz`);
-    const downBody = await down.body.json();
-
-    expect([up.statusCode, upBody]).toEqual([200, { status: 'ok' }]);
-    expect([down.statusCode, downBody]).toEqual([503, { status: 'redis unavailable' }]);
   });
 });

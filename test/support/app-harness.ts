@@ -6,6 +6,7 @@ import { casRateLimits, createRedisPacer } from '../../src/cas/pacer.ts';
 import type { SimSeed } from '../../src/cas-sim/seed.ts';
 import { loadConfig } from '../../src/config/config.ts';
 import { createLogger } from '../../src/logging.ts';
+import { createMetrics } from '../../src/metrics.ts';
 import { type AppRoleDeps, startAppRole } from '../../src/roles/app-role.ts';
 import { startWorkerRole } from '../../src/roles/worker-role.ts';
 import { createSlackStandIn, type SlackStandInOptions } from '../../src/slack-standin/server.ts';
@@ -85,6 +86,7 @@ export async function startAppHarness(options: HarnessOptions = {}) {
       },
     },
   });
+  const metrics = createMetrics();
   // Paced like production: one window in Redis for every ListUserCertificateOrder caller.
   const pacerRedis = new Redis(testRedisUrl());
   const casClient = createCasClient({
@@ -94,12 +96,14 @@ export async function startAppHarness(options: HarnessOptions = {}) {
     // Matches fastTimings.casTimeoutMs: the worker reconciles once an unanswered call is certainly over.
     timeoutMs: 1_000,
     pace: createRedisPacer({ redis: pacerRedis, prefix, limits: casRateLimits }),
+    onCall: (event) => metrics.casCall(event),
   });
   const now = options.now;
   const app = await startAppRole({
     config,
     logger,
     cas: casClient,
+    metrics,
     ...(now ? { now } : {}),
     ...options.appDeps,
   });
@@ -108,6 +112,7 @@ export async function startAppHarness(options: HarnessOptions = {}) {
         config,
         logger,
         cas: casClient,
+        metrics,
         timings: { ...fastTimings, ...options.worker },
         ...(now ? { now } : {}),
       })

@@ -22,6 +22,7 @@ function workerEnv(harness: AppHarness): Record<string, string> {
     SLACK_SIGNING_SECRET: testSigningSecret,
     SLACK_API_URL: harness.slack.apiUrl,
     REDIS_URL: harness.config.redis.url,
+    PORT: '0',
     CERT_REDIS_PREFIX: harness.prefix,
     CAS_ENDPOINT: harness.cas.url,
     CAS_TIMEOUT_SECONDS: '1',

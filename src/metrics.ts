@@ -1,0 +1,142 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+
+/** Reads a value at scrape time (queue depth, pending approvals…); errors leave the gauge unset. */
+export type GaugeReader = () => Promise<Array<{ labels: Record<string, string>; value: number }>>;
+
+/**
+ * The bot's Prometheus metrics (prom-client): renewals by outcome, CAS calls by operation and error code with a
+ * latency histogram, Slack API errors, alerts sent, plus queue depth, age of the oldest waiting job and pending
+ * approvals read from Redis at scrape time, and the process's own (RSS, event-loop lag…).
+ */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'certbot_' });
+  const renewals = new Counter({
+    name: 'certbot_renewals_total',
+    help: 'Renewal requests that reached a final state, by outcome',
+    labelNames: ['outcome'],
+    registers: [registry],
+  });
+  const casCalls = new Counter({
+    name: 'certbot_cas_calls_total',
+    help: 'CAS API calls by operation and error code (ok when none)',
+    labelNames: ['action', 'code'],
+    registers: [registry],
+  });
+  const casLatency = new Histogram({
+    name: 'certbot_cas_call_duration_seconds',
+    help: 'CAS API call latency by operation',
+    labelNames: ['action'],
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [registry],
+  });
+  const slackErrors = new Counter({
+    name: 'certbot_slack_api_errors_total',
+    help: 'Slack Web API calls that failed, by method and error (ratelimited for HTTP 429)',
+    labelNames: ['method', 'error'],
+    registers: [registry],
+  });
+  const alerts = new Counter({
+    name: 'certbot_alerts_sent_total',
+    help: 'Expiry alerts posted, by kind (expiring, expired, scan_health)',
+    labelNames: ['kind'],
+    registers: [registry],
+  });
+
+  function readerGauge(
+    name: string,
+    help: string,
+    labelNames: string[],
+    read: () => GaugeReader | undefined,
+  ) {
+    return new Gauge({
+      name,
+      help,
+      labelNames,
+      registers: [registry],
+      async collect() {
+        const reader = read();
+        if (!reader) return;
+        this.reset();
+        for (const { labels, value } of await reader().catch(() => [])) this.set(labels, value);
+      },
+    });
+  }
+  let queueReader: GaugeReader | undefined;
+  let ageReader: GaugeReader | undefined;
+  let pendingReader: GaugeReader | undefined;
+  readerGauge(
+    'certbot_queue_jobs',
+    'Jobs in each BullMQ queue by state',
+    ['queue', 'state'],
+    () => queueReader,
+  );
+  readerGauge(
+    'certbot_queue_oldest_waiting_job_age_seconds',
+    'Age of the oldest job waiting to run, by queue',
+    ['queue'],
+    () => ageReader,
+  );
+  readerGauge(
+    'certbot_pending_approvals',
+    'Renewal requests waiting for a decision',
+    [],
+    () => pendingReader,
+  );
+
+  return {
+    registry,
+    casCall(event: { action: string; durationMs: number; errorCode: string | undefined }): void {
+      casCalls.inc({ action: event.action, code: event.errorCode ?? 'ok' });
+      casLatency.observe({ action: event.action }, event.durationMs / 1000);
+    },
+    slackError(method: string, error: string): void {
+      slackErrors.inc({ method, error });
+    },
+    renewalFinished(outcome: string): void {
+      renewals.inc({ outcome });
+    },
+    alertsSent(kind: 'expiring' | 'expired' | 'scan_health', count = 1): void {
+      alerts.inc({ kind }, count);
+    },
+    /** Sets where the Redis-backed gauges read from (the role that has the queues). */
+    readFrom(readers: { queues: GaugeReader; oldestAge: GaugeReader; pendingApprovals: GaugeReader }): void {
+      queueReader = readers.queues;
+      ageReader = readers.oldestAge;
+      pendingReader = readers.pendingApprovals;
+    },
+    async render(): Promise<{ contentType: string; body: string }> {
+      return { contentType: registry.contentType, body: await registry.metrics() };
+    },
+  };
+}
+
+/** The metrics. */
+export type Metrics = ReturnType<typeof createMetrics>;
+
+/**
+ * A `fetch` for Slack's Web API clients that counts failed calls (`ok: false`, HTTP 429) without changing them:
+ * the response is cloned, so the client reads it as usual.
+ */
+export function observedSlackFetch(
+  metrics: Pick<Metrics, 'slackError'>,
+  base: typeof fetch = globalThis.fetch,
+): typeof fetch {
+  return async (input, init) => {
+    const response = await base(input, init);
+    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+    const method = new URL(url).pathname.split('/').pop() ?? 'unknown';
+    if (response.status === 429) {
+      metrics.slackError(method, 'ratelimited');
+    } else if ((response.headers.get('content-type') ?? '').includes('json')) {
+      response
+        .clone()
+        .json()
+        .then((body: { ok?: boolean; error?: string }) => {
+          if (body.ok === false) metrics.slackError(method, body.error ?? 'unknown');
+        })
+        .catch(() => undefined);
+    }
+    return response;
+  };
+}
