@@ -226,6 +226,9 @@ const Env = z.object({
     }),
 });
 
+/** Every environment variable the configuration reads (documented in the README and `.env.example`). */
+export const configVariables: readonly string[] = Object.keys(Env.shape);
+
 /** Rules that tie variables together; checked on the raw environment so that they are reported with the rest. */
 function crossVariableIssues(env: Environment): Array<{ name: string; message: string }> {
   const set = (name: string) => (env[name]?.trim() ?? '') !== '';
