@@ -21,6 +21,7 @@ import { createHttpServer } from '../slack/http-server.ts';
 import { registerAlertActions } from '../slack/listeners/alert-actions.ts';
 import { registerCardActions } from '../slack/listeners/card-actions.ts';
 import { registerCertCommand } from '../slack/listeners/cert-command.ts';
+import { registerFallbacks } from '../slack/listeners/fallbacks.ts';
 import { registerModalSubmissions } from '../slack/listeners/modal-submissions.ts';
 import { createOutboxDelivery } from '../worker/outbox-delivery.ts';
 import { countOutcomes, queuesReady, readGaugesFrom, redisAnswers } from './observability.ts';
@@ -109,6 +110,7 @@ export async function startAppRole(deps: AppRoleDeps): Promise<AppRole> {
   registerAlertActions(slack.app, { service, alertState, approvers, logger, now });
   registerCardActions(slack.app, { service, logger });
   registerModalSubmissions(slack.app, { service, logger });
+  registerFallbacks(slack.app, logger);
   slack.app.error(async (err) => {
     logger.error(
       { err: { message: err.message, code: (err as { code?: string }).code } },

@@ -38,6 +38,48 @@ async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | '
   return Buffer.concat(chunks);
 }
 
+const interactionTypes = new Set([
+  'block_actions',
+  'view_submission',
+  'view_closed',
+  'shortcut',
+  'message_action',
+  'block_suggestion',
+]);
+
+/**
+ * Whether a signed body is something Bolt can route: a slash command, an interaction payload of a known type, or
+ * Slack's ssl_check. Anything else would sit unacked in Bolt for 3 seconds and then get a 404; it gets a 400 now.
+ */
+export function looksLikeSlackRequest(contentType: string | undefined, body: Buffer): boolean {
+  if ((contentType ?? '').includes('application/json')) return true;
+  const form = new URLSearchParams(body.toString());
+  if (form.get('ssl_check') === '1' || typeof form.get('command') === 'string') return true;
+  const payload = form.get('payload');
+  if (payload === null) return false;
+  try {
+    const parsed = JSON.parse(payload) as {
+      type?: unknown;
+      user?: { id?: unknown };
+      actions?: unknown;
+      view?: { callback_id?: unknown };
+    };
+    if (
+      typeof parsed.type !== 'string' ||
+      !interactionTypes.has(parsed.type) ||
+      typeof parsed.user?.id !== 'string'
+    )
+      return false;
+    // The fields Bolt routes on: without them no listener could ever ack.
+    if (parsed.type === 'block_actions') return Array.isArray(parsed.actions) && parsed.actions.length > 0;
+    if (parsed.type === 'view_submission' || parsed.type === 'view_closed')
+      return typeof parsed.view?.callback_id === 'string';
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * The one HTTP server of the app role: `/slack/events` (signature checked here, within ±5 minutes, then handed
  * to Bolt with the body already buffered), `/healthz` and `/metrics`.
@@ -89,6 +131,11 @@ export function createHttpServer(options: HttpServerOptions): Server {
         if (!verdict.ok) {
           options.logger.warn({ problem: verdict.problem }, 'Slack request refused: invalid signature');
           send(res, 401, '');
+          return;
+        }
+        if (!looksLikeSlackRequest(req.headers['content-type'], body)) {
+          options.logger.warn({ path }, 'Slack request refused: not a command or interaction');
+          send(res, 400, '');
           return;
         }
         // Bolt reuses an already-buffered body (`rawBody`) instead of reading the stream again.
