@@ -202,6 +202,7 @@ const Env = z.object({
   CERT_STALLED_INTERVAL_SECONDS: numberIn(30, 0.1, 3600, false),
   CERT_RECONCILE_SETTLE_SECONDS: numberIn(30, 0, 3600, false),
   CERT_CAS_QPS: numberIn(5, 0.1, 100, false),
+  CERT_SWEEP_INTERVAL_SECONDS: numberIn(300, 0.1, 86_400, false),
   CERT_ALERT_CHANNEL: optionalString.refine((v) => v === undefined || /^[CGD][A-Z0-9]{2,20}$/.test(v), {
     message: 'must be a Slack channel ID such as C0123ABCD (not a #name)',
   }),
@@ -312,6 +313,8 @@ export const Config = Env.superRefine((env, ctx) => {
     reconcileSettleSeconds: env.CERT_RECONCILE_SETTLE_SECONDS,
     /** Renewal-queue jobs per second across all workers (each makes about one CAS call). @defaultValue 5 */
     casQps: env.CERT_CAS_QPS,
+    /** How often requests whose renewal job was lost are looked for, seconds. @defaultValue 300 */
+    sweepIntervalSeconds: env.CERT_SWEEP_INTERVAL_SECONDS,
   },
   alerts: {
     /** Channel ID for expiry alerts; undefined means no alerts. */

@@ -44,6 +44,9 @@ const channelProblems: Record<string, string> = {
   is_archived: 'This channel is archived.',
 };
 
+/** A request still without a card this long after it was opened was abandoned by a process that died. */
+const abandonedAfterMs = 60_000;
+
 /** Links to a card's thread (Slack resolves the workspace). */
 export function threadLink(record: RenewalRecord): string {
   return record.messageTs
@@ -134,7 +137,21 @@ export function createRequestService(deps: RequestServiceDeps) {
       teamId: string | undefined;
       reply: Reply;
     }): Promise<void> {
-      const open = await store.findOpen(input.orderId);
+      let open = await store.findOpen(input.orderId);
+      if (
+        open &&
+        open.state === 'requested' &&
+        !open.messageTs &&
+        now() - open.requestedAt > abandonedAfterMs
+      ) {
+        // The process that opened it died before posting its card: nobody could ever decide it.
+        await store.transition(open.id, ['requested'], 'cancelled', {
+          actor: 'certbot',
+          action: 'abandoned',
+          fields: { reason: 'its approval card was never posted' },
+        });
+        open = undefined;
+      }
       if (open) {
         await input.reply(
           `Order \`${input.orderId}\` already has an open renewal request (${open.state.replace('_', ' ')}): ${threadLink(open)}`,
@@ -190,6 +207,8 @@ export function createRequestService(deps: RequestServiceDeps) {
         return;
       }
       const record = created.record;
+      // Scheduled before the card is posted, so that even a request whose card never appears ends.
+      await scheduleExpiry(deps.queues.approvals, record.id, record.expiresAt - now());
       const card = renderApprovalCard(record, now());
       let posted: { ts?: string | undefined; channel?: string | undefined };
       try {
@@ -216,7 +235,6 @@ export function createRequestService(deps: RequestServiceDeps) {
         return;
       }
       await store.setCard(record.id, posted.channel ?? input.channelId, posted.ts as string);
-      await scheduleExpiry(deps.queues.approvals, record.id, record.expiresAt - now());
       logger.info({ recordId: record.id, orderId: record.orderId }, 'renewal requested');
     },
 

@@ -157,7 +157,10 @@ export async function startWorkerRole(deps: WorkerRoleDeps): Promise<WorkerRole>
       logger.warn({ err: { message: (err as Error).message } }, 'sweep failed'),
     );
   await sweepQuietly();
-  const sweeper = setInterval(sweepQuietly, deps.sweepIntervalMs ?? 300_000);
+  const sweeper = setInterval(
+    sweepQuietly,
+    deps.sweepIntervalMs ?? config.worker.sweepIntervalSeconds * 1000,
+  );
   sweeper.unref();
   let server: Server | undefined;
   if (deps.serveHttp) {

@@ -244,3 +244,26 @@ describe('bad input', () => {
     expect(empty.json).toEqual(help.json);
   });
 });
+
+describe('a request abandoned before its card was posted', () => {
+  it('is cancelled by the next /cert renew after a minute, which opens a new one', async () => {
+    const order = buildOrder();
+    let now = Date.now();
+    h = await startAppHarness({ seed: { orders: [order] }, now: () => now });
+    const { createRenewalStore } = await import('../../src/renewals/store.ts');
+    const store = createRenewalStore({ redis: h.app.redis, prefix: h.prefix });
+    // As if an app process died right after creating the request.
+    const abandoned = await store.create({
+      orderId: String(order.orderId),
+      channelId,
+      requestedBy: requesterId,
+      expiresAt: now + 3_600_000,
+    });
+    now += 61_000;
+
+    const { call } = await openCard(h, String(order.orderId));
+
+    expect(findButton(call.args.blocks, 'cert_approve')).toBeDefined();
+    expect(abandoned.created && (await store.get(abandoned.record.id))?.state).toBe('cancelled');
+  });
+});
