@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { WebClient } from '@slack/web-api';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -176,7 +177,8 @@ export async function startWorkerRole(deps: WorkerRoleDeps): Promise<WorkerRole>
     });
     await new Promise<void>((resolve) => server?.listen(config.port, resolve));
   }
-  logger.info({ concurrency: config.worker.concurrency }, 'worker role started');
+  const port = server ? (server.address() as AddressInfo).port : undefined;
+  logger.info({ concurrency: config.worker.concurrency, port }, 'worker role started');
 
   return {
     worker,

@@ -1,8 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 
-/** A worker role running in its own process (`node --import tsx src/main.ts --role worker`). */
+/** A role (app or worker) running in its own process (`node --import tsx src/main.ts --role <role>`). */
 export interface WorkerProcess {
+  /** The HTTP port it serves (`/slack/events` for the app; health and metrics for both). */
+  port: number;
   child: ChildProcess;
   /** Every line it logged (JSON). */
   lines: string[];
@@ -18,8 +20,13 @@ export interface WorkerProcess {
 }
 
 /** Starts a worker process with this environment and waits until it says it started. */
-export async function spawnWorker(env: Record<string, string>): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', '--role', 'worker'], {
+export function spawnWorker(env: Record<string, string>): Promise<WorkerProcess> {
+  return spawnRole('worker', env);
+}
+
+/** Starts a role in its own process and waits until it says it started. */
+export async function spawnRole(role: 'app' | 'worker', env: Record<string, string>): Promise<WorkerProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', '--role', role], {
     env: { PATH: process.env.PATH, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -65,8 +72,9 @@ export async function spawnWorker(env: Record<string, string>): Promise<WorkerPr
       events.on('entry', onEntry);
     });
   };
-  await waitForLog((e) => e.msg === 'worker role started');
+  const started = await waitForLog((e) => e.msg === `${role} role started`);
   return {
+    port: Number(started.port ?? 0),
     child,
     lines,
     waitForLog,
