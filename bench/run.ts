@@ -1,13 +1,17 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { findOrStartRedis } from '../test/support/redis-server.ts';
+import { findOrStartRedis } from '../src/dev/redis-server.ts';
 import { benchAckLatency } from './ack-latency.ts';
+import { benchRenewals } from './renewals.ts';
+import { benchScan } from './scan.ts';
 
-// `npm run bench`: every benchmark side by side with its baseline, in one run on this machine.
+// `npm run bench`: every benchmark beside its baseline, in one run on this machine.
 // Writes bench-results/latest.json and bench-results/latest.md.
 const redis = await findOrStartRedis(process.env);
 const started = new Date().toISOString();
 const ack = await benchAckLatency(redis.url);
+const renewals = await benchRenewals(redis.url);
+const scan = await benchScan(redis.url);
 await redis.stop?.();
 
 const result = {
@@ -15,7 +19,7 @@ const result = {
   node: process.version,
   cpus: cpus().length,
   cpuModel: cpus()[0]?.model,
-  results: [ack],
+  results: { ack, renewals, scan },
 };
 const table = [
   `Measured ${started} on ${result.cpus} × ${result.cpuModel ?? 'CPU'}, Node ${result.node}.`,
@@ -23,6 +27,10 @@ const table = [
   '| benchmark | baseline | certbot | ratio |',
   '|---|---|---|---|',
   `| ${ack.name}, ${ack.concurrency} concurrent (p50 / p99 ms) | ${ack.baseline.name}: ${ack.baseline.p50} / ${ack.baseline.p99} | ${ack.subject.p50} / ${ack.subject.p99} | ${ack.ratio.p50} / ${ack.ratio.p99} |`,
+  `| ${renewals.name} (per second) | ${renewals.baseline.name}: ${renewals.baseline.perSecond} | ${renewals.subject.perSecond} (CAS renewed ${renewals.subject.renewalsInCas}) | ${renewals.ratio} |`,
+  `| ${scan.name}: wall time (s) | minimum at 10/s: ${scan.minimumSeconds} | ${scan.seconds} | ${scan.timeRatio} |`,
+  `| ${scan.name}: CAS calls | minimum (100 a page): ${scan.minimumCalls} | ${scan.calls} (${scan.throttled} throttled) | ${Math.round((scan.calls / scan.minimumCalls) * 100) / 100} |`,
+  `| RSS of npm start (MB): idle / after ${renewals.name.match(/, (\d+),/)?.[1]} renewals | idle: ${renewals.rss.idleMb} | half: ${renewals.rss.afterHalfMb}, all: ${renewals.rss.afterAllMb} (second half: ${renewals.rss.growthSecondHalfMb >= 0 ? '+' : ''}${renewals.rss.growthSecondHalfMb}) | ${Math.round((renewals.rss.afterAllMb / renewals.rss.idleMb) * 100) / 100} |`,
   '',
 ].join('\n');
 mkdirSync('bench-results', { recursive: true });

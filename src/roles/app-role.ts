@@ -16,6 +16,7 @@ import { createRequestService } from '../renewals/request-service.ts';
 import { statusReport } from '../renewals/status-report.ts';
 import { createRenewalStore } from '../renewals/store.ts';
 import { settleWithin } from '../settle-within.ts';
+import { createAfterAckQueue } from '../slack/after-ack.ts';
 import { createSlackApp } from '../slack/create-slack-app.ts';
 import { createHttpServer } from '../slack/http-server.ts';
 import { registerAlertActions } from '../slack/listeners/alert-actions.ts';
@@ -105,6 +106,7 @@ export async function startAppRole(deps: AppRoleDeps): Promise<AppRole> {
     status: (orderId) => statusReport({ store, cas: deps.cas }, orderId),
     list: () => expiringListText(deps.cas, { now: now(), maxDays: config.alerts.days[0] ?? 30 }),
     scan: (userId) => scanNowText({ alerts, approvers }, userId),
+    afterAck: createAfterAckQueue(8),
     logger,
   });
   registerAlertActions(slack.app, { service, alertState, approvers, logger, now });

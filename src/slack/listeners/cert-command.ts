@@ -3,6 +3,7 @@ import { parseCsr } from '../../csr/parse-csr.ts';
 import { isAppError } from '../../errors.ts';
 import type { Logger } from '../../logger.ts';
 import type { RequestService } from '../../renewals/request-service.ts';
+import type { AfterAck } from '../after-ack.ts';
 import { parseCertCommand, usage } from '../command-parser.ts';
 
 /** What the `/cert` listener needs. */
@@ -13,6 +14,8 @@ export interface CertCommandDeps {
   list: () => Promise<string>;
   /** `/cert scan`: runs the expiry scan now (approvers only) and summarises it. */
   scan: (userId: string) => Promise<string>;
+  /** Runs the slow part after the ack, a few at a time (see after-ack.ts). */
+  afterAck: AfterAck;
   logger: Logger;
 }
 
@@ -27,7 +30,7 @@ export function registerCertCommand(app: App, deps: CertCommandDeps): void {
     const reply = (text: string) => respond({ response_type: 'ephemeral', replace_original: false, text });
     const guarded = async (what: string, work: () => Promise<void>) => {
       try {
-        await work();
+        await deps.afterAck(work);
       } catch (err) {
         deps.logger.error(
           { err: { message: (err as Error).message, code: isAppError(err) ? err.code : undefined }, what },

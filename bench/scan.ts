@@ -1,0 +1,61 @@
+import { WebClient } from '@slack/web-api';
+import { Redis } from 'ioredis';
+import { createAlertService } from '../src/alerts/alert-service.ts';
+import { createAlertState } from '../src/alerts/alert-state.ts';
+import { createCasClient } from '../src/cas/client.ts';
+import { casRateLimits, createRedisPacer } from '../src/cas/pacer.ts';
+import { silentLogger } from '../src/logger.ts';
+import { createRenewalStore } from '../src/renewals/store.ts';
+import { createSlackStandIn } from '../src/slack-standin/server.ts';
+import { startCasSim } from '../test/support/cas.ts';
+import { testCredentials } from '../test/support/secrets.ts';
+import { round } from './stats.ts';
+
+/** The expiry scan of a 10,000-order account against CAS's 10 calls/s (enforced by the simulator). */
+export async function benchScan(redisUrl: string, n = 10_000) {
+  const orders = Array.from({ length: n }, (_, i) => ({
+    orderId: String(600_000_000 + i),
+    domain: `s${i}.example.com`,
+    status: 'ISSUED' as const,
+    certEndTime: Date.now() + 200 * 86_400_000,
+  }));
+  const cas = await startCasSim({ orders, qps: { ListUserCertificateOrder: 10 } });
+  const slack = createSlackStandIn({ botToken: 'xoxb-bench' });
+  await slack.listen();
+  const redis = new Redis(redisUrl);
+  const prefix = `bench-scan-${Date.now()}`;
+  const client = createCasClient({
+    endpoint: cas.url,
+    credentials: () => testCredentials,
+    pace: createRedisPacer({ redis, prefix, limits: casRateLimits }),
+  });
+  const alerts = createAlertService({
+    cas: client,
+    state: createAlertState({ redis, prefix, now: Date.now }),
+    store: createRenewalStore({ redis, prefix }),
+    slack: new WebClient('xoxb-bench', { slackApiUrl: slack.apiUrl }),
+    logger: silentLogger,
+    now: Date.now,
+    alerts: { days: [30, 14, 7, 3, 1], channel: 'C0ALERTS', routes: [] },
+  });
+  const started = performance.now();
+  const summary = await alerts.runScan();
+  const seconds = (performance.now() - started) / 1000;
+  const calls = cas.sim.calls.filter((c) => c.action === 'ListUserCertificateOrder');
+  const minimumCalls = Math.ceil(n / 100) + 1;
+  // At 10 calls per second in any one-second window, N calls need at least (N - 10) / 10 seconds.
+  const minimumSeconds = (minimumCalls - 10) / 10;
+  redis.disconnect();
+  await slack.close();
+  await cas.close();
+  return {
+    name: `expiry scan of ${n} orders at CAS's 10 calls/s`,
+    scanned: summary.scanned,
+    seconds: round(seconds, 2),
+    minimumSeconds: round(minimumSeconds, 2),
+    timeRatio: round(seconds / minimumSeconds, 2),
+    calls: calls.length,
+    minimumCalls,
+    throttled: calls.filter((c) => c.outcome === 'Throttling.User').length,
+  };
+}
