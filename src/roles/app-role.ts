@@ -106,7 +106,7 @@ export async function startAppRole(deps: AppRoleDeps): Promise<AppRole> {
     status: (orderId) => statusReport({ store, cas: deps.cas }, orderId),
     list: () => expiringListText(deps.cas, { now: now(), maxDays: config.alerts.days[0] ?? 30 }),
     scan: (userId) => scanNowText({ alerts, approvers }, userId),
-    afterAck: createAfterAckQueue(8),
+    afterAck: createAfterAckQueue(4),
     logger,
   });
   registerAlertActions(slack.app, { service, alertState, approvers, logger, now });
