@@ -2,7 +2,7 @@ import { Pool } from 'undici';
 import { createSlackStandIn } from '../src/slack-standin/server.ts';
 import { startCasSim } from '../test/support/cas.ts';
 import {
-  slackSignature,
+  signedSlackHeaders,
   slashCommandBody,
   testBotToken,
   testSigningSecret,
@@ -24,16 +24,11 @@ async function fire(
     await Promise.all(
       Array.from({ length: concurrency }, async () => {
         const body = slashCommandBody({ text: texts(), response_url: responseUrl });
-        const ts = Math.floor(Date.now() / 1000);
         const started = performance.now();
         const res = await pool.request({
           path: '/slack/events',
           method: 'POST',
-          headers: {
-            'content-type': 'application/x-www-form-urlencoded',
-            'x-slack-request-timestamp': String(ts),
-            'x-slack-signature': slackSignature(body, ts),
-          },
+          headers: signedSlackHeaders(body),
           body,
         });
         await res.body.dump();

@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import { Pool } from 'undici';
 import {
   blockActionBody,
-  slackSignature,
+  signedSlackHeaders,
   slashCommandBody,
   testBotToken,
   testSigningSecret,
@@ -138,15 +138,10 @@ export async function benchRenewals(redisUrl: string, n = 1_000) {
   const idleRss = await bot.rssBytes();
   const pool = new Pool(`http://127.0.0.1:${bot.port}`, { connections: concurrency });
   const post = async (body: string) => {
-    const ts = Math.floor(Date.now() / 1000);
     const res = await pool.request({
       path: '/slack/events',
       method: 'POST',
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        'x-slack-request-timestamp': String(ts),
-        'x-slack-signature': slackSignature(body, ts),
-      },
+      headers: signedSlackHeaders(body),
       body,
     });
     await res.body.dump();

@@ -6,7 +6,7 @@ import { casRateLimits, createRedisPacer } from '../cas/pacer.ts';
 import { createCasSimulator } from '../cas-sim/server.ts';
 import { loadConfig } from '../config/config.ts';
 import { findOrStartRedis } from '../dev/redis-server.ts';
-import { blockActionBody, slackSignature, slashCommandBody } from '../dev/slack-payloads.ts';
+import { blockActionBody, signedSlackHeaders, slashCommandBody } from '../dev/slack-payloads.ts';
 import { createLogger } from '../logging.ts';
 import { startAppRole } from '../roles/app-role.ts';
 import { startWorkerRole } from '../roles/worker-role.ts';
@@ -87,14 +87,9 @@ const worker = await startWorkerRole({ config, logger, cas });
 const base = `http://127.0.0.1:${app.port}`;
 
 async function post(body: string): Promise<void> {
-  const ts = Math.floor(Date.now() / 1000);
   const res = await request(`${base}/slack/events`, {
     method: 'POST',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      'x-slack-request-timestamp': String(ts),
-      'x-slack-signature': slackSignature(body, ts, signingSecret),
-    },
+    headers: signedSlackHeaders(body, undefined, signingSecret),
     body,
   });
   await res.body.dump();

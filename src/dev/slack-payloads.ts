@@ -100,3 +100,16 @@ export function viewSubmissionBody(input: {
   };
   return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
 }
+
+/** Headers of a form POST signed as Slack signs it, now (or at `timestampSec`). */
+export function signedSlackHeaders(
+  body: string,
+  timestampSec = Math.floor(Date.now() / 1000),
+  secret = testSigningSecret,
+): Record<string, string> {
+  return {
+    'content-type': 'application/x-www-form-urlencoded',
+    'x-slack-request-timestamp': String(timestampSec),
+    'x-slack-signature': slackSignature(body, timestampSec, secret),
+  };
+}

@@ -86,7 +86,9 @@ export function createOutboxDelivery(deps: {
   }
 
   return async function deliver(recordId: string): Promise<DeliveryResult> {
-    const release = await deps.store.lockOutbox(recordId, 60_000);
+    // Longer than one delivery (Slack calls time out after 15 s), short enough that a process killed while
+    // holding it delays that request's messages by half a minute at most.
+    const release = await deps.store.lockOutbox(recordId, 30_000);
     if (!release) return { done: false, retryMs: 250, reason: 'another process is delivering' };
     try {
       return await deliverLocked(recordId);

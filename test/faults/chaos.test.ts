@@ -1,15 +1,16 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type AppHarness, approverId, channelId, openCard, startAppHarness } from '../support/app-harness.ts';
-import { buildOrder } from '../support/cas.ts';
-import { testCredentials } from '../support/secrets.ts';
 import {
-  blockActionBody,
-  slackSignature,
-  testBotToken,
-  testSigningSecret,
-} from '../support/slack-payloads.ts';
+  type AppHarness,
+  approverId,
+  channelId,
+  childRoleEnv,
+  openCard,
+  startAppHarness,
+} from '../support/app-harness.ts';
+import { buildOrder } from '../support/cas.ts';
+import { blockActionBody, signedSlackHeaders } from '../support/slack-payloads.ts';
 import { spawnRole, type WorkerProcess } from '../support/worker-process.ts';
 
 // A small seeded generator, so that a failing schedule of kills can be replayed with CHAOS_SEED.
@@ -31,39 +32,10 @@ afterEach(async () => {
   h = undefined;
 });
 
-function roleEnv(harness: AppHarness): Record<string, string> {
-  return {
-    SLACK_BOT_TOKEN: testBotToken,
-    SLACK_SIGNING_SECRET: testSigningSecret,
-    SLACK_API_URL: harness.slack.apiUrl,
-    REDIS_URL: harness.config.redis.url,
-    CERT_REDIS_PREFIX: harness.prefix,
-    PORT: '0',
-    CAS_ENDPOINT: harness.cas.url,
-    CAS_TIMEOUT_SECONDS: '1',
-    ALIBABA_CLOUD_ACCESS_KEY_ID: testCredentials.accessKeyId,
-    ALIBABA_CLOUD_ACCESS_KEY_SECRET: testCredentials.accessKeySecret,
-    CERT_APPROVERS: approverId,
-    CERT_POLL_MIN_SECONDS: '0.05',
-    CERT_POLL_MAX_SECONDS: '0.05',
-    CERT_JOB_LOCK_SECONDS: '2',
-    CERT_STALLED_INTERVAL_SECONDS: '1',
-    CERT_RECONCILE_SETTLE_SECONDS: '0.2',
-    CERT_SWEEP_INTERVAL_SECONDS: '1',
-    CERT_CAS_QPS: '50',
-    LOG_LEVEL: 'info',
-  };
-}
-
 async function post(port: number, body: string): Promise<number> {
-  const ts = Math.floor(Date.now() / 1000);
   const res = await request(`http://127.0.0.1:${port}/slack/events`, {
     method: 'POST',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      'x-slack-request-timestamp': String(ts),
-      'x-slack-signature': slackSignature(body, ts),
-    },
+    headers: signedSlackHeaders(body),
     body,
   });
   await res.body.dump();
@@ -93,7 +65,12 @@ describe('chaos', () => {
     });
     const cards: Array<Awaited<ReturnType<typeof openCard>>> = [];
     for (const order of orders) cards.push(await openCard(harness, String(order.orderId)));
-    const env = roleEnv(harness);
+    const env = childRoleEnv(harness, {
+      CERT_POLL_MIN_SECONDS: '0.05',
+      CERT_POLL_MAX_SECONDS: '0.05',
+      CERT_SWEEP_INTERVAL_SECONDS: '1',
+      CERT_CAS_QPS: '50',
+    });
     const apps = [await spawnRole('app', env), await spawnRole('app', env)];
     const workers = [await spawnRole('worker', env), await spawnRole('worker', env)];
     const live = () => [...apps, ...workers];
@@ -134,16 +111,36 @@ describe('chaos', () => {
         await click(card);
     }
     processes.push(...live());
-    await Promise.all(
+    const ended = await Promise.all(
       cards.map((card) =>
-        harness.slack.waitForCall(
-          (c) =>
-            c.args.thread_ts === card.ts &&
-            /Renewal issued|Renewal failed|Needs attention/.test(String(c.args.text)),
-          120_000,
-        ),
+        harness.slack
+          .waitForCall(
+            (c) =>
+              c.args.thread_ts === card.ts &&
+              /Renewal issued|Renewal failed|Needs attention/.test(String(c.args.text)),
+            240_000,
+          )
+          .then(
+            () => true,
+            () => false,
+          ),
       ),
     );
+    // On failure, say where each unfinished request stands (record state and renewal-job state), with the seed.
+    const { Queue } = await import('bullmq');
+    const queue = new Queue('renewals', { connection: harness.app.redis, prefix: harness.prefix });
+    const unfinished = [];
+    for (const [i, card] of cards.entries()) {
+      if (ended[i]) continue;
+      const job = await queue.getJob(`renew-${card.recordId}`);
+      unfinished.push({
+        record: await harness.app.redis.hget(`${harness.prefix}:renewal:${card.recordId}`, 'state'),
+        job: job ? await job.getState() : 'missing',
+        outbox: await harness.app.redis.llen(`${harness.prefix}:outbox:${card.recordId}`),
+      });
+    }
+    await queue.close();
+    expect(unfinished, `seed ${seed}`).toEqual([]);
 
     const outcomes = [];
     for (const [i, card] of cards.entries()) {
@@ -153,7 +150,10 @@ describe('chaos', () => {
       ).length;
       outcomes.push({ state, renewals });
     }
-    const summary = `seed ${seed}, ${kills} kills: ${JSON.stringify(outcomes.reduce<Record<string, number>>((acc, o) => ({ ...acc, [`${o.state}/${o.renewals}`]: (acc[`${o.state}/${o.renewals}`] ?? 0) + 1 }), {}))}`;
+    const tally: Record<string, number> = {};
+    for (const o of outcomes)
+      tally[`${o.state}/${o.renewals}`] = (tally[`${o.state}/${o.renewals}`] ?? 0) + 1;
+    const summary = `seed ${seed}, ${kills} kills: ${JSON.stringify(tally)}`;
     expect(
       outcomes.every(
         (o) =>
@@ -163,5 +163,5 @@ describe('chaos', () => {
     ).toBe(true);
     expect(kills).toBe(8);
     expect(harness.cas.sim.renewCount()).toBeLessThanOrEqual(50);
-  }, 180_000);
+  }, 300_000);
 });

@@ -5,11 +5,11 @@ import {
   approverId,
   channelId,
   openCard,
+  renewalRecordKeys,
   requesterId,
   startAppHarness,
 } from '../support/app-harness.ts';
 import { buildOrder } from '../support/cas.ts';
-import { testRedis } from '../support/redis.ts';
 import { blockActionBody, slashCommandBody, viewSubmissionBody } from '../support/slack-payloads.ts';
 
 let h: AppHarness | undefined;
@@ -22,13 +22,6 @@ async function healthy(harness: AppHarness): Promise<boolean> {
   const res = await request(`${harness.base}/healthz`);
   await res.body.dump();
   return res.statusCode === 200;
-}
-
-async function renewalKeys(prefix: string): Promise<number> {
-  const redis = testRedis();
-  const keys = await redis.keys(`${prefix}:renewal:*`);
-  redis.disconnect();
-  return keys.length;
 }
 
 describe('replayed Slack requests (valid signature, sent again)', () => {
@@ -46,7 +39,7 @@ describe('replayed Slack requests (valid signature, sent again)', () => {
 
     expect(replay.status).toBe(200);
     expect(answer.body.response_type).toBe('ephemeral');
-    expect(await renewalKeys(h.prefix)).toBe(1);
+    expect(await renewalRecordKeys(h)).toHaveLength(1);
   });
 
   it('a replayed Approve click makes no second decision and no second job', async () => {
@@ -143,6 +136,6 @@ describe('unknown and malformed interactions', () => {
 
     expect(res.status).toBe(400);
     expect(await healthy(h)).toBe(true);
-    expect(await renewalKeys(h.prefix)).toBe(0);
+    expect(await renewalRecordKeys(h)).toHaveLength(0);
   });
 });

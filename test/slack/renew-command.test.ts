@@ -5,25 +5,18 @@ import {
   channelId,
   findButton,
   openCard,
+  renewalRecordKeys,
   requesterId,
   startAppHarness,
 } from '../support/app-harness.ts';
 import { buildOrder } from '../support/cas.ts';
 import { makeCsr } from '../support/csr.ts';
-import { testRedis } from '../support/redis.ts';
 
 let h: AppHarness | undefined;
 afterEach(async () => {
   await h?.stop();
   h = undefined;
 });
-
-async function renewalKeys(prefix: string): Promise<string[]> {
-  const redis = testRedis();
-  const keys = await redis.keys(`${prefix}:renewal:*`);
-  redis.disconnect();
-  return keys;
-}
 
 describe('/cert renew <orderId>', () => {
   it('acks at once and posts an approval card with the order details from CAS', async () => {
@@ -79,7 +72,7 @@ describe('/cert renew <orderId>', () => {
       `https://slack.com/archives/${channelId}/p${first.ts.replace('.', '')}`,
     );
     expect(h.slack.okCalls('chat.postMessage')).toHaveLength(1);
-    expect(await renewalKeys(h.prefix)).toHaveLength(1);
+    expect(await renewalRecordKeys(h as AppHarness)).toHaveLength(1);
   });
 
   it.each([
@@ -95,7 +88,7 @@ describe('/cert renew <orderId>', () => {
     expect(card.args.text).toContain('cannot be renewed now');
     expect(blocksText(card.args.blocks)).toContain(reason);
     expect(findButton(card.args.blocks, 'cert_approve')).toBeUndefined();
-    expect(await renewalKeys(h.prefix)).toEqual([]);
+    expect(await renewalRecordKeys(h as AppHarness)).toEqual([]);
   });
 
   it('says plainly when CAS has no such order', async () => {
@@ -135,7 +128,7 @@ describe('/cert renew <orderId>', () => {
       text: expect.stringContaining('Could not check the order in CAS'),
     });
     expect(h.slack.calls.filter((c) => c.method === 'chat.postMessage')).toEqual([]);
-    expect(await renewalKeys(h.prefix)).toEqual([]);
+    expect(await renewalRecordKeys(h as AppHarness)).toEqual([]);
   });
 
   it('shows an inline CSR (line breaks lost in Slack) on the card and keeps the canonical PEM', async () => {
@@ -168,7 +161,7 @@ describe('/cert renew <orderId>', () => {
     const answer = await h.slack.waitForResponse();
 
     expect(answer.body.text).toContain('/invite @certbot');
-    const keys = await renewalKeys(h.prefix);
+    const keys = await renewalRecordKeys(h as AppHarness);
     expect(keys).toHaveLength(1);
     expect(await h.app.redis.hget(keys[0] as string, 'state')).toBe('cancelled');
     expect(await h.app.redis.exists(`${h.prefix}:order-open:${order.orderId}`)).toBe(0);
@@ -209,7 +202,7 @@ describe('bad input', () => {
     expect(res.json).toMatchObject({ response_type: 'ephemeral', text: expect.stringContaining(message) });
     expect(h.slack.calls.filter((c) => c.method.startsWith('chat.'))).toEqual([]);
     expect(h.cas.sim.calls).toEqual([]);
-    expect(await renewalKeys(h.prefix)).toEqual([]);
+    expect(await renewalRecordKeys(h as AppHarness)).toEqual([]);
   });
 
   it('refuses a pasted private key and never echoes, logs, posts or stores it', async () => {
@@ -228,7 +221,7 @@ describe('bad input', () => {
     expect(res.text).not.toContain('SECRETKEYMATERIAL');
     expect(h.logs.join('\n')).not.toContain('SECRETKEYMATERIAL');
     expect(JSON.stringify(h.slack.calls)).not.toContain('SECRETKEYMATERIAL');
-    expect(await renewalKeys(h.prefix)).toEqual([]);
+    expect(await renewalRecordKeys(h as AppHarness)).toEqual([]);
   });
 
   it('/cert help and /cert with no text show the usage', async () => {

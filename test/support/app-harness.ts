@@ -16,7 +16,7 @@ import { deleteKeysWithPrefix, testRedisUrl, uniquePrefix } from './redis.ts';
 import { testCredentials } from './secrets.ts';
 import {
   blockActionBody,
-  slackSignature,
+  signedSlackHeaders,
   slashCommandBody,
   testBotToken,
   testSigningSecret,
@@ -129,9 +129,8 @@ export async function startAppHarness(options: HarnessOptions = {}) {
     const res = await request(`${base}/slack/events`, {
       method: 'POST',
       headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        'x-slack-request-timestamp': String(timestampSec),
-        'x-slack-signature': signature ?? slackSignature(body, timestampSec),
+        ...signedSlackHeaders(body, timestampSec),
+        ...(signature !== undefined ? { 'x-slack-signature': signature } : {}),
       },
       body,
     });
@@ -259,4 +258,36 @@ export async function openCard(h: AppHarness, orderId: string, user = requesterI
 /** All text of a message's blocks, for assertions on what a person sees. */
 export function blocksText(blocks: unknown): string {
   return JSON.stringify(blocks ?? []);
+}
+
+/** Keys of the renewal records a harness's app wrote (to prove that bad input created nothing). */
+export async function renewalRecordKeys(h: AppHarness): Promise<string[]> {
+  return h.app.redis.keys(`${h.prefix}:renewal:*`);
+}
+
+/**
+ * The environment of an app or worker process started beside a harness (same Redis prefix, simulator and Slack
+ * stand-in), with the short lock, stall and poll timings the crash tests need; `overrides` win.
+ */
+export function childRoleEnv(h: AppHarness, overrides: Record<string, string> = {}): Record<string, string> {
+  return {
+    SLACK_BOT_TOKEN: testBotToken,
+    SLACK_SIGNING_SECRET: testSigningSecret,
+    SLACK_API_URL: h.slack.apiUrl,
+    REDIS_URL: h.config.redis.url,
+    CERT_REDIS_PREFIX: h.prefix,
+    PORT: '0',
+    CAS_ENDPOINT: h.cas.url,
+    CAS_TIMEOUT_SECONDS: '1',
+    ALIBABA_CLOUD_ACCESS_KEY_ID: testCredentials.accessKeyId,
+    ALIBABA_CLOUD_ACCESS_KEY_SECRET: testCredentials.accessKeySecret,
+    CERT_APPROVERS: approverId,
+    CERT_POLL_MIN_SECONDS: '0',
+    CERT_POLL_MAX_SECONDS: '0',
+    CERT_JOB_LOCK_SECONDS: '2',
+    CERT_STALLED_INTERVAL_SECONDS: '1',
+    CERT_RECONCILE_SETTLE_SECONDS: '0.2',
+    LOG_LEVEL: 'info',
+    ...overrides,
+  };
 }

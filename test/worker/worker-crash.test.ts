@@ -1,10 +1,15 @@
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { HeldRequest } from '../../src/cas-sim/faults.ts';
-import { type AppHarness, approverId, channelId, openCard, startAppHarness } from '../support/app-harness.ts';
+import {
+  type AppHarness,
+  approverId,
+  channelId,
+  childRoleEnv,
+  openCard,
+  startAppHarness,
+} from '../support/app-harness.ts';
 import { buildOrder } from '../support/cas.ts';
-import { testCredentials } from '../support/secrets.ts';
-import { testBotToken, testSigningSecret } from '../support/slack-payloads.ts';
 import { spawnWorker, type WorkerProcess } from '../support/worker-process.ts';
 
 let h: AppHarness | undefined;
@@ -16,27 +21,6 @@ afterEach(async () => {
 });
 
 /** The environment of a worker process pointed at this harness, with short lock, stall and poll timings. */
-function workerEnv(harness: AppHarness): Record<string, string> {
-  return {
-    SLACK_BOT_TOKEN: testBotToken,
-    SLACK_SIGNING_SECRET: testSigningSecret,
-    SLACK_API_URL: harness.slack.apiUrl,
-    REDIS_URL: harness.config.redis.url,
-    PORT: '0',
-    CERT_REDIS_PREFIX: harness.prefix,
-    CAS_ENDPOINT: harness.cas.url,
-    CAS_TIMEOUT_SECONDS: '1',
-    ALIBABA_CLOUD_ACCESS_KEY_ID: testCredentials.accessKeyId,
-    ALIBABA_CLOUD_ACCESS_KEY_SECRET: testCredentials.accessKeySecret,
-    CERT_APPROVERS: approverId,
-    CERT_POLL_MIN_SECONDS: '0',
-    CERT_POLL_MAX_SECONDS: '0',
-    CERT_JOB_LOCK_SECONDS: '2',
-    CERT_STALLED_INTERVAL_SECONDS: '1',
-    CERT_RECONCILE_SETTLE_SECONDS: '0.2',
-    LOG_LEVEL: 'info',
-  };
-}
 
 async function heldRequest(harness: AppHarness, action: string): Promise<HeldRequest> {
   const timeout = AbortSignal.timeout(15_000);
@@ -79,7 +63,7 @@ describe('a worker process killed with SIGKILL around the paid call, then a new 
       });
       h = await startAppHarness({ seed: { orders: [order] } });
       h.cas.sim.faults.add({ action, fault: { kind: 'hold', afterActing } });
-      const first = await spawnWorker(workerEnv(h));
+      const first = await spawnWorker(childRoleEnv(h));
       workers.push(first);
       const card = await openCard(h, String(order.orderId));
       await h.click('cert_approve', { user: approverId, messageTs: card.ts, value: card.recordId });
@@ -87,7 +71,7 @@ describe('a worker process killed with SIGKILL around the paid call, then a new 
       const held = await heldRequest(h, action);
       await first.kill();
       held.release('drop');
-      const second = await spawnWorker(workerEnv(h));
+      const second = await spawnWorker(childRoleEnv(h));
       workers.push(second);
       await h.slack.waitForCall(
         (c) =>
@@ -113,7 +97,7 @@ describe('SIGTERM', () => {
     const order = buildOrder({ renewScript: [{ type: 'payed' }] });
     h = await startAppHarness({ seed: { orders: [order] } });
     const worker = await spawnWorker({
-      ...workerEnv(h),
+      ...childRoleEnv(h),
       CERT_POLL_MIN_SECONDS: '5',
       CERT_POLL_MAX_SECONDS: '5',
     });
