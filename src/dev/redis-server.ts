@@ -112,9 +112,11 @@ export async function startRedisServer(
   };
 }
 
-/** Whether `redis-server` is on PATH. */
-export function hasRedisServerBinary(): boolean {
-  return spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
+/** Whether `redis-server` is on this `PATH` (the caller's environment, passed in). */
+export function hasRedisServerBinary(path: string | undefined): boolean {
+  return (
+    spawnSync('redis-server', ['--version'], { stdio: 'ignore', env: { PATH: path ?? '' } }).status === 0
+  );
 }
 
 /**
@@ -123,6 +125,8 @@ export function hasRedisServerBinary(): boolean {
  */
 export async function findOrStartRedis(
   env: Readonly<Record<string, string | undefined>>,
+  /** Where a local Redis is looked for. @defaultValue redis://127.0.0.1:6379 */
+  local = 'redis://127.0.0.1:6379',
 ): Promise<{ url: string; stop?: () => Promise<void> }> {
   const fromEnv = env.REDIS_URL?.trim();
   if (fromEnv) {
@@ -131,9 +135,8 @@ export async function findOrStartRedis(
       `REDIS_URL is set but no Redis answers there; unset it to let the tests find or start one.`,
     );
   }
-  const local = 'redis://127.0.0.1:6379';
   if (await redisAnswers(local)) return { url: local };
-  if (hasRedisServerBinary()) {
+  if (hasRedisServerBinary(env.PATH)) {
     const server = await startRedisServer();
     return { url: server.url, stop: server.stop };
   }

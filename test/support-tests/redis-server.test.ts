@@ -38,6 +38,30 @@ describe('Redis for tests', () => {
     );
   });
 
+  it('starts a private redis-server from PATH when nothing answers locally', async () => {
+    started = await startRedisServer();
+    const deadLocal = started.url;
+    await started.stop();
+
+    const found = await findOrStartRedis({ PATH: process.env.PATH }, deadLocal);
+    started = { url: found.url, stop: found.stop ?? (async () => {}) } as PrivateRedis;
+
+    expect(found.url).not.toBe(deadLocal);
+    expect(await redisAnswers(found.url)).toBe(true);
+  });
+
+  it('with no Redis anywhere, stops with one line saying how to get one', async () => {
+    started = await startRedisServer();
+    const deadLocal = started.url;
+    await started.stop();
+
+    const attempt = findOrStartRedis({ PATH: '/nonexistent' }, deadLocal);
+
+    await expect(attempt).rejects.toThrow(
+      /^No Redis for the tests: set REDIS_URL, run Redis on 127\.0\.0\.1:6379, or install redis-server \(Debian: apt-get install redis-server\)\.$/,
+    );
+  });
+
   it('cleans up exactly the keys under a test prefix', async () => {
     const redis = testRedis();
     const mine = uniquePrefix('cleanup');
