@@ -1,6 +1,17 @@
 import { z } from 'zod';
 import { parseAlertRoutes } from '../alerts/routes.ts';
 import { AppError } from '../errors.ts';
+import {
+  alertDays,
+  booleanFlag,
+  cron,
+  numberIn,
+  optionalString,
+  prefixed,
+  slackIdList,
+  timezone,
+  url,
+} from './fields.ts';
 
 /** Variables whose values are secret: never echoed in an error message. */
 const secretVariables = new Set([
@@ -13,134 +24,6 @@ const secretVariables = new Set([
   'HTTPS_PROXY',
   'HTTP_PROXY',
 ]);
-
-const optionalString = z
-  .string()
-  .optional()
-  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
-
-const booleanFlag = (fallback: boolean) =>
-  z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      const raw = v?.trim().toLowerCase();
-      if (raw === undefined || raw === '') return fallback;
-      if (['true', '1', 'yes'].includes(raw)) return true;
-      if (['false', '0', 'no'].includes(raw)) return false;
-      ctx.addIssue({ code: 'custom', message: 'must be true or false' });
-      return z.NEVER;
-    });
-
-const numberIn = (fallback: number, min: number, max: number, integer: boolean) =>
-  z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      if (v === undefined || v.trim() === '') return fallback;
-      const n = Number(v.trim());
-      if (!Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < min || n > max) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `must be ${integer ? 'an integer' : 'a number'} from ${min} to ${max}`,
-        });
-        return z.NEVER;
-      }
-      return n;
-    });
-
-const url = (fallback: string | undefined, protocols: readonly string[]) =>
-  z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      const raw = v === undefined || v.trim() === '' ? fallback : v.trim();
-      if (raw === undefined) return undefined;
-      let parsed: URL;
-      try {
-        parsed = new URL(raw);
-      } catch {
-        ctx.addIssue({ code: 'custom', message: `must be a URL (${protocols.join(' or ')})` });
-        return z.NEVER;
-      }
-      if (!protocols.includes(parsed.protocol)) {
-        ctx.addIssue({ code: 'custom', message: `must be a URL starting with ${protocols.join(' or ')}//` });
-        return z.NEVER;
-      }
-      return raw.replace(/\/+$/, '');
-    });
-
-const slackIdList = z
-  .string({ error: 'is required: comma-separated Slack user IDs (U…/W…) or user-group IDs (S…)' })
-  .transform((v, ctx) => {
-    const ids = v
-      .split(',')
-      .map((s) => s.trim())
-      .filter((s) => s !== '');
-    const bad = ids.filter((id) => !/^[UWS][A-Z0-9]{2,20}$/.test(id));
-    if (ids.length === 0 || bad.length > 0) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `must be comma-separated Slack user IDs (U…/W…) or user-group IDs (S…)${bad.length > 0 ? `; not an ID: ${bad.join(', ')}` : ''}`,
-      });
-      return z.NEVER;
-    }
-    return ids;
-  });
-
-const alertDays = z
-  .string()
-  .optional()
-  .transform((v, ctx) => {
-    const raw = v === undefined || v.trim() === '' ? '30,14,7,3,1' : v;
-    const days = raw.split(',').map((s) => Number(s.trim()));
-    if (days.some((d) => !Number.isInteger(d) || d < 0 || d > 3650)) {
-      ctx.addIssue({
-        code: 'custom',
-        message: 'must be comma-separated whole numbers of days, e.g. 30,14,7,3,1',
-      });
-      return z.NEVER;
-    }
-    return [...new Set(days)].sort((a, b) => b - a);
-  });
-
-const cron = z
-  .string()
-  .optional()
-  .transform((v, ctx) => {
-    const raw = v === undefined || v.trim() === '' ? '0 9 * * *' : v.trim();
-    const fields = raw.split(/\s+/);
-    if (
-      (fields.length !== 5 && fields.length !== 6) ||
-      !fields.every((f) => /^[\d*/,\-A-Za-z?LW#]+$/.test(f))
-    ) {
-      ctx.addIssue({
-        code: 'custom',
-        message: 'must be a cron pattern of 5 fields (or 6 with seconds first)',
-      });
-      return z.NEVER;
-    }
-    return raw;
-  });
-
-const timezone = z
-  .string()
-  .optional()
-  .transform((v, ctx) => {
-    const raw = v === undefined || v.trim() === '' ? 'UTC' : v.trim();
-    try {
-      new Intl.DateTimeFormat('en-US', { timeZone: raw });
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'must be an IANA time zone such as UTC or Asia/Shanghai' });
-      return z.NEVER;
-    }
-    return raw;
-  });
-
-const prefixed = (prefix: string, what: string) =>
-  optionalString.refine((v) => v === undefined || v.startsWith(prefix), {
-    message: `must be ${what} starting with ${prefix}`,
-  });
 
 /** The variables the CAS client needs (also all that the operator CLI needs). */
 const casEnvShape = {

@@ -1,0 +1,141 @@
+import { z } from 'zod';
+
+// Parsers of single environment variables: each turns the raw string (or its absence) into a value, or adds an
+// issue saying what the variable expects. config.ts composes them into the one schema.
+
+/** A string that counts as unset when empty or blank. */
+export const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+/** `true`/`false` (also 1/0, yes/no), else `fallback`. */
+export const booleanFlag = (fallback: boolean) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const raw = v?.trim().toLowerCase();
+      if (raw === undefined || raw === '') return fallback;
+      if (['true', '1', 'yes'].includes(raw)) return true;
+      if (['false', '0', 'no'].includes(raw)) return false;
+      ctx.addIssue({ code: 'custom', message: 'must be true or false' });
+      return z.NEVER;
+    });
+
+/** A number within [min, max] (whole when `integer`), else `fallback`. */
+export const numberIn = (fallback: number, min: number, max: number, integer: boolean) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return fallback;
+      const n = Number(v.trim());
+      if (!Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < min || n > max) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `must be ${integer ? 'an integer' : 'a number'} from ${min} to ${max}`,
+        });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+/** A URL with one of `protocols` (trailing slashes dropped), else `fallback`. */
+export const url = (fallback: string | undefined, protocols: readonly string[]) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const raw = v === undefined || v.trim() === '' ? fallback : v.trim();
+      if (raw === undefined) return undefined;
+      let parsed: URL;
+      try {
+        parsed = new URL(raw);
+      } catch {
+        ctx.addIssue({ code: 'custom', message: `must be a URL (${protocols.join(' or ')})` });
+        return z.NEVER;
+      }
+      if (!protocols.includes(parsed.protocol)) {
+        ctx.addIssue({ code: 'custom', message: `must be a URL starting with ${protocols.join(' or ')}//` });
+        return z.NEVER;
+      }
+      return raw.replace(/\/+$/, '');
+    });
+
+/** Comma-separated Slack user (`U…`/`W…`) and user-group (`S…`) IDs, at least one. */
+export const slackIdList = z
+  .string({ error: 'is required: comma-separated Slack user IDs (U…/W…) or user-group IDs (S…)' })
+  .transform((v, ctx) => {
+    const ids = v
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
+    const bad = ids.filter((id) => !/^[UWS][A-Z0-9]{2,20}$/.test(id));
+    if (ids.length === 0 || bad.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be comma-separated Slack user IDs (U…/W…) or user-group IDs (S…)${bad.length > 0 ? `; not an ID: ${bad.join(', ')}` : ''}`,
+      });
+      return z.NEVER;
+    }
+    return ids;
+  });
+
+/** Comma-separated whole days, largest first, duplicates dropped; default 30,14,7,3,1. */
+export const alertDays = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    const raw = v === undefined || v.trim() === '' ? '30,14,7,3,1' : v;
+    const days = raw.split(',').map((s) => Number(s.trim()));
+    if (days.some((d) => !Number.isInteger(d) || d < 0 || d > 3650)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must be comma-separated whole numbers of days, e.g. 30,14,7,3,1',
+      });
+      return z.NEVER;
+    }
+    return [...new Set(days)].sort((a, b) => b - a);
+  });
+
+/** A cron pattern of 5 fields (or 6 with seconds first); default `0 9 * * *`. */
+export const cron = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    const raw = v === undefined || v.trim() === '' ? '0 9 * * *' : v.trim();
+    const fields = raw.split(/\s+/);
+    if (
+      (fields.length !== 5 && fields.length !== 6) ||
+      !fields.every((f) => /^[\d*/,\-A-Za-z?LW#]+$/.test(f))
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must be a cron pattern of 5 fields (or 6 with seconds first)',
+      });
+      return z.NEVER;
+    }
+    return raw;
+  });
+
+/** An IANA time zone Intl knows; default UTC. */
+export const timezone = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    const raw = v === undefined || v.trim() === '' ? 'UTC' : v.trim();
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: raw });
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be an IANA time zone such as UTC or Asia/Shanghai' });
+      return z.NEVER;
+    }
+    return raw;
+  });
+
+/** An optional string that must start with `prefix` (a token kind). */
+export const prefixed = (prefix: string, what: string) =>
+  optionalString.refine((v) => v === undefined || v.startsWith(prefix), {
+    message: `must be ${what} starting with ${prefix}`,
+  });

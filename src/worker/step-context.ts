@@ -1,0 +1,89 @@
+import type { CasClient } from '../cas/client.ts';
+import type { RecordJobData } from '../jobs/queues.ts';
+import type { Logger } from '../logger.ts';
+import type { RenewalRecord, RenewalState } from '../renewals/record.ts';
+import type { OutboxItem, RenewalStore } from '../renewals/store.ts';
+import { threadText } from './messages.ts';
+import type { DeliveryResult } from './outbox-delivery.ts';
+
+/** Step counters kept in the job (IDs and counters only: nothing secret). */
+export interface RenewalJobData extends RecordJobData {
+  polls?: number;
+  unknowns?: number;
+  pollErrors?: number;
+  submitRetries?: number;
+  reconciles?: number;
+}
+
+/** Timings of the renewal steps, milliseconds. */
+export interface RenewalTimings {
+  /** First delay between status polls (`CERT_POLL_MIN_SECONDS`). */
+  pollMinMs: number;
+  /** Largest delay between status polls (`CERT_POLL_MAX_SECONDS`). */
+  pollMaxMs: number;
+  /** After this long without a final state, the renewal is reported as stalled. @defaultValue 7 days */
+  deadlineMs: number;
+  /** Whole-call timeout of a CAS request: an unanswered renew call is over after this. */
+  casTimeoutMs: number;
+  /** Extra wait before asking CAS whether an unconfirmed renewal happened (list consistency). */
+  reconcileSettleMs: number;
+  /** First retry delay when CAS did not take the renewal (throttling, not sent). */
+  submitRetryBaseMs: number;
+  maxSubmitRetries: number;
+  maxReconciles: number;
+  maxUnknowns: number;
+  maxPollErrors: number;
+}
+
+/** Dependencies of {@link createRenewalProcessor}. */
+export interface RenewalProcessorDeps {
+  store: RenewalStore;
+  cas: CasClient;
+  deliver: (recordId: string) => Promise<DeliveryResult>;
+  logger: Logger;
+  now: () => number;
+  timings: RenewalTimings;
+}
+
+/** What a step decided: finished, run the next step now, or run again after `ms`. */
+export type Step = { kind: 'done' } | { kind: 'again' } | { kind: 'later'; ms: number };
+
+export const workerStates: RenewalState[] = [
+  'approved',
+  'submitting',
+  'submitted',
+  'validating',
+  'reviewing',
+];
+export const pollStates: RenewalState[] = ['submitted', 'validating', 'reviewing'];
+export const card: OutboxItem = { kind: 'card' };
+export const say = (text: string): OutboxItem => ({ kind: 'thread', text });
+
+/** What every step uses: the dependencies, the poll back-off, and the way to hand a request to a person. */
+export interface StepContext extends Omit<RenewalProcessorDeps, 'deliver'> {
+  pollDelay(polls: number): number;
+  needsAttention(record: RenewalRecord, what: string, fields?: Partial<RenewalRecord>): Promise<Step>;
+}
+
+/** Builds the context the steps share. */
+export function createStepContext(deps: RenewalProcessorDeps): StepContext {
+  const { store, logger, timings } = deps;
+  const pollDelay = (polls: number) => Math.min(timings.pollMaxMs, timings.pollMinMs * 2 ** polls);
+  async function needsAttention(
+    record: RenewalRecord,
+    what: string,
+    fields: Partial<RenewalRecord> = {},
+  ): Promise<Step> {
+    const result = await store.transition(record.id, workerStates, 'needs_attention', {
+      actor: 'worker',
+      action: 'needs_attention',
+      detail: what,
+      fields: { detail: what.slice(0, 300), ...fields },
+      notify: [say(threadText.needsAttention(what)), card],
+    });
+    logger.warn({ recordId: record.id, orderId: record.orderId }, 'renewal needs attention');
+    return result.ok ? { kind: 'done' } : { kind: 'again' };
+  }
+
+  return { ...deps, pollDelay, needsAttention };
+}

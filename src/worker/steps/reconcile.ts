@@ -1,0 +1,77 @@
+import { isAppError } from '../../errors.ts';
+import type { RenewalRecord } from '../../renewals/record.ts';
+import { slackDate } from '../../slack/mrkdwn.ts';
+import { threadText } from '../messages.ts';
+import { card, type RenewalJobData, type Step, type StepContext, say } from '../step-context.ts';
+
+/**
+ * From `submitting` (the paid call's outcome is unknown): never calls renew again. Once the original call is
+ * certainly over, looks in CAS for a new order of the same domain created since; one match is followed, none or
+ * several end in needs attention.
+ */
+export async function reconcileStep(
+  ctx: StepContext,
+  record: RenewalRecord,
+  data: RenewalJobData,
+): Promise<Step> {
+  const { store, cas, now, timings, pollDelay, needsAttention } = ctx;
+  const submittingAt = record.submittingAt ?? record.updatedAt ?? now();
+  // The original call is certainly over (it has a timeout) once this has passed; only then is the list meaningful.
+  const settledAt = submittingAt + timings.casTimeoutMs + timings.reconcileSettleMs;
+  if (now() < settledAt) return { kind: 'later', ms: settledAt - now() };
+  const sentAt = slackDate(submittingAt);
+  if (!record.domain) {
+    return needsAttention(
+      record,
+      `CAS did not confirm the renewal of order \`${record.orderId}\` (sent ${sentAt}) and the order's domain is unknown, so I cannot look for the new order. Check the CAS console for a new order created since then before renewing again.`,
+    );
+  }
+  const since = submittingAt - 5 * 60_000;
+  const found: string[] = [];
+  try {
+    for await (const order of cas.listAllUserCertificateOrders({
+      keyword: record.domain,
+      orderType: 'CPACK',
+      showSize: 100,
+    })) {
+      if (
+        order.Domain === record.domain &&
+        order.OrderId &&
+        order.OrderId !== record.orderId &&
+        (order.BuyDate ?? 0) >= since
+      ) {
+        found.push(order.OrderId);
+      }
+    }
+  } catch (err) {
+    if (isAppError(err) && err.retryable) return { kind: 'later', ms: timings.reconcileSettleMs };
+    return needsAttention(
+      record,
+      `CAS did not confirm the renewal of order \`${record.orderId}\` (sent ${sentAt}), and listing orders failed: ${isAppError(err) ? err.message : 'unexpected error'}. Check the CAS console for a new order of ${record.domain} before renewing again.`,
+    );
+  }
+  if (found.length === 1) {
+    const newOrderId = found[0] as string;
+    const result = await store.transition(record.id, ['submitting'], 'submitted', {
+      actor: 'worker',
+      action: 'reconciled',
+      detail: `found new order ${newOrderId}`,
+      fields: { newOrderId, submittedAt: now() },
+      notify: [say(threadText.reconciled(newOrderId)), card],
+    });
+    return result.ok ? { kind: 'later', ms: pollDelay(0) } : { kind: 'again' };
+  }
+  if (found.length > 1) {
+    return needsAttention(
+      record,
+      `CAS did not confirm the renewal of order \`${record.orderId}\` (sent ${sentAt}) and there are several new orders for ${record.domain} since then: ${found.map((f) => `\`${f}\``).join(', ')}. Check in the CAS console which one is this renewal.`,
+    );
+  }
+  const reconciles = (data.reconciles ?? 0) + 1;
+  data.reconciles = reconciles;
+  if (reconciles < timings.maxReconciles) return { kind: 'later', ms: timings.reconcileSettleMs };
+  return needsAttention(
+    record,
+    `CAS did not confirm the renewal of order \`${record.orderId}\` (sent ${sentAt}) and no new order for ${record.domain} appeared since then (checked ${reconciles} times). Check the CAS console: if there is a new order, follow it there; if not, the renewal did not happen and you can run \`/cert renew ${record.orderId}\` again.`,
+  );
+}
