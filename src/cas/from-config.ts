@@ -1,9 +1,13 @@
 import type { CasConfig } from '../config/config.ts';
 import type { Logger } from '../logger.ts';
+import { createSingleFlightCache } from '../single-flight-cache.ts';
 import { type CasClient, type CasClientOptions, createCasClient } from './client.ts';
 import { resolveCredentials } from './credentials.ts';
 import type { Credentials } from './signing/sign-v3.ts';
 import { createCasDispatcher } from './transport.ts';
+
+/** How often credentials from files are read again, milliseconds. */
+export const credentialsRefreshMs = 5 * 60_000;
 
 /** What {@link createCasClientFromConfig} reads besides the config. */
 export interface CasClientDeps {
@@ -12,25 +16,25 @@ export interface CasClientDeps {
   logger?: Logger;
   onCall?: CasClientOptions['onCall'];
   pace?: CasClientOptions['pace'];
+  /** Clock of the credentials refresh. @defaultValue Date.now */
+  now?: () => number;
 }
 
 /**
- * A CAS client as configured: credentials from the config (environment) or the credentials files (resolved on
- * first use, so a missing file fails the first call with the list of places looked at, not the import),
+ * A CAS client as configured: credentials from the config (environment) or the credentials files (read on first
+ * use and every 5 minutes, so a missing file fails the first call with the list of places looked at),
  * proxy-aware dispatcher, connect timeout a third of the whole-call timeout.
  */
 export function createCasClientFromConfig(config: CasConfig, deps: CasClientDeps): CasClient {
   const timeoutMs = config.timeoutSeconds * 1000;
-  let credentials: Promise<Credentials> | undefined;
-  const getCredentials = () => {
-    if (config.credentials) return config.credentials;
-    credentials ??= resolveCredentials({ env: deps.env, homeDir: deps.homeDir }).then((r) => r.credentials);
-    // A failed lookup is not cached: fixing the file should not need a restart.
-    credentials.catch(() => {
-      credentials = undefined;
-    });
-    return credentials;
-  };
+  // Files are read again every 5 minutes, so a rotated STS token is picked up without a restart; a failed read
+  // is not cached, so fixing the file does not need one either.
+  const fromFiles = createSingleFlightCache(
+    async () => (await resolveCredentials({ env: deps.env, homeDir: deps.homeDir })).credentials,
+    { ttlMs: credentialsRefreshMs, ...(deps.now ? { now: deps.now } : {}) },
+  );
+  const getCredentials = (): Credentials | Promise<Credentials> =>
+    config.credentials ?? fromFiles.get('default');
   return createCasClient({
     endpoint: config.endpoint,
     credentials: getCredentials,
