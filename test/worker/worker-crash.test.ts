@@ -20,8 +20,7 @@ afterEach(async () => {
   h = undefined;
 });
 
-/** The environment of a worker process pointed at this harness, with short lock, stall and poll timings. */
-
+/** Waits for the simulator to park a request of `action` (releasing any other it parks meanwhile). */
 async function heldRequest(harness: AppHarness, action: string): Promise<HeldRequest> {
   const timeout = AbortSignal.timeout(15_000);
   for (;;) {
