@@ -1,65 +1,20 @@
-import type { WebClient } from '@slack/web-api';
-import type { ApproverDirectory } from '../approval/approvers.ts';
-import type { CasClient } from '../cas/client.ts';
-import { lookupOrderForRenewal } from '../cas/order-lookup.ts';
-import type { RenewableOrderIndex } from '../cas/renewable-orders.ts';
 import type { ParsedCsr } from '../csr/parse-csr.ts';
-import { type AppQueues, enqueueRenewal, scheduleExpiry } from '../jobs/queues.ts';
-import type { Logger } from '../logger.ts';
-import { renderApprovalCard, renderNotRenewableCard, statusLine } from '../slack/cards.ts';
+import { enqueueRenewal } from '../jobs/queues.ts';
+import { statusLine } from '../slack/cards.ts';
 import { escapeMrkdwn, mention, slackDate } from '../slack/mrkdwn.ts';
-import type { Deliver } from '../worker/outbox-delivery.ts';
+import { createOpenRequest } from './open-request.ts';
 import type { RenewalRecord } from './record.ts';
-import type { OutboxItem, RenewalStore } from './store.ts';
+import type { Reply, RequestServiceDeps } from './request-deps.ts';
+import type { OutboxItem } from './store.ts';
 
-/** Sends a private answer to the person who acted (a `respond()` bound to the interaction). */
-export type Reply = (text: string) => Promise<unknown>;
-
-/** Dependencies of {@link createRequestService}. */
-export interface RequestServiceDeps {
-  store: RenewalStore;
-  cas: CasClient;
-  renewableOrders: RenewableOrderIndex;
-  approvers: ApproverDirectory;
-  queues: Pick<AppQueues, 'renewals' | 'approvals'>;
-  slack: WebClient;
-  /** Delivers a request's outbox (thread messages) now. */
-  deliver: Deliver;
-  logger: Logger;
-  now: () => number;
-  /** How long a request waits for a decision, milliseconds. */
-  requestTtlMs: number;
-  allowSelfApproval: boolean;
-}
-
-/** Slack error code of a Web API failure, if it is one. */
-export function slackErrorCode(err: unknown): string | undefined {
-  const data = (err as { data?: { error?: unknown } }).data;
-  return typeof data?.error === 'string' ? data.error : undefined;
-}
-
-const channelProblems: Record<string, string> = {
-  not_in_channel: 'I am not in this channel: invite me with `/invite @certbot` and try again.',
-  channel_not_found: 'I cannot see this channel (private channels need an invite: `/invite @certbot`).',
-  is_archived: 'This channel is archived.',
-};
-
-/** A request still without a card this long after it was opened was abandoned by a process that died. */
-const abandonedAfterMs = 60_000;
-
-/** Links to a card's thread (Slack resolves the workspace). */
-export function threadLink(record: RenewalRecord): string {
-  return record.messageTs
-    ? `https://slack.com/archives/${record.channelId}/p${record.messageTs.replace('.', '')}`
-    : `<#${record.channelId}>`;
-}
+export { type Reply, type RequestServiceDeps, slackErrorCode, threadLink } from './request-deps.ts';
 
 /**
  * The approval flow behind the Slack listeners: open a request and post its card, decide it exactly once,
  * expire it, attach a CSR. Every state change is a compare-and-set in the store; Slack messages follow.
  */
 export function createRequestService(deps: RequestServiceDeps) {
-  const { store, slack, logger, now } = deps;
+  const { store, logger, now } = deps;
 
   /**
    * Thread messages are queued in the request's outbox by the state change itself (so none is lost, and they
@@ -128,115 +83,7 @@ export function createRequestService(deps: RequestServiceDeps) {
     requestForCard,
     authorise,
 
-    /** `/cert renew`: links to an open request, or checks CAS, creates the request and posts the card. */
-    async openRequest(input: {
-      orderId: string;
-      csr: ParsedCsr | undefined;
-      channelId: string;
-      userId: string;
-      teamId: string | undefined;
-      reply: Reply;
-    }): Promise<void> {
-      let open = await store.findOpen(input.orderId);
-      if (
-        open &&
-        open.state === 'requested' &&
-        !open.messageTs &&
-        now() - open.requestedAt > abandonedAfterMs
-      ) {
-        // The process that opened it died before posting its card: nobody could ever decide it.
-        await store.transition(open.id, ['requested'], 'cancelled', {
-          actor: 'certbot',
-          action: 'abandoned',
-          fields: { reason: 'its approval card was never posted' },
-        });
-        open = undefined;
-      }
-      if (open) {
-        await input.reply(
-          `Order \`${input.orderId}\` already has an open renewal request (${open.state.replace('_', ' ')}): ${threadLink(open)}`,
-        );
-        return;
-      }
-      const lookup = await lookupOrderForRenewal(deps.cas, deps.renewableOrders, input.orderId);
-      if (lookup.kind === 'unavailable') {
-        await input.reply(`:warning: ${lookup.reason}`);
-        return;
-      }
-      if (lookup.kind === 'not_renewable') {
-        const card = renderNotRenewableCard({
-          orderId: input.orderId,
-          requestedBy: input.userId,
-          reason: lookup.reason,
-        });
-        await slack.chat
-          .postMessage({ channel: input.channelId, text: card.text, blocks: card.blocks })
-          .catch(async (err: unknown) => {
-            await input.reply(
-              `${channelProblems[slackErrorCode(err) ?? ''] ?? 'I could not post in this channel.'}\n${lookup.reason}`,
-            );
-          });
-        return;
-      }
-      const { order } = lookup;
-      const previous = await store.findLatest(input.orderId);
-      const created = await store.create({
-        orderId: input.orderId,
-        channelId: input.channelId,
-        requestedBy: input.userId,
-        expiresAt: now() + deps.requestTtlMs,
-        teamId: input.teamId,
-        domain: order.Domain,
-        productName: order.ProductName,
-        productCode: order.ProductCode,
-        certEndTime: order.CertEndTime,
-        quotaRemaining: lookup.quotaRemaining,
-        csrPem: input.csr?.pem,
-        csrSummary: input.csr?.summary,
-        // A renewal that ended unconfirmed may have happened: whoever approves must check CAS first.
-        warning:
-          previous?.state === 'needs_attention'
-            ? `The previous request for this order ended in *needs attention* (${threadLink(previous)}). Check the CAS console for a new order before approving, or this renews twice.`
-            : undefined,
-      });
-      if (!created.created) {
-        const other = await store.get(created.openId);
-        await input.reply(
-          `Order \`${input.orderId}\` already has an open renewal request: ${other ? threadLink(other) : 'just opened'}`,
-        );
-        return;
-      }
-      const record = created.record;
-      // Scheduled before the card is posted, so that even a request whose card never appears ends.
-      await scheduleExpiry(deps.queues.approvals, record.id, record.expiresAt - now());
-      const card = renderApprovalCard(record, now());
-      let posted: { ts?: string | undefined; channel?: string | undefined };
-      try {
-        posted = await slack.chat.postMessage({
-          channel: input.channelId,
-          text: card.text,
-          blocks: card.blocks,
-        });
-      } catch (err) {
-        const code = slackErrorCode(err);
-        logger.warn(
-          { recordId: record.id, slackError: code ?? String(err) },
-          'could not post the approval card',
-        );
-        await store.transition(record.id, ['requested'], 'cancelled', {
-          actor: 'certbot',
-          action: 'card_not_posted',
-          fields: { reason: `card could not be posted (${code ?? 'error'})` },
-        });
-        await input.reply(
-          channelProblems[code ?? ''] ??
-            `I could not post the approval card (${code ?? 'error'}); nothing was requested.`,
-        );
-        return;
-      }
-      await store.setCard(record.id, posted.channel ?? input.channelId, posted.ts as string);
-      logger.info({ recordId: record.id, orderId: record.orderId }, 'renewal requested');
-    },
+    openRequest: createOpenRequest(deps),
 
     /** Approve button: authorise, then one compare-and-set decides; the winner enqueues the renewal. */
     async approve(input: {
