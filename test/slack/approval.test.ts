@@ -316,3 +316,29 @@ describe('/cert status', () => {
     expect(answer.body.text).toContain('No renewal request for order `77` yet');
   });
 });
+
+describe('approver groups over time', () => {
+  it('are looked up again after the cache expires, so a new member can approve', async () => {
+    let now = Date.now();
+    const order = buildOrder();
+    h = await startAppHarness({
+      seed: { orders: [order] },
+      env: { CERT_APPROVERS: 'S0PLATFORM' },
+      standIn: { usergroups: { S0PLATFORM: ['U0OLDMEMBER'] } },
+      now: () => now,
+      appDeps: { approverCacheMs: 1_000 },
+    });
+    const card = await openCard(h, String(order.orderId));
+    await h.click('cert_approve', { user: 'U0NEWMEMBER', messageTs: card.ts, value: card.recordId });
+    const refused = await h.slack.waitForResponse();
+    h.slack.setUsergroup('S0PLATFORM', ['U0OLDMEMBER', 'U0NEWMEMBER']);
+    now += 1_500;
+
+    await h.click('cert_approve', { user: 'U0NEWMEMBER', messageTs: card.ts, value: card.recordId });
+    await h.slack.waitForCall((c) => c.method === 'chat.update');
+
+    expect(refused.body.text).toContain('can approve this renewal');
+    expect(await h.app.redis.hget(`${h.prefix}:renewal:${card.recordId}`, 'decidedBy')).toBe('U0NEWMEMBER');
+    expect(h.slack.calls.filter((c) => c.method === 'usergroups.users.list')).toHaveLength(2);
+  });
+});

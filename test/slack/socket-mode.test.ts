@@ -80,6 +80,44 @@ describe('Socket Mode (SLACK_APP_TOKEN set)', () => {
     expect(h.slack.calls.find((c) => c.method === 'apps.connections.open')?.token).toBe(appToken);
     expect(ack).toMatchObject({ envelope_id: 'env-1' });
     expect(findButton(card.args.blocks, 'cert_approve')).toBeDefined();
+    const recordId = findButton(card.args.blocks, 'cert_approve')?.value;
+    socket.send(
+      JSON.stringify({
+        envelope_id: 'env-2',
+        type: 'interactive',
+        accepts_response_payload: false,
+        payload: {
+          type: 'block_actions',
+          user: { id: 'U0APPROVER', username: 'approver', team_id: 'T0TEST' },
+          api_app_id: 'A0CERTBOT',
+          team: { id: 'T0TEST', domain: 'acme' },
+          trigger_id: '1.2.4',
+          response_url: h.slack.responseUrl(),
+          container: {
+            type: 'message',
+            message_ts: card.response.ts,
+            channel_id: 'C0CERTS',
+            is_ephemeral: false,
+          },
+          channel: { id: 'C0CERTS', name: 'certs' },
+          message: { ts: card.response.ts, text: 'card', blocks: [] },
+          actions: [
+            {
+              type: 'button',
+              action_id: 'cert_approve',
+              block_id: 'decision',
+              value: recordId,
+              action_ts: '1700000001.000001',
+            },
+          ],
+        },
+      }),
+    );
+    const clickAck = await nextMessage(socket, (m) => m.envelope_id === 'env-2');
+    const approved = await h.slack.waitForCall((c) => c.method === 'chat.update');
+    expect(clickAck).toMatchObject({ envelope_id: 'env-2' });
+    expect(JSON.stringify(approved.args.blocks)).toContain('approved by <@U0APPROVER>');
+
     const httpEvents = await request(`${h.base}/slack/events`, { method: 'POST', body: 'x=1' });
     expect(httpEvents.statusCode).toBe(404);
     await httpEvents.body.dump();
