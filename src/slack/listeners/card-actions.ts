@@ -21,6 +21,27 @@ export function registerCardActions(app: App, deps: CardActionDeps): void {
   const replyTo = (respond: (m: object) => Promise<unknown>) => (text: string) =>
     respond({ response_type: 'ephemeral', replace_original: false, text });
 
+  /** The request behind this card, if it still waits for a decision; otherwise tells the clicker why not. */
+  const waitingRequest = async (
+    body: BlockAction,
+    claimedId: string | undefined,
+    reply: (text: string) => Promise<unknown>,
+  ) => {
+    const card = where(body);
+    const record = card
+      ? await deps.service.requestForCard(card.channelId, card.messageTs, claimedId)
+      : undefined;
+    if (!card || !record) {
+      await reply('This button does not belong to a renewal request I know.');
+      return undefined;
+    }
+    if (record.state !== 'requested') {
+      await reply('This request is no longer waiting for a decision.');
+      return undefined;
+    }
+    return { card, record };
+  };
+
   app.action<BlockAction<ButtonAction>>(actionIds.approve, async ({ ack, body, action, respond }) => {
     await ack();
     const reply = replyTo(respond);
@@ -35,18 +56,9 @@ export function registerCardActions(app: App, deps: CardActionDeps): void {
   app.action<BlockAction<ButtonAction>>(actionIds.reject, async ({ ack, body, action, respond, client }) => {
     await ack();
     const reply = replyTo(respond);
-    const card = where(body);
-    const record = card
-      ? await deps.service.requestForCard(card.channelId, card.messageTs, action.value)
-      : undefined;
-    if (!card || !record) {
-      await reply('This button does not belong to a renewal request I know.');
-      return;
-    }
-    if (record.state !== 'requested') {
-      await reply('This request is no longer waiting for a decision.');
-      return;
-    }
+    const found = await waitingRequest(body, action.value, reply);
+    if (!found) return;
+    const { card, record } = found;
     const refusal = await deps.service.authorise(record, body.user.id, 'reject');
     if (refusal) {
       await reply(refusal);
@@ -63,14 +75,9 @@ export function registerCardActions(app: App, deps: CardActionDeps): void {
     async ({ ack, body, action, respond, client }) => {
       await ack();
       const reply = replyTo(respond);
-      const card = where(body);
-      const record = card
-        ? await deps.service.requestForCard(card.channelId, card.messageTs, action.value)
-        : undefined;
-      if (!card || !record || record.state !== 'requested') {
-        await reply('This request is no longer waiting for a decision.');
-        return;
-      }
+      const found = await waitingRequest(body, action.value, reply);
+      if (!found) return;
+      const { card, record } = found;
       if (record.requestedBy !== body.user.id) {
         await reply('Only the person who asked for this renewal can attach its CSR.');
         return;
