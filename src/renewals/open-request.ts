@@ -36,9 +36,8 @@ export function createOpenRequest(deps: RequestServiceDeps) {
       now() - open.requestedAt > abandonedAfterMs
     ) {
       // The process that opened it died before posting its card: nobody could ever decide it.
-      await store.transition(open.id, ['requested'], 'cancelled', {
+      await store.transition(open.id, 'abandoned', {
         actor: 'certbot',
-        action: 'abandoned',
         fields: { reason: 'its approval card was never posted' },
       });
       open = undefined;
@@ -114,9 +113,8 @@ export function createOpenRequest(deps: RequestServiceDeps) {
         { recordId: record.id, slackError: code ?? String(err) },
         'could not post the approval card',
       );
-      await store.transition(record.id, ['requested'], 'cancelled', {
+      await store.transition(record.id, 'card_not_posted', {
         actor: 'certbot',
-        action: 'card_not_posted',
         fields: { reason: `card could not be posted (${code ?? 'error'})` },
       });
       await input.reply(

@@ -14,6 +14,7 @@ export const renewalStates = [
   'issued',
   'failed',
   'needs_attention',
+  'resolved',
 ] as const;
 export type RenewalState = (typeof renewalStates)[number];
 
@@ -24,7 +25,20 @@ export const finishedStates: ReadonlySet<RenewalState> = new Set([
   'cancelled',
   'issued',
   'failed',
+  'resolved',
 ]);
+
+/** States in which the worker owns a request (it is in the active set the sweeper watches). */
+export const workerStates: ReadonlySet<RenewalState> = new Set([
+  'approved',
+  'submitting',
+  'submitted',
+  'validating',
+  'reviewing',
+]);
+
+/** States that hold their order: while a request is in one of these, no other request for the order opens. */
+export const openStates: ReadonlySet<RenewalState> = new Set(['requested', ...workerStates]);
 
 /** What the card shows of a CSR: never the PEM itself. */
 export const CsrSummary = z.object({
@@ -82,6 +96,14 @@ export const RenewalRecord = z.object({
   detail: z.string().optional(),
   /** Shown on the card: e.g. that the previous request for the order ended in needs attention. */
   warning: z.string().optional(),
+  /** How a person closed a request that needed attention: `renewed` (as `newOrderId`) or `not_renewed`. */
+  resolution: z.enum(['renewed', 'not_renewed']).optional(),
+  resolvedBy: z.string().optional(),
+  resolvedAt: optionalNumber,
+  /** Worker runs in a row that ended in an unexpected error (reset by a run that completes). */
+  failures: optionalNumber,
+  /** The last unexpected error of a worker run (a message, never a secret). */
+  lastError: z.string().optional(),
 });
 export type RenewalRecord = z.infer<typeof RenewalRecord>;
 

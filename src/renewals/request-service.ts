@@ -5,7 +5,7 @@ import { escapeMrkdwn, mention, slackDate } from '../slack/mrkdwn.ts';
 import { createOpenRequest } from './open-request.ts';
 import type { RenewalRecord } from './record.ts';
 import type { Reply, RequestServiceDeps } from './request-deps.ts';
-import type { OutboxItem } from './store.ts';
+import type { OutboxMessage } from './store.ts';
 
 export { type Reply, type RequestServiceDeps, slackErrorCode, threadLink } from './request-deps.ts';
 
@@ -28,10 +28,10 @@ export function createRequestService(deps: RequestServiceDeps) {
       logger.warn({ recordId: record.id, reason: result.reason }, 'thread message left for the worker');
   }
 
-  const say = (text: string): OutboxItem => ({ kind: 'thread', text });
+  const say = (text: string): OutboxMessage => ({ kind: 'thread', text });
   // Card refreshes go through the outbox too: each renders the record as it is when delivered, and deliveries
   // are serialised, so a slow update from one process can never put an older state back on the card.
-  const card: OutboxItem = { kind: 'card' };
+  const card: OutboxMessage = { kind: 'card' };
 
   /** Explains to someone who clicked why their click changed nothing. */
   function alreadyDecided(record: RenewalRecord): string {
@@ -64,9 +64,8 @@ export function createRequestService(deps: RequestServiceDeps) {
 
   async function expireIfDue(record: RenewalRecord): Promise<RenewalRecord | undefined> {
     if (record.state !== 'requested' || now() < record.expiresAt) return undefined;
-    const result = await store.transition(record.id, ['requested'], 'expired', {
+    const result = await store.transition(record.id, 'expired', {
       actor: 'certbot',
-      action: 'expired',
       notify: [
         say(
           `:zzz: No decision within ${Math.round(deps.requestTtlMs / 3_600_000)} h: this request expired. Run \`/cert renew ${record.orderId}\` again if it is still needed.`,
@@ -115,9 +114,8 @@ export function createRequestService(deps: RequestServiceDeps) {
         await input.reply(refusal);
         return;
       }
-      const result = await store.transition(record.id, ['requested'], 'approved', {
+      const result = await store.transition(record.id, 'approved', {
         actor: input.userId,
-        action: 'approved',
         fields: { decidedBy: input.userId, decidedAt: now() },
         notify: [
           say(
@@ -161,9 +159,8 @@ export function createRequestService(deps: RequestServiceDeps) {
         return;
       }
       const reason = input.reason?.trim().slice(0, 500) || undefined;
-      const result = await store.transition(record.id, ['requested'], 'rejected', {
+      const result = await store.transition(record.id, 'rejected', {
         actor: input.userId,
-        action: 'rejected',
         ...(reason ? { detail: reason } : {}),
         fields: { decidedBy: input.userId, decidedAt: now(), reason },
         notify: [
@@ -204,12 +201,10 @@ export function createRequestService(deps: RequestServiceDeps) {
       const record = await requestForCard(input.channelId, input.messageTs, input.recordId);
       if (!record || record.requestedBy !== input.userId)
         return 'Only the person who asked for this renewal can attach its CSR.';
-      const result = await store.transition(record.id, ['requested'], 'requested', {
+      const result = await store.transition(record.id, 'csr_attached', {
         actor: input.userId,
-        action: 'csr_attached',
         detail: `CN ${input.csr.summary.commonName}`,
         fields: { csrPem: input.csr.pem, csrSummary: input.csr.summary },
-        release: false,
         notify: [
           say(
             `:page_facing_up: ${mention(input.userId)} attached a CSR (CN ${escapeMrkdwn(input.csr.summary.commonName)}).`,

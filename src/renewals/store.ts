@@ -1,80 +1,39 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { type AuditEntry, finishedStates, RenewalRecord, type RenewalState } from './record.ts';
+import { type AuditEntry, RenewalRecord, type RenewalState, workerStates } from './record.ts';
+import {
+  createScript,
+  extendLockScript,
+  popOutboxScript,
+  releaseLockScript,
+  transitionScript,
+} from './store-scripts.ts';
+import { type TransitionName, type TransitionRow, transitions } from './transitions.ts';
 
-// Creates a request unless the order already has an open one. KEYS: record, open-order index, audit, latest-by-order,
-// pending-approvals set. ARGV: id, audit entry JSON, then field/value pairs.
-const createScript = `
-local existing = redis.call('GET', KEYS[2])
-if existing then return {'exists', existing} end
-redis.call('SET', KEYS[2], ARGV[1])
-redis.call('SET', KEYS[4], ARGV[1])
-redis.call('SADD', KEYS[5], ARGV[1])
-for i = 3, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
-redis.call('RPUSH', KEYS[3], ARGV[2])
-return {'ok', ARGV[1]}
-`;
+/** A thread message or card refresh to queue with a state change. */
+export type OutboxMessage = { kind: 'thread'; text: string } | { kind: 'card' };
 
-// Compare-and-set: moves the record to ARGV[2] only from one of the comma-separated states in ARGV[1], and in the
-// same step appends the audit entry, queues thread messages in the outbox and keeps the set of requests the
-// worker owns and the set of pending approvals. KEYS: record, open-order index, audit, outbox, active set, pending set. ARGV: from, to, release open index (1/0),
-// retention ms (0 = keep), audit JSON (from/to filled in here), active (1 add / 0 remove / - leave),
-// outbox items JSON array, then field/value pairs.
-const transitionScript = `
-local state = redis.call('HGET', KEYS[1], 'state')
-if not state then return {'missing', ''} end
-local allowed = false
-for s in string.gmatch(ARGV[1], '[^,]+') do if s == state then allowed = true end end
-if not allowed then return {'conflict', state} end
-redis.call('HSET', KEYS[1], 'state', ARGV[2])
-for i = 8, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
-redis.call('HINCRBY', KEYS[1], 'version', 1)
-local entry = cjson.decode(ARGV[5])
-entry['from'] = state
-entry['to'] = ARGV[2]
-redis.call('RPUSH', KEYS[3], cjson.encode(entry))
-for _, item in ipairs(cjson.decode(ARGV[7])) do redis.call('RPUSH', KEYS[4], cjson.encode(item)) end
-local id = redis.call('HGET', KEYS[1], 'id')
-if ARGV[6] == '1' then redis.call('ZADD', KEYS[5], redis.call('HGET', KEYS[1], 'updatedAt') or 0, id) end
-if ARGV[6] == '0' then redis.call('ZREM', KEYS[5], id) end
-if ARGV[2] ~= 'requested' then redis.call('SREM', KEYS[6], id) end
-if ARGV[3] == '1' and redis.call('GET', KEYS[2]) == id then
-  redis.call('DEL', KEYS[2])
-end
-if tonumber(ARGV[4]) > 0 then
-  redis.call('PEXPIRE', KEYS[1], ARGV[4])
-  redis.call('PEXPIRE', KEYS[3], ARGV[4])
-end
-return {'ok', state}
-`;
+/** A queued outbox item: its ID makes each one distinct, so removing it after delivery never removes another. */
+export type OutboxItem = OutboxMessage & { id: string };
 
-const popIfHeadScript = `
-if redis.call('LINDEX', KEYS[1], 0) == ARGV[1] then redis.call('LPOP', KEYS[1]) end
-return 1
-`;
-
-const releaseLockScript = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
-return 1
-`;
-
-/** A thread message or card refresh waiting in a request's outbox (delivered by the worker, in order). */
-export type OutboxItem = { kind: 'thread'; text: string } | { kind: 'card' };
-
-/** States in which the worker owns a request (it is in the active set the sweeper watches). */
-export const workerStates: ReadonlySet<RenewalState> = new Set([
-  'approved',
-  'submitting',
-  'submitted',
-  'validating',
-  'reviewing',
-]);
+/** A held delivery lock of one request's outbox. */
+export interface OutboxLock {
+  /** Fencing token: an item is removed only while this token still holds the lock. */
+  readonly token: string;
+  /** Extends the lock by `ttlMs`; false once it was lost (it expired and someone else took it). */
+  extend(ttlMs: number): Promise<boolean>;
+  release(): Promise<void>;
+}
 
 /** Result of a compare-and-set: `ok` with the state it left, or why it did not happen. */
 export type TransitionResult =
-  | { ok: true; from: RenewalState; record: RenewalRecord }
+  | { ok: true; from: RenewalState; record: RenewalRecord; row: TransitionRow }
   | { ok: false; reason: 'missing' }
-  | { ok: false; reason: 'conflict'; current: RenewalState; record: RenewalRecord };
+  | { ok: false; reason: 'conflict'; current: RenewalState; record: RenewalRecord }
+  /** The row takes the order back, and another request holds it now. */
+  | { ok: false; reason: 'order_taken'; ownerId: string; record: RenewalRecord }
+  /** The row claims a new order ID that another request already has. */
+  | { ok: false; reason: 'order_claimed'; ownerId: string; record: RenewalRecord };
 
 /** Fields a new request starts with. */
 export type NewRequest = Pick<RenewalRecord, 'orderId' | 'channelId' | 'requestedBy' | 'expiresAt'> &
@@ -101,10 +60,15 @@ export interface RenewalStoreDeps {
   now?: () => number;
   /** New record IDs; must not be all digits nor contain `:` (they become BullMQ job IDs). */
   newId?: () => string;
-  /** How long finished records and their audit trail are kept, milliseconds. @defaultValue 90 days */
+  /** How long a request that left the open states is kept, with every key of it, milliseconds. @defaultValue 90 days */
   retentionMs?: number;
-  /** Called after every successful state change (metrics). */
+  /** Called after each move of a row that counts (metrics), with the state it reached. */
   onTransition?: (to: RenewalState) => void;
+  /**
+   * Makes the writes so far durable (on Redis's disk); called after a `durable` row, before the paid call.
+   * Throws when it cannot. @defaultValue nothing is waited for
+   */
+  durable?: () => Promise<void>;
 }
 
 function toFields(values: Record<string, unknown>): string[] {
@@ -117,9 +81,9 @@ function toFields(values: Record<string, unknown>): string[] {
 }
 
 /**
- * Renewal requests in Redis: one hash per request, an index of the open request per order, and an audit list.
- * Every state change is one Lua script (compare-and-set), so double clicks, concurrent approvers and
- * redelivered payloads resolve to exactly one winner.
+ * Renewal requests in Redis: one hash per request, an index of the open request per order, an audit list and an
+ * outbox. Every state change is one row of the transition table applied by one Lua script (compare-and-set), so
+ * double clicks, concurrent approvers and redelivered payloads resolve to exactly one winner.
  */
 export function createRenewalStore(deps: RenewalStoreDeps) {
   const { redis, prefix } = deps;
@@ -130,13 +94,16 @@ export function createRenewalStore(deps: RenewalStoreDeps) {
     record: (id: string) => `${prefix}:renewal:${id}`,
     outbox: (id: string) => `${prefix}:outbox:${id}`,
     outboxLock: (id: string) => `${prefix}:outbox-lock:${id}`,
+    outboxIndex: () => `${prefix}:outbox-pending`,
     active: () => `${prefix}:active`,
     pending: () => `${prefix}:pending-approvals`,
     open: (orderId: string) => `${prefix}:order-open:${orderId}`,
     latest: (orderId: string) => `${prefix}:order-latest:${orderId}`,
     audit: (id: string) => `${prefix}:audit:${id}`,
     card: (channel: string, ts: string) => `${prefix}:card:${channel}:${ts}`,
+    newOrder: (newOrderId: string) => `${prefix}:new-order:${newOrderId}`,
   };
+  const itemId = () => randomBytes(8).toString('hex');
 
   async function get(id: string): Promise<RenewalRecord | undefined> {
     const hash = await redis.hgetall(key.record(id));
@@ -174,57 +141,81 @@ export function createRenewalStore(deps: RenewalStoreDeps) {
     },
 
     /**
-     * Moves a request to `to` if and only if it is in one of `from`. `release` frees the order for a new
-     * request; finished states also start the retention clock.
+     * Applies the named row of the transition table: the request moves only from one of the row's `from` states,
+     * and everything the row does happens in the same Lua script, or nothing does.
      */
     async transition(
       id: string,
-      from: readonly RenewalState[],
-      to: RenewalState,
+      name: TransitionName,
       change: {
         actor: string;
-        action: string;
         detail?: string | undefined;
         fields?: Partial<RenewalRecord>;
-        release?: boolean;
         /** Queued in the outbox atomically with the state change, so no message is lost. */
-        notify?: OutboxItem[];
+        notify?: OutboxMessage[];
       },
     ): Promise<TransitionResult> {
+      const row: TransitionRow = transitions[name];
       const at = now();
       const audit: AuditEntry = {
         at,
         actor: change.actor,
-        action: change.action,
+        action: name,
         ...(change.detail ? { detail: change.detail } : {}),
       };
-      const release = change.release ?? finishedStates.has(to);
-      const active = workerStates.has(to) ? '1' : to === 'requested' ? '-' : '0';
-      const orderId = (await redis.hget(key.record(id), 'orderId')) ?? 'none';
-      const [status, previous] = (await redis.eval(
-        transitionScript,
-        6,
+      const [orderId, channelId, messageTs, knownNewOrderId] = await redis.hmget(
         key.record(id),
-        key.open(orderId),
+        'orderId',
+        'channelId',
+        'messageTs',
+        'newOrderId',
+      );
+      const newOrderId = change.fields?.newOrderId ?? knownNewOrderId ?? '';
+      const flags = [
+        row.release && 'release',
+        row.reclaimOrder && 'reclaim',
+        row.retain && 'retain',
+        row.claimNewOrder && 'claim',
+        workerStates.has(row.to) && 'active',
+      ].filter(Boolean);
+      const items: OutboxItem[] = (change.notify ?? []).map((m) => ({ ...m, id: itemId() }));
+      const [status, value] = (await redis.eval(
+        transitionScript,
+        10,
+        key.record(id),
+        key.open(orderId ?? 'none'),
         key.audit(id),
         key.outbox(id),
         key.active(),
         key.pending(),
-        from.join(','),
-        to,
-        release ? '1' : '0',
-        finishedStates.has(to) ? String(retentionMs) : '0',
+        key.latest(orderId ?? 'none'),
+        channelId && messageTs ? key.card(channelId, messageTs) : key.record(id),
+        newOrderId ? key.newOrder(newOrderId) : key.record(id),
+        key.outboxIndex(),
+        row.from.join(','),
+        row.to,
+        flags.join(','),
+        String(retentionMs),
         JSON.stringify(audit),
-        active,
-        JSON.stringify(change.notify ?? []),
+        JSON.stringify(items),
+        String(at),
+        row.claimNewOrder ? newOrderId : '',
         ...toFields({ ...change.fields, updatedAt: at }),
       )) as [string, string];
       if (status === 'missing') return { ok: false, reason: 'missing' };
       const record = (await get(id)) as RenewalRecord;
       if (status === 'conflict')
-        return { ok: false, reason: 'conflict', current: previous as RenewalState, record };
-      if (to !== previous) deps.onTransition?.(to);
-      return { ok: true, from: previous as RenewalState, record };
+        return { ok: false, reason: 'conflict', current: value as RenewalState, record };
+      if (status === 'order_taken' || status === 'order_claimed')
+        return { ok: false, reason: status, ownerId: value, record };
+      if (row.count && value !== row.to) deps.onTransition?.(row.to);
+      if (row.durable && deps.durable) await deps.durable();
+      return { ok: true, from: value as RenewalState, record, row };
+    },
+
+    /** The request that claimed a new order ID (renewed into it, reconciled it, or a person said so). */
+    async newOrderOwner(newOrderId: string): Promise<string | undefined> {
+      return (await redis.get(key.newOrder(newOrderId))) ?? undefined;
     },
 
     /** Records where the card was posted (and indexes it, so a click can be matched to its request). */
@@ -260,25 +251,50 @@ export function createRenewalStore(deps: RenewalStoreDeps) {
       return entries.map((e) => JSON.parse(e) as AuditEntry);
     },
 
-    /** The oldest undelivered outbox item, if any, with its raw form (for {@link popOutbox}). */
-    async peekOutbox(id: string): Promise<{ item: OutboxItem; raw: string } | undefined> {
+    /** The oldest undelivered outbox item, if any. */
+    async peekOutbox(id: string): Promise<OutboxItem | undefined> {
       const raw = await redis.lindex(key.outbox(id), 0);
-      return raw === null ? undefined : { item: JSON.parse(raw) as OutboxItem, raw };
+      return raw === null ? undefined : (JSON.parse(raw) as OutboxItem);
     },
 
-    /** Removes the oldest outbox item, only if it is still `raw` (so a delivered item is never confused with the next). */
-    async popOutbox(id: string, raw: string): Promise<void> {
-      await redis.eval(popIfHeadScript, 1, key.outbox(id), raw);
+    /** Removes item `itemId` if it is still the oldest and `lock` still holds the outbox; true if removed. */
+    async popOutbox(id: string, itemId: string, lock: OutboxLock): Promise<boolean> {
+      const removed = await redis.eval(
+        popOutboxScript,
+        3,
+        key.outbox(id),
+        key.outboxLock(id),
+        key.outboxIndex(),
+        lock.token,
+        itemId,
+        id,
+      );
+      return removed === 1;
     },
 
-    /** Takes the right to deliver a request's outbox for `ttlMs`; returns a release function, or undefined if taken. */
-    async lockOutbox(id: string, ttlMs: number): Promise<(() => Promise<void>) | undefined> {
+    /** Takes the right to deliver a request's outbox for `ttlMs`; undefined if another process has it. */
+    async lockOutbox(id: string, ttlMs: number): Promise<OutboxLock | undefined> {
       const token = randomBytes(8).toString('hex');
       const ok = await redis.set(key.outboxLock(id), token, 'PX', ttlMs, 'NX');
       if (ok !== 'OK') return undefined;
-      return async () => {
-        await redis.eval(releaseLockScript, 1, key.outboxLock(id), token);
+      return {
+        token,
+        extend: async (ms) =>
+          (await redis.eval(extendLockScript, 1, key.outboxLock(id), token, String(ms))) === 1,
+        release: async () => {
+          await redis.eval(releaseLockScript, 1, key.outboxLock(id), token);
+        },
       };
+    },
+
+    /** Requests with undelivered outbox items, oldest first: the sweeper retries them, job or no job. */
+    async idsWithOutbox(): Promise<string[]> {
+      return redis.zrange(key.outboxIndex(), '0', '-1');
+    },
+
+    /** Drops a request from the outbox index once its outbox is empty or gone (expired with the request). */
+    async pruneOutboxIndex(id: string): Promise<void> {
+      if ((await redis.llen(key.outbox(id))) === 0) await redis.zrem(key.outboxIndex(), id);
     },
 
     /** How many requests wait for a decision. */
@@ -289,6 +305,28 @@ export function createRenewalStore(deps: RenewalStoreDeps) {
     /** IDs of the requests the worker owns (approved up to reviewing), oldest change first. */
     async activeIds(): Promise<string[]> {
       return redis.zrange(key.active(), '0', '-1');
+    },
+
+    /**
+     * Counts a worker run that ended in an unexpected error; returns how many in a row. `error` is a message,
+     * never a secret. A completed run resets the count ({@link clearFailures}).
+     */
+    async countFailure(id: string, error: string): Promise<number> {
+      // Only on a request that still exists: a partial hash would be a record nobody can read.
+      const failures = await redis.eval(
+        `if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+         redis.call('HSET', KEYS[1], 'lastError', ARGV[1])
+         return redis.call('HINCRBY', KEYS[1], 'failures', 1)`,
+        1,
+        key.record(id),
+        error.slice(0, 300),
+      );
+      return Number(failures);
+    },
+
+    /** Resets the count of failed worker runs (only writes when there is one). */
+    async clearFailures(record: RenewalRecord): Promise<void> {
+      if (record.failures) await redis.hdel(key.record(record.id), 'failures');
     },
 
     /** Adds an audit entry that is not a state change (e.g. a CSR attached). */

@@ -1,15 +1,13 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Metrics } from '../metrics.ts';
-import { finishedStates, type RenewalState } from '../renewals/record.ts';
+import type { RenewalState } from '../renewals/record.ts';
 import type { RenewalStore } from '../renewals/store.ts';
 import { settleWithin } from '../settle-within.ts';
 
 /** Counts a renewal's final state (the store's transition hook). */
 export function countOutcomes(metrics: Metrics): (to: RenewalState) => void {
-  return (to) => {
-    if (finishedStates.has(to)) metrics.renewalFinished(to);
-  };
+  return (to) => metrics.renewalFinished(to);
 }
 
 /**

@@ -8,6 +8,8 @@ export const actionIds = {
   reject: 'cert_reject',
   renew: 'cert_renew',
   attachCsr: 'cert_attach_csr',
+  recheck: 'cert_recheck',
+  resolve: 'cert_resolve',
 } as const;
 
 /** A Block Kit message: top-level `text` is always set (notifications, screen readers, fallback). */
@@ -35,6 +37,7 @@ export function statusLine(record: RenewalRecord): string {
     rejected: `:no_entry_sign: Rejected${record.decidedBy ? ` by ${mention(record.decidedBy)}` : ''}${record.decidedAt ? ` at ${slackDate(record.decidedAt)}` : ''}${record.reason ? `: ${escapeMrkdwn(record.reason)}` : ''}`,
     expired: ':zzz: Expired without a decision; run `/cert renew` again if it is still needed',
     cancelled: `:heavy_multiplication_x: Cancelled${record.reason ? `: ${escapeMrkdwn(record.reason)}` : ''}`,
+    resolved: `:ballot_box_with_check: Closed${record.resolvedBy ? ` by ${mention(record.resolvedBy)}` : ''}${record.resolvedAt ? ` at ${slackDate(record.resolvedAt)}` : ''}: ${record.resolution === 'renewed' ? `renewed in the CAS console${newOrder}` : 'not renewed'}`,
   };
   const decided =
     record.decidedBy && record.state !== 'rejected' && record.state !== 'requested'
@@ -136,6 +139,28 @@ export function renderApprovalCard(record: RenewalRecord, now: number): SlackMes
       });
     }
     blocks.push({ type: 'actions', block_id: 'decision', elements });
+  }
+  if (record.state === 'needs_attention') {
+    blocks.push({
+      type: 'section',
+      block_id: 'attention',
+      text: md(
+        '*A person must decide.* Check the order in the CAS console, then *Check CAS again* to let me look once more, or *Close* with what you found. Until then a new `/cert renew` of this order may open, and its expiry alerts go on.',
+      ),
+    });
+    blocks.push({
+      type: 'actions',
+      block_id: 'attention_actions',
+      elements: [
+        {
+          type: 'button',
+          action_id: actionIds.recheck,
+          text: plain('Check CAS again'),
+          value: record.id,
+        },
+        { type: 'button', action_id: actionIds.resolve, text: plain('Close…'), value: record.id },
+      ],
+    });
   }
   blocks.push({ type: 'context', block_id: 'status', elements: [md(statusLine(record))] });
   const text = `Certificate renewal request for order ${record.orderId}${record.domain ? ` (${record.domain})` : ''}: ${record.state.replace('_', ' ')}`;

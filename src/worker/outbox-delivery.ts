@@ -1,6 +1,6 @@
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from '../logger.ts';
-import type { RenewalStore } from '../renewals/store.ts';
+import type { OutboxLock, RenewalStore } from '../renewals/store.ts';
 import { renderApprovalCard } from '../slack/cards.ts';
 
 /** Slack errors that no retry can fix: the item is dropped (and logged) so that the rest still goes out. */
@@ -23,29 +23,46 @@ export type DeliveryResult = { done: true } | { done: false; retryMs: number; re
 /** Delivers one request's outbox. */
 export type Deliver = (recordId: string) => Promise<DeliveryResult>;
 
-/**
- * Posts a request's outbox (thread messages, card refreshes) in order, removing each item only after Slack took
- * it. One deliverer per request at a time (the app right after a click, or the worker), so the order holds.
- * With `rejectRateLimitedCalls`, a 429 comes back as `retryMs` (Retry-After) for the job to wait without holding
- * a worker: no client-side retry storms, no message lost.
- */
-export function createOutboxDelivery(deps: {
+/** Options of {@link createOutboxDelivery}. */
+export interface OutboxDeliveryDeps {
   store: RenewalStore;
   slack: WebClient;
   logger: Logger;
   now: () => number;
-}): Deliver {
-  async function deliverLocked(recordId: string): Promise<DeliveryResult> {
+  /**
+   * How long the delivery lock lasts without renewal, milliseconds. The holder renews it every third of this
+   * while a Slack call is in flight, so only a dead holder loses it. @defaultValue 30000
+   */
+  lockMs?: number;
+}
+
+/**
+ * Posts a request's outbox (thread messages, card refreshes) in order, removing each item by its ID only after
+ * Slack took it and only while this deliverer still holds the outbox's lock (a fencing token): however slow a
+ * Slack call, no two processes deliver the same item, and a deliverer that lost its lock removes nothing.
+ * With `rejectRateLimitedCalls`, a 429 comes back as `retryMs` (Retry-After) for the caller to wait without
+ * holding a worker: no client-side retry storms, no message lost.
+ */
+export function createOutboxDelivery(deps: OutboxDeliveryDeps): Deliver {
+  const lockMs = deps.lockMs ?? 30_000;
+  // Another process took over (this one was too slow to renew): it delivers the rest.
+  const lost: DeliveryResult = { done: false, retryMs: 250, reason: 'delivery lock lost' };
+
+  async function deliverLocked(
+    recordId: string,
+    lock: OutboxLock,
+    held: () => boolean,
+  ): Promise<DeliveryResult> {
     for (
-      let head = await deps.store.peekOutbox(recordId);
-      head;
-      head = await deps.store.peekOutbox(recordId)
+      let item = await deps.store.peekOutbox(recordId);
+      item;
+      item = await deps.store.peekOutbox(recordId)
     ) {
-      const { item, raw } = head;
+      if (!held()) return lost;
       const record = await deps.store.get(recordId);
       if (!record?.messageTs) {
         deps.logger.warn({ recordId }, 'outbox item dropped: the request has no card to thread under');
-        await deps.store.popOutbox(recordId, raw);
+        if (!(await deps.store.popOutbox(recordId, item.id, lock))) return lost;
         continue;
       }
       try {
@@ -70,30 +87,39 @@ export function createOutboxDelivery(deps: {
           return { done: false, retryMs: Math.max(1, e.retryAfter ?? 1) * 1000, reason: 'Slack rate limit' };
         }
         const slackError = e.data?.error;
-        if (slackError && permanentSlackErrors.has(slackError)) {
-          deps.logger.warn(
-            { recordId, slackError, item: item.kind },
-            'outbox item dropped: Slack refused it permanently',
-          );
-          await deps.store.popOutbox(recordId, raw);
-          continue;
+        if (!slackError || !permanentSlackErrors.has(slackError)) {
+          return { done: false, retryMs: 5_000, reason: slackError ?? (err as Error).message };
         }
-        return { done: false, retryMs: 5_000, reason: slackError ?? (err as Error).message };
+        deps.logger.warn(
+          { recordId, slackError, item: item.kind },
+          'outbox item dropped: Slack refused it permanently',
+        );
       }
-      await deps.store.popOutbox(recordId, raw);
+      if (!(await deps.store.popOutbox(recordId, item.id, lock))) return lost;
     }
+    await deps.store.pruneOutboxIndex(recordId);
     return { done: true };
   }
 
   return async function deliver(recordId: string): Promise<DeliveryResult> {
-    // Longer than one delivery (Slack calls time out after 15 s), short enough that a process killed while
-    // holding it delays that request's messages by half a minute at most.
-    const release = await deps.store.lockOutbox(recordId, 30_000);
-    if (!release) return { done: false, retryMs: 250, reason: 'another process is delivering' };
+    const lock = await deps.store.lockOutbox(recordId, lockMs);
+    if (!lock) return { done: false, retryMs: 250, reason: 'another process is delivering' };
+    let held = true;
+    // Renewed while a Slack call is in flight (the client may wait out a timeout or a retry): the lock expires
+    // only when this process is gone.
+    const renew = setInterval(() => {
+      lock.extend(lockMs).then(
+        (ok) => {
+          held &&= ok;
+        },
+        () => undefined,
+      );
+    }, lockMs / 3);
     try {
-      return await deliverLocked(recordId);
+      return await deliverLocked(recordId, lock, () => held);
     } finally {
-      await release();
+      clearInterval(renew);
+      await lock.release();
     }
   };
 }

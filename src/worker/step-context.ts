@@ -1,8 +1,8 @@
 import type { CasClient } from '../cas/client.ts';
 import type { RecordJobData } from '../jobs/queues.ts';
 import type { Logger } from '../logger.ts';
-import type { RenewalRecord, RenewalState } from '../renewals/record.ts';
-import type { OutboxItem, RenewalStore } from '../renewals/store.ts';
+import type { RenewalRecord } from '../renewals/record.ts';
+import type { OutboxMessage, RenewalStore } from '../renewals/store.ts';
 import { threadText } from './messages.ts';
 import type { DeliveryResult } from './outbox-delivery.ts';
 
@@ -48,16 +48,8 @@ export interface RenewalProcessorDeps {
 /** What a step decided: finished, run the next step now, or run again after `ms`. */
 export type Step = { kind: 'done' } | { kind: 'again' } | { kind: 'later'; ms: number };
 
-export const workerStates: RenewalState[] = [
-  'approved',
-  'submitting',
-  'submitted',
-  'validating',
-  'reviewing',
-];
-export const pollStates: RenewalState[] = ['submitted', 'validating', 'reviewing'];
-export const card: OutboxItem = { kind: 'card' };
-export const say = (text: string): OutboxItem => ({ kind: 'thread', text });
+export const card: OutboxMessage = { kind: 'card' };
+export const say = (text: string): OutboxMessage => ({ kind: 'thread', text });
 
 /** What every step uses: the dependencies, the poll back-off, and the way to hand a request to a person. */
 export interface StepContext extends Omit<RenewalProcessorDeps, 'deliver'> {
@@ -74,9 +66,8 @@ export function createStepContext(deps: RenewalProcessorDeps): StepContext {
     what: string,
     fields: Partial<RenewalRecord> = {},
   ): Promise<Step> {
-    const result = await store.transition(record.id, workerStates, 'needs_attention', {
+    const result = await store.transition(record.id, 'needs_attention', {
       actor: 'worker',
-      action: 'needs_attention',
       detail: what,
       fields: { detail: what.slice(0, 300), ...fields },
       notify: [say(threadText.needsAttention(what)), card],

@@ -152,7 +152,8 @@ describe('expiry scan and thresholds', () => {
       expiresAt: start + day,
     });
     const id = created.created ? created.record.id : '';
-    await store.transition(id, ['requested'], 'issued', { actor: 'test', action: 'issued' });
+    for (const step of ['approved', 'submitting', 'submitted', 'issued'] as const)
+      await store.transition(id, step, { actor: 'test', fields: { newOrderId: `9${orderId}` } });
     advance(4);
 
     const summary = await harness.worker?.alerts.runScan();

@@ -1,10 +1,11 @@
 import type { CasClient } from '../../cas/client.ts';
 import { isAppError } from '../../errors.ts';
-import type { RenewalRecord, RenewalState } from '../../renewals/record.ts';
-import type { OutboxItem } from '../../renewals/store.ts';
+import type { RenewalRecord } from '../../renewals/record.ts';
+import type { OutboxMessage } from '../../renewals/store.ts';
+import type { TransitionName } from '../../renewals/transitions.ts';
 import { summariseCertificate } from '../cert-summary.ts';
 import { threadText } from '../messages.ts';
-import { card, pollStates, type RenewalJobData, type Step, type StepContext, say } from '../step-context.ts';
+import { card, type RenewalJobData, type Step, type StepContext, say } from '../step-context.ts';
 
 /** From `submitted`, `validating` or `reviewing`: asks CAS for the new order's state and posts each change once. */
 export async function pollStep(
@@ -46,15 +47,9 @@ export async function pollStep(
   }
   if (state.type !== 'unknow') data.unknowns = 0;
   const next: Step = { kind: 'later', ms: pollDelay(data.polls) };
-  const move = (
-    to: RenewalState,
-    action: string,
-    notify: OutboxItem[],
-    fields: Partial<RenewalRecord> = {},
-  ) =>
-    store.transition(record.id, pollStates, to, {
+  const move = (name: TransitionName, notify: OutboxMessage[], fields: Partial<RenewalRecord> = {}) =>
+    store.transition(record.id, name, {
       actor: 'worker',
-      action,
       fields: { casState: state.type, ...fields },
       notify,
     });
@@ -62,42 +57,31 @@ export async function pollStep(
   switch (state.type) {
     case 'payed':
       if (record.casState !== 'payed')
-        await move('submitted', 'pending_application', [
-          say(threadText.pendingApplication(newOrderId)),
-          card,
-        ]);
+        await move('pending_application', [say(threadText.pendingApplication(newOrderId)), card]);
       return next;
     case 'domain_verify': {
       const key = JSON.stringify(state.validation);
       if (record.state !== 'validating' || record.validationKey !== key) {
-        await move(
-          'validating',
-          'domain_validation',
-          [say(threadText.validation(record.domain, state.validation)), card],
-          { validationKey: key },
-        );
+        await move('domain_validation', [say(threadText.validation(record.domain, state.validation)), card], {
+          validationKey: key,
+        });
       }
       return next;
     }
     case 'process':
       if (record.state !== 'reviewing')
-        await move('reviewing', 'ca_review', [say(threadText.reviewing(newOrderId)), card]);
+        await move('ca_review', [say(threadText.reviewing(newOrderId)), card]);
       return next;
     case 'certificate': {
       const summary = await summariseCertificate(state.certificatePem).catch(() => undefined);
-      await move(
-        'issued',
-        'issued',
-        [say(threadText.issued(newOrderId, summary, state.casGeneratedKey)), card],
-        {
-          detail: summary ? `not after ${summary.notAfter.toISOString()}` : undefined,
-        },
-      );
+      await move('issued', [say(threadText.issued(newOrderId, summary, state.casGeneratedKey)), card], {
+        detail: summary ? `not after ${summary.notAfter.toISOString()}` : undefined,
+      });
       logger.info({ recordId: record.id, orderId: record.orderId, newOrderId }, 'renewal issued');
       return { kind: 'done' };
     }
     case 'verify_fail':
-      await move('failed', 'failed', [say(threadText.reviewFailed(newOrderId)), card], {
+      await move('review_failed', [say(threadText.reviewFailed(newOrderId)), card], {
         detail: 'CA review failed (verify_fail)',
       });
       logger.warn({ recordId: record.id, newOrderId }, 'renewal failed: CA review failed');

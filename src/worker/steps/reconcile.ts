@@ -52,9 +52,8 @@ export async function reconcileStep(
   }
   if (found.length === 1) {
     const newOrderId = found[0] as string;
-    const result = await store.transition(record.id, ['submitting'], 'submitted', {
+    const result = await store.transition(record.id, 'reconciled', {
       actor: 'worker',
-      action: 'reconciled',
       detail: `found new order ${newOrderId}`,
       fields: { newOrderId, submittedAt: now() },
       notify: [say(threadText.reconciled(newOrderId)), card],

@@ -18,9 +18,8 @@ export async function submitStep(
   signal: AbortSignal | undefined,
 ): Promise<Step> {
   const { store, cas, logger, now, timings, pollDelay, needsAttention } = ctx;
-  const claimed = await store.transition(record.id, ['approved'], 'submitting', {
+  const claimed = await store.transition(record.id, 'submitting', {
     actor: 'worker',
-    action: 'submitting',
     fields: { intentId: randomUUID(), submittingAt: now() },
     notify: [say(threadText.submitting(record.orderId)), card],
   });
@@ -34,9 +33,8 @@ export async function submitStep(
       { orderId: record.orderId, csr: record.csrPem },
       signal ? { signal } : {},
     );
-    const done = await store.transition(record.id, ['submitting'], 'submitted', {
+    const done = await store.transition(record.id, 'submitted', {
       actor: 'worker',
-      action: 'submitted',
       detail: `new order ${result.newOrderId}, RequestId ${result.requestId}`,
       fields: { newOrderId: result.newOrderId, submittedAt: now() },
       notify: [say(threadText.submitted(result.newOrderId)), card],
@@ -50,9 +48,8 @@ export async function submitStep(
     const outcome =
       err instanceof Error && 'outcome' in err ? (err as { outcome: string }).outcome : undefined;
     if (err instanceof CasApiError && outcome === 'rejected') {
-      await store.transition(record.id, ['submitting'], 'failed', {
+      await store.transition(record.id, 'refused', {
         actor: 'worker',
-        action: 'failed',
         detail: `${err.casCode}: ${err.casMessage}`,
         fields: { detail: `CAS refused: ${err.casCode}: ${err.casMessage}`.slice(0, 300) },
         notify: [say(threadText.refused(record.orderId, err.casCode, err.casMessage)), card],
@@ -78,9 +75,8 @@ export async function submitStep(
       }
       const hinted = err instanceof CasApiError ? err.retryAfterMs : undefined;
       const delay = Math.max(hinted ?? 0, Math.min(300_000, timings.submitRetryBaseMs * 2 ** (retries - 1)));
-      await store.transition(record.id, ['submitting'], 'approved', {
+      await store.transition(record.id, 'not_executed', {
         actor: 'worker',
-        action: 'not_executed',
         detail: reason,
         notify: [say(threadText.retrying(reason, now() + delay)), card],
       });
@@ -88,11 +84,9 @@ export async function submitStep(
     }
     // Timeout, reset, 5xx, or anything unexpected after the call may have left: it may have happened.
     const reason = isAppError(err) ? err.message : 'unexpected error';
-    await store.transition(record.id, ['submitting'], 'submitting', {
+    await store.transition(record.id, 'outcome_unknown', {
       actor: 'worker',
-      action: 'outcome_unknown',
       detail: reason,
-      release: false,
       notify: [
         say(
           threadText.outcomeUnknown(

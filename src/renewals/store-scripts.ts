@@ -1,0 +1,102 @@
+// The Lua scripts of the renewal store. Each is one atomic step; each says which keys it touches.
+
+/**
+ * Creates a request unless the order already has an open one. KEYS: record, open-order index, audit,
+ * latest-by-order, pending-approvals set. ARGV: id, audit entry JSON, then field/value pairs.
+ */
+export const createScript = `
+local existing = redis.call('GET', KEYS[2])
+if existing then return {'exists', existing} end
+redis.call('SET', KEYS[2], ARGV[1])
+redis.call('SET', KEYS[4], ARGV[1])
+redis.call('SADD', KEYS[5], ARGV[1])
+for i = 3, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+redis.call('RPUSH', KEYS[3], ARGV[2])
+return {'ok', ARGV[1]}
+`;
+
+/**
+ * Applies one row of the transition table (transitions.ts) as a compare-and-set: the record moves to ARGV[2]
+ * only from one of the comma-separated states in ARGV[1], and in the same step the row's effects happen: the
+ * audit entry, the outbox items (and the index of requests with undelivered items), the active and pending sets,
+ * the open-order index (release or reclaim), the claim of a new order ID, and the retention clock of every key
+ * of the request.
+ *
+ * KEYS: record, open-order index, audit, outbox, active set, pending set, latest-by-order, card index, new-order
+ * claim, outbox index (the last three stand in for the record key when there is nothing of theirs yet).
+ * ARGV: from, to, flags, retention ms, audit JSON (from/to filled in here), outbox items JSON array, now, new
+ * order ID to claim (or ''), then field/value pairs.
+ */
+export const transitionScript = `
+local state = redis.call('HGET', KEYS[1], 'state')
+if not state then return {'missing', ''} end
+local allowed = false
+for s in string.gmatch(ARGV[1], '[^,]+') do if s == state then allowed = true end end
+if not allowed then return {'conflict', state} end
+local id = redis.call('HGET', KEYS[1], 'id')
+local flags = ',' .. ARGV[3] .. ','
+local function has(flag) return string.find(flags, ',' .. flag .. ',', 1, true) ~= nil end
+if has('reclaim') then
+  local owner = redis.call('GET', KEYS[2])
+  if owner and owner ~= id then return {'order_taken', owner} end
+end
+local claiming = has('claim') and ARGV[8] ~= ''
+if claiming then
+  local owner = redis.call('GET', KEYS[9])
+  if owner and owner ~= id then return {'order_claimed', owner} end
+end
+redis.call('HSET', KEYS[1], 'state', ARGV[2])
+for i = 9, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+redis.call('HINCRBY', KEYS[1], 'version', 1)
+local entry = cjson.decode(ARGV[5])
+entry['from'] = state
+entry['to'] = ARGV[2]
+redis.call('RPUSH', KEYS[3], cjson.encode(entry))
+local pushed = 0
+for _, item in ipairs(cjson.decode(ARGV[6])) do
+  redis.call('RPUSH', KEYS[4], cjson.encode(item))
+  pushed = pushed + 1
+end
+if pushed > 0 then redis.call('ZADD', KEYS[10], 'NX', ARGV[7], id) end
+if has('active') then redis.call('ZADD', KEYS[5], ARGV[7], id) else redis.call('ZREM', KEYS[5], id) end
+if ARGV[2] ~= 'requested' then redis.call('SREM', KEYS[6], id) end
+if claiming then redis.call('SET', KEYS[9], id) end
+if has('release') and redis.call('GET', KEYS[2]) == id then redis.call('DEL', KEYS[2]) end
+local owned = {KEYS[1], KEYS[3], KEYS[4], KEYS[7], KEYS[8], KEYS[9]}
+if has('reclaim') then
+  redis.call('SET', KEYS[2], id)
+  for _, k in ipairs(owned) do redis.call('PERSIST', k) end
+end
+if has('retain') then
+  for _, k in ipairs(owned) do redis.call('PEXPIRE', k, ARGV[4]) end
+end
+return {'ok', state}
+`;
+
+/**
+ * Removes the oldest outbox item only if it is still item ARGV[2] and the caller still holds the delivery lock
+ * (token ARGV[1]): a deliverer that lost its lock can never remove an item another one has not delivered.
+ * KEYS: outbox, lock, outbox index. ARGV: token, item ID, record ID. Returns 1 if removed.
+ */
+export const popOutboxScript = `
+if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end
+local head = redis.call('LINDEX', KEYS[1], 0)
+if not head then return 0 end
+if cjson.decode(head)['id'] ~= ARGV[2] then return 0 end
+redis.call('LPOP', KEYS[1])
+if redis.call('LLEN', KEYS[1]) == 0 then redis.call('ZREM', KEYS[3], ARGV[3]) end
+return 1
+`;
+
+/** Extends a lock while its holder is still busy. KEYS: lock. ARGV: token, ttl ms. Returns 1 if still held. */
+export const extendLockScript = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return 1
+`;
+
+/** Releases a lock only if the caller still holds it. KEYS: lock. ARGV: token. */
+export const releaseLockScript = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+return 1
+`;

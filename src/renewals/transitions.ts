@@ -1,0 +1,87 @@
+import type { RenewalState } from './record.ts';
+
+/**
+ * One row per move of a renewal request: where it may come from, where it goes, and what the move does besides.
+ * The store applies a row in one Lua script, so every effect happens together with the state change or not at
+ * all. Call sites name a row; they never list states.
+ */
+export interface TransitionRow {
+  /** States the move is allowed from (compare-and-set: any other state is a conflict). */
+  readonly from: readonly RenewalState[];
+  readonly to: RenewalState;
+  /** Frees the order for a new request (the open-order index is removed if it still names this request). */
+  readonly release?: true;
+  /** Takes the order again; the move is refused (`order_taken`) when another request holds it meanwhile. */
+  readonly reclaimOrder?: true;
+  /** Starts the retention clock of the record and of every key written for it (a reclaim stops it). */
+  readonly retain?: true;
+  /** Counted in `certbot_renewals_total{outcome=<to>}`. */
+  readonly count?: true;
+  /**
+   * Claims the `newOrderId` given with the move for this request; refused (`order_claimed`) when another request
+   * already has it, so no request ever follows an order that another one created.
+   */
+  readonly claimNewOrder?: true;
+  /** Returns only once Redis has the write on disk: the paid call follows this move. */
+  readonly durable?: true;
+  /** What the caller must schedule after the move (the renewal job). */
+  readonly schedule?: 'renewal';
+}
+
+const pollStates = ['submitted', 'validating', 'reviewing'] as const;
+const workerStates = ['approved', 'submitting', ...pollStates] as const;
+const ends = { release: true, retain: true, count: true } as const;
+
+/** Every move a renewal request can make. The audit trail records each by its name. */
+export const transitions = {
+  // Decisions on the approval card.
+  approved: { from: ['requested'], to: 'approved', schedule: 'renewal' },
+  rejected: { from: ['requested'], to: 'rejected', ...ends },
+  expired: { from: ['requested'], to: 'expired', ...ends },
+  csr_attached: { from: ['requested'], to: 'requested' },
+  /** The process that opened the request died before its card was posted. */
+  abandoned: { from: ['requested'], to: 'cancelled', ...ends },
+  card_not_posted: { from: ['requested'], to: 'cancelled', ...ends },
+
+  // The paid call (worker): claim, then exactly one outcome.
+  submitting: { from: ['approved'], to: 'submitting', durable: true },
+  submitted: { from: ['submitting'], to: 'submitted', claimNewOrder: true },
+  not_executed: { from: ['submitting'], to: 'approved' },
+  outcome_unknown: { from: ['submitting'], to: 'submitting' },
+  reconciled: { from: ['submitting'], to: 'submitted', claimNewOrder: true },
+  refused: { from: ['submitting'], to: 'failed', ...ends },
+
+  // Following the new order (worker).
+  pending_application: { from: pollStates, to: 'submitted' },
+  domain_validation: { from: pollStates, to: 'validating' },
+  ca_review: { from: pollStates, to: 'reviewing' },
+  issued: { from: pollStates, to: 'issued', ...ends },
+  review_failed: { from: pollStates, to: 'failed', ...ends },
+
+  // A person must decide. The order is released (a new request may open, alerts resume) until someone
+  // checks CAS again (which takes the order back) or closes the request.
+  needs_attention: { from: workerStates, to: 'needs_attention', ...ends },
+  recheck: { from: ['needs_attention'], to: 'submitting', reclaimOrder: true, schedule: 'renewal' },
+  recheck_new_order: {
+    from: ['needs_attention'],
+    to: 'submitted',
+    reclaimOrder: true,
+    schedule: 'renewal',
+  },
+  resolved: { from: ['needs_attention'], to: 'resolved', retain: true, count: true },
+  resolved_renewed: {
+    from: ['needs_attention'],
+    to: 'resolved',
+    retain: true,
+    count: true,
+    claimNewOrder: true,
+  },
+} as const satisfies Record<string, TransitionRow>;
+
+/** The name of a move. */
+export type TransitionName = keyof typeof transitions;
+
+/** The row of a move. */
+export function transitionRow(name: TransitionName): TransitionRow {
+  return transitions[name];
+}

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { finishedStates, openStates, renewalStates } from '../../src/renewals/record.ts';
+import { type TransitionRow, transitions } from '../../src/renewals/transitions.ts';
+
+const rows = Object.entries(transitions) as Array<[string, TransitionRow]>;
+
+describe('the transition table', () => {
+  it.each(rows)('%s: leaving the open states releases the order, entering them takes it back', (_, row) => {
+    const leavesOpen = row.from.some((s) => openStates.has(s)) && !openStates.has(row.to);
+    const entersOpen = row.from.every((s) => !openStates.has(s)) && openStates.has(row.to);
+
+    expect(Boolean(row.release)).toBe(leavesOpen);
+    expect(Boolean(row.reclaimOrder)).toBe(entersOpen);
+  });
+
+  it.each(rows)('%s: a state that is not open starts the retention clock and is counted', (_, row) => {
+    expect(Boolean(row.retain)).toBe(!openStates.has(row.to));
+    expect(Boolean(row.count)).toBe(!openStates.has(row.to));
+  });
+
+  it('has no dead end: every state that is not finished has a way out, and every state is reachable', () => {
+    const exits = new Set(rows.flatMap(([, row]) => row.from.filter((s) => s !== row.to)));
+    const reached = new Set(['requested', ...rows.map(([, row]) => row.to)]);
+
+    for (const state of renewalStates) {
+      expect({ state, exit: exits.has(state) }).toEqual({ state, exit: !finishedStates.has(state) });
+      expect({ state, reached: reached.has(state) }).toEqual({ state, reached: true });
+    }
+  });
+
+  it('leaves finished states never', () => {
+    expect(rows.filter(([, row]) => row.from.some((s) => finishedStates.has(s)))).toEqual([]);
+  });
+
+  it('makes only the claim before the paid call durable', () => {
+    expect(rows.filter(([, row]) => row.durable).map(([name]) => name)).toEqual(['submitting']);
+  });
+});
