@@ -75,7 +75,7 @@ export function viewSubmissionBody(input: {
   callbackId: string;
   userId: string;
   privateMetadata: string;
-  values: Record<string, Record<string, { type: string; value: string | null }>>;
+  values: Record<string, Record<string, { type: string; value?: string | null; selected_option?: unknown }>>;
 }): string {
   const payload = {
     type: 'view_submission',

@@ -84,6 +84,19 @@ export async function enqueueRenewal(queue: Queue<RecordJobData>, recordId: stri
   );
 }
 
+/**
+ * Enqueues a request's renewal job again: a finished job of the same ID is removed first (BullMQ ignores an add
+ * while the job exists). A job still waiting, delayed or active is left alone. Returns the state it found.
+ */
+export async function requeueRenewal(queue: Queue<RecordJobData>, recordId: string): Promise<string> {
+  const job = await queue.getJob(renewalJobId(recordId));
+  const state = job ? await job.getState() : 'missing';
+  if (state !== 'missing' && state !== 'completed' && state !== 'failed' && state !== 'unknown') return state;
+  if (job) await job.remove().catch(() => undefined);
+  await enqueueRenewal(queue, recordId);
+  return state;
+}
+
 /** Schedules the expiry of an undecided request at `at` (epoch ms). */
 export async function scheduleExpiry(
   queue: Queue<RecordJobData>,

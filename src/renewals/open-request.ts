@@ -2,6 +2,8 @@ import { lookupOrderForRenewal } from '../cas/order-lookup.ts';
 import type { ParsedCsr } from '../csr/parse-csr.ts';
 import { scheduleExpiry } from '../jobs/queues.ts';
 import { renderApprovalCard, renderNotRenewableCard } from '../slack/cards.ts';
+import { mention } from '../slack/mrkdwn.ts';
+import type { RenewalRecord } from './record.ts';
 import { type Reply, type RequestServiceDeps, slackErrorCode, threadLink } from './request-deps.ts';
 
 const channelProblems: Record<string, string> = {
@@ -9,6 +11,15 @@ const channelProblems: Record<string, string> = {
   channel_not_found: 'I cannot see this channel (private channels need an invite: `/invite @certbot`).',
   is_archived: 'This channel is archived.',
 };
+
+/** What the approver of a new request must know about the order's previous one, if anything. */
+function previousWarning(previous: RenewalRecord | undefined): string | undefined {
+  if (previous?.state === 'needs_attention')
+    return `The previous request for this order ended in *needs attention* and nobody closed it (${threadLink(previous)}). Check the CAS console for a new order before approving, or this renews twice.`;
+  if (previous?.state === 'resolved')
+    return `The previous request for this order needed attention (${threadLink(previous)}); ${previous.resolvedBy ? mention(previous.resolvedBy) : 'an approver'} closed it as ${previous.resolution === 'renewed' ? `renewed (new order \`${previous.newOrderId ?? '?'}\`)` : 'not renewed'}. Check the CAS console before approving, or this renews twice.`;
+  return undefined;
+}
 
 /** A request still without a card this long after it was opened was abandoned by a process that died. */
 const abandonedAfterMs = 60_000;
@@ -84,10 +95,7 @@ export function createOpenRequest(deps: RequestServiceDeps) {
       csrPem: input.csr?.pem,
       csrSummary: input.csr?.summary,
       // A renewal that ended unconfirmed may have happened: whoever approves must check CAS first.
-      warning:
-        previous?.state === 'needs_attention'
-          ? `The previous request for this order ended in *needs attention* (${threadLink(previous)}). Check the CAS console for a new order before approving, or this renews twice.`
-          : undefined,
+      warning: previousWarning(previous),
     });
     if (!created.created) {
       const other = await store.get(created.openId);

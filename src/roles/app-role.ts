@@ -12,6 +12,7 @@ import type { Config } from '../config/config.ts';
 import { createQueues, queueNames, type RecordJobData, syncExpiryScanSchedule } from '../jobs/queues.ts';
 import type { Logger } from '../logger.ts';
 import { createMetrics, type Metrics, observedSlackFetch } from '../metrics.ts';
+import { createAttentionService } from '../renewals/attention-service.ts';
 import { createRequestService } from '../renewals/request-service.ts';
 import { statusReport } from '../renewals/status-report.ts';
 import { createRenewalStore } from '../renewals/store.ts';
@@ -20,6 +21,7 @@ import { createAfterAckQueue } from '../slack/after-ack.ts';
 import { createSlackApp } from '../slack/create-slack-app.ts';
 import { createHttpServer } from '../slack/http-server.ts';
 import { registerAlertActions } from '../slack/listeners/alert-actions.ts';
+import { registerAttentionActions } from '../slack/listeners/attention-actions.ts';
 import { registerCardActions } from '../slack/listeners/card-actions.ts';
 import { registerCertCommand } from '../slack/listeners/cert-command.ts';
 import { registerFallbacks } from '../slack/listeners/fallbacks.ts';
@@ -77,6 +79,7 @@ export async function startAppRole(deps: AppRoleDeps): Promise<AppRole> {
     now,
     ...(deps.approverCacheMs !== undefined ? { ttlMs: deps.approverCacheMs } : {}),
   });
+  const deliver = createOutboxDelivery({ store, slack: slack.app.client, logger, now });
   const service = createRequestService({
     store,
     cas: deps.cas,
@@ -84,7 +87,7 @@ export async function startAppRole(deps: AppRoleDeps): Promise<AppRole> {
     approvers,
     queues,
     slack: slack.app.client,
-    deliver: createOutboxDelivery({ store, slack: slack.app.client, logger, now }),
+    deliver,
     logger,
     now,
     requestTtlMs: deps.requestTtlMs ?? 24 * 3600 * 1000,
@@ -111,6 +114,10 @@ export async function startAppRole(deps: AppRoleDeps): Promise<AppRole> {
   });
   registerAlertActions(slack.app, { service, alertState, approvers, logger, now });
   registerCardActions(slack.app, { service, logger });
+  registerAttentionActions(slack.app, {
+    attention: createAttentionService({ store, approvers, renewals: queues.renewals, deliver, logger, now }),
+    logger,
+  });
   registerModalSubmissions(slack.app, { service, logger });
   registerFallbacks(slack.app, logger);
   slack.app.error(async (err) => {

@@ -2,7 +2,11 @@ import type { ModalView } from '@slack/web-api';
 import { z } from 'zod';
 
 /** Callback IDs of the modals. */
-export const callbackIds = { reject: 'cert_reject_modal', csr: 'cert_csr_modal' } as const;
+export const callbackIds = {
+  reject: 'cert_reject_modal',
+  csr: 'cert_csr_modal',
+  resolve: 'cert_resolve_modal',
+} as const;
 
 /** What a modal remembers of its card. Not trusted on submission: the record must still match the card. */
 export const ModalContext = z.object({ recordId: z.string(), channelId: z.string(), messageTs: z.string() });
@@ -52,6 +56,47 @@ export function csrModal(context: ModalContext, orderId: string): ModalView {
         block_id: 'csr',
         label: { type: 'plain_text', text: 'CSR (-----BEGIN CERTIFICATE REQUEST-----)' },
         element: { type: 'plain_text_input', action_id: 'value', multiline: true, max_length: 3000 },
+      },
+    ],
+  };
+}
+
+/** The Close modal of a request that needs attention: what the person found in the CAS console. */
+export function resolveModal(context: ModalContext): ModalView {
+  return {
+    type: 'modal',
+    callback_id: callbackIds.resolve,
+    private_metadata: JSON.stringify(context),
+    title: { type: 'plain_text', text: 'Close renewal request' },
+    submit: { type: 'plain_text', text: 'Close request' },
+    close: { type: 'plain_text', text: 'Cancel' },
+    blocks: [
+      {
+        type: 'section',
+        text: {
+          type: 'mrkdwn',
+          text: 'Say what the CAS console shows for this order. The request is closed with your answer and the audit trail names you.',
+        },
+      },
+      {
+        type: 'input',
+        block_id: 'outcome',
+        label: { type: 'plain_text', text: 'Outcome' },
+        element: {
+          type: 'radio_buttons',
+          action_id: 'value',
+          options: [
+            { text: { type: 'plain_text', text: 'Renewed: there is a new order' }, value: 'renewed' },
+            { text: { type: 'plain_text', text: 'Not renewed: no new order' }, value: 'not_renewed' },
+          ],
+        },
+      },
+      {
+        type: 'input',
+        block_id: 'new_order',
+        optional: true,
+        label: { type: 'plain_text', text: 'New order ID (when renewed)' },
+        element: { type: 'plain_text_input', action_id: 'value', max_length: 19 },
       },
     ],
   };

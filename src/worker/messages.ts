@@ -65,5 +65,6 @@ export const threadText = {
   refused: (orderId: string, casCode: string, message: string) =>
     `:x: Renewal failed: CAS refused to renew order ${code(orderId)}: ${code(casCode)} ${escapeMrkdwn(message)}`,
 
-  needsAttention: (what: string) => `:warning: *Needs attention*: ${what}`,
+  needsAttention: (what: string) =>
+    `:warning: *Needs attention*: ${what}\nThe order is free for a new request meanwhile. Approvers: *Check CAS again* or *Close…* on the card above.`,
 };

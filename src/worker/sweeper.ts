@@ -1,5 +1,5 @@
 import type { Queue } from 'bullmq';
-import { enqueueRenewal, type RecordJobData, renewalJobId } from '../jobs/queues.ts';
+import { type RecordJobData, requeueRenewal } from '../jobs/queues.ts';
 import type { Logger } from '../logger.ts';
 import type { RenewalStore } from '../renewals/store.ts';
 
@@ -15,11 +15,8 @@ export async function sweepOrphans(deps: {
 }): Promise<number> {
   let requeued = 0;
   for (const recordId of await deps.store.activeIds()) {
-    const job = await deps.queue.getJob(renewalJobId(recordId));
-    const state = job ? await job.getState() : 'missing';
+    const state = await requeueRenewal(deps.queue, recordId);
     if (state !== 'missing' && state !== 'completed' && state !== 'failed' && state !== 'unknown') continue;
-    if (job) await job.remove().catch(() => undefined);
-    await enqueueRenewal(deps.queue, recordId);
     requeued += 1;
     deps.logger.warn({ recordId, previousJob: state }, 'renewal job re-enqueued by the sweeper');
   }

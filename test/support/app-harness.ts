@@ -197,7 +197,10 @@ export async function startAppHarness(options: HarnessOptions = {}) {
       input: {
         user: string;
         privateMetadata: string;
-        values: Record<string, Record<string, { type: string; value: string | null }>>;
+        values: Record<
+          string,
+          Record<string, { type: string; value?: string | null; selected_option?: unknown }>
+        >;
       },
     ) {
       return post(

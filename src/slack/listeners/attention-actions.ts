@@ -1,0 +1,95 @@
+import type { App, BlockAction, ButtonAction } from '@slack/bolt';
+import type { Logger } from '../../logger.ts';
+import type { AttentionService } from '../../renewals/attention-service.ts';
+import { actionIds } from '../cards.ts';
+import { callbackIds, ModalContext, resolveModal } from '../modals.ts';
+
+/** What the needs-attention buttons need. */
+export interface AttentionActionDeps {
+  attention: AttentionService;
+  logger: Logger;
+}
+
+const orderIdPattern = /^[0-9]{1,19}$/;
+
+function contextOf(privateMetadata: string): ModalContext | undefined {
+  try {
+    const parsed = ModalContext.safeParse(JSON.parse(privateMetadata));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * *Check CAS again* and *Close…* on a card that needs attention. Every click is acked first; the record decides,
+ * and only approvers may act.
+ */
+export function registerAttentionActions(app: App, deps: AttentionActionDeps): void {
+  const replyTo = (respond: (m: object) => Promise<unknown>) => (text: string) =>
+    respond({ response_type: 'ephemeral', replace_original: false, text });
+  const clickOf = (
+    body: BlockAction,
+    value: string | undefined,
+    respond: (m: object) => Promise<unknown>,
+  ) => {
+    const channelId = body.container?.channel_id ?? body.channel?.id;
+    const messageTs = body.container?.message_ts ?? body.message?.ts;
+    if (!channelId || !messageTs) return undefined;
+    return { channelId, messageTs, claimedId: value, userId: body.user.id, reply: replyTo(respond) };
+  };
+
+  app.action<BlockAction<ButtonAction>>(actionIds.recheck, async ({ ack, body, action, respond }) => {
+    await ack();
+    const click = clickOf(body, action.value, respond);
+    if (!click) {
+      await replyTo(respond)('This button is not on a card I posted.');
+      return;
+    }
+    await deps.attention.recheck(click);
+  });
+
+  app.action<BlockAction<ButtonAction>>(actionIds.resolve, async ({ ack, body, action, respond, client }) => {
+    await ack();
+    const click = clickOf(body, action.value, respond);
+    if (!click || !(await deps.attention.mayResolve(click))) {
+      if (!click) await replyTo(respond)('This button is not on a card I posted.');
+      return;
+    }
+    await client.views.open({
+      trigger_id: body.trigger_id,
+      view: resolveModal({
+        recordId: click.claimedId ?? '',
+        channelId: click.channelId,
+        messageTs: click.messageTs,
+      }),
+    });
+  });
+
+  app.view(callbackIds.resolve, async ({ ack, body, view, client }) => {
+    const outcome = view.state.values.outcome?.value?.selected_option?.value;
+    const newOrderId = view.state.values.new_order?.value?.value?.trim() || undefined;
+    if (outcome === 'renewed' && (!newOrderId || !orderIdPattern.test(newOrderId))) {
+      await ack({
+        response_action: 'errors',
+        errors: { new_order: 'Give the new order ID from the CAS console: digits only, up to 19.' },
+      });
+      return;
+    }
+    if (outcome !== 'renewed' && outcome !== 'not_renewed') {
+      await ack({ response_action: 'errors', errors: { outcome: 'Choose what the CAS console shows.' } });
+      return;
+    }
+    await ack();
+    const context = contextOf(view.private_metadata);
+    if (!context) return;
+    const reply = (text: string) =>
+      client.chat.postEphemeral({ channel: context.channelId, user: body.user.id, text });
+    const click = { ...context, claimedId: context.recordId, userId: body.user.id, reply };
+    const refusal =
+      outcome === 'renewed'
+        ? await deps.attention.resolve({ ...click, outcome, newOrderId: newOrderId as string })
+        : await deps.attention.resolve({ ...click, outcome });
+    if (refusal) await reply(refusal);
+  });
+}
