@@ -1,0 +1,204 @@
+import { Redis } from 'ioredis';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/logging.ts';
+import { createRenewalStore, type RenewalStore } from '../../src/renewals/store.ts';
+import { createStepContext, type RenewalTimings } from '../../src/worker/step-context.ts';
+import { reconcileStep } from '../../src/worker/steps/reconcile.ts';
+import { submitStep } from '../../src/worker/steps/submit.ts';
+import {
+  type AppHarness,
+  approverId,
+  blocksText,
+  channelId,
+  openCard,
+  startAppHarness,
+} from '../support/app-harness.ts';
+import { buildOrder, startCasSim } from '../support/cas.ts';
+import { deleteKeysWithPrefix, testRedisUrl, uniquePrefix } from '../support/redis.ts';
+
+const timings: RenewalTimings = {
+  pollMinMs: 0,
+  pollMaxMs: 0,
+  deadlineMs: 3_600_000,
+  // The steps' view of the call timeout only delays reconciliation; the client below times out after 1 s.
+  casTimeoutMs: 0,
+  reconcileSettleMs: 0,
+  submitRetryBaseMs: 10,
+  maxSubmitRetries: 3,
+  maxReconciles: 1,
+  maxUnknowns: 3,
+  maxPollErrors: 3,
+};
+
+/** An order bought a year ago, about to expire (so only a renewal's new order is recent). */
+const oldOrder = (overrides: Parameters<typeof buildOrder>[0] = {}) =>
+  buildOrder({ buyDate: Date.now() - 360 * 86_400_000, ...overrides });
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+/** The worker's steps over real Redis and the simulator, without BullMQ: so two runs can be raced exactly. */
+async function steps(orders: ReturnType<typeof buildOrder>[]) {
+  const sim = await startCasSim({ orders, qps: { ListUserCertificateOrder: 1_000 } });
+  const redis = new Redis(testRedisUrl());
+  const prefix = uniquePrefix('once');
+  cleanups.push(async () => {
+    await sim.close();
+    await deleteKeysWithPrefix(redis, prefix);
+    redis.disconnect();
+  });
+  const store = createRenewalStore({ redis, prefix });
+  const ctx = createStepContext({
+    store,
+    cas: sim.client({ timeoutMs: 1_000 }),
+    deliver: async () => ({ done: true }),
+    logger: createLogger({ level: 'silent' }),
+    now: Date.now,
+    timings,
+  });
+  return { sim, store, ctx };
+}
+
+async function approvedRequest(store: RenewalStore, order: ReturnType<typeof buildOrder>) {
+  const created = await store.create({
+    orderId: String(order.orderId),
+    channelId: 'C0CERTS',
+    requestedBy: 'U0REQUESTER',
+    expiresAt: Date.now() + 60_000,
+    domain: order.domain,
+  });
+  if (!created.created) throw new Error('the order already had a request');
+  const approved = await store.transition(created.record.id, 'approved', { actor: approverId });
+  if (!approved.ok) throw new Error('not approved');
+  return approved.record;
+}
+
+describe('the paid call, raced', () => {
+  it('two submit steps on one approved record (a stalled job redelivered): one claim wins, CAS renews once', async () => {
+    const order = buildOrder();
+    const { sim, store, ctx } = await steps([order]);
+    const record = await approvedRequest(store, order);
+
+    // Both runs read the record as `approved` before either acts, like a worker whose lock expired and the
+    // worker that took the job over.
+    const results = await Promise.all([
+      submitStep(ctx, record, { recordId: record.id }, undefined),
+      submitStep(ctx, record, { recordId: record.id }, undefined),
+    ]);
+
+    expect(sim.sim.calls.filter((c) => c.action === 'RenewCertificateOrderForPackageRequest')).toHaveLength(
+      1,
+    );
+    expect(sim.sim.renewCount()).toBe(1);
+    expect(results.map((r) => r.kind).sort()).toEqual(['again', 'later']);
+    expect((await store.get(record.id))?.state).toBe('submitted');
+  });
+
+  it('50 concurrent submit steps: exactly one renewal', async () => {
+    const order = buildOrder();
+    const { sim, store, ctx } = await steps([order]);
+    const record = await approvedRequest(store, order);
+
+    await Promise.all(
+      Array.from({ length: 50 }, () => submitStep(ctx, record, { recordId: record.id }, undefined)),
+    );
+
+    expect(sim.sim.renewCount()).toBe(1);
+    const audit = await store.audit(record.id);
+    expect(audit.filter((e) => e.action === 'submitting')).toHaveLength(1);
+  });
+});
+
+describe('reconciliation adopts only an order nobody else has', () => {
+  it('a renewal of another order of the same domain is never taken as ours', async () => {
+    const domain = 'shared.example.com';
+    const [mine, theirs] = [oldOrder({ domain }), oldOrder({ domain })];
+    const { sim, store, ctx } = await steps([mine, theirs]);
+    const other = await approvedRequest(store, theirs);
+    await submitStep(ctx, other, { recordId: other.id }, undefined);
+    const theirNewOrder = (await store.get(other.id))?.newOrderId as string;
+    // Our call never reaches CAS's renewal logic, and CAS answers 503: the outcome is unknown to us.
+    sim.sim.faults.add({ action: 'RenewCertificateOrderForPackageRequest', fault: { kind: 'server-error' } });
+    const record = await approvedRequest(store, mine);
+    await submitStep(ctx, record, { recordId: record.id }, undefined);
+    const unknown = await store.get(record.id);
+
+    const step = await reconcileStep(ctx, unknown as NonNullable<typeof unknown>, { recordId: record.id });
+
+    expect(theirNewOrder).toMatch(/^[0-9]+$/);
+    expect(step).toEqual({ kind: 'done' });
+    expect(await store.get(record.id)).toMatchObject({ state: 'needs_attention' });
+    expect((await store.get(record.id))?.newOrderId).toBeUndefined();
+    expect(await store.newOrderOwner(theirNewOrder)).toBe(other.id);
+    expect(sim.sim.renewCount()).toBe(1);
+  });
+
+  it('two unconfirmed renewals of one domain racing for one new order: at most one adopts it', async () => {
+    const domain = 'race.example.com';
+    const [a, b] = [oldOrder({ domain }), oldOrder({ domain })];
+    const { sim, store, ctx } = await steps([a, b]);
+    sim.sim.faults.add({
+      action: 'RenewCertificateOrderForPackageRequest',
+      fault: { kind: 'lost-response' },
+    });
+    sim.sim.faults.add({ action: 'RenewCertificateOrderForPackageRequest', fault: { kind: 'server-error' } });
+    const [ra, rb] = [await approvedRequest(store, a), await approvedRequest(store, b)];
+    await submitStep(ctx, ra, { recordId: ra.id }, undefined);
+    await submitStep(ctx, rb, { recordId: rb.id }, undefined);
+    const [ua, ub] = [await store.get(ra.id), await store.get(rb.id)];
+
+    await Promise.all([
+      reconcileStep(ctx, ua as NonNullable<typeof ua>, { recordId: ra.id }),
+      reconcileStep(ctx, ub as NonNullable<typeof ub>, { recordId: rb.id }),
+    ]);
+
+    const states = [(await store.get(ra.id))?.state, (await store.get(rb.id))?.state];
+    expect(sim.sim.renewCount()).toBe(1);
+    expect(states.filter((s) => s === 'submitted')).toHaveLength(1);
+    expect(states.filter((s) => s === 'needs_attention')).toHaveLength(1);
+  });
+});
+
+describe('through Slack: a parallel renewal of the same domain', () => {
+  let h: AppHarness | undefined;
+  afterEach(async () => {
+    await h?.stop();
+    h = undefined;
+  });
+
+  it('our unconfirmed call ends in needs attention instead of reporting their renewal as ours', async () => {
+    const domain = 'www.example.com';
+    const [mine, theirs] = [
+      oldOrder({ domain, renewScript: [{ type: 'certificate' }] }),
+      oldOrder({ domain, renewScript: [{ type: 'certificate' }] }),
+    ];
+    h = await startAppHarness({ worker: {}, seed: { orders: [mine, theirs] } });
+    const harness = h;
+    const first = await openCard(harness, String(theirs.orderId));
+    await harness.click('cert_approve', { user: approverId, messageTs: first.ts, value: first.recordId });
+    await harness.slack.waitForCall(
+      (c) => c.args.thread_ts === first.ts && /Renewal issued/.test(String(c.args.text)),
+    );
+    harness.cas.sim.faults.add({
+      action: 'RenewCertificateOrderForPackageRequest',
+      fault: { kind: 'server-error' },
+    });
+
+    const card = await openCard(harness, String(mine.orderId));
+    await harness.click('cert_approve', { user: approverId, messageTs: card.ts, value: card.recordId });
+    await harness.slack.waitForCall(
+      (c) =>
+        c.method === 'chat.update' &&
+        c.args.ts === card.ts &&
+        /Needs attention/.test(blocksText(c.args.blocks)),
+      15_000,
+    );
+
+    expect(harness.slack.thread(channelId, card.ts).map((m) => m.text)).not.toContainEqual(
+      expect.stringMatching(/Renewal issued|found new order/),
+    );
+    expect(harness.cas.sim.renewCount()).toBe(1);
+  });
+});
