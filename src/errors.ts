@@ -10,6 +10,7 @@ export const errorCodes = [
   'CAS_OUTCOME_UNKNOWN',
   'CAS_BAD_RESPONSE',
   'CSR_INVALID',
+  'REDIS_NOT_DURABLE',
 ] as const;
 
 /** A stable machine-readable error code. */

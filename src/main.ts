@@ -56,7 +56,14 @@ if (role === 'all' || role === 'app') {
 }
 if (role === 'all' || role === 'worker') {
   // Alone, the worker serves its own /healthz, /readyz and /metrics on PORT; with the app, the app's server does.
-  const worker = await startWorkerRole({ config, logger, cas, metrics, serveHttp: role === 'worker' });
+  const worker = await startWorkerRole({ config, logger, cas, metrics, serveHttp: role === 'worker' }).catch(
+    async (err: unknown) => {
+      if (!isAppError(err) || err.code !== 'REDIS_NOT_DURABLE') throw err;
+      process.stderr.write(`${err.message}\n`);
+      await Promise.all(stops.map((stop) => stop()));
+      process.exit(1);
+    },
+  );
   stops.push(worker.stop);
 }
 

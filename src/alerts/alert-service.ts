@@ -5,7 +5,7 @@ import type { Logger } from '../logger.ts';
 import type { RenewalStore } from '../renewals/store.ts';
 import type { SlackMessage } from '../slack/cards.ts';
 import { renderExpiredAlert, renderExpiryAlerts, scanHealthText } from './alert-messages.ts';
-import type { AlertState } from './alert-state.ts';
+import type { AlertState, ThresholdClaim } from './alert-state.ts';
 import { type ExpiringOrder, listExpiringOrders } from './expiring-orders.ts';
 import { type AlertRoute, routeFor } from './routes.ts';
 
@@ -84,6 +84,7 @@ export function createAlertService(deps: AlertServiceDeps) {
       channels: [],
     };
     const byChannel = new Map<string, ExpiringOrder[]>();
+    const claims = new Map<string, ThresholdClaim[]>();
     for (const order of expiring) {
       const latest = await store.findLatest(order.orderId);
       if (latest?.state === 'issued') {
@@ -105,8 +106,10 @@ export function createAlertService(deps: AlertServiceDeps) {
         summary.unrouted += 1;
         continue;
       }
-      if (!(await state.claimThreshold(order, Math.min(...crossed)))) continue;
+      const claim = await state.claimThreshold(order, Math.min(...crossed));
+      if (!claim) continue;
       byChannel.set(channel, [...(byChannel.get(channel) ?? []), order]);
+      claims.set(channel, [...(claims.get(channel) ?? []), claim]);
     }
     const expiredByChannel = new Map<
       string,
@@ -131,6 +134,10 @@ export function createAlertService(deps: AlertServiceDeps) {
         deps.onPosted?.('expiring', byChannel.get(channel)?.length ?? 0);
         deps.onPosted?.('expired', expired.length);
         summary.channels.push(channel);
+      } else {
+        // Not posted: the claims go back, so the next scan alerts these orders again instead of never.
+        for (const claim of claims.get(channel) ?? []) await state.releaseThreshold(claim);
+        for (const order of expired) await state.releaseExpired(order.orderId);
       }
     }
     logger.info({ scan: summary }, 'expiry scan finished');

@@ -1,19 +1,47 @@
 import type { Redis } from 'ioredis';
 
-// Claims an alert for the tightest threshold an order has crossed. Returns 1 once per (order, end date, threshold):
-// a later scan, a restart or a concurrent scan gets 0. A new end date (the certificate was renewed in place) resets.
-// KEYS: the order's alert hash, the set of alerted orders. ARGV: certEndTime, threshold, orderId, domain, product.
+// Claims an alert for the tightest threshold an order has crossed. Returns what the hash held before (a JSON
+// object, to give back if the alert cannot be posted) once per (order, end date, threshold); a later scan, a
+// restart or a concurrent scan gets ''. A new end date (the certificate was renewed in place) resets. The hash
+// lives until 90 days after the end date. KEYS: the order's alert hash, the set of alerted orders.
+// ARGV: certEndTime, threshold, orderId, domain, product, retention after the end date ms.
 const claimScript = `
+local before = redis.call('HGETALL', KEYS[1])
 local current = tonumber(redis.call('HGET', KEYS[1], 'threshold') or '')
 if redis.call('HGET', KEYS[1], 'certEndTime') ~= ARGV[1] then
   current = nil
   redis.call('HSET', KEYS[1], 'expired', '0')
 end
-if current ~= nil and tonumber(ARGV[2]) >= current then return 0 end
+if current ~= nil and tonumber(ARGV[2]) >= current then return '' end
 redis.call('HSET', KEYS[1], 'threshold', ARGV[2], 'certEndTime', ARGV[1], 'orderId', ARGV[3], 'domain', ARGV[4], 'productName', ARGV[5])
-redis.call('SADD', KEYS[2], ARGV[3])
+redis.call('PEXPIREAT', KEYS[1], tonumber(ARGV[1]) + tonumber(ARGV[6]))
+local wasMember = redis.call('SADD', KEYS[2], ARGV[3]) == 0
+local previous = {}
+for i = 1, #before, 2 do previous[before[i]] = before[i + 1] end
+return cjson.encode({ hash = previous, member = wasMember })
+`;
+
+// Gives a claim back (its alert could not be posted): restores the hash as it was, if this claim is still the
+// latest. KEYS: alert hash, alerted set. ARGV: claimed threshold, claimed certEndTime, previous JSON, orderId.
+const releaseScript = `
+if redis.call('HGET', KEYS[1], 'threshold') ~= ARGV[1] or redis.call('HGET', KEYS[1], 'certEndTime') ~= ARGV[2] then
+  return 0
+end
+local previous = cjson.decode(ARGV[3])
+redis.call('DEL', KEYS[1])
+for k, v in pairs(previous['hash']) do redis.call('HSET', KEYS[1], k, v) end
+if next(previous['hash']) ~= nil then redis.call('PEXPIREAT', KEYS[1], tonumber(ARGV[2]) + 90 * 86400000) end
+if not previous['member'] then redis.call('SREM', KEYS[2], ARGV[4]) end
 return 1
 `;
+
+/** A claimed alert, to give back when it could not be posted. */
+export interface ThresholdClaim {
+  orderId: string;
+  threshold: number;
+  certEndTime: number;
+  previous: string;
+}
 
 // Claims the one final "expired" alert of an order. KEYS: alert hash, alerted set. ARGV: orderId, retention ms.
 const claimExpiredScript = `
@@ -36,6 +64,8 @@ export interface AlertedOrder {
 /** Alert bookkeeping in Redis: thresholds claimed, final expiry, snoozes, the per-order audit, scan health. */
 export function createAlertState(deps: { redis: Redis; prefix: string; now: () => number }) {
   const { redis, prefix } = deps;
+  // How long alert bookkeeping outlives an order's end date, and how long its audit is kept.
+  const retentionMs = 90 * 86_400_000;
   const key = {
     alert: (orderId: string) => `${prefix}:alert:${orderId}`,
     alerted: () => `${prefix}:alerted-orders`,
@@ -46,9 +76,12 @@ export function createAlertState(deps: { redis: Redis; prefix: string; now: () =
 
   return {
     key,
-    /** True once per (order, end date, threshold): the caller then alerts. */
-    async claimThreshold(order: Omit<AlertedOrder, 'threshold'>, threshold: number): Promise<boolean> {
-      const claimed = await redis.eval(
+    /** A claim once per (order, end date, threshold): the caller then alerts, or gives it back on failure. */
+    async claimThreshold(
+      order: Omit<AlertedOrder, 'threshold'>,
+      threshold: number,
+    ): Promise<ThresholdClaim | undefined> {
+      const previous = (await redis.eval(
         claimScript,
         2,
         key.alert(order.orderId),
@@ -58,8 +91,30 @@ export function createAlertState(deps: { redis: Redis; prefix: string; now: () =
         order.orderId,
         order.domain,
         order.productName,
+        String(retentionMs),
+      )) as string;
+      return previous === ''
+        ? undefined
+        : { orderId: order.orderId, threshold, certEndTime: order.certEndTime, previous };
+    },
+
+    /** Gives a claim back: its alert was not posted, so the next scan alerts it again. */
+    async releaseThreshold(claim: ThresholdClaim): Promise<void> {
+      await redis.eval(
+        releaseScript,
+        2,
+        key.alert(claim.orderId),
+        key.alerted(),
+        String(claim.threshold),
+        String(claim.certEndTime),
+        claim.previous,
+        claim.orderId,
       );
-      return claimed === 1;
+    },
+
+    /** Gives the final "expired" alert's claim back (it was not posted). */
+    async releaseExpired(orderId: string): Promise<void> {
+      await redis.multi().hset(key.alert(orderId), 'expired', '0').sadd(key.alerted(), orderId).exec();
     },
 
     /** Alerted orders whose certificate is past its end date and that got no final alert yet. */
@@ -67,6 +122,11 @@ export function createAlertState(deps: { redis: Redis; prefix: string; now: () =
       const out: AlertedOrder[] = [];
       for (const orderId of await redis.smembers(key.alerted())) {
         const h = await redis.hgetall(key.alert(orderId));
+        if (Object.keys(h).length === 0) {
+          // Its hash expired (90 days past the end date): nothing left to alert.
+          await redis.srem(key.alerted(), orderId);
+          continue;
+        }
         if (h.expired === '1' || !h.certEndTime || Number(h.certEndTime) > deps.now()) continue;
         out.push({
           orderId,
@@ -88,7 +148,7 @@ export function createAlertState(deps: { redis: Redis; prefix: string; now: () =
           key.alert(orderId),
           key.alerted(),
           orderId,
-          String(90 * 86_400_000),
+          String(retentionMs),
         )) === 1
       );
     },
@@ -111,6 +171,7 @@ export function createAlertState(deps: { redis: Redis; prefix: string; now: () =
             detail: `until ${new Date(untilMs).toISOString()}`,
           }),
         )
+        .pexpire(key.audit(orderId), retentionMs)
         .exec();
     },
 

@@ -108,3 +108,10 @@ export class CasResponseError extends AppError {
 
 /** Any error a CAS call raises. */
 export type CasError = CasApiError | CasNetworkError | CasResponseError;
+
+/** What a failed CAS call means for the operation: nothing happened, refused, or unknown (it may have happened). */
+export function casOutcome(err: unknown): CasOutcome | undefined {
+  if (err instanceof CasApiError || err instanceof CasNetworkError || err instanceof CasResponseError)
+    return err.outcome;
+  return undefined;
+}

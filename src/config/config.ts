@@ -74,6 +74,7 @@ const Env = z.object({
     .refine((v) => /^[A-Za-z0-9_.{}-]{1,64}$/.test(v), {
       message: 'must be 1-64 characters of letters, digits, _ . - { } (no spaces or colons)',
     }),
+  CERT_REQUIRE_DURABLE_REDIS: booleanFlag(true),
   CERT_APPROVERS: slackIdList,
   CERT_ALLOW_SELF_APPROVAL: booleanFlag(false),
   CERT_REQUEST_TTL_HOURS: numberIn(24, 0.01, 24 * 30, false),
@@ -86,6 +87,7 @@ const Env = z.object({
   CERT_RECONCILE_SETTLE_SECONDS: numberIn(30, 0, 3600, false),
   CERT_CAS_QPS: numberIn(5, 0.1, 100, false),
   CERT_SWEEP_INTERVAL_SECONDS: numberIn(300, 0.1, 86_400, false),
+  CERT_MAX_JOB_FAILURES: numberIn(10, 1, 1000, true),
   CERT_ALERT_CHANNEL: optionalString.refine((v) => v === undefined || /^[CGD][A-Z0-9]{2,20}$/.test(v), {
     message: 'must be a Slack channel ID such as C0123ABCD (not a #name)',
   }),
@@ -167,6 +169,11 @@ export const Config = Env.superRefine((env, ctx) => {
     url: env.REDIS_URL as string,
     /** Prefix of every key the bot writes, queues included. @defaultValue certbot */
     prefix: env.CERT_REDIS_PREFIX,
+    /**
+     * Refuse to start a worker unless Redis can make the claim before the paid call durable (AOF on).
+     * @defaultValue true
+     */
+    requireDurable: env.CERT_REQUIRE_DURABLE_REDIS,
   },
   cas: casSection(env),
   approval: {
@@ -198,6 +205,11 @@ export const Config = Env.superRefine((env, ctx) => {
     casQps: env.CERT_CAS_QPS,
     /** How often requests whose renewal job was lost are looked for, seconds. @defaultValue 300 */
     sweepIntervalSeconds: env.CERT_SWEEP_INTERVAL_SECONDS,
+    /**
+     * Worker runs of one request in a row that may end in an unexpected error before it goes to needs
+     * attention with the last error. @defaultValue 10
+     */
+    maxFailures: env.CERT_MAX_JOB_FAILURES,
   },
   alerts: {
     /** Channel ID for expiry alerts; undefined means no alerts. */

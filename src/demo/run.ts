@@ -73,6 +73,8 @@ const config = loadConfig({
   CERT_POLL_MAX_SECONDS: '0.3',
   CERT_RECONCILE_SETTLE_SECONDS: '0',
   CERT_ALERT_CHANNEL: 'C0ALERTS',
+  // A demo against simulators: it runs on any local Redis, AOF or not.
+  CERT_REQUIRE_DURABLE_REDIS: 'false',
 });
 // The bot's own logs would drown the conversation: only warnings and errors, on stderr.
 const logger = createLogger({ level: 'warn', destination: process.stderr });

@@ -51,7 +51,13 @@ export interface PrivateRedis {
  * `dir` keeps its files (for restart tests that need the AOF to survive).
  */
 export async function startRedisServer(
-  options: { appendOnly?: boolean; dir?: string; port?: number } = {},
+  options: {
+    appendOnly?: boolean;
+    /** fsync policy of the AOF. @defaultValue always */
+    appendFsync?: 'always' | 'everysec' | 'no';
+    dir?: string;
+    port?: number;
+  } = {},
 ): Promise<PrivateRedis> {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'certbot-redis-'));
   const port = options.port ?? (await freePort());
@@ -69,7 +75,7 @@ export async function startRedisServer(
       '--appendonly',
       options.appendOnly ? 'yes' : 'no',
       '--appendfsync',
-      'always',
+      options.appendFsync ?? 'always',
       '--maxmemory-policy',
       'noeviction',
     ],

@@ -324,9 +324,9 @@ export function createRenewalStore(deps: RenewalStoreDeps) {
       return Number(failures);
     },
 
-    /** Resets the count of failed worker runs (only writes when there is one). */
-    async clearFailures(record: RenewalRecord): Promise<void> {
-      if (record.failures) await redis.hdel(key.record(record.id), 'failures');
+    /** Resets the count of failed worker runs. */
+    async clearFailures(id: string): Promise<void> {
+      await redis.hdel(key.record(id), 'failures');
     },
 
     /** Adds an audit entry that is not a state change (e.g. a CSR attached). */

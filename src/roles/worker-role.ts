@@ -7,12 +7,19 @@ import { type AlertService, createAlertService } from '../alerts/alert-service.t
 import { createAlertState } from '../alerts/alert-state.ts';
 import type { CasClient } from '../cas/client.ts';
 import type { Config } from '../config/config.ts';
+import { AppError } from '../errors.ts';
 import { queueNames, type RecordJobData, syncExpiryScanSchedule } from '../jobs/queues.ts';
 import type { Logger } from '../logger.ts';
 import { createMetrics, type Metrics, observedSlackFetch } from '../metrics.ts';
 import { createRenewalStore } from '../renewals/store.ts';
 import { settleWithin } from '../settle-within.ts';
 import { createHttpServer } from '../slack/http-server.ts';
+import {
+  type DurableRedisOptions,
+  durableWrites,
+  notDurableMessage,
+  probeDurability,
+} from '../worker/durable-redis.ts';
 import { createOutboxDelivery } from '../worker/outbox-delivery.ts';
 import {
   createRenewalProcessor,
@@ -36,6 +43,8 @@ export interface WorkerRoleDeps {
   metrics?: Metrics;
   /** Serve `/healthz`, `/readyz` and `/metrics` on `PORT` (when the worker runs alone). @defaultValue false */
   serveHttp?: boolean;
+  /** How the claim before the paid call is made durable (tests shorten the `everysec` wait). */
+  durability?: DurableRedisOptions;
 }
 
 /** The running worker role. */
@@ -74,8 +83,23 @@ export async function startWorkerRole(deps: WorkerRoleDeps): Promise<WorkerRole>
   );
   const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 3 });
   redis.on('error', () => {});
+  const durability = await probeDurability(redis);
+  if (durability.kind === 'none') {
+    if (config.redis.requireDurable) {
+      connection.disconnect();
+      redis.disconnect();
+      throw new AppError('REDIS_NOT_DURABLE', notDurableMessage(durability));
+    }
+    logger.warn({ redisVersion: durability.version, why: durability.why }, notDurableMessage(durability));
+  }
   const metrics = deps.metrics ?? createMetrics();
-  const store = createRenewalStore({ redis, prefix, now, onTransition: countOutcomes(metrics) });
+  const store = createRenewalStore({
+    redis,
+    prefix,
+    now,
+    onTransition: countOutcomes(metrics),
+    durable: durableWrites(redis, durability, deps.durability),
+  });
   const casTimeoutMs = config.cas.timeoutSeconds * 1000;
   const timings: RenewalTimings = {
     pollMinMs: config.poll.minSeconds * 1000,
@@ -88,6 +112,8 @@ export async function startWorkerRole(deps: WorkerRoleDeps): Promise<WorkerRole>
     maxReconciles: 3,
     maxUnknowns: 5,
     maxPollErrors: 20,
+    persistResultMs: 600_000,
+    maxRunFailures: config.worker.maxFailures,
     ...deps.timings,
   };
 
@@ -178,7 +204,10 @@ export async function startWorkerRole(deps: WorkerRoleDeps): Promise<WorkerRole>
     await new Promise<void>((resolve) => server?.listen(config.port, resolve));
   }
   const port = server ? (server.address() as AddressInfo).port : undefined;
-  logger.info({ concurrency: config.worker.concurrency, port }, 'worker role started');
+  logger.info(
+    { concurrency: config.worker.concurrency, port, durability: durability.kind },
+    'worker role started',
+  );
 
   return {
     worker,

@@ -1,4 +1,5 @@
-import { DelayedError, type Job } from 'bullmq';
+import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
+import { workerStates } from '../renewals/record.ts';
 import {
   createStepContext,
   type RenewalJobData,
@@ -20,6 +21,8 @@ export type { RenewalJobData, RenewalProcessorDeps, RenewalTimings } from './ste
 export function createRenewalProcessor(deps: RenewalProcessorDeps) {
   const ctx = createStepContext(deps);
   const { store, now } = deps;
+  // Requests whose record counts failed runs: a run that completes resets the count (one write, only then).
+  const failuresSeen = new Set<string>();
 
   async function step(
     recordId: string,
@@ -28,6 +31,7 @@ export function createRenewalProcessor(deps: RenewalProcessorDeps) {
   ): Promise<Step> {
     const record = await store.get(recordId);
     if (!record) return { kind: 'done' };
+    if (record.failures) failuresSeen.add(recordId);
     switch (record.state) {
       case 'approved':
         return submitStep(ctx, record, data, signal);
@@ -42,6 +46,28 @@ export function createRenewalProcessor(deps: RenewalProcessorDeps) {
     }
   }
 
+  /**
+   * Counts a run that ended in an unexpected error (a bug, Redis refusing writes) on the record, so the count
+   * survives retries and the sweeper's re-enqueues. At the limit the request needs attention with the last error,
+   * and the job stops retrying.
+   */
+  async function runFailed(recordId: string, err: unknown): Promise<never> {
+    const message = err instanceof Error ? err.message : String(err);
+    const failures = await store.countFailure(recordId, message).catch(() => undefined);
+    if (failures !== undefined && failures >= deps.timings.maxRunFailures) {
+      const record = await store.get(recordId).catch(() => undefined);
+      if (record && workerStates.has(record.state)) {
+        await ctx.needsAttention(
+          record,
+          `the worker failed ${failures} times in a row on this request and stopped retrying. Last error: ${message.slice(0, 200)}. Check the worker's logs and the order in the CAS console, then *Check CAS again* or *Close…*.`,
+          { lastError: message.slice(0, 300) },
+        );
+        throw new UnrecoverableError(`gave up after ${failures} failed runs: ${message}`);
+      }
+    }
+    throw err;
+  }
+
   return async function process(
     job: Job<RenewalJobData>,
     token?: string,
@@ -50,9 +76,15 @@ export function createRenewalProcessor(deps: RenewalProcessorDeps) {
     const data: RenewalJobData = { ...job.data };
     const recordId = data.recordId;
     let outcome: Step = { kind: 'again' };
-    // A run may take several steps in a row (e.g. submitted, then the first poll after a zero delay).
-    for (let i = 0; i < 10 && outcome.kind === 'again'; i++) outcome = await step(recordId, data, signal);
-    const delivery = await deps.deliver(recordId);
+    let delivery: Awaited<ReturnType<typeof deps.deliver>>;
+    try {
+      // A run may take several steps in a row (e.g. submitted, then the first poll after a zero delay).
+      for (let i = 0; i < 10 && outcome.kind === 'again'; i++) outcome = await step(recordId, data, signal);
+      delivery = await deps.deliver(recordId);
+      if (failuresSeen.delete(recordId)) await store.clearFailures(recordId);
+    } catch (err) {
+      return runFailed(recordId, err);
+    }
     let delayMs: number | undefined =
       outcome.kind === 'later' ? outcome.ms : outcome.kind === 'again' ? 0 : undefined;
     if (!delivery.done) delayMs = Math.max(delayMs ?? 0, delivery.retryMs);

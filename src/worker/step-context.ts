@@ -33,6 +33,10 @@ export interface RenewalTimings {
   maxReconciles: number;
   maxUnknowns: number;
   maxPollErrors: number;
+  /** How long a result CAS already gave is retried into Redis before the run gives up on it. @defaultValue 10 min */
+  persistResultMs: number;
+  /** Runs in a row that may end in an unexpected error before the request needs attention (`CERT_MAX_JOB_FAILURES`). */
+  maxRunFailures: number;
 }
 
 /** Dependencies of {@link createRenewalProcessor}. */

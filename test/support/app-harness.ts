@@ -10,6 +10,7 @@ import { createMetrics } from '../../src/metrics.ts';
 import { type AppRoleDeps, startAppRole } from '../../src/roles/app-role.ts';
 import { startWorkerRole } from '../../src/roles/worker-role.ts';
 import { createSlackStandIn, type SlackStandInOptions } from '../../src/slack-standin/server.ts';
+import type { DurableRedisOptions } from '../../src/worker/durable-redis.ts';
 import type { RenewalTimings } from '../../src/worker/renewal-processor.ts';
 import { startCasSim } from './cas.ts';
 import { deleteKeysWithPrefix, testRedisUrl, uniquePrefix } from './redis.ts';
@@ -38,6 +39,8 @@ export interface HarnessOptions {
   now?: () => number;
   /** Also run the worker role in this process, with these step timings (short ones for tests). */
   worker?: Partial<RenewalTimings>;
+  /** How the worker makes the claim before the paid call durable. */
+  durability?: DurableRedisOptions;
 }
 
 /** Step timings that keep worker tests fast without changing what the steps do. */
@@ -70,6 +73,8 @@ export async function startAppHarness(options: HarnessOptions = {}) {
     CERT_POLL_MIN_SECONDS: '0',
     CERT_POLL_MAX_SECONDS: '0',
     CERT_STALLED_INTERVAL_SECONDS: '1',
+    // The shared test Redis may run without AOF; the durability tests start their own.
+    CERT_REQUIRE_DURABLE_REDIS: 'false',
     CERT_JOB_LOCK_SECONDS: '5',
     CERT_CAS_QPS: '100',
     ...options.env,
@@ -114,6 +119,7 @@ export async function startAppHarness(options: HarnessOptions = {}) {
         cas: casClient,
         metrics,
         timings: { ...fastTimings, ...options.worker },
+        ...(options.durability ? { durability: options.durability } : {}),
         ...(now ? { now } : {}),
       })
     : undefined;
@@ -289,6 +295,8 @@ export function childRoleEnv(h: AppHarness, overrides: Record<string, string> = 
     CERT_POLL_MAX_SECONDS: '0',
     CERT_JOB_LOCK_SECONDS: '2',
     CERT_STALLED_INTERVAL_SECONDS: '1',
+    // The shared test Redis may run without AOF; the durability tests start their own.
+    CERT_REQUIRE_DURABLE_REDIS: 'false',
     CERT_RECONCILE_SETTLE_SECONDS: '0.2',
     LOG_LEVEL: 'info',
     ...overrides,

@@ -28,6 +28,8 @@ const timings: RenewalTimings = {
   maxReconciles: 1,
   maxUnknowns: 3,
   maxPollErrors: 3,
+  persistResultMs: 5_000,
+  maxRunFailures: 10,
 };
 
 /** An order bought a year ago, about to expire (so only a renewal's new order is recent). */
@@ -133,6 +135,28 @@ describe('reconciliation adopts only an order nobody else has', () => {
     expect((await store.get(record.id))?.newOrderId).toBeUndefined();
     expect(await store.newOrderOwner(theirNewOrder)).toBe(other.id);
     expect(sim.sim.renewCount()).toBe(1);
+  });
+
+  it('our lost answer beside a renewal of the domain by another request: follows ours, not a guess between two', async () => {
+    const domain = 'both.example.com';
+    const [mine, theirs] = [oldOrder({ domain }), oldOrder({ domain })];
+    const { sim, store, ctx } = await steps([mine, theirs]);
+    const other = await approvedRequest(store, theirs);
+    await submitStep(ctx, other, { recordId: other.id }, undefined);
+    // CAS renews ours, but the answer never arrives.
+    sim.sim.faults.add({
+      action: 'RenewCertificateOrderForPackageRequest',
+      fault: { kind: 'lost-response' },
+    });
+    const record = await approvedRequest(store, mine);
+    await submitStep(ctx, record, { recordId: record.id }, undefined);
+    const unknown = await store.get(record.id);
+
+    await reconcileStep(ctx, unknown as NonNullable<typeof unknown>, { recordId: record.id });
+
+    const ours = [...sim.sim.store.orders.values()].find((o) => o.renewedFrom === String(mine.orderId));
+    expect(await store.get(record.id)).toMatchObject({ state: 'submitted', newOrderId: ours?.orderId });
+    expect(sim.sim.renewCount()).toBe(2);
   });
 
   it('two unconfirmed renewals of one domain racing for one new order: at most one adopts it', async () => {

@@ -27,7 +27,7 @@ export async function reconcileStep(
     );
   }
   const since = submittingAt - 5 * 60_000;
-  const found: string[] = [];
+  const candidates: string[] = [];
   try {
     for await (const order of cas.listAllUserCertificateOrders({
       keyword: record.domain,
@@ -40,7 +40,7 @@ export async function reconcileStep(
         order.OrderId !== record.orderId &&
         (order.BuyDate ?? 0) >= since
       ) {
-        found.push(order.OrderId);
+        candidates.push(order.OrderId);
       }
     }
   } catch (err) {
@@ -50,6 +50,12 @@ export async function reconcileStep(
       `CAS did not confirm the renewal of order \`${record.orderId}\` (sent ${sentAt}), and listing orders failed: ${isAppError(err) ? err.message : 'unexpected error'}. Check the CAS console for a new order of ${record.domain} before renewing again.`,
     );
   }
+  // An order another request created (its renewal confirmed, or reconciled, or named by a person) is never ours.
+  const found: string[] = [];
+  for (const id of candidates) {
+    const owner = await store.newOrderOwner(id);
+    if (owner === undefined || owner === record.id) found.push(id);
+  }
   if (found.length === 1) {
     const newOrderId = found[0] as string;
     const result = await store.transition(record.id, 'reconciled', {
@@ -58,9 +64,10 @@ export async function reconcileStep(
       fields: { newOrderId, submittedAt: now() },
       notify: [say(threadText.reconciled(newOrderId)), card],
     });
-    return result.ok ? { kind: 'later', ms: pollDelay(0) } : { kind: 'again' };
-  }
-  if (found.length > 1) {
+    if (result.ok) return { kind: 'later', ms: pollDelay(0) };
+    // Another request claimed it in the meantime: look again later, with that one excluded.
+    if (result.reason !== 'order_claimed') return { kind: 'again' };
+  } else if (found.length > 1) {
     return needsAttention(
       record,
       `CAS did not confirm the renewal of order \`${record.orderId}\` (sent ${sentAt}) and there are several new orders for ${record.domain} since then: ${found.map((f) => `\`${f}\``).join(', ')}. Check in the CAS console which one is this renewal.`,

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { CasApiError } from '../../cas/errors.ts';
+import { CasApiError, casOutcome } from '../../cas/errors.ts';
 import { isAppError } from '../../errors.ts';
 import type { RenewalRecord } from '../../renewals/record.ts';
 import { threadText } from '../messages.ts';
@@ -17,85 +17,128 @@ export async function submitStep(
   data: RenewalJobData,
   signal: AbortSignal | undefined,
 ): Promise<Step> {
-  const { store, cas, logger, now, timings, pollDelay, needsAttention } = ctx;
-  const claimed = await store.transition(record.id, 'submitting', {
-    actor: 'worker',
-    fields: { intentId: randomUUID(), submittingAt: now() },
-    notify: [say(threadText.submitting(record.orderId)), card],
-  });
+  const { store, cas, logger, now, timings, pollDelay } = ctx;
+  let claimed: Awaited<ReturnType<typeof store.transition>>;
+  try {
+    claimed = await store.transition(record.id, 'submitting', {
+      actor: 'worker',
+      fields: { intentId: randomUUID(), submittingAt: now() },
+      notify: [say(threadText.submitting(record.orderId)), card],
+    });
+  } catch (err) {
+    if (!isAppError(err) || err.code !== 'REDIS_NOT_DURABLE') throw err;
+    // The claim may not survive a Redis crash, so nothing is sent: back to approved, and try again.
+    await store.transition(record.id, 'not_executed', { actor: 'worker', detail: err.message });
+    logger.warn({ recordId: record.id }, 'claim not durable; renewal call not sent');
+    return { kind: 'later', ms: timings.submitRetryBaseMs };
+  }
   if (!claimed.ok) return { kind: 'again' };
   logger.info(
     { recordId: record.id, orderId: record.orderId },
     'calling RenewCertificateOrderForPackageRequest',
   );
+  let result: Awaited<ReturnType<typeof cas.renewCertificateOrderForPackageRequest>>;
   try {
-    const result = await cas.renewCertificateOrderForPackageRequest(
+    result = await cas.renewCertificateOrderForPackageRequest(
       { orderId: record.orderId, csr: record.csrPem },
       signal ? { signal } : {},
     );
-    const done = await store.transition(record.id, 'submitted', {
+  } catch (err) {
+    return callFailed(ctx, claimed.record, data, err);
+  }
+  // CAS answered: the new order is known. It must reach Redis, or a later run would have to guess it back.
+  logger.info(
+    { recordId: record.id, orderId: record.orderId, newOrderId: result.newOrderId },
+    'renewal submitted',
+  );
+  const done = await persistKnownResult(ctx, () =>
+    store.transition(record.id, 'submitted', {
       actor: 'worker',
       detail: `new order ${result.newOrderId}, RequestId ${result.requestId}`,
       fields: { newOrderId: result.newOrderId, submittedAt: now() },
       notify: [say(threadText.submitted(result.newOrderId)), card],
-    });
-    logger.info(
-      { recordId: record.id, orderId: record.orderId, newOrderId: result.newOrderId },
-      'renewal submitted',
-    );
-    return done.ok ? { kind: 'later', ms: pollDelay(0) } : { kind: 'again' };
-  } catch (err) {
-    const outcome =
-      err instanceof Error && 'outcome' in err ? (err as { outcome: string }).outcome : undefined;
-    if (err instanceof CasApiError && outcome === 'rejected') {
-      await store.transition(record.id, 'refused', {
-        actor: 'worker',
-        detail: `${err.casCode}: ${err.casMessage}`,
-        fields: { detail: `CAS refused: ${err.casCode}: ${err.casMessage}`.slice(0, 300) },
-        notify: [say(threadText.refused(record.orderId, err.casCode, err.casMessage)), card],
-      });
-      logger.warn({ recordId: record.id, casCode: err.casCode }, 'renewal refused by CAS');
-      return { kind: 'done' };
+    }),
+  );
+  return done.ok ? { kind: 'later', ms: pollDelay(0) } : { kind: 'again' };
+}
+
+/**
+ * Retries a write of a result CAS already gave (Redis restarting, a failover) with back-off for up to
+ * `timings.persistResultMs`, instead of treating the call as ambiguous. Throws only past that.
+ */
+async function persistKnownResult<T>(ctx: StepContext, write: () => Promise<T>): Promise<T> {
+  const deadline = ctx.now() + ctx.timings.persistResultMs;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await write();
+    } catch (err) {
+      if (ctx.now() >= deadline) throw err;
+      ctx.logger.warn(
+        { attempt, err: { message: (err as Error).message } },
+        'could not record the renewal result yet; retrying',
+      );
+      await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 100 * 2 ** attempt)));
     }
-    if (isAppError(err) && (err.code === 'CREDENTIALS_MISSING' || err.code === 'CREDENTIALS_INVALID')) {
+  }
+}
+
+/** The renew call failed: decide from what the failure proves (nothing happened, refused, or unknown). */
+async function callFailed(
+  ctx: StepContext,
+  record: RenewalRecord,
+  data: RenewalJobData,
+  err: unknown,
+): Promise<Step> {
+  const { store, logger, now, timings, needsAttention } = ctx;
+  const outcome = casOutcome(err);
+  if (err instanceof CasApiError && outcome === 'rejected') {
+    await store.transition(record.id, 'refused', {
+      actor: 'worker',
+      detail: `${err.casCode}: ${err.casMessage}`,
+      fields: { detail: `CAS refused: ${err.casCode}: ${err.casMessage}`.slice(0, 300) },
+      notify: [say(threadText.refused(record.orderId, err.casCode, err.casMessage)), card],
+    });
+    logger.warn({ recordId: record.id, casCode: err.casCode }, 'renewal refused by CAS');
+    return { kind: 'done' };
+  }
+  if (isAppError(err) && (err.code === 'CREDENTIALS_MISSING' || err.code === 'CREDENTIALS_INVALID')) {
+    return needsAttention(
+      record,
+      `the worker has no usable Alibaba Cloud credentials, so nothing was sent to CAS: ${err.message}`,
+    );
+  }
+  if (outcome === 'not_executed') {
+    const retries = (data.submitRetries ?? 0) + 1;
+    data.submitRetries = retries;
+    const reason = err instanceof CasApiError ? err.casCode : isAppError(err) ? err.code : 'not sent';
+    if (retries > timings.maxSubmitRetries) {
       return needsAttention(
-        claimed.record,
-        `the worker has no usable Alibaba Cloud credentials, so nothing was sent to CAS: ${err.message}`,
+        record,
+        `CAS did not take the renewal of order \`${record.orderId}\` after ${retries} tries (last: ${reason}); nothing was spent. Check CAS status and approve a new request later.`,
       );
     }
-    if (outcome === 'not_executed') {
-      const retries = (data.submitRetries ?? 0) + 1;
-      data.submitRetries = retries;
-      const reason = err instanceof CasApiError ? err.casCode : isAppError(err) ? err.code : 'not sent';
-      if (retries > timings.maxSubmitRetries) {
-        return needsAttention(
-          claimed.record,
-          `CAS did not take the renewal of order \`${record.orderId}\` after ${retries} tries (last: ${reason}); nothing was spent. Check CAS status and approve a new request later.`,
-        );
-      }
-      const hinted = err instanceof CasApiError ? err.retryAfterMs : undefined;
-      const delay = Math.max(hinted ?? 0, Math.min(300_000, timings.submitRetryBaseMs * 2 ** (retries - 1)));
-      await store.transition(record.id, 'not_executed', {
-        actor: 'worker',
-        detail: reason,
-        notify: [say(threadText.retrying(reason, now() + delay)), card],
-      });
-      return { kind: 'later', ms: delay };
-    }
-    // Timeout, reset, 5xx, or anything unexpected after the call may have left: it may have happened.
-    const reason = isAppError(err) ? err.message : 'unexpected error';
-    await store.transition(record.id, 'outcome_unknown', {
+    const hinted = err instanceof CasApiError ? err.retryAfterMs : undefined;
+    const delay = Math.max(hinted ?? 0, Math.min(300_000, timings.submitRetryBaseMs * 2 ** (retries - 1)));
+    await store.transition(record.id, 'not_executed', {
       actor: 'worker',
       detail: reason,
-      notify: [
-        say(
-          threadText.outcomeUnknown(
-            err instanceof CasApiError ? err.casCode : isAppError(err) ? err.code : 'error',
-          ),
-        ),
-      ],
+      notify: [say(threadText.retrying(reason, now() + delay)), card],
     });
-    logger.warn({ recordId: record.id, orderId: record.orderId }, 'renewal outcome unknown; will reconcile');
-    return { kind: 'later', ms: timings.casTimeoutMs + timings.reconcileSettleMs };
+    return { kind: 'later', ms: delay };
   }
+  // Timeout, reset, 5xx, or anything unexpected after the call may have left: it may have happened.
+  const reason = isAppError(err) ? err.message : 'unexpected error';
+  await store.transition(record.id, 'outcome_unknown', {
+    actor: 'worker',
+    detail: reason,
+    notify: [
+      say(
+        threadText.outcomeUnknown(
+          err instanceof CasApiError ? err.casCode : isAppError(err) ? err.code : 'error',
+        ),
+      ),
+    ],
+  });
+  logger.warn({ recordId: record.id, orderId: record.orderId }, 'renewal outcome unknown; will reconcile');
+  return { kind: 'later', ms: timings.casTimeoutMs + timings.reconcileSettleMs };
 }

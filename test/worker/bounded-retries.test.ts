@@ -1,0 +1,90 @@
+import { Queue, QueueEvents, Worker } from 'bullmq';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/logging.ts';
+import { createRenewalStore } from '../../src/renewals/store.ts';
+import { createRenewalProcessor, type RenewalJobData } from '../../src/worker/renewal-processor.ts';
+import { sweepOrphans } from '../../src/worker/sweeper.ts';
+import { buildOrder, startCasSim } from '../support/cas.ts';
+import { deleteKeysWithPrefix, testRedis, uniquePrefix } from '../support/redis.ts';
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+describe('a request whose worker runs keep failing', () => {
+  it('goes to needs attention with the last error after CERT_MAX_JOB_FAILURES runs, across retries and sweeps', async () => {
+    // The new order stays pending, so the request stays with the worker run after run.
+    const order = buildOrder({ renewScript: [{ type: 'payed', polls: 1_000 }] });
+    const sim = await startCasSim({ orders: [order] });
+    const redis = testRedis();
+    const prefix = uniquePrefix('fail');
+    const logger = createLogger({ level: 'silent' });
+    const store = createRenewalStore({ redis, prefix });
+    // A bug that throws on every run after the steps (here: delivering the thread).
+    const process = createRenewalProcessor({
+      store,
+      cas: sim.client(),
+      deliver: async () => {
+        throw new Error('planted failure in delivery');
+      },
+      logger,
+      now: Date.now,
+      timings: {
+        pollMinMs: 0,
+        pollMaxMs: 0,
+        deadlineMs: 3_600_000,
+        casTimeoutMs: 1_000,
+        reconcileSettleMs: 0,
+        submitRetryBaseMs: 10,
+        maxSubmitRetries: 3,
+        maxReconciles: 1,
+        maxUnknowns: 3,
+        maxPollErrors: 3,
+        persistResultMs: 1_000,
+        maxRunFailures: 5,
+      },
+    });
+    const queue = new Queue<RenewalJobData>('renewals', { connection: redis, prefix });
+    const events = new QueueEvents('renewals', { connection: testRedis(), prefix });
+    const worker = new Worker<RenewalJobData>('renewals', process, { connection: testRedis(), prefix });
+    cleanups.push(async () => {
+      await worker.close();
+      await events.close();
+      await queue.close();
+      await sim.close();
+      await deleteKeysWithPrefix(redis, prefix);
+      redis.disconnect();
+    });
+    const created = await store.create({
+      orderId: String(order.orderId),
+      channelId: 'C0CERTS',
+      requestedBy: 'U0REQUESTER',
+      expiresAt: Date.now() + 60_000,
+      domain: order.domain,
+    });
+    const id = created.created ? created.record.id : '';
+    await store.transition(id, 'approved', { actor: 'U0APPROVER' });
+    const nextFailure = () =>
+      new Promise<string>((resolve) => events.once('failed', ({ failedReason }) => resolve(failedReason)));
+    await events.waitUntilReady();
+
+    // Three attempts, then the job fails; the sweeper enqueues it again (as it does for any lost job).
+    const first = nextFailure();
+    await queue.add('renew', { recordId: id }, { jobId: `renew-${id}`, attempts: 3 });
+    await first;
+    const second = nextFailure();
+    await sweepOrphans({ store, queue, logger });
+    const reason = await second;
+    const requeued = await sweepOrphans({ store, queue, logger });
+
+    const record = await store.get(id);
+    expect(record).toMatchObject({ state: 'needs_attention', failures: 5 });
+    expect(record?.detail).toMatch(/failed 5 times in a row .* Last error: planted failure in delivery/);
+    expect(requeued).toBe(0);
+    const job = await queue.getJob(`renew-${id}`);
+    expect(job?.attemptsMade).toBe(2);
+    expect(reason).toMatch(/gave up after 5 failed runs/);
+    expect(sim.sim.renewCount()).toBe(1);
+  });
+});
