@@ -25,7 +25,7 @@ export function createRequestService(deps: RequestServiceDeps) {
       .deliver(record.id)
       .catch((err: unknown) => ({ done: false, reason: String(err) }));
     if (!result.done)
-      logger.warn({ recordId: record.id, reason: result.reason }, 'thread message left for the worker');
+      logger.warn({ recordId: record.id, reason: result.reason }, 'thread message left for the sweeper');
   }
 
   const say = (text: string): OutboxMessage => ({ kind: 'thread', text });

@@ -26,7 +26,7 @@ import {
   type RenewalJobData,
   type RenewalTimings,
 } from '../worker/renewal-processor.ts';
-import { sweepOrphans } from '../worker/sweeper.ts';
+import { sweepOrphans, sweepOutboxes } from '../worker/sweeper.ts';
 import { countOutcomes, queuesReady, readGaugesFrom, redisAnswers } from './observability.ts';
 
 /** What the worker role is built from. */
@@ -122,10 +122,11 @@ export async function startWorkerRole(deps: WorkerRoleDeps): Promise<WorkerRole>
     rejectRateLimitedCalls: true,
     retryConfig: { retries: 0 },
   });
+  const deliver = createOutboxDelivery({ store, slack: threadSlack, logger, now });
   const processor = createRenewalProcessor({
     store,
     cas: deps.cas,
-    deliver: createOutboxDelivery({ store, slack: threadSlack, logger, now }),
+    deliver,
     logger,
     now,
     timings,
@@ -178,7 +179,11 @@ export async function startWorkerRole(deps: WorkerRoleDeps): Promise<WorkerRole>
 
   const renewalsQueue = new Queue<RecordJobData>(queueNames.renewals, { connection: redis, prefix });
   renewalsQueue.on('error', () => {});
-  const sweep = () => sweepOrphans({ store, queue: renewalsQueue, logger });
+  const sweep = async () => {
+    const requeued = await sweepOrphans({ store, queue: renewalsQueue, logger });
+    await sweepOutboxes({ store, deliver, logger });
+    return requeued;
+  };
   const sweepQuietly = () =>
     sweep().catch((err: unknown) =>
       logger.warn({ err: { message: (err as Error).message } }, 'sweep failed'),

@@ -40,6 +40,8 @@ export interface SlackFault {
   times?: number;
   /** Only calls whose args match these values. */
   when?: Record<string, string>;
+  /** Answers only after this long, milliseconds (a slow Slack; the call itself then succeeds or fails as set). */
+  delayMs?: number;
 }
 
 /** Options of {@link createSlackStandIn}. */
@@ -259,6 +261,10 @@ export function createSlackStandIn(options: SlackStandInOptions) {
     let response: Record<string, unknown>;
     const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8' };
     const fault = takeFault(method, args);
+    if (fault?.delayMs) {
+      events.emit('slow', { method, args });
+      await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+    }
     // apps.connections.open is the one method called with the app-level token, never the bot token.
     const expectedToken =
       method === 'apps.connections.open' ? options.socketMode?.appToken : options.botToken;
@@ -313,6 +319,10 @@ export function createSlackStandIn(options: SlackStandInOptions) {
     /** Base URL for `SLACK_API_URL` (`…/api/`). */
     get apiUrl(): string {
       return `${baseUrl}/api/`;
+    },
+    /** Resolves when a call held back by a `delayMs` fault arrives (before it is answered). */
+    nextSlowCall(): Promise<{ method: string; args: Record<string, unknown> }> {
+      return new Promise((resolve) => events.once('slow', resolve));
     },
     /** A fresh `response_url` pointing at this stand-in. */
     responseUrl(id = String(responses.length + calls.length + Math.random()).replace('.', '')): string {

@@ -23,6 +23,8 @@ export function createSlackApp(config: Config, logger: Logger, fetch?: typeof gl
     allowAbsoluteUrls: false,
     ...(fetch ? { fetch } : {}),
     retryConfig: { retries: 3, factor: 2, minTimeout: 500, maxTimeout: 10_000 },
+    // Each attempt ends after 10 s: a hung Slack call must not hold a listener or an outbox lock forever.
+    timeout: 10_000,
   };
   if (config.slack.appToken) {
     const app = new App({

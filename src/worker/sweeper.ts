@@ -2,6 +2,7 @@ import type { Queue } from 'bullmq';
 import { type RecordJobData, requeueRenewal } from '../jobs/queues.ts';
 import type { Logger } from '../logger.ts';
 import type { RenewalStore } from '../renewals/store.ts';
+import type { Deliver } from './outbox-delivery.ts';
 
 /**
  * Finds requests the worker owns (approved … reviewing) whose renewal job is gone or finished (lost to a crash
@@ -21,4 +22,27 @@ export async function sweepOrphans(deps: {
     deps.logger.warn({ recordId, previousJob: state }, 'renewal job re-enqueued by the sweeper');
   }
   return requeued;
+}
+
+/**
+ * Delivers the outbox of every request that still has undelivered items, whether or not it has a job (a reject,
+ * an expiry or an attached CSR has none): a first delivery that failed is retried here. Returns how many requests
+ * were fully delivered.
+ */
+export async function sweepOutboxes(deps: {
+  store: RenewalStore;
+  deliver: Deliver;
+  logger: Logger;
+}): Promise<number> {
+  let delivered = 0;
+  for (const recordId of await deps.store.idsWithOutbox()) {
+    const result = await deps.deliver(recordId).catch((err: unknown) => ({
+      done: false as const,
+      reason: err instanceof Error ? err.message : String(err),
+    }));
+    if (result.done) delivered += 1;
+    else
+      deps.logger.warn({ recordId, reason: result.reason }, 'outbox still not delivered; next sweep retries');
+  }
+  return delivered;
 }

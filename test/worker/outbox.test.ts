@@ -1,0 +1,126 @@
+import { WebClient } from '@slack/web-api';
+import { Redis } from 'ioredis';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/logging.ts';
+import { createRenewalStore } from '../../src/renewals/store.ts';
+import { createSlackStandIn } from '../../src/slack-standin/server.ts';
+import { createOutboxDelivery } from '../../src/worker/outbox-delivery.ts';
+import { type AppHarness, approverId, channelId, openCard, startAppHarness } from '../support/app-harness.ts';
+import { buildOrder } from '../support/cas.ts';
+import { deleteKeysWithPrefix, testRedisUrl, uniquePrefix } from '../support/redis.ts';
+import { testBotToken } from '../support/slack-payloads.ts';
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+/** A request with a card in the stand-in, and outbox deliverers as separate processes would build them. */
+async function outboxSetup() {
+  const slack = createSlackStandIn({ botToken: testBotToken });
+  await slack.listen();
+  const redis = new Redis(testRedisUrl());
+  const prefix = uniquePrefix('outbox');
+  cleanups.push(async () => {
+    await slack.close();
+    await deleteKeysWithPrefix(redis, prefix);
+    redis.disconnect();
+  });
+  const store = createRenewalStore({ redis, prefix });
+  const client = new WebClient(testBotToken, {
+    slackApiUrl: slack.apiUrl,
+    retryConfig: { retries: 0 },
+  });
+  const created = await store.create({
+    orderId: '800123',
+    channelId,
+    requestedBy: 'U0REQUESTER',
+    expiresAt: Date.now() + 60_000,
+  });
+  if (!created.created) throw new Error('not created');
+  const card = await client.chat.postMessage({ channel: channelId, text: 'card' });
+  await store.setCard(created.record.id, channelId, card.ts as string);
+  const deliverer = (lockMs: number) =>
+    createOutboxDelivery({
+      store,
+      slack: client,
+      logger: createLogger({ level: 'silent' }),
+      now: Date.now,
+      lockMs,
+    });
+  return { slack, store, id: created.record.id, cardTs: card.ts as string, deliverer };
+}
+
+describe('the outbox', () => {
+  it('a Slack call slower than the lock: the holder keeps the lock, no item is posted twice or lost', async () => {
+    const { slack, store, id, cardTs, deliverer } = await outboxSetup();
+    await store.transition(id, 'csr_attached', {
+      actor: 'U0REQUESTER',
+      notify: [
+        { kind: 'thread', text: 'same text' },
+        { kind: 'thread', text: 'same text' },
+        { kind: 'thread', text: 'last' },
+      ],
+    });
+    slack.addFault({ method: 'chat.postMessage', delayMs: 1_000, when: { thread_ts: cardTs } });
+    const [first, second] = [deliverer(300), deliverer(300)];
+    const slowCall = slack.nextSlowCall();
+
+    let firstDone = false;
+    const one = first(id).finally(() => {
+      firstDone = true;
+    });
+    // The second process tries again and again while the first is inside its slow call, well past the lock's
+    // original TTL (bounded: the slow call lasts 1 s).
+    await slowCall;
+    const results = [];
+    while (!firstDone && results.length < 20_000) results.push(await second(id));
+    await one;
+    const finalResult = await second(id);
+
+    expect(slack.thread(channelId, cardTs).map((m) => m.text)).toEqual(['same text', 'same text', 'last']);
+    // While the first held the lock, the second never delivered anything.
+    expect(results.filter((r) => !r.done).length).toBeGreaterThan(10);
+    expect(finalResult).toEqual({ done: true });
+    expect(await store.peekOutbox(id)).toBeUndefined();
+    expect(await store.idsWithOutbox()).toEqual([]);
+  });
+});
+
+describe('a request without a renewal job', () => {
+  let h: AppHarness | undefined;
+  afterEach(async () => {
+    await h?.stop();
+    h = undefined;
+  });
+
+  it('a reject whose thread message Slack refused once: the sweeper delivers it', async () => {
+    const order = buildOrder();
+    h = await startAppHarness({ worker: {}, seed: { orders: [order] } });
+    const harness = h;
+    const card = await openCard(harness, String(order.orderId));
+    harness.slack.addFault({
+      method: 'chat.postMessage',
+      error: 'internal_error',
+      when: { thread_ts: card.ts },
+    });
+
+    await harness.click('cert_reject', { user: approverId, messageTs: card.ts, value: card.recordId });
+    const modal = await harness.slack.waitForCall((c) => c.method === 'views.open');
+    const view = modal.args.view as { callback_id: string; private_metadata: string };
+    await harness.submitView(view.callback_id, {
+      user: approverId,
+      privateMetadata: view.private_metadata,
+      values: { reason: { value: { type: 'plain_text_input', value: 'not needed' } } },
+    });
+    await harness.waitForLog((e) => e.msg === 'thread message left for the sweeper');
+    const before = harness.slack.thread(channelId, card.ts).length;
+    await harness.worker?.sweep();
+
+    expect(before).toBe(0);
+    expect(harness.slack.thread(channelId, card.ts).map((m) => m.text)).toEqual([
+      expect.stringMatching(/^:no_entry_sign: Rejected by/),
+    ]);
+    expect(await harness.app.redis.zcard(`${harness.prefix}:outbox-pending`)).toBe(0);
+  });
+});
