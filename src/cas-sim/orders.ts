@@ -126,7 +126,10 @@ export function createOrderStore(seedInput: SimSeed, deps: { now: () => number; 
         order.pollsInStep = 0;
       }
       const status = listStatusOf[step.type];
-      if (status) order.status = status;
+      // An issued certificate that is about to expire (or expired) stays listed as such: describing it does not
+      // make it ISSUED again.
+      const issuedAlready = order.status === 'WILLEXPIRED' || order.status === 'EXPIRED';
+      if (status && !(issuedAlready && status === 'ISSUED')) order.status = status;
       switch (step.type) {
         case 'domain_verify':
           return step.validation === 'DNS'

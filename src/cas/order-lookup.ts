@@ -23,13 +23,20 @@ export async function lookupOrderForRenewal(
   index: RenewableOrderIndex,
   orderId: string,
 ): Promise<OrderLookup> {
+  const ticket = index.ticket();
+  const renewable = async (order: CertificateOrder): Promise<OrderLookup> => ({
+    kind: 'renewable',
+    order,
+    quotaRemaining: order.ProductCode ? await index.quotaRemaining(order.ProductCode) : undefined,
+  });
   try {
-    const order = await index.find(orderId);
-    if (order) {
-      const quotaRemaining = order.ProductCode ? await index.quotaRemaining(order.ProductCode) : undefined;
-      return { kind: 'renewable', order, quotaRemaining };
-    }
+    const cached = await index.find(orderId);
+    if (cached) return await renewable(cached);
+    // A miss in a snapshot taken before the question may be an order that started expiring since. A typo must
+    // not cost a whole scan: CAS first says whether the order exists (NotFound ends it below).
     const state = await cas.describeCertificateState(orderId);
+    const fresh = await index.findFresh(orderId, ticket);
+    if (fresh) return await renewable(fresh);
     const shown = state.type === 'other' ? state.rawType : state.type;
     return {
       kind: 'not_renewable',

@@ -8,8 +8,6 @@ export interface RenewableOrderIndexOptions {
   now?: () => number;
   /** How long one scan of the expiring orders is reused, milliseconds. @defaultValue 60000 */
   ttlMs?: number;
-  /** A miss rescans if the snapshot is older than this, milliseconds. @defaultValue 5000 */
-  rescanOnMissAfterMs?: number;
 }
 
 /**
@@ -20,13 +18,17 @@ export interface RenewableOrderIndexOptions {
 export function createRenewableOrderIndex(options: RenewableOrderIndexOptions) {
   const now = options.now ?? Date.now;
   const ttlMs = options.ttlMs ?? 60_000;
-  const rescanOnMissAfterMs = options.rescanOnMissAfterMs ?? 5_000;
-  let snapshot: { at: number; orders: Map<string, CertificateOrder> } | undefined;
-  let inflight: Promise<{ at: number; orders: Map<string, CertificateOrder> }> | undefined;
+  /** `seq` numbers the scans in the order they started. */
+  type Snapshot = { at: number; seq: number; orders: Map<string, CertificateOrder> };
+  let snapshot: Snapshot | undefined;
+  let inflight: { seq: number; done: Promise<Snapshot> } | undefined;
+  let scansStarted = 0;
 
-  function scan() {
-    inflight ??= (async () => {
-      const at = now();
+  function scan(): Promise<Snapshot> {
+    if (inflight) return inflight.done;
+    const at = now();
+    const seq = ++scansStarted;
+    const done = (async () => {
       const orders = new Map<string, CertificateOrder>();
       for await (const order of options.cas.listAllUserCertificateOrders({
         status: 'WILLEXPIRED',
@@ -35,12 +37,21 @@ export function createRenewableOrderIndex(options: RenewableOrderIndexOptions) {
       })) {
         if (order.OrderId) orders.set(order.OrderId, order);
       }
-      snapshot = { at, orders };
+      snapshot = { at, seq, orders };
       return snapshot;
     })().finally(() => {
       inflight = undefined;
     });
-    return inflight;
+    inflight = { seq, done };
+    return done;
+  }
+
+  /** A snapshot of a scan that started after `ticket` was taken: concurrent callers share one scan. */
+  async function scanAfter(ticket: number): Promise<Snapshot> {
+    if (snapshot && snapshot.seq > ticket) return snapshot;
+    if (inflight && inflight.seq <= ticket) await inflight.done.catch(() => undefined);
+    if (snapshot && snapshot.seq > ticket) return snapshot;
+    return scan();
   }
 
   // Plan quota changes only when someone renews: a short cache spares a DescribePackageState per command.
@@ -57,11 +68,24 @@ export function createRenewableOrderIndex(options: RenewableOrderIndexOptions) {
     async quotaRemaining(productCode: string): Promise<number | undefined> {
       return quota.get(productCode).catch(() => undefined);
     },
-    /** The expiring order with this ID, or undefined when CAS does not list it as renewable. */
+    /**
+     * The expiring order with this ID from the current snapshot (reused for `ttlMs`), or undefined. A miss is not
+     * final: confirm it with {@link findFresh}.
+     */
     async find(orderId: string): Promise<CertificateOrder | undefined> {
-      let current = snapshot && now() - snapshot.at <= ttlMs ? snapshot : await scan();
-      if (!current.orders.has(orderId) && now() - current.at > rescanOnMissAfterMs) current = await scan();
+      const current = snapshot && now() - snapshot.at <= ttlMs ? snapshot : await scan();
       return current.orders.get(orderId);
+    },
+    /** Marks the moment a question is asked: {@link findFresh} then answers from a scan started after it. */
+    ticket(): number {
+      return scansStarted;
+    },
+    /**
+     * The expiring order with this ID as CAS lists it now: from a scan that started after `ticket` was taken.
+     * Callers check first that the order exists, so a typo never costs a scan; concurrent callers share a scan.
+     */
+    async findFresh(orderId: string, ticket: number): Promise<CertificateOrder | undefined> {
+      return (await scanAfter(ticket)).orders.get(orderId);
     },
     /** Forgets the snapshot (e.g. after a renewal changed the list). */
     invalidate(): void {

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { lookupOrderForRenewal } from '../../src/cas/order-lookup.ts';
 import { createRenewableOrderIndex } from '../../src/cas/renewable-orders.ts';
 import { buildOrder, startCasSim } from '../support/cas.ts';
 
@@ -25,19 +26,53 @@ describe('renewable order index', () => {
     expect(harness.sim.calls).toHaveLength(6);
   });
 
-  it('rescans on a miss once the snapshot is a few seconds old, so a newly expiring order is found', async () => {
+  it('an order that started expiring after the last scan is found at once, however fresh the snapshot', async () => {
     harness = await startCasSim({ orders: [buildOrder()], qps: {} });
-    let now = 1_000_000;
-    const index = createRenewableOrderIndex({ cas: harness.client(), now: () => now });
-    await index.find('1');
-    const late = buildOrder();
+    const now = 1_000_000;
+    const cas = harness.client();
+    const index = createRenewableOrderIndex({ cas, now: () => now });
+    await lookupOrderForRenewal(cas, index, String(harness.sim.store.orders.keys().next().value));
+    const late = buildOrder({ status: 'ISSUED' });
     harness.sim.store.add(late);
+    const before = await lookupOrderForRenewal(cas, index, String(late.orderId));
+    const order = harness.sim.store.get(String(late.orderId));
+    if (order) order.status = 'WILLEXPIRED';
 
-    const freshMiss = await index.find(String(late.orderId));
-    now += 6_000;
-    const afterRescan = await index.find(String(late.orderId));
+    const found = await lookupOrderForRenewal(cas, index, String(late.orderId));
 
-    expect(freshMiss).toBeUndefined();
-    expect(afterRescan?.OrderId).toBe(String(late.orderId));
+    expect(before.kind).toBe('not_renewable');
+    expect(found).toMatchObject({ kind: 'renewable', order: { OrderId: String(late.orderId) } });
+  });
+
+  it('a mistyped order ID costs one DescribeCertificateState, never a rescan', async () => {
+    harness = await startCasSim({ orders: [buildOrder()], qps: {} });
+    const now = 1_000_000;
+    const cas = harness.client();
+    const index = createRenewableOrderIndex({ cas, now: () => now });
+    await index.find('1');
+    const listsBefore = harness.sim.calls.filter((c) => c.action === 'ListUserCertificateOrder').length;
+
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => lookupOrderForRenewal(cas, index, String(990_000 + i))),
+    );
+
+    expect(results.every((r) => r.kind === 'not_renewable' && /has no order/.test(r.reason))).toBe(true);
+    expect(harness.sim.calls.filter((c) => c.action === 'ListUserCertificateOrder')).toHaveLength(
+      listsBefore,
+    );
+    expect(harness.sim.calls.filter((c) => c.action === 'DescribeCertificateState')).toHaveLength(20);
+  });
+
+  it('misses of existing orders at once share one rescan', async () => {
+    const existing = Array.from({ length: 10 }, () => buildOrder({ status: 'ISSUED' }));
+    harness = await startCasSim({ orders: [buildOrder(), ...existing], qps: {} });
+    const now = 1_000_000;
+    const cas = harness.client();
+    const index = createRenewableOrderIndex({ cas, now: () => now });
+    await index.find('1');
+
+    await Promise.all(existing.map((o) => lookupOrderForRenewal(cas, index, String(o.orderId))));
+
+    expect(harness.sim.calls.filter((c) => c.action === 'ListUserCertificateOrder')).toHaveLength(2);
   });
 });

@@ -19,6 +19,19 @@ afterEach(async () => {
 });
 
 describe('/cert renew <orderId>', () => {
+  it('an order CAS started listing as expiring a moment after another /cert renew gets its card at once', async () => {
+    const [first, later] = [buildOrder(), buildOrder({ status: 'ISSUED' })];
+    h = await startAppHarness({ seed: { orders: [first, later] } });
+    await openCard(h, String(first.orderId));
+    const order = h.cas.sim.store.get(String(later.orderId));
+    if (order) order.status = 'WILLEXPIRED';
+
+    const { call, recordId } = await openCard(h, String(later.orderId));
+
+    expect(findButton(call.args.blocks, 'cert_approve')?.value).toBe(recordId);
+    expect(recordId).toBeDefined();
+  });
+
   it('acks at once and posts an approval card with the order details from CAS', async () => {
     const order = buildOrder({ domain: 'shop.example.com', productName: 'DigiCert DV (plan)' });
     h = await startAppHarness({
