@@ -1,16 +1,39 @@
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
+import type { RenewalRecord } from '../renewals/record.ts';
 import { workerStates } from '../renewals/record.ts';
 import {
   createStepContext,
   type RenewalJobData,
   type RenewalProcessorDeps,
   type Step,
+  type StepContext,
 } from './step-context.ts';
 import { pollStep } from './steps/poll.ts';
 import { reconcileStep } from './steps/reconcile.ts';
 import { submitStep } from './steps/submit.ts';
 
 export type { RenewalJobData, RenewalProcessorDeps, RenewalTimings } from './step-context.ts';
+
+/** Runs the step the record's state calls for (one worker run is one or more of these). */
+export async function runStep(
+  ctx: StepContext,
+  record: RenewalRecord,
+  data: RenewalJobData,
+  signal: AbortSignal | undefined,
+): Promise<Step> {
+  switch (record.state) {
+    case 'approved':
+      return submitStep(ctx, record, data, signal);
+    case 'submitting':
+      return reconcileStep(ctx, record, data);
+    case 'submitted':
+    case 'validating':
+    case 'reviewing':
+      return pollStep(ctx, record, data, signal);
+    default:
+      return { kind: 'done' };
+  }
+}
 
 /**
  * The renewal job: one per approved request, run as steps (submit, reconcile, poll) that save their counters and
@@ -32,18 +55,7 @@ export function createRenewalProcessor(deps: RenewalProcessorDeps) {
     const record = await store.get(recordId);
     if (!record) return { kind: 'done' };
     if (record.failures) failuresSeen.add(recordId);
-    switch (record.state) {
-      case 'approved':
-        return submitStep(ctx, record, data, signal);
-      case 'submitting':
-        return reconcileStep(ctx, record, data);
-      case 'submitted':
-      case 'validating':
-      case 'reviewing':
-        return pollStep(ctx, record, data, signal);
-      default:
-        return { kind: 'done' };
-    }
+    return runStep(ctx, record, data, signal);
   }
 
   /**
