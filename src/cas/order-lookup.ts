@@ -1,5 +1,4 @@
 import { isAppError } from '../errors.ts';
-import { escapeMrkdwn } from '../slack/mrkdwn.ts';
 import type { CasClient } from './client.ts';
 import { CasApiError } from './errors.ts';
 import type { RenewableOrderIndex } from './renewable-orders.ts';
@@ -8,8 +7,16 @@ import type { CertificateOrder } from './schemas.ts';
 /** What CAS says about renewing an order now. */
 export type OrderLookup =
   | { kind: 'renewable'; order: CertificateOrder; quotaRemaining: number | undefined }
-  | { kind: 'not_renewable'; reason: string }
-  | { kind: 'unavailable'; reason: string };
+  | { kind: 'not_renewable'; problem: LookupProblem }
+  | { kind: 'unavailable'; problem: LookupProblem };
+
+/** Why CAS will not renew an order now, or could not be asked (raw CAS values; escaped where rendered). */
+export type LookupProblem =
+  /** Not among the plan orders CAS lists as about to expire; `state` is its certificate state. */
+  | { code: 'not_expiring'; orderId: string; state: string }
+  | { code: 'not_found'; orderId: string }
+  | { code: 'no_permission'; casCode: string; casMessage: string }
+  | { code: 'unavailable'; message: string };
 
 const permissionCodes =
   /^(Forbidden|NoPermission|InvalidAccessKeyId|SignatureDoesNotMatch|InvalidSecurityToken)/;
@@ -38,27 +45,19 @@ export async function lookupOrderForRenewal(
     const fresh = await index.findFresh(orderId, ticket);
     if (fresh) return await renewable(fresh);
     const shown = state.type === 'other' ? state.rawType : state.type;
-    return {
-      kind: 'not_renewable',
-      reason: `CAS only renews plan (CPACK) orders that are about to expire, and order \`${orderId}\` is not one of them (its certificate state is \`${shown}\`). Check the order in the CAS console.`,
-    };
+    return { kind: 'not_renewable', problem: { code: 'not_expiring', orderId, state: shown } };
   } catch (err) {
-    if (err instanceof CasApiError && err.casCode === 'NotFound') {
-      return {
-        kind: 'not_renewable',
-        reason: `CAS has no order \`${orderId}\` for this account. Check the ID in the CAS console.`,
-      };
-    }
+    if (err instanceof CasApiError && err.casCode === 'NotFound')
+      return { kind: 'not_renewable', problem: { code: 'not_found', orderId } };
     if (err instanceof CasApiError && permissionCodes.test(err.casCode)) {
       return {
         kind: 'not_renewable',
-        reason: `The bot's Alibaba Cloud key may not read this order (CAS said ${escapeMrkdwn(err.casCode)}: ${escapeMrkdwn(err.casMessage)}). An operator must grant it the yundun-cert permissions listed in the README.`,
+        problem: { code: 'no_permission', casCode: err.casCode, casMessage: err.casMessage },
       };
     }
-    const message = isAppError(err) ? err.message : 'unexpected error';
     return {
       kind: 'unavailable',
-      reason: `Could not check the order in CAS (${escapeMrkdwn(message)}). Try again in a few minutes.`,
+      problem: { code: 'unavailable', message: isAppError(err) ? err.message : 'unexpected error' },
     };
   }
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { AttentionReason } from './thread-events.ts';
 
 /** Every state a renewal request can be in (DESIGN.md's state machine). */
 export const renewalStates = [
@@ -49,6 +50,18 @@ export const CsrSummary = z.object({
 export type CsrSummary = z.infer<typeof CsrSummary>;
 
 const optionalNumber = z.coerce.number().optional();
+
+/** What a new request's card says about the order's previous request that needed a person. */
+export const PreviousRequest = z.object({
+  id: z.string(),
+  state: z.enum(['needs_attention', 'resolved']),
+  channelId: z.string(),
+  messageTs: z.string().optional(),
+  resolution: z.enum(['renewed', 'not_renewed']).optional(),
+  resolvedBy: z.string().optional(),
+  newOrderId: z.string().optional(),
+});
+export type PreviousRequest = z.infer<typeof PreviousRequest>;
 const json = <T extends z.ZodType>(schema: T) =>
   z
     .string()
@@ -92,10 +105,12 @@ export const RenewalRecord = z.object({
   casState: z.string().optional(),
   /** The validation instructions last posted (so they are posted again only when they change). */
   validationKey: z.string().optional(),
-  /** Why the request failed or needs attention. */
+  /** Why the request failed (plain text, e.g. the CAS code and message). */
   detail: z.string().optional(),
-  /** Shown on the card: e.g. that the previous request for the order ended in needs attention. */
-  warning: z.string().optional(),
+  /** Why the request needs attention, as data (rendered by the Slack layer). */
+  attention: json(z.custom<AttentionReason>((v) => typeof v === 'object' && v !== null && 'code' in v)),
+  /** The order's previous request, when it needed attention: the approver of this one must check CAS first. */
+  previous: json(PreviousRequest),
   /** How a person closed a request that needed attention: `renewed` (as `newOrderId`) or `not_renewed`. */
   resolution: z.enum(['renewed', 'not_renewed']).optional(),
   resolvedBy: z.string().optional(),

@@ -1,24 +1,30 @@
 import type { ParsedCsr } from '../csr/parse-csr.ts';
 import { enqueueRenewal } from '../jobs/queues.ts';
-import { statusLine } from '../slack/cards.ts';
-import { escapeMrkdwn, mention, slackDate } from '../slack/mrkdwn.ts';
 import { createOpenRequest } from './open-request.ts';
+import type { Refusal } from './outcomes.ts';
 import type { RenewalRecord } from './record.ts';
-import type { Reply, RequestServiceDeps } from './request-deps.ts';
-import type { OutboxMessage } from './store.ts';
+import type { RequestServiceDeps } from './request-deps.ts';
+import type { OutboxMessage, TransitionResult } from './store.ts';
+import type { ThreadEvent } from './thread-events.ts';
 
-export { type Reply, type RequestServiceDeps, slackErrorCode, threadLink } from './request-deps.ts';
+export type { RequestServiceDeps } from './request-deps.ts';
+
+const tell = (event: ThreadEvent): OutboxMessage => ({ kind: 'event', event });
+// Card refreshes go through the outbox too: each renders the record as it is when delivered, and deliveries are
+// serialised, so a slow update from one process can never put an older state back on the card.
+const card: OutboxMessage = { kind: 'card' };
 
 /**
- * The approval flow behind the Slack listeners: open a request and post its card, decide it exactly once,
- * expire it, attach a CSR. Every state change is a compare-and-set in the store; Slack messages follow.
+ * The approval flow behind the Slack listeners: open a request, decide it exactly once, expire it, attach a CSR.
+ * Every state change is a named transition in the store; what the thread is told is queued with it as events.
+ * Methods return what happened (a {@link Refusal} when nothing changed); the Slack layer words it.
  */
 export function createRequestService(deps: RequestServiceDeps) {
   const { store, logger, now } = deps;
 
   /**
    * Thread messages are queued in the request's outbox by the state change itself (so none is lost, and they
-   * stay in order with the worker's); this delivers them now. Whatever cannot go out now, the worker delivers.
+   * stay in order with the worker's); this delivers them now. Whatever cannot go out now, the sweeper delivers.
    */
   async function deliverNow(record: RenewalRecord): Promise<void> {
     const result = await deps
@@ -28,27 +34,17 @@ export function createRequestService(deps: RequestServiceDeps) {
       logger.warn({ recordId: record.id, reason: result.reason }, 'thread message left for the sweeper');
   }
 
-  const say = (text: string): OutboxMessage => ({ kind: 'thread', text });
-  // Card refreshes go through the outbox too: each renders the record as it is when delivered, and deliveries
-  // are serialised, so a slow update from one process can never put an older state back on the card.
-  const card: OutboxMessage = { kind: 'card' };
-
-  /** Explains to someone who clicked why their click changed nothing. */
-  function alreadyDecided(record: RenewalRecord): string {
-    return `Nothing changed: this request is no longer waiting for a decision. ${statusLine(record)}`;
-  }
-
+  /** Whether `userId` may `action` this request; the refusal otherwise. */
   async function authorise(
     record: RenewalRecord,
     userId: string,
     action: 'approve' | 'reject',
-  ): Promise<string | undefined> {
+  ): Promise<Refusal | undefined> {
     const approver = await deps.approvers.isApprover(userId);
     if (action === 'reject' && userId === record.requestedBy) return undefined;
-    if (!approver) return `Only ${deps.approvers.describe()} can ${action} this renewal.`;
-    if (action === 'approve' && userId === record.requestedBy && !deps.allowSelfApproval) {
-      return 'You asked for this renewal, so another approver must approve it (self-approval is off: CERT_ALLOW_SELF_APPROVAL).';
-    }
+    if (!approver) return { code: 'not_approver', action };
+    if (action === 'approve' && userId === record.requestedBy && !deps.allowSelfApproval)
+      return { code: 'self_approval' };
     return undefined;
   }
 
@@ -67,9 +63,11 @@ export function createRequestService(deps: RequestServiceDeps) {
     const result = await store.transition(record.id, 'expired', {
       actor: 'certbot',
       notify: [
-        say(
-          `:zzz: No decision within ${Math.round(deps.requestTtlMs / 3_600_000)} h: this request expired. Run \`/cert renew ${record.orderId}\` again if it is still needed.`,
-        ),
+        tell({
+          type: 'expired',
+          orderId: record.orderId,
+          ttlHours: Math.round(deps.requestTtlMs / 3_600_000),
+        }),
         card,
       ],
     });
@@ -77,6 +75,9 @@ export function createRequestService(deps: RequestServiceDeps) {
     await deliverNow(result.record);
     return result.record;
   }
+
+  const notWaiting = (result: Extract<TransitionResult, { ok: false }>): Refusal =>
+    'record' in result ? { code: 'not_waiting', record: result.record } : { code: 'unknown_card' };
 
   return {
     requestForCard,
@@ -90,46 +91,19 @@ export function createRequestService(deps: RequestServiceDeps) {
       messageTs: string;
       claimedId: string | undefined;
       userId: string;
-      reply: Reply;
-    }): Promise<void> {
+    }): Promise<Refusal | undefined> {
       const record = await requestForCard(input.channelId, input.messageTs, input.claimedId);
-      if (!record) {
-        await input.reply(
-          'This button does not belong to a renewal request I know. Use `/cert status <orderId>`.',
-        );
-        return;
-      }
-      if (record.state !== 'requested') {
-        await input.reply(alreadyDecided(record));
-        return;
-      }
-      if (await expireIfDue(record)) {
-        await input.reply(
-          'This request expired before it was approved. Run `/cert renew` again if it is still needed.',
-        );
-        return;
-      }
+      if (!record) return { code: 'unknown_card' };
+      if (record.state !== 'requested') return { code: 'not_waiting', record };
+      if (await expireIfDue(record)) return { code: 'expired' };
       const refusal = await authorise(record, input.userId, 'approve');
-      if (refusal) {
-        await input.reply(refusal);
-        return;
-      }
+      if (refusal) return refusal;
       const result = await store.transition(record.id, 'approved', {
         actor: input.userId,
         fields: { decidedBy: input.userId, decidedAt: now() },
-        notify: [
-          say(
-            `:inbox_tray: Approved by ${mention(input.userId)} at ${slackDate(now())}. Queued for renewal.`,
-          ),
-          card,
-        ],
+        notify: [tell({ type: 'approved', by: input.userId, at: now() }), card],
       });
-      if (!result.ok) {
-        await input.reply(
-          result.reason === 'conflict' ? alreadyDecided(result.record) : 'This request no longer exists.',
-        );
-        return;
-      }
+      if (!result.ok) return notWaiting(result);
       await enqueueRenewal(deps.queues.renewals, record.id);
       await deps.queues.approvals.remove(`expire-${record.id}`).catch(() => undefined);
       logger.info(
@@ -137,6 +111,7 @@ export function createRequestService(deps: RequestServiceDeps) {
         'renewal approved',
       );
       await deliverNow(result.record);
+      return undefined;
     },
 
     /** Reject (after the reason modal): authorise again, then one compare-and-set decides. */
@@ -146,42 +121,26 @@ export function createRequestService(deps: RequestServiceDeps) {
       messageTs: string;
       userId: string;
       reason: string | undefined;
-      reply: Reply;
-    }): Promise<void> {
+    }): Promise<Refusal | undefined> {
       const record = await requestForCard(input.channelId, input.messageTs, input.recordId);
-      if (!record) {
-        await input.reply('This request no longer matches its card; nothing was rejected.');
-        return;
-      }
+      if (!record) return { code: 'unknown_card' };
       const refusal = await authorise(record, input.userId, 'reject');
-      if (refusal) {
-        await input.reply(refusal);
-        return;
-      }
+      if (refusal) return refusal;
       const reason = input.reason?.trim().slice(0, 500) || undefined;
       const result = await store.transition(record.id, 'rejected', {
         actor: input.userId,
         ...(reason ? { detail: reason } : {}),
         fields: { decidedBy: input.userId, decidedAt: now(), reason },
-        notify: [
-          say(
-            `:no_entry_sign: Rejected by ${mention(input.userId)}${reason ? `: ${escapeMrkdwn(reason)}` : ''}.`,
-          ),
-          card,
-        ],
+        notify: [tell({ type: 'rejected', by: input.userId, ...(reason ? { reason } : {}) }), card],
       });
-      if (!result.ok) {
-        await input.reply(
-          result.reason === 'conflict' ? alreadyDecided(result.record) : 'This request no longer exists.',
-        );
-        return;
-      }
+      if (!result.ok) return notWaiting(result);
       await deps.queues.approvals.remove(`expire-${record.id}`).catch(() => undefined);
       logger.info(
         { recordId: record.id, orderId: record.orderId, rejectedBy: input.userId },
         'renewal rejected',
       );
       await deliverNow(result.record);
+      return undefined;
     },
 
     /** The expiry job: an undecided request past its TTL becomes `expired` (a decided one is left alone). */
@@ -197,22 +156,19 @@ export function createRequestService(deps: RequestServiceDeps) {
       messageTs: string;
       userId: string;
       csr: ParsedCsr;
-    }): Promise<string | undefined> {
+    }): Promise<Refusal | undefined> {
       const record = await requestForCard(input.channelId, input.messageTs, input.recordId);
-      if (!record || record.requestedBy !== input.userId)
-        return 'Only the person who asked for this renewal can attach its CSR.';
+      if (!record || record.requestedBy !== input.userId) return { code: 'not_requester' };
       const result = await store.transition(record.id, 'csr_attached', {
         actor: input.userId,
         detail: `CN ${input.csr.summary.commonName}`,
         fields: { csrPem: input.csr.pem, csrSummary: input.csr.summary },
         notify: [
-          say(
-            `:page_facing_up: ${mention(input.userId)} attached a CSR (CN ${escapeMrkdwn(input.csr.summary.commonName)}).`,
-          ),
+          tell({ type: 'csr_attached', by: input.userId, commonName: input.csr.summary.commonName }),
           card,
         ],
       });
-      if (!result.ok) return 'This request is no longer waiting for a decision; the CSR was not attached.';
+      if (!result.ok) return notWaiting(result);
       await deliverNow(result.record);
       return undefined;
     },

@@ -8,10 +8,20 @@ import {
   releaseLockScript,
   transitionScript,
 } from './store-scripts.ts';
+import type { ThreadEvent } from './thread-events.ts';
 import { type TransitionName, type TransitionRow, transitions } from './transitions.ts';
 
-/** A thread message or card refresh to queue with a state change. */
-export type OutboxMessage = { kind: 'thread'; text: string } | { kind: 'card' };
+/**
+ * What to tell the request's thread, queued with a state change: an event (rendered by the Slack layer when it is
+ * delivered) or a refresh of the card.
+ */
+export type OutboxMessage = { kind: 'event'; event: ThreadEvent } | { kind: 'card' };
+
+/** What delivering an outbox achieved: everything out, or try again after `retryMs`. */
+export type DeliveryResult = { done: true } | { done: false; retryMs: number; reason: string };
+
+/** Delivers one request's outbox (the Slack layer implements it). */
+export type Deliver = (recordId: string) => Promise<DeliveryResult>;
 
 /** A queued outbox item: its ID makes each one distinct, so removing it after delivery never removes another. */
 export type OutboxItem = OutboxMessage & { id: string };
@@ -48,7 +58,7 @@ export type NewRequest = Pick<RenewalRecord, 'orderId' | 'channelId' | 'requeste
       | 'quotaRemaining'
       | 'csrPem'
       | 'csrSummary'
-      | 'warning'
+      | 'previous'
     >
   >;
 

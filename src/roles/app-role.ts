@@ -14,7 +14,7 @@ import type { Logger } from '../logger.ts';
 import { createMetrics, type Metrics, observedSlackFetch } from '../metrics.ts';
 import { createAttentionService } from '../renewals/attention-service.ts';
 import { createRequestService } from '../renewals/request-service.ts';
-import { statusReport } from '../renewals/status-report.ts';
+import { orderStatus } from '../renewals/status-report.ts';
 import { createRenewalStore } from '../renewals/store.ts';
 import { settleWithin } from '../settle-within.ts';
 import { createAfterAckQueue } from '../slack/after-ack.ts';
@@ -26,7 +26,9 @@ import { registerCardActions } from '../slack/listeners/card-actions.ts';
 import { registerCertCommand } from '../slack/listeners/cert-command.ts';
 import { registerFallbacks } from '../slack/listeners/fallbacks.ts';
 import { registerModalSubmissions } from '../slack/listeners/modal-submissions.ts';
-import { createOutboxDelivery } from '../worker/outbox-delivery.ts';
+import { createOpenFlow } from '../slack/open-flow.ts';
+import { createOutboxDelivery } from '../slack/outbox-delivery.ts';
+import { renderOrderStatus } from '../slack/status-text.ts';
 import { countOutcomes, queuesReady, readGaugesFrom, redisAnswers } from './observability.ts';
 
 /** What the app role is built from; everything with a side effect is injected. */
@@ -86,7 +88,6 @@ export async function startAppRole(deps: AppRoleDeps): Promise<AppRole> {
     renewableOrders: createRenewableOrderIndex({ cas: deps.cas, now }),
     approvers,
     queues,
-    slack: slack.app.client,
     deliver,
     logger,
     now,
@@ -104,21 +105,24 @@ export async function startAppRole(deps: AppRoleDeps): Promise<AppRole> {
     alerts: config.alerts,
     onPosted: (kind, count) => metrics.alertsSent(kind, count),
   });
+  const openAndPost = createOpenFlow({ service, slack: slack.app.client, now });
+  const describeApprovers = () => approvers.describe();
   registerCertCommand(slack.app, {
-    service,
-    status: (orderId) => statusReport({ store, cas: deps.cas }, orderId),
+    openAndPost,
+    status: async (orderId) => renderOrderStatus(await orderStatus({ store, cas: deps.cas }, orderId)),
     list: () => expiringListText(deps.cas, { now: now(), maxDays: config.alerts.days[0] ?? 30 }),
     scan: (userId) => scanNowText({ alerts, approvers }, userId),
     afterAck: createAfterAckQueue(4),
     logger,
   });
-  registerAlertActions(slack.app, { service, alertState, approvers, logger, now });
-  registerCardActions(slack.app, { service, logger });
+  registerAlertActions(slack.app, { openAndPost, alertState, approvers, logger, now });
+  registerCardActions(slack.app, { service, approvers: describeApprovers, logger });
   registerAttentionActions(slack.app, {
     attention: createAttentionService({ store, approvers, renewals: queues.renewals, deliver, logger, now }),
+    approvers: describeApprovers,
     logger,
   });
-  registerModalSubmissions(slack.app, { service, logger });
+  registerModalSubmissions(slack.app, { service, approvers: describeApprovers, logger });
   registerFallbacks(slack.app, logger);
   slack.app.error(async (err) => {
     logger.error(

@@ -14,13 +14,13 @@ import { createMetrics, type Metrics, observedSlackFetch } from '../metrics.ts';
 import { createRenewalStore } from '../renewals/store.ts';
 import { settleWithin } from '../settle-within.ts';
 import { createHttpServer } from '../slack/http-server.ts';
+import { createOutboxDelivery } from '../slack/outbox-delivery.ts';
 import {
   type DurableRedisOptions,
   durableWrites,
   notDurableMessage,
   probeDurability,
 } from '../worker/durable-redis.ts';
-import { createOutboxDelivery } from '../worker/outbox-delivery.ts';
 import {
   createRenewalProcessor,
   type RenewalJobData,

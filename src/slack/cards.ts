@@ -1,6 +1,8 @@
 import type { Button, KnownBlock, MrkdwnElement, PlainTextElement } from '@slack/web-api';
-import type { RenewalRecord, RenewalState } from '../renewals/record.ts';
+import type { PreviousRequest, RenewalRecord, RenewalState } from '../renewals/record.ts';
+import { threadLink } from './links.ts';
 import { daysLeft, escapeMrkdwn, mention, slackDate } from './mrkdwn.ts';
+import { code, renderAttention } from './thread-messages.ts';
 
 /** Stable action IDs (part of the contract). */
 export const actionIds = {
@@ -33,7 +35,7 @@ export function statusLine(record: RenewalRecord): string {
     reviewing: `:mag: Under CA review${newOrder}`,
     issued: `:white_check_mark: Issued${newOrder}`,
     failed: `:x: Failed${record.detail ? `: ${escapeMrkdwn(record.detail)}` : ''}`,
-    needs_attention: `:warning: Needs attention${record.detail ? `: ${escapeMrkdwn(record.detail)}` : ''}`,
+    needs_attention: `:warning: Needs attention${record.attention ? `: ${renderAttention(record.attention)}` : ''}`,
     rejected: `:no_entry_sign: Rejected${record.decidedBy ? ` by ${mention(record.decidedBy)}` : ''}${record.decidedAt ? ` at ${slackDate(record.decidedAt)}` : ''}${record.reason ? `: ${escapeMrkdwn(record.reason)}` : ''}`,
     expired: ':zzz: Expired without a decision; run `/cert renew` again if it is still needed',
     cancelled: `:heavy_multiplication_x: Cancelled${record.reason ? `: ${escapeMrkdwn(record.reason)}` : ''}`,
@@ -88,6 +90,17 @@ function csrSection(record: RenewalRecord): KnownBlock {
   };
 }
 
+/** What the approver of a new request must know about the order's previous one. */
+function previousWarning(previous: PreviousRequest): string {
+  if (previous.state === 'needs_attention')
+    return `The previous request for this order ended in *needs attention* and nobody closed it (${threadLink(previous)}). Check the CAS console for a new order before approving, or this renews twice.`;
+  const outcome =
+    previous.resolution === 'renewed'
+      ? `renewed (new order ${previous.newOrderId ? code(previous.newOrderId) : 'unknown'})`
+      : 'not renewed';
+  return `The previous request for this order needed attention (${threadLink(previous)}); ${previous.resolvedBy ? mention(previous.resolvedBy) : 'an approver'} closed it as ${outcome}. Check the CAS console before approving, or this renews twice.`;
+}
+
 /** The approval card for a request, as it should look in its current state. */
 export function renderApprovalCard(record: RenewalRecord, now: number): SlackMessage {
   const blocks: KnownBlock[] = [
@@ -95,11 +108,11 @@ export function renderApprovalCard(record: RenewalRecord, now: number): SlackMes
     { type: 'section', block_id: 'order', fields: orderFields(record, now) },
     csrSection(record),
   ];
-  if (record.warning && record.state === 'requested') {
+  if (record.previous && record.state === 'requested') {
     blocks.push({
       type: 'section',
       block_id: 'warning',
-      text: md(`:warning: ${record.warning}`.slice(0, 2900)),
+      text: md(`:warning: ${previousWarning(record.previous)}`.slice(0, 2900)),
     });
   }
   if (record.state === 'requested') {

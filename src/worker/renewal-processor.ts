@@ -71,7 +71,7 @@ export function createRenewalProcessor(deps: RenewalProcessorDeps) {
       if (record && workerStates.has(record.state)) {
         await ctx.needsAttention(
           record,
-          `the worker failed ${failures} times in a row on this request and stopped retrying. Last error: ${message.slice(0, 200)}. Check the worker's logs and the order in the CAS console, then *Check CAS again* or *Close…*.`,
+          { code: 'run_failures', failures, lastError: message.slice(0, 300) },
           { lastError: message.slice(0, 300) },
         );
         throw new UnrecoverableError(`gave up after ${failures} failed runs: ${message}`);

@@ -2,9 +2,8 @@ import type { CasClient } from '../cas/client.ts';
 import type { RecordJobData } from '../jobs/queues.ts';
 import type { Logger } from '../logger.ts';
 import type { RenewalRecord } from '../renewals/record.ts';
-import type { OutboxMessage, RenewalStore } from '../renewals/store.ts';
-import { threadText } from './messages.ts';
-import type { DeliveryResult } from './outbox-delivery.ts';
+import type { DeliveryResult, OutboxMessage, RenewalStore } from '../renewals/store.ts';
+import type { AttentionReason, ThreadEvent } from '../renewals/thread-events.ts';
 
 /** Step counters kept in the job (IDs and counters only: nothing secret). */
 export interface RenewalJobData extends RecordJobData {
@@ -53,12 +52,17 @@ export interface RenewalProcessorDeps {
 export type Step = { kind: 'done' } | { kind: 'again' } | { kind: 'later'; ms: number };
 
 export const card: OutboxMessage = { kind: 'card' };
-export const say = (text: string): OutboxMessage => ({ kind: 'thread', text });
+/** Queues an event for the request's thread. */
+export const tell = (event: ThreadEvent): OutboxMessage => ({ kind: 'event', event });
 
 /** What every step uses: the dependencies, the poll back-off, and the way to hand a request to a person. */
 export interface StepContext extends Omit<RenewalProcessorDeps, 'deliver'> {
   pollDelay(polls: number): number;
-  needsAttention(record: RenewalRecord, what: string, fields?: Partial<RenewalRecord>): Promise<Step>;
+  needsAttention(
+    record: RenewalRecord,
+    reason: AttentionReason,
+    fields?: Partial<RenewalRecord>,
+  ): Promise<Step>;
 }
 
 /** Builds the context the steps share. */
@@ -67,16 +71,19 @@ export function createStepContext(deps: RenewalProcessorDeps): StepContext {
   const pollDelay = (polls: number) => Math.min(timings.pollMaxMs, timings.pollMinMs * 2 ** polls);
   async function needsAttention(
     record: RenewalRecord,
-    what: string,
+    reason: AttentionReason,
     fields: Partial<RenewalRecord> = {},
   ): Promise<Step> {
     const result = await store.transition(record.id, 'needs_attention', {
       actor: 'worker',
-      detail: what,
-      fields: { detail: what.slice(0, 300), ...fields },
-      notify: [say(threadText.needsAttention(what)), card],
+      detail: reason.code,
+      fields: { attention: reason, ...fields },
+      notify: [tell({ type: 'needs_attention', reason }), card],
     });
-    logger.warn({ recordId: record.id, orderId: record.orderId }, 'renewal needs attention');
+    logger.warn(
+      { recordId: record.id, orderId: record.orderId, reason: reason.code },
+      'renewal needs attention',
+    );
     return result.ok ? { kind: 'done' } : { kind: 'again' };
   }
 

@@ -1,8 +1,7 @@
 import type { Queue } from 'bullmq';
 import { type RecordJobData, requeueRenewal } from '../jobs/queues.ts';
 import type { Logger } from '../logger.ts';
-import type { RenewalStore } from '../renewals/store.ts';
-import type { Deliver } from './outbox-delivery.ts';
+import type { Deliver, RenewalStore } from '../renewals/store.ts';
 
 /**
  * Finds requests the worker owns (approved … reviewing) whose renewal job is gone or finished (lost to a crash

@@ -80,7 +80,11 @@ describe('a request whose worker runs keep failing', () => {
 
     const record = await store.get(id);
     expect(record).toMatchObject({ state: 'needs_attention', failures: 5 });
-    expect(record?.detail).toMatch(/failed 5 times in a row .* Last error: planted failure in delivery/);
+    expect(record?.attention).toEqual({
+      code: 'run_failures',
+      failures: 5,
+      lastError: 'planted failure in delivery',
+    });
     expect(requeued).toBe(0);
     const job = await queue.getJob(`renew-${id}`);
     expect(job?.attemptsMade).toBe(2);

@@ -3,8 +3,10 @@ import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logging.ts';
 import { createRenewalStore } from '../../src/renewals/store.ts';
+import type { ThreadEvent } from '../../src/renewals/thread-events.ts';
+import { createOutboxDelivery } from '../../src/slack/outbox-delivery.ts';
+import { renderThreadEvent } from '../../src/slack/thread-messages.ts';
 import { createSlackStandIn } from '../../src/slack-standin/server.ts';
-import { createOutboxDelivery } from '../../src/worker/outbox-delivery.ts';
 import { type AppHarness, approverId, channelId, openCard, startAppHarness } from '../support/app-harness.ts';
 import { buildOrder } from '../support/cas.ts';
 import { deleteKeysWithPrefix, testRedisUrl, uniquePrefix } from '../support/redis.ts';
@@ -54,12 +56,15 @@ async function outboxSetup() {
 describe('the outbox', () => {
   it('a Slack call slower than the lock: the holder keeps the lock, no item is posted twice or lost', async () => {
     const { slack, store, id, cardTs, deliverer } = await outboxSetup();
+    // Two identical items in a row: removing one after delivery must never remove the other.
+    const same: ThreadEvent = { type: 'submitting', orderId: '800123' };
+    const last: ThreadEvent = { type: 'reviewing', newOrderId: '900123' };
     await store.transition(id, 'csr_attached', {
       actor: 'U0REQUESTER',
       notify: [
-        { kind: 'thread', text: 'same text' },
-        { kind: 'thread', text: 'same text' },
-        { kind: 'thread', text: 'last' },
+        { kind: 'event', event: same },
+        { kind: 'event', event: same },
+        { kind: 'event', event: last },
       ],
     });
     slack.addFault({ method: 'chat.postMessage', delayMs: 1_000, when: { thread_ts: cardTs } });
@@ -78,7 +83,9 @@ describe('the outbox', () => {
     await one;
     const finalResult = await second(id);
 
-    expect(slack.thread(channelId, cardTs).map((m) => m.text)).toEqual(['same text', 'same text', 'last']);
+    expect(slack.thread(channelId, cardTs).map((m) => m.text)).toEqual(
+      [same, same, last].map(renderThreadEvent),
+    );
     // While the first held the lock, the second never delivered anything.
     expect(results.filter((r) => !r.done).length).toBeGreaterThan(10);
     expect(finalResult).toEqual({ done: true });

@@ -3,13 +3,13 @@ import { alertActionIds } from '../../alerts/alert-messages.ts';
 import type { AlertState } from '../../alerts/alert-state.ts';
 import type { ApproverDirectory } from '../../approval/approvers.ts';
 import type { Logger } from '../../logger.ts';
-import type { RequestService } from '../../renewals/request-service.ts';
 import { orderIdProblem } from '../command-parser.ts';
 import { mention, slackDate } from '../mrkdwn.ts';
+import type { OpenFlow } from '../open-flow.ts';
 
 /** What the alert buttons need. */
 export interface AlertActionDeps {
-  service: RequestService;
+  openAndPost: OpenFlow;
   alertState: AlertState;
   approvers: ApproverDirectory;
   logger: Logger;
@@ -35,14 +35,10 @@ export function registerAlertActions(app: App, deps: AlertActionDeps): void {
       await reply('This button does not carry a valid order ID.');
       return;
     }
-    await deps.service.openRequest({
-      orderId,
-      csr: undefined,
-      channelId,
-      userId: body.user.id,
-      teamId: body.team?.id,
+    await deps.openAndPost(
+      { orderId, csr: undefined, channelId, userId: body.user.id, teamId: body.team?.id },
       reply,
-    });
+    );
   });
 
   app.action<BlockAction<ButtonAction>>(

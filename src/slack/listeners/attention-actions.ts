@@ -1,12 +1,16 @@
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import type { Logger } from '../../logger.ts';
 import type { AttentionService } from '../../renewals/attention-service.ts';
+import type { Refusal } from '../../renewals/outcomes.ts';
 import { actionIds } from '../cards.ts';
 import { callbackIds, ModalContext, resolveModal } from '../modals.ts';
+import { renderRefusal } from '../replies.ts';
 
 /** What the needs-attention buttons need. */
 export interface AttentionActionDeps {
   attention: AttentionService;
+  /** Names the approvers in a refusal (mentions). */
+  approvers: () => string;
   logger: Logger;
 }
 
@@ -38,6 +42,7 @@ export function registerAttentionActions(app: App, deps: AttentionActionDeps): v
     if (!channelId || !messageTs) return undefined;
     return { channelId, messageTs, claimedId: value, userId: body.user.id, reply: replyTo(respond) };
   };
+  const refuse = (refusal: Refusal) => renderRefusal(refusal, 'decide', deps.approvers);
 
   app.action<BlockAction<ButtonAction>>(actionIds.recheck, async ({ ack, body, action, respond }) => {
     await ack();
@@ -46,14 +51,20 @@ export function registerAttentionActions(app: App, deps: AttentionActionDeps): v
       await replyTo(respond)('This button is not on a card I posted.');
       return;
     }
-    await deps.attention.recheck(click);
+    const refusal = await deps.attention.recheck(click);
+    if (refusal) await click.reply(refuse(refusal));
   });
 
   app.action<BlockAction<ButtonAction>>(actionIds.resolve, async ({ ack, body, action, respond, client }) => {
     await ack();
     const click = clickOf(body, action.value, respond);
-    if (!click || !(await deps.attention.mayResolve(click))) {
-      if (!click) await replyTo(respond)('This button is not on a card I posted.');
+    if (!click) {
+      await replyTo(respond)('This button is not on a card I posted.');
+      return;
+    }
+    const refusal = await deps.attention.mayResolve(click);
+    if (refusal) {
+      await click.reply(refuse(refusal));
       return;
     }
     await client.views.open({
@@ -90,6 +101,6 @@ export function registerAttentionActions(app: App, deps: AttentionActionDeps): v
       outcome === 'renewed'
         ? await deps.attention.resolve({ ...click, outcome, newOrderId: newOrderId as string })
         : await deps.attention.resolve({ ...click, outcome });
-    if (refusal) await reply(refusal);
+    if (refusal) await reply(refuse(refusal));
   });
 }

@@ -3,10 +3,13 @@ import type { Logger } from '../../logger.ts';
 import type { RequestService } from '../../renewals/request-service.ts';
 import { actionIds } from '../cards.ts';
 import { csrModal, rejectModal } from '../modals.ts';
+import { renderRefusal } from '../replies.ts';
 
 /** What the card buttons need. */
 export interface CardActionDeps {
   service: RequestService;
+  /** Names the approvers in a refusal (mentions). */
+  approvers: () => string;
   logger: Logger;
 }
 
@@ -50,7 +53,8 @@ export function registerCardActions(app: App, deps: CardActionDeps): void {
       await reply('This button is not on an approval card I posted.');
       return;
     }
-    await deps.service.approve({ ...card, claimedId: action.value, userId: body.user.id, reply });
+    const refusal = await deps.service.approve({ ...card, claimedId: action.value, userId: body.user.id });
+    if (refusal) await reply(renderRefusal(refusal, 'approve', deps.approvers));
   });
 
   app.action<BlockAction<ButtonAction>>(actionIds.reject, async ({ ack, body, action, respond, client }) => {
@@ -61,7 +65,7 @@ export function registerCardActions(app: App, deps: CardActionDeps): void {
     const { card, record } = found;
     const refusal = await deps.service.authorise(record, body.user.id, 'reject');
     if (refusal) {
-      await reply(refusal);
+      await reply(renderRefusal(refusal, 'reject', deps.approvers));
       return;
     }
     await client.views.open({

@@ -2,13 +2,13 @@ import type { App } from '@slack/bolt';
 import { parseCsr } from '../../csr/parse-csr.ts';
 import { isAppError } from '../../errors.ts';
 import type { Logger } from '../../logger.ts';
-import type { RequestService } from '../../renewals/request-service.ts';
 import type { AfterAck } from '../after-ack.ts';
 import { parseCertCommand, usage } from '../command-parser.ts';
+import type { OpenFlow } from '../open-flow.ts';
 
 /** What the `/cert` listener needs. */
 export interface CertCommandDeps {
-  service: RequestService;
+  openAndPost: OpenFlow;
   status: (orderId: string) => Promise<string>;
   /** `/cert list`: the caller's private list of orders expiring soon. */
   list: () => Promise<string>;
@@ -64,14 +64,16 @@ export function registerCertCommand(app: App, deps: CertCommandDeps): void {
         }
         await ack();
         await guarded('renew', () =>
-          deps.service.openRequest({
-            orderId: parsed.orderId,
-            csr,
-            channelId: command.channel_id,
-            userId: command.user_id,
-            teamId: command.team_id,
+          deps.openAndPost(
+            {
+              orderId: parsed.orderId,
+              csr,
+              channelId: command.channel_id,
+              userId: command.user_id,
+              teamId: command.team_id,
+            },
             reply,
-          }),
+          ),
         );
         return;
       }

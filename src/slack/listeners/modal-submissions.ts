@@ -4,10 +4,13 @@ import { isAppError } from '../../errors.ts';
 import type { Logger } from '../../logger.ts';
 import type { RequestService } from '../../renewals/request-service.ts';
 import { callbackIds, ModalContext } from '../modals.ts';
+import { renderRefusal } from '../replies.ts';
 
 /** What the modal submissions need. */
 export interface ModalDeps {
   service: RequestService;
+  /** Names the approvers in a refusal (mentions). */
+  approvers: () => string;
   logger: Logger;
 }
 
@@ -27,9 +30,18 @@ export function registerModalSubmissions(app: App, deps: ModalDeps): void {
     const context = contextOf(view.private_metadata);
     if (!context) return;
     const reason = view.state.values.reason?.value?.value ?? undefined;
-    const reply = (text: string) =>
-      client.chat.postEphemeral({ channel: context.channelId, user: body.user.id, text });
-    await deps.service.reject({ ...context, userId: body.user.id, reason: reason ?? undefined, reply });
+    const refusal = await deps.service.reject({
+      ...context,
+      userId: body.user.id,
+      reason: reason ?? undefined,
+    });
+    if (refusal) {
+      await client.chat.postEphemeral({
+        channel: context.channelId,
+        user: body.user.id,
+        text: renderRefusal(refusal, 'reject', deps.approvers),
+      });
+    }
   });
 
   app.view(callbackIds.csr, async ({ ack, body, view, client }) => {
@@ -48,7 +60,12 @@ export function registerModalSubmissions(app: App, deps: ModalDeps): void {
     await ack();
     if (!context) return;
     const refusal = await deps.service.attachCsr({ ...context, userId: body.user.id, csr: parsed.value });
-    if (refusal)
-      await client.chat.postEphemeral({ channel: context.channelId, user: body.user.id, text: refusal });
+    if (refusal) {
+      await client.chat.postEphemeral({
+        channel: context.channelId,
+        user: body.user.id,
+        text: renderRefusal(refusal, 'attach', deps.approvers),
+      });
+    }
   });
 }

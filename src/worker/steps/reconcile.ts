@@ -1,8 +1,6 @@
 import { isAppError } from '../../errors.ts';
 import type { RenewalRecord } from '../../renewals/record.ts';
-import { slackDate } from '../../slack/mrkdwn.ts';
-import { threadText } from '../messages.ts';
-import { card, type RenewalJobData, type Step, type StepContext, say } from '../step-context.ts';
+import { card, type RenewalJobData, type Step, type StepContext, tell } from '../step-context.ts';
 
 /**
  * From `submitting` (the paid call's outcome is unknown): never calls renew again. Once the original call is
@@ -19,12 +17,9 @@ export async function reconcileStep(
   // The original call is certainly over (it has a timeout) once this has passed; only then is the list meaningful.
   const settledAt = submittingAt + timings.casTimeoutMs + timings.reconcileSettleMs;
   if (now() < settledAt) return { kind: 'later', ms: settledAt - now() };
-  const sentAt = slackDate(submittingAt);
+  const about = { orderId: record.orderId, sentAt: submittingAt };
   if (!record.domain) {
-    return needsAttention(
-      record,
-      `CAS did not confirm the renewal of order \`${record.orderId}\` (sent ${sentAt}) and the order's domain is unknown, so I cannot look for the new order. Check the CAS console for a new order created since then before renewing again.`,
-    );
+    return needsAttention(record, { code: 'domain_unknown', ...about });
   }
   const since = submittingAt - 5 * 60_000;
   const candidates: string[] = [];
@@ -45,10 +40,12 @@ export async function reconcileStep(
     }
   } catch (err) {
     if (isAppError(err) && err.retryable) return { kind: 'later', ms: timings.reconcileSettleMs };
-    return needsAttention(
-      record,
-      `CAS did not confirm the renewal of order \`${record.orderId}\` (sent ${sentAt}), and listing orders failed: ${isAppError(err) ? err.message : 'unexpected error'}. Check the CAS console for a new order of ${record.domain} before renewing again.`,
-    );
+    return needsAttention(record, {
+      code: 'list_failed',
+      ...about,
+      domain: record.domain,
+      message: isAppError(err) ? err.message : 'unexpected error',
+    });
   }
   // An order another request created (its renewal confirmed, or reconciled, or named by a person) is never ours.
   const found: string[] = [];
@@ -62,22 +59,26 @@ export async function reconcileStep(
       actor: 'worker',
       detail: `found new order ${newOrderId}`,
       fields: { newOrderId, submittedAt: now() },
-      notify: [say(threadText.reconciled(newOrderId)), card],
+      notify: [tell({ type: 'reconciled', newOrderId }), card],
     });
     if (result.ok) return { kind: 'later', ms: pollDelay(0) };
     // Another request claimed it in the meantime: look again later, with that one excluded.
     if (result.reason !== 'order_claimed') return { kind: 'again' };
   } else if (found.length > 1) {
-    return needsAttention(
-      record,
-      `CAS did not confirm the renewal of order \`${record.orderId}\` (sent ${sentAt}) and there are several new orders for ${record.domain} since then: ${found.map((f) => `\`${f}\``).join(', ')}. Check in the CAS console which one is this renewal.`,
-    );
+    return needsAttention(record, {
+      code: 'several_new_orders',
+      ...about,
+      domain: record.domain,
+      candidates: found,
+    });
   }
   const reconciles = (data.reconciles ?? 0) + 1;
   data.reconciles = reconciles;
   if (reconciles < timings.maxReconciles) return { kind: 'later', ms: timings.reconcileSettleMs };
-  return needsAttention(
-    record,
-    `CAS did not confirm the renewal of order \`${record.orderId}\` (sent ${sentAt}) and no new order for ${record.domain} appeared since then (checked ${reconciles} times). Check the CAS console: if there is a new order, follow it there; if not, the renewal did not happen and you can run \`/cert renew ${record.orderId}\` again.`,
-  );
+  return needsAttention(record, {
+    code: 'no_new_order',
+    ...about,
+    domain: record.domain,
+    checks: reconciles,
+  });
 }

@@ -2,8 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { CasApiError, casOutcome } from '../../cas/errors.ts';
 import { isAppError } from '../../errors.ts';
 import type { RenewalRecord } from '../../renewals/record.ts';
-import { threadText } from '../messages.ts';
-import { card, type RenewalJobData, type Step, type StepContext, say } from '../step-context.ts';
+import { card, type RenewalJobData, type Step, type StepContext, tell } from '../step-context.ts';
 
 /**
  * From `approved`: moves the record to `submitting` first, then makes the paid call once. CAS answers that prove
@@ -23,7 +22,7 @@ export async function submitStep(
     claimed = await store.transition(record.id, 'submitting', {
       actor: 'worker',
       fields: { intentId: randomUUID(), submittingAt: now() },
-      notify: [say(threadText.submitting(record.orderId)), card],
+      notify: [tell({ type: 'submitting', orderId: record.orderId }), card],
     });
   } catch (err) {
     if (!isAppError(err) || err.code !== 'REDIS_NOT_DURABLE') throw err;
@@ -56,7 +55,7 @@ export async function submitStep(
       actor: 'worker',
       detail: `new order ${result.newOrderId}, RequestId ${result.requestId}`,
       fields: { newOrderId: result.newOrderId, submittedAt: now() },
-      notify: [say(threadText.submitted(result.newOrderId)), card],
+      notify: [tell({ type: 'submitted', newOrderId: result.newOrderId }), card],
     }),
   );
   return done.ok ? { kind: 'later', ms: pollDelay(0) } : { kind: 'again' };
@@ -96,33 +95,35 @@ async function callFailed(
       actor: 'worker',
       detail: `${err.casCode}: ${err.casMessage}`,
       fields: { detail: `CAS refused: ${err.casCode}: ${err.casMessage}`.slice(0, 300) },
-      notify: [say(threadText.refused(record.orderId, err.casCode, err.casMessage)), card],
+      notify: [
+        tell({ type: 'refused', orderId: record.orderId, casCode: err.casCode, casMessage: err.casMessage }),
+        card,
+      ],
     });
     logger.warn({ recordId: record.id, casCode: err.casCode }, 'renewal refused by CAS');
     return { kind: 'done' };
   }
   if (isAppError(err) && (err.code === 'CREDENTIALS_MISSING' || err.code === 'CREDENTIALS_INVALID')) {
-    return needsAttention(
-      record,
-      `the worker has no usable Alibaba Cloud credentials, so nothing was sent to CAS: ${err.message}`,
-    );
+    return needsAttention(record, { code: 'no_credentials', message: err.message });
   }
   if (outcome === 'not_executed') {
     const retries = (data.submitRetries ?? 0) + 1;
     data.submitRetries = retries;
     const reason = err instanceof CasApiError ? err.casCode : isAppError(err) ? err.code : 'not sent';
     if (retries > timings.maxSubmitRetries) {
-      return needsAttention(
-        record,
-        `CAS did not take the renewal of order \`${record.orderId}\` after ${retries} tries (last: ${reason}); nothing was spent. Check CAS status and approve a new request later.`,
-      );
+      return needsAttention(record, {
+        code: 'not_taken',
+        orderId: record.orderId,
+        tries: retries,
+        last: reason,
+      });
     }
     const hinted = err instanceof CasApiError ? err.retryAfterMs : undefined;
     const delay = Math.max(hinted ?? 0, Math.min(300_000, timings.submitRetryBaseMs * 2 ** (retries - 1)));
     await store.transition(record.id, 'not_executed', {
       actor: 'worker',
       detail: reason,
-      notify: [say(threadText.retrying(reason, now() + delay)), card],
+      notify: [tell({ type: 'retrying', code: reason, at: now() + delay }), card],
     });
     return { kind: 'later', ms: delay };
   }
@@ -132,11 +133,10 @@ async function callFailed(
     actor: 'worker',
     detail: reason,
     notify: [
-      say(
-        threadText.outcomeUnknown(
-          err instanceof CasApiError ? err.casCode : isAppError(err) ? err.code : 'error',
-        ),
-      ),
+      tell({
+        type: 'outcome_unknown',
+        code: err instanceof CasApiError ? err.casCode : isAppError(err) ? err.code : 'error',
+      }),
     ],
   });
   logger.warn({ recordId: record.id, orderId: record.orderId }, 'renewal outcome unknown; will reconcile');

@@ -1,7 +1,8 @@
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from '../logger.ts';
-import type { OutboxLock, RenewalStore } from '../renewals/store.ts';
-import { renderApprovalCard } from '../slack/cards.ts';
+import type { Deliver, DeliveryResult, OutboxItem, OutboxLock, RenewalStore } from '../renewals/store.ts';
+import { renderApprovalCard } from './cards.ts';
+import { renderThreadEvent } from './thread-messages.ts';
 
 /** Slack errors that no retry can fix: the item is dropped (and logged) so that the rest still goes out. */
 const permanentSlackErrors = new Set([
@@ -17,11 +18,13 @@ const permanentSlackErrors = new Set([
   'no_text',
 ]);
 
-/** What delivery achieved: everything out, or try again after `retryMs`. */
-export type DeliveryResult = { done: true } | { done: false; retryMs: number; reason: string };
+/** A thread item's text: rendered from its event here, at the edge (an item queued by an older version holds text). */
+function threadText(item: OutboxItem | LegacyThreadItem): string {
+  return item.kind === 'event' ? renderThreadEvent(item.event) : (item as LegacyThreadItem).text;
+}
 
-/** Delivers one request's outbox. */
-export type Deliver = (recordId: string) => Promise<DeliveryResult>;
+/** Outbox items written before events (version 0.1): already rendered text. */
+type LegacyThreadItem = { kind: 'thread'; text: string; id: string };
 
 /** Options of {@link createOutboxDelivery}. */
 export interface OutboxDeliveryDeps {
@@ -66,11 +69,11 @@ export function createOutboxDelivery(deps: OutboxDeliveryDeps): Deliver {
         continue;
       }
       try {
-        if (item.kind === 'thread') {
+        if (item.kind !== 'card') {
           await deps.slack.chat.postMessage({
             channel: record.channelId,
             thread_ts: record.messageTs,
-            text: item.text,
+            text: threadText(item),
           });
         } else {
           const card = renderApprovalCard(record, deps.now());

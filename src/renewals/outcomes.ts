@@ -1,0 +1,37 @@
+import type { LookupProblem } from '../cas/order-lookup.ts';
+import type { RenewalRecord } from './record.ts';
+
+/**
+ * Why a click or a submitted modal changed nothing, as data: the Slack layer words it for the person who acted.
+ * Services return one of these, or undefined when the action took effect.
+ */
+export type Refusal =
+  /** The button is not on a card of a request this bot knows (or its value names another request). */
+  | { code: 'unknown_card' }
+  /** The request is no longer waiting for this decision (decided, expired, moved on). */
+  | { code: 'not_waiting'; record: RenewalRecord }
+  /** The request expired before the click. */
+  | { code: 'expired' }
+  /** Only approvers may do this. */
+  | { code: 'not_approver'; action: 'approve' | 'reject' | 'snooze' | 'decide' }
+  /** Self-approval is off and the clicker asked for the renewal. */
+  | { code: 'self_approval' }
+  /** Only the requester may attach a CSR. */
+  | { code: 'not_requester' }
+  /** The request no longer needs attention. */
+  | { code: 'not_needing_attention' }
+  /** Check CAS again: a newer request holds the order now. */
+  | { code: 'order_taken'; orderId: string; holder: RenewalRecord | undefined }
+  /** Close as renewed: another request follows that new order. */
+  | { code: 'order_claimed'; newOrderId: string };
+
+/** What `/cert renew` (or an alert's Renew) led to; the Slack layer posts the card or answers the person. */
+export type OpenOutcome =
+  /** The order already has an open request: link to its thread. */
+  | { kind: 'already_open'; orderId: string; open: RenewalRecord | undefined }
+  /** CAS could not be asked; nothing was created. */
+  | { kind: 'unavailable'; problem: LookupProblem }
+  /** CAS says the order cannot be renewed now: a card without Approve says why. */
+  | { kind: 'not_renewable'; orderId: string; problem: LookupProblem }
+  /** A request was created: post its card, then report where ({@link cardPosted}) or that it failed. */
+  | { kind: 'created'; record: RenewalRecord };

@@ -1,0 +1,67 @@
+import type { DomainValidation } from '../cas/schemas.ts';
+
+/** What the "issued" message shows of the new certificate (plain values; times in epoch ms). */
+export interface CertificateFacts {
+  subject: string;
+  sans: string[];
+  notAfter: number;
+  serial: string;
+  /** SHA-256 of the DER, colon-separated upper-case hex (as browsers show it). */
+  sha256: string;
+}
+
+/**
+ * Why a request needs a person, as data: the Slack layer turns it into words. Values from outside (CAS codes and
+ * messages, domains) stay raw here and are escaped once, where they are rendered.
+ */
+export type AttentionReason =
+  /** The worker had no usable credentials: nothing was sent. */
+  | { code: 'no_credentials'; message: string }
+  /** CAS did not take the renewal after this many tries (throttling, not sent): nothing was spent. */
+  | { code: 'not_taken'; orderId: string; tries: number; last: string }
+  /** The renew call's outcome is unknown and the order's domain is too, so CAS cannot be searched. */
+  | { code: 'domain_unknown'; orderId: string; sentAt: number }
+  /** The outcome is unknown and listing orders to find out failed. */
+  | { code: 'list_failed'; orderId: string; sentAt: number; domain: string; message: string }
+  /** The outcome is unknown and several unclaimed new orders of the domain appeared since. */
+  | { code: 'several_new_orders'; orderId: string; sentAt: number; domain: string; candidates: string[] }
+  /** The outcome is unknown and no unclaimed new order of the domain appeared since. */
+  | { code: 'no_new_order'; orderId: string; sentAt: number; domain: string; checks: number }
+  /** The record says submitted but names no new order. */
+  | { code: 'no_new_order_id' }
+  /** CAS did not report the new order's state. */
+  | { code: 'state_unavailable'; newOrderId: string; message: string }
+  /** No final state before the deadline. */
+  | { code: 'stalled'; newOrderId: string; state: string; days: number }
+  /** CAS said `unknow` too many times in a row. */
+  | { code: 'unknow_repeated'; newOrderId: string; times: number }
+  /** CAS reported a state that is not documented. */
+  | { code: 'undocumented_state'; newOrderId: string; state: string }
+  /** The worker kept failing on an unexpected error. */
+  | { code: 'run_failures'; failures: number; lastError: string };
+
+/**
+ * Something that happened to a request, for its thread. Services and the worker queue these (with the state change
+ * that caused them); the Slack layer renders them when it delivers the outbox.
+ */
+export type ThreadEvent =
+  | { type: 'approved'; by: string; at: number }
+  | { type: 'rejected'; by: string; reason?: string }
+  | { type: 'expired'; orderId: string; ttlHours: number }
+  | { type: 'csr_attached'; by: string; commonName: string }
+  | { type: 'submitting'; orderId: string }
+  | { type: 'submitted'; newOrderId: string }
+  | { type: 'reconciled'; newOrderId: string }
+  /** The renew call's outcome is unknown (`code`: the CAS or network error code). */
+  | { type: 'outcome_unknown'; code: string }
+  /** CAS did not take the renewal; the next try is at `at`. */
+  | { type: 'retrying'; code: string; at: number }
+  | { type: 'pending_application'; newOrderId: string }
+  | { type: 'validation'; domain?: string; validation: DomainValidation }
+  | { type: 'reviewing'; newOrderId: string }
+  | { type: 'issued'; newOrderId: string; certificate?: CertificateFacts; casGeneratedKey: boolean }
+  | { type: 'review_failed'; newOrderId: string }
+  | { type: 'refused'; orderId: string; casCode: string; casMessage: string }
+  | { type: 'needs_attention'; reason: AttentionReason }
+  | { type: 'recheck'; by: string; at: number }
+  | { type: 'closed'; by: string; orderId: string; newOrderId?: string };

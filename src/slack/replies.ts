@@ -1,0 +1,55 @@
+import type { LookupProblem } from '../cas/order-lookup.ts';
+import type { Refusal } from '../renewals/outcomes.ts';
+import { statusLine } from './cards.ts';
+import { threadLink } from './links.ts';
+import { escapeMrkdwn } from './mrkdwn.ts';
+import { code } from './thread-messages.ts';
+
+/** What the person was trying to do, for the wording of a refusal. */
+export type Attempt = 'approve' | 'reject' | 'attach' | 'decide';
+
+/**
+ * The private answer to someone whose click or modal changed nothing. `approvers` names who may act (mentions).
+ */
+export function renderRefusal(refusal: Refusal, attempt: Attempt, approvers: () => string): string {
+  switch (refusal.code) {
+    case 'unknown_card':
+      return attempt === 'reject'
+        ? 'This request no longer matches its card; nothing was rejected.'
+        : 'This button does not belong to a renewal request I know. Use `/cert status <orderId>`.';
+    case 'not_waiting':
+      return attempt === 'attach'
+        ? 'This request is no longer waiting for a decision; the CSR was not attached.'
+        : `Nothing changed: this request is no longer waiting for a decision. ${statusLine(refusal.record)}`;
+    case 'expired':
+      return 'This request expired before it was approved. Run `/cert renew` again if it is still needed.';
+    case 'not_approver':
+      return refusal.action === 'decide'
+        ? `Only ${approvers()} can decide on a request that needs attention.`
+        : `Only ${approvers()} can ${refusal.action} this ${refusal.action === 'snooze' ? 'alert' : 'renewal'}.`;
+    case 'self_approval':
+      return 'You asked for this renewal, so another approver must approve it (self-approval is off: CERT_ALLOW_SELF_APPROVAL).';
+    case 'not_requester':
+      return 'Only the person who asked for this renewal can attach its CSR.';
+    case 'not_needing_attention':
+      return 'Nothing changed: this request no longer needs attention.';
+    case 'order_taken':
+      return `Order ${code(refusal.orderId)} has a newer request (${refusal.holder ? threadLink(refusal.holder) : 'just opened'}), so this one cannot take it back. Check the console and *Close* this one instead.`;
+    case 'order_claimed':
+      return `New order ${code(refusal.newOrderId)} belongs to another renewal request; check the ID in the CAS console.`;
+  }
+}
+
+/** Why CAS will not renew an order now, or could not be asked. */
+export function renderLookupProblem(problem: LookupProblem): string {
+  switch (problem.code) {
+    case 'not_expiring':
+      return `CAS only renews plan (CPACK) orders that are about to expire, and order ${code(problem.orderId)} is not one of them (its certificate state is ${code(problem.state)}). Check the order in the CAS console.`;
+    case 'not_found':
+      return `CAS has no order ${code(problem.orderId)} for this account. Check the ID in the CAS console.`;
+    case 'no_permission':
+      return `The bot's Alibaba Cloud key may not read this order (CAS said ${escapeMrkdwn(problem.casCode)}: ${escapeMrkdwn(problem.casMessage)}). An operator must grant it the yundun-cert permissions listed in the README.`;
+    case 'unavailable':
+      return `Could not check the order in CAS (${escapeMrkdwn(problem.message)}). Try again in a few minutes.`;
+  }
+}

@@ -1,0 +1,111 @@
+import type { AttentionReason, ThreadEvent } from '../renewals/thread-events.ts';
+import { escapeMrkdwn, mention, slackDate } from './mrkdwn.ts';
+
+/** Inline code of a value from outside: escaped once here, backticks replaced so the span cannot be closed. */
+export const code = (text: string) => `\`${escapeMrkdwn(text.replace(/`/g, "'"))}\``;
+
+/** What a person must know and check, for the thread and the card. */
+export function renderAttention(reason: AttentionReason): string {
+  switch (reason.code) {
+    case 'no_credentials':
+      return `the worker has no usable Alibaba Cloud credentials, so nothing was sent to CAS: ${escapeMrkdwn(reason.message)}`;
+    case 'not_taken':
+      return `CAS did not take the renewal of order ${code(reason.orderId)} after ${reason.tries} tries (last: ${escapeMrkdwn(reason.last)}); nothing was spent. Check CAS status and approve a new request later.`;
+    case 'domain_unknown':
+      return `CAS did not confirm the renewal of order ${code(reason.orderId)} (sent ${slackDate(reason.sentAt)}) and the order's domain is unknown, so I cannot look for the new order. Check the CAS console for a new order created since then before renewing again.`;
+    case 'list_failed':
+      return `CAS did not confirm the renewal of order ${code(reason.orderId)} (sent ${slackDate(reason.sentAt)}), and listing orders failed: ${escapeMrkdwn(reason.message)}. Check the CAS console for a new order of ${escapeMrkdwn(reason.domain)} before renewing again.`;
+    case 'several_new_orders':
+      return `CAS did not confirm the renewal of order ${code(reason.orderId)} (sent ${slackDate(reason.sentAt)}) and there are several new orders for ${escapeMrkdwn(reason.domain)} since then: ${reason.candidates.map(code).join(', ')}. Check in the CAS console which one is this renewal.`;
+    case 'no_new_order':
+      return `CAS did not confirm the renewal of order ${code(reason.orderId)} (sent ${slackDate(reason.sentAt)}) and no new order for ${escapeMrkdwn(reason.domain)} appeared since then (checked ${reason.checks} times). Check the CAS console: if there is a new order, follow it there; if not, the renewal did not happen and you can run \`/cert renew ${escapeMrkdwn(reason.orderId)}\` again.`;
+    case 'no_new_order_id':
+      return 'the renewal has no new order ID to follow. Check the CAS console.';
+    case 'state_unavailable':
+      return `CAS did not report the state of new order ${code(reason.newOrderId)}: ${escapeMrkdwn(reason.message)}. Check the order in the CAS console.`;
+    case 'stalled':
+      return `renewal stalled: new order ${code(reason.newOrderId)} is still ${code(reason.state)} after ${reason.days} days. Check the order in the CAS console (application, domain validation) and finish or cancel it there.`;
+    case 'unknow_repeated':
+      return `CAS reported the state of new order ${code(reason.newOrderId)} as unknown (\`unknow\`) ${reason.times} times in a row. Check the order in the CAS console.`;
+    case 'undocumented_state':
+      return `CAS reported an undocumented state ${code(reason.state)} for new order ${code(reason.newOrderId)}. Check the order in the CAS console.`;
+    case 'run_failures':
+      return `the worker failed ${reason.failures} times in a row on this request and stopped retrying. Last error: ${escapeMrkdwn(reason.lastError.slice(0, 200))}. Check the worker's logs and the order in the CAS console, then *Check CAS again* or *Close…*.`;
+  }
+}
+
+/** The thread message of an event (mrkdwn; everything from outside escaped here, once). */
+export function renderThreadEvent(event: ThreadEvent): string {
+  switch (event.type) {
+    case 'approved':
+      return `:inbox_tray: Approved by ${mention(event.by)} at ${slackDate(event.at)}. Queued for renewal.`;
+    case 'rejected':
+      return `:no_entry_sign: Rejected by ${mention(event.by)}${event.reason ? `: ${escapeMrkdwn(event.reason)}` : ''}.`;
+    case 'expired':
+      return `:zzz: No decision within ${event.ttlHours} h: this request expired. Run \`/cert renew ${escapeMrkdwn(event.orderId)}\` again if it is still needed.`;
+    case 'csr_attached':
+      return `:page_facing_up: ${mention(event.by)} attached a CSR (CN ${escapeMrkdwn(event.commonName)}).`;
+    case 'submitting':
+      return `:arrows_counterclockwise: Renewing order ${code(event.orderId)} in CAS…`;
+    case 'submitted':
+      return `:arrows_counterclockwise: CAS accepted the renewal: new order ${code(event.newOrderId)}, pending application. I will follow it here.`;
+    case 'reconciled':
+      return `:mag: CAS did not answer the renewal call, but it did renew: found new order ${code(event.newOrderId)}. Following it here.`;
+    case 'outcome_unknown':
+      return `:hourglass_flowing_sand: CAS did not confirm the renewal (${escapeMrkdwn(event.code)}). Checking in CAS whether it happened before doing anything else; the renewal is never sent twice automatically.`;
+    case 'retrying':
+      return `:hourglass_flowing_sand: CAS did not take the renewal yet (${escapeMrkdwn(event.code)}); nothing was spent. Trying again at ${slackDate(event.at, '{time}')}.`;
+    case 'pending_application':
+      return `:hourglass: New order ${code(event.newOrderId)} is pending application in CAS (待申请). If it does not move on by itself, open the CAS console → SSL Certificates → the order → *Apply* and submit the application.`;
+    case 'validation': {
+      const v = event.validation;
+      const where = event.domain ? ` for ${escapeMrkdwn(event.domain)}` : '';
+      return v.kind === 'DNS'
+        ? [
+            `:mag: *Domain validation needed*${where}: add this DNS record.`,
+            `• Name: ${code(v.recordDomain)}`,
+            `• Type: ${code(v.recordType)}`,
+            `• Value: ${code(v.recordValue)}`,
+            'CAS checks it automatically; I will post here when it moves on.',
+          ].join('\n')
+        : [
+            `:mag: *Domain validation needed*${where}: serve this file over HTTP(S).`,
+            `• URL: ${code(`http://${v.domain || event.domain || '<domain>'}${v.uri}`)}`,
+            `• Content: ${code(v.content)}`,
+            'CAS checks it automatically; I will post here when it moves on.',
+          ].join('\n');
+    }
+    case 'reviewing':
+      return `:mag: Domain validated; the CA is reviewing new order ${code(event.newOrderId)}.`;
+    case 'issued': {
+      const cert = event.certificate;
+      return [
+        `:white_check_mark: Renewal issued: new order ${code(event.newOrderId)}.`,
+        ...(cert
+          ? [
+              `• Subject: ${code(cert.subject)}`,
+              `• SANs: ${cert.sans.length > 0 ? cert.sans.map(code).join(', ') : '_none_'}`,
+              `• Not after: ${slackDate(cert.notAfter, '{date_short}')} (${new Date(cert.notAfter).toISOString()})`,
+              `• Serial: ${code(cert.serial)}`,
+              `• SHA-256: ${code(cert.sha256)}`,
+            ]
+          : ['• The certificate could not be parsed; see the CAS console.']),
+        event.casGeneratedKey
+          ? 'CAS generated the key pair: download the certificate and its private key from the CAS console. The key is never posted here.'
+          : 'It was issued for your CSR: install it with the private key you kept.',
+      ].join('\n');
+    }
+    case 'review_failed':
+      return `:x: Renewal failed: the CA review of new order ${code(event.newOrderId)} failed (CAS state \`verify_fail\`). Check the domain validation in the CAS console; to try again, delete the failed application there (this releases the plan quota) and run \`/cert renew\` again.`;
+    case 'refused':
+      return `:x: Renewal failed: CAS refused to renew order ${code(event.orderId)}: ${code(event.casCode)} ${escapeMrkdwn(event.casMessage)}`;
+    case 'needs_attention':
+      return `:warning: *Needs attention*: ${renderAttention(event.reason)}\nThe order is free for a new request meanwhile. Approvers: *Check CAS again* or *Close…* on the card above.`;
+    case 'recheck':
+      return `:mag: ${mention(event.by)} asked me to check CAS again at ${slackDate(event.at)}. Nothing is renewed again: I only look for what happened.`;
+    case 'closed':
+      return event.newOrderId
+        ? `:ballot_box_with_check: ${mention(event.by)} closed this request: CAS renewed order ${code(event.orderId)} as new order ${code(event.newOrderId)}. Follow that order in the CAS console.`
+        : `:ballot_box_with_check: ${mention(event.by)} closed this request: order ${code(event.orderId)} was not renewed. Run \`/cert renew ${escapeMrkdwn(event.orderId)}\` if it is still needed.`;
+  }
+}
