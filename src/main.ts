@@ -1,9 +1,9 @@
 import { homedir } from 'node:os';
 import { parseArgs } from 'node:util';
-import { Redis } from 'ioredis';
 import { createCasClientFromConfig } from './cas/from-config.ts';
 import { casRateLimits, createRedisPacer } from './cas/pacer.ts';
 import { loadConfig } from './config/config.ts';
+import { createConnections } from './connections.ts';
 import { isAppError } from './errors.ts';
 import { createLogger } from './logging.ts';
 import { createMetrics } from './metrics.ts';
@@ -31,10 +31,14 @@ try {
 
 const logger = createLogger({ level: config.logLevel, base: { service: 'certbot', role } });
 const metrics = createMetrics();
+// The composition root: every Redis connection and Slack client, built once here and handed to the roles.
+const connections = createConnections(config, logger, metrics);
 // CAS rate limits are per account: every process paces its calls through one window in Redis.
-const pacerRedis = new Redis(config.redis.url, { maxRetriesPerRequest: 3 });
-pacerRedis.on('error', () => {});
-const pace = createRedisPacer({ redis: pacerRedis, prefix: config.redis.prefix, limits: casRateLimits });
+const pace = createRedisPacer({
+  redis: connections.workerRedis,
+  prefix: config.redis.prefix,
+  limits: casRateLimits,
+});
 const cas = createCasClientFromConfig(config.cas, {
   env: process.env,
   homeDir: homedir(),
@@ -50,20 +54,27 @@ if (role === 'all' || role === 'app') {
     logger,
     cas,
     metrics,
+    connections,
     requestTtlMs: config.approval.requestTtlHours * 3_600_000,
   });
   stops.push(app.stop);
 }
 if (role === 'all' || role === 'worker') {
   // Alone, the worker serves its own /healthz, /readyz and /metrics on PORT; with the app, the app's server does.
-  const worker = await startWorkerRole({ config, logger, cas, metrics, serveHttp: role === 'worker' }).catch(
-    async (err: unknown) => {
-      if (!isAppError(err) || err.code !== 'REDIS_NOT_DURABLE') throw err;
-      process.stderr.write(`${err.message}\n`);
-      await Promise.all(stops.map((stop) => stop()));
-      process.exit(1);
-    },
-  );
+  const worker = await startWorkerRole({
+    config,
+    logger,
+    cas,
+    metrics,
+    connections,
+    serveHttp: role === 'worker',
+  }).catch(async (err: unknown) => {
+    if (!isAppError(err) || err.code !== 'REDIS_NOT_DURABLE') throw err;
+    process.stderr.write(`${err.message}\n`);
+    await Promise.all(stops.map((stop) => stop()));
+    connections.close();
+    process.exit(1);
+  });
   stops.push(worker.stop);
 }
 
@@ -73,7 +84,7 @@ const shutdown = (signal: string) => {
   stopping = true;
   logger.info({ signal }, 'shutting down');
   Promise.all(stops.map((stop) => stop()))
-    .then(() => pacerRedis.disconnect())
+    .then(() => connections.close())
     .then(() => process.exit(0))
     .catch((err: unknown) => {
       logger.error({ err: { message: (err as Error).message } }, 'shutdown failed');

@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Worker } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { createAlertService } from '../alerts/alert-service.ts';
 import { createAlertState } from '../alerts/alert-state.ts';
 import { expiringListText, scanNowText } from '../alerts/commands.ts';
@@ -9,16 +9,16 @@ import { createApproverDirectory } from '../approval/approvers.ts';
 import type { CasClient } from '../cas/client.ts';
 import { createRenewableOrderIndex } from '../cas/renewable-orders.ts';
 import type { Config } from '../config/config.ts';
+import { type Connections, createConnections } from '../connections.ts';
 import { createQueues, queueNames, type RecordJobData, syncExpiryScanSchedule } from '../jobs/queues.ts';
 import type { Logger } from '../logger.ts';
-import { createMetrics, type Metrics, observedSlackFetch } from '../metrics.ts';
+import { createMetrics, type Metrics } from '../metrics.ts';
 import { createAttentionService } from '../renewals/attention-service.ts';
 import { createRequestService } from '../renewals/request-service.ts';
 import { orderStatus } from '../renewals/status-report.ts';
 import { createRenewalStore } from '../renewals/store.ts';
 import { settleWithin } from '../settle-within.ts';
 import { createAfterAckQueue } from '../slack/after-ack.ts';
-import { createSlackApp } from '../slack/create-slack-app.ts';
 import { createHttpServer } from '../slack/http-server.ts';
 import { registerAlertActions } from '../slack/listeners/alert-actions.ts';
 import { registerAttentionActions } from '../slack/listeners/attention-actions.ts';
@@ -43,6 +43,8 @@ export interface AppRoleDeps {
   approverCacheMs?: number;
   /** Shared with the worker role in one process; its own otherwise. */
   metrics?: Metrics;
+  /** Redis connections and Slack clients from the composition root; the role builds (and closes) its own when unset. */
+  connections?: Connections;
 }
 
 /** The running app role. */
@@ -57,12 +59,11 @@ export interface AppRole {
 export async function startAppRole(deps: AppRoleDeps): Promise<AppRole> {
   const { config, logger } = deps;
   const now = deps.now ?? Date.now;
-  // Commands fail fast instead of queueing while Redis is away: a Slack user gets an answer within seconds.
-  const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 2, connectTimeout: 5_000 });
-  redis.on('error', (err) => logger.warn({ err: { message: err.message } }, 'Redis connection error'));
-  const workerConnection = new Redis(config.redis.url, { maxRetriesPerRequest: null });
-  workerConnection.on('error', () => {});
   const metrics = deps.metrics ?? createMetrics();
+  const connections = deps.connections ?? createConnections(config, logger, metrics);
+  // Commands fail fast instead of queueing while Redis is away: a Slack user gets an answer within seconds.
+  const redis = connections.appRedis;
+  const workerConnection = connections.bullmqRedis;
   const store = createRenewalStore({
     redis,
     prefix: config.redis.prefix,
@@ -72,7 +73,7 @@ export async function startAppRole(deps: AppRoleDeps): Promise<AppRole> {
   const queues = createQueues(redis, config.redis.prefix, (err) =>
     logger.warn({ err: { message: err.message } }, 'queue error'),
   );
-  const slack = createSlackApp(config, logger, observedSlackFetch(metrics));
+  const slack = connections.slackApp;
   const approvers = createApproverDirectory({
     approvers: config.approval.approvers,
     listGroupMembers: async (usergroup) =>
@@ -168,8 +169,7 @@ export async function startAppRole(deps: AppRoleDeps): Promise<AppRole> {
       if (!(await settleWithin(expiryWorker.close(), 5_000)))
         await settleWithin(expiryWorker.close(true), 1_000);
       await settleWithin(queues.close(), 2_000);
-      redis.disconnect();
-      workerConnection.disconnect();
+      if (!deps.connections) connections.close();
     },
   };
 }

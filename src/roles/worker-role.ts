@@ -1,16 +1,15 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { WebClient } from '@slack/web-api';
 import { Queue, Worker } from 'bullmq';
-import { Redis } from 'ioredis';
 import { type AlertService, createAlertService } from '../alerts/alert-service.ts';
 import { createAlertState } from '../alerts/alert-state.ts';
 import type { CasClient } from '../cas/client.ts';
 import type { Config } from '../config/config.ts';
+import { type Connections, createConnections } from '../connections.ts';
 import { AppError } from '../errors.ts';
 import { queueNames, type RecordJobData, syncExpiryScanSchedule } from '../jobs/queues.ts';
 import type { Logger } from '../logger.ts';
-import { createMetrics, type Metrics, observedSlackFetch } from '../metrics.ts';
+import { createMetrics, type Metrics } from '../metrics.ts';
 import { createRenewalStore } from '../renewals/store.ts';
 import { settleWithin } from '../settle-within.ts';
 import { createHttpServer } from '../slack/http-server.ts';
@@ -43,6 +42,8 @@ export interface WorkerRoleDeps {
   metrics?: Metrics;
   /** Serve `/healthz`, `/readyz` and `/metrics` on `PORT` (when the worker runs alone). @defaultValue false */
   serveHttp?: boolean;
+  /** Redis connections and Slack clients from the composition root; the role builds (and closes) its own when unset. */
+  connections?: Connections;
   /** How the claim before the paid call is made durable (tests shorten the `everysec` wait). */
   durability?: DurableRedisOptions;
 }
@@ -55,20 +56,6 @@ export interface WorkerRole {
   stop(): Promise<void>;
 }
 
-function slackClient(
-  config: Config,
-  metrics: Metrics,
-  options: ConstructorParameters<typeof WebClient>[1],
-): WebClient {
-  return new WebClient(config.slack.botToken, {
-    ...(config.slack.apiUrl ? { slackApiUrl: `${config.slack.apiUrl}/` } : {}),
-    allowAbsoluteUrls: false,
-    timeout: 15_000,
-    fetch: observedSlackFetch(metrics),
-    ...options,
-  });
-}
-
 /**
  * Starts the worker role: renewal jobs (the paid call once, polling, thread messages), the orphan sweeper, and
  * the scheduled expiry scan.
@@ -77,22 +64,21 @@ export async function startWorkerRole(deps: WorkerRoleDeps): Promise<WorkerRole>
   const { config, logger } = deps;
   const now = deps.now ?? Date.now;
   const prefix = config.redis.prefix;
-  const connection = new Redis(config.redis.url, { maxRetriesPerRequest: null });
-  connection.on('error', (err) =>
-    logger.warn({ err: { message: err.message } }, 'Redis connection error (worker)'),
-  );
-  const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 3 });
-  redis.on('error', () => {});
+  const metrics = deps.metrics ?? createMetrics();
+  const connections = deps.connections ?? createConnections(config, logger, metrics);
+  const ownConnections = () => {
+    if (!deps.connections) connections.close();
+  };
+  const connection = connections.bullmqRedis;
+  const redis = connections.workerRedis;
   const durability = await probeDurability(redis);
   if (durability.kind === 'none') {
     if (config.redis.requireDurable) {
-      connection.disconnect();
-      redis.disconnect();
+      ownConnections();
       throw new AppError('REDIS_NOT_DURABLE', notDurableMessage(durability));
     }
     logger.warn({ redisVersion: durability.version, why: durability.why }, notDurableMessage(durability));
   }
-  const metrics = deps.metrics ?? createMetrics();
   const store = createRenewalStore({
     redis,
     prefix,
@@ -118,10 +104,7 @@ export async function startWorkerRole(deps: WorkerRoleDeps): Promise<WorkerRole>
   };
 
   // No retries inside this client: a 429 becomes a job delay (Retry-After), so workers never hammer Slack.
-  const threadSlack = slackClient(config, metrics, {
-    rejectRateLimitedCalls: true,
-    retryConfig: { retries: 0 },
-  });
+  const threadSlack = connections.threadSlack;
   const deliver = createOutboxDelivery({ store, slack: threadSlack, logger, now });
   const processor = createRenewalProcessor({
     store,
@@ -156,9 +139,7 @@ export async function startWorkerRole(deps: WorkerRoleDeps): Promise<WorkerRole>
     cas: deps.cas,
     state: createAlertState({ redis, prefix, now }),
     store,
-    slack: slackClient(config, metrics, {
-      retryConfig: { retries: 3, factor: 2, minTimeout: 1_000, maxTimeout: 30_000 },
-    }),
+    slack: connections.alertSlack,
     logger,
     now,
     alerts: config.alerts,
@@ -230,8 +211,7 @@ export async function startWorkerRole(deps: WorkerRoleDeps): Promise<WorkerRole>
         if (!(await settleWithin(w.close(), casTimeoutMs + 5_000))) await settleWithin(w.close(true), 1_000);
       }
       await settleWithin(Promise.all([renewalsQueue.close(), scansQueue.close()]), 2_000);
-      connection.disconnect();
-      redis.disconnect();
+      ownConnections();
     },
   };
 }

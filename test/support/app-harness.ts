@@ -5,6 +5,7 @@ import { createCasClient } from '../../src/cas/client.ts';
 import { casRateLimits, createRedisPacer } from '../../src/cas/pacer.ts';
 import type { SimSeed } from '../../src/cas-sim/seed.ts';
 import { loadConfig } from '../../src/config/config.ts';
+import { createConnections } from '../../src/connections.ts';
 import { createLogger } from '../../src/logging.ts';
 import { createMetrics } from '../../src/metrics.ts';
 import { type AppRoleDeps, startAppRole } from '../../src/roles/app-role.ts';
@@ -104,11 +105,14 @@ export async function startAppHarness(options: HarnessOptions = {}) {
     onCall: (event) => metrics.casCall(event),
   });
   const now = options.now;
+  // One composition root for both roles, as `npm start` builds it.
+  const connections = createConnections(config, logger, metrics);
   const app = await startAppRole({
     config,
     logger,
     cas: casClient,
     metrics,
+    connections,
     ...(now ? { now } : {}),
     ...options.appDeps,
   });
@@ -118,6 +122,7 @@ export async function startAppHarness(options: HarnessOptions = {}) {
         logger,
         cas: casClient,
         metrics,
+        connections,
         timings: { ...fastTimings, ...options.worker },
         ...(options.durability ? { durability: options.durability } : {}),
         ...(now ? { now } : {}),
@@ -223,6 +228,7 @@ export async function startAppHarness(options: HarnessOptions = {}) {
       await worker?.stop();
       pacerRedis.disconnect();
       await app.stop();
+      connections.close();
       await slack.close();
       await cas.close();
       const redis = new Redis(testRedisUrl());
