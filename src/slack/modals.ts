@@ -12,6 +12,16 @@ export const callbackIds = {
 export const ModalContext = z.object({ recordId: z.string(), channelId: z.string(), messageTs: z.string() });
 export type ModalContext = z.infer<typeof ModalContext>;
 
+/** The card a submitted modal was opened from, or undefined when its metadata is not ours (tampered, stale). */
+export function modalContextOf(privateMetadata: string): ModalContext | undefined {
+  try {
+    const parsed = ModalContext.safeParse(JSON.parse(privateMetadata));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The optional-reason modal behind Reject. */
 export function rejectModal(context: ModalContext, orderId: string): ModalView {
   return {

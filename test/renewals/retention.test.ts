@@ -1,5 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { type AppHarness, approverId, openCard, startAppHarness } from '../support/app-harness.ts';
+import {
+  type AppHarness,
+  approverId,
+  openCard,
+  rejectViaModal,
+  startAppHarness,
+} from '../support/app-harness.ts';
 import { buildOrder } from '../support/cas.ts';
 
 let h: AppHarness | undefined;
@@ -28,14 +34,7 @@ describe('retention', () => {
       (c) => c.args.thread_ts === first.ts && /Renewal issued/.test(String(c.args.text)),
     );
     const second = await openCard(harness, String(rejected.orderId));
-    await harness.click('cert_reject', { user: approverId, messageTs: second.ts, value: second.recordId });
-    const modal = await harness.slack.waitForCall((c) => c.method === 'views.open');
-    const view = modal.args.view as { callback_id: string; private_metadata: string };
-    await harness.submitView(view.callback_id, {
-      user: approverId,
-      privateMetadata: view.private_metadata,
-      values: { reason: { value: { type: 'plain_text_input', value: null } } },
-    });
+    await rejectViaModal(harness, second, null);
     await harness.slack.waitForCall(
       (c) => c.args.thread_ts === second.ts && /Rejected by/.test(String(c.args.text)),
     );

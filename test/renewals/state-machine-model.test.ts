@@ -9,6 +9,7 @@ import { runStep } from '../../src/worker/renewal-processor.ts';
 import { createStepContext, type StepContext } from '../../src/worker/step-context.ts';
 import { buildOrder, startCasSim } from '../support/cas.ts';
 import { deleteKeysWithPrefix, testRedisUrl, uniquePrefix } from '../support/redis.ts';
+import { stepTimings } from '../support/step-timings.ts';
 
 /** What the test remembers: the requests it opened, in order (commands pick one by index). */
 interface Model {
@@ -190,20 +191,7 @@ describe('the renewal state machine, model-based', () => {
           deliver: async () => ({ done: true }),
           logger,
           now: Date.now,
-          timings: {
-            pollMinMs: 0,
-            pollMaxMs: 0,
-            deadlineMs: 3_600_000,
-            casTimeoutMs: 0,
-            reconcileSettleMs: 0,
-            submitRetryBaseMs: 1,
-            maxSubmitRetries: 2,
-            maxReconciles: 1,
-            maxUnknowns: 2,
-            maxPollErrors: 2,
-            persistResultMs: 1_000,
-            maxRunFailures: 3,
-          },
+          timings: stepTimings(),
         });
         const real: Real = {
           store,

@@ -270,6 +270,28 @@ export async function openCard(h: AppHarness, orderId: string, user = requesterI
   return { ack, call, ts, recordId };
 }
 
+/** Clicks Reject on a card and submits the reason modal that opens (`reason` null: left empty). */
+export async function rejectViaModal(
+  h: AppHarness,
+  card: { ts: string; recordId: string | undefined },
+  reason: string | null,
+  user = approverId,
+) {
+  const before = h.slack.calls.filter((c) => c.method === 'views.open').length;
+  await h.click('cert_reject', { user, messageTs: card.ts, value: card.recordId });
+  const modal = await h.slack.waitForCall(
+    (c) =>
+      c.method === 'views.open' &&
+      h.slack.calls.filter((x) => x.method === 'views.open').indexOf(c) >= before,
+  );
+  const view = modal.args.view as { callback_id: string; private_metadata: string };
+  return h.submitView(view.callback_id, {
+    user,
+    privateMetadata: view.private_metadata,
+    values: { reason: { value: { type: 'plain_text_input', value: reason } } },
+  });
+}
+
 /** All text of a message's blocks, for assertions on what a person sees. */
 export function blocksText(blocks: unknown): string {
   return JSON.stringify(blocks ?? []);

@@ -6,6 +6,7 @@ import { createRenewalProcessor, type RenewalJobData } from '../../src/worker/re
 import { sweepOrphans } from '../../src/worker/sweeper.ts';
 import { buildOrder, startCasSim } from '../support/cas.ts';
 import { deleteKeysWithPrefix, testRedis, uniquePrefix } from '../support/redis.ts';
+import { stepTimings } from '../support/step-timings.ts';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -30,20 +31,7 @@ describe('a request whose worker runs keep failing', () => {
       },
       logger,
       now: Date.now,
-      timings: {
-        pollMinMs: 0,
-        pollMaxMs: 0,
-        deadlineMs: 3_600_000,
-        casTimeoutMs: 1_000,
-        reconcileSettleMs: 0,
-        submitRetryBaseMs: 10,
-        maxSubmitRetries: 3,
-        maxReconciles: 1,
-        maxUnknowns: 3,
-        maxPollErrors: 3,
-        persistResultMs: 1_000,
-        maxRunFailures: 5,
-      },
+      timings: stepTimings({ casTimeoutMs: 1_000, maxRunFailures: 5 }),
     });
     const queue = new Queue<RenewalJobData>('renewals', { connection: redis, prefix });
     const events = new QueueEvents('renewals', { connection: testRedis(), prefix });

@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logging.ts';
 import { createRenewalStore, type RenewalStore } from '../../src/renewals/store.ts';
-import { createStepContext, type RenewalTimings } from '../../src/worker/step-context.ts';
+import { createStepContext } from '../../src/worker/step-context.ts';
 import { reconcileStep } from '../../src/worker/steps/reconcile.ts';
 import { submitStep } from '../../src/worker/steps/submit.ts';
 import {
@@ -15,22 +15,16 @@ import {
 } from '../support/app-harness.ts';
 import { buildOrder, startCasSim } from '../support/cas.ts';
 import { deleteKeysWithPrefix, testRedisUrl, uniquePrefix } from '../support/redis.ts';
+import { stepTimings } from '../support/step-timings.ts';
 
-const timings: RenewalTimings = {
-  pollMinMs: 0,
-  pollMaxMs: 0,
-  deadlineMs: 3_600_000,
-  // The steps' view of the call timeout only delays reconciliation; the client below times out after 1 s.
-  casTimeoutMs: 0,
-  reconcileSettleMs: 0,
+const timings = stepTimings({
   submitRetryBaseMs: 10,
   maxSubmitRetries: 3,
-  maxReconciles: 1,
   maxUnknowns: 3,
   maxPollErrors: 3,
   persistResultMs: 5_000,
   maxRunFailures: 10,
-};
+});
 
 /** An order bought a year ago, about to expire (so only a renewal's new order is recent). */
 const oldOrder = (overrides: Parameters<typeof buildOrder>[0] = {}) =>

@@ -7,7 +7,13 @@ import type { ThreadEvent } from '../../src/renewals/thread-events.ts';
 import { createOutboxDelivery } from '../../src/slack/outbox-delivery.ts';
 import { renderThreadEvent } from '../../src/slack/thread-messages.ts';
 import { createSlackStandIn } from '../../src/slack-standin/server.ts';
-import { type AppHarness, approverId, channelId, openCard, startAppHarness } from '../support/app-harness.ts';
+import {
+  type AppHarness,
+  channelId,
+  openCard,
+  rejectViaModal,
+  startAppHarness,
+} from '../support/app-harness.ts';
 import { buildOrder } from '../support/cas.ts';
 import { deleteKeysWithPrefix, testRedisUrl, uniquePrefix } from '../support/redis.ts';
 import { testBotToken } from '../support/slack-payloads.ts';
@@ -112,14 +118,7 @@ describe('a request without a renewal job', () => {
       when: { thread_ts: card.ts },
     });
 
-    await harness.click('cert_reject', { user: approverId, messageTs: card.ts, value: card.recordId });
-    const modal = await harness.slack.waitForCall((c) => c.method === 'views.open');
-    const view = modal.args.view as { callback_id: string; private_metadata: string };
-    await harness.submitView(view.callback_id, {
-      user: approverId,
-      privateMetadata: view.private_metadata,
-      values: { reason: { value: { type: 'plain_text_input', value: 'not needed' } } },
-    });
+    await rejectViaModal(harness, card, 'not needed');
     await harness.waitForLog((e) => e.msg === 'thread message left for the sweeper');
     const before = harness.slack.thread(channelId, card.ts).length;
     await harness.worker?.sweep();

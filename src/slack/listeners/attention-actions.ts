@@ -3,7 +3,7 @@ import type { Logger } from '../../logger.ts';
 import type { AttentionService } from '../../renewals/attention-service.ts';
 import type { Refusal } from '../../renewals/outcomes.ts';
 import { actionIds } from '../cards.ts';
-import { callbackIds, ModalContext, resolveModal } from '../modals.ts';
+import { callbackIds, modalContextOf, resolveModal } from '../modals.ts';
 import { renderRefusal } from '../replies.ts';
 
 /** What the needs-attention buttons need. */
@@ -15,15 +15,6 @@ export interface AttentionActionDeps {
 }
 
 const orderIdPattern = /^[0-9]{1,19}$/;
-
-function contextOf(privateMetadata: string): ModalContext | undefined {
-  try {
-    const parsed = ModalContext.safeParse(JSON.parse(privateMetadata));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * *Check CAS again* and *Close…* on a card that needs attention. Every click is acked first; the record decides,
@@ -92,7 +83,7 @@ export function registerAttentionActions(app: App, deps: AttentionActionDeps): v
       return;
     }
     await ack();
-    const context = contextOf(view.private_metadata);
+    const context = modalContextOf(view.private_metadata);
     if (!context) return;
     const reply = (text: string) =>
       client.chat.postEphemeral({ channel: context.channelId, user: body.user.id, text });

@@ -3,7 +3,7 @@ import { parseCsr } from '../../csr/parse-csr.ts';
 import { isAppError } from '../../errors.ts';
 import type { Logger } from '../../logger.ts';
 import type { RequestService } from '../../renewals/request-service.ts';
-import { callbackIds, ModalContext } from '../modals.ts';
+import { callbackIds, modalContextOf } from '../modals.ts';
 import { renderRefusal } from '../replies.ts';
 
 /** What the modal submissions need. */
@@ -14,20 +14,11 @@ export interface ModalDeps {
   logger: Logger;
 }
 
-function contextOf(privateMetadata: string): ModalContext | undefined {
-  try {
-    const parsed = ModalContext.safeParse(JSON.parse(privateMetadata));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** Reject-reason and Attach-CSR submissions. */
 export function registerModalSubmissions(app: App, deps: ModalDeps): void {
   app.view(callbackIds.reject, async ({ ack, body, view, client }) => {
     await ack();
-    const context = contextOf(view.private_metadata);
+    const context = modalContextOf(view.private_metadata);
     if (!context) return;
     const reason = view.state.values.reason?.value?.value ?? undefined;
     const refusal = await deps.service.reject({
@@ -45,7 +36,7 @@ export function registerModalSubmissions(app: App, deps: ModalDeps): void {
   });
 
   app.view(callbackIds.csr, async ({ ack, body, view, client }) => {
-    const context = contextOf(view.private_metadata);
+    const context = modalContextOf(view.private_metadata);
     const text = view.state.values.csr?.value?.value ?? '';
     const parsed = await parseCsr(text).then(
       (value) => ({ value }),
