@@ -1,6 +1,6 @@
 import type { KnownBlock } from '@slack/web-api';
 import type { SlackMessage } from '../slack/cards.ts';
-import { escapeMrkdwn, slackDate } from '../slack/mrkdwn.ts';
+import { clipMrkdwn, escapeMrkdwn, slackDate } from '../slack/mrkdwn.ts';
 import type { ExpiringOrder } from './expiring-orders.ts';
 
 /** Action IDs of alert buttons (`cert_renew` is part of the contract). */
@@ -50,33 +50,50 @@ export function renderExpiryAlerts(orders: readonly ExpiringOrder[]): SlackMessa
         ],
       });
     }
-    const names = chunk.map((o) => `${o.domain} (${o.daysLeft} days)`).join(', ');
-    messages.push({ text: `Certificates expiring soon: ${names}`.slice(0, 3000), blocks });
+    const names = chunk.map((o) => `${escapeMrkdwn(o.domain)} (${o.daysLeft} days)`).join(', ');
+    messages.push({ text: clipMrkdwn(`Certificates expiring soon: ${names}`, 3000), blocks });
   }
   return messages;
 }
 
-/** The one final alert of orders that expired without a renewal. */
-export function renderExpiredAlert(
+/**
+ * The final alert of orders that expired without a renewal: one section per order, split into messages like the
+ * expiring alerts, so that no order is cut off (each order's line is far below a section's 3000 characters).
+ */
+export function renderExpiredAlerts(
   orders: ReadonlyArray<Pick<ExpiringOrder, 'domain' | 'orderId' | 'certEndTime' | 'productName'>>,
-): SlackMessage {
-  const lines = orders.map((o) => `:rotating_light: ${orderLine(o, '*expired*')}`);
-  return {
-    text: `Certificates expired without a renewal: ${orders.map((o) => o.domain).join(', ')}`.slice(0, 3000),
-    blocks: [
-      { type: 'header', text: { type: 'plain_text', text: 'Certificates expired without a renewal' } },
-      {
-        type: 'section',
-        text: {
-          type: 'mrkdwn',
-          text: `${lines.join('\n')}\nReplace them now: buy or apply for new certificates in the CAS console.`.slice(
-            0,
-            3000,
-          ),
+): SlackMessage[] {
+  const messages: SlackMessage[] = [];
+  for (let i = 0; i < orders.length; i += ordersPerAlertMessage) {
+    const chunk = orders.slice(i, i + ordersPerAlertMessage);
+    const names = chunk.map((o) => escapeMrkdwn(o.domain)).join(', ');
+    messages.push({
+      text: clipMrkdwn(`Certificates expired without a renewal: ${names}`, 3000),
+      blocks: [
+        {
+          type: 'header',
+          text: { type: 'plain_text', text: `Certificates expired without a renewal (${orders.length})` },
         },
-      },
-    ],
-  };
+        ...chunk.map(
+          (o): KnownBlock => ({
+            type: 'section',
+            block_id: `expired-${o.orderId}`,
+            text: { type: 'mrkdwn', text: `:rotating_light: ${orderLine(o, '*expired*')}` },
+          }),
+        ),
+        {
+          type: 'context',
+          elements: [
+            {
+              type: 'mrkdwn',
+              text: 'Replace them now: buy or apply for new certificates in the CAS console.',
+            },
+          ],
+        },
+      ],
+    });
+  }
+  return messages;
 }
 
 /** Posted once when the scan fails twice in a row, and once when it works again. */

@@ -4,7 +4,7 @@ import { isAppError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { RenewalStore } from '../renewals/store.ts';
 import type { SlackMessage } from '../slack/cards.ts';
-import { renderExpiredAlert, renderExpiryAlerts, scanHealthText } from './alert-messages.ts';
+import { renderExpiredAlerts, renderExpiryAlerts, scanHealthText } from './alert-messages.ts';
 import type { AlertState, ThresholdClaim } from './alert-state.ts';
 import { type ExpiringOrder, listExpiringOrders } from './expiring-orders.ts';
 import { type AlertRoute, routeFor } from './routes.ts';
@@ -127,7 +127,7 @@ export function createAlertService(deps: AlertServiceDeps) {
     for (const channel of new Set([...byChannel.keys(), ...expiredByChannel.keys()])) {
       const messages = renderExpiryAlerts(byChannel.get(channel) ?? []);
       const expired = expiredByChannel.get(channel) ?? [];
-      if (expired.length > 0) messages.push(renderExpiredAlert(expired));
+      messages.push(...renderExpiredAlerts(expired));
       if (await post(channel, messages)) {
         summary.alerted += byChannel.get(channel)?.length ?? 0;
         summary.expired += expired.length;

@@ -1,7 +1,7 @@
 import type { Button, KnownBlock, MrkdwnElement, PlainTextElement } from '@slack/web-api';
 import type { PreviousRequest, RenewalRecord, RenewalState } from '../renewals/record.ts';
 import { threadLink } from './links.ts';
-import { daysLeft, escapeMrkdwn, mention, slackDate } from './mrkdwn.ts';
+import { clipMrkdwn, daysLeft, escapeMrkdwn, mention, slackDate } from './mrkdwn.ts';
 import { code, renderAttention } from './thread-messages.ts';
 
 /** Stable action IDs (part of the contract). */
@@ -82,8 +82,8 @@ function csrSection(record: RenewalRecord): KnownBlock {
     type: 'section',
     block_id: 'csr',
     text: md(
-      `*CSR*: CN ${escapeMrkdwn(s.commonName)} · SANs ${sans} · ${escapeMrkdwn(s.key)}${mismatch}`.slice(
-        0,
+      clipMrkdwn(
+        `*CSR*: CN ${escapeMrkdwn(s.commonName)} · SANs ${sans} · ${escapeMrkdwn(s.key)}${mismatch}`,
         2900,
       ),
     ),
@@ -112,7 +112,7 @@ export function renderApprovalCard(record: RenewalRecord, now: number): SlackMes
     blocks.push({
       type: 'section',
       block_id: 'warning',
-      text: md(`:warning: ${previousWarning(record.previous)}`.slice(0, 2900)),
+      text: md(clipMrkdwn(`:warning: ${previousWarning(record.previous)}`, 2900)),
     });
   }
   if (record.state === 'requested') {
@@ -126,8 +126,8 @@ export function renderApprovalCard(record: RenewalRecord, now: number): SlackMes
         confirm: {
           title: plain('Approve this renewal?'),
           text: md(
-            `Renews order \`${record.orderId}\`${record.domain ? ` (${escapeMrkdwn(record.domain)})` : ''} and spends one certificate of the plan quota.`.slice(
-              0,
+            clipMrkdwn(
+              `Renews order \`${record.orderId}\`${record.domain ? ` (${escapeMrkdwn(record.domain)})` : ''} and spends one certificate of the plan quota.`,
               300,
             ),
           ),
@@ -176,7 +176,8 @@ export function renderApprovalCard(record: RenewalRecord, now: number): SlackMes
     });
   }
   blocks.push({ type: 'context', block_id: 'status', elements: [md(statusLine(record))] });
-  const text = `Certificate renewal request for order ${record.orderId}${record.domain ? ` (${record.domain})` : ''}: ${record.state.replace('_', ' ')}`;
+  // The fallback text is shown in notifications and parsed like mrkdwn: a domain from CAS is escaped here too.
+  const text = `Certificate renewal request for order ${record.orderId}${record.domain ? ` (${escapeMrkdwn(record.domain)})` : ''}: ${record.state.replace('_', ' ')}`;
   return { text, blocks };
 }
 
@@ -196,8 +197,8 @@ export function renderNotRenewableCard(input: {
         type: 'section',
         block_id: 'reason',
         text: md(
-          `:no_entry: ${mention(input.requestedBy)} asked to renew ${subject}, but it cannot be renewed now.\n${input.reason}`.slice(
-            0,
+          clipMrkdwn(
+            `:no_entry: ${mention(input.requestedBy)} asked to renew ${subject}, but it cannot be renewed now.\n${input.reason}`,
             2900,
           ),
         ),

@@ -18,3 +18,16 @@ export function daysLeft(end: number, now: number): number {
 export function mention(userId: string): string {
   return `<@${userId}>`;
 }
+
+/**
+ * Shortens mrkdwn that is already escaped to at most `max` characters without cutting an entity (`&amp;`) or a
+ * token (`<@U…>`, `<!date^…>`) in half: the cut moves back before either, and an ellipsis marks it.
+ */
+export function clipMrkdwn(text: string, max: number): string {
+  if (text.length <= max) return text;
+  let cut = text.slice(0, max - 1);
+  const openToken = cut.lastIndexOf('<');
+  if (openToken > cut.lastIndexOf('>')) cut = cut.slice(0, openToken);
+  cut = cut.replace(/&[a-z]*$/, '');
+  return `${cut}…`;
+}

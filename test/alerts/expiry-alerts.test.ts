@@ -179,6 +179,25 @@ describe('expiry scan and thresholds', () => {
     expect(blocksText(final?.args.blocks)).toContain(`order \`${orders[0]?.orderId}\``);
   });
 
+  it('a final alert of many expired orders with long names is split, and names every order', async () => {
+    const long = (i: number) => `${'very-long-subdomain-name-'.repeat(4)}${i}.example.com`;
+    const { orders, advance, harness } = await alertHarness(
+      Array.from({ length: 45 }, (_, i) => ({ days: 2, domain: long(i) })),
+    );
+    await harness.worker?.alerts.runScan();
+    advance(3);
+
+    const summary = await harness.worker?.alerts.runScan();
+
+    const finals = harness.slack
+      .okCalls('chat.postMessage')
+      .filter((c) => String(c.args.text).startsWith('Certificates expired without a renewal'));
+    expect(summary).toMatchObject({ expired: 45 });
+    expect(finals).toHaveLength(3);
+    const shown = finals.map((c) => blocksText(c.args.blocks)).join('');
+    for (const order of orders) expect(shown).toContain(`order \`${order.orderId}\``);
+  });
+
   it('pages 2,500 orders at no more than 10 calls per second, with the fewest calls', async () => {
     const { harness } = await alertHarness(Array.from({ length: 2_500 }, () => 200));
 
