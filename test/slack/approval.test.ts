@@ -8,6 +8,7 @@ import {
   findButton,
   openCard,
   otherApproverId,
+  rejectViaModal,
   requesterId,
   startAppHarness,
 } from '../support/app-harness.ts';
@@ -169,6 +170,26 @@ describe('Approve', () => {
 });
 
 describe('Reject', () => {
+  it('a private key pasted as the reason is refused in the modal, never stored or posted', async () => {
+    const { ts, recordId } = await setup();
+    const harness = h as AppHarness;
+    const key = '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----';
+
+    const answer = await rejectViaModal(harness, { ts, recordId }, `oops ${key}`);
+
+    expect(answer.json).toMatchObject({
+      response_action: 'errors',
+      errors: { reason: expect.stringContaining('private key') },
+    });
+    expect(await harness.app.redis.hget(`${harness.prefix}:renewal:${recordId}`, 'state')).toBe('requested');
+    const stored = JSON.stringify(
+      await harness.app.redis.lrange(`${harness.prefix}:audit:${recordId}`, 0, -1),
+    );
+    expect(stored).not.toContain('MIIEvQIBADAN');
+    expect(JSON.stringify(harness.slack.calls.map((c) => c.args))).not.toContain('MIIEvQIBADAN');
+    expect(harness.logs.join('')).not.toContain('MIIEvQIBADAN');
+  });
+
   it('opens a reason modal, then rejects with the reason on the card, in the thread and in the audit trail', async () => {
     const { ts, recordId, order } = await setup();
     const harness = h as AppHarness;

@@ -1,5 +1,5 @@
 import type { App } from '@slack/bolt';
-import { parseCsr } from '../../csr/parse-csr.ts';
+import { looksLikePrivateKey, parseCsr } from '../../csr/parse-csr.ts';
 import { isAppError } from '../../errors.ts';
 import type { Logger } from '../../logger.ts';
 import type { RequestService } from '../../renewals/request-service.ts';
@@ -17,10 +17,21 @@ export interface ModalDeps {
 /** Reject-reason and Attach-CSR submissions. */
 export function registerModalSubmissions(app: App, deps: ModalDeps): void {
   app.view(callbackIds.reject, async ({ ack, body, view, client }) => {
+    const reason = view.state.values.reason?.value?.value ?? undefined;
+    if (reason && looksLikePrivateKey(reason)) {
+      // Refused like a key pasted as a CSR: never stored in the audit, never posted in the thread.
+      await ack({
+        response_action: 'errors',
+        errors: {
+          reason:
+            'That contains a private key: it was not kept. Treat it as exposed and remove it from here.',
+        },
+      });
+      return;
+    }
     await ack();
     const context = modalContextOf(view.private_metadata);
     if (!context) return;
-    const reason = view.state.values.reason?.value?.value ?? undefined;
     const refusal = await deps.service.reject({
       ...context,
       userId: body.user.id,
