@@ -20,6 +20,7 @@ import { createRenewalStore } from '../renewals/store.ts';
 import { settleWithin } from '../settle-within.ts';
 import { createAfterAckQueue } from '../slack/after-ack.ts';
 import { createHttpServer } from '../slack/http-server.ts';
+import { guardInstallation } from '../slack/installation-guard.ts';
 import { registerAlertActions } from '../slack/listeners/alert-actions.ts';
 import { registerAttentionActions } from '../slack/listeners/attention-actions.ts';
 import { registerCardActions } from '../slack/listeners/card-actions.ts';
@@ -105,6 +106,13 @@ export async function startAppRole(deps: AppRoleDeps): Promise<AppRole> {
     now,
     alerts: config.alerts,
     onPosted: (kind, count) => metrics.alertsSent(kind, count),
+  });
+  guardInstallation(slack.app, {
+    logger,
+    installation: async () => {
+      const me = await slack.app.client.auth.test();
+      return { teamId: me.team_id, enterpriseId: me.enterprise_id, appId: me.app_id };
+    },
   });
   const openAndPost = createOpenFlow({ service, slack: slack.app.client, now });
   const describeApprovers = () => approvers.describe();

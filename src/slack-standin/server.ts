@@ -50,6 +50,8 @@ export interface SlackStandInOptions {
   teamId?: string;
   botUserId?: string;
   botId?: string;
+  /** The app the bot token belongs to (`auth.test`'s `app_id`). @defaultValue A0CERTBOT */
+  appId?: string;
   /** User-group ID → member user IDs, for `usergroups.users.list`. */
   usergroups?: Record<string, string[]>;
   /** Channels that answer with an error for any post: `not_in_channel`, `channel_not_found`, `is_archived`. */
@@ -69,6 +71,7 @@ export function createSlackStandIn(options: SlackStandInOptions) {
   const teamId = options.teamId ?? 'T0TEST';
   const botUserId = options.botUserId ?? 'U0BOT';
   const botId = options.botId ?? 'B0BOT';
+  const appId = options.appId ?? 'A0CERTBOT';
   const usergroups = new Map(Object.entries(options.usergroups ?? {}));
   const channelErrors = new Map(Object.entries(options.channelErrors ?? {}));
   const calls: SlackCall[] = [];
@@ -125,6 +128,8 @@ export function createSlackStandIn(options: SlackStandInOptions) {
           team_id: teamId,
           user_id: botUserId,
           bot_id: botId,
+          app_id: appId,
+          is_enterprise_install: false,
         };
       case 'chat.postMessage': {
         const invalid = checkMessageArgs(args);
