@@ -63,8 +63,13 @@ describe('payloads from another installation', () => {
     const card = await openCard(h, String(order.orderId));
 
     const res = await foreignClick(h, card, change);
+    // Whatever the click led to is logged: wait for it before looking at the record.
+    const outcome = await h.waitForLog((e) =>
+      ['renewal approved', 'payload from another installation refused'].includes(String(e.msg)),
+    );
 
     expect(res.status).toBe(200);
+    expect(outcome.msg).toBe('payload from another installation refused');
     expect(await h.app.redis.hget(`${h.prefix}:renewal:${card.recordId}`, 'state')).toBe('requested');
   });
 
