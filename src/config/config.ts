@@ -77,6 +77,7 @@ const Env = z.object({
   CERT_REQUIRE_DURABLE_REDIS: booleanFlag(true),
   CERT_APPROVERS: slackIdList,
   CERT_ALLOW_SELF_APPROVAL: booleanFlag(false),
+  CERT_APPROVER_MAX_STALE_MINUTES: numberIn(15, 0, 1440, false),
   CERT_REQUEST_TTL_HOURS: numberIn(24, 0.01, 24 * 30, false),
   CERT_POLL_MIN_SECONDS: numberIn(30, 0, 86_400, false),
   CERT_POLL_MAX_SECONDS: numberIn(900, 0, 86_400, false),
@@ -181,6 +182,11 @@ export const Config = Env.superRefine((env, ctx) => {
     approvers: env.CERT_APPROVERS,
     /** @defaultValue false */
     allowSelfApproval: env.CERT_ALLOW_SELF_APPROVAL,
+    /**
+     * While Slack cannot list an approver group, how long past its 5-minute cache its last known members may still
+     * approve, minutes; then nobody from the group may until Slack answers. @defaultValue 15
+     */
+    approverMaxStaleMinutes: env.CERT_APPROVER_MAX_STALE_MINUTES,
     /** How long a request waits for a decision before it expires, hours. @defaultValue 24 */
     requestTtlHours: env.CERT_REQUEST_TTL_HOURS,
   },

@@ -42,8 +42,9 @@ export function createAttentionService(deps: AttentionServiceDeps) {
     const record = await store.findByCard(click.channelId, click.messageTs);
     if (!record || record.id !== click.claimedId) return { refusal: { code: 'unknown_card' } };
     if (record.state !== 'needs_attention') return { refusal: { code: 'not_needing_attention' } };
-    if (!(await deps.approvers.isApprover(click.userId)))
-      return { refusal: { code: 'not_approver', action: 'decide' } };
+    const approver = await deps.approvers.status(click.userId);
+    if (approver === 'unknown') return { refusal: { code: 'approvers_unknown' } };
+    if (approver === 'not_approver') return { refusal: { code: 'not_approver', action: 'decide' } };
     return { record };
   }
 

@@ -14,6 +14,8 @@ export type Refusal =
   | { code: 'expired' }
   /** Only approvers may do this. */
   | { code: 'not_approver'; action: 'approve' | 'reject' | 'snooze' | 'decide' }
+  /** An approver group cannot be read from Slack and its last known members are too old to trust. */
+  | { code: 'approvers_unknown' }
   /** Self-approval is off and the clicker asked for the renewal. */
   | { code: 'self_approval' }
   /** Only the requester may attach a CSR. */

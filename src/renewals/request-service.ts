@@ -40,9 +40,10 @@ export function createRequestService(deps: RequestServiceDeps) {
     userId: string,
     action: 'approve' | 'reject',
   ): Promise<Refusal | undefined> {
-    const approver = await deps.approvers.isApprover(userId);
     if (action === 'reject' && userId === record.requestedBy) return undefined;
-    if (!approver) return { code: 'not_approver', action };
+    const approver = await deps.approvers.status(userId);
+    if (approver === 'unknown') return { code: 'approvers_unknown' };
+    if (approver === 'not_approver') return { code: 'not_approver', action };
     if (action === 'approve' && userId === record.requestedBy && !deps.allowSelfApproval)
       return { code: 'self_approval' };
     return undefined;

@@ -82,6 +82,7 @@ export async function startAppRole(deps: AppRoleDeps): Promise<AppRole> {
     logger,
     now,
     ...(deps.approverCacheMs !== undefined ? { ttlMs: deps.approverCacheMs } : {}),
+    maxStaleMs: config.approval.approverMaxStaleMinutes * 60_000,
   });
   const deliver = createOutboxDelivery({ store, slack: slack.app.client, logger, now });
   const service = createRequestService({

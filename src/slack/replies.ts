@@ -27,6 +27,8 @@ export function renderRefusal(refusal: Refusal, attempt: Attempt, approvers: () 
       return refusal.action === 'decide'
         ? `Only ${approvers()} can decide on a request that needs attention.`
         : `Only ${approvers()} can ${refusal.action} this ${refusal.action === 'snooze' ? 'alert' : 'renewal'}.`;
+    case 'approvers_unknown':
+      return 'I cannot read the approver group from Slack right now, and what I knew of it is too old to trust, so nothing was decided. Try again in a few minutes.';
     case 'self_approval':
       return 'You asked for this renewal, so another approver must approve it (self-approval is off: CERT_ALLOW_SELF_APPROVAL).';
     case 'not_requester':

@@ -362,4 +362,39 @@ describe('approver groups over time', () => {
     expect(await h.app.redis.hget(`${h.prefix}:renewal:${card.recordId}`, 'decidedBy')).toBe('U0NEWMEMBER');
     expect(h.slack.calls.filter((c) => c.method === 'usergroups.users.list')).toHaveLength(2);
   });
+
+  it('fail closed: while Slack cannot list the group, its last members approve for a bounded time, then nobody', async () => {
+    let now = Date.now();
+    const [early, late] = [buildOrder(), buildOrder()];
+    h = await startAppHarness({
+      seed: { orders: [early, late] },
+      env: { CERT_APPROVERS: 'S0PLATFORM', CERT_APPROVER_MAX_STALE_MINUTES: '10' },
+      standIn: { usergroups: { S0PLATFORM: ['U0MEMBER'] } },
+      now: () => now,
+      appDeps: { approverCacheMs: 60_000 },
+    });
+    const [first, second] = [
+      await openCard(h, String(early.orderId)),
+      await openCard(h, String(late.orderId)),
+    ];
+    // Learn the members once, then Slack stops answering the lookup.
+    await h.click('cert_reject', { user: 'U0SOMEONE', messageTs: first.ts, value: first.recordId });
+    await h.slack.waitForResponse();
+    h.slack.addFault({ method: 'usergroups.users.list', error: 'internal_error', times: 1_000 });
+    now += 5 * 60_000;
+
+    await h.click('cert_approve', { user: 'U0MEMBER', messageTs: first.ts, value: first.recordId });
+    await h.waitForLog((e) => e.msg === 'renewal approved');
+    now += 10 * 60_000;
+    await h.click('cert_approve', { user: 'U0MEMBER', messageTs: second.ts, value: second.recordId });
+    const refused = await h.slack.waitForResponse((r) => String(r.body.text).includes('approver group'));
+    await h.click('cert_approve', { user: 'U0MEMBER', messageTs: second.ts, value: second.recordId });
+    await h.slack.waitForResponse((r) => r !== refused && String(r.body.text).includes('approver group'));
+
+    expect(await h.app.redis.hget(`${h.prefix}:renewal:${first.recordId}`, 'state')).toBe('approved');
+    expect(await h.app.redis.hget(`${h.prefix}:renewal:${second.recordId}`, 'state')).toBe('requested');
+    expect(refused.body.text).toMatch(/cannot read the approver group .* nothing was decided/);
+    // One lookup that worked, then one failed lookup per 30 s at most, not one per click.
+    expect(h.slack.calls.filter((c) => c.method === 'usergroups.users.list')).toHaveLength(3);
+  });
 });

@@ -133,7 +133,7 @@ export async function startAppHarness(options: HarnessOptions = {}) {
   async function post(
     body: string,
     {
-      timestampSec = Math.floor(Date.now() / 1000),
+      timestampSec = Math.floor((options.now ?? Date.now)() / 1000),
       signature,
     }: { timestampSec?: number; signature?: string } = {},
   ) {
