@@ -2,7 +2,7 @@ import type { Queue } from 'bullmq';
 import type { ApproverDirectory } from '../approval/approvers.ts';
 import { type RecordJobData, requeueRenewal } from '../jobs/queues.ts';
 import type { Logger } from '../logger.ts';
-import type { Refusal } from './outcomes.ts';
+import type { CardClaim, Refusal } from './outcomes.ts';
 import type { RenewalRecord } from './record.ts';
 import type { DeliverNow } from './request-deps.ts';
 import type { RenewalStore } from './store.ts';
@@ -21,8 +21,8 @@ export interface AttentionServiceDeps {
 export interface CardClick {
   channelId: string;
   messageTs: string;
-  /** The button's value: never trusted, it must name the request the card belongs to. */
-  claimedId: string | undefined;
+  /** What the button named (request and version): never trusted, it must match the card and the record. */
+  claim: CardClaim | undefined;
   userId: string;
 }
 
@@ -40,8 +40,9 @@ export function createAttentionService(deps: AttentionServiceDeps) {
     click: CardClick,
   ): Promise<{ record: RenewalRecord } | { refusal: Refusal }> {
     const record = await store.findByCard(click.channelId, click.messageTs);
-    if (!record || record.id !== click.claimedId) return { refusal: { code: 'unknown_card' } };
+    if (!record || !click.claim || record.id !== click.claim.id) return { refusal: { code: 'unknown_card' } };
     if (record.state !== 'needs_attention') return { refusal: { code: 'not_needing_attention' } };
+    if (record.version !== click.claim.version) return { refusal: { code: 'changed', record } };
     const approver = await deps.approvers.status(click.userId);
     if (approver === 'unknown') return { refusal: { code: 'approvers_unknown' } };
     if (approver === 'not_approver') return { refusal: { code: 'not_approver', action: 'decide' } };
@@ -63,6 +64,7 @@ export function createAttentionService(deps: AttentionServiceDeps) {
       const { record } = found;
       const result = await store.transition(record.id, record.newOrderId ? 'recheck_new_order' : 'recheck', {
         actor: click.userId,
+        ifVersion: record.version,
         fields: { failures: 0 },
         notify: [
           { kind: 'event', event: { type: 'recheck', by: click.userId, at: now() } },
@@ -94,6 +96,7 @@ export function createAttentionService(deps: AttentionServiceDeps) {
       const renewed = click.outcome === 'renewed' ? { newOrderId: click.newOrderId } : undefined;
       const result = await store.transition(record.id, renewed ? 'resolved_renewed' : 'resolved', {
         actor: click.userId,
+        ifVersion: record.version,
         detail: renewed ? `renewed as order ${renewed.newOrderId}` : 'not renewed',
         fields: {
           resolution: renewed ? 'renewed' : 'not_renewed',

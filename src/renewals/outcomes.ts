@@ -1,6 +1,12 @@
 import type { LookupProblem } from '../cas/order-lookup.ts';
 import type { RenewalRecord } from './record.ts';
 
+/** What a card button names: a request, at the version shown on the card. */
+export interface CardClaim {
+  id: string;
+  version: number;
+}
+
 /**
  * Why a click or a submitted modal changed nothing, as data: the Slack layer words it for the person who acted.
  * Services return one of these, or undefined when the action took effect.
@@ -10,6 +16,8 @@ export type Refusal =
   | { code: 'unknown_card' }
   /** The request is no longer waiting for this decision (decided, expired, moved on). */
   | { code: 'not_waiting'; record: RenewalRecord }
+  /** The request changed since the person saw it (e.g. a CSR was attached): they must look again. */
+  | { code: 'changed'; record: RenewalRecord }
   /** The request expired before the click. */
   | { code: 'expired' }
   /** Only approvers may do this. */

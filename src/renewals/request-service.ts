@@ -1,7 +1,7 @@
 import type { ParsedCsr } from '../csr/parse-csr.ts';
 import { enqueueRenewal } from '../jobs/queues.ts';
 import { createOpenRequest } from './open-request.ts';
-import type { Refusal } from './outcomes.ts';
+import type { CardClaim, Refusal } from './outcomes.ts';
 import type { RenewalRecord } from './record.ts';
 import type { RequestServiceDeps } from './request-deps.ts';
 import type { OutboxMessage, TransitionResult } from './store.ts';
@@ -77,30 +77,50 @@ export function createRequestService(deps: RequestServiceDeps) {
     return result.record;
   }
 
-  const notWaiting = (result: Extract<TransitionResult, { ok: false }>): Refusal =>
-    'record' in result ? { code: 'not_waiting', record: result.record } : { code: 'unknown_card' };
+  const notWaiting = (result: Extract<TransitionResult, { ok: false }>): Refusal => {
+    if (result.reason === 'stale') return { code: 'changed', record: result.record };
+    return 'record' in result ? { code: 'not_waiting', record: result.record } : { code: 'unknown_card' };
+  };
+
+  /** The request behind a card, at the version the person saw; a refusal otherwise. */
+  async function seenRequest(
+    channelId: string,
+    messageTs: string,
+    claim: CardClaim,
+  ): Promise<{ record: RenewalRecord } | { refusal: Refusal }> {
+    const record = await requestForCard(channelId, messageTs, claim.id);
+    if (!record) return { refusal: { code: 'unknown_card' } };
+    if (record.state !== 'requested') return { refusal: { code: 'not_waiting', record } };
+    if (record.version !== claim.version) return { refusal: { code: 'changed', record } };
+    return { record };
+  }
 
   return {
     requestForCard,
+    seenRequest,
     authorise,
 
     openRequest: createOpenRequest(deps),
 
-    /** Approve button: authorise, then one compare-and-set decides; the winner enqueues the renewal. */
+    /**
+     * Approve button: authorise, then one compare-and-set decides, and only for the version of the request the
+     * approver saw on the card; the winner enqueues the renewal.
+     */
     async approve(input: {
       channelId: string;
       messageTs: string;
-      claimedId: string | undefined;
+      claim: CardClaim;
       userId: string;
     }): Promise<Refusal | undefined> {
-      const record = await requestForCard(input.channelId, input.messageTs, input.claimedId);
-      if (!record) return { code: 'unknown_card' };
-      if (record.state !== 'requested') return { code: 'not_waiting', record };
+      const seen = await seenRequest(input.channelId, input.messageTs, input.claim);
+      if ('refusal' in seen) return seen.refusal;
+      const { record } = seen;
       if (await expireIfDue(record)) return { code: 'expired' };
       const refusal = await authorise(record, input.userId, 'approve');
       if (refusal) return refusal;
       const result = await store.transition(record.id, 'approved', {
         actor: input.userId,
+        ifVersion: input.claim.version,
         fields: { decidedBy: input.userId, decidedAt: now() },
         notify: [tell({ type: 'approved', by: input.userId, at: now() }), card],
       });
@@ -115,21 +135,22 @@ export function createRequestService(deps: RequestServiceDeps) {
       return undefined;
     },
 
-    /** Reject (after the reason modal): authorise again, then one compare-and-set decides. */
+    /** Reject (after the reason modal): authorise again, then one compare-and-set decides, for the version seen. */
     async reject(input: {
-      recordId: string;
       channelId: string;
       messageTs: string;
+      claim: CardClaim;
       userId: string;
       reason: string | undefined;
     }): Promise<Refusal | undefined> {
-      const record = await requestForCard(input.channelId, input.messageTs, input.recordId);
+      const record = await requestForCard(input.channelId, input.messageTs, input.claim.id);
       if (!record) return { code: 'unknown_card' };
       const refusal = await authorise(record, input.userId, 'reject');
       if (refusal) return refusal;
       const reason = input.reason?.trim().slice(0, 500) || undefined;
       const result = await store.transition(record.id, 'rejected', {
         actor: input.userId,
+        ifVersion: input.claim.version,
         ...(reason ? { detail: reason } : {}),
         fields: { decidedBy: input.userId, decidedAt: now(), reason },
         notify: [tell({ type: 'rejected', by: input.userId, ...(reason ? { reason } : {}) }), card],
@@ -150,18 +171,22 @@ export function createRequestService(deps: RequestServiceDeps) {
       if (record) await expireIfDue(record);
     },
 
-    /** Attach-CSR modal: only the requester, only while the request waits for a decision. */
+    /**
+     * Attach-CSR modal: only the requester, only while the request waits for a decision, and only onto the version
+     * the modal was opened from (a second modal opened earlier cannot swap the key again).
+     */
     async attachCsr(input: {
-      recordId: string;
       channelId: string;
       messageTs: string;
+      claim: CardClaim;
       userId: string;
       csr: ParsedCsr;
     }): Promise<Refusal | undefined> {
-      const record = await requestForCard(input.channelId, input.messageTs, input.recordId);
+      const record = await requestForCard(input.channelId, input.messageTs, input.claim.id);
       if (!record || record.requestedBy !== input.userId) return { code: 'not_requester' };
       const result = await store.transition(record.id, 'csr_attached', {
         actor: input.userId,
+        ifVersion: input.claim.version,
         detail: `CN ${input.csr.summary.commonName}`,
         fields: { csrPem: input.csr.pem, csrSummary: input.csr.summary },
         notify: [

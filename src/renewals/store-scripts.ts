@@ -25,7 +25,7 @@ return {'ok', ARGV[1]}
  * KEYS: record, open-order index, audit, outbox, active set, pending set, latest-by-order, card index, new-order
  * claim, outbox index (the last three stand in for the record key when there is nothing of theirs yet).
  * ARGV: from, to, flags, retention ms, audit JSON (from/to filled in here), outbox items JSON array, now, new
- * order ID to claim (or ''), then field/value pairs.
+ * order ID to claim (or ''), the version the caller saw (or '' for any), then field/value pairs.
  */
 export const transitionScript = `
 local state = redis.call('HGET', KEYS[1], 'state')
@@ -33,6 +33,7 @@ if not state then return {'missing', ''} end
 local allowed = false
 for s in string.gmatch(ARGV[1], '[^,]+') do if s == state then allowed = true end end
 if not allowed then return {'conflict', state} end
+if ARGV[9] ~= '' and redis.call('HGET', KEYS[1], 'version') ~= ARGV[9] then return {'stale', state} end
 local id = redis.call('HGET', KEYS[1], 'id')
 local flags = ',' .. ARGV[3] .. ','
 local function has(flag) return string.find(flags, ',' .. flag .. ',', 1, true) ~= nil end
@@ -46,7 +47,7 @@ if claiming then
   if owner and owner ~= id then return {'order_claimed', owner} end
 end
 redis.call('HSET', KEYS[1], 'state', ARGV[2])
-for i = 9, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+for i = 10, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
 redis.call('HINCRBY', KEYS[1], 'version', 1)
 local entry = cjson.decode(ARGV[5])
 entry['from'] = state

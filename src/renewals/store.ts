@@ -40,6 +40,8 @@ export type TransitionResult =
   | { ok: true; from: RenewalState; record: RenewalRecord; row: TransitionRow }
   | { ok: false; reason: 'missing' }
   | { ok: false; reason: 'conflict'; current: RenewalState; record: RenewalRecord }
+  /** The request changed since the caller saw it (`ifVersion`). */
+  | { ok: false; reason: 'stale'; record: RenewalRecord }
   /** The row takes the order back, and another request holds it now. */
   | { ok: false; reason: 'order_taken'; ownerId: string; record: RenewalRecord }
   /** The row claims a new order ID that another request already has. */
@@ -163,6 +165,8 @@ export function createRenewalStore(deps: RenewalStoreDeps) {
         fields?: Partial<RenewalRecord>;
         /** Queued in the outbox atomically with the state change, so no message is lost. */
         notify?: OutboxMessage[];
+        /** Only if the request is still at this version (what a person saw on the card). */
+        ifVersion?: number | undefined;
       },
     ): Promise<TransitionResult> {
       const row: TransitionRow = transitions[name];
@@ -210,12 +214,14 @@ export function createRenewalStore(deps: RenewalStoreDeps) {
         JSON.stringify(items),
         String(at),
         row.claimNewOrder ? newOrderId : '',
+        change.ifVersion === undefined ? '' : String(change.ifVersion),
         ...toFields({ ...change.fields, updatedAt: at }),
       )) as [string, string];
       if (status === 'missing') return { ok: false, reason: 'missing' };
       const record = (await get(id)) as RenewalRecord;
       if (status === 'conflict')
         return { ok: false, reason: 'conflict', current: value as RenewalState, record };
+      if (status === 'stale') return { ok: false, reason: 'stale', record };
       if (status === 'order_taken' || status === 'order_claimed')
         return { ok: false, reason: status, ownerId: value, record };
       if (row.count && value !== row.to) deps.onTransition?.(row.to);

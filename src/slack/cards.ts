@@ -1,4 +1,5 @@
 import type { Button, KnownBlock, MrkdwnElement, PlainTextElement } from '@slack/web-api';
+import type { CardClaim } from '../renewals/outcomes.ts';
 import type { PreviousRequest, RenewalRecord, RenewalState } from '../renewals/record.ts';
 import { threadLink } from './links.ts';
 import { clipMrkdwn, daysLeft, escapeMrkdwn, mention, slackDate } from './mrkdwn.ts';
@@ -13,6 +14,17 @@ export const actionIds = {
   recheck: 'cert_recheck',
   resolve: 'cert_resolve',
 } as const;
+
+/** A card button's value: the request and the version shown, so a decision applies only to what was seen. */
+export function cardValue(record: Pick<RenewalRecord, 'id' | 'version'>): string {
+  return `${record.id}.${record.version}`;
+}
+
+/** Reads a card button's value; undefined unless it names a request and a version (never trusted further). */
+export function parseCardValue(value: string | undefined): CardClaim | undefined {
+  const match = /^([A-Za-z0-9]{1,64})\.([0-9]{1,9})$/.exec(value ?? '');
+  return match ? { id: match[1] as string, version: Number(match[2]) } : undefined;
+}
 
 /** A Block Kit message: top-level `text` is always set (notifications, screen readers, fallback). */
 export interface SlackMessage {
@@ -90,6 +102,13 @@ function csrSection(record: RenewalRecord): KnownBlock {
   };
 }
 
+/** Who will hold the private key, for the approver's confirm dialog. */
+function keyHolder(record: RenewalRecord): string {
+  return record.csrSummary
+    ? `Key: the requester's CSR (CN ${escapeMrkdwn(record.csrSummary.commonName)}); ${mention(record.requestedBy)} holds the private key.`
+    : 'Key: CAS generates the key pair; its private key is downloaded from the CAS console.';
+}
+
 /** What the approver of a new request must know about the order's previous one. */
 function previousWarning(previous: PreviousRequest): string {
   if (previous.state === 'needs_attention')
@@ -122,12 +141,12 @@ export function renderApprovalCard(record: RenewalRecord, now: number): SlackMes
         action_id: actionIds.approve,
         style: 'primary',
         text: plain('Approve'),
-        value: record.id,
+        value: cardValue(record),
         confirm: {
           title: plain('Approve this renewal?'),
           text: md(
             clipMrkdwn(
-              `Renews order \`${record.orderId}\`${record.domain ? ` (${escapeMrkdwn(record.domain)})` : ''} and spends one certificate of the plan quota.`,
+              `Renews order \`${record.orderId}\`${record.domain ? ` (${escapeMrkdwn(record.domain)})` : ''} and spends one certificate of the plan quota. ${keyHolder(record)}`,
               300,
             ),
           ),
@@ -140,7 +159,7 @@ export function renderApprovalCard(record: RenewalRecord, now: number): SlackMes
         action_id: actionIds.reject,
         style: 'danger',
         text: plain('Reject'),
-        value: record.id,
+        value: cardValue(record),
       },
     ];
     if (!record.csrSummary) {
@@ -148,7 +167,7 @@ export function renderApprovalCard(record: RenewalRecord, now: number): SlackMes
         type: 'button',
         action_id: actionIds.attachCsr,
         text: plain('Attach CSR'),
-        value: record.id,
+        value: cardValue(record),
       });
     }
     blocks.push({ type: 'actions', block_id: 'decision', elements });
@@ -169,9 +188,9 @@ export function renderApprovalCard(record: RenewalRecord, now: number): SlackMes
           type: 'button',
           action_id: actionIds.recheck,
           text: plain('Check CAS again'),
-          value: record.id,
+          value: cardValue(record),
         },
-        { type: 'button', action_id: actionIds.resolve, text: plain('Close…'), value: record.id },
+        { type: 'button', action_id: actionIds.resolve, text: plain('Close…'), value: cardValue(record) },
       ],
     });
   }

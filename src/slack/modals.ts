@@ -9,7 +9,13 @@ export const callbackIds = {
 } as const;
 
 /** What a modal remembers of its card. Not trusted on submission: the record must still match the card. */
-export const ModalContext = z.object({ recordId: z.string(), channelId: z.string(), messageTs: z.string() });
+export const ModalContext = z.object({
+  recordId: z.string(),
+  /** The version of the request on the card the modal was opened from. */
+  version: z.number().int(),
+  channelId: z.string(),
+  messageTs: z.string(),
+});
 export type ModalContext = z.infer<typeof ModalContext>;
 
 /** The card a submitted modal was opened from, or undefined when its metadata is not ours (tampered, stale). */

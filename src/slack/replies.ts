@@ -21,6 +21,8 @@ export function renderRefusal(refusal: Refusal, attempt: Attempt, approvers: () 
       return attempt === 'attach'
         ? 'This request is no longer waiting for a decision; the CSR was not attached.'
         : `Nothing changed: this request is no longer waiting for a decision. ${statusLine(refusal.record)}`;
+    case 'changed':
+      return `Nothing was done: this request changed since you saw it (${refusal.record.csrSummary ? 'a CSR was attached' : 'it was updated'}). Look at the card again, then decide. ${statusLine(refusal.record)}`;
     case 'expired':
       return 'This request expired before it was approved. Run `/cert renew` again if it is still needed.';
     case 'not_approver':

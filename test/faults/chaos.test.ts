@@ -81,7 +81,7 @@ describe('chaos', () => {
         const app = apps[Math.floor(random() * apps.length)] as WorkerProcess;
         const body = blockActionBody({
           actionId: 'cert_approve',
-          value: card.recordId,
+          value: card.value,
           userId: approverId,
           channelId,
           messageTs: card.ts,

@@ -94,7 +94,7 @@ describe('appendfsync everysec (Redis 7.0)', () => {
     const card = await openCard(harness, String(order.orderId));
     const held = nextHeld(harness);
 
-    await harness.click('cert_approve', { user: approverId, messageTs: card.ts, value: card.recordId });
+    await harness.click('cert_approve', { user: approverId, messageTs: card.ts, value: card.value });
     const { held: request, at } = await held;
     const submittingAt = Number(
       await harness.app.redis.hget(`${harness.prefix}:renewal:${card.recordId}`, 'submittingAt'),
@@ -123,7 +123,7 @@ describe('appendfsync everysec (Redis 7.0)', () => {
     const held = nextHeld(harness);
 
     for (const card of cards)
-      await harness.click('cert_approve', { user: approverId, messageTs: card.ts, value: card.recordId });
+      await harness.click('cert_approve', { user: approverId, messageTs: card.ts, value: card.value });
     const { held: request } = await held;
     await server.stop();
     server = await startRedisServer({ appendOnly: true, appendFsync: 'everysec', dir, port });

@@ -34,7 +34,7 @@ describe('a result CAS gave is kept', () => {
     const held = new Promise<HeldRequest>((resolve) => harness.cas.sim.events.once('held', resolve));
     const card = await openCard(harness, String(order.orderId));
 
-    await harness.click('cert_approve', { user: approverId, messageTs: card.ts, value: card.recordId });
+    await harness.click('cert_approve', { user: approverId, messageTs: card.ts, value: card.value });
     const request = await held;
     // With no replica, `min-replicas-to-write 1` makes Redis answer every write NOREPLICAS (a failover, a
     // read-only replica promoted late): the worker's write of the result fails at once.

@@ -39,7 +39,7 @@ describe('Redis restarted in the middle of renewals (AOF on)', () => {
     const cards = [];
     for (const order of orders) cards.push(await openCard(h, String(order.orderId)));
     for (const card of cards)
-      await h.click('cert_approve', { user: approverId, messageTs: card.ts, value: card.recordId });
+      await h.click('cert_approve', { user: approverId, messageTs: card.ts, value: card.value });
     await h.slack.waitForCall((c) => String(c.args.text).includes('CAS accepted the renewal'), 15_000);
 
     const statesAtRestart = await Promise.all(

@@ -39,7 +39,7 @@ describe('storms', () => {
     harness.slack.addFault({ method: 'chat.update', error: 'channel_not_found', times: 2 });
 
     for (const card of cards)
-      await harness.click('cert_approve', { user: approverId, messageTs: card.ts, value: card.recordId });
+      await harness.click('cert_approve', { user: approverId, messageTs: card.ts, value: card.value });
     const endings = await Promise.all(
       cards.map((card) =>
         harness.slack.waitForCall(
@@ -69,7 +69,7 @@ describe('storms', () => {
     const card = await openCard(h, String(order.orderId));
     h.slack.setChannelError(channelId, 'not_in_channel');
 
-    await h.click('cert_approve', { user: approverId, messageTs: card.ts, value: card.recordId });
+    await h.click('cert_approve', { user: approverId, messageTs: card.ts, value: card.value });
     await h.waitForLog((e) => e.msg === 'renewal issued', 15_000);
     await h.waitForLog(
       (e) =>

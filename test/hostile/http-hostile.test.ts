@@ -48,7 +48,7 @@ describe('replayed Slack requests (valid signature, sent again)', () => {
     const card = await openCard(h, String(order.orderId));
     const body = blockActionBody({
       actionId: 'cert_approve',
-      value: card.recordId,
+      value: card.value,
       userId: approverId,
       channelId,
       messageTs: card.ts,
@@ -76,7 +76,7 @@ describe('unknown and malformed interactions', () => {
     const res = await h.post(
       blockActionBody({
         actionId: 'cert_delete_everything',
-        value: card.recordId,
+        value: card.value,
         userId: approverId,
         channelId,
         messageTs: card.ts,
@@ -116,7 +116,7 @@ describe('unknown and malformed interactions', () => {
 
     await h.submitView('cert_reject_modal', {
       user: approverId,
-      privateMetadata: JSON.stringify({ recordId: card.recordId, channelId, messageTs: '1.000' }),
+      privateMetadata: JSON.stringify({ recordId: card.recordId, version: 1, channelId, messageTs: '1.000' }),
       values: { reason: { value: { type: 'plain_text_input', value: 'forged' } } },
     });
     const answer = await h.slack.waitForCall((c) => c.method === 'chat.postEphemeral');

@@ -52,7 +52,7 @@ describe('logs', () => {
     h = await startAppHarness({ worker: {}, seed: { orders: [order] } });
     const csr = await makeCsr({ commonName: 'logs.example.com' });
     const card = await openCard(h, String(order.orderId), undefined, csr);
-    await h.click('cert_approve', { user: approverId, messageTs: card.ts, value: card.recordId });
+    await h.click('cert_approve', { user: approverId, messageTs: card.ts, value: card.value });
     await h.slack.waitForCall((c) => /Renewal issued/.test(String(c.args.text)));
     await h.waitForLog((e) => e.msg === 'renewal issued');
 

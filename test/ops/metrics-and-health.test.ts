@@ -29,7 +29,7 @@ describe('/metrics', () => {
     });
     h.cas.sim.faults.add({ action: 'DescribeCertificateState', fault: { kind: 'throttle' } });
     const card = await openCard(h, String(order.orderId));
-    await h.click('cert_approve', { user: approverId, messageTs: card.ts, value: card.recordId });
+    await h.click('cert_approve', { user: approverId, messageTs: card.ts, value: card.value });
     await h.slack.waitForCall((c) => /Renewal issued/.test(String(c.args.text)));
     h.slack.addFault({ method: 'chat.postMessage', error: 'not_in_channel', when: { channel: 'C0ALERTS' } });
     await h.worker?.alerts.runScan();

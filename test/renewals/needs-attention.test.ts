@@ -27,7 +27,7 @@ async function requestNeedingAttention(env: Record<string, string> = {}) {
     fault: { kind: 'server-error' },
   });
   const card = await openCard(harness, String(order.orderId));
-  await harness.click('cert_approve', { user: approverId, messageTs: card.ts, value: card.recordId });
+  await harness.click('cert_approve', { user: approverId, messageTs: card.ts, value: card.value });
   const attentionCard = await harness.slack.waitForCall(
     (c) =>
       c.method === 'chat.update' &&
@@ -35,7 +35,9 @@ async function requestNeedingAttention(env: Record<string, string> = {}) {
       /Needs attention/.test(blocksText(c.args.blocks)),
     15_000,
   );
-  return { order, card, recordId: card.recordId as string, attentionCard, harness };
+  // The attention buttons name the request at the version the card shows now.
+  const value = findButton(attentionCard.args.blocks, 'cert_recheck')?.value;
+  return { order, card, recordId: card.recordId as string, value, attentionCard, harness };
 }
 
 const state = (harness: AppHarness, recordId: string) =>
@@ -52,8 +54,12 @@ describe('needs attention is not a dead end', () => {
     );
     expect(second.ts).not.toBe(card.ts);
     expect(blocksText(second.call.args.blocks)).toContain('ended in *needs attention* and nobody closed it');
-    expect(findButton(attentionCard.args.blocks, 'cert_recheck')?.value).toBe(card.recordId);
-    expect(findButton(attentionCard.args.blocks, 'cert_resolve')?.value).toBe(card.recordId);
+    expect(findButton(attentionCard.args.blocks, 'cert_recheck')?.value).toMatch(
+      new RegExp(`^${card.recordId}\\.[0-9]+$`),
+    );
+    expect(findButton(attentionCard.args.blocks, 'cert_resolve')?.value).toMatch(
+      new RegExp(`^${card.recordId}\\.[0-9]+$`),
+    );
     expect(harness.slack.thread(channelId, card.ts).at(-1)?.text).toMatch(/Check CAS again\* or \*Close…\*/);
   });
 
@@ -79,17 +85,17 @@ describe('needs attention is not a dead end', () => {
   });
 
   it('Check CAS again: an approver sends it back to reconciliation, which follows a renewal CAS made after all', async () => {
-    const { order, card, recordId, harness } = await requestNeedingAttention();
+    const { order, card, recordId, value, harness } = await requestNeedingAttention();
     // CAS did renew (its list was late, or someone renewed in the console): a new order of the domain appears.
     const renewed = harness.cas.sim.store.renew(String(order.orderId), undefined);
 
     const refused = await harness.click('cert_recheck', {
       user: requesterId,
       messageTs: card.ts,
-      value: recordId,
+      value,
     });
     const notAllowed = await harness.slack.waitForResponse();
-    await harness.click('cert_recheck', { user: approverId, messageTs: card.ts, value: recordId });
+    await harness.click('cert_recheck', { user: approverId, messageTs: card.ts, value });
     await harness.slack.waitForCall(
       (c) => c.args.thread_ts === card.ts && /Renewal issued/.test(String(c.args.text)),
       15_000,
@@ -112,10 +118,10 @@ describe('needs attention is not a dead end', () => {
   });
 
   it('Check CAS again is refused once a newer request holds the order', async () => {
-    const { order, card, recordId, harness } = await requestNeedingAttention();
+    const { order, card, recordId, value, harness } = await requestNeedingAttention();
     await openCard(harness, String(order.orderId));
 
-    await harness.click('cert_recheck', { user: approverId, messageTs: card.ts, value: recordId });
+    await harness.click('cert_recheck', { user: approverId, messageTs: card.ts, value });
     const answer = await harness.slack.waitForResponse();
 
     expect(String(answer.body.text)).toMatch(/has a newer request .* cannot take it back/);
@@ -123,9 +129,9 @@ describe('needs attention is not a dead end', () => {
   });
 
   it('Close: an approver records what the console shows; the next request warns with that outcome', async () => {
-    const { order, card, recordId, harness } = await requestNeedingAttention();
+    const { order, card, recordId, value, harness } = await requestNeedingAttention();
 
-    await harness.click('cert_resolve', { user: approverId, messageTs: card.ts, value: recordId });
+    await harness.click('cert_resolve', { user: approverId, messageTs: card.ts, value });
     const opened = await harness.slack.waitForCall((c) => c.method === 'views.open');
     const view = opened.args.view as { callback_id: string; private_metadata: string };
     const invalid = await harness.submitView(view.callback_id, {
@@ -163,8 +169,8 @@ describe('needs attention is not a dead end', () => {
   });
 
   it('Close as renewed claims the new order, so no other request can adopt it', async () => {
-    const { card, recordId, harness } = await requestNeedingAttention();
-    await harness.click('cert_resolve', { user: approverId, messageTs: card.ts, value: recordId });
+    const { card, recordId, value, harness } = await requestNeedingAttention();
+    await harness.click('cert_resolve', { user: approverId, messageTs: card.ts, value });
     const opened = await harness.slack.waitForCall((c) => c.method === 'views.open');
     const view = opened.args.view as { callback_id: string; private_metadata: string };
 

@@ -29,7 +29,7 @@ describe('retention', () => {
     h = await startAppHarness({ worker: {}, seed: { orders: [renewed, rejected] } });
     const harness = h;
     const first = await openCard(harness, String(renewed.orderId));
-    await harness.click('cert_approve', { user: approverId, messageTs: first.ts, value: first.recordId });
+    await harness.click('cert_approve', { user: approverId, messageTs: first.ts, value: first.value });
     await harness.slack.waitForCall(
       (c) => c.args.thread_ts === first.ts && /Renewal issued/.test(String(c.args.text)),
     );

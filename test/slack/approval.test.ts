@@ -38,10 +38,10 @@ async function setup(options: Parameters<typeof startAppHarness>[0] = {}) {
 
 describe('Approve', () => {
   it('by an approver: one decision, the card updated in place, "queued" in the thread, one job with only the ID', async () => {
-    const { ts, recordId, order } = await setup();
+    const { ts, recordId, value, order } = await setup();
     const harness = h as AppHarness;
 
-    const res = await harness.click('cert_approve', { user: approverId, messageTs: ts, value: recordId });
+    const res = await harness.click('cert_approve', { user: approverId, messageTs: ts, value });
     const update = await harness.slack.waitForCall(
       (c) => c.method === 'chat.update' && c.response.ok === true,
     );
@@ -63,10 +63,10 @@ describe('Approve', () => {
   });
 
   it('by someone else: an ephemeral "only … can approve" and nothing changes', async () => {
-    const { ts, recordId } = await setup();
+    const { ts, recordId, value } = await setup();
     const harness = h as AppHarness;
 
-    await harness.click('cert_approve', { user: 'U0RANDOM', messageTs: ts, value: recordId });
+    await harness.click('cert_approve', { user: 'U0RANDOM', messageTs: ts, value });
     const answer = await harness.slack.waitForResponse();
 
     expect(answer.body).toMatchObject({
@@ -82,9 +82,9 @@ describe('Approve', () => {
   it('by the requester is refused unless self-approval is allowed', async () => {
     const order = buildOrder();
     h = await startAppHarness({ seed: { orders: [order] }, env: { CERT_APPROVERS: requesterId } });
-    const { ts, recordId } = await openCard(h, String(order.orderId), requesterId);
+    const { ts, recordId, value } = await openCard(h, String(order.orderId), requesterId);
 
-    await h.click('cert_approve', { user: requesterId, messageTs: ts, value: recordId });
+    await h.click('cert_approve', { user: requesterId, messageTs: ts, value });
     const answer = await h.slack.waitForResponse();
 
     expect(answer.body.text).toContain('another approver must approve it');
@@ -97,24 +97,24 @@ describe('Approve', () => {
       seed: { orders: [order] },
       env: { CERT_APPROVERS: requesterId, CERT_ALLOW_SELF_APPROVAL: 'true' },
     });
-    const { ts, recordId } = await openCard(h, String(order.orderId), requesterId);
+    const { ts, recordId, value } = await openCard(h, String(order.orderId), requesterId);
 
-    await h.click('cert_approve', { user: requesterId, messageTs: ts, value: recordId });
+    await h.click('cert_approve', { user: requesterId, messageTs: ts, value });
     await h.slack.waitForCall((c) => c.method === 'chat.update');
 
     expect(await h.app.redis.hget(`${h.prefix}:renewal:${recordId}`, 'state')).toBe('approved');
   });
 
   it('by a member of an approver user group, looked up once and cached', async () => {
-    const { ts, recordId } = await setup({
+    const { ts, recordId, value } = await setup({
       env: { CERT_APPROVERS: 'S0PLATFORM' },
       standIn: { usergroups: { S0PLATFORM: ['U0GROUPIE'] } },
     });
     const harness = h as AppHarness;
-    await harness.click('cert_approve', { user: 'U0OUTSIDER', messageTs: ts, value: recordId });
+    await harness.click('cert_approve', { user: 'U0OUTSIDER', messageTs: ts, value });
     await harness.slack.waitForResponse();
 
-    await harness.click('cert_approve', { user: 'U0GROUPIE', messageTs: ts, value: recordId });
+    await harness.click('cert_approve', { user: 'U0GROUPIE', messageTs: ts, value });
     await harness.slack.waitForCall((c) => c.method === 'chat.update');
 
     expect(await harness.app.redis.hget(`${harness.prefix}:renewal:${recordId}`, 'decidedBy')).toBe(
@@ -138,7 +138,7 @@ describe('Approve', () => {
   });
 
   it('50 concurrent clicks from two approvers make exactly one decision and one job', async () => {
-    const { ts, recordId } = await setup();
+    const { ts, recordId, value } = await setup();
     const harness = h as AppHarness;
 
     const results = await Promise.all(
@@ -146,7 +146,7 @@ describe('Approve', () => {
         harness.click('cert_approve', {
           user: i % 2 ? approverId : otherApproverId,
           messageTs: ts,
-          value: recordId,
+          value,
         }),
       ),
     );
@@ -171,11 +171,11 @@ describe('Approve', () => {
 
 describe('Reject', () => {
   it('a private key pasted as the reason is refused in the modal, never stored or posted', async () => {
-    const { ts, recordId } = await setup();
+    const { ts, recordId, value } = await setup();
     const harness = h as AppHarness;
     const key = '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----';
 
-    const answer = await rejectViaModal(harness, { ts, recordId }, `oops ${key}`);
+    const answer = await rejectViaModal(harness, { ts, value }, `oops ${key}`);
 
     expect(answer.json).toMatchObject({
       response_action: 'errors',
@@ -191,10 +191,10 @@ describe('Reject', () => {
   });
 
   it('opens a reason modal, then rejects with the reason on the card, in the thread and in the audit trail', async () => {
-    const { ts, recordId, order } = await setup();
+    const { ts, recordId, value, order } = await setup();
     const harness = h as AppHarness;
 
-    await harness.click('cert_reject', { user: approverId, messageTs: ts, value: recordId });
+    await harness.click('cert_reject', { user: approverId, messageTs: ts, value });
     const modal = await harness.slack.waitForCall((c) => c.method === 'views.open');
     const view = modal.args.view as { callback_id: string; private_metadata: string };
     await harness.submitView(view.callback_id, {
@@ -232,12 +232,12 @@ describe('Reject', () => {
   });
 
   it('can be done by the requester (withdrawing), not by a bystander', async () => {
-    const { ts, recordId } = await setup();
+    const { ts, value } = await setup();
     const harness = h as AppHarness;
 
-    await harness.click('cert_reject', { user: 'U0BYSTANDER', messageTs: ts, value: recordId });
+    await harness.click('cert_reject', { user: 'U0BYSTANDER', messageTs: ts, value });
     const refused = await harness.slack.waitForResponse();
-    await harness.click('cert_reject', { user: requesterId, messageTs: ts, value: recordId });
+    await harness.click('cert_reject', { user: requesterId, messageTs: ts, value });
     const modal = await harness.slack.waitForCall((c) => c.method === 'views.open');
 
     expect(refused.body.text).toContain('can reject this renewal');
@@ -245,14 +245,14 @@ describe('Reject', () => {
   });
 
   it('after approval changes nothing', async () => {
-    const { ts, recordId } = await setup();
+    const { ts, recordId, value } = await setup();
     const harness = h as AppHarness;
-    await harness.click('cert_approve', { user: approverId, messageTs: ts, value: recordId });
+    await harness.click('cert_approve', { user: approverId, messageTs: ts, value });
     await harness.slack.waitForCall((c) => c.method === 'chat.update');
 
     await harness.submitView('cert_reject_modal', {
       user: otherApproverId,
-      privateMetadata: JSON.stringify({ recordId, channelId, messageTs: ts }),
+      privateMetadata: JSON.stringify({ recordId, version: 1, channelId, messageTs: ts }),
       values: { reason: { value: { type: 'plain_text_input', value: null } } },
     });
     const answer = await harness.slack.waitForCall((c) => c.method === 'chat.postEphemeral');
@@ -264,11 +264,11 @@ describe('Reject', () => {
 
 describe('Expiry', () => {
   it('an undecided request expires after its TTL: card and thread say so, and the order is free again', async () => {
-    const { ts, recordId, order } = await setup({ appDeps: { requestTtlMs: 300 } });
+    const { ts, recordId, value, order } = await setup({ appDeps: { requestTtlMs: 300 } });
     const harness = h as AppHarness;
 
     const update = await harness.slack.waitForCall((c) => c.method === 'chat.update');
-    const late = await harness.click('cert_approve', { user: approverId, messageTs: ts, value: recordId });
+    const late = await harness.click('cert_approve', { user: approverId, messageTs: ts, value });
     const answer = await harness.slack.waitForResponse();
 
     expect(blocksText(update.args.blocks)).toContain('Expired without a decision');
@@ -284,11 +284,11 @@ describe('Expiry', () => {
 describe('Attach CSR', () => {
   it('lets the requester attach a CSR through the modal; a bad one is refused in the modal', async () => {
     const { makeCsr } = await import('../support/csr.ts');
-    const { ts, recordId, call } = await setup();
+    const { ts, recordId, value, call } = await setup();
     const harness = h as AppHarness;
-    expect(findButton(call.args.blocks, 'cert_attach_csr')).toMatchObject({ value: recordId });
+    expect(findButton(call.args.blocks, 'cert_attach_csr')).toMatchObject({ value });
 
-    await harness.click('cert_attach_csr', { user: requesterId, messageTs: ts, value: recordId });
+    await harness.click('cert_attach_csr', { user: requesterId, messageTs: ts, value });
     const modal = await harness.slack.waitForCall((c) => c.method === 'views.open');
     const view = modal.args.view as { callback_id: string; private_metadata: string };
     const bad = await harness.submitView(view.callback_id, {
@@ -350,12 +350,12 @@ describe('approver groups over time', () => {
       appDeps: { approverCacheMs: 1_000 },
     });
     const card = await openCard(h, String(order.orderId));
-    await h.click('cert_approve', { user: 'U0NEWMEMBER', messageTs: card.ts, value: card.recordId });
+    await h.click('cert_approve', { user: 'U0NEWMEMBER', messageTs: card.ts, value: card.value });
     const refused = await h.slack.waitForResponse();
     h.slack.setUsergroup('S0PLATFORM', ['U0OLDMEMBER', 'U0NEWMEMBER']);
     now += 1_500;
 
-    await h.click('cert_approve', { user: 'U0NEWMEMBER', messageTs: card.ts, value: card.recordId });
+    await h.click('cert_approve', { user: 'U0NEWMEMBER', messageTs: card.ts, value: card.value });
     await h.slack.waitForCall((c) => c.method === 'chat.update');
 
     expect(refused.body.text).toContain('can approve this renewal');
@@ -378,17 +378,17 @@ describe('approver groups over time', () => {
       await openCard(h, String(late.orderId)),
     ];
     // Learn the members once, then Slack stops answering the lookup.
-    await h.click('cert_reject', { user: 'U0SOMEONE', messageTs: first.ts, value: first.recordId });
+    await h.click('cert_reject', { user: 'U0SOMEONE', messageTs: first.ts, value: first.value });
     await h.slack.waitForResponse();
     h.slack.addFault({ method: 'usergroups.users.list', error: 'internal_error', times: 1_000 });
     now += 5 * 60_000;
 
-    await h.click('cert_approve', { user: 'U0MEMBER', messageTs: first.ts, value: first.recordId });
+    await h.click('cert_approve', { user: 'U0MEMBER', messageTs: first.ts, value: first.value });
     await h.waitForLog((e) => e.msg === 'renewal approved');
     now += 10 * 60_000;
-    await h.click('cert_approve', { user: 'U0MEMBER', messageTs: second.ts, value: second.recordId });
+    await h.click('cert_approve', { user: 'U0MEMBER', messageTs: second.ts, value: second.value });
     const refused = await h.slack.waitForResponse((r) => String(r.body.text).includes('approver group'));
-    await h.click('cert_approve', { user: 'U0MEMBER', messageTs: second.ts, value: second.recordId });
+    await h.click('cert_approve', { user: 'U0MEMBER', messageTs: second.ts, value: second.value });
     await h.slack.waitForResponse((r) => r !== refused && String(r.body.text).includes('approver group'));
 
     expect(await h.app.redis.hget(`${h.prefix}:renewal:${first.recordId}`, 'state')).toBe('approved');

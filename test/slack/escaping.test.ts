@@ -28,7 +28,7 @@ describe('text from outside is data, never markup', () => {
     });
     const card = await openCard(harness, String(order.orderId));
 
-    await harness.click('cert_approve', { user: approverId, messageTs: card.ts, value: card.recordId });
+    await harness.click('cert_approve', { user: approverId, messageTs: card.ts, value: card.value });
     const failed = await harness.slack.waitForCall(
       (c) => c.args.thread_ts === card.ts && /Renewal failed/.test(String(c.args.text)),
     );

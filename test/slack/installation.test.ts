@@ -17,15 +17,11 @@ afterEach(async () => {
 });
 
 /** A signed button payload as another workspace or app would send it. */
-function foreignClick(
-  harness: AppHarness,
-  card: { ts: string; recordId: string | undefined },
-  change: object,
-) {
+function foreignClick(harness: AppHarness, card: { ts: string; value: string | undefined }, change: object) {
   const form = new URLSearchParams(
     blockActionBody({
       actionId: 'cert_approve',
-      value: card.recordId,
+      value: card.value,
       userId: approverId,
       channelId,
       messageTs: card.ts,

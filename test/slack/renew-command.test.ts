@@ -28,7 +28,7 @@ describe('/cert renew <orderId>', () => {
 
     const { call, recordId } = await openCard(h, String(later.orderId));
 
-    expect(findButton(call.args.blocks, 'cert_approve')?.value).toBe(recordId);
+    expect(findButton(call.args.blocks, 'cert_approve')?.value).toBe(`${recordId}.1`);
     expect(recordId).toBeDefined();
   });
 
@@ -57,8 +57,8 @@ describe('/cert renew <orderId>', () => {
     ]) {
       expect(shown).toContain(expected);
     }
-    expect(findButton(call.args.blocks, 'cert_approve')).toMatchObject({ value: recordId });
-    expect(findButton(call.args.blocks, 'cert_reject')).toMatchObject({ value: recordId });
+    expect(findButton(call.args.blocks, 'cert_approve')).toMatchObject({ value: `${recordId}.1` });
+    expect(findButton(call.args.blocks, 'cert_reject')).toMatchObject({ value: `${recordId}.1` });
     expect(shown).toContain('"confirm"');
     const record = await h.app.redis.hgetall(`${h.prefix}:renewal:${recordId}`);
     expect(record).toMatchObject({

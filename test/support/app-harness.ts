@@ -264,21 +264,23 @@ export async function openCard(h: AppHarness, orderId: string, user = requesterI
       h.slack.okCalls('chat.postMessage').indexOf(c) >= before,
   );
   const ts = call.response.ts as string;
-  const recordId = findButton(call.args.blocks, 'cert_approve')?.value;
+  // The button names the request and the version on the card: a click sends it back as it is.
+  const value = findButton(call.args.blocks, 'cert_approve')?.value;
+  const recordId = value?.split('.')[0];
   // The card is usable once the app has stored where it is (its last step logs this).
   if (recordId) await h.waitForLog((e) => e.msg === 'renewal requested' && e.recordId === recordId);
-  return { ack, call, ts, recordId };
+  return { ack, call, ts, recordId, value };
 }
 
 /** Clicks Reject on a card and submits the reason modal that opens (`reason` null: left empty). */
 export async function rejectViaModal(
   h: AppHarness,
-  card: { ts: string; recordId: string | undefined },
+  card: { ts: string; value: string | undefined },
   reason: string | null,
   user = approverId,
 ) {
   const before = h.slack.calls.filter((c) => c.method === 'views.open').length;
-  await h.click('cert_reject', { user, messageTs: card.ts, value: card.recordId });
+  await h.click('cert_reject', { user, messageTs: card.ts, value: card.value });
   const modal = await h.slack.waitForCall(
     (c) =>
       c.method === 'views.open' &&

@@ -195,7 +195,7 @@ describe('through Slack: a parallel renewal of the same domain', () => {
     h = await startAppHarness({ worker: {}, seed: { orders: [mine, theirs] } });
     const harness = h;
     const first = await openCard(harness, String(theirs.orderId));
-    await harness.click('cert_approve', { user: approverId, messageTs: first.ts, value: first.recordId });
+    await harness.click('cert_approve', { user: approverId, messageTs: first.ts, value: first.value });
     await harness.slack.waitForCall(
       (c) => c.args.thread_ts === first.ts && /Renewal issued/.test(String(c.args.text)),
     );
@@ -205,7 +205,7 @@ describe('through Slack: a parallel renewal of the same domain', () => {
     });
 
     const card = await openCard(harness, String(mine.orderId));
-    await harness.click('cert_approve', { user: approverId, messageTs: card.ts, value: card.recordId });
+    await harness.click('cert_approve', { user: approverId, messageTs: card.ts, value: card.value });
     await harness.slack.waitForCall(
       (c) =>
         c.method === 'chat.update' &&

@@ -35,7 +35,7 @@ describe('the global CAS rate limit (CERT_CAS_QPS)', () => {
     for (const order of orders) cards.push(await openCard(h, String(order.orderId)));
 
     for (const card of cards)
-      await h.click('cert_approve', { user: approverId, messageTs: card.ts, value: card.recordId });
+      await h.click('cert_approve', { user: approverId, messageTs: card.ts, value: card.value });
     await Promise.all(
       cards.map((card) =>
         h?.slack.waitForCall(

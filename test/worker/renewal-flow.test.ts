@@ -22,7 +22,7 @@ async function approveNewOrder(
   const order = buildOrder({ domain: 'shop.example.com', ...options.order });
   h = await startAppHarness({ worker: {}, ...options, seed: { orders: [order], ...options.seed } });
   const card = await openCard(h, String(order.orderId));
-  await h.click('cert_approve', { user: approverId, messageTs: card.ts, value: card.recordId });
+  await h.click('cert_approve', { user: approverId, messageTs: card.ts, value: card.value });
   return { order, ts: card.ts, recordId: card.recordId as string, harness: h };
 }
 
@@ -113,7 +113,7 @@ describe('validation and CSR variants', () => {
     h = await startAppHarness({ worker: {}, seed: { orders: [order] } });
     const csr = await makeCsr({ commonName: 'api.example.com' });
     const card = await openCard(h, String(order.orderId), undefined, csr);
-    await h.click('cert_approve', { user: approverId, messageTs: card.ts, value: card.recordId });
+    await h.click('cert_approve', { user: approverId, messageTs: card.ts, value: card.value });
 
     const thread = await finalMessage(h, card.ts, /Renewal issued/);
 

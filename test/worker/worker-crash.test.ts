@@ -65,7 +65,7 @@ describe('a worker process killed with SIGKILL around the paid call, then a new 
       const first = await spawnWorker(childRoleEnv(h));
       workers.push(first);
       const card = await openCard(h, String(order.orderId));
-      await h.click('cert_approve', { user: approverId, messageTs: card.ts, value: card.recordId });
+      await h.click('cert_approve', { user: approverId, messageTs: card.ts, value: card.value });
 
       const held = await heldRequest(h, action);
       await first.kill();
@@ -102,7 +102,7 @@ describe('SIGTERM', () => {
     });
     workers.push(worker);
     const card = await openCard(h, String(order.orderId));
-    await h.click('cert_approve', { user: approverId, messageTs: card.ts, value: card.recordId });
+    await h.click('cert_approve', { user: approverId, messageTs: card.ts, value: card.value });
     await h.slack.waitForCall(
       (c) => c.args.thread_ts === card.ts && String(c.args.text).includes('pending application in CAS'),
       15_000,

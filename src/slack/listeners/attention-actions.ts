@@ -2,7 +2,7 @@ import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import type { Logger } from '../../logger.ts';
 import type { AttentionService } from '../../renewals/attention-service.ts';
 import type { Refusal } from '../../renewals/outcomes.ts';
-import { actionIds } from '../cards.ts';
+import { actionIds, parseCardValue } from '../cards.ts';
 import { callbackIds, modalContextOf, resolveModal } from '../modals.ts';
 import { renderRefusal } from '../replies.ts';
 
@@ -31,7 +31,13 @@ export function registerAttentionActions(app: App, deps: AttentionActionDeps): v
     const channelId = body.container?.channel_id ?? body.channel?.id;
     const messageTs = body.container?.message_ts ?? body.message?.ts;
     if (!channelId || !messageTs) return undefined;
-    return { channelId, messageTs, claimedId: value, userId: body.user.id, reply: replyTo(respond) };
+    return {
+      channelId,
+      messageTs,
+      claim: parseCardValue(value),
+      userId: body.user.id,
+      reply: replyTo(respond),
+    };
   };
   const refuse = (refusal: Refusal) => renderRefusal(refusal, 'decide', deps.approvers);
 
@@ -61,7 +67,8 @@ export function registerAttentionActions(app: App, deps: AttentionActionDeps): v
     await client.views.open({
       trigger_id: body.trigger_id,
       view: resolveModal({
-        recordId: click.claimedId ?? '',
+        recordId: click.claim?.id ?? '',
+        version: click.claim?.version ?? 0,
         channelId: click.channelId,
         messageTs: click.messageTs,
       }),
@@ -87,7 +94,13 @@ export function registerAttentionActions(app: App, deps: AttentionActionDeps): v
     if (!context) return;
     const reply = (text: string) =>
       client.chat.postEphemeral({ channel: context.channelId, user: body.user.id, text });
-    const click = { ...context, claimedId: context.recordId, userId: body.user.id, reply };
+    const click = {
+      channelId: context.channelId,
+      messageTs: context.messageTs,
+      claim: { id: context.recordId, version: context.version },
+      userId: body.user.id,
+      reply,
+    };
     const refusal =
       outcome === 'renewed'
         ? await deps.attention.resolve({ ...click, outcome, newOrderId: newOrderId as string })

@@ -1,7 +1,7 @@
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import type { Logger } from '../../logger.ts';
 import type { RequestService } from '../../renewals/request-service.ts';
-import { actionIds } from '../cards.ts';
+import { actionIds, parseCardValue } from '../cards.ts';
 import { csrModal, rejectModal } from '../modals.ts';
 import { renderRefusal } from '../replies.ts';
 
@@ -24,25 +24,28 @@ export function registerCardActions(app: App, deps: CardActionDeps): void {
   const replyTo = (respond: (m: object) => Promise<unknown>) => (text: string) =>
     respond({ response_type: 'ephemeral', replace_original: false, text });
 
-  /** The request behind this card, if it still waits for a decision; otherwise tells the clicker why not. */
+  /**
+   * The request behind this card at the version the clicker saw, if it still waits for a decision; otherwise
+   * tells the clicker why not.
+   */
   const waitingRequest = async (
     body: BlockAction,
-    claimedId: string | undefined,
+    value: string | undefined,
     reply: (text: string) => Promise<unknown>,
+    attempt: 'reject' | 'attach',
   ) => {
     const card = where(body);
-    const record = card
-      ? await deps.service.requestForCard(card.channelId, card.messageTs, claimedId)
-      : undefined;
-    if (!card || !record) {
-      await reply('This button does not belong to a renewal request I know.');
+    const claim = parseCardValue(value);
+    if (!card || !claim) {
+      await reply(renderRefusal({ code: 'unknown_card' }, 'approve', deps.approvers));
       return undefined;
     }
-    if (record.state !== 'requested') {
-      await reply('This request is no longer waiting for a decision.');
+    const seen = await deps.service.seenRequest(card.channelId, card.messageTs, claim);
+    if ('refusal' in seen) {
+      await reply(renderRefusal(seen.refusal, attempt, deps.approvers));
       return undefined;
     }
-    return { card, record };
+    return { card, claim, record: seen.record };
   };
 
   app.action<BlockAction<ButtonAction>>(actionIds.approve, async ({ ack, body, action, respond }) => {
@@ -53,16 +56,19 @@ export function registerCardActions(app: App, deps: CardActionDeps): void {
       await reply('This button is not on an approval card I posted.');
       return;
     }
-    const refusal = await deps.service.approve({ ...card, claimedId: action.value, userId: body.user.id });
+    const claim = parseCardValue(action.value);
+    const refusal = claim
+      ? await deps.service.approve({ ...card, claim, userId: body.user.id })
+      : ({ code: 'unknown_card' } as const);
     if (refusal) await reply(renderRefusal(refusal, 'approve', deps.approvers));
   });
 
   app.action<BlockAction<ButtonAction>>(actionIds.reject, async ({ ack, body, action, respond, client }) => {
     await ack();
     const reply = replyTo(respond);
-    const found = await waitingRequest(body, action.value, reply);
+    const found = await waitingRequest(body, action.value, reply, 'reject');
     if (!found) return;
-    const { card, record } = found;
+    const { card, claim, record } = found;
     const refusal = await deps.service.authorise(record, body.user.id, 'reject');
     if (refusal) {
       await reply(renderRefusal(refusal, 'reject', deps.approvers));
@@ -70,7 +76,7 @@ export function registerCardActions(app: App, deps: CardActionDeps): void {
     }
     await client.views.open({
       trigger_id: body.trigger_id,
-      view: rejectModal({ recordId: record.id, ...card }, record.orderId),
+      view: rejectModal({ recordId: claim.id, version: claim.version, ...card }, record.orderId),
     });
   });
 
@@ -79,16 +85,16 @@ export function registerCardActions(app: App, deps: CardActionDeps): void {
     async ({ ack, body, action, respond, client }) => {
       await ack();
       const reply = replyTo(respond);
-      const found = await waitingRequest(body, action.value, reply);
+      const found = await waitingRequest(body, action.value, reply, 'attach');
       if (!found) return;
-      const { card, record } = found;
+      const { card, claim, record } = found;
       if (record.requestedBy !== body.user.id) {
         await reply('Only the person who asked for this renewal can attach its CSR.');
         return;
       }
       await client.views.open({
         trigger_id: body.trigger_id,
-        view: csrModal({ recordId: record.id, ...card }, record.orderId),
+        view: csrModal({ recordId: claim.id, version: claim.version, ...card }, record.orderId),
       });
     },
   );

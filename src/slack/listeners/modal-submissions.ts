@@ -33,7 +33,9 @@ export function registerModalSubmissions(app: App, deps: ModalDeps): void {
     const context = modalContextOf(view.private_metadata);
     if (!context) return;
     const refusal = await deps.service.reject({
-      ...context,
+      channelId: context.channelId,
+      messageTs: context.messageTs,
+      claim: { id: context.recordId, version: context.version },
       userId: body.user.id,
       reason: reason ?? undefined,
     });
@@ -61,7 +63,13 @@ export function registerModalSubmissions(app: App, deps: ModalDeps): void {
     }
     await ack();
     if (!context) return;
-    const refusal = await deps.service.attachCsr({ ...context, userId: body.user.id, csr: parsed.value });
+    const refusal = await deps.service.attachCsr({
+      channelId: context.channelId,
+      messageTs: context.messageTs,
+      claim: { id: context.recordId, version: context.version },
+      userId: body.user.id,
+      csr: parsed.value,
+    });
     if (refusal) {
       await client.chat.postEphemeral({
         channel: context.channelId,
