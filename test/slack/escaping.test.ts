@@ -10,7 +10,7 @@ afterEach(async () => {
   h = undefined;
 });
 
-const unescape = (s: string) => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+const unescapeMrkdwn = (s: string) => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 
 describe('text from outside is data, never markup', () => {
   it('a CAS error message that tries to ping the channel is shown escaped, once, in the thread and on the card', async () => {
@@ -61,14 +61,12 @@ describe('clipMrkdwn', () => {
 
           const clipped = clipMrkdwn(escaped, max);
 
-          expect(clipped.length).toBeLessThanOrEqual(
-            Math.max(max, escaped.length <= max ? escaped.length : max),
-          );
+          expect(clipped.length).toBeLessThanOrEqual(max);
           const body = clipped.endsWith('…') && escaped.length > max ? clipped.slice(0, -1) : clipped;
           expect(body).not.toMatch(/&[a-z]*$/);
           expect(body.lastIndexOf('<')).toBeLessThanOrEqual(body.lastIndexOf('>'));
           expect(escaped.startsWith(body)).toBe(true);
-          expect(unescape(escaped).startsWith(unescape(body))).toBe(true);
+          expect(unescapeMrkdwn(escaped).startsWith(unescapeMrkdwn(body))).toBe(true);
         },
       ),
     );
