@@ -40,6 +40,8 @@ export function blockActionBody(input: {
   channelId: string;
   messageTs: string;
   responseUrl: string;
+  /** As the stand-in issued it (`issueTrigger`); a made-up one cannot open a modal. */
+  triggerId?: string;
 }): string {
   const payload = {
     type: 'block_actions',
@@ -47,7 +49,7 @@ export function blockActionBody(input: {
     api_app_id: 'A0CERTBOT',
     token: 'legacy-verification-token',
     team: { id: 'T0TEST', domain: 'acme' },
-    trigger_id: `trigger.${input.userId}.${Math.random()}`,
+    trigger_id: input.triggerId ?? `trigger.${input.userId}.${Math.random()}`,
     response_url: input.responseUrl,
     container: {
       type: 'message',

@@ -78,6 +78,8 @@ export function createSlackStandIn(options: SlackStandInOptions) {
   const responses: ResponseUrlPost[] = [];
   const messages: StoredMessage[] = [];
   const views = new Map<string, Record<string, unknown>>();
+  const triggers = new Map<string, number | 'used'>();
+  const triggerTtlMs = 3_000;
   const faults: Array<Required<Pick<SlackFault, 'times'>> & SlackFault> = [];
   const events = new EventEmitter();
   events.setMaxListeners(1000);
@@ -195,6 +197,12 @@ export function createSlackStandIn(options: SlackStandInOptions) {
       case 'views.open':
       case 'views.push': {
         if (typeof args.trigger_id !== 'string' || args.trigger_id === '') return fail('invalid_trigger_id');
+        // Slack's trigger_id: issued with an interaction, valid about 3 seconds, usable once.
+        const issuedAt = triggers.get(args.trigger_id);
+        if (issuedAt === undefined) return fail('invalid_trigger_id');
+        if (issuedAt === 'used') return fail('trigger_exchanged');
+        if (Date.now() - issuedAt > triggerTtlMs) return fail('expired_trigger_id');
+        triggers.set(args.trigger_id, 'used');
         const view = args.view as Record<string, unknown> | undefined;
         if (!view) return fail('invalid_arguments');
         const problems = viewProblems(view);
@@ -324,6 +332,12 @@ export function createSlackStandIn(options: SlackStandInOptions) {
     /** Base URL for `SLACK_API_URL` (`…/api/`). */
     get apiUrl(): string {
       return `${baseUrl}/api/`;
+    },
+    /** A `trigger_id` as Slack issues one with an interaction: valid for 3 seconds, for one `views.open`. */
+    issueTrigger(): string {
+      const id = `${Math.floor(Date.now() / 1000)}.${triggers.size + 1}.${Math.random().toString(16).slice(2, 10)}`;
+      triggers.set(id, Date.now());
+      return id;
     },
     /** Resolves when a call held back by a `delayMs` fault arrives (before it is answered). */
     nextSlowCall(): Promise<{ method: string; args: Record<string, unknown> }> {

@@ -117,3 +117,23 @@ export function resolveModal(context: ModalContext): ModalView {
     ],
   };
 }
+
+/** Opened the moment a button is clicked (a `trigger_id` lasts ~3 s); filled in with views.update after checks. */
+export function loadingModal(title: string): ModalView {
+  return {
+    type: 'modal',
+    title: { type: 'plain_text', text: title },
+    close: { type: 'plain_text', text: 'Close' },
+    blocks: [{ type: 'section', text: { type: 'mrkdwn', text: ':hourglass_flowing_sand: One moment…' } }],
+  };
+}
+
+/** What a modal shows instead when the person may not do this (mrkdwn, already rendered and escaped). */
+export function noticeModal(title: string, text: string): ModalView {
+  return {
+    type: 'modal',
+    title: { type: 'plain_text', text: title },
+    close: { type: 'plain_text', text: 'Close' },
+    blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }],
+  };
+}

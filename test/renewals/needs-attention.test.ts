@@ -5,6 +5,7 @@ import {
   blocksText,
   channelId,
   findButton,
+  modalAfter,
   openCard,
   requesterId,
   startAppHarness,
@@ -131,9 +132,9 @@ describe('needs attention is not a dead end', () => {
   it('Close: an approver records what the console shows; the next request warns with that outcome', async () => {
     const { order, card, recordId, value, harness } = await requestNeedingAttention();
 
-    await harness.click('cert_resolve', { user: approverId, messageTs: card.ts, value });
-    const opened = await harness.slack.waitForCall((c) => c.method === 'views.open');
-    const view = opened.args.view as { callback_id: string; private_metadata: string };
+    const view = (await modalAfter(harness, () =>
+      harness.click('cert_resolve', { user: approverId, messageTs: card.ts, value }),
+    )) as { callback_id: string; private_metadata: string };
     const invalid = await harness.submitView(view.callback_id, {
       user: approverId,
       privateMetadata: view.private_metadata,
@@ -170,9 +171,9 @@ describe('needs attention is not a dead end', () => {
 
   it('Close as renewed claims the new order, so no other request can adopt it', async () => {
     const { card, recordId, value, harness } = await requestNeedingAttention();
-    await harness.click('cert_resolve', { user: approverId, messageTs: card.ts, value });
-    const opened = await harness.slack.waitForCall((c) => c.method === 'views.open');
-    const view = opened.args.view as { callback_id: string; private_metadata: string };
+    const view = (await modalAfter(harness, () =>
+      harness.click('cert_resolve', { user: approverId, messageTs: card.ts, value }),
+    )) as { callback_id: string; private_metadata: string };
 
     await harness.submitView(view.callback_id, {
       user: approverId,

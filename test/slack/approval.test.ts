@@ -6,6 +6,8 @@ import {
   blocksText,
   channelId,
   findButton,
+  modalAfter,
+  modalText,
   openCard,
   otherApproverId,
   rejectViaModal,
@@ -194,9 +196,9 @@ describe('Reject', () => {
     const { ts, recordId, value, order } = await setup();
     const harness = h as AppHarness;
 
-    await harness.click('cert_reject', { user: approverId, messageTs: ts, value });
-    const modal = await harness.slack.waitForCall((c) => c.method === 'views.open');
-    const view = modal.args.view as { callback_id: string; private_metadata: string };
+    const view = (await modalAfter(harness, () =>
+      harness.click('cert_reject', { user: approverId, messageTs: ts, value }),
+    )) as { callback_id: string; private_metadata: string };
     await harness.submitView(view.callback_id, {
       user: approverId,
       privateMetadata: view.private_metadata,
@@ -235,13 +237,16 @@ describe('Reject', () => {
     const { ts, value } = await setup();
     const harness = h as AppHarness;
 
-    await harness.click('cert_reject', { user: 'U0BYSTANDER', messageTs: ts, value });
-    const refused = await harness.slack.waitForResponse();
-    await harness.click('cert_reject', { user: requesterId, messageTs: ts, value });
-    const modal = await harness.slack.waitForCall((c) => c.method === 'views.open');
+    const refused = await modalAfter(harness, () =>
+      harness.click('cert_reject', { user: 'U0BYSTANDER', messageTs: ts, value }),
+    );
+    const modal = await modalAfter(harness, () =>
+      harness.click('cert_reject', { user: requesterId, messageTs: ts, value }),
+    );
 
-    expect(refused.body.text).toContain('can reject this renewal');
-    expect(modal.response.ok).toBe(true);
+    expect(refused.callback_id).toBeUndefined();
+    expect(modalText(refused)).toContain('can reject this renewal');
+    expect(modal.callback_id).toBe('cert_reject_modal');
   });
 
   it('after approval changes nothing', async () => {
@@ -288,9 +293,9 @@ describe('Attach CSR', () => {
     const harness = h as AppHarness;
     expect(findButton(call.args.blocks, 'cert_attach_csr')).toMatchObject({ value });
 
-    await harness.click('cert_attach_csr', { user: requesterId, messageTs: ts, value });
-    const modal = await harness.slack.waitForCall((c) => c.method === 'views.open');
-    const view = modal.args.view as { callback_id: string; private_metadata: string };
+    const view = (await modalAfter(harness, () =>
+      harness.click('cert_attach_csr', { user: requesterId, messageTs: ts, value }),
+    )) as { callback_id: string; private_metadata: string };
     const bad = await harness.submitView(view.callback_id, {
       user: requesterId,
       privateMetadata: view.private_metadata,
@@ -378,8 +383,10 @@ describe('approver groups over time', () => {
       await openCard(h, String(late.orderId)),
     ];
     // Learn the members once, then Slack stops answering the lookup.
-    await h.click('cert_reject', { user: 'U0SOMEONE', messageTs: first.ts, value: first.value });
-    await h.slack.waitForResponse();
+    const harness = h;
+    await modalAfter(harness, () =>
+      harness.click('cert_reject', { user: 'U0SOMEONE', messageTs: first.ts, value: first.value }),
+    );
     h.slack.addFault({ method: 'usergroups.users.list', error: 'internal_error', times: 1_000 });
     now += 5 * 60_000;
 

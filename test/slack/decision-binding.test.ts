@@ -4,6 +4,8 @@ import {
   approverId,
   blocksText,
   findButton,
+  modalAfter,
+  modalText,
   openCard,
   requesterId,
   startAppHarness,
@@ -19,16 +21,11 @@ afterEach(async () => {
 
 type View = { callback_id: string; private_metadata: string };
 
-/** Opens the Attach CSR modal from a card as the requester; resolves with the modal. */
+/** Opens the Attach CSR modal from a card as the requester; resolves with the modal as filled in. */
 async function openCsrModal(harness: AppHarness, card: { ts: string; value: string | undefined }) {
-  const before = harness.slack.calls.filter((c) => c.method === 'views.open').length;
-  await harness.click('cert_attach_csr', { user: requesterId, messageTs: card.ts, value: card.value });
-  const opened = await harness.slack.waitForCall(
-    (c) =>
-      c.method === 'views.open' &&
-      harness.slack.calls.filter((x) => x.method === 'views.open').indexOf(c) >= before,
-  );
-  return opened.args.view as View;
+  return (await modalAfter(harness, () =>
+    harness.click('cert_attach_csr', { user: requesterId, messageTs: card.ts, value: card.value }),
+  )) as View;
 }
 
 const submitCsr = (harness: AppHarness, view: View, csr: string) =>
@@ -65,7 +62,7 @@ describe('a decision applies only to the request the approver saw', () => {
     );
   });
 
-  it('Reject on a card that changed opens no modal: the approver is told to look again', async () => {
+  it('Reject on a card that changed shows no reject form: the approver is told to look again', async () => {
     const order = buildOrder({ domain: 'shop.example.com' });
     h = await startAppHarness({ seed: { orders: [order] } });
     const harness = h;
@@ -75,13 +72,13 @@ describe('a decision applies only to the request the approver saw', () => {
       await openCsrModal(harness, card),
       await makeCsr({ commonName: 'shop.example.com' }),
     );
-    const modalsBefore = harness.slack.calls.filter((c) => c.method === 'views.open').length;
 
-    await harness.click('cert_reject', { user: approverId, messageTs: card.ts, value: card.value });
-    const answer = await harness.slack.waitForResponse((r) => String(r.body.text).includes('changed'));
+    const shown = await modalAfter(harness, () =>
+      harness.click('cert_reject', { user: approverId, messageTs: card.ts, value: card.value }),
+    );
 
-    expect(answer.body.text).toContain('this request changed since you saw it');
-    expect(harness.slack.calls.filter((c) => c.method === 'views.open')).toHaveLength(modalsBefore);
+    expect(shown.callback_id).toBeUndefined();
+    expect(modalText(shown)).toContain('this request changed since you saw it');
   });
 
   it('a second Attach CSR modal opened earlier cannot swap the key after the first one', async () => {

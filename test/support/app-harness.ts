@@ -200,6 +200,8 @@ export async function startAppHarness(options: HarnessOptions = {}) {
           channelId: input.channel ?? channelId,
           messageTs: input.messageTs,
           responseUrl: slack.responseUrl(),
+          // Issued now, as Slack issues one with the click: valid 3 s, once.
+          triggerId: slack.issueTrigger(),
         }),
       );
     },
@@ -272,6 +274,30 @@ export async function openCard(h: AppHarness, orderId: string, user = requesterI
   return { ack, call, ts, recordId, value };
 }
 
+/** A modal as the person sees it once the bot filled it in (`callback_id` unset on a notice). */
+export interface ShownModal {
+  callback_id?: string;
+  private_metadata?: string;
+  blocks?: unknown;
+}
+
+/**
+ * Does `act` (a click) and resolves with the modal it opened, as the bot filled it: modals open with a loading
+ * view at once (a trigger_id lasts 3 s) and are completed with views.update.
+ */
+export async function modalAfter(h: AppHarness, act: () => Promise<unknown>): Promise<ShownModal> {
+  const updates = () => h.slack.calls.filter((c) => c.method === 'views.update' && c.response.ok === true);
+  const before = updates().length;
+  await act();
+  const update = await h.slack.waitForCall(
+    (c) => c.method === 'views.update' && c.response.ok === true && updates().indexOf(c) >= before,
+  );
+  return update.args.view as ShownModal;
+}
+
+/** All text of a modal (for the notice a refused person sees). */
+export const modalText = (view: ShownModal) => JSON.stringify(view.blocks ?? []);
+
 /** Clicks Reject on a card and submits the reason modal that opens (`reason` null: left empty). */
 export async function rejectViaModal(
   h: AppHarness,
@@ -279,17 +305,12 @@ export async function rejectViaModal(
   reason: string | null,
   user = approverId,
 ) {
-  const before = h.slack.calls.filter((c) => c.method === 'views.open').length;
-  await h.click('cert_reject', { user, messageTs: card.ts, value: card.value });
-  const modal = await h.slack.waitForCall(
-    (c) =>
-      c.method === 'views.open' &&
-      h.slack.calls.filter((x) => x.method === 'views.open').indexOf(c) >= before,
+  const view = await modalAfter(h, () =>
+    h.click('cert_reject', { user, messageTs: card.ts, value: card.value }),
   );
-  const view = modal.args.view as { callback_id: string; private_metadata: string };
-  return h.submitView(view.callback_id, {
+  return h.submitView(view.callback_id ?? '', {
     user,
-    privateMetadata: view.private_metadata,
+    privateMetadata: view.private_metadata ?? '',
     values: { reason: { value: { type: 'plain_text_input', value: reason } } },
   });
 }

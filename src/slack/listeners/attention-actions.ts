@@ -3,6 +3,7 @@ import type { Logger } from '../../logger.ts';
 import type { AttentionService } from '../../renewals/attention-service.ts';
 import type { Refusal } from '../../renewals/outcomes.ts';
 import { actionIds, parseCardValue } from '../cards.ts';
+import { openThenFill } from '../modal-first.ts';
 import { callbackIds, modalContextOf, resolveModal } from '../modals.ts';
 import { renderRefusal } from '../replies.ts';
 
@@ -55,23 +56,19 @@ export function registerAttentionActions(app: App, deps: AttentionActionDeps): v
   app.action<BlockAction<ButtonAction>>(actionIds.resolve, async ({ ack, body, action, respond, client }) => {
     await ack();
     const click = clickOf(body, action.value, respond);
-    if (!click) {
-      await replyTo(respond)('This button is not on a card I posted.');
-      return;
-    }
-    const refusal = await deps.attention.mayResolve(click);
-    if (refusal) {
-      await click.reply(refuse(refusal));
-      return;
-    }
-    await client.views.open({
-      trigger_id: body.trigger_id,
-      view: resolveModal({
-        recordId: click.claim?.id ?? '',
-        version: click.claim?.version ?? 0,
-        channelId: click.channelId,
-        messageTs: click.messageTs,
-      }),
+    // Opened at once and filled after the checks: a trigger_id lasts about 3 seconds.
+    await openThenFill(client, body.trigger_id, 'Close renewal request', async () => {
+      if (!click) return { refusal: 'This button is not on a card I posted.' };
+      const refusal = await deps.attention.mayResolve(click);
+      if (refusal) return { refusal: refuse(refusal) };
+      return {
+        view: resolveModal({
+          recordId: click.claim?.id ?? '',
+          version: click.claim?.version ?? 0,
+          channelId: click.channelId,
+          messageTs: click.messageTs,
+        }),
+      };
     });
   });
 

@@ -2,6 +2,7 @@ import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import type { Logger } from '../../logger.ts';
 import type { RequestService } from '../../renewals/request-service.ts';
 import { actionIds, parseCardValue } from '../cards.ts';
+import { openThenFill } from '../modal-first.ts';
 import { csrModal, rejectModal } from '../modals.ts';
 import { renderRefusal } from '../replies.ts';
 
@@ -24,27 +25,13 @@ export function registerCardActions(app: App, deps: CardActionDeps): void {
   const replyTo = (respond: (m: object) => Promise<unknown>) => (text: string) =>
     respond({ response_type: 'ephemeral', replace_original: false, text });
 
-  /**
-   * The request behind this card at the version the clicker saw, if it still waits for a decision; otherwise
-   * tells the clicker why not.
-   */
-  const waitingRequest = async (
-    body: BlockAction,
-    value: string | undefined,
-    reply: (text: string) => Promise<unknown>,
-    attempt: 'reject' | 'attach',
-  ) => {
+  /** The request behind this card at the version the clicker saw, if it still waits for a decision. */
+  const waitingRequest = async (body: BlockAction, value: string | undefined) => {
     const card = where(body);
     const claim = parseCardValue(value);
-    if (!card || !claim) {
-      await reply(renderRefusal({ code: 'unknown_card' }, 'approve', deps.approvers));
-      return undefined;
-    }
+    if (!card || !claim) return { refusal: { code: 'unknown_card' } as const };
     const seen = await deps.service.seenRequest(card.channelId, card.messageTs, claim);
-    if ('refusal' in seen) {
-      await reply(renderRefusal(seen.refusal, attempt, deps.approvers));
-      return undefined;
-    }
+    if ('refusal' in seen) return { refusal: seen.refusal };
     return { card, claim, record: seen.record };
   };
 
@@ -63,39 +50,28 @@ export function registerCardActions(app: App, deps: CardActionDeps): void {
     if (refusal) await reply(renderRefusal(refusal, 'approve', deps.approvers));
   });
 
-  app.action<BlockAction<ButtonAction>>(actionIds.reject, async ({ ack, body, action, respond, client }) => {
+  // Both modals open at once and are filled after the checks: a trigger_id lasts about 3 seconds.
+  app.action<BlockAction<ButtonAction>>(actionIds.reject, async ({ ack, body, action, client }) => {
     await ack();
-    const reply = replyTo(respond);
-    const found = await waitingRequest(body, action.value, reply, 'reject');
-    if (!found) return;
-    const { card, claim, record } = found;
-    const refusal = await deps.service.authorise(record, body.user.id, 'reject');
-    if (refusal) {
-      await reply(renderRefusal(refusal, 'reject', deps.approvers));
-      return;
-    }
-    await client.views.open({
-      trigger_id: body.trigger_id,
-      view: rejectModal({ recordId: claim.id, version: claim.version, ...card }, record.orderId),
+    await openThenFill(client, body.trigger_id, 'Reject renewal', async () => {
+      const found = await waitingRequest(body, action.value);
+      if ('refusal' in found) return { refusal: renderRefusal(found.refusal, 'reject', deps.approvers) };
+      const { card, claim, record } = found;
+      const refusal = await deps.service.authorise(record, body.user.id, 'reject');
+      if (refusal) return { refusal: renderRefusal(refusal, 'reject', deps.approvers) };
+      return { view: rejectModal({ recordId: claim.id, version: claim.version, ...card }, record.orderId) };
     });
   });
 
-  app.action<BlockAction<ButtonAction>>(
-    actionIds.attachCsr,
-    async ({ ack, body, action, respond, client }) => {
-      await ack();
-      const reply = replyTo(respond);
-      const found = await waitingRequest(body, action.value, reply, 'attach');
-      if (!found) return;
+  app.action<BlockAction<ButtonAction>>(actionIds.attachCsr, async ({ ack, body, action, client }) => {
+    await ack();
+    await openThenFill(client, body.trigger_id, 'Attach CSR', async () => {
+      const found = await waitingRequest(body, action.value);
+      if ('refusal' in found) return { refusal: renderRefusal(found.refusal, 'attach', deps.approvers) };
       const { card, claim, record } = found;
-      if (record.requestedBy !== body.user.id) {
-        await reply('Only the person who asked for this renewal can attach its CSR.');
-        return;
-      }
-      await client.views.open({
-        trigger_id: body.trigger_id,
-        view: csrModal({ recordId: claim.id, version: claim.version, ...card }, record.orderId),
-      });
-    },
-  );
+      if (record.requestedBy !== body.user.id)
+        return { refusal: renderRefusal({ code: 'not_requester' }, 'attach', deps.approvers) };
+      return { view: csrModal({ recordId: claim.id, version: claim.version, ...card }, record.orderId) };
+    });
+  });
 }
