@@ -61,6 +61,7 @@ export async function benchAckLatency(
     SLACK_SIGNING_SECRET: testSigningSecret,
     SLACK_API_URL: slack.apiUrl,
     PORT: '0',
+    METRICS_PORT: '0',
     REDIS_URL: redisUrl,
     CERT_REDIS_PREFIX: `bench-${Date.now()}`,
     CAS_ENDPOINT: cas.url,

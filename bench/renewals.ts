@@ -23,6 +23,7 @@ async function startBot(env: Record<string, string>) {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let port = 0;
+  let metricsPort = 0;
   await new Promise<void>((resolve, reject) => {
     let buffer = '';
     const timer = setTimeout(() => reject(new Error('npm start did not come up')), 30_000);
@@ -34,15 +35,18 @@ async function startBot(env: Record<string, string>) {
         resolve();
         return;
       }
-      const app = /"port":(\d+)[^\n]*"msg":"app role started"/.exec(buffer);
-      if (app) port = Number(app[1]);
+      const app = /"port":(\d+),"metricsPort":(\d+)[^\n]*"msg":"app role started"/.exec(buffer);
+      if (app) {
+        port = Number(app[1]);
+        metricsPort = Number(app[2]);
+      }
       if (buffer.length > 1_000_000) buffer = buffer.slice(-10_000);
     });
   });
   return {
     port,
     async rssBytes(): Promise<number> {
-      const pool = new Pool(`http://127.0.0.1:${port}`);
+      const pool = new Pool(`http://127.0.0.1:${metricsPort}`);
       const res = await pool.request({ path: '/metrics', method: 'GET' });
       const text = await res.body.text();
       await pool.close();
@@ -122,6 +126,7 @@ export async function benchRenewals(redisUrl: string, n = 1_000) {
     SLACK_SIGNING_SECRET: testSigningSecret,
     SLACK_API_URL: slack.apiUrl,
     PORT: '0',
+    METRICS_PORT: '0',
     REDIS_URL: redisUrl,
     CERT_REDIS_PREFIX: `bench-renew-${Date.now()}`,
     CAS_ENDPOINT: cas.url,

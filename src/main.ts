@@ -60,7 +60,7 @@ if (role === 'all' || role === 'app') {
   stops.push(app.stop);
 }
 if (role === 'all' || role === 'worker') {
-  // Alone, the worker serves its own /healthz, /readyz and /metrics on PORT; with the app, the app's server does.
+  // Alone, the worker serves its own /healthz, /readyz and /metrics on METRICS_PORT; with the app, the app's does.
   const worker = await startWorkerRole({
     config,
     logger,

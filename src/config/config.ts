@@ -68,6 +68,7 @@ const Env = z.object({
   SLACK_APP_TOKEN: prefixed('xapp-', 'an app-level token'),
   SLACK_API_URL: url(undefined, ['http:', 'https:']),
   PORT: numberIn(3000, 0, 65535, true),
+  METRICS_PORT: numberIn(9464, 0, 65535, true),
   REDIS_URL: url('redis://127.0.0.1:6379', ['redis:', 'rediss:']),
   CERT_REDIS_PREFIX: optionalString
     .transform((v) => v ?? 'certbot')
@@ -163,8 +164,10 @@ export const Config = Env.superRefine((env, ctx) => {
   },
   /** Log level. @defaultValue info */
   logLevel: env.LOG_LEVEL,
-  /** HTTP port for `/slack/events`, `/healthz`, `/metrics`. @defaultValue 3000 */
+  /** HTTP port for `/slack/events` and `/healthz`. @defaultValue 3000 */
   port: env.PORT,
+  /** Separate listener for `/metrics`, `/readyz` and `/healthz` (kept off the public Slack port). @defaultValue 9464 */
+  metricsPort: env.METRICS_PORT,
   redis: {
     /** @defaultValue redis://127.0.0.1:6379 */
     url: env.REDIS_URL as string,

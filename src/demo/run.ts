@@ -65,6 +65,7 @@ const config = loadConfig({
   SLACK_SIGNING_SECRET: signingSecret,
   SLACK_API_URL: slack.apiUrl,
   PORT: '0',
+  METRICS_PORT: '0',
   REDIS_URL: redisFound.url,
   CERT_REDIS_PREFIX: prefix,
   CAS_ENDPOINT: casUrl,

@@ -30,7 +30,7 @@ import { registerModalSubmissions } from '../slack/listeners/modal-submissions.t
 import { createOpenFlow } from '../slack/open-flow.ts';
 import { createOutboxDelivery } from '../slack/outbox-delivery.ts';
 import { renderOrderStatus } from '../slack/status-text.ts';
-import { countOutcomes, queuesReady, readGaugesFrom, redisAnswers } from './observability.ts';
+import { countOutcomes, queuesReady, readGaugesFrom, redisAnswers, startOpsServer } from './observability.ts';
 
 /** What the app role is built from; everything with a side effect is injected. */
 export interface AppRoleDeps {
@@ -50,8 +50,10 @@ export interface AppRoleDeps {
 
 /** The running app role. */
 export interface AppRole {
-  /** The port `/slack/events`, `/healthz` and `/metrics` listen on. */
+  /** The port `/slack/events` and `/healthz` listen on. */
   port: number;
+  /** The port `/metrics`, `/readyz` and `/healthz` listen on (`METRICS_PORT`). */
+  metricsPort: number;
   redis: Redis;
   stop(): Promise<void>;
 }
@@ -159,20 +161,32 @@ export async function startAppRole(deps: AppRoleDeps): Promise<AppRole> {
     now,
     logger,
     health: () => redisAnswers(redis, 1_000),
+  });
+  await new Promise<void>((resolve) => server.listen(config.port, resolve));
+  // Metrics and readiness cost Redis round trips and say more than the public needs: their own port.
+  const ops = await startOpsServer({
+    port: config.metricsPort,
+    logger,
+    now,
+    health: () => redisAnswers(redis, 1_000),
     ready: queuesReady(redis, [queues.renewals, queues.approvals, queues.scans]),
     metrics: () => metrics.render(),
   });
-  await new Promise<void>((resolve) => server.listen(config.port, resolve));
   if (slack.socketMode) await slack.app.start();
   const port = (server.address() as AddressInfo).port;
-  logger.info({ port, mode: slack.socketMode ? 'socket' : 'http' }, 'app role started');
+  logger.info(
+    { port, metricsPort: ops.port, mode: slack.socketMode ? 'socket' : 'http' },
+    'app role started',
+  );
 
   return {
     port,
+    metricsPort: ops.port,
     redis,
     async stop() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await ops.close();
       if (slack.socketMode) await slack.app.stop();
       // Bounded: with Redis unreachable, a graceful close would wait for it forever.
       if (!(await settleWithin(expiryWorker.close(), 5_000)))

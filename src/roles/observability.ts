@@ -1,9 +1,12 @@
+import type { AddressInfo } from 'node:net';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import type { RenewalState } from '../renewals/record.ts';
 import type { RenewalStore } from '../renewals/store.ts';
 import { settleWithin } from '../settle-within.ts';
+import { createHttpServer } from '../slack/http-server.ts';
 
 /** Counts a renewal's final state (the store's transition hook). */
 export function countOutcomes(metrics: Metrics): (to: RenewalState) => void {
@@ -70,4 +73,32 @@ export function readGaugesFrom(
       return [{ labels: {}, value: await store.pendingCount() }];
     },
   });
+}
+
+/** The operations listener (`METRICS_PORT`): `/metrics`, `/readyz` and `/healthz`, never `/slack/events`. */
+export async function startOpsServer(options: {
+  port: number;
+  logger: Logger;
+  now: () => number;
+  health: () => Promise<boolean>;
+  ready: () => Promise<boolean>;
+  metrics: () => Promise<{ contentType: string; body: string }>;
+}): Promise<{ port: number; close(): Promise<void> }> {
+  const server = createHttpServer({
+    slackListener: undefined,
+    signingSecret: undefined,
+    now: options.now,
+    logger: options.logger,
+    health: options.health,
+    ready: options.ready,
+    metrics: options.metrics,
+  });
+  await new Promise<void>((resolve) => server.listen(options.port, resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
 }

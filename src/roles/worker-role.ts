@@ -1,5 +1,3 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Queue, Worker } from 'bullmq';
 import { type AlertService, createAlertService } from '../alerts/alert-service.ts';
 import { createAlertState } from '../alerts/alert-state.ts';
@@ -12,7 +10,6 @@ import type { Logger } from '../logger.ts';
 import { createMetrics, type Metrics } from '../metrics.ts';
 import { createRenewalStore } from '../renewals/store.ts';
 import { settleWithin } from '../settle-within.ts';
-import { createHttpServer } from '../slack/http-server.ts';
 import { createOutboxDelivery } from '../slack/outbox-delivery.ts';
 import {
   type DurableRedisOptions,
@@ -26,7 +23,7 @@ import {
   type RenewalTimings,
 } from '../worker/renewal-processor.ts';
 import { sweepOrphans, sweepOutboxes } from '../worker/sweeper.ts';
-import { countOutcomes, queuesReady, readGaugesFrom, redisAnswers } from './observability.ts';
+import { countOutcomes, queuesReady, readGaugesFrom, redisAnswers, startOpsServer } from './observability.ts';
 
 /** What the worker role is built from. */
 export interface WorkerRoleDeps {
@@ -40,7 +37,7 @@ export interface WorkerRoleDeps {
   sweepIntervalMs?: number;
   /** Shared with the app role in one process; its own otherwise. */
   metrics?: Metrics;
-  /** Serve `/healthz`, `/readyz` and `/metrics` on `PORT` (when the worker runs alone). @defaultValue false */
+  /** Serve `/healthz`, `/readyz` and `/metrics` on `METRICS_PORT` (when the worker runs alone). @defaultValue false */
   serveHttp?: boolean;
   /** Redis connections and Slack clients from the composition root; the role builds (and closes) its own when unset. */
   connections?: Connections;
@@ -175,23 +172,20 @@ export async function startWorkerRole(deps: WorkerRoleDeps): Promise<WorkerRole>
     deps.sweepIntervalMs ?? config.worker.sweepIntervalSeconds * 1000,
   );
   sweeper.unref();
-  let server: Server | undefined;
+  let ops: Awaited<ReturnType<typeof startOpsServer>> | undefined;
   if (deps.serveHttp) {
     readGaugesFrom(metrics, [renewalsQueue, scansQueue], store, now);
-    server = createHttpServer({
-      slackListener: undefined,
-      signingSecret: undefined,
-      now,
+    ops = await startOpsServer({
+      port: config.metricsPort,
       logger,
+      now,
       health: () => redisAnswers(redis, 1_000),
       ready: queuesReady(redis, [renewalsQueue, scansQueue]),
       metrics: () => metrics.render(),
     });
-    await new Promise<void>((resolve) => server?.listen(config.port, resolve));
   }
-  const port = server ? (server.address() as AddressInfo).port : undefined;
   logger.info(
-    { concurrency: config.worker.concurrency, port, durability: durability.kind },
+    { concurrency: config.worker.concurrency, metricsPort: ops?.port, durability: durability.kind },
     'worker role started',
   );
 
@@ -201,10 +195,7 @@ export async function startWorkerRole(deps: WorkerRoleDeps): Promise<WorkerRole>
     sweep,
     async stop() {
       clearInterval(sweeper);
-      if (server) {
-        server.closeAllConnections();
-        await new Promise<void>((resolve) => server?.close(() => resolve()));
-      }
+      await ops?.close();
       // Waits for in-flight steps (each is one bounded CAS call); past that, let the lock expire and another
       // worker take over rather than hang shutdown.
       for (const w of [worker, scanWorker] as Worker[]) {

@@ -24,6 +24,8 @@ export interface StoredMessage {
   /** Every earlier version, oldest first, when the message was updated. */
   history: Array<{ text: string; blocks: unknown[] | undefined }>;
   ephemeralTo: string | undefined;
+  /** Who posted it: the bot, or a person (`postAsUser`). Slack lets the bot update only its own messages. */
+  author?: string;
 }
 
 /** A POST to a `response_url` the stand-in handed out. */
@@ -56,6 +58,11 @@ export interface SlackStandInOptions {
   usergroups?: Record<string, string[]>;
   /** Channels that answer with an error for any post: `not_in_channel`, `channel_not_found`, `is_archived`. */
   channelErrors?: Record<string, string>;
+  /**
+   * Members of channels, for the rules that depend on them: `chat.postEphemeral` to a non-member fails
+   * `user_not_in_channel`. Channels not listed here count everyone as a member.
+   */
+  channelMembers?: Record<string, string[]>;
   /** Socket Mode: the app-level token `apps.connections.open` accepts, and the WebSocket URL it answers. */
   socketMode?: { appToken: string; url: string };
 }
@@ -74,6 +81,9 @@ export function createSlackStandIn(options: SlackStandInOptions) {
   const appId = options.appId ?? 'A0CERTBOT';
   const usergroups = new Map(Object.entries(options.usergroups ?? {}));
   const channelErrors = new Map(Object.entries(options.channelErrors ?? {}));
+  const channelMembers = new Map(Object.entries(options.channelMembers ?? {}));
+  // Slack accepts 5 posts to one response_url within 30 minutes.
+  const responseUrlUses = new Map<string, number[]>();
   const calls: SlackCall[] = [];
   const responses: ResponseUrlPost[] = [];
   const messages: StoredMessage[] = [];
@@ -162,6 +172,7 @@ export function createSlackStandIn(options: SlackStandInOptions) {
       case 'chat.update': {
         const message = findMessage(args.channel, args.ts);
         if (!message) return fail('message_not_found');
+        if (message.author !== undefined) return fail('cant_update_message');
         const invalid = checkMessageArgs(args);
         if (invalid) return invalid;
         message.history.push({ text: message.text, blocks: message.blocks });
@@ -173,6 +184,8 @@ export function createSlackStandIn(options: SlackStandInOptions) {
         const invalid = checkMessageArgs(args);
         if (invalid) return invalid;
         if (typeof args.user !== 'string') return fail('user_not_found');
+        const members = channelMembers.get(args.channel as string);
+        if (members && !members.includes(args.user)) return fail('user_not_in_channel');
         const ts = nextTs();
         messages.push({
           channel: args.channel as string,
@@ -256,6 +269,13 @@ export function createSlackStandIn(options: SlackStandInOptions) {
     const body = await readBody(req);
     if (url.pathname.startsWith('/response/')) {
       const post = { id: url.pathname.slice('/response/'.length), body };
+      const uses = (responseUrlUses.get(post.id) ?? []).filter((t) => Date.now() - t < 30 * 60_000);
+      if (uses.length >= 5) {
+        res.writeHead(404, { 'content-type': 'text/plain' });
+        res.end('used_url');
+        return;
+      }
+      responseUrlUses.set(post.id, [...uses, Date.now()]);
       responses.push(post);
       events.emit('response', post);
       res.writeHead(200, { 'content-type': 'text/plain' });
@@ -332,6 +352,21 @@ export function createSlackStandIn(options: SlackStandInOptions) {
     /** Base URL for `SLACK_API_URL` (`…/api/`). */
     get apiUrl(): string {
       return `${baseUrl}/api/`;
+    },
+    /** A message a person posted (the bot may not update it); returns its `ts`. */
+    postAsUser(channel: string, user: string, text: string): string {
+      const ts = nextTs();
+      messages.push({
+        channel,
+        ts,
+        threadTs: undefined,
+        text,
+        blocks: undefined,
+        history: [],
+        ephemeralTo: undefined,
+        author: user,
+      });
+      return ts;
     },
     /** A `trigger_id` as Slack issues one with an interaction: valid for 3 seconds, for one `views.open`. */
     issueTrigger(): string {

@@ -20,6 +20,8 @@ describe('deployment files', () => {
     expect(app?.command?.slice(-2)).toEqual(['--role', 'app']);
     expect(worker?.command?.slice(-2)).toEqual(['--role', 'worker']);
     expect(worker?.ports).toBeUndefined();
+    // /metrics and /readyz are not published: only the Slack port is.
+    expect(app?.ports).toEqual(['3000:3000']);
   });
 
   it('Dockerfile: multi-stage, current LTS Node, production dependencies only, non-root', () => {
@@ -28,6 +30,8 @@ describe('deployment files', () => {
     expect(dockerfile.match(/^FROM node:24-bookworm-slim/gm)).toHaveLength(2);
     expect(dockerfile).toContain('npm ci --omit=dev');
     expect(dockerfile).toMatch(/^USER node$/m);
+    // Every role serves /healthz on METRICS_PORT; a worker alone has no PORT listener.
+    expect(dockerfile).toMatch(/HEALTHCHECK[\s\S]*process\.env\.METRICS_PORT\+'\/healthz'/);
   });
 
   it('.env.example and the README name every variable the configuration reads', () => {

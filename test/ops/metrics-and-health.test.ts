@@ -38,7 +38,7 @@ describe('/metrics', () => {
       (c) => c.method === 'chat.postMessage' && String(c.args.text).includes('cannot be renewed'),
     );
 
-    const metrics = await get(`${h.base}/metrics`);
+    const metrics = await get(`${h.metricsBase}/metrics`);
 
     expect(metrics.status).toBe(200);
     expect(metrics.type).toContain('text/plain');
@@ -71,7 +71,7 @@ describe('/metrics', () => {
     await openCard(h, String(order.orderId));
     await h.worker?.alerts.runScan();
 
-    const metrics = await get(`${h.base}/metrics`);
+    const metrics = await get(`${h.metricsBase}/metrics`);
 
     expect(metrics.text).toContain('certbot_alerts_sent_total{kind="expiring"} 1');
     expect(metrics.text).toContain('certbot_pending_approvals 1');
@@ -83,14 +83,38 @@ describe('/healthz and /readyz', () => {
     privateRedis = await startRedisServer();
     h = await startAppHarness({ env: { REDIS_URL: privateRedis.url } });
 
-    const up = [await get(`${h.base}/healthz`), await get(`${h.base}/readyz`)];
+    const up = [await get(`${h.base}/healthz`), await get(`${h.metricsBase}/readyz`)];
     await privateRedis.stop();
-    const down = [await get(`${h.base}/healthz`), await get(`${h.base}/readyz`)];
+    const down = [await get(`${h.base}/healthz`), await get(`${h.metricsBase}/readyz`)];
 
     expect(up.map((r) => [r.status, r.text])).toEqual([
       [200, '{"status":"ok"}'],
       [200, '{"status":"ready"}'],
     ]);
     expect(down.map((r) => r.status)).toEqual([503, 503]);
+  });
+});
+
+describe('the operations listener (METRICS_PORT)', () => {
+  it('serves /metrics, /readyz and /healthz; the public Slack port serves only /healthz of them', async () => {
+    h = await startAppHarness();
+
+    const ops = [
+      await get(`${h.metricsBase}/metrics`),
+      await get(`${h.metricsBase}/readyz`),
+      await get(`${h.metricsBase}/healthz`),
+    ];
+    const publicPort = [
+      await get(`${h.base}/metrics`),
+      await get(`${h.base}/readyz`),
+      await get(`${h.base}/healthz`),
+    ];
+    const events = await get(`${h.metricsBase}/slack/events`);
+
+    expect(h.metricsBase).not.toBe(h.base);
+    expect(ops.map((r) => r.status)).toEqual([200, 200, 200]);
+    expect(ops[0]?.text).toContain('certbot_renewals_total');
+    expect(publicPort.map((r) => r.status)).toEqual([404, 404, 200]);
+    expect(events.status).toBe(404);
   });
 });

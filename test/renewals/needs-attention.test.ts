@@ -80,7 +80,7 @@ describe('needs attention is not a dead end', () => {
   it('is counted as an outcome in the metrics', async () => {
     const { harness } = await requestNeedingAttention();
 
-    const metrics = await (await fetch(`${harness.base}/metrics`)).text();
+    const metrics = await (await fetch(`${harness.metricsBase}/metrics`)).text();
 
     expect(metrics).toMatch(/certbot_renewals_total\{outcome="needs_attention"\} 1/);
   });

@@ -65,6 +65,7 @@ export async function startAppHarness(options: HarnessOptions = {}) {
     SLACK_SIGNING_SECRET: testSigningSecret,
     SLACK_API_URL: slack.apiUrl,
     PORT: '0',
+    METRICS_PORT: '0',
     REDIS_URL: testRedisUrl(),
     CERT_REDIS_PREFIX: prefix,
     CAS_ENDPOINT: cas.url,
@@ -129,6 +130,8 @@ export async function startAppHarness(options: HarnessOptions = {}) {
       })
     : undefined;
   const base = `http://127.0.0.1:${app.port}`;
+  /** The operations listener (`METRICS_PORT`): `/metrics`, `/readyz`, `/healthz`. */
+  const metricsBase = `http://127.0.0.1:${app.metricsPort}`;
 
   async function post(
     body: string,
@@ -161,6 +164,7 @@ export async function startAppHarness(options: HarnessOptions = {}) {
     prefix,
     logs,
     base,
+    metricsBase,
     post,
     /** Resolves with the first log entry (past or future) matching, or rejects after `timeoutMs`. */
     waitForLog(
@@ -337,6 +341,7 @@ export function childRoleEnv(h: AppHarness, overrides: Record<string, string> = 
     REDIS_URL: h.config.redis.url,
     CERT_REDIS_PREFIX: h.prefix,
     PORT: '0',
+    METRICS_PORT: '0',
     CAS_ENDPOINT: h.cas.url,
     CAS_TIMEOUT_SECONDS: '1',
     ALIBABA_CLOUD_ACCESS_KEY_ID: testCredentials.accessKeyId,

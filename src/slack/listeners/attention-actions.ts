@@ -5,6 +5,7 @@ import type { Refusal } from '../../renewals/outcomes.ts';
 import { actionIds, parseCardValue } from '../cards.ts';
 import { openThenFill } from '../modal-first.ts';
 import { callbackIds, modalContextOf, resolveModal } from '../modals.ts';
+import { replyPrivately } from '../private-reply.ts';
 import { renderRefusal } from '../replies.ts';
 
 /** What the needs-attention buttons need. */
@@ -90,7 +91,7 @@ export function registerAttentionActions(app: App, deps: AttentionActionDeps): v
     const context = modalContextOf(view.private_metadata);
     if (!context) return;
     const reply = (text: string) =>
-      client.chat.postEphemeral({ channel: context.channelId, user: body.user.id, text });
+      replyPrivately(client, { channelId: context.channelId, userId: body.user.id }, text);
     const click = {
       channelId: context.channelId,
       messageTs: context.messageTs,

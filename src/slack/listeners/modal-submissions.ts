@@ -4,6 +4,7 @@ import { isAppError } from '../../errors.ts';
 import type { Logger } from '../../logger.ts';
 import type { RequestService } from '../../renewals/request-service.ts';
 import { callbackIds, modalContextOf } from '../modals.ts';
+import { replyPrivately } from '../private-reply.ts';
 import { renderRefusal } from '../replies.ts';
 
 /** What the modal submissions need. */
@@ -40,11 +41,11 @@ export function registerModalSubmissions(app: App, deps: ModalDeps): void {
       reason: reason ?? undefined,
     });
     if (refusal) {
-      await client.chat.postEphemeral({
-        channel: context.channelId,
-        user: body.user.id,
-        text: renderRefusal(refusal, 'reject', deps.approvers),
-      });
+      await replyPrivately(
+        client,
+        { channelId: context.channelId, userId: body.user.id },
+        renderRefusal(refusal, 'reject', deps.approvers),
+      );
     }
   });
 
@@ -71,11 +72,11 @@ export function registerModalSubmissions(app: App, deps: ModalDeps): void {
       csr: parsed.value,
     });
     if (refusal) {
-      await client.chat.postEphemeral({
-        channel: context.channelId,
-        user: body.user.id,
-        text: renderRefusal(refusal, 'attach', deps.approvers),
-      });
+      await replyPrivately(
+        client,
+        { channelId: context.channelId, userId: body.user.id },
+        renderRefusal(refusal, 'attach', deps.approvers),
+      );
     }
   });
 }
