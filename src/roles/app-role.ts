@@ -18,7 +18,7 @@ import { createRequestService } from '../renewals/request-service.ts';
 import { orderStatus } from '../renewals/status-report.ts';
 import { createRenewalStore } from '../renewals/store.ts';
 import { settleWithin } from '../settle-within.ts';
-import { createAfterAckQueue } from '../slack/after-ack.ts';
+import { createAfterAckQueue, createGuard } from '../slack/after-ack.ts';
 import { createHttpServer } from '../slack/http-server.ts';
 import { guardInstallation } from '../slack/installation-guard.ts';
 import { registerAlertActions } from '../slack/listeners/alert-actions.ts';
@@ -118,20 +118,23 @@ export async function startAppRole(deps: AppRoleDeps): Promise<AppRole> {
     },
   });
   const openAndPost = createOpenFlow({ service, slack: slack.app.client, now });
+  // Every listener's work after its ack goes through one bounded queue and answers the person on failure.
+  const guarded = createGuard({ afterAck: createAfterAckQueue(4), logger });
   const describeApprovers = () => approvers.describe();
   registerCertCommand(slack.app, {
     openAndPost,
     status: async (orderId) => renderOrderStatus(await orderStatus({ store, cas: deps.cas }, orderId)),
     list: () => expiringListText(deps.cas, { now: now(), maxDays: config.alerts.days[0] ?? 30 }),
     scan: (userId) => scanNowText({ alerts, approvers }, userId),
-    afterAck: createAfterAckQueue(4),
+    guarded,
     logger,
   });
-  registerAlertActions(slack.app, { openAndPost, alertState, approvers, logger, now });
-  registerCardActions(slack.app, { service, approvers: describeApprovers, logger });
+  registerAlertActions(slack.app, { openAndPost, alertState, approvers, guarded, logger, now });
+  registerCardActions(slack.app, { service, approvers: describeApprovers, guarded, logger });
   registerAttentionActions(slack.app, {
     attention: createAttentionService({ store, approvers, renewals: queues.renewals, deliver, logger, now }),
     approvers: describeApprovers,
+    guarded,
     logger,
   });
   registerModalSubmissions(slack.app, { service, approvers: describeApprovers, logger });

@@ -3,6 +3,7 @@ import { alertActionIds } from '../../alerts/alert-messages.ts';
 import type { AlertState } from '../../alerts/alert-state.ts';
 import type { ApproverDirectory } from '../../approval/approvers.ts';
 import type { Logger } from '../../logger.ts';
+import type { Guarded } from '../after-ack.ts';
 import { orderIdProblem } from '../command-parser.ts';
 import { mention, slackDate } from '../mrkdwn.ts';
 import type { OpenFlow } from '../open-flow.ts';
@@ -11,6 +12,8 @@ import type { OpenFlow } from '../open-flow.ts';
 export interface AlertActionDeps {
   openAndPost: OpenFlow;
   alertState: AlertState;
+  /** Runs the work after the ack, bounded, answering the person if it fails. */
+  guarded: Guarded;
   approvers: ApproverDirectory;
   logger: Logger;
   now: () => number;
@@ -35,9 +38,11 @@ export function registerAlertActions(app: App, deps: AlertActionDeps): void {
       await reply('This button does not carry a valid order ID.');
       return;
     }
-    await deps.openAndPost(
-      { orderId, csr: undefined, channelId, userId: body.user.id, teamId: body.team?.id },
-      reply,
+    await deps.guarded('renew from alert', reply, () =>
+      deps.openAndPost(
+        { orderId, csr: undefined, channelId, userId: body.user.id, teamId: body.team?.id },
+        reply,
+      ),
     );
   });
 
@@ -51,25 +56,27 @@ export function registerAlertActions(app: App, deps: AlertActionDeps): void {
         await reply('This button does not carry a valid order ID.');
         return;
       }
-      if (!(await deps.approvers.isApprover(body.user.id))) {
-        await reply(`Only ${deps.approvers.describe()} can snooze expiry alerts.`);
-        return;
-      }
-      const until = deps.now() + snoozeMs;
-      await deps.alertState.snooze(orderId, until, body.user.id);
-      deps.logger.info({ orderId, snoozedBy: body.user.id }, 'expiry alert snoozed');
-      const channel = body.container?.channel_id ?? body.channel?.id;
-      const ts = body.container?.message_ts ?? body.message?.ts;
-      if (channel && ts) {
-        await client.chat
-          .postMessage({
-            channel,
-            thread_ts: ts,
-            text: `:zzz: ${mention(body.user.id)} snoozed alerts for order \`${orderId}\` until ${slackDate(until)}.`,
-          })
-          .catch(() => undefined);
-      }
-      await reply(`Alerts for order \`${orderId}\` are snoozed until ${slackDate(until)}.`);
+      await deps.guarded('snooze', reply, async () => {
+        if (!(await deps.approvers.isApprover(body.user.id))) {
+          await reply(`Only ${deps.approvers.describe()} can snooze expiry alerts.`);
+          return;
+        }
+        const until = deps.now() + snoozeMs;
+        await deps.alertState.snooze(orderId, until, body.user.id);
+        deps.logger.info({ orderId, snoozedBy: body.user.id }, 'expiry alert snoozed');
+        const channel = body.container?.channel_id ?? body.channel?.id;
+        const ts = body.container?.message_ts ?? body.message?.ts;
+        if (channel && ts) {
+          await client.chat
+            .postMessage({
+              channel,
+              thread_ts: ts,
+              text: `:zzz: ${mention(body.user.id)} snoozed alerts for order \`${orderId}\` until ${slackDate(until)}.`,
+            })
+            .catch(() => undefined);
+        }
+        await reply(`Alerts for order \`${orderId}\` are snoozed until ${slackDate(until)}.`);
+      });
     },
   );
 }

@@ -2,6 +2,7 @@ import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import type { Logger } from '../../logger.ts';
 import type { AttentionService } from '../../renewals/attention-service.ts';
 import type { Refusal } from '../../renewals/outcomes.ts';
+import type { Guarded } from '../after-ack.ts';
 import { actionIds, parseCardValue } from '../cards.ts';
 import { openThenFill } from '../modal-first.ts';
 import { callbackIds, modalContextOf, resolveModal } from '../modals.ts';
@@ -13,6 +14,8 @@ export interface AttentionActionDeps {
   attention: AttentionService;
   /** Names the approvers in a refusal (mentions). */
   approvers: () => string;
+  /** Runs the work after the ack, bounded, answering the person if it fails. */
+  guarded: Guarded;
   logger: Logger;
 }
 
@@ -45,32 +48,40 @@ export function registerAttentionActions(app: App, deps: AttentionActionDeps): v
 
   app.action<BlockAction<ButtonAction>>(actionIds.recheck, async ({ ack, body, action, respond }) => {
     await ack();
-    const click = clickOf(body, action.value, respond);
-    if (!click) {
-      await replyTo(respond)('This button is not on a card I posted.');
-      return;
-    }
-    const refusal = await deps.attention.recheck(click);
-    if (refusal) await click.reply(refuse(refusal));
+    await deps.guarded('check CAS again', replyTo(respond), async () => {
+      const click = clickOf(body, action.value, respond);
+      if (!click) {
+        await replyTo(respond)('This button is not on a card I posted.');
+        return;
+      }
+      const refusal = await deps.attention.recheck(click);
+      if (refusal) await click.reply(refuse(refusal));
+    });
   });
 
   app.action<BlockAction<ButtonAction>>(actionIds.resolve, async ({ ack, body, action, respond, client }) => {
     await ack();
     const click = clickOf(body, action.value, respond);
-    // Opened at once and filled after the checks: a trigger_id lasts about 3 seconds.
-    await openThenFill(client, body.trigger_id, 'Close renewal request', async () => {
-      if (!click) return { refusal: 'This button is not on a card I posted.' };
-      const refusal = await deps.attention.mayResolve(click);
-      if (refusal) return { refusal: refuse(refusal) };
-      return {
-        view: resolveModal({
-          recordId: click.claim?.id ?? '',
-          version: click.claim?.version ?? 0,
-          channelId: click.channelId,
-          messageTs: click.messageTs,
-        }),
-      };
-    });
+    // Opened at once (not queued) and filled after the checks: a trigger_id lasts about 3 seconds.
+    await deps.guarded(
+      'close',
+      replyTo(respond),
+      () =>
+        openThenFill(client, body.trigger_id, 'Close renewal request', async () => {
+          if (!click) return { refusal: 'This button is not on a card I posted.' };
+          const refusal = await deps.attention.mayResolve(click);
+          if (refusal) return { refusal: refuse(refusal) };
+          return {
+            view: resolveModal({
+              recordId: click.claim?.id ?? '',
+              version: click.claim?.version ?? 0,
+              channelId: click.channelId,
+              messageTs: click.messageTs,
+            }),
+          };
+        }).then(() => undefined),
+      false,
+    );
   });
 
   app.view(callbackIds.resolve, async ({ ack, body, view, client }) => {

@@ -1,6 +1,7 @@
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import type { Logger } from '../../logger.ts';
 import type { RequestService } from '../../renewals/request-service.ts';
+import type { Guarded } from '../after-ack.ts';
 import { actionIds, parseCardValue } from '../cards.ts';
 import { openThenFill } from '../modal-first.ts';
 import { csrModal, rejectModal } from '../modals.ts';
@@ -11,6 +12,8 @@ export interface CardActionDeps {
   service: RequestService;
   /** Names the approvers in a refusal (mentions). */
   approvers: () => string;
+  /** Runs the work after the ack, bounded, answering the person if it fails. */
+  guarded: Guarded;
   logger: Logger;
 }
 
@@ -38,40 +41,62 @@ export function registerCardActions(app: App, deps: CardActionDeps): void {
   app.action<BlockAction<ButtonAction>>(actionIds.approve, async ({ ack, body, action, respond }) => {
     await ack();
     const reply = replyTo(respond);
-    const card = where(body);
-    if (!card) {
-      await reply('This button is not on an approval card I posted.');
-      return;
-    }
-    const claim = parseCardValue(action.value);
-    const refusal = claim
-      ? await deps.service.approve({ ...card, claim, userId: body.user.id })
-      : ({ code: 'unknown_card' } as const);
-    if (refusal) await reply(renderRefusal(refusal, 'approve', deps.approvers));
+    await deps.guarded('approve', reply, async () => {
+      const card = where(body);
+      if (!card) {
+        await reply('This button is not on an approval card I posted.');
+        return;
+      }
+      const claim = parseCardValue(action.value);
+      const refusal = claim
+        ? await deps.service.approve({ ...card, claim, userId: body.user.id })
+        : ({ code: 'unknown_card' } as const);
+      if (refusal) await reply(renderRefusal(refusal, 'approve', deps.approvers));
+    });
   });
 
   // Both modals open at once and are filled after the checks: a trigger_id lasts about 3 seconds.
-  app.action<BlockAction<ButtonAction>>(actionIds.reject, async ({ ack, body, action, client }) => {
+  app.action<BlockAction<ButtonAction>>(actionIds.reject, async ({ ack, body, action, client, respond }) => {
     await ack();
-    await openThenFill(client, body.trigger_id, 'Reject renewal', async () => {
-      const found = await waitingRequest(body, action.value);
-      if ('refusal' in found) return { refusal: renderRefusal(found.refusal, 'reject', deps.approvers) };
-      const { card, claim, record } = found;
-      const refusal = await deps.service.authorise(record, body.user.id, 'reject');
-      if (refusal) return { refusal: renderRefusal(refusal, 'reject', deps.approvers) };
-      return { view: rejectModal({ recordId: claim.id, version: claim.version, ...card }, record.orderId) };
-    });
+    await deps.guarded(
+      'reject',
+      replyTo(respond),
+      () =>
+        openThenFill(client, body.trigger_id, 'Reject renewal', async () => {
+          const found = await waitingRequest(body, action.value);
+          if ('refusal' in found) return { refusal: renderRefusal(found.refusal, 'reject', deps.approvers) };
+          const { card, claim, record } = found;
+          const refusal = await deps.service.authorise(record, body.user.id, 'reject');
+          if (refusal) return { refusal: renderRefusal(refusal, 'reject', deps.approvers) };
+          return {
+            view: rejectModal({ recordId: claim.id, version: claim.version, ...card }, record.orderId),
+          };
+        }).then(() => undefined),
+      false,
+    );
   });
 
-  app.action<BlockAction<ButtonAction>>(actionIds.attachCsr, async ({ ack, body, action, client }) => {
-    await ack();
-    await openThenFill(client, body.trigger_id, 'Attach CSR', async () => {
-      const found = await waitingRequest(body, action.value);
-      if ('refusal' in found) return { refusal: renderRefusal(found.refusal, 'attach', deps.approvers) };
-      const { card, claim, record } = found;
-      if (record.requestedBy !== body.user.id)
-        return { refusal: renderRefusal({ code: 'not_requester' }, 'attach', deps.approvers) };
-      return { view: csrModal({ recordId: claim.id, version: claim.version, ...card }, record.orderId) };
-    });
-  });
+  app.action<BlockAction<ButtonAction>>(
+    actionIds.attachCsr,
+    async ({ ack, body, action, client, respond }) => {
+      await ack();
+      await deps.guarded(
+        'attach CSR',
+        replyTo(respond),
+        () =>
+          openThenFill(client, body.trigger_id, 'Attach CSR', async () => {
+            const found = await waitingRequest(body, action.value);
+            if ('refusal' in found)
+              return { refusal: renderRefusal(found.refusal, 'attach', deps.approvers) };
+            const { card, claim, record } = found;
+            if (record.requestedBy !== body.user.id)
+              return { refusal: renderRefusal({ code: 'not_requester' }, 'attach', deps.approvers) };
+            return {
+              view: csrModal({ recordId: claim.id, version: claim.version, ...card }, record.orderId),
+            };
+          }).then(() => undefined),
+        false,
+      );
+    },
+  );
 }

@@ -2,7 +2,7 @@ import type { App } from '@slack/bolt';
 import { parseCsr } from '../../csr/parse-csr.ts';
 import { isAppError } from '../../errors.ts';
 import type { Logger } from '../../logger.ts';
-import type { AfterAck } from '../after-ack.ts';
+import type { Guarded } from '../after-ack.ts';
 import { parseCertCommand, usage } from '../command-parser.ts';
 import type { OpenFlow } from '../open-flow.ts';
 
@@ -14,8 +14,8 @@ export interface CertCommandDeps {
   list: () => Promise<string>;
   /** `/cert scan`: runs the expiry scan now (approvers only) and summarises it. */
   scan: (userId: string) => Promise<string>;
-  /** Runs the slow part after the ack, a few at a time (see after-ack.ts). */
-  afterAck: AfterAck;
+  /** Runs the slow part after the ack, a few at a time, answering the person if it fails (see after-ack.ts). */
+  guarded: Guarded;
   logger: Logger;
 }
 
@@ -28,19 +28,7 @@ export function registerCertCommand(app: App, deps: CertCommandDeps): void {
   app.command('/cert', async ({ command, ack, respond }) => {
     const parsed = parseCertCommand(command.text ?? '');
     const reply = (text: string) => respond({ response_type: 'ephemeral', replace_original: false, text });
-    const guarded = async (what: string, work: () => Promise<void>) => {
-      try {
-        await deps.afterAck(work);
-      } catch (err) {
-        deps.logger.error(
-          { err: { message: (err as Error).message, code: isAppError(err) ? err.code : undefined }, what },
-          '/cert failed',
-        );
-        await reply(
-          ':warning: Something went wrong on my side; nothing was changed. Try again in a minute.',
-        ).catch(() => undefined);
-      }
-    };
+    const guarded = (what: string, work: () => Promise<void>) => deps.guarded(`/cert ${what}`, reply, work);
     switch (parsed.kind) {
       case 'help':
         await ack({ response_type: 'ephemeral', text: usage });
