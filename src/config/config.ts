@@ -6,6 +6,7 @@ import {
   booleanFlag,
   cron,
   numberIn,
+  optionalSlackIdList,
   optionalString,
   prefixed,
   slackIdList,
@@ -77,6 +78,7 @@ const Env = z.object({
     }),
   CERT_REQUIRE_DURABLE_REDIS: booleanFlag(true),
   CERT_APPROVERS: slackIdList,
+  CERT_READERS: optionalSlackIdList,
   CERT_ALLOW_SELF_APPROVAL: booleanFlag(false),
   CERT_APPROVER_MAX_STALE_MINUTES: numberIn(15, 0, 1440, false),
   CERT_REQUEST_TTL_HOURS: numberIn(24, 0.01, 24 * 30, false),
@@ -183,6 +185,11 @@ export const Config = Env.superRefine((env, ctx) => {
   approval: {
     /** Slack user IDs and user-group IDs allowed to approve. */
     approvers: env.CERT_APPROVERS,
+    /**
+     * Users and user groups allowed `/cert list` and `/cert status` (approvers always are); empty: everyone in the
+     * workspace, guests included. @defaultValue everyone
+     */
+    readers: env.CERT_READERS,
     /** @defaultValue false */
     allowSelfApproval: env.CERT_ALLOW_SELF_APPROVAL,
     /**

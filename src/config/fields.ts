@@ -82,6 +82,23 @@ export const slackIdList = z
     return ids;
   });
 
+/** Like {@link slackIdList}, but unset (or empty) means nobody is listed: an empty array. */
+export const optionalSlackIdList = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    if (v === undefined || v.trim() === '') return [] as string[];
+    const parsed = slackIdList.safeParse(v);
+    if (!parsed.success) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must be comma-separated Slack user IDs (U…/W…) or user-group IDs (S…)',
+      });
+      return z.NEVER;
+    }
+    return parsed.data;
+  });
+
 /** Comma-separated whole days, largest first, duplicates dropped; default 30,14,7,3,1. */
 export const alertDays = z
   .string()

@@ -6,6 +6,7 @@ import { createAlertService } from '../alerts/alert-service.ts';
 import { createAlertState } from '../alerts/alert-state.ts';
 import { expiringListText, scanNowText } from '../alerts/commands.ts';
 import { createApproverDirectory } from '../approval/approvers.ts';
+import { createReaderPolicy } from '../approval/readers.ts';
 import type { CasClient } from '../cas/client.ts';
 import { createRenewableOrderIndex } from '../cas/renewable-orders.ts';
 import type { Config } from '../config/config.ts';
@@ -121,8 +122,30 @@ export async function startAppRole(deps: AppRoleDeps): Promise<AppRole> {
   // Every listener's work after its ack goes through one bounded queue and answers the person on failure.
   const guarded = createGuard({ afterAck: createAfterAckQueue(4), logger });
   const describeApprovers = () => approvers.describe();
+  const readerList = config.approval.readers;
+  const readerDirectory =
+    readerList.length > 0
+      ? createApproverDirectory({
+          approvers: readerList,
+          listGroupMembers: async (usergroup) =>
+            (await slack.app.client.usergroups.users.list({ usergroup })).users ?? [],
+          logger,
+          now,
+        })
+      : undefined;
+  const readers = createReaderPolicy({
+    readers: readerDirectory,
+    approvers,
+    redis,
+    prefix: config.redis.prefix,
+    now,
+  });
   registerCertCommand(slack.app, {
     openAndPost,
+    readers: {
+      check: (userId) => readers.check(userId),
+      describe: () => [readerDirectory?.describe(), approvers.describe()].filter(Boolean).join(', '),
+    },
     status: async (orderId) => renderOrderStatus(await orderStatus({ store, cas: deps.cas }, orderId)),
     list: () => expiringListText(deps.cas, { now: now(), maxDays: config.alerts.days[0] ?? 30 }),
     scan: (userId) => scanNowText({ alerts, approvers }, userId),

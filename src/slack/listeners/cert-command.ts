@@ -1,4 +1,5 @@
 import type { App } from '@slack/bolt';
+import type { ReaderPolicy } from '../../approval/readers.ts';
 import { parseCsr } from '../../csr/parse-csr.ts';
 import { isAppError } from '../../errors.ts';
 import type { Logger } from '../../logger.ts';
@@ -10,6 +11,8 @@ import type { OpenFlow } from '../open-flow.ts';
 export interface CertCommandDeps {
   openAndPost: OpenFlow;
   status: (orderId: string) => Promise<string>;
+  /** Who may use `/cert list` and `/cert status`, and how often; `describe` names them (mentions). */
+  readers: Pick<ReaderPolicy, 'check'> & { describe(): string };
   /** `/cert list`: the caller's private list of orders expiring soon. */
   list: () => Promise<string>;
   /** `/cert scan`: runs the expiry scan now (approvers only) and summarises it. */
@@ -25,6 +28,15 @@ export interface CertCommandDeps {
  * by mistake, a private key.
  */
 export function registerCertCommand(app: App, deps: CertCommandDeps): void {
+  /** Who may read, and how often (CERT_READERS): answers the person when not. */
+  async function mayRead(userId: string, reply: (text: string) => Promise<unknown>): Promise<boolean> {
+    const check = await deps.readers.check(userId);
+    if (check === 'not_reader')
+      await reply(`Only ${deps.readers.describe()} can see expiring certificates and renewal requests here.`);
+    if (check === 'too_often') await reply('That is many requests in a minute; try again in a moment.');
+    return check === 'ok';
+  }
+
   app.command('/cert', async ({ command, ack, respond }) => {
     const parsed = parseCertCommand(command.text ?? '');
     const reply = (text: string) => respond({ response_type: 'ephemeral', replace_original: false, text });
@@ -68,13 +80,13 @@ export function registerCertCommand(app: App, deps: CertCommandDeps): void {
       case 'status':
         await ack();
         await guarded('status', async () => {
-          await reply(await deps.status(parsed.orderId));
+          if (await mayRead(command.user_id, reply)) await reply(await deps.status(parsed.orderId));
         });
         return;
       case 'list':
         await ack();
         await guarded('list', async () => {
-          await reply(await deps.list());
+          if (await mayRead(command.user_id, reply)) await reply(await deps.list());
         });
         return;
       case 'scan':
