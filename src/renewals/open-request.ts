@@ -2,6 +2,7 @@ import { lookupOrderForRenewal } from '../cas/order-lookup.ts';
 import type { ParsedCsr } from '../csr/parse-csr.ts';
 import { scheduleExpiry } from '../jobs/queues.ts';
 import type { OpenOutcome } from './outcomes.ts';
+import type { PreviousRequest } from './record.ts';
 import type { RequestServiceDeps } from './request-deps.ts';
 
 /** A request still without a card this long after it was opened was abandoned by a process that died. */
@@ -77,9 +78,14 @@ export function createOpenRequest(deps: RequestServiceDeps) {
       return { kind: 'created', record: created.record };
     },
 
-    /** The card is in Slack: clicks on it can now be matched to the request. */
-    async cardPosted(recordId: string, channelId: string, messageTs: string): Promise<void> {
-      await store.setCard(recordId, channelId, messageTs);
+    /** The card is in Slack (showing `previous` as given): clicks on it can now be matched to the request. */
+    async cardPosted(
+      recordId: string,
+      channelId: string,
+      messageTs: string,
+      shown: { previous?: PreviousRequest | undefined } = {},
+    ): Promise<void> {
+      await store.setCard(recordId, channelId, messageTs, shown.previous ? { previous: shown.previous } : {});
       const record = await store.get(recordId);
       logger.info({ recordId, orderId: record?.orderId }, 'renewal requested');
     },

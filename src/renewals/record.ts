@@ -60,6 +60,8 @@ export const PreviousRequest = z.object({
   resolution: z.enum(['renewed', 'not_renewed']).optional(),
   resolvedBy: z.string().optional(),
   newOrderId: z.string().optional(),
+  /** Its thread's permalink, as Slack gave it when this request's card was posted. */
+  permalink: z.string().optional(),
 });
 export type PreviousRequest = z.infer<typeof PreviousRequest>;
 const json = <T extends z.ZodType>(schema: T) =>

@@ -234,11 +234,19 @@ export function createRenewalStore(deps: RenewalStoreDeps) {
       return (await redis.get(key.newOrder(newOrderId))) ?? undefined;
     },
 
-    /** Records where the card was posted (and indexes it, so a click can be matched to its request). */
-    async setCard(id: string, channelId: string, messageTs: string): Promise<void> {
+    /**
+     * Records where the card was posted (and indexes it, so a click can be matched to its request), with what the
+     * card showed of the previous request, when it did.
+     */
+    async setCard(
+      id: string,
+      channelId: string,
+      messageTs: string,
+      fields: Pick<Partial<RenewalRecord>, 'previous'> = {},
+    ): Promise<void> {
       await redis
         .multi()
-        .hset(key.record(id), 'channelId', channelId, 'messageTs', messageTs)
+        .hset(key.record(id), 'channelId', channelId, 'messageTs', messageTs, ...toFields(fields))
         .set(key.card(channelId, messageTs), id)
         .exec();
     },

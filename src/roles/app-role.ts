@@ -30,6 +30,7 @@ import { registerFallbacks } from '../slack/listeners/fallbacks.ts';
 import { registerModalSubmissions } from '../slack/listeners/modal-submissions.ts';
 import { createOpenFlow } from '../slack/open-flow.ts';
 import { createOutboxDelivery } from '../slack/outbox-delivery.ts';
+import { createPermalinks } from '../slack/permalinks.ts';
 import { renderOrderStatus } from '../slack/status-text.ts';
 import { countOutcomes, queuesReady, readGaugesFrom, redisAnswers, startOpsServer } from './observability.ts';
 
@@ -118,7 +119,8 @@ export async function startAppRole(deps: AppRoleDeps): Promise<AppRole> {
       return { teamId: me.team_id, enterpriseId: me.enterprise_id, appId: me.app_id };
     },
   });
-  const openAndPost = createOpenFlow({ service, slack: slack.app.client, now });
+  const permalinks = createPermalinks(slack.app.client);
+  const openAndPost = createOpenFlow({ service, slack: slack.app.client, permalinks, now });
   // Every listener's work after its ack goes through one bounded queue and answers the person on failure.
   const guarded = createGuard({ afterAck: createAfterAckQueue(4), logger });
   const describeApprovers = () => approvers.describe();
@@ -146,7 +148,10 @@ export async function startAppRole(deps: AppRoleDeps): Promise<AppRole> {
       check: (userId) => readers.check(userId),
       describe: () => [readerDirectory?.describe(), approvers.describe()].filter(Boolean).join(', '),
     },
-    status: async (orderId) => renderOrderStatus(await orderStatus({ store, cas: deps.cas }, orderId)),
+    status: async (orderId) => {
+      const status = await orderStatus({ store, cas: deps.cas }, orderId);
+      return renderOrderStatus(status, status.record && (await permalinks(status.record)));
+    },
     list: () => expiringListText(deps.cas, { now: now(), maxDays: config.alerts.days[0] ?? 30 }),
     scan: (userId) => scanNowText({ alerts, approvers }, userId),
     guarded,

@@ -63,6 +63,13 @@ export interface SlackStandInOptions {
    * `user_not_in_channel`. Channels not listed here count everyone as a member.
    */
   channelMembers?: Record<string, string[]>;
+  /**
+   * Channels the bot is not a member of. Posting there fails like Slack: a private one is `channel_not_found`; a
+   * public one is `not_in_channel` unless the bot has `chat:write.public` (see `scopes`).
+   */
+  channelsWithoutBot?: Record<string, 'public' | 'private'>;
+  /** The bot token's scopes. @defaultValue the manifest's: commands, chat:write, chat:write.public, usergroups:read */
+  scopes?: string[];
   /** Socket Mode: the app-level token `apps.connections.open` accepts, and the WebSocket URL it answers. */
   socketMode?: { appToken: string; url: string };
 }
@@ -82,6 +89,10 @@ export function createSlackStandIn(options: SlackStandInOptions) {
   const usergroups = new Map(Object.entries(options.usergroups ?? {}));
   const channelErrors = new Map(Object.entries(options.channelErrors ?? {}));
   const channelMembers = new Map(Object.entries(options.channelMembers ?? {}));
+  const channelsWithoutBot = new Map(Object.entries(options.channelsWithoutBot ?? {}));
+  const scopes = new Set(
+    options.scopes ?? ['commands', 'chat:write', 'chat:write.public', 'usergroups:read'],
+  );
   // Slack accepts 5 posts to one response_url within 30 minutes.
   const responseUrlUses = new Map<string, number[]>();
   const calls: SlackCall[] = [];
@@ -146,6 +157,9 @@ export function createSlackStandIn(options: SlackStandInOptions) {
       case 'chat.postMessage': {
         const invalid = checkMessageArgs(args);
         if (invalid) return invalid;
+        const outside = channelsWithoutBot.get(args.channel as string);
+        if (outside === 'private') return fail('channel_not_found');
+        if (outside === 'public' && !scopes.has('chat:write.public')) return fail('not_in_channel');
         const threadTs = args.thread_ts === undefined ? undefined : String(args.thread_ts);
         if (threadTs !== undefined) {
           const parent = findMessage(args.channel, threadTs);

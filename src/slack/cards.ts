@@ -112,12 +112,12 @@ function keyHolder(record: RenewalRecord): string {
 /** What the approver of a new request must know about the order's previous one. */
 function previousWarning(previous: PreviousRequest): string {
   if (previous.state === 'needs_attention')
-    return `The previous request for this order ended in *needs attention* and nobody closed it (${threadLink(previous)}). Check the CAS console for a new order before approving, or this renews twice.`;
+    return `The previous request for this order ended in *needs attention* and nobody closed it (${previous.permalink ?? threadLink(previous)}). Check the CAS console for a new order before approving, or this renews twice.`;
   const outcome =
     previous.resolution === 'renewed'
       ? `renewed (new order ${previous.newOrderId ? code(previous.newOrderId) : 'unknown'})`
       : 'not renewed';
-  return `The previous request for this order needed attention (${threadLink(previous)}); ${previous.resolvedBy ? mention(previous.resolvedBy) : 'an approver'} closed it as ${outcome}. Check the CAS console before approving, or this renews twice.`;
+  return `The previous request for this order needed attention (${previous.permalink ?? threadLink(previous)}); ${previous.resolvedBy ? mention(previous.resolvedBy) : 'an approver'} closed it as ${outcome}. Check the CAS console before approving, or this renews twice.`;
 }
 
 /** The approval card for a request, as it should look in its current state. */

@@ -2,7 +2,8 @@ import type { WebClient } from '@slack/web-api';
 import type { ParsedCsr } from '../csr/parse-csr.ts';
 import type { RequestService } from '../renewals/request-service.ts';
 import { renderApprovalCard, renderNotRenewableCard } from './cards.ts';
-import { slackErrorCode, threadLink } from './links.ts';
+import { slackErrorCode } from './links.ts';
+import type { Permalinks } from './permalinks.ts';
 import { renderLookupProblem } from './replies.ts';
 import { code } from './thread-messages.ts';
 
@@ -26,7 +27,12 @@ export interface OpenInput {
  * says why the order cannot be renewed), or answers the person privately. A card that cannot be posted cancels
  * its request, and the person is told how to fix it.
  */
-export function createOpenFlow(deps: { service: RequestService; slack: WebClient; now: () => number }) {
+export function createOpenFlow(deps: {
+  service: RequestService;
+  slack: WebClient;
+  permalinks: Permalinks;
+  now: () => number;
+}) {
   const requests = deps.service.openRequest;
   return async function openAndPost(
     input: OpenInput,
@@ -38,7 +44,7 @@ export function createOpenFlow(deps: { service: RequestService; slack: WebClient
         const { open } = outcome;
         await reply(
           open
-            ? `Order ${code(outcome.orderId)} already has an open renewal request (${open.state.replace('_', ' ')}): ${threadLink(open)}`
+            ? `Order ${code(outcome.orderId)} already has an open renewal request (${open.state.replace('_', ' ')}): ${await deps.permalinks(open)}`
             : `Order ${code(outcome.orderId)} already has an open renewal request: just opened`,
         );
         return;
@@ -59,7 +65,12 @@ export function createOpenFlow(deps: { service: RequestService; slack: WebClient
         return;
       }
       case 'created': {
-        const { record } = outcome;
+        // The card links to the previous request's thread as Slack gives the link.
+        const previous = outcome.record.previous && {
+          ...outcome.record.previous,
+          permalink: await deps.permalinks(outcome.record.previous),
+        };
+        const record = previous ? { ...outcome.record, previous } : outcome.record;
         const card = renderApprovalCard(record, deps.now());
         let posted: { ts?: string | undefined; channel?: string | undefined };
         try {
@@ -77,7 +88,9 @@ export function createOpenFlow(deps: { service: RequestService; slack: WebClient
           );
           return;
         }
-        await requests.cardPosted(record.id, posted.channel ?? input.channelId, posted.ts as string);
+        await requests.cardPosted(record.id, posted.channel ?? input.channelId, posted.ts as string, {
+          previous,
+        });
         return;
       }
     }

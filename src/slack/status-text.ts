@@ -16,11 +16,11 @@ const casStateText: Record<CertificateState['type'], string> = {
 };
 
 /** The private answer to `/cert status <orderId>`. */
-export function renderOrderStatus(status: OrderStatus): string {
+export function renderOrderStatus(status: OrderStatus, threadPermalink?: string): string {
   const { record, orderId, target } = status;
   const lines = [
     record
-      ? `*Request* for order ${code(orderId)}: ${statusLine(record)}\nThread: ${threadLink(record)}`
+      ? `*Request* for order ${code(orderId)}: ${statusLine(record)}\nThread: ${threadPermalink ?? threadLink(record)}`
       : `No renewal request for order ${code(orderId)} yet. Start one with \`/cert renew ${escapeMrkdwn(orderId)}\`.`,
   ];
   if (status.cas.ok) {

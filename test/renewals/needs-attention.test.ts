@@ -54,7 +54,17 @@ describe('needs attention is not a dead end', () => {
       second.recordId,
     );
     expect(second.ts).not.toBe(card.ts);
-    expect(blocksText(second.call.args.blocks)).toContain('ended in *needs attention* and nobody closed it');
+    expect(blocksText(second.call.args.blocks)).toContain(
+      `ended in *needs attention* and nobody closed it (https://test.slack.com/archives/${channelId}/p${card.ts.replace('.', '')})`,
+    );
+    // The second /cert renew of an open order links to its thread as Slack gives the link.
+    await harness.command(`renew ${order.orderId}`);
+    const linked = await harness.slack.waitForResponse((r) =>
+      String(r.body.text).includes('already has an open'),
+    );
+    expect(linked.body.text).toContain(
+      `https://test.slack.com/archives/${channelId}/p${second.ts.replace('.', '')}`,
+    );
     expect(findButton(attentionCard.args.blocks, 'cert_recheck')?.value).toMatch(
       new RegExp(`^${card.recordId}\\.[0-9]+$`),
     );

@@ -82,7 +82,7 @@ describe('/cert renew <orderId>', () => {
     expect(second.status).toBe(200);
     expect(answer.body).toMatchObject({ response_type: 'ephemeral' });
     expect(answer.body.text).toContain(
-      `https://slack.com/archives/${channelId}/p${first.ts.replace('.', '')}`,
+      `https://test.slack.com/archives/${channelId}/p${first.ts.replace('.', '')}`,
     );
     expect(h.slack.okCalls('chat.postMessage')).toHaveLength(1);
     expect(await renewalRecordKeys(h as AppHarness)).toHaveLength(1);

@@ -7,6 +7,7 @@ import {
   modalAfter,
   openCard,
   otherApproverId,
+  renewalRecordKeys,
   requesterId,
   startAppHarness,
 } from '../support/app-harness.ts';
@@ -114,6 +115,43 @@ describe('messages', () => {
     ).rejects.toMatchObject({
       data: { error: 'user_not_in_channel' },
     });
+  });
+
+  it.each([
+    ['private channel', 'private' as const, undefined, 'channel_not_found'],
+    ['public channel, no chat:write.public', 'public' as const, ['chat:write'], 'not_in_channel'],
+    ['public channel with chat:write.public', 'public' as const, undefined, undefined],
+  ])('posting in a %s the bot is not in', async (_label, kind, scopes, error) => {
+    const slack = createSlackStandIn({
+      botToken: testBotToken,
+      channelsWithoutBot: { C0ELSEWHERE: kind },
+      ...(scopes ? { scopes } : {}),
+    });
+    await slack.listen();
+    closers.push(() => slack.close());
+    const client = new WebClient(testBotToken, { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 } });
+
+    const result = await client.chat.postMessage({ channel: 'C0ELSEWHERE', text: 'hi' }).then(
+      () => undefined,
+      (err: { data?: { error?: string } }) => err.data?.error,
+    );
+
+    expect(result).toBe(error);
+  });
+
+  it('a /cert renew in a private channel without the bot: the person is told to invite it, nothing is requested', async () => {
+    const order = buildOrder();
+    h = await startAppHarness({
+      seed: { orders: [order] },
+      standIn: { channelsWithoutBot: { C0CERTS: 'private' } },
+    });
+
+    await h.command(`renew ${order.orderId}`);
+    const answer = await h.slack.waitForResponse();
+
+    expect(answer.body.text).toContain('I cannot see this channel (private channels need an invite');
+    const [record] = await renewalRecordKeys(h);
+    expect(await h.app.redis.hget(record as string, 'state')).toBe('cancelled');
   });
 
   it('a response_url takes 5 posts in 30 minutes', async () => {
