@@ -63,7 +63,9 @@ if has('active') then redis.call('ZADD', KEYS[5], ARGV[7], id) else redis.call('
 if ARGV[2] ~= 'requested' then redis.call('SREM', KEYS[6], id) end
 if claiming then redis.call('SET', KEYS[9], id) end
 if has('release') and redis.call('GET', KEYS[2]) == id then redis.call('DEL', KEYS[2]) end
-local owned = {KEYS[1], KEYS[3], KEYS[4], KEYS[7], KEYS[8], KEYS[9]}
+local owned = {KEYS[1], KEYS[3], KEYS[4], KEYS[8], KEYS[9]}
+-- The latest-by-order pointer is this request's only while no newer request of the order replaced it.
+if redis.call('GET', KEYS[7]) == id then table.insert(owned, KEYS[7]) end
 if has('reclaim') then
   redis.call('SET', KEYS[2], id)
   for _, k in ipairs(owned) do redis.call('PERSIST', k) end

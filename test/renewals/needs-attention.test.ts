@@ -205,4 +205,26 @@ describe('needs attention is not a dead end', () => {
       resolvedBy: approverId,
     });
   });
+
+  it("closing it after a newer request opened leaves the newer one as the order's latest, without expiry", async () => {
+    const { order, card, value, harness } = await requestNeedingAttention();
+    const newer = await openCard(harness, String(order.orderId));
+    const view = (await modalAfter(harness, () =>
+      harness.click('cert_resolve', { user: approverId, messageTs: card.ts, value }),
+    )) as { callback_id: string; private_metadata: string };
+
+    await harness.submitView(view.callback_id, {
+      user: approverId,
+      privateMetadata: view.private_metadata,
+      values: {
+        outcome: { value: { type: 'radio_buttons', selected_option: { value: 'not_renewed' } } },
+        new_order: { value: { type: 'plain_text_input', value: null } },
+      },
+    });
+    await harness.waitForLog((e) => e.msg === 'request closed');
+
+    const latest = `${harness.prefix}:order-latest:${order.orderId}`;
+    expect(await harness.app.redis.get(latest)).toBe(newer.recordId);
+    expect(await harness.app.redis.pttl(latest)).toBe(-1);
+  });
 });
