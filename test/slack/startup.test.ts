@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type PrivateRedis, startRedisServer } from '../support/redis-server.ts';
 
 describe('npm start with a bad environment', () => {
   it('stops with exit code 1 and one line naming the bad variable, never echoing a secret', () => {
@@ -21,4 +22,36 @@ describe('npm start with a bad environment', () => {
     );
     expect(result.stdout).toBe('');
   });
+});
+
+describe('npm run worker against a Redis without AOF', () => {
+  let redis: PrivateRedis | undefined;
+  afterEach(async () => {
+    await redis?.stop();
+    redis = undefined;
+  });
+
+  it('stops with exit code 1 and says which Redis setting to change (or how to opt out)', async () => {
+    redis = await startRedisServer({ appendOnly: false });
+
+    const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts', '--role', 'worker'], {
+      env: {
+        PATH: process.env.PATH,
+        SLACK_BOT_TOKEN: 'xoxb-secret-value-123',
+        SLACK_SIGNING_SECRET: 'signing-secret-value',
+        CERT_APPROVERS: 'U0APPROVER',
+        REDIS_URL: redis.url,
+        METRICS_PORT: '0',
+        LOG_LEVEL: 'error',
+      },
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(
+      /AOF is off \(appendonly no\).*appendonly yes.*CERT_REQUIRE_DURABLE_REDIS=false/,
+    );
+    expect(result.stderr).not.toContain('secret-value');
+  }, 30_000);
 });
