@@ -1,3 +1,4 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 /** Reads a value at scrape time (queue depth, pending approvals…); errors leave the gauge unset. */
@@ -35,6 +36,21 @@ export function createMetrics() {
     help: 'Slack Web API calls that failed, by method and error (ratelimited for HTTP 429)',
     labelNames: ['method', 'error'],
     registers: [registry],
+  });
+  // Event-loop delay since the previous scrape (perf_hooks, 10 ms resolution): what delays acks under a burst.
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
+  new Gauge({
+    name: 'certbot_event_loop_delay_seconds',
+    help: 'Event-loop delay since the previous scrape, by quantile (1 = the largest)',
+    labelNames: ['quantile'],
+    registers: [registry],
+    collect() {
+      for (const q of [0.5, 0.9, 0.99])
+        this.set({ quantile: String(q) }, loopDelay.percentile(q * 100) / 1e9);
+      this.set({ quantile: '1' }, loopDelay.max / 1e9);
+      loopDelay.reset();
+    },
   });
   const alerts = new Counter({
     name: 'certbot_alerts_sent_total',

@@ -57,6 +57,10 @@ describe('/metrics', () => {
       /certbot_cas_call_duration_seconds_bucket\{le="0\.05",action="RenewCertificateOrderForPackageRequest"\} \d/,
     );
     expect(metrics.text).toMatch(/certbot_process_resident_memory_bytes \d+/);
+    for (const q of ['0.5', '0.9', '0.99', '1'])
+      expect(metrics.text).toMatch(
+        new RegExp(`certbot_event_loop_delay_seconds\\{quantile="${q}"\\} [0-9.e-]+`),
+      );
     expect(metrics.text).not.toContain('certbot_alerts_sent_total{kind="expiring"} 1');
   });
 
