@@ -86,15 +86,19 @@ export async function enqueueRenewal(queue: Queue<RecordJobData>, recordId: stri
 
 /**
  * Enqueues a request's renewal job again: a finished job of the same ID is removed first (BullMQ ignores an add
- * while the job exists). A job still waiting, delayed or active is left alone. Returns the state it found.
+ * while the job exists). A job still waiting, delayed or active is left alone. Says whether it enqueued, and the
+ * state of the job it found.
  */
-export async function requeueRenewal(queue: Queue<RecordJobData>, recordId: string): Promise<string> {
+export async function requeueRenewal(
+  queue: Queue<RecordJobData>,
+  recordId: string,
+): Promise<{ requeued: boolean; previous: string }> {
   const job = await queue.getJob(renewalJobId(recordId));
-  const state = job ? await job.getState() : 'missing';
-  if (state !== 'missing' && state !== 'completed' && state !== 'failed' && state !== 'unknown') return state;
+  const previous = job ? await job.getState() : 'missing';
+  if (!['missing', 'completed', 'failed', 'unknown'].includes(previous)) return { requeued: false, previous };
   if (job) await job.remove().catch(() => undefined);
   await enqueueRenewal(queue, recordId);
-  return state;
+  return { requeued: true, previous };
 }
 
 /** Schedules the expiry of an undecided request at `at` (epoch ms). */

@@ -4,7 +4,7 @@ import { type RecordJobData, requeueRenewal } from '../jobs/queues.ts';
 import type { Logger } from '../logger.ts';
 import type { CardClaim, Refusal } from './outcomes.ts';
 import type { RenewalRecord } from './record.ts';
-import type { DeliverNow } from './request-deps.ts';
+import { type DeliverNow, deliverSoon } from './request-deps.ts';
 import type { RenewalStore } from './store.ts';
 
 /** Dependencies of {@link createAttentionService}. */
@@ -49,12 +49,7 @@ export function createAttentionService(deps: AttentionServiceDeps) {
     return { record };
   }
 
-  async function deliverNow(recordId: string): Promise<void> {
-    const result = await deps
-      .deliver(recordId)
-      .catch((err: unknown) => ({ done: false, reason: String(err) }));
-    if (!result.done) logger.warn({ recordId, reason: result.reason }, 'thread message left for the sweeper');
-  }
+  const deliverNow = (recordId: string) => deliverSoon(deps.deliver, logger, recordId);
 
   return {
     /** Check CAS again: back to reconciling (or to following the new order, when one is known). */

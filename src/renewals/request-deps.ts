@@ -8,6 +8,15 @@ import type { RenewalStore } from './store.ts';
 /** Delivers a request's outbox now (the Slack layer's deliverer); the sweeper retries what is left. */
 export type DeliverNow = (recordId: string) => Promise<{ done: boolean; reason?: string }>;
 
+/**
+ * Delivers a request's outbox right after a person acted (their click shows its effect at once); whatever does
+ * not go out now, the sweeper delivers later. Never throws.
+ */
+export async function deliverSoon(deliver: DeliverNow, logger: Logger, recordId: string): Promise<void> {
+  const result = await deliver(recordId).catch((err: unknown) => ({ done: false, reason: String(err) }));
+  if (!result.done) logger.warn({ recordId, reason: result.reason }, 'thread message left for the sweeper');
+}
+
 /** Dependencies of {@link createRequestService}. */
 export interface RequestServiceDeps {
   store: RenewalStore;

@@ -3,7 +3,7 @@ import { enqueueRenewal } from '../jobs/queues.ts';
 import { createOpenRequest } from './open-request.ts';
 import type { CardClaim, Refusal } from './outcomes.ts';
 import type { RenewalRecord } from './record.ts';
-import type { RequestServiceDeps } from './request-deps.ts';
+import { deliverSoon, type RequestServiceDeps } from './request-deps.ts';
 import type { OutboxMessage, TransitionResult } from './store.ts';
 import type { ThreadEvent } from './thread-events.ts';
 
@@ -22,17 +22,9 @@ const card: OutboxMessage = { kind: 'card' };
 export function createRequestService(deps: RequestServiceDeps) {
   const { store, logger, now } = deps;
 
-  /**
-   * Thread messages are queued in the request's outbox by the state change itself (so none is lost, and they
-   * stay in order with the worker's); this delivers them now. Whatever cannot go out now, the sweeper delivers.
-   */
-  async function deliverNow(record: RenewalRecord): Promise<void> {
-    const result = await deps
-      .deliver(record.id)
-      .catch((err: unknown) => ({ done: false, reason: String(err) }));
-    if (!result.done)
-      logger.warn({ recordId: record.id, reason: result.reason }, 'thread message left for the sweeper');
-  }
+  // Thread messages are queued in the request's outbox by the state change itself (so none is lost, and they
+  // stay in order with the worker's); this delivers them now.
+  const deliverNow = (record: RenewalRecord) => deliverSoon(deps.deliver, logger, record.id);
 
   /** Whether `userId` may `action` this request; the refusal otherwise. */
   async function authorise(

@@ -1,5 +1,6 @@
 import { isAppError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
+import { scrubText } from '../logging.ts';
 
 /**
  * Runs the slow part of Slack listeners (CAS look-ups, Redis, posting) after the ack, at most `concurrency` at
@@ -47,7 +48,13 @@ export function createGuard(deps: { afterAck: AfterAck; logger: Logger }) {
       await (queued ? deps.afterAck(work) : work());
     } catch (err) {
       deps.logger.error(
-        { err: { message: (err as Error).message, code: isAppError(err) ? err.code : undefined }, what },
+        {
+          err: {
+            message: scrubText((err as Error).message ?? String(err)),
+            code: isAppError(err) ? err.code : undefined,
+          },
+          what,
+        },
         'Slack listener failed after its ack',
       );
       await reply(somethingWentWrong).catch(() => undefined);

@@ -2,6 +2,7 @@ import type { WebClient } from '@slack/web-api';
 import type { Logger } from '../logger.ts';
 import type { Deliver, DeliveryResult, OutboxItem, OutboxLock, RenewalStore } from '../renewals/store.ts';
 import { renderApprovalCard } from './cards.ts';
+import { slackErrorCode } from './links.ts';
 import { renderThreadEvent } from './thread-messages.ts';
 
 /** Slack errors that no retry can fix: the item is dropped (and logged) so that the rest still goes out. */
@@ -85,11 +86,11 @@ export function createOutboxDelivery(deps: OutboxDeliveryDeps): Deliver {
           });
         }
       } catch (err) {
-        const e = err as { code?: string; retryAfter?: number; data?: { error?: string } };
+        const e = err as { code?: string; retryAfter?: number };
         if (e.code === 'slack_webapi_rate_limited_error') {
           return { done: false, retryMs: Math.max(1, e.retryAfter ?? 1) * 1000, reason: 'Slack rate limit' };
         }
-        const slackError = e.data?.error;
+        const slackError = slackErrorCode(err);
         if (!slackError || !permanentSlackErrors.has(slackError)) {
           return { done: false, retryMs: 5_000, reason: slackError ?? (err as Error).message };
         }

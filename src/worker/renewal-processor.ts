@@ -1,4 +1,5 @@
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
+import { scrubText } from '../logging.ts';
 import type { RenewalRecord } from '../renewals/record.ts';
 import { workerStates } from '../renewals/record.ts';
 import {
@@ -64,7 +65,8 @@ export function createRenewalProcessor(deps: RenewalProcessorDeps) {
    * and the job stops retrying.
    */
   async function runFailed(recordId: string, err: unknown): Promise<never> {
-    const message = err instanceof Error ? err.message : String(err);
+    // Free text from anywhere: it goes to the record, the thread and the job, so PEMs and tokens are scrubbed.
+    const message = scrubText(err instanceof Error ? err.message : String(err));
     const failures = await store.countFailure(recordId, message).catch(() => undefined);
     if (failures !== undefined && failures >= deps.timings.maxRunFailures) {
       const record = await store.get(recordId).catch(() => undefined);

@@ -15,10 +15,10 @@ export async function sweepOrphans(deps: {
 }): Promise<number> {
   let requeued = 0;
   for (const recordId of await deps.store.activeIds()) {
-    const state = await requeueRenewal(deps.queue, recordId);
-    if (state !== 'missing' && state !== 'completed' && state !== 'failed' && state !== 'unknown') continue;
+    const { requeued: done, previous } = await requeueRenewal(deps.queue, recordId);
+    if (!done) continue;
     requeued += 1;
-    deps.logger.warn({ recordId, previousJob: state }, 'renewal job re-enqueued by the sweeper');
+    deps.logger.warn({ recordId, previousJob: previous }, 'renewal job re-enqueued by the sweeper');
   }
   return requeued;
 }

@@ -41,6 +41,30 @@ async function requestNeedingAttention(env: Record<string, string> = {}) {
   return { order, card, recordId: card.recordId as string, value, attentionCard, harness };
 }
 
+type CloseView = { callback_id: string; private_metadata: string };
+
+/** Clicks Close… on the card and resolves with the modal, as filled in. */
+const openCloseModal = async (harness: AppHarness, ts: string, value: string | undefined) =>
+  (await modalAfter(harness, () =>
+    harness.click('cert_resolve', { user: approverId, messageTs: ts, value }),
+  )) as CloseView;
+
+/** Submits the Close modal with what the console shows (`newOrderId` null: left empty). */
+const submitClose = (
+  harness: AppHarness,
+  view: CloseView,
+  outcome: 'renewed' | 'not_renewed',
+  newOrderId: string | null,
+) =>
+  harness.submitView(view.callback_id, {
+    user: approverId,
+    privateMetadata: view.private_metadata,
+    values: {
+      outcome: { value: { type: 'radio_buttons', selected_option: { value: outcome } } },
+      new_order: { value: { type: 'plain_text_input', value: newOrderId } },
+    },
+  });
+
 const state = (harness: AppHarness, recordId: string) =>
   harness.app.redis.hget(`${harness.prefix}:renewal:${recordId}`, 'state');
 
@@ -142,25 +166,9 @@ describe('needs attention is not a dead end', () => {
   it('Close: an approver records what the console shows; the next request warns with that outcome', async () => {
     const { order, card, recordId, value, harness } = await requestNeedingAttention();
 
-    const view = (await modalAfter(harness, () =>
-      harness.click('cert_resolve', { user: approverId, messageTs: card.ts, value }),
-    )) as { callback_id: string; private_metadata: string };
-    const invalid = await harness.submitView(view.callback_id, {
-      user: approverId,
-      privateMetadata: view.private_metadata,
-      values: {
-        outcome: { value: { type: 'radio_buttons', selected_option: { value: 'renewed' } } },
-        new_order: { value: { type: 'plain_text_input', value: 'not-a-number' } },
-      },
-    });
-    const closed = await harness.submitView(view.callback_id, {
-      user: approverId,
-      privateMetadata: view.private_metadata,
-      values: {
-        outcome: { value: { type: 'radio_buttons', selected_option: { value: 'not_renewed' } } },
-        new_order: { value: { type: 'plain_text_input', value: null } },
-      },
-    });
+    const view = await openCloseModal(harness, card.ts, value);
+    const invalid = await submitClose(harness, view, 'renewed', 'not-a-number');
+    const closed = await submitClose(harness, view, 'not_renewed', null);
     await harness.slack.waitForCall(
       (c) => c.args.thread_ts === card.ts && /closed this request/.test(String(c.args.text)),
     );
@@ -181,18 +189,9 @@ describe('needs attention is not a dead end', () => {
 
   it('Close as renewed claims the new order, so no other request can adopt it', async () => {
     const { card, recordId, value, harness } = await requestNeedingAttention();
-    const view = (await modalAfter(harness, () =>
-      harness.click('cert_resolve', { user: approverId, messageTs: card.ts, value }),
-    )) as { callback_id: string; private_metadata: string };
+    const view = await openCloseModal(harness, card.ts, value);
 
-    await harness.submitView(view.callback_id, {
-      user: approverId,
-      privateMetadata: view.private_metadata,
-      values: {
-        outcome: { value: { type: 'radio_buttons', selected_option: { value: 'renewed' } } },
-        new_order: { value: { type: 'plain_text_input', value: '123456789012' } },
-      },
-    });
+    await submitClose(harness, view, 'renewed', '123456789012');
     await harness.slack.waitForCall(
       (c) => c.args.thread_ts === card.ts && /closed this request/.test(String(c.args.text)),
     );
@@ -209,18 +208,9 @@ describe('needs attention is not a dead end', () => {
   it("closing it after a newer request opened leaves the newer one as the order's latest, without expiry", async () => {
     const { order, card, value, harness } = await requestNeedingAttention();
     const newer = await openCard(harness, String(order.orderId));
-    const view = (await modalAfter(harness, () =>
-      harness.click('cert_resolve', { user: approverId, messageTs: card.ts, value }),
-    )) as { callback_id: string; private_metadata: string };
+    const view = await openCloseModal(harness, card.ts, value);
 
-    await harness.submitView(view.callback_id, {
-      user: approverId,
-      privateMetadata: view.private_metadata,
-      values: {
-        outcome: { value: { type: 'radio_buttons', selected_option: { value: 'not_renewed' } } },
-        new_order: { value: { type: 'plain_text_input', value: null } },
-      },
-    });
+    await submitClose(harness, view, 'not_renewed', null);
     await harness.waitForLog((e) => e.msg === 'request closed');
 
     const latest = `${harness.prefix}:order-latest:${order.orderId}`;

@@ -27,7 +27,10 @@ describe('a request whose worker runs keep failing', () => {
       store,
       cas: sim.client(),
       deliver: async () => {
-        throw new Error('planted failure in delivery');
+        // With a key in it: free text from an error reaches the record and the thread only scrubbed.
+        throw new Error(
+          'planted failure in delivery -----BEGIN PRIVATE KEY-----\nMIIEplanted\n-----END PRIVATE KEY-----',
+        );
       },
       logger,
       now: Date.now,
@@ -71,7 +74,7 @@ describe('a request whose worker runs keep failing', () => {
     expect(record?.attention).toEqual({
       code: 'run_failures',
       failures: 5,
-      lastError: 'planted failure in delivery',
+      lastError: 'planted failure in delivery [PEM redacted]',
     });
     expect(requeued).toBe(0);
     const job = await queue.getJob(`renew-${id}`);
