@@ -29,7 +29,7 @@ export async function listExpiringOrders(
     for await (const order of cas.listAllUserCertificateOrders({
       status,
       orderType: 'CPACK',
-      showSize: 100,
+      showSize: 50,
     })) {
       scanned += 1;
       if (!order.OrderId || order.CertEndTime === undefined || seen.has(order.OrderId)) continue;

@@ -45,6 +45,45 @@ export const SeedOrder = z.object({
 });
 export type SeedOrder = z.input<typeof SeedOrder>;
 
+/**
+ * How the simulator answers the questions Alibaba's documentation leaves open (reference §7, §9). The defaults are
+ * the strict reading: a renewed order waits for its application, the instance API accepts it, and the new order is
+ * listed with its domain and the time of the renewal.
+ */
+export const RenewalBehaviour = z.object({
+  /** `required`: the new order stays `payed` (instance `inactive`) until its application is submitted. */
+  application: z.enum(['required', 'not_required']).default('required'),
+  /**
+   * How the instance calls treat a renew-created instance: accept it, or refuse it as the real service might in
+   * some accounts (`not_found`: `NotFound`; `no_permission`: `Forbidden.NoPermission`; `no_action`: the site
+   * lacks the calls, `InvalidAction.NotFound`).
+   */
+  instanceApi: z.enum(['ok', 'not_found', 'no_permission', 'no_action']).default('ok'),
+  /**
+   * How ListUserCertificateOrder shows a renewal's new order: `inherit` (the old order's domain, bought now) or
+   * `bare` (no domain until its application names one; the old order's buy date).
+   */
+  listing: z.enum(['inherit', 'bare']).default('inherit'),
+  /**
+   * Whether DescribeCertificateState(OrderId) follows the instance after its application (`true`), or keeps
+   * answering `payed` until the certificate is issued or refused (then GetInstanceDetail is the only authority).
+   */
+  describeFollowsInstance: z.boolean().default(true),
+  /**
+   * For how long after an application GetInstanceDetail still shows the instance `inactive` (reads that lag
+   * behind writes, as the settle time before a reconcile assumes they may). @defaultValue 0
+   */
+  applyVisibleAfterMs: z.number().int().nonnegative().default(0),
+});
+export type RenewalBehaviour = z.input<typeof RenewalBehaviour>;
+
+/** A CAS contact (the people CAS notifies about an application). */
+export const SeedContact = z.object({
+  contactId: orderIdString,
+  name: z.string().default('Platform team'),
+  email: z.string().default('platform@example.com'),
+});
+
 /** What the simulator starts with (also the JSON file `npm run cas-sim` reads). */
 export const SimSeed = z.object({
   accessKeys: z
@@ -66,8 +105,20 @@ export const SimSeed = z.object({
     )
     .default([]),
   orders: z.array(SeedOrder).default([]),
+  /** CAS contacts; an application needs at least one. */
+  contacts: z.array(SeedContact).default([]),
+  /** Answers to the open questions (see {@link RenewalBehaviour}). */
+  renewal: RenewalBehaviour.default({
+    application: 'required',
+    instanceApi: 'ok',
+    listing: 'inherit',
+    describeFollowsInstance: true,
+    applyVisibleAfterMs: 0,
+  }),
   /** Script of orders created by renewals, unless the renewed order names its own. */
   renewScript: z.array(ScriptStep).min(1).optional(),
+  /** Largest `ShowSize` a list call accepts; above it, `InvalidParameter` (50 is the documented page size). */
+  maxShowSize: z.number().int().positive().default(50),
   /** Per-account calls per second per action; `ListUserCertificateOrder` is 10 as documented. */
   qps: z.record(z.string(), z.number().positive()).default({ ListUserCertificateOrder: 10 }),
 });

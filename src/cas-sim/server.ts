@@ -52,7 +52,8 @@ function orderItem(o: SimOrder): Record<string, unknown> {
   return {
     OrderId: o.orderId,
     InstanceId: o.instanceId,
-    Domain: o.domain,
+    // A new order before its application may carry no domain (RenewalBehaviour.listing = bare).
+    Domain: o.domain === '' ? null : o.domain,
     Status: o.status,
     ProductName: o.productName,
     ProductCode: o.productCode,
@@ -61,8 +62,9 @@ function orderItem(o: SimOrder): Record<string, unknown> {
     Algorithm: o.algorithm,
     SourceType: o.orderType === 'CPACK' ? 'cpack' : 'buy',
     BuyDate: o.buyDate,
-    ...(o.certStartTime !== undefined ? { CertStartTime: o.certStartTime } : {}),
-    ...(o.certEndTime !== undefined ? { CertEndTime: o.certEndTime } : {}),
+    // Optional fields come as null, as the real service may send them.
+    CertStartTime: o.certStartTime ?? null,
+    CertEndTime: o.certEndTime ?? null,
     AliyunOrderId: String(BigInt(o.orderId) + 9_000_000_000n),
     WildDomainCount: 0,
     DomainCount: 1,
@@ -127,8 +129,50 @@ export function createCasSimulator(options: CasSimulatorOptions = {}) {
     return id;
   }
 
+  function paging(params: Record<string, string>): { page: number; size: number } {
+    const page = Number(params.CurrentPage ?? '1');
+    const size = Number(params.ShowSize ?? '20');
+    if (!Number.isInteger(page) || page < 1)
+      throw new SimError(400, 'InvalidParameter', 'The specified parameter CurrentPage is not valid.');
+    if (!Number.isInteger(size) || size < 1 || size > seed.maxShowSize)
+      throw new SimError(400, 'InvalidParameter', 'The specified parameter ShowSize is not valid.');
+    return { page, size };
+  }
+
+  function requireInstanceId(params: Record<string, string>): string {
+    const id = params.InstanceId;
+    if (id === undefined || id === '')
+      throw new SimError(400, 'MissingInstanceId', 'InstanceId is mandatory for this action.');
+    return id;
+  }
+
   async function act(action: string, params: Record<string, string>): Promise<Record<string, unknown>> {
     switch (action) {
+      case 'GetInstanceDetail':
+        return store.instanceDetail(requireInstanceId(params));
+      case 'UpdateInstance':
+        store.updateInstance(requireInstanceId(params), params);
+        return {};
+      case 'ApplyCertificate':
+        store.applyCertificate(requireInstanceId(params));
+        return {};
+      case 'ListContact': {
+        const { page, size } = paging(params);
+        const r = store.listContacts(page, size);
+        return {
+          TotalCount: r.total,
+          CurrentPage: page,
+          ShowSize: size,
+          ContactList: r.page.map((c) => ({
+            ContactId: c.contactId,
+            Name: c.name,
+            Email: c.email,
+            Mobile: '138****0000',
+            EmailStatus: 1,
+            MobileStatus: 1,
+          })),
+        };
+      }
       case 'RenewCertificateOrderForPackageRequest': {
         const orderId = requireOrderId(params);
         if (params.Csr !== undefined && !isParsableCsr(params.Csr)) {
@@ -144,12 +188,7 @@ export function createCasSimulator(options: CasSimulatorOptions = {}) {
       case 'DescribeCertificateState':
         return store.describe(requireOrderId(params));
       case 'ListUserCertificateOrder': {
-        const page = Number(params.CurrentPage ?? '1');
-        const size = Number(params.ShowSize ?? '50');
-        if (!Number.isInteger(page) || page < 1)
-          throw new SimError(400, 'InvalidParameter', 'The specified parameter CurrentPage is not valid.');
-        if (!Number.isInteger(size) || size < 1 || size > 1000)
-          throw new SimError(400, 'InvalidParameter', 'The specified parameter ShowSize is not valid.');
+        const { page, size } = paging(params);
         const r = store.list({
           orderType: params.OrderType ?? 'CPACK',
           status: params.Status,
@@ -334,6 +373,10 @@ export function createCasSimulator(options: CasSimulatorOptions = {}) {
     /** Adds an AccessKey the simulator accepts. */
     addAccessKey(key: SimAccessKey): void {
       keys.set(key.accessKeyId, key);
+    },
+    /** How many applications were submitted for an order's instance (ApplyCertificate or by hand). */
+    applications(orderId: string): number {
+      return store.get(orderId)?.instance.applications ?? 0;
     },
     /** How many renewals were performed (successful `RenewCertificateOrderForPackageRequest` actions). */
     renewCount(): number {

@@ -8,10 +8,14 @@ import {
   CasErrorResponse,
   type CertificateOrder,
   type CertificateState,
+  type Contact,
   DescribeCertificateStateResponse,
   DescribePackageStateResponse,
+  GetInstanceDetailResponse,
+  ListContactResponse,
   ListUserCertificateOrderResponse,
   RenewResponse,
+  RequestIdOnly,
 } from './schemas.ts';
 import { canonicalQuery } from './signing/canonical.ts';
 import { type Credentials, signV3 } from './signing/sign-v3.ts';
@@ -31,6 +35,23 @@ export interface ListOrdersFilter {
   resourceGroupId?: string;
   /** Orders per page. @defaultValue 50 */
   showSize?: number;
+}
+
+/** The application of a certificate instance (UpdateInstance), as the bot submits it. */
+export interface InstanceApplication {
+  instanceId: string;
+  /** Comma-separated domains; may be omitted when a CSR names them (its CN wins). */
+  domain?: string | undefined;
+  /** The requester's CSR (`GenerateCsrMethod=upload`); without it CAS generates the key (`online`). */
+  csr?: string | undefined;
+  /** `DNS` or `HTTP` (the instance API's names, not the order API's DNS/FILE). */
+  validationMethod: 'DNS' | 'HTTP';
+  /** Key CAS generates when there is no CSR, e.g. `RSA_2048`. */
+  keyAlgorithm?: string | undefined;
+  /** At least one CAS contact, or ApplyCertificate fails. */
+  contactIds: readonly string[];
+  /** Required for OV/EV. */
+  companyId?: string | undefined;
 }
 
 /** Per-call options. */
@@ -97,6 +118,27 @@ export interface CasClient {
     remaining: number;
     requestId: string;
   }>;
+  /** A certificate instance: its status (`inactive` = awaits its application), validation records, certificate. */
+  getInstanceDetail(instanceId: string, options?: CallOptions): Promise<GetInstanceDetailResponse>;
+  /** Sets an instance's application data (idempotent, so retried like a read). */
+  updateInstance(input: InstanceApplication, options?: CallOptions): Promise<{ requestId: string }>;
+  /** Submits an instance's application. Never retried here: one application per instance, by the caller's claim. */
+  applyCertificate(instanceId: string, options?: CallOptions): Promise<{ requestId: string }>;
+  /** Every CAS contact (all pages). */
+  listContacts(options?: CallOptions): Promise<Contact[]>;
+}
+
+/** Orders or contacts per page: ShowSize above 50 is undocumented, so no call asks for more. */
+export const maxPageSize = 50;
+
+const instanceIdPattern = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
+
+function assertInstanceId(instanceId: string): void {
+  if (!instanceIdPattern.test(instanceId)) {
+    throw new TypeError(
+      `instance ID must be 1-128 letters, digits, _ . : -, got ${JSON.stringify(instanceId.slice(0, 40))}`,
+    );
+  }
 }
 
 const orderIdPattern = /^[0-9]{1,19}$/;
@@ -272,7 +314,7 @@ export function createCasClient(options: CasClientOptions): CasClient {
       const query: Array<[string, string]> = [
         ['OrderType', filter.orderType ?? 'CPACK'],
         ['CurrentPage', String(filter.currentPage ?? 1)],
-        ['ShowSize', String(filter.showSize ?? 50)],
+        ['ShowSize', String(Math.min(filter.showSize ?? maxPageSize, maxPageSize))],
       ];
       if (filter.status !== undefined) query.push(['Status', filter.status]);
       if (filter.keyword !== undefined) query.push(['Keyword', filter.keyword]);
@@ -290,6 +332,54 @@ export function createCasClient(options: CasClientOptions): CasClient {
         remaining: Math.max(0, r.TotalCount - r.UsedCount),
         requestId: r.RequestId,
       };
+    },
+    async getInstanceDetail(instanceId, callOptions = {}) {
+      assertInstanceId(instanceId);
+      return callRead(
+        'GetInstanceDetail',
+        [['InstanceId', instanceId]],
+        GetInstanceDetailResponse,
+        callOptions,
+      );
+    },
+    async updateInstance(input, callOptions = {}) {
+      assertInstanceId(input.instanceId);
+      const query: Array<[string, string]> = [
+        ['InstanceId', input.instanceId],
+        ['ValidationMethod', input.validationMethod],
+        ['GenerateCsrMethod', input.csr !== undefined ? 'upload' : 'online'],
+      ];
+      if (input.domain !== undefined) query.push(['Domain', input.domain]);
+      if (input.csr !== undefined) query.push(['Csr', input.csr]);
+      else if (input.keyAlgorithm !== undefined) query.push(['KeyAlgorithm', input.keyAlgorithm]);
+      // Flattened as Alibaba's SDK does (OpenApiUtil.query): ContactIdList.1, ContactIdList.2, …
+      input.contactIds.forEach((id, i) => {
+        query.push([`ContactIdList.${i + 1}`, id]);
+      });
+      if (input.companyId !== undefined) query.push(['CompanyId', input.companyId]);
+      const r = await callRead('UpdateInstance', query, RequestIdOnly, callOptions);
+      return { requestId: r.RequestId };
+    },
+    async applyCertificate(instanceId, callOptions = {}) {
+      assertInstanceId(instanceId);
+      const r = await callOnce('ApplyCertificate', [['InstanceId', instanceId]], RequestIdOnly, callOptions);
+      return { requestId: r.RequestId };
+    },
+    async listContacts(callOptions = {}) {
+      const contacts: Contact[] = [];
+      for (let page = 1; ; page++) {
+        const r = await callRead(
+          'ListContact',
+          [
+            ['CurrentPage', String(page)],
+            ['ShowSize', String(maxPageSize)],
+          ],
+          ListContactResponse,
+          callOptions,
+        );
+        contacts.push(...r.ContactList);
+        if (r.ContactList.length < maxPageSize || contacts.length >= (r.TotalCount ?? 0)) return contacts;
+      }
     },
   };
   return client;

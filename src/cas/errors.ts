@@ -11,12 +11,17 @@ const throttlingPattern = /Throttling/;
 const serverSideCodes = new Set(['ServiceUnavailable', 'InternalError', 'InternalFailure', 'UnknownError']);
 const transientClientCodes = new Set(['SignatureNonceUsed']);
 
-/** How CAS's error `Code` is classified. On `Code` only: published HTTP statuses disagree between pages. */
+/**
+ * How CAS's error `Code` is classified. On `Code` only: published HTTP statuses disagree between pages. An answer
+ * carrying `x-acs-retry-after` is throttling whatever its code (Alibaba's SDK treats it so).
+ */
 export function classifyCasCode(
   code: string,
   httpStatus: number,
+  retryAfterMs?: number,
 ): { retryable: boolean; outcome: CasOutcome } {
-  if (throttlingPattern.test(code)) return { retryable: true, outcome: 'not_executed' };
+  if (throttlingPattern.test(code) || retryAfterMs !== undefined)
+    return { retryable: true, outcome: 'not_executed' };
   if (transientClientCodes.has(code)) return { retryable: true, outcome: 'not_executed' };
   if (
     serverSideCodes.has(code) ||
@@ -57,7 +62,7 @@ export class CasApiError extends AppError {
   readonly retryAfterMs: number | undefined;
 
   constructor(action: string, httpStatus: number, body: CasErrorBody, retryAfterMs?: number) {
-    const { retryable, outcome } = classifyCasCode(body.code, httpStatus);
+    const { retryable, outcome } = classifyCasCode(body.code, httpStatus, retryAfterMs);
     super(
       'CAS_API_ERROR',
       `CAS ${action} failed: ${body.code}: ${body.message} (HTTP ${httpStatus}${body.requestId ? `, RequestId ${body.requestId}` : ''})`,

@@ -7,6 +7,8 @@ export const int64Fields: ReadonlySet<string> = new Set([
   'CertificateId',
   'AliyunOrderId',
   'InstanceId',
+  'ContactId',
+  'CompanyId',
 ]);
 
 // A key can only be preceded by `{`, `,` or white space; inside a string its quote would be escaped (`\"`), so the

@@ -33,7 +33,7 @@ export function createRenewableOrderIndex(options: RenewableOrderIndexOptions) {
       for await (const order of options.cas.listAllUserCertificateOrders({
         status: 'WILLEXPIRED',
         orderType: 'CPACK',
-        showSize: 100,
+        showSize: 50,
       })) {
         if (order.OrderId) orders.set(order.OrderId, order);
       }

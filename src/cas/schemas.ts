@@ -6,8 +6,16 @@ export const Int64Id = z
   .transform(String)
   .pipe(z.string().regex(/^[0-9]{1,19}$/, 'must be 1-19 decimal digits'));
 
-const optionalText = z.string().optional();
+/** Optional fields may come as JSON `null` from the real service (the SDK's models allow it): read as absent. */
+const absentIfNull = <T extends z.ZodType>(schema: T) =>
+  z
+    .union([schema, z.null()])
+    .optional()
+    .transform((v) => (v === null ? undefined : v) as z.output<T> | undefined);
+const optionalText = absentIfNull(z.string());
 const epochMs = z.number().int().nonnegative();
+const optionalEpochMs = absentIfNull(epochMs);
+const optionalId = absentIfNull(Int64Id);
 
 /** `RenewCertificateOrderForPackageRequest` response: `OrderId` is the **new** order. */
 export const RenewResponse = z.object({ OrderId: Int64Id, RequestId: z.string() });
@@ -106,21 +114,21 @@ export const DescribeCertificateStateResponse = DescribeRaw.transform((r, ctx): 
 
 /** One order of ListUserCertificateOrder (CPACK/BUY fields; CERT/UPLOAD fields are optional). */
 export const CertificateOrder = z.object({
-  OrderId: Int64Id.optional(),
-  InstanceId: z.union([z.string(), z.number()]).transform(String).optional(),
+  OrderId: optionalId,
+  InstanceId: absentIfNull(z.union([z.string(), z.number()]).transform(String)),
   Domain: optionalText,
   Status: optionalText,
   ProductName: optionalText,
   ProductCode: optionalText,
-  CertStartTime: epochMs.optional(),
-  CertEndTime: epochMs.optional(),
-  BuyDate: epochMs.optional(),
+  CertStartTime: optionalEpochMs,
+  CertEndTime: optionalEpochMs,
+  BuyDate: optionalEpochMs,
   CertType: optionalText,
   DomainType: optionalText,
   SourceType: optionalText,
   Algorithm: optionalText,
-  AliyunOrderId: Int64Id.optional(),
-  CertificateId: Int64Id.optional(),
+  AliyunOrderId: optionalId,
+  CertificateId: optionalId,
   CommonName: optionalText,
   Sans: optionalText,
   StartDate: optionalText,
@@ -133,7 +141,7 @@ export const ListUserCertificateOrderResponse = z.object({
   TotalCount: z.number().int().nonnegative(),
   ShowSize: z.number().int().nonnegative(),
   CurrentPage: z.number().int().nonnegative(),
-  CertificateOrderList: z.array(CertificateOrder).default([]),
+  CertificateOrderList: absentIfNull(z.array(CertificateOrder)).transform((v) => v ?? []),
 });
 export type ListUserCertificateOrderResponse = z.infer<typeof ListUserCertificateOrderResponse>;
 
@@ -142,15 +150,89 @@ export const DescribePackageStateResponse = z.object({
   ProductCode: optionalText,
   TotalCount: z.number().int(),
   UsedCount: z.number().int(),
-  IssuedCount: z.number().int().optional(),
+  IssuedCount: absentIfNull(z.number().int()),
 });
 export type DescribePackageStateResponse = z.infer<typeof DescribePackageStateResponse>;
 
-/** CAS's error body. */
-export const CasErrorResponse = z.object({
-  Code: z.string(),
-  Message: z.string().default(''),
-  RequestId: z.string().optional(),
-  HostId: z.string().optional(),
-  Recommend: z.string().optional(),
+/**
+ * CAS's error body. Gateways spell the members `Code`/`Message` or `code`/`message` (Alibaba's SDK reads both);
+ * either is accepted and read as the former.
+ */
+export const CasErrorResponse = z
+  .object({
+    Code: optionalText,
+    code: optionalText,
+    Message: optionalText,
+    message: optionalText,
+    RequestId: optionalText,
+    requestId: optionalText,
+    HostId: optionalText,
+    Recommend: optionalText,
+  })
+  .transform((b, ctx) => {
+    const code = b.Code ?? b.code;
+    if (code === undefined || code === '') {
+      ctx.addIssue({ code: 'custom', message: 'no error code' });
+      return z.NEVER;
+    }
+    return {
+      Code: code,
+      Message: b.Message ?? b.message ?? '',
+      RequestId: b.RequestId ?? b.requestId,
+      HostId: b.HostId,
+      Recommend: b.Recommend,
+    };
+  });
+
+/** One domain-validation record of an instance (GetInstanceDetail). */
+export const InstanceValidation = z.object({
+  Domain: optionalText,
+  RootDomain: optionalText,
+  /** `TXT`, `HTTP` or `CNAME`. */
+  ValidationType: optionalText,
+  /** The DNS host record, or the HTTP path. */
+  ValidationKey: optionalText,
+  ValidationValue: optionalText,
+  Cname: optionalText,
+  CnameKey: optionalText,
+});
+export type InstanceValidation = z.infer<typeof InstanceValidation>;
+
+/** `GetInstanceDetail`: a certificate instance and its application (flat body). */
+export const GetInstanceDetailResponse = z.object({
+  RequestId: z.string(),
+  InstanceId: absentIfNull(z.union([z.string(), z.number()]).transform(String)),
+  /** `inactive` (awaits its application), `pending` (under review), `normal`, `willExpire`, `expired`, … */
+  Status: optionalText,
+  /** `issued`, `revoked`, `willExpire`, `expired`. */
+  CertificateStatus: optionalText,
+  CertificateId: optionalId,
+  /** The CA's last message about the application. */
+  PendingResult: optionalText,
+  Domain: optionalText,
+  ValidationMethod: optionalText,
+  GenerateCsrMethod: optionalText,
+  KeyAlgorithm: optionalText,
+  ContactIdList: absentIfNull(z.array(Int64Id)),
+  DomainValidationList: absentIfNull(z.array(InstanceValidation)).transform((v) => v ?? []),
+});
+export type GetInstanceDetailResponse = z.infer<typeof GetInstanceDetailResponse>;
+
+/** A call that returns only its `RequestId` (UpdateInstance, ApplyCertificate). */
+export const RequestIdOnly = z.object({ RequestId: z.string() });
+
+/** One CAS contact (`ListContact`); the mobile number is masked by CAS. */
+export const Contact = z.object({
+  ContactId: Int64Id,
+  Name: optionalText,
+  Email: optionalText,
+  EmailStatus: absentIfNull(z.union([z.string(), z.number()])),
+  MobileStatus: absentIfNull(z.union([z.string(), z.number()])),
+});
+export type Contact = z.infer<typeof Contact>;
+
+export const ListContactResponse = z.object({
+  RequestId: z.string(),
+  TotalCount: absentIfNull(z.number().int().nonnegative()),
+  ContactList: absentIfNull(z.array(Contact)).transform((v) => v ?? []),
 });

@@ -6,6 +6,8 @@ import {
   booleanFlag,
   cron,
   numberIn,
+  numericIdList,
+  oneOf,
   optionalSlackIdList,
   optionalString,
   prefixed,
@@ -92,6 +94,13 @@ const Env = z.object({
   CERT_CAS_QPS: numberIn(5, 0.1, 100, false),
   CERT_SWEEP_INTERVAL_SECONDS: numberIn(300, 0.1, 86_400, false),
   CERT_MAX_JOB_FAILURES: numberIn(10, 1, 1000, true),
+  CERT_APPLY: oneOf('auto', ['auto', 'manual']),
+  CERT_CAS_CONTACT_IDS: numericIdList,
+  CERT_CAS_COMPANY_ID: optionalString.refine((v) => v === undefined || /^[0-9]{1,19}$/.test(v), {
+    message: 'must be a numeric CAS company ID',
+  }),
+  CERT_VALIDATION_METHOD: oneOf('DNS', ['DNS', 'HTTP']),
+  CERT_KEY_ALGORITHM: oneOf('RSA_2048', ['RSA_2048', 'RSA_3072', 'RSA_4096', 'ECC_256']),
   CERT_ALERT_CHANNEL: optionalString.refine((v) => v === undefined || /^[CGD][A-Z0-9]{2,20}$/.test(v), {
     message: 'must be a Slack channel ID such as C0123ABCD (not a #name)',
   }),
@@ -226,6 +235,18 @@ export const Config = Env.superRefine((env, ctx) => {
      * attention with the last error. @defaultValue 10
      */
     maxFailures: env.CERT_MAX_JOB_FAILURES,
+  },
+  application: {
+    /** `auto`: the bot submits the new order's application; `manual`: console instructions. @defaultValue auto */
+    mode: env.CERT_APPLY,
+    /** CAS contacts put on each application; empty: the first of ListContact. */
+    contactIds: env.CERT_CAS_CONTACT_IDS,
+    /** CAS company for OV/EV applications. */
+    companyId: env.CERT_CAS_COMPANY_ID,
+    /** @defaultValue DNS */
+    validationMethod: env.CERT_VALIDATION_METHOD,
+    /** Key CAS generates when the request has no CSR. @defaultValue RSA_2048 */
+    keyAlgorithm: env.CERT_KEY_ALGORITHM,
   },
   alerts: {
     /** Channel ID for expiry alerts; undefined means no alerts. */

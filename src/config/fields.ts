@@ -156,3 +156,39 @@ export const prefixed = (prefix: string, what: string) =>
   optionalString.refine((v) => v === undefined || v.startsWith(prefix), {
     message: `must be ${what} starting with ${prefix}`,
   });
+
+/** One of `values` (case-insensitive, given in upper or lower case), else `fallback`. */
+export const oneOf = <const T extends string>(fallback: T, values: readonly T[]) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const raw = v?.trim();
+      if (raw === undefined || raw === '') return fallback;
+      const match = values.find((x) => x.toLowerCase() === raw.toLowerCase());
+      if (match === undefined) {
+        ctx.addIssue({ code: 'custom', message: `must be one of ${values.join(', ')}` });
+        return z.NEVER;
+      }
+      return match;
+    });
+
+/** Comma-separated numeric IDs (CAS contacts), else empty. */
+export const numericIdList = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    const ids = (v ?? '')
+      .split(',')
+      .map((x) => x.trim())
+      .filter((x) => x !== '');
+    const bad = ids.find((x) => !/^[0-9]{1,19}$/.test(x));
+    if (bad !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be comma-separated numeric CAS contact IDs (see npm run cas -- contacts); "${bad.slice(0, 40)}" is not one`,
+      });
+      return z.NEVER;
+    }
+    return ids;
+  });

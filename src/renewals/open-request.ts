@@ -43,6 +43,17 @@ export function createOpenRequest(deps: RequestServiceDeps) {
       if (lookup.kind === 'not_renewable')
         return { kind: 'not_renewable', orderId: input.orderId, problem: lookup.problem };
       const { order } = lookup;
+      // The approver approves the renewal and its application together: decided now, shown on the card.
+      const planned = await deps.applications.plan(order.Domain);
+      if ('problem' in planned && planned.problem.code === 'contacts_unavailable')
+        return { kind: 'unavailable', problem: { code: 'unavailable', message: planned.problem.message } };
+      if ('problem' in planned)
+        return {
+          kind: 'no_application',
+          orderId: input.orderId,
+          domain: order.Domain,
+          problem: planned.problem,
+        };
       const previous = await store.findLatest(input.orderId);
       const created = await store.create({
         orderId: input.orderId,
@@ -57,6 +68,7 @@ export function createOpenRequest(deps: RequestServiceDeps) {
         quotaRemaining: lookup.quotaRemaining,
         csrPem: input.csr?.pem,
         csrSummary: input.csr?.summary,
+        application: planned.plan,
         // A renewal that ended unconfirmed may have happened: whoever approves must check CAS first.
         previous:
           previous && (previous.state === 'needs_attention' || previous.state === 'resolved')

@@ -1,4 +1,5 @@
 import type { LookupProblem } from '../cas/order-lookup.ts';
+import type { ApplicationProblem } from './application.ts';
 import type { RenewalRecord } from './record.ts';
 
 /** What a card button names: a request, at the version shown on the card. */
@@ -43,5 +44,7 @@ export type OpenOutcome =
   | { kind: 'unavailable'; problem: LookupProblem }
   /** CAS says the order cannot be renewed now: a card without Approve says why. */
   | { kind: 'not_renewable'; orderId: string; problem: LookupProblem }
+  /** The new order's application cannot be planned (no CAS contact): a card without Approve says how to fix it. */
+  | { kind: 'no_application'; orderId: string; domain: string | undefined; problem: ApplicationProblem }
   /** A request was created: post its card, then report where ({@link cardPosted}) or that it failed. */
   | { kind: 'created'; record: RenewalRecord };

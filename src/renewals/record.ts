@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ApplicationPlan } from './application.ts';
 import type { AttentionReason } from './thread-events.ts';
 
 /** Every state a renewal request can be in (DESIGN.md's state machine). */
@@ -10,6 +11,7 @@ export const renewalStates = [
   'cancelled',
   'submitting',
   'submitted',
+  'applying',
   'validating',
   'reviewing',
   'issued',
@@ -34,6 +36,7 @@ export const workerStates: ReadonlySet<RenewalState> = new Set([
   'approved',
   'submitting',
   'submitted',
+  'applying',
   'validating',
   'reviewing',
 ]);
@@ -101,6 +104,18 @@ export const RenewalRecord = z.object({
   intentId: z.string().optional(),
   submittingAt: optionalNumber,
   newOrderId: z.string().optional(),
+  /** What is applied for the new order (decided before approval); absent when the application is manual. */
+  application: json(ApplicationPlan),
+  /** Order IDs pending application (`PAYED`) before the paid call: a reconcile only considers orders not among them. */
+  payedBefore: json(z.array(z.string())),
+  /** The new order's certificate instance (from ListUserCertificateOrder). */
+  instanceId: z.string().optional(),
+  /** `manual` once the bot gave console instructions instead of applying (the instance API refused, or CERT_APPLY). */
+  applyMode: z.enum(['manual']).optional(),
+  /** When ApplyCertificate was claimed (epoch ms); its outcome is settled from GetInstanceDetail after a crash. */
+  applyingAt: optionalNumber,
+  /** When CAS confirmed the application (ApplyCertificate answered, or the instance left `inactive`). */
+  appliedAt: optionalNumber,
   /** When the paid call was confirmed (epoch ms); the polling deadline counts from here. */
   submittedAt: optionalNumber,
   /** The last DescribeCertificateState `Type` seen. */

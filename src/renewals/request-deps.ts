@@ -3,6 +3,7 @@ import type { CasClient } from '../cas/client.ts';
 import type { RenewableOrderIndex } from '../cas/renewable-orders.ts';
 import type { AppQueues } from '../jobs/queues.ts';
 import type { Logger } from '../logger.ts';
+import type { ApplicationPlanner } from './application.ts';
 import type { RenewalStore } from './store.ts';
 
 /** Delivers a request's outbox now (the Slack layer's deliverer); the sweeper retries what is left. */
@@ -31,4 +32,6 @@ export interface RequestServiceDeps {
   /** How long a request waits for a decision, milliseconds. */
   requestTtlMs: number;
   allowSelfApproval: boolean;
+  /** What a new request will apply with (shown on its card). */
+  applications: ApplicationPlanner;
 }

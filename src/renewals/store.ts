@@ -61,6 +61,7 @@ export type NewRequest = Pick<RenewalRecord, 'orderId' | 'channelId' | 'requeste
       | 'csrPem'
       | 'csrSummary'
       | 'previous'
+      | 'application'
     >
   >;
 

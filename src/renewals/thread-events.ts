@@ -1,4 +1,5 @@
 import type { DomainValidation } from '../cas/schemas.ts';
+import type { ApplicationPlan } from './application.ts';
 
 /** What the "issued" message shows of the new certificate (plain values; times in epoch ms). */
 export interface CertificateFacts {
@@ -37,6 +38,16 @@ export type AttentionReason =
   | { code: 'unknow_repeated'; newOrderId: string; times: number }
   /** CAS reported a state that is not documented. */
   | { code: 'undocumented_state'; newOrderId: string; state: string }
+  /** CAS refused the new order's application; the renewal is paid, the application must be fixed by a person. */
+  | {
+      code: 'apply_refused';
+      newOrderId: string;
+      instanceId: string;
+      casCode: string;
+      casMessage: string;
+    }
+  /** CAS did not take the application after this many tries (throttling, update protection). */
+  | { code: 'apply_not_taken'; newOrderId: string; instanceId: string; tries: number; last: string }
   /** The worker kept failing on an unexpected error. */
   | { code: 'run_failures'; failures: number; lastError: string };
 
@@ -57,6 +68,23 @@ export type ThreadEvent =
   /** CAS did not take the renewal; the next try is at `at`. */
   | { type: 'retrying'; code: string; at: number }
   | { type: 'pending_application'; newOrderId: string }
+  /** The bot is submitting the new order's application (UpdateInstance, then ApplyCertificate). */
+  | { type: 'applying'; newOrderId: string; instanceId: string; application: ApplicationPlan; csr: boolean }
+  /** CAS has the application (`byHand`: someone applied in the console, or the answer was lost). */
+  | { type: 'applied'; newOrderId: string; instanceId: string; byHand: boolean }
+  /** CAS did not take the application yet; the next try is at `at`. */
+  | { type: 'apply_retrying'; code: string; at: number }
+  /**
+   * The bot cannot apply: a person must, in the CAS console. `why`: the instance API refused (its CAS code),
+   * the instance is not listed, or CERT_APPLY=manual.
+   */
+  | {
+      type: 'apply_by_hand';
+      newOrderId: string;
+      instanceId?: string;
+      why: 'manual' | 'instance_not_listed' | 'instance_api_refused';
+      casCode?: string;
+    }
   | { type: 'validation'; domain?: string; validation: DomainValidation }
   | { type: 'reviewing'; newOrderId: string }
   | { type: 'issued'; newOrderId: string; certificate?: CertificateFacts; casGeneratedKey: boolean }

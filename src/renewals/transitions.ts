@@ -28,7 +28,7 @@ export interface TransitionRow {
   readonly schedule?: 'renewal';
 }
 
-const pollStates = ['submitted', 'validating', 'reviewing'] as const;
+const pollStates = ['submitted', 'applying', 'validating', 'reviewing'] as const;
 const workerStates = ['approved', 'submitting', ...pollStates] as const;
 const ends = { release: true, retain: true, count: true } as const;
 
@@ -50,6 +50,16 @@ export const transitions = {
   outcome_unknown: { from: ['submitting'], to: 'submitting' },
   reconciled: { from: ['submitting'], to: 'submitted', claimNewOrder: true },
   refused: { from: ['submitting'], to: 'failed', ...ends },
+
+  // The new order's application (worker): found its instance, then claim, then exactly one ApplyCertificate.
+  instance_found: { from: ['submitted'], to: 'submitted' },
+  /** The instance API refused (or CERT_APPLY=manual): a person applies in the console; polling goes on. */
+  apply_by_hand: { from: ['submitted'], to: 'submitted' },
+  applying: { from: ['submitted'], to: 'applying', durable: true },
+  /** CAS confirmed the application, or the instance shows one (applied by hand, or a lost answer). */
+  applied: { from: ['submitted', 'applying'], to: 'applying' },
+  apply_not_executed: { from: ['submitted', 'applying'], to: 'submitted' },
+  apply_outcome_unknown: { from: ['applying'], to: 'applying' },
 
   // Following the new order (worker).
   pending_application: { from: pollStates, to: 'submitted' },

@@ -14,6 +14,7 @@ import { type Connections, createConnections } from '../connections.ts';
 import { createQueues, queueNames, type RecordJobData, syncExpiryScanSchedule } from '../jobs/queues.ts';
 import type { Logger } from '../logger.ts';
 import { createMetrics, type Metrics } from '../metrics.ts';
+import { createApplicationPlanner } from '../renewals/application.ts';
 import { createAttentionService } from '../renewals/attention-service.ts';
 import { createRequestService } from '../renewals/request-service.ts';
 import { orderStatus } from '../renewals/status-report.ts';
@@ -100,6 +101,11 @@ export async function startAppRole(deps: AppRoleDeps): Promise<AppRole> {
     now,
     requestTtlMs: deps.requestTtlMs ?? 24 * 3600 * 1000,
     allowSelfApproval: config.approval.allowSelfApproval,
+    applications: createApplicationPlanner({
+      settings: config.application,
+      listContacts: () => deps.cas.listContacts(),
+      now,
+    }),
   });
   const alertState = createAlertState({ redis, prefix: config.redis.prefix, now });
   const alerts = createAlertService({

@@ -4,7 +4,7 @@ import type { RequestService } from '../renewals/request-service.ts';
 import { renderApprovalCard, renderNotRenewableCard } from './cards.ts';
 import { slackErrorCode } from './links.ts';
 import type { Permalinks } from './permalinks.ts';
-import { renderLookupProblem } from './replies.ts';
+import { renderApplicationProblem, renderLookupProblem } from './replies.ts';
 import { code } from './thread-messages.ts';
 
 const channelProblems: Record<string, string> = {
@@ -52,9 +52,18 @@ export function createOpenFlow(deps: {
       case 'unavailable':
         await reply(`:warning: ${renderLookupProblem(outcome.problem)}`);
         return;
-      case 'not_renewable': {
-        const reason = renderLookupProblem(outcome.problem);
-        const card = renderNotRenewableCard({ orderId: input.orderId, requestedBy: input.userId, reason });
+      case 'not_renewable':
+      case 'no_application': {
+        const reason =
+          outcome.kind === 'not_renewable'
+            ? renderLookupProblem(outcome.problem)
+            : renderApplicationProblem(outcome.problem);
+        const card = renderNotRenewableCard({
+          orderId: input.orderId,
+          requestedBy: input.userId,
+          reason,
+          ...(outcome.kind === 'no_application' ? { domain: outcome.domain } : {}),
+        });
         await deps.slack.chat
           .postMessage({ channel: input.channelId, text: card.text, blocks: card.blocks })
           .catch(async (err: unknown) => {

@@ -1,4 +1,5 @@
 import type { LookupProblem } from '../cas/order-lookup.ts';
+import type { ApplicationProblem } from '../renewals/application.ts';
 import type { Refusal } from '../renewals/outcomes.ts';
 import { statusLine } from './cards.ts';
 import { threadLink } from './links.ts';
@@ -55,5 +56,17 @@ export function renderLookupProblem(problem: LookupProblem): string {
       return `The bot's Alibaba Cloud key may not read this order (CAS said ${escapeMrkdwn(problem.casCode)}: ${escapeMrkdwn(problem.casMessage)}). An operator must grant it the yundun-cert permissions listed in the README.`;
     case 'unavailable':
       return `Could not check the order in CAS (${escapeMrkdwn(problem.message)}). Try again in a few minutes.`;
+  }
+}
+
+/** Why the new order's application cannot be planned, and how to fix it (nothing was requested or spent). */
+export function renderApplicationProblem(problem: ApplicationProblem): string {
+  switch (problem.code) {
+    case 'no_contact':
+      return 'After a renewal CAS needs an application with at least one *contact*, and this account has none, so nothing was requested or spent. Create one in the CAS console (SSL Certificates → Contacts → Create), or set `CERT_CAS_CONTACT_IDS`, then run `/cert renew` again. (`npm run cas -- contacts` lists them.)';
+    case 'unknown_contacts':
+      return `\`CERT_CAS_CONTACT_IDS\` names contacts CAS does not know: ${problem.contactIds.map(code).join(', ')}. Nothing was requested. Check them with \`npm run cas -- contacts\` and fix the setting.`;
+    case 'contacts_unavailable':
+      return `:warning: I could not read the CAS contacts an application needs (${escapeMrkdwn(problem.message)}); nothing was requested. Try again in a few minutes.`;
   }
 }

@@ -9,6 +9,7 @@ import {
   type Step,
   type StepContext,
 } from './step-context.ts';
+import { applyReconcileStep, applyStep } from './steps/apply.ts';
 import { pollStep } from './steps/poll.ts';
 import { reconcileStep } from './steps/reconcile.ts';
 import { submitStep } from './steps/submit.ts';
@@ -28,6 +29,14 @@ export async function runStep(
     case 'submitting':
       return reconcileStep(ctx, record, data);
     case 'submitted':
+      // The application first (unless a person applies in the console): the order waits for it.
+      return record.applyMode === 'manual'
+        ? pollStep(ctx, record, data, signal)
+        : applyStep(ctx, record, data, signal);
+    case 'applying':
+      return record.appliedAt
+        ? pollStep(ctx, record, data, signal)
+        : applyReconcileStep(ctx, record, data, signal);
     case 'validating':
     case 'reviewing':
       return pollStep(ctx, record, data, signal);

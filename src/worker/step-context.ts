@@ -12,6 +12,8 @@ export interface RenewalJobData extends RecordJobData {
   pollErrors?: number;
   submitRetries?: number;
   reconciles?: number;
+  instanceLookups?: number;
+  applyRetries?: number;
 }
 
 /** Timings of the renewal steps, milliseconds. */

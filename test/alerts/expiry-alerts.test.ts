@@ -206,7 +206,8 @@ describe('expiry scan and thresholds', () => {
     const lists = harness.cas.sim.calls.filter((c) => c.action === 'ListUserCertificateOrder');
     expect(summary).toMatchObject({ scanned: 2_500, expiring: 0 });
     expect(lists.every((c) => c.outcome === undefined)).toBe(true);
-    expect(lists).toHaveLength(26);
+    // 50 per page (the documented page size), and one call to learn the total.
+    expect(lists).toHaveLength(51);
     const busiest = Math.max(
       ...lists.map((c) => lists.filter((d) => d.at >= c.at && d.at < c.at + 1000).length),
     );

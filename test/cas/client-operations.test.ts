@@ -35,7 +35,12 @@ describe('RenewCertificateOrderForPackageRequest', () => {
 
   it('sends the CSR, and CAS issues for the CSR key with its SANs', async () => {
     const order = buildOrder({ domain: 'shop.example.com' });
-    harness = await startCasSim({ orders: [order], renewScript: [{ type: 'certificate' }] });
+    // The renewed order proceeds without an application here (one reading of §9.1): this is about the CSR.
+    harness = await startCasSim({
+      orders: [order],
+      renewScript: [{ type: 'certificate' }],
+      renewal: { application: 'not_required' },
+    });
     const client = harness.client();
     const csr = await makeCsr({
       commonName: 'shop.example.com',

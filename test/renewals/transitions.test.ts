@@ -32,7 +32,7 @@ describe('the transition table', () => {
     expect(rows.filter(([, row]) => row.from.some((s) => finishedStates.has(s)))).toEqual([]);
   });
 
-  it('makes only the claim before the paid call durable', () => {
-    expect(rows.filter(([, row]) => row.durable).map(([name]) => name)).toEqual(['submitting']);
+  it('makes only the claims before the paid call and before the application durable', () => {
+    expect(rows.filter(([, row]) => row.durable).map(([name]) => name)).toEqual(['submitting', 'applying']);
   });
 });

@@ -7,6 +7,9 @@ const dayMs = 24 * 60 * 60 * 1000;
 
 let nextOrder = 800_000_000;
 
+/** The CAS contact test accounts have. */
+export const testContactId = '4242';
+
 /** A seeded CAS order with sensible defaults: about to expire, in 10 days. */
 export function buildOrder(overrides: Partial<SeedOrder> = {}): SeedOrder {
   nextOrder += 1;
@@ -37,6 +40,8 @@ export async function startCasSim(seed: SimSeed = {}, options: Omit<CasSimulator
         },
         ...(seed.accessKeys ?? []),
       ],
+      // An application needs a contact: the account has one unless a test says otherwise.
+      contacts: seed.contacts ?? [{ contactId: testContactId, name: 'Platform team' }],
       packages: seed.packages ?? [{ productCode: 'digicert-dv-1-plan', totalCount: 10, usedCount: 2 }],
     },
   });

@@ -91,6 +91,50 @@ describe('a worker process killed with SIGKILL around the paid call, then a new 
   );
 });
 
+describe('a worker process killed with SIGKILL around the application, then a new one started', () => {
+  it.each([
+    ['after UpdateInstance, before CAS took ApplyCertificate', false],
+    ['right after CAS took ApplyCertificate, before its answer arrived', true],
+  ] as const)('%s: exactly one application, and the renewal ends issued', async (_label, afterActing) => {
+    const order = buildOrder({
+      domain: 'apply-crash.example.com',
+      renewScript: [{ type: 'payed' }, { type: 'domain_verify' }, { type: 'certificate' }],
+    });
+    // CAS's reads may lag behind the application: the new worker must wait out the settle time, not re-apply.
+    h = await startAppHarness({ seed: { orders: [order], renewal: { applyVisibleAfterMs: 5_000 } } });
+    h.cas.sim.faults.add({ action: 'ApplyCertificate', fault: { kind: 'hold', afterActing } });
+    const env = childRoleEnv(h, { CERT_RECONCILE_SETTLE_SECONDS: '5' });
+    const first = await spawnWorker(env);
+    workers.push(first);
+    const card = await openCard(h, String(order.orderId));
+    await h.click('cert_approve', { user: approverId, messageTs: card.ts, value: card.value });
+
+    const held = await heldRequest(h, 'ApplyCertificate');
+    await first.kill();
+    held.release('drop');
+    const second = await spawnWorker(env);
+    workers.push(second);
+    await h.slack.waitForCall(
+      (c) =>
+        c.method === 'chat.postMessage' &&
+        c.args.thread_ts === card.ts &&
+        /Renewal issued|Needs attention/.test(String(c.args.text)),
+      30_000,
+    );
+
+    expect(first.child.signalCode).toBe('SIGKILL');
+    const newOrderId = (await h.app.redis.hget(
+      `${h.prefix}:renewal:${card.recordId}`,
+      'newOrderId',
+    )) as string;
+    expect(h.cas.sim.renewCount()).toBe(1);
+    expect(h.cas.sim.applications(newOrderId)).toBe(1);
+    // Before CAS acted, the one application is the second worker's; after, the second worker only read the instance.
+    expect(h.cas.sim.calls.filter((c) => c.action === 'ApplyCertificate')).toHaveLength(afterActing ? 1 : 2);
+    expect(await h.app.redis.hget(`${h.prefix}:renewal:${card.recordId}`, 'state')).toBe('issued');
+  });
+});
+
 describe('SIGTERM', () => {
   it('lets the worker finish its step and exit 0', async () => {
     const order = buildOrder({ renewScript: [{ type: 'payed' }] });
@@ -104,7 +148,7 @@ describe('SIGTERM', () => {
     const card = await openCard(h, String(order.orderId));
     await h.click('cert_approve', { user: approverId, messageTs: card.ts, value: card.value });
     await h.slack.waitForCall(
-      (c) => c.args.thread_ts === card.ts && String(c.args.text).includes('pending application in CAS'),
+      (c) => c.args.thread_ts === card.ts && String(c.args.text).startsWith(':memo: Application submitted'),
       15_000,
     );
 
@@ -112,6 +156,6 @@ describe('SIGTERM', () => {
 
     expect(code).toBe(0);
     expect(worker.lines.some((l) => l.includes('"msg":"shutting down"'))).toBe(true);
-    expect(await h.app.redis.hget(`${h.prefix}:renewal:${card.recordId}`, 'state')).toBe('submitted');
+    expect(await h.app.redis.hget(`${h.prefix}:renewal:${card.recordId}`, 'state')).toBe('applying');
   });
 });

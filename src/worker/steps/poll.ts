@@ -1,4 +1,5 @@
 import type { CasClient } from '../../cas/client.ts';
+import type { DomainValidation, InstanceValidation } from '../../cas/schemas.ts';
 import { isAppError } from '../../errors.ts';
 import type { RenewalRecord } from '../../renewals/record.ts';
 import type { OutboxMessage } from '../../renewals/store.ts';
@@ -51,6 +52,10 @@ export async function pollStep(
 
   switch (state.type) {
     case 'payed':
+      // Applied, but the order still says pending: the instance is the authority (DescribeCertificateState may
+      // not follow it, §7).
+      if (record.state === 'applying' && record.instanceId)
+        return followInstance(ctx, record, record.instanceId, next, signal);
       if (record.casState !== 'payed')
         await move('pending_application', [tell({ type: 'pending_application', newOrderId }), card]);
       return next;
@@ -118,4 +123,76 @@ export async function pollStep(
         { casState: state.rawType },
       );
   }
+}
+
+/**
+ * After the application, when DescribeCertificateState still says `payed`: reads the instance and moves on from
+ * what it shows (validation records, review, issued).
+ */
+async function followInstance(
+  ctx: StepContext,
+  record: RenewalRecord,
+  instanceId: string,
+  next: Step,
+  signal: AbortSignal | undefined,
+): Promise<Step> {
+  const { store, cas } = ctx;
+  const newOrderId = record.newOrderId as string;
+  let instance: Awaited<ReturnType<CasClient['getInstanceDetail']>>;
+  try {
+    instance = await cas.getInstanceDetail(instanceId, signal ? { signal } : {});
+  } catch {
+    return next;
+  }
+  const move = (name: TransitionName, notify: OutboxMessage[], fields: Partial<RenewalRecord> = {}) =>
+    store.transition(record.id, name, { actor: 'worker', fields: { casState: 'payed', ...fields }, notify });
+  if (instance.CertificateStatus === 'issued' || instance.Status === 'normal') {
+    await move(
+      'issued',
+      [tell({ type: 'issued', newOrderId, casGeneratedKey: record.csrPem === undefined }), card],
+      {
+        detail: instance.CertificateId ? `certificate ${instance.CertificateId}` : 'issued',
+      },
+    );
+    return { kind: 'done' };
+  }
+  const records = instance.DomainValidationList.map(instanceValidation).filter((v) => v !== undefined);
+  const first = records[0];
+  if (first) {
+    const key = JSON.stringify(first);
+    if (record.state !== 'validating' || record.validationKey !== key) {
+      await move(
+        'domain_validation',
+        [
+          tell({
+            type: 'validation',
+            validation: first,
+            ...(record.domain ? { domain: record.domain } : {}),
+          }),
+          card,
+        ],
+        { validationKey: key },
+      );
+    }
+    return next;
+  }
+  // Pending without records: they appear a few seconds after the application, or the CA is reviewing. Both wait.
+  return next;
+}
+
+/** An instance's validation record as the thread shows it (TXT and CNAME as DNS records, HTTP as a file). */
+export function instanceValidation(v: InstanceValidation): DomainValidation | undefined {
+  if (!v.ValidationKey || v.ValidationValue === undefined) return undefined;
+  if (v.ValidationType === 'HTTP') {
+    return { kind: 'FILE', domain: v.Domain ?? '', uri: v.ValidationKey, content: v.ValidationValue };
+  }
+  const root = v.RootDomain;
+  // The key is a host record; made a full name when CAS gives it relative to the root domain.
+  const name = root && !v.ValidationKey.endsWith(root) ? `${v.ValidationKey}.${root}` : v.ValidationKey;
+  return {
+    kind: 'DNS',
+    recordDomain: name,
+    recordType: v.ValidationType ?? 'TXT',
+    recordValue: v.ValidationValue,
+  };
 }

@@ -4,7 +4,8 @@ import { card, type RenewalJobData, type Step, type StepContext, tell } from '..
 
 /**
  * From `submitting` (the paid call's outcome is unknown): never calls renew again. Once the original call is
- * certainly over, looks in CAS for a new order of the same domain created since; one match is followed, none or
+ * certainly over, looks in CAS for a new order pending application that was not there before the call (or, without
+ * that list, one of the same domain bought since); one unclaimed match is followed, none or
  * several end in needs attention.
  */
 export async function reconcileStep(
@@ -18,47 +19,48 @@ export async function reconcileStep(
   const settledAt = submittingAt + timings.casTimeoutMs + timings.reconcileSettleMs;
   if (now() < settledAt) return { kind: 'later', ms: settledAt - now() };
   const about = { orderId: record.orderId, sentAt: submittingAt };
-  if (!record.domain) {
+  const baseline = record.payedBefore ? new Set(record.payedBefore) : undefined;
+  if (!baseline && !record.domain) {
     return needsAttention(record, { code: 'domain_unknown', ...about });
   }
   const since = submittingAt - 5 * 60_000;
-  const candidates: string[] = [];
+  const candidates: Array<{ orderId: string; instanceId: string | undefined }> = [];
   try {
+    // A renewal's new order is pending application (PAYED). With the list taken before the call, "new" is "not
+    // in it"; the listing's domain is used only to exclude (a new order may be listed without one).
     for await (const order of cas.listAllUserCertificateOrders({
-      keyword: record.domain,
       orderType: 'CPACK',
-      showSize: 100,
+      status: 'PAYED',
+      ...(baseline || !record.domain ? {} : { keyword: record.domain }),
     })) {
-      if (
-        order.Domain === record.domain &&
-        order.OrderId &&
-        order.OrderId !== record.orderId &&
-        (order.BuyDate ?? 0) >= since
-      ) {
-        candidates.push(order.OrderId);
-      }
+      if (!order.OrderId || order.OrderId === record.orderId) continue;
+      const isNew = baseline ? !baseline.has(order.OrderId) : (order.BuyDate ?? 0) >= since;
+      const sameDomain = baseline
+        ? !order.Domain || order.Domain === record.domain
+        : order.Domain === record.domain;
+      if (isNew && sameDomain) candidates.push({ orderId: order.OrderId, instanceId: order.InstanceId });
     }
   } catch (err) {
     if (isAppError(err) && err.retryable) return { kind: 'later', ms: timings.reconcileSettleMs };
     return needsAttention(record, {
       code: 'list_failed',
       ...about,
-      domain: record.domain,
+      domain: record.domain ?? '',
       message: isAppError(err) ? err.message : 'unexpected error',
     });
   }
   // An order another request created (its renewal confirmed, or reconciled, or named by a person) is never ours.
-  const found: string[] = [];
-  for (const id of candidates) {
-    const owner = await store.newOrderOwner(id);
-    if (owner === undefined || owner === record.id) found.push(id);
+  const found: typeof candidates = [];
+  for (const candidate of candidates) {
+    const owner = await store.newOrderOwner(candidate.orderId);
+    if (owner === undefined || owner === record.id) found.push(candidate);
   }
   if (found.length === 1) {
-    const newOrderId = found[0] as string;
+    const { orderId: newOrderId, instanceId } = found[0] as (typeof found)[number];
     const result = await store.transition(record.id, 'reconciled', {
       actor: 'worker',
       detail: `found new order ${newOrderId}`,
-      fields: { newOrderId, submittedAt: now() },
+      fields: { newOrderId, submittedAt: now(), ...(instanceId ? { instanceId } : {}) },
       notify: [tell({ type: 'reconciled', newOrderId }), card],
     });
     if (result.ok) return { kind: 'later', ms: pollDelay(0) };
@@ -68,8 +70,8 @@ export async function reconcileStep(
     return needsAttention(record, {
       code: 'several_new_orders',
       ...about,
-      domain: record.domain,
-      candidates: found,
+      domain: record.domain ?? '',
+      candidates: found.map((c) => c.orderId),
     });
   }
   const reconciles = (data.reconciles ?? 0) + 1;
@@ -78,7 +80,7 @@ export async function reconcileStep(
   return needsAttention(record, {
     code: 'no_new_order',
     ...about,
-    domain: record.domain,
+    domain: record.domain ?? '',
     checks: reconciles,
   });
 }

@@ -17,11 +17,14 @@ export async function submitStep(
   signal: AbortSignal | undefined,
 ): Promise<Step> {
   const { store, cas, logger, now, timings, pollDelay } = ctx;
+  // What is pending application before the call: a reconcile after an unanswered call then considers only orders
+  // that appeared since (the documented guarantees: Status=PAYED, a new order; not the listing's domain or date).
+  const payedBefore = record.payedBefore ?? (await pendingOrders(ctx, signal));
   let claimed: Awaited<ReturnType<typeof store.transition>>;
   try {
     claimed = await store.transition(record.id, 'submitting', {
       actor: 'worker',
-      fields: { intentId: randomUUID(), submittingAt: now() },
+      fields: { intentId: randomUUID(), submittingAt: now(), ...(payedBefore ? { payedBefore } : {}) },
       notify: [tell({ type: 'submitting', orderId: record.orderId }), card],
     });
   } catch (err) {
@@ -141,4 +144,27 @@ async function callFailed(
   });
   logger.warn({ recordId: record.id, orderId: record.orderId }, 'renewal outcome unknown; will reconcile');
   return { kind: 'later', ms: timings.casTimeoutMs + timings.reconcileSettleMs };
+}
+
+/** IDs of the account's plan orders pending application, or undefined when CAS cannot list them now. */
+async function pendingOrders(
+  ctx: StepContext,
+  signal: AbortSignal | undefined,
+): Promise<string[] | undefined> {
+  const ids: string[] = [];
+  try {
+    for await (const order of ctx.cas.listAllUserCertificateOrders(
+      { orderType: 'CPACK', status: 'PAYED' },
+      signal ? { signal } : {},
+    )) {
+      if (order.OrderId) ids.push(order.OrderId);
+    }
+    return ids;
+  } catch (err) {
+    ctx.logger.warn(
+      { err: { code: isAppError(err) ? err.code : 'error' } },
+      'could not list pending orders before renewing; a reconcile will match by domain and date',
+    );
+    return undefined;
+  }
 }
