@@ -254,3 +254,78 @@ describe('responses that are not CAS answers', () => {
     });
   });
 });
+
+describe('what the real service may send that the simulator does not by default', () => {
+  const client = (url: string) =>
+    createCasClient({ endpoint: url, credentials: () => testCredentials, readRetries: 0, timeoutMs: 2_000 });
+
+  it('optional fields as JSON null are read as absent', async () => {
+    const url = await rawServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(
+        '{"RequestId":"R1","InstanceId":"cas-ivauto-1","Status":"inactive","CertificateStatus":null,"CertificateId":null,"PendingResult":null,"ContactIdList":null,"DomainValidationList":null}',
+      );
+    });
+
+    const detail = await client(url).getInstanceDetail('cas-ivauto-1');
+
+    expect(detail).toEqual({
+      RequestId: 'R1',
+      InstanceId: 'cas-ivauto-1',
+      Status: 'inactive',
+      CertificateStatus: undefined,
+      CertificateId: undefined,
+      PendingResult: undefined,
+      ContactIdList: undefined,
+      DomainValidationList: [],
+    });
+  });
+
+  it('a list whose rows carry nulls, and a null list, are read', async () => {
+    const url = await rawServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(
+        '{"RequestId":"R2","TotalCount":1,"ShowSize":50,"CurrentPage":1,"CertificateOrderList":[{"OrderId":9007199254740993,"Domain":null,"InstanceId":"cas-x","Status":"PAYED","BuyDate":null,"CertEndTime":null}]}',
+      );
+    });
+
+    const page = await client(url).listUserCertificateOrder({ status: 'PAYED' });
+
+    expect(page.CertificateOrderList).toEqual([
+      expect.objectContaining({ OrderId: '9007199254740993', Domain: undefined, BuyDate: undefined }),
+    ]);
+  });
+
+  it('an error body that spells code and message in lower case keeps both', async () => {
+    const url = await rawServer((_req, res) => {
+      res.writeHead(403, { 'content-type': 'application/json' });
+      res.end('{"requestId":"R3","code":"Forbidden.RAM","message":"User not authorized."}');
+    });
+
+    const attempt = client(url).describeCertificateState('1');
+
+    await expect(attempt).rejects.toMatchObject({
+      casCode: 'Forbidden.RAM',
+      casMessage: 'User not authorized.',
+      requestId: 'R3',
+      retryable: false,
+      outcome: 'rejected',
+    });
+  });
+
+  it('any error with x-acs-retry-after is throttling, whatever its code: not executed, retryable', async () => {
+    const url = await rawServer((_req, res) => {
+      res.writeHead(400, { 'content-type': 'application/json', 'x-acs-retry-after': '1500' });
+      res.end('{"RequestId":"R4","Code":"Flow.Limited","Message":"Too many requests."}');
+    });
+
+    const attempt = client(url).applyCertificate('cas-ivauto-1');
+
+    await expect(attempt).rejects.toMatchObject({
+      casCode: 'Flow.Limited',
+      retryable: true,
+      outcome: 'not_executed',
+      retryAfterMs: 1500,
+    });
+  });
+});

@@ -1,0 +1,170 @@
+import * as openapi from '@alicloud/openapi-core';
+import * as dara from '@darabonba/typescript';
+import { afterEach, describe, expect, it } from 'vitest';
+import { buildOrder, startCasSim, testContactId } from '../support/cas.ts';
+import { testCredentials } from '../support/secrets.ts';
+
+// The SDK on our registry (3.0.0) lacks the instance calls, so they are made with Alibaba's generic client, which
+// signs exactly as the SDK does (ACS3-HMAC-SHA256, RPC style, parameters in the query string).
+type OpenApiClient = typeof openapi.default.default;
+const loaded = openapi.default as unknown as OpenApiClient | { default: OpenApiClient };
+const Client: OpenApiClient = typeof loaded === 'function' ? loaded : loaded.default;
+
+type Harness = Awaited<ReturnType<typeof startCasSim>>;
+let harness: Harness | undefined;
+afterEach(async () => {
+  await harness?.close();
+  harness = undefined;
+});
+
+function genericClient(url: string) {
+  const client = new Client(
+    new openapi.$OpenApiUtil.Config({
+      ...testCredentials,
+      endpoint: new URL(url).host,
+      protocol: 'http',
+      readTimeout: 5000,
+      connectTimeout: 5000,
+    }),
+  );
+  return async (action: string, query: Record<string, unknown>) => {
+    const params = new openapi.$OpenApiUtil.Params({
+      action,
+      version: '2020-04-07',
+      protocol: 'HTTP',
+      pathname: '/',
+      method: 'POST',
+      authType: 'AK',
+      style: 'RPC',
+      reqBodyType: 'formData',
+      bodyType: 'json',
+    });
+    const request = new openapi.$OpenApiUtil.OpenApiRequest({ query: openapi.OpenApiUtil.query(query) });
+    const answer = await client.callApi(params, request, new dara.RuntimeOptions({}));
+    return answer.body as Record<string, unknown>;
+  };
+}
+
+describe("the instance calls, made by Alibaba's generic client (Client.callApi)", () => {
+  it('a renewed order waits for its application, then proceeds once it is submitted', async () => {
+    const order = buildOrder({ domain: 'generic.example.com' });
+    harness = await startCasSim({
+      orders: [order],
+      renewScript: [{ type: 'payed' }, { type: 'domain_verify', polls: 2 }, { type: 'certificate' }],
+    });
+    const call = genericClient(harness.url);
+
+    const renewed = await call('RenewCertificateOrderForPackageRequest', { OrderId: order.orderId });
+    const newOrderId = String(renewed.OrderId);
+    const listed = await call('ListUserCertificateOrder', {
+      OrderType: 'CPACK',
+      Status: 'PAYED',
+      Keyword: 'generic.example.com',
+    });
+    const row = (listed.CertificateOrderList as Array<Record<string, unknown>>).find(
+      (o) => String(o.OrderId) === newOrderId,
+    );
+    const instanceId = String(row?.InstanceId);
+    const waiting = [
+      await call('DescribeCertificateState', { OrderId: newOrderId }),
+      await call('GetInstanceDetail', { InstanceId: instanceId }),
+    ];
+    const again = await call('DescribeCertificateState', { OrderId: newOrderId });
+    const contacts = await call('ListContact', { ShowSize: 50 });
+    await call('UpdateInstance', {
+      InstanceId: instanceId,
+      Domain: 'generic.example.com',
+      ValidationMethod: 'DNS',
+      GenerateCsrMethod: 'online',
+      KeyAlgorithm: 'RSA_2048',
+      ContactIdList: [Number(testContactId)],
+    });
+    await call('ApplyCertificate', { InstanceId: instanceId });
+    const detail = await call('GetInstanceDetail', { InstanceId: instanceId });
+    const state = await call('DescribeCertificateState', { OrderId: newOrderId });
+
+    expect(waiting[0]).toMatchObject({ Type: 'payed' });
+    expect(waiting[1]).toMatchObject({ Status: 'inactive', DomainValidationList: [] });
+    expect(again).toMatchObject({ Type: 'payed' });
+    expect(contacts.ContactList).toEqual([expect.objectContaining({ ContactId: Number(testContactId) })]);
+    // The flattened list arrived as ContactIdList.1, as the SDK sends it.
+    expect(harness.sim.calls.find((c) => c.action === 'UpdateInstance')?.params['ContactIdList.1']).toBe(
+      testContactId,
+    );
+    expect(detail).toMatchObject({
+      Status: 'pending',
+      ValidationMethod: 'DNS',
+      ContactIdList: [Number(testContactId)],
+      DomainValidationList: [
+        expect.objectContaining({ ValidationType: 'TXT', ValidationKey: '_dnsauth.generic.example.com' }),
+      ],
+    });
+    expect(state).toMatchObject({ Type: 'domain_verify', RecordDomain: '_dnsauth.generic.example.com' });
+    expect(harness.sim.applications(newOrderId)).toBe(1);
+    expect(harness.sim.calls.every((c) => c.outcome === undefined)).toBe(true);
+  });
+
+  it.each<[string, Record<string, unknown>, string]>([
+    ['an unknown contact', { ContactIdList: [1] }, 'InvalidParameter.ContactId'],
+    ['the order API name of a method', { ValidationMethod: 'FILE' }, 'InvalidParameter.ValidationMethod'],
+    ['neither domain nor CSR', { Domain: '' }, 'InvalidParameter.Domain'],
+    ['upload without a CSR', { GenerateCsrMethod: 'upload' }, 'InvalidParameter.Csr'],
+    ['an unsupported key', { KeyAlgorithm: 'RSA_1024' }, 'InvalidParameter.KeyAlgorithm'],
+  ])('UpdateInstance with %s is refused as CAS refuses it', async (_label, change, code) => {
+    const order = buildOrder({ domain: 'bad.example.com' });
+    harness = await startCasSim({ orders: [order] });
+    const call = genericClient(harness.url);
+    const renewed = await call('RenewCertificateOrderForPackageRequest', { OrderId: order.orderId });
+    const instanceId = harness.sim.store.get(String(renewed.OrderId))?.instanceId;
+
+    const attempt = call('UpdateInstance', {
+      InstanceId: instanceId,
+      Domain: 'bad.example.com',
+      ValidationMethod: 'DNS',
+      ContactIdList: [Number(testContactId)],
+      ...change,
+    });
+
+    await expect(attempt).rejects.toMatchObject({ code, statusCode: 400 });
+  });
+
+  it('ApplyCertificate without a contact, or a second time, is refused', async () => {
+    const order = buildOrder({ domain: 'twice.example.com' });
+    harness = await startCasSim({ orders: [order] });
+    const call = genericClient(harness.url);
+    const renewed = await call('RenewCertificateOrderForPackageRequest', { OrderId: order.orderId });
+    const instanceId = harness.sim.store.get(String(renewed.OrderId))?.instanceId;
+    await call('UpdateInstance', {
+      InstanceId: instanceId,
+      Domain: 'twice.example.com',
+      ValidationMethod: 'DNS',
+    });
+
+    await expect(call('ApplyCertificate', { InstanceId: instanceId })).rejects.toMatchObject({
+      code: 'InvalidParameter.ContactIdList',
+    });
+    await call('UpdateInstance', {
+      InstanceId: instanceId,
+      Domain: 'twice.example.com',
+      ValidationMethod: 'DNS',
+      ContactIdList: [Number(testContactId)],
+    });
+    await call('ApplyCertificate', { InstanceId: instanceId });
+    await expect(call('ApplyCertificate', { InstanceId: instanceId })).rejects.toMatchObject({
+      code: 'InvalidStatus.Apply',
+    });
+    expect(harness.sim.applications(String(renewed.OrderId))).toBe(1);
+  });
+
+  it('a list asking for more than 50 per page is refused (undocumented), and our client never asks', async () => {
+    harness = await startCasSim({ orders: [buildOrder()] });
+    const call = genericClient(harness.url);
+
+    await expect(call('ListUserCertificateOrder', { ShowSize: 100 })).rejects.toMatchObject({
+      code: 'InvalidParameter',
+    });
+    const client = harness.client();
+    await client.listUserCertificateOrder({ showSize: 500 });
+    expect(harness.sim.calls.at(-1)?.params.ShowSize).toBe('50');
+  });
+});
