@@ -2,7 +2,9 @@ import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
+import type { CasClient } from '../cas/client.ts';
 import { createCasClientFromConfig } from '../cas/from-config.ts';
+import { findPendingInstance } from '../cas/instances.ts';
 import { type Environment, loadCasConfig } from '../config/config.ts';
 import { isAppError } from '../errors.ts';
 
@@ -13,6 +15,11 @@ const usage = `Usage: npm run cas -- <command>
                                        every matching order (all pages)
   package [--product CODE]             DescribePackageState (plan quota)
   renew <orderId> [--csr FILE] [--yes] RenewCertificateOrderForPackageRequest (spends quota; asks first)
+  instance <instanceId>                GetInstanceDetail (status, application, validation records)
+  contacts                             ListContact (the IDs CERT_CAS_CONTACT_IDS takes)
+  apply <newOrderId> [--domain D] [--method DNS|HTTP] [--contact ID,…] [--key ALG] [--csr FILE] [--yes]
+                                       submits a pending order's application: finds its instance,
+                                       UpdateInstance, then ApplyCertificate (asks first)
 
 Uses CAS_ENDPOINT and the Alibaba Cloud credentials (environment, else ~/.aliyun/config.json,
 else ~/.alibabacloud/credentials). Prints JSON.`;
@@ -45,6 +52,10 @@ export async function runCasCli(argv: string[], io: CliIo): Promise<number> {
         type: { type: 'string' },
         product: { type: 'string' },
         csr: { type: 'string' },
+        domain: { type: 'string' },
+        method: { type: 'string' },
+        contact: { type: 'string' },
+        key: { type: 'string' },
         yes: { type: 'boolean', short: 'y' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -59,7 +70,14 @@ export async function runCasCli(argv: string[], io: CliIo): Promise<number> {
     (values.help ? io.stdout : io.stderr).write(`${usage}\n`);
     return values.help ? 0 : 2;
   }
-  const needsOrder = command === 'state' || command === 'renew';
+  const needsOrder = command === 'state' || command === 'renew' || command === 'apply';
+  if (
+    command === 'instance' &&
+    (orderId === undefined || !/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/.test(orderId))
+  ) {
+    io.stderr.write('instance needs an instance ID, e.g. npm run cas -- instance cas-ivauto-abc123\n');
+    return 2;
+  }
   if (
     needsOrder &&
     (orderId === undefined || !/^[0-9]{1,19}$/.test(orderId) || BigInt(orderId) > 9223372036854775807n)
@@ -120,6 +138,14 @@ export async function runCasCli(argv: string[], io: CliIo): Promise<number> {
         print(io, await client.renewCertificateOrderForPackageRequest({ orderId: orderId as string, csr }));
         return 0;
       }
+      case 'instance':
+        print(io, await client.getInstanceDetail(orderId as string));
+        return 0;
+      case 'contacts':
+        print(io, await client.listContacts());
+        return 0;
+      case 'apply':
+        return await applyCommand(io, client, config.endpoint, orderId as string, values);
       default:
         io.stderr.write(`Unknown command ${JSON.stringify(command)}.\n\n${usage}\n`);
         return 2;
@@ -131,6 +157,96 @@ export async function runCasCli(argv: string[], io: CliIo): Promise<number> {
     }
     throw err;
   }
+}
+
+/** `apply`: the application of a pending order, as the bot would submit it, after asking. */
+async function applyCommand(
+  io: CliIo,
+  client: CasClient,
+  endpoint: string,
+  orderId: string,
+  values: Record<string, string | boolean | undefined>,
+): Promise<number> {
+  const text = (name: string) => (typeof values[name] === 'string' ? (values[name] as string) : undefined);
+  const method = (text('method') ?? 'DNS').toUpperCase();
+  if (method !== 'DNS' && method !== 'HTTP') {
+    io.stderr.write("--method must be DNS or HTTP (the instance API's names)\n");
+    return 2;
+  }
+  const contacts = text('contact')
+    ?.split(',')
+    .map((c) => c.trim())
+    .filter((c) => c !== '');
+  if (contacts?.some((c) => !/^[0-9]{1,19}$/.test(c))) {
+    io.stderr.write(
+      '--contact takes numeric CAS contact IDs, comma-separated (see npm run cas -- contacts)\n',
+    );
+    return 2;
+  }
+  const csrFile = text('csr');
+  const csr = csrFile !== undefined ? await io.readFile(csrFile) : undefined;
+  if (csr !== undefined && !csr.includes('-----BEGIN CERTIFICATE REQUEST-----')) {
+    io.stderr.write(`${csrFile} is not a PEM certificate request\n`);
+    return 2;
+  }
+  const found = await findPendingInstance(client, orderId, text('domain'));
+  if (!found) {
+    io.stderr.write(
+      `Order ${orderId} is not listed as pending application (Status=PAYED); nothing applied.\n`,
+    );
+    return 1;
+  }
+  const detail = await client.getInstanceDetail(found.instanceId);
+  if (detail.Status !== 'inactive') {
+    io.stderr.write(
+      `Instance ${found.instanceId} is ${detail.Status ?? 'not inactive'}: it already has its application.\n`,
+    );
+    return 1;
+  }
+  const contactIds = contacts?.length
+    ? contacts
+    : (await client.listContacts()).slice(0, 1).map((c) => c.ContactId);
+  if (contactIds.length === 0) {
+    io.stderr.write(
+      'No CAS contact: create one in the CAS console (SSL Certificates → Contacts), or pass --contact.\n',
+    );
+    return 1;
+  }
+  const domain = text('domain') ?? found.domain;
+  if (!domain && csr === undefined) {
+    io.stderr.write('The order is listed without a domain: pass --domain (or --csr).\n');
+    return 2;
+  }
+  const application = {
+    instanceId: found.instanceId,
+    domain,
+    csr,
+    validationMethod: method as 'DNS' | 'HTTP',
+    keyAlgorithm: text('key') ?? 'RSA_2048',
+    contactIds,
+  };
+  if (!values.yes) {
+    if (!io.ask) {
+      io.stderr.write('apply submits an application: add --yes to confirm when not running in a terminal\n');
+      return 2;
+    }
+    const answer = await io.ask(
+      `Apply for order ${orderId} (instance ${found.instanceId}) at ${endpoint}: ${domain ?? "the CSR's names"}, ${method} validation, ${csr ? 'your CSR' : `key ${application.keyAlgorithm} made by CAS`}, contacts ${contactIds.join(',')}? [y/N] `,
+    );
+    if (!/^y(es)?$/i.test(answer.trim())) {
+      io.stderr.write('Not applied.\n');
+      return 1;
+    }
+  }
+  await client.updateInstance(application);
+  const applied = await client.applyCertificate(found.instanceId);
+  print(io, {
+    orderId,
+    instanceId: found.instanceId,
+    requestId: applied.requestId,
+    next: `npm run cas -- instance ${found.instanceId}`,
+  });
+  return 0;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type CliIo, runCasCli } from '../../src/cli/cas-cli.ts';
-import { buildOrder, startCasSim } from '../support/cas.ts';
+import { buildOrder, startCasSim, testContactId } from '../support/cas.ts';
 import { makeCsr } from '../support/csr.ts';
 import { testCredentials } from '../support/secrets.ts';
 
@@ -147,5 +147,72 @@ describe('npm run cas', () => {
     expect(cli.err()).toContain(
       'ALIBABA_CLOUD_ACCESS_KEY_SECRET is required when its partner variable is set',
     );
+  });
+});
+
+describe('npm run cas: the application of a pending order', () => {
+  async function renewedOrder() {
+    const order = buildOrder({ domain: 'cli-apply.example.com' });
+    harness = await startCasSim({ orders: [order] });
+    const { newOrderId } = await harness
+      .client()
+      .renewCertificateOrderForPackageRequest({ orderId: String(order.orderId) });
+    return { newOrderId, instanceId: harness.sim.store.get(newOrderId)?.instanceId as string };
+  }
+
+  it('contacts lists the IDs CERT_CAS_CONTACT_IDS takes', async () => {
+    harness = await startCasSim();
+    const cli = io(simEnv(harness.url));
+
+    expect(await runCasCli(['contacts'], cli.value)).toBe(0);
+    expect(JSON.parse(cli.out())).toEqual([
+      expect.objectContaining({ ContactId: testContactId, Name: 'Platform team' }),
+    ]);
+  });
+
+  it('apply asks first, then submits once; instance shows the result', async () => {
+    const { newOrderId, instanceId } = await renewedOrder();
+    const env = simEnv((harness as Harness).url);
+    const cli = io(env, { answer: 'y' });
+
+    expect(await runCasCli(['apply', newOrderId, '--method', 'http'], cli.value)).toBe(0);
+    const shown = io(env);
+    expect(await runCasCli(['instance', instanceId], shown.value)).toBe(0);
+
+    expect(cli.asked[0]).toContain(`Apply for order ${newOrderId} (instance ${instanceId})`);
+    expect(cli.asked[0]).toContain('cli-apply.example.com, HTTP validation');
+    expect(harness?.sim.applications(newOrderId)).toBe(1);
+    expect(JSON.parse(shown.out())).toMatchObject({ Status: 'pending', ValidationMethod: 'HTTP' });
+  });
+
+  it('apply answered no, or again after it was applied: nothing submitted twice', async () => {
+    const { newOrderId } = await renewedOrder();
+    const env = simEnv((harness as Harness).url);
+
+    expect(await runCasCli(['apply', newOrderId], io(env, { answer: 'n' }).value)).toBe(1);
+    expect(harness?.sim.applications(newOrderId)).toBe(0);
+    expect(await runCasCli(['apply', newOrderId, '--yes'], io(env).value)).toBe(0);
+    const again = io(env);
+    expect(await runCasCli(['apply', newOrderId, '--yes'], again.value)).toBe(1);
+
+    expect(again.err()).toContain('is not listed as pending application');
+    expect(harness?.sim.applications(newOrderId)).toBe(1);
+  });
+
+  it('bad arguments are named and nothing is called', async () => {
+    harness = await startCasSim();
+    const env = simEnv(harness.url);
+    const method = io(env);
+    const contact = io(env);
+    const instance = io(env);
+
+    expect(await runCasCli(['apply', '123', '--method', 'FILE', '--yes'], method.value)).toBe(2);
+    expect(await runCasCli(['apply', '123', '--contact', 'alice', '--yes'], contact.value)).toBe(2);
+    expect(await runCasCli(['instance', 'bad id!'], instance.value)).toBe(2);
+
+    expect(method.err()).toContain('--method must be DNS or HTTP');
+    expect(contact.err()).toContain('--contact takes numeric CAS contact IDs');
+    expect(instance.err()).toContain('instance needs an instance ID');
+    expect(harness.sim.calls).toEqual([]);
   });
 });

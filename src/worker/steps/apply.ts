@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { CasApiError, casOutcome } from '../../cas/errors.ts';
+import { findPendingInstance } from '../../cas/instances.ts';
 import type { GetInstanceDetailResponse } from '../../cas/schemas.ts';
 import { isAppError } from '../../errors.ts';
 import type { RenewalRecord } from '../../renewals/record.ts';
@@ -53,7 +54,7 @@ export async function applyStep(
   if (!instanceId) {
     let found: string | undefined;
     try {
-      found = await findInstance(ctx, record, newOrderId);
+      found = (await findPendingInstance(cas, newOrderId, record.domain, options))?.instanceId;
     } catch (err) {
       if (isAppError(err) && err.retryable) return { kind: 'later', ms: timings.reconcileSettleMs };
       return byHand('instance_api_refused', err instanceof CasApiError ? err.casCode : undefined);
@@ -267,26 +268,4 @@ async function readInstance(
       }),
     };
   }
-}
-
-/**
- * The new order's instance: ListUserCertificateOrder (CPACK, PAYED) rows carry `InstanceId`. By domain first (the
- * documented way); then every pending order, for listings that show a new order without its domain.
- */
-async function findInstance(
-  ctx: StepContext,
-  record: RenewalRecord,
-  newOrderId: string,
-): Promise<string | undefined> {
-  const searches = record.domain ? [record.domain, undefined] : [undefined];
-  for (const keyword of searches) {
-    for await (const order of ctx.cas.listAllUserCertificateOrders({
-      orderType: 'CPACK',
-      status: 'PAYED',
-      ...(keyword ? { keyword } : {}),
-    })) {
-      if (order.OrderId === newOrderId && order.InstanceId) return order.InstanceId;
-    }
-  }
-  return undefined;
 }
