@@ -29,6 +29,8 @@ const prefix = `demo-${randomUUID().slice(0, 8)}`;
 const sim = createCasSimulator({
   seed: {
     accessKeys: [demoKey],
+    // The simulator is strict: the renewed order waits for its application, which needs a CAS contact.
+    contacts: [{ contactId: '1001', name: 'Platform team', email: 'platform@example.com' }],
     packages: [{ productCode: 'digicert-dv-1-plan', totalCount: 20, usedCount: 7 }],
     orders: [
       {
@@ -163,7 +165,7 @@ await slack.waitForCall(
 out('\n(the daily expiry scan runs; here, at once)');
 const summary = await worker.alerts.runScan();
 out(
-  `\nDone: CAS renewed ${sim.renewCount()} order (one paid call), the thread shows every step, and the scan alerted ${summary.alerted} expiring order.`,
+  `\nDone: CAS renewed ${sim.renewCount()} order (one paid call), the bot submitted its application (${sim.calls.filter((c) => c.action === 'ApplyCertificate').length} ApplyCertificate), the thread shows every step, and the scan alerted ${summary.alerted} expiring order.`,
 );
 
 clearTimeout(timeout);
