@@ -7,7 +7,7 @@ import { openStates, type RenewalRecord, renewalStates, workerStates } from '../
 import { createRenewalStore, type RenewalStore } from '../../src/renewals/store.ts';
 import { runStep } from '../../src/worker/renewal-processor.ts';
 import { createStepContext, type StepContext } from '../../src/worker/step-context.ts';
-import { buildOrder, startCasSim } from '../support/cas.ts';
+import { buildOrder, startCasSim, testContactId } from '../support/cas.ts';
 import { deleteKeysWithPrefix, testRedisUrl, uniquePrefix } from '../support/redis.ts';
 import { stepTimings } from '../support/step-timings.ts';
 
@@ -47,6 +47,22 @@ async function checkInvariants(real: Real, model: Model): Promise<void> {
     const renewals = [...real.sim.sim.store.orders.values()].filter((o) => o.renewedFrom === orderId);
     expect(renewals.length).toBeLessThanOrEqual(claimed.length);
   }
+  // At most one ApplyCertificate that CAS acted on per instance (a second one would be refused, or worse).
+  const acted = real.sim.sim.calls.filter(
+    (c) =>
+      c.action === 'ApplyCertificate' &&
+      !['Throttling.User', 'dropped', 'ServiceUnavailable'].includes(c.outcome ?? ''),
+  );
+  const perInstance = new Map<string, number>();
+  for (const c of acted)
+    perInstance.set(c.params.InstanceId ?? '', (perInstance.get(c.params.InstanceId ?? '') ?? 0) + 1);
+  for (const [instanceId, n] of perInstance) expect({ instanceId, n }).toEqual({ instanceId, n: 1 });
+  // Never a blind second application: nothing asks CAS to change or submit an application it already has.
+  expect(
+    real.sim.sim.calls.filter(
+      (c) => c.outcome === 'InvalidStatus.Instance' || c.outcome === 'InvalidStatus.Apply',
+    ),
+  ).toEqual([]);
   expect(new Set(await real.redis.zrange(`${real.prefix}:active`, '0', '-1'))).toEqual(
     new Set(records.filter((r) => workerStates.has(r.state)).map((r) => r.id)),
   );
@@ -93,6 +109,12 @@ const open = fc.nat(2).map((o) =>
       requestedBy: 'U0REQUESTER',
       expiresAt: Date.now() + 60_000,
       domain: `model-${o}.example.com`,
+      application: {
+        domain: `model-${o}.example.com`,
+        validationMethod: 'DNS',
+        keyAlgorithm: 'RSA_2048',
+        contactIds: [testContactId],
+      },
     });
     if (created.created) model.ids.push(created.record.id);
   }),
@@ -122,6 +144,9 @@ const commands = [
   run,
   run,
   run,
+  run,
+  run,
+  run,
   fc.nat(20).map((i) =>
     command(`two worker runs at once, after a stall (#${i})`, async (model, real) => {
       const record = await real.store.get(pick(model, i) ?? '');
@@ -146,6 +171,19 @@ const commands = [
     command(`next renew: ${fault.kind}`, async (_model, real) => {
       real.sim.sim.faults.clear();
       real.sim.sim.faults.add({ action: 'RenewCertificateOrderForPackageRequest', fault });
+    }),
+  ),
+  fc.constantFrom(...faults).map((fault) =>
+    command(`next application: ${fault.kind}`, async (_model, real) => {
+      real.sim.sim.faults.clear();
+      real.sim.sim.faults.add({ action: 'ApplyCertificate', fault });
+    }),
+  ),
+  fc.nat(20).map((i) =>
+    command(`worker killed after its application claim, before the call (#${i})`, async (model, real) => {
+      const id = pick(model, i);
+      if (id)
+        await real.store.transition(id, 'applying', { actor: 'worker', fields: { applyingAt: Date.now() } });
     }),
   ),
   fc.nat(20).map((i) =>

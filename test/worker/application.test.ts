@@ -137,6 +137,23 @@ describe('the application, against the strict simulator', () => {
     expect(harness.cas.sim.applications(newOrderId)).toBe(1);
   });
 
+  it.each([
+    ['the answer is lost', { kind: 'lost-response' as const }],
+    ['a 500 after acting', { kind: 'error-after-acting' as const }],
+  ])('ApplyCertificate acted but %s: the instance says so, no second application', async (_label, fault) => {
+    const { card, harness } = await approveNewOrder({
+      order: { renewScript: [{ type: 'payed' }, { type: 'certificate' }] },
+    });
+    harness.cas.sim.faults.add({ action: 'ApplyCertificate', fault });
+
+    await threadUntil(harness, card.ts, /Renewal issued/);
+
+    expect(harness.cas.sim.calls.filter((c) => c.action === 'ApplyCertificate')).toHaveLength(1);
+    // Nothing asked CAS to change or submit an application it already had.
+    expect(harness.cas.sim.calls.filter((c) => c.outcome?.startsWith('InvalidStatus'))).toEqual([]);
+    expect(await state(harness, card.recordId)).toBe('issued');
+  });
+
   it('CAS refuses the application: needs attention with its code, the renewal is not repeated', async () => {
     const { card, harness } = await approveNewOrder({});
     harness.cas.sim.faults.add({
