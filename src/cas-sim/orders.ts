@@ -78,6 +78,10 @@ export function createOrderStore(seedInput: SimSeed, deps: { now: () => number; 
   let nextId = 100_000_000n;
   let nextCertificateId = 20_000_000n;
 
+  /** The order a certificate ID belongs to. */
+  const orderOfCertificate = (certId: string) =>
+    [...orders.values()].find((o) => o.instance.certificateId === certId);
+
   function add(input: SeedOrder, extra: Partial<SimOrder> = {}): SimOrder {
     const o = SeedOrder.parse(input);
     const order: SimOrder = {
@@ -101,6 +105,9 @@ export function createOrderStore(seedInput: SimSeed, deps: { now: () => number; 
       },
       ...extra,
     };
+    // An order seeded with a certificate has its certificate ID (the one cloud resources serve).
+    if (['ISSUED', 'WILLEXPIRED', 'EXPIRED'].includes(order.status) && !order.instance.certificateId)
+      order.instance.certificateId = String(nextCertificateId++);
     orders.set(order.orderId, order);
     if (BigInt(order.orderId) >= nextId) nextId = BigInt(order.orderId) + 1n;
     return order;
@@ -292,6 +299,8 @@ export function createOrderStore(seedInput: SimSeed, deps: { now: () => number; 
           const issued = order.issued as NonNullable<SimOrder['issued']>;
           return {
             Type: 'certificate',
+            // A string here (SDK ≥ 3.0.1), unlike every other ID.
+            ...(order.instance.certificateId ? { CertId: order.instance.certificateId } : {}),
             Certificate: issued.certificatePem,
             ...(issued.privateKeyPem ? { PrivateKey: issued.privateKeyPem } : {}),
           };
@@ -453,6 +462,28 @@ export function createOrderStore(seedInput: SimSeed, deps: { now: () => number; 
         companyId: undefined,
       };
       submitApplication(order);
+    },
+
+    /** Whether a certificate ID exists. */
+    certificateExists: (certId: string) => orderOfCertificate(certId) !== undefined,
+
+    /**
+     * A certificate and its key by ID, as a server would serve it: made once for a seeded order (its "old"
+     * certificate); undefined when unknown, or when the key is the requester's (a CSR was given).
+     */
+    async servable(certId: string): Promise<{ certificatePem: string; privateKeyPem: string } | undefined> {
+      const order = orderOfCertificate(certId);
+      if (!order) return undefined;
+      if (!order.issued) {
+        order.issued = await deps.ca.issue({
+          domain: order.domain,
+          notBefore: new Date((order.certStartTime ?? deps.now()) - 60_000),
+          notAfter: new Date(order.certEndTime ?? deps.now() + 30 * dayMs),
+          serial: BigInt(order.orderId).toString(16).padStart(2, '0'),
+        });
+      }
+      const { certificatePem, privateKeyPem } = order.issued;
+      return privateKeyPem ? { certificatePem, privateKeyPem } : undefined;
     },
 
     /** ListContact: the account's contacts, paged. */

@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { LosslessNumber, stringify } from 'lossless-json';
 import { int64Fields } from '../cas/int64-json.ts';
+import { createDeploymentStore } from './deployments.ts';
 import { createFaultQueue, type Fault, type HeldRequest } from './faults.ts';
 import { createOrderStore, type SimOrder } from './orders.ts';
 import { SimSeed } from './seed.ts';
@@ -35,13 +36,22 @@ export interface CasSimulatorOptions {
 const casVersion = '2020-04-07';
 const nonceWindowMs = 15 * 60 * 1000;
 
-function toJson(value: Record<string, unknown>): string {
+/** IDs CAS sends as strings in some responses (DescribeCertificateState.CertId): left as given there. */
+const stringIdsOf: Record<string, ReadonlySet<string>> = { DescribeCertificateState: new Set(['CertId']) };
+
+function toJson(value: Record<string, unknown>, stringIds: ReadonlySet<string> = new Set()): string {
   const mark = (v: unknown, key: string): unknown => {
     if (Array.isArray(v)) return v.map((item) => mark(item, ''));
     if (v !== null && typeof v === 'object')
       return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, mark(x, k)]));
     // IDs are int64: written as JSON numbers with every digit, as CAS does.
-    if (int64Fields.has(key) && typeof v === 'string' && /^[0-9]+$/.test(v) && key !== 'InstanceId')
+    if (
+      int64Fields.has(key) &&
+      typeof v === 'string' &&
+      /^[0-9]+$/.test(v) &&
+      key !== 'InstanceId' &&
+      !stringIds.has(key)
+    )
       return new LosslessNumber(v);
     return v;
   };
@@ -80,6 +90,23 @@ export function createCasSimulator(options: CasSimulatorOptions = {}) {
   const hostId = options.hostId ?? 'cas.aliyuncs.com';
   const seed = SimSeed.parse(options.seed ?? {});
   const store = createOrderStore(seed, { now, ca: createSimCa() });
+  const deployments = createDeploymentStore({
+    now,
+    certificateExists: (certId) => store.certificateExists(certId),
+    contactExists: (contactId) => store.contacts.has(contactId),
+  });
+  for (const r of seed.resources) {
+    const certId = r.certId ?? (r.servesOrder ? store.get(r.servesOrder)?.instance.certificateId : undefined);
+    deployments.addResource({
+      id: r.id,
+      cloudProduct: r.cloudProduct,
+      domain: r.domain,
+      regionId: r.regionId,
+      listenerPort: r.listenerPort,
+      certId,
+      fail: r.fail,
+    });
+  }
   const keys = new Map<string, SimAccessKey>(seed.accessKeys.map((k) => [k.accessKeyId, k]));
   const faults = createFaultQueue();
   /** Emits `held` with a {@link HeldRequest} when a `hold` fault parks a request. */
@@ -148,6 +175,46 @@ export function createCasSimulator(options: CasSimulatorOptions = {}) {
 
   async function act(action: string, params: Record<string, string>): Promise<Record<string, unknown>> {
     switch (action) {
+      case 'ListCloudResources': {
+        const { page, size } = paging(params);
+        const all = deployments.listCloudResources(params);
+        return {
+          Total: all.length,
+          CurrentPage: page,
+          ShowSize: size,
+          Data: all.slice((page - 1) * size, page * size).map(deployments.resourceItem),
+        };
+      }
+      case 'CreateDeploymentJob':
+        return { JobId: deployments.create(params).id };
+      case 'UpdateDeploymentJobStatus':
+        deployments.updateStatus(params.JobId, params.Status);
+        return { Data: [] };
+      case 'DescribeDeploymentJob':
+        return deployments.describe(params.JobId);
+      case 'ListDeploymentJob': {
+        const { page, size } = paging(params);
+        const all = deployments.list(params.Keyword);
+        return {
+          Total: all.length,
+          CurrentPage: page,
+          ShowSize: size,
+          Data: all.slice((page - 1) * size, page * size),
+        };
+      }
+      case 'ListWorkerResource': {
+        const { page, size } = paging(params);
+        const all = deployments.workers(params.JobId);
+        return {
+          Total: all.length,
+          CurrentPage: page,
+          ShowSize: size,
+          Data: all.slice((page - 1) * size, page * size),
+        };
+      }
+      case 'UpdateWorkerResourceStatus':
+        deployments.rollback(params.JobId, params.WorkerId, params.Status);
+        return { Data: [] };
       case 'GetInstanceDetail':
         return store.instanceDetail(requireInstanceId(params));
       case 'UpdateInstance':
@@ -227,8 +294,9 @@ export function createCasSimulator(options: CasSimulatorOptions = {}) {
     status: number,
     body: Record<string, unknown>,
     headers: Record<string, string> = {},
+    action = '',
   ): void {
-    const text = toJson(body);
+    const text = toJson(body, stringIdsOf[action]);
     res.writeHead(status, {
       'content-type': 'application/json;charset=utf-8',
       'x-acs-request-id': String(body.RequestId),
@@ -345,7 +413,7 @@ export function createCasSimulator(options: CasSimulatorOptions = {}) {
         );
       }
       record(undefined);
-      send(res, 200, { ...body, RequestId: requestId });
+      send(res, 200, { ...body, RequestId: requestId }, {}, action);
     } catch (err) {
       const simError =
         err instanceof SimError
@@ -364,6 +432,15 @@ export function createCasSimulator(options: CasSimulatorOptions = {}) {
 
   return {
     store,
+    deployments,
+    /**
+     * What a TLS endpoint of `domain` serves now: the certificate (and key) of the first resource with that
+     * domain; undefined when no resource serves it or its key is not the simulator's.
+     */
+    async served(domain: string): Promise<{ certificatePem: string; privateKeyPem: string } | undefined> {
+      const resource = [...deployments.resources.values()].find((r) => r.domain === domain);
+      return resource?.certId ? store.servable(resource.certId) : undefined;
+    },
     faults,
     events,
     /** Every call after signature verification, in order. */

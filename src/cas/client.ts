@@ -8,14 +8,21 @@ import {
   CasErrorResponse,
   type CertificateOrder,
   type CertificateState,
+  type CloudResource,
   type Contact,
+  CreateDeploymentJobResponse,
   DescribeCertificateStateResponse,
+  DescribeDeploymentJobResponse,
   DescribePackageStateResponse,
   GetInstanceDetailResponse,
+  ListCloudResourcesResponse,
   ListContactResponse,
+  ListDeploymentJobResponse,
   ListUserCertificateOrderResponse,
+  ListWorkerResourceResponse,
   RenewResponse,
   RequestIdOnly,
+  type WorkerResource,
 } from './schemas.ts';
 import { canonicalQuery } from './signing/canonical.ts';
 import { type Credentials, signV3 } from './signing/sign-v3.ts';
@@ -126,6 +133,37 @@ export interface CasClient {
   applyCertificate(instanceId: string, options?: CallOptions): Promise<{ requestId: string }>;
   /** Every CAS contact (all pages). */
   listContacts(options?: CallOptions): Promise<Contact[]>;
+  /** Cloud resources of one product (all pages), optionally only those serving one of `certIds`. */
+  listCloudResources(
+    filter: { cloudProduct: string; certIds?: readonly string[]; keyword?: string },
+    options?: CallOptions,
+  ): Promise<CloudResource[]>;
+  /** Creates a deployment job; it stays `editing` until {@link CasClient.updateDeploymentJobStatus}. Never retried here. */
+  createDeploymentJob(
+    input: {
+      name: string;
+      certIds: readonly string[];
+      resourceIds: readonly string[];
+      contactIds: readonly string[];
+    },
+    options?: CallOptions,
+  ): Promise<{ jobId: string }>;
+  /** `pending` starts an `editing` job (idempotent). */
+  updateDeploymentJobStatus(
+    jobId: string,
+    status: 'pending' | 'editing' | 'scheduling',
+    options?: CallOptions,
+  ): Promise<void>;
+  describeDeploymentJob(jobId: string, options?: CallOptions): Promise<DescribeDeploymentJobResponse>;
+  /** Deployment jobs (all pages) whose name contains `keyword`. */
+  listDeploymentJobs(
+    keyword: string,
+    options?: CallOptions,
+  ): Promise<Array<{ Id: string; Name?: string | undefined; Status?: string | undefined }>>;
+  /** Every resource of a job, with its outcome. */
+  listWorkerResources(jobId: string, options?: CallOptions): Promise<WorkerResource[]>;
+  /** Rolls one resource of a job back to the certificate it served before. */
+  rollbackWorkerResource(jobId: string, workerId: string, options?: CallOptions): Promise<void>;
 }
 
 /** Orders or contacts per page: ShowSize above 50 is undocumented, so no call asks for more. */
@@ -280,6 +318,26 @@ export function createCasClient(options: CasClientOptions): CasClient {
     }
   }
 
+  /** Every item of a `Data[]`/`Total` list, 50 per page. */
+  async function pages<T>(
+    action: string,
+    base: Array<[string, string]>,
+    schema: z.ZodType<{ Data: T[]; Total?: number | undefined }>,
+    callOptions: CallOptions,
+  ): Promise<T[]> {
+    const items: T[] = [];
+    for (let page = 1; ; page++) {
+      const r = await callRead(
+        action,
+        [...base, ['CurrentPage', String(page)], ['ShowSize', String(maxPageSize)]],
+        schema,
+        callOptions,
+      );
+      items.push(...r.Data);
+      if (r.Data.length < maxPageSize || items.length >= (r.Total ?? 0)) return items;
+    }
+  }
+
   async function* listAll(
     filter: ListOrdersFilter = {},
     callOptions: CallOptions = {},
@@ -380,6 +438,73 @@ export function createCasClient(options: CasClientOptions): CasClient {
         contacts.push(...r.ContactList);
         if (r.ContactList.length < maxPageSize || contacts.length >= (r.TotalCount ?? 0)) return contacts;
       }
+    },
+    async listCloudResources(filter, callOptions = {}) {
+      const base: Array<[string, string]> = [
+        ['CloudName', 'aliyun'],
+        ['CloudProduct', filter.cloudProduct],
+      ];
+      // One JSON string, as the SDK sends it (`CertIds=[123,456]`).
+      if (filter.certIds?.length) base.push(['CertIds', `[${filter.certIds.join(',')}]`]);
+      if (filter.keyword !== undefined) base.push(['Keyword', filter.keyword]);
+      return pages('ListCloudResources', base, ListCloudResourcesResponse, callOptions);
+    },
+    async createDeploymentJob(input, callOptions = {}) {
+      const r = await callOnce(
+        'CreateDeploymentJob',
+        [
+          ['Name', input.name],
+          ['JobType', 'user'],
+          ['CertIds', input.certIds.join(',')],
+          ['ResourceIds', input.resourceIds.join(',')],
+          ['ContactIds', input.contactIds.join(',')],
+        ],
+        CreateDeploymentJobResponse,
+        callOptions,
+      );
+      return { jobId: r.JobId };
+    },
+    async updateDeploymentJobStatus(jobId, status, callOptions = {}) {
+      assertOrderId(jobId);
+      await callRead(
+        'UpdateDeploymentJobStatus',
+        [
+          ['JobId', jobId],
+          ['Status', status],
+        ],
+        RequestIdOnly,
+        callOptions,
+      );
+    },
+    async describeDeploymentJob(jobId, callOptions = {}) {
+      assertOrderId(jobId);
+      return callRead(
+        'DescribeDeploymentJob',
+        [['JobId', jobId]],
+        DescribeDeploymentJobResponse,
+        callOptions,
+      );
+    },
+    async listDeploymentJobs(keyword, callOptions = {}) {
+      return pages('ListDeploymentJob', [['Keyword', keyword]], ListDeploymentJobResponse, callOptions);
+    },
+    async listWorkerResources(jobId, callOptions = {}) {
+      assertOrderId(jobId);
+      return pages('ListWorkerResource', [['JobId', jobId]], ListWorkerResourceResponse, callOptions);
+    },
+    async rollbackWorkerResource(jobId, workerId, callOptions = {}) {
+      assertOrderId(jobId);
+      assertOrderId(workerId);
+      await callRead(
+        'UpdateWorkerResourceStatus',
+        [
+          ['JobId', jobId],
+          ['WorkerId', workerId],
+          ['Status', 'rollback'],
+        ],
+        RequestIdOnly,
+        callOptions,
+      );
     },
   };
   return client;

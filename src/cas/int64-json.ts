@@ -9,6 +9,13 @@ export const int64Fields: ReadonlySet<string> = new Set([
   'InstanceId',
   'ContactId',
   'CompanyId',
+  // Deployment (reference §8): resource, job and worker IDs are int64.
+  'Id',
+  'JobId',
+  'WorkerId',
+  'ResourceId',
+  'CertId',
+  'ResourceCertId',
 ]);
 
 // A key can only be preceded by `{`, `,` or white space; inside a string its quote would be escaped (`\"`), so the

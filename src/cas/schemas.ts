@@ -31,6 +31,11 @@ export const certificateStateTypes = [
   'unknow',
 ] as const;
 
+const looseIdText = z
+  .union([z.string(), z.number(), z.null()])
+  .optional()
+  .transform((v) => (v === null || v === undefined || v === '' ? undefined : String(v)));
+
 const DescribeRaw = z.object({
   Type: z.string(),
   RequestId: z.string(),
@@ -43,6 +48,8 @@ const DescribeRaw = z.object({
   Content: optionalText,
   Certificate: optionalText,
   PrivateKey: optionalText,
+  /** The issued certificate's ID (a string here; SDK ≥ 3.0.1). */
+  CertId: looseIdText,
 });
 
 /** Domain-validation instructions, one of two kinds. */
@@ -59,7 +66,13 @@ export type CertificateState =
   | { type: 'domain_verify'; requestId: string; validation: DomainValidation }
   | { type: 'process'; requestId: string }
   | { type: 'verify_fail'; requestId: string }
-  | { type: 'certificate'; requestId: string; certificatePem: string; casGeneratedKey: boolean }
+  | {
+      type: 'certificate';
+      requestId: string;
+      certificatePem: string;
+      casGeneratedKey: boolean;
+      certId?: string | undefined;
+    }
   | { type: 'unknow'; requestId: string }
   | { type: 'other'; requestId: string; rawType: string };
 
@@ -106,6 +119,7 @@ export const DescribeCertificateStateResponse = DescribeRaw.transform((r, ctx): 
         requestId: r.RequestId,
         certificatePem: r.Certificate,
         casGeneratedKey: r.PrivateKey !== undefined && r.PrivateKey !== '',
+        ...(r.CertId ? { certId: r.CertId } : {}),
       };
     default:
       return { type: 'other', requestId: r.RequestId, rawType: r.Type };
@@ -236,3 +250,86 @@ export const ListContactResponse = z.object({
   TotalCount: absentIfNull(z.number().int().nonnegative()),
   ContactList: absentIfNull(z.array(Contact)).transform((v) => v ?? []),
 });
+
+const optionalCount = absentIfNull(z.number().int().nonnegative());
+/** Deployment times are strings of epoch ms in responses. */
+const msString = absentIfNull(z.union([z.string(), z.number()]).transform(Number));
+/** A resource field that may be a number or a string (IDs of products, ports). */
+const looseText = absentIfNull(z.union([z.string(), z.number()]).transform(String));
+
+/** One cloud resource that can serve a certificate (`ListCloudResources`). */
+export const CloudResource = z.object({
+  /** The ResourceId to deploy to. */
+  Id: Int64Id,
+  CloudProduct: optionalText,
+  Domain: optionalText,
+  InstanceId: looseText,
+  ListenerId: looseText,
+  ListenerPort: looseText,
+  RegionId: optionalText,
+  /** The certificate it serves now. */
+  CertId: optionalId,
+  CertName: optionalText,
+  CertEndTime: msString,
+  EnableHttps: absentIfNull(z.union([z.number(), z.boolean(), z.string()])),
+  Status: optionalText,
+});
+export type CloudResource = z.infer<typeof CloudResource>;
+
+/** The paged lists of the deployment API: `Data[]` and `Total` (not TotalCount). */
+const dataPage = <T extends z.ZodType>(item: T) =>
+  z.object({
+    RequestId: z.string(),
+    Total: optionalCount,
+    CurrentPage: optionalCount,
+    ShowSize: optionalCount,
+    Data: absentIfNull(z.array(item)).transform((v) => v ?? []),
+  });
+
+export const ListCloudResourcesResponse = dataPage(CloudResource);
+
+export const CreateDeploymentJobResponse = z.object({ RequestId: z.string(), JobId: Int64Id });
+
+/** `DescribeDeploymentJob`: editing, pending, scheduling, processing, error, success. */
+export const DescribeDeploymentJobResponse = z.object({
+  RequestId: z.string(),
+  Id: optionalId,
+  Name: optionalText,
+  Status: z.string(),
+  JobType: optionalText,
+  GmtCreate: msString,
+  StartTime: msString,
+  EndTime: msString,
+  Rollback: absentIfNull(z.union([z.number(), z.boolean(), z.string()])),
+});
+export type DescribeDeploymentJobResponse = z.infer<typeof DescribeDeploymentJobResponse>;
+
+/** One deployment job (`ListDeploymentJob`). */
+export const DeploymentJob = z.object({
+  Id: Int64Id,
+  Name: optionalText,
+  Status: optionalText,
+  JobType: optionalText,
+  GmtCreate: msString,
+});
+export const ListDeploymentJobResponse = dataPage(DeploymentJob);
+
+/** One resource of a job (`ListWorkerResource`): pending … success, error, rollback, rollback_success, rollback_error. */
+export const WorkerResource = z.object({
+  /** The WorkerId (for UpdateWorkerResourceStatus). */
+  Id: Int64Id,
+  ResourceId: optionalId,
+  CertId: optionalId,
+  /** The certificate the resource served before. */
+  ResourceCertId: optionalId,
+  CloudProduct: optionalText,
+  Domain: optionalText,
+  RegionId: optionalText,
+  InstanceId: looseText,
+  ListenerId: looseText,
+  Status: z.string(),
+  ErrorCode: optionalText,
+  ErrorMsg: optionalText,
+});
+export type WorkerResource = z.infer<typeof WorkerResource>;
+export const ListWorkerResourceResponse = dataPage(WorkerResource);

@@ -168,3 +168,119 @@ describe("the instance calls, made by Alibaba's generic client (Client.callApi)"
     expect(harness.sim.calls.at(-1)?.params.ShowSize).toBe('50');
   });
 });
+
+describe("deployment jobs, made by Alibaba's generic client", () => {
+  async function issuedWithResources(fail?: { code: string; message: string }) {
+    const order = buildOrder({ domain: 'deploy.example.com', status: 'ISSUED' });
+    harness = await startCasSim({
+      orders: [order],
+      resources: [
+        { id: '501', cloudProduct: 'CDN', domain: 'deploy.example.com', servesOrder: order.orderId },
+        {
+          id: '502',
+          cloudProduct: 'SLB',
+          domain: 'deploy.example.com',
+          servesOrder: order.orderId,
+          listenerPort: 443,
+          ...(fail ? { fail } : {}),
+        },
+        { id: '503', cloudProduct: 'CDN', domain: 'other.example.com', certId: '1' },
+      ],
+    });
+    const oldCertId = harness.sim.store.get(String(order.orderId))?.instance.certificateId as string;
+    return { order, oldCertId, call: genericClient(harness.url) };
+  }
+
+  it('lists the resources serving a certificate, per product, with CertIds as one JSON string', async () => {
+    const { oldCertId, call } = await issuedWithResources();
+
+    const cdn = await call('ListCloudResources', {
+      CloudName: 'aliyun',
+      CloudProduct: 'CDN',
+      CertIds: `[${oldCertId}]`,
+    });
+    const slb = await call('ListCloudResources', {
+      CloudName: 'aliyun',
+      CloudProduct: 'SLB',
+      CertIds: `[${oldCertId}]`,
+    });
+
+    expect(cdn).toMatchObject({
+      Total: 1,
+      Data: [expect.objectContaining({ Id: 501, CertId: Number(oldCertId) })],
+    });
+    expect(slb).toMatchObject({ Total: 1, Data: [expect.objectContaining({ Id: 502, ListenerPort: 443 })] });
+  });
+
+  it('a job stays editing until started, then runs once; a failed resource can be rolled back', async () => {
+    const { order, oldCertId, call } = await issuedWithResources({
+      code: 'DeployFailed.Listener',
+      message: 'HTTPS is off.',
+    });
+    const sim = (harness as Harness).sim;
+    const renewed = sim.store.add(buildOrder({ domain: 'deploy.example.com', status: 'ISSUED' }));
+    const newCertId = renewed.instance.certificateId as string;
+
+    const created = await call('CreateDeploymentJob', {
+      Name: 'certbot-r1',
+      JobType: 'user',
+      CertIds: newCertId,
+      ResourceIds: '501,502',
+      ContactIds: testContactId,
+    });
+    const jobId = String(created.JobId);
+    const editing = [
+      await call('DescribeDeploymentJob', { JobId: jobId }),
+      await call('DescribeDeploymentJob', { JobId: jobId }),
+    ];
+    await call('UpdateDeploymentJobStatus', { JobId: jobId, Status: 'pending' });
+    const seen: string[] = [];
+    for (let i = 0; i < 5; i++)
+      seen.push(String((await call('DescribeDeploymentJob', { JobId: jobId })).Status));
+    const workers = (await call('ListWorkerResource', { JobId: jobId })).Data as Array<
+      Record<string, unknown>
+    >;
+    const failed = workers.find((w) => w.Status === 'error');
+    await call('UpdateWorkerResourceStatus', { JobId: jobId, WorkerId: failed?.Id, Status: 'rollback' });
+    const after = (await call('ListWorkerResource', { JobId: jobId })).Data as Array<Record<string, unknown>>;
+    const settled = (await call('ListWorkerResource', { JobId: jobId })).Data as Array<
+      Record<string, unknown>
+    >;
+    const found = await call('ListDeploymentJob', { Keyword: 'certbot-r1' });
+
+    expect(editing.map((j) => j.Status)).toEqual(['editing', 'editing']);
+    expect(seen).toEqual(['pending', 'scheduling', 'processing', 'error', 'error']);
+    expect(workers.map((w) => [w.ResourceId, w.Status, w.ErrorCode ?? null])).toEqual([
+      [501, 'success', null],
+      [502, 'error', 'DeployFailed.Listener'],
+    ]);
+    expect(after.find((w) => w.Id === failed?.Id)?.Status).toBe('rollback');
+    expect(settled.find((w) => w.Id === failed?.Id)?.Status).toBe('rollback_success');
+    expect(sim.deployments.resources.get('501')?.certId).toBe(newCertId);
+    expect(sim.deployments.resources.get('502')?.certId).toBe(oldCertId);
+    expect(found.Data).toEqual([expect.objectContaining({ Id: Number(jobId), Name: 'certbot-r1' })]);
+    expect(String(order.orderId)).not.toBe(renewed.orderId);
+  });
+
+  it('CreateDeploymentJob refuses unknown certificates, resources and contacts', async () => {
+    const { oldCertId, call } = await issuedWithResources();
+    const base = {
+      Name: 'x',
+      JobType: 'user',
+      CertIds: oldCertId,
+      ResourceIds: '501',
+      ContactIds: testContactId,
+    };
+
+    await expect(call('CreateDeploymentJob', { ...base, CertIds: '999' })).rejects.toMatchObject({
+      code: 'InvalidParameter.CertId',
+    });
+    await expect(call('CreateDeploymentJob', { ...base, ResourceIds: '999' })).rejects.toMatchObject({
+      code: 'InvalidParameter.ResourceId',
+    });
+    await expect(call('CreateDeploymentJob', { ...base, ContactIds: '1' })).rejects.toMatchObject({
+      code: 'InvalidParameter.ContactId',
+    });
+    expect((harness as Harness).sim.deployments.jobs.size).toBe(0);
+  });
+});
