@@ -1,26 +1,6 @@
 import { z } from 'zod';
+import { cloudProducts } from '../cas/cloud-products.ts';
 import { SimError } from './sim-error.ts';
-
-/** Cloud products the international site supports (China-only ones omitted; reference §8). */
-export const cloudProducts = [
-  'CDN',
-  'DCDN',
-  'DDOS',
-  'ALB',
-  'NLB',
-  'OSS',
-  'WAF',
-  'GA',
-  'APIGateway',
-  'FC',
-  'MSE',
-  'SAE',
-  'SLB',
-  'LIVE',
-  'VOD',
-  'webHosting',
-  'CR',
-] as const;
 
 /** A cloud resource as seeded: it serves the current certificate of `servesOrder` (or `certId`). */
 export const SeedResource = z.object({

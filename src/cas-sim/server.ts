@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { LosslessNumber, stringify } from 'lossless-json';
 import { int64Fields } from '../cas/int64-json.ts';
+import { x509 } from '../x509.ts';
 import { createDeploymentStore } from './deployments.ts';
 import { createFaultQueue, type Fault, type HeldRequest } from './faults.ts';
 import { createOrderStore, type SimOrder } from './orders.ts';
@@ -183,6 +184,30 @@ export function createCasSimulator(options: CasSimulatorOptions = {}) {
           CurrentPage: page,
           ShowSize: size,
           Data: all.slice((page - 1) * size, page * size).map(deployments.resourceItem),
+        };
+      }
+      case 'GetUserCertificateDetail': {
+        const certId = params.CertId ?? '';
+        const cert = await store.servable(certId);
+        const order = [...store.orders.values()].find((o) => o.instance.certificateId === certId);
+        if (!order?.issued) throw new SimError(404, 'NotFound', '没有找到必要内容，请检查参数输入');
+        const parsed = new x509.X509Certificate(order.issued.certificatePem);
+        const sha256 = Buffer.from(await parsed.getThumbprint('SHA-256'))
+          .toString('hex')
+          .toUpperCase();
+        return {
+          Id: certId,
+          Common: order.domain,
+          Sans: order.domain,
+          NotAfter: parsed.notAfter.getTime(),
+          SerialNo: parsed.serialNumber,
+          Sha2: sha256,
+          OrderId: order.orderId,
+          InstanceId: order.instanceId,
+          // Only without CertFilter=true: the PEM and the private key, as the real service returns them.
+          ...(params.CertFilter === 'true'
+            ? {}
+            : { Cert: order.issued.certificatePem, ...(cert ? { Key: cert.privateKeyPem } : {}) }),
         };
       }
       case 'CreateDeploymentJob':

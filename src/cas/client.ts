@@ -6,6 +6,7 @@ import { CasApiError, type CasError, CasNetworkError, CasResponseError } from '.
 import { parseCasJson } from './int64-json.ts';
 import {
   CasErrorResponse,
+  CertificateDetailResponse,
   type CertificateOrder,
   type CertificateState,
   type CloudResource,
@@ -162,6 +163,8 @@ export interface CasClient {
   ): Promise<Array<{ Id: string; Name?: string | undefined; Status?: string | undefined }>>;
   /** Every resource of a job, with its outcome. */
   listWorkerResources(jobId: string, options?: CallOptions): Promise<WorkerResource[]>;
+  /** A certificate's facts (fingerprint, names, dates), never its PEM or private key (`CertFilter=true`). */
+  getUserCertificateDetail(certId: string, options?: CallOptions): Promise<CertificateDetailResponse>;
   /** Rolls one resource of a job back to the certificate it served before. */
   rollbackWorkerResource(jobId: string, workerId: string, options?: CallOptions): Promise<void>;
 }
@@ -491,6 +494,18 @@ export function createCasClient(options: CasClientOptions): CasClient {
     async listWorkerResources(jobId, callOptions = {}) {
       assertOrderId(jobId);
       return pages('ListWorkerResource', [['JobId', jobId]], ListWorkerResourceResponse, callOptions);
+    },
+    async getUserCertificateDetail(certId, callOptions = {}) {
+      assertOrderId(certId);
+      return callRead(
+        'GetUserCertificateDetail',
+        [
+          ['CertId', certId],
+          ['CertFilter', 'true'],
+        ],
+        CertificateDetailResponse,
+        callOptions,
+      );
     },
     async rollbackWorkerResource(jobId, workerId, callOptions = {}) {
       assertOrderId(jobId);

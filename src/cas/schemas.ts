@@ -333,3 +333,22 @@ export const WorkerResource = z.object({
 });
 export type WorkerResource = z.infer<typeof WorkerResource>;
 export const ListWorkerResourceResponse = dataPage(WorkerResource);
+
+/**
+ * `GetUserCertificateDetail` with `CertFilter=true`: the certificate's facts without its PEM or key (the bot never
+ * asks for the key, and drops `Cert`/`Key` if they came anyway).
+ */
+export const CertificateDetailResponse = z.object({
+  RequestId: z.string(),
+  Id: optionalId,
+  Common: optionalText,
+  Sans: optionalText,
+  NotAfter: absentIfNull(z.number()),
+  SerialNo: optionalText,
+  /** SHA-256 of the certificate, hex. */
+  Sha2: optionalText,
+  Fingerprint: optionalText,
+  OrderId: optionalId,
+  InstanceId: looseText,
+});
+export type CertificateDetailResponse = z.infer<typeof CertificateDetailResponse>;

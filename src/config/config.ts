@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { parseAlertRoutes } from '../alerts/routes.ts';
+import { cloudProducts } from '../cas/cloud-products.ts';
 import { AppError } from '../errors.ts';
+import { deployProductsOf } from '../renewals/deployment.ts';
 import {
   alertDays,
   booleanFlag,
@@ -12,7 +14,9 @@ import {
   optionalString,
   prefixed,
   slackIdList,
+  subsetOf,
   timezone,
+  tlsResolveMap,
   url,
 } from './fields.ts';
 
@@ -101,6 +105,10 @@ const Env = z.object({
   }),
   CERT_VALIDATION_METHOD: oneOf('DNS', ['DNS', 'HTTP']),
   CERT_KEY_ALGORITHM: oneOf('RSA_2048', ['RSA_2048', 'RSA_3072', 'RSA_4096', 'ECC_256']),
+  CERT_DEPLOY: oneOf('ask', ['ask', 'off']),
+  CERT_DEPLOY_PRODUCTS: subsetOf(cloudProducts),
+  CERT_TLS_CHECK: oneOf('on', ['on', 'off']),
+  CERT_TLS_RESOLVE: tlsResolveMap,
   CERT_ALERT_CHANNEL: optionalString.refine((v) => v === undefined || /^[CGD][A-Z0-9]{2,20}$/.test(v), {
     message: 'must be a Slack channel ID such as C0123ABCD (not a #name)',
   }),
@@ -247,6 +255,16 @@ export const Config = Env.superRefine((env, ctx) => {
     validationMethod: env.CERT_VALIDATION_METHOD,
     /** Key CAS generates when the request has no CSR. @defaultValue RSA_2048 */
     keyAlgorithm: env.CERT_KEY_ALGORITHM,
+  },
+  deploy: {
+    /** `ask`: a deployment card after issuance; `off`: no deployment step. @defaultValue ask */
+    mode: env.CERT_DEPLOY,
+    /** Cloud products searched for the old certificate. @defaultValue every product the site (CAS_ENDPOINT) supports */
+    products: env.CERT_DEPLOY_PRODUCTS ?? deployProductsOf(env.CAS_ENDPOINT as string),
+    /** Check over TLS that deployed endpoints serve the new certificate. @defaultValue true */
+    tlsCheck: env.CERT_TLS_CHECK === 'on',
+    /** Where the TLS check dials a domain instead of DNS. */
+    tlsResolve: env.CERT_TLS_RESOLVE,
   },
   alerts: {
     /** Channel ID for expiry alerts; undefined means no alerts. */

@@ -192,3 +192,56 @@ export const numericIdList = z
     }
     return ids;
   });
+
+/** `domain=host:port,…` (like curl's --resolve): where the TLS check dials a domain instead of DNS. */
+export const tlsResolveMap = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    const map = new Map<string, { host: string; port: number }>();
+    for (const entry of (v ?? '')
+      .split(',')
+      .map((e) => e.trim())
+      .filter((e) => e !== '')) {
+      const match = /^([A-Za-z0-9*._-]+)=(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):([0-9]{1,5})$/.exec(entry);
+      const port = Number(match?.[3]);
+      if (!match || port < 1 || port > 65535) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `must be domain=host:port entries, comma-separated (e.g. shop.example.com=10.0.0.5:443); "${entry.slice(0, 60)}" is not one`,
+        });
+        return z.NEVER;
+      }
+      map.set((match[1] as string).toLowerCase(), {
+        host: (match[2] as string).replace(/^\[|\]$/g, ''),
+        port,
+      });
+    }
+    return map as ReadonlyMap<string, { host: string; port: number }>;
+  });
+
+/** A comma-separated subset of `allowed` (case as given there), else undefined. */
+export const subsetOf = (allowed: readonly string[]) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const items = (v ?? '')
+        .split(',')
+        .map((x) => x.trim())
+        .filter((x) => x !== '');
+      if (items.length === 0) return undefined;
+      const out: string[] = [];
+      for (const item of items) {
+        const match = allowed.find((a) => a.toLowerCase() === item.toLowerCase());
+        if (!match) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `must be a comma-separated list of ${allowed.join(', ')}; "${item.slice(0, 40)}" is not one`,
+          });
+          return z.NEVER;
+        }
+        out.push(match);
+      }
+      return out;
+    });

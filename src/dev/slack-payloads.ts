@@ -42,6 +42,8 @@ export function blockActionBody(input: {
   responseUrl: string;
   /** As the stand-in issued it (`issueTrigger`); a made-up one cannot open a modal. */
   triggerId?: string;
+  /** The block the button is in. @defaultValue decision */
+  blockId?: string;
 }): string {
   const payload = {
     type: 'block_actions',
@@ -63,7 +65,7 @@ export function blockActionBody(input: {
       {
         type: 'button',
         action_id: input.actionId,
-        block_id: 'decision',
+        block_id: input.blockId ?? 'decision',
         ...(input.value !== undefined ? { value: input.value } : {}),
         action_ts: '1700000001.000001',
       },

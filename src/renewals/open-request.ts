@@ -69,6 +69,7 @@ export function createOpenRequest(deps: RequestServiceDeps) {
         csrPem: input.csr?.pem,
         csrSummary: input.csr?.summary,
         application: planned.plan,
+        oldInstanceId: order.InstanceId,
         // A renewal that ended unconfirmed may have happened: whoever approves must check CAS first.
         previous:
           previous && (previous.state === 'needs_attention' || previous.state === 'resolved')

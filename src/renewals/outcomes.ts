@@ -22,7 +22,7 @@ export type Refusal =
   /** The request expired before the click. */
   | { code: 'expired' }
   /** Only approvers may do this. */
-  | { code: 'not_approver'; action: 'approve' | 'reject' | 'snooze' | 'decide' }
+  | { code: 'not_approver'; action: 'approve' | 'reject' | 'snooze' | 'decide' | 'deploy' }
   /** An approver group cannot be read from Slack and its last known members are too old to trust. */
   | { code: 'approvers_unknown' }
   /** Self-approval is off and the clicker asked for the renewal. */

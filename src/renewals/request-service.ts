@@ -30,13 +30,13 @@ export function createRequestService(deps: RequestServiceDeps) {
   async function authorise(
     record: RenewalRecord,
     userId: string,
-    action: 'approve' | 'reject',
+    action: 'approve' | 'reject' | 'deploy',
   ): Promise<Refusal | undefined> {
     if (action === 'reject' && userId === record.requestedBy) return undefined;
     const approver = await deps.approvers.status(userId);
     if (approver === 'unknown') return { code: 'approvers_unknown' };
     if (approver === 'not_approver') return { code: 'not_approver', action };
-    if (action === 'approve' && userId === record.requestedBy && !deps.allowSelfApproval)
+    if (action !== 'reject' && userId === record.requestedBy && !deps.allowSelfApproval)
       return { code: 'self_approval' };
     return undefined;
   }

@@ -15,7 +15,11 @@ import { type TransitionName, type TransitionRow, transitions } from './transiti
  * What to tell the request's thread, queued with a state change: an event (rendered by the Slack layer when it is
  * delivered) or a refresh of the card.
  */
-export type OutboxMessage = { kind: 'event'; event: ThreadEvent } | { kind: 'card' };
+export type OutboxMessage =
+  | { kind: 'event'; event: ThreadEvent }
+  | { kind: 'card' }
+  /** The deployment card in the thread: posted the first time, updated in place after. */
+  | { kind: 'deploy_card' };
 
 /** What delivering an outbox achieved: everything out, or try again after `retryMs`. */
 export type DeliveryResult = { done: true } | { done: false; retryMs: number; reason: string };
@@ -62,6 +66,7 @@ export type NewRequest = Pick<RenewalRecord, 'orderId' | 'channelId' | 'requeste
       | 'csrSummary'
       | 'previous'
       | 'application'
+      | 'oldInstanceId'
     >
   >;
 
@@ -225,7 +230,7 @@ export function createRenewalStore(deps: RenewalStoreDeps) {
       if (status === 'stale') return { ok: false, reason: 'stale', record };
       if (status === 'order_taken' || status === 'order_claimed')
         return { ok: false, reason: status, ownerId: value, record };
-      if (row.count && value !== row.to) deps.onTransition?.(row.to);
+      if (row.count && value !== row.to) deps.onTransition?.(row.count === true ? row.to : row.count);
       if (row.durable && deps.durable) await deps.durable();
       return { ok: true, from: value as RenewalState, record, row };
     },
@@ -249,6 +254,18 @@ export function createRenewalStore(deps: RenewalStoreDeps) {
         .multi()
         .hset(key.record(id), 'channelId', channelId, 'messageTs', messageTs, ...toFields(fields))
         .set(key.card(channelId, messageTs), id)
+        .exec();
+    },
+
+    /**
+     * Records where the deployment card was posted in the thread, and indexes it like the approval card (its
+     * buttons are matched to the request the same way); the index expires with the record.
+     */
+    async setDeployCard(id: string, channelId: string, messageTs: string): Promise<void> {
+      await redis
+        .multi()
+        .hset(key.record(id), 'deployCardTs', messageTs)
+        .set(key.card(channelId, messageTs), id, 'PX', retentionMs)
         .exec();
     },
 

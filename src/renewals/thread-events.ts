@@ -1,5 +1,6 @@
 import type { DomainValidation } from '../cas/schemas.ts';
 import type { ApplicationPlan } from './application.ts';
+import type { DeployResource, DeployResult, TlsResult } from './deployment.ts';
 
 /** What the "issued" message shows of the new certificate (plain values; times in epoch ms). */
 export interface CertificateFacts {
@@ -92,4 +93,19 @@ export type ThreadEvent =
   | { type: 'refused'; orderId: string; casCode: string; casMessage: string }
   | { type: 'needs_attention'; reason: AttentionReason }
   | { type: 'recheck'; by: string; at: number }
+  /** Issued, but no resource serves the old certificate in the products searched. */
+  | { type: 'no_resources'; oldCertId: string | undefined; products: string[] }
+  /** Where the old certificate is served could not be looked up. */
+  | { type: 'resources_unknown'; message: string }
+  | { type: 'deploy_skipped'; by: string }
+  | { type: 'deploy_approved'; by: string; count: number }
+  | { type: 'deploy_started'; jobId: string; resources: DeployResource[] }
+  /** The job ended: each resource's outcome (failures name the resource and the reason). */
+  | { type: 'deploy_results'; jobId: string; results: DeployResult[] }
+  /** What the TLS check found (`final`: no more tries). */
+  | { type: 'tls_results'; results: TlsResult[]; final: boolean; nextAt?: number }
+  | { type: 'rollback_requested'; by: string; resource: DeployResult }
+  | { type: 'rolled_back'; resource: DeployResult }
+  /** The deployment could not be followed to its end. */
+  | { type: 'deploy_lost'; jobId?: string | undefined; reason: string }
   | { type: 'closed'; by: string; orderId: string; newOrderId?: string };

@@ -15,8 +15,8 @@ export interface TransitionRow {
   readonly reclaimOrder?: true;
   /** Starts the retention clock of the record and of every key written for it (a reclaim stops it). */
   readonly retain?: true;
-  /** Counted in `certbot_renewals_total{outcome=<to>}`. */
-  readonly count?: true;
+  /** Counted in `certbot_renewals_total{outcome=<to>}` (or the outcome named here). */
+  readonly count?: true | RenewalState;
   /**
    * Claims the `newOrderId` given with the move for this request; refused (`order_claimed`) when another request
    * already has it, so no request ever follows an order that another one created.
@@ -31,6 +31,8 @@ export interface TransitionRow {
 const pollStates = ['submitted', 'applying', 'validating', 'reviewing'] as const;
 const workerStates = ['approved', 'submitting', ...pollStates] as const;
 const ends = { release: true, retain: true, count: true } as const;
+/** Moves of the deployment: the order was renewed, so they hold nothing; each keeps the record's retention. */
+const kept = { retain: true } as const;
 
 /** Every move a renewal request can make. The audit trail records each by its name. */
 export const transitions = {
@@ -67,6 +69,28 @@ export const transitions = {
   ca_review: { from: pollStates, to: 'reviewing' },
   issued: { from: pollStates, to: 'issued', ...ends },
   review_failed: { from: pollStates, to: 'failed', ...ends },
+
+  // Installing the new certificate (CERT_DEPLOY=ask): a card proposes where, a person decides, then one job.
+  /** Issued, and the old certificate is served somewhere: the deployment card goes to the thread. */
+  deployment_proposed: { from: pollStates, to: 'deploy_requested', ...ends, count: 'issued' },
+  deploy_skipped: { from: ['deploy_requested'], to: 'issued', ...kept },
+  deploy_approved: { from: ['deploy_requested'], to: 'deploy_approved', ...kept, schedule: 'renewal' },
+  deploy_creating: { from: ['deploy_approved'], to: 'deploy_creating', ...kept, durable: true },
+  deploy_not_executed: { from: ['deploy_creating'], to: 'deploy_approved', ...kept },
+  /** The job exists (created, or found by its name after a crash): recorded before it is started. */
+  deploy_job_created: { from: ['deploy_creating'], to: 'deploy_creating', ...kept },
+  deploy_started: { from: ['deploy_creating'], to: 'deploying', ...kept },
+  deploy_finished: { from: ['deploying'], to: 'verifying', ...kept },
+  deploy_finished_unchecked: { from: ['deploying'], to: 'deployed', ...kept },
+  tls_checked: { from: ['verifying'], to: 'verified', ...kept },
+  rollback_requested: { from: ['deployed', 'verified'], to: 'rolling_back', ...kept, schedule: 'renewal' },
+  rolled_back: { from: ['rolling_back'], to: 'deployed', ...kept },
+  /** The deployment could not be followed to its end: the thread says what to check in the console. */
+  deploy_lost: {
+    from: ['deploy_approved', 'deploy_creating', 'deploying', 'verifying', 'rolling_back'],
+    to: 'deployed',
+    ...kept,
+  },
 
   // A person must decide. The order is released (a new request may open, alerts resume) until someone
   // checks CAS again (which takes the order back) or closes the request.

@@ -16,6 +16,7 @@ import type { Logger } from '../logger.ts';
 import { createMetrics, type Metrics } from '../metrics.ts';
 import { createApplicationPlanner } from '../renewals/application.ts';
 import { createAttentionService } from '../renewals/attention-service.ts';
+import { createDeployService } from '../renewals/deploy-service.ts';
 import { createRequestService } from '../renewals/request-service.ts';
 import { orderStatus } from '../renewals/status-report.ts';
 import { createRenewalStore } from '../renewals/store.ts';
@@ -27,6 +28,7 @@ import { registerAlertActions } from '../slack/listeners/alert-actions.ts';
 import { registerAttentionActions } from '../slack/listeners/attention-actions.ts';
 import { registerCardActions } from '../slack/listeners/card-actions.ts';
 import { registerCertCommand } from '../slack/listeners/cert-command.ts';
+import { registerDeployActions } from '../slack/listeners/deploy-actions.ts';
 import { registerFallbacks } from '../slack/listeners/fallbacks.ts';
 import { registerModalSubmissions } from '../slack/listeners/modal-submissions.ts';
 import { createOpenFlow } from '../slack/open-flow.ts';
@@ -90,7 +92,7 @@ export async function startAppRole(deps: AppRoleDeps): Promise<AppRole> {
     maxStaleMs: config.approval.approverMaxStaleMinutes * 60_000,
   });
   const deliver = createOutboxDelivery({ store, slack: slack.app.client, logger, now });
-  const service = createRequestService({
+  const serviceDeps = {
     store,
     cas: deps.cas,
     renewableOrders: createRenewableOrderIndex({ cas: deps.cas, now }),
@@ -106,7 +108,9 @@ export async function startAppRole(deps: AppRoleDeps): Promise<AppRole> {
       listContacts: () => deps.cas.listContacts(),
       now,
     }),
-  });
+  };
+  const service = createRequestService(serviceDeps);
+  const deployService = createDeployService({ ...serviceDeps, requests: service });
   const alertState = createAlertState({ redis, prefix: config.redis.prefix, now });
   const alerts = createAlertService({
     cas: deps.cas,
@@ -165,6 +169,7 @@ export async function startAppRole(deps: AppRoleDeps): Promise<AppRole> {
   });
   registerAlertActions(slack.app, { openAndPost, alertState, approvers, guarded, logger, now });
   registerCardActions(slack.app, { service, approvers: describeApprovers, guarded, logger });
+  registerDeployActions(slack.app, { deploy: deployService, approvers: describeApprovers, guarded });
   registerAttentionActions(slack.app, {
     attention: createAttentionService({ store, approvers, renewals: queues.renewals, deliver, logger, now }),
     approvers: describeApprovers,

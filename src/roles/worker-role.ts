@@ -110,6 +110,14 @@ export async function startWorkerRole(deps: WorkerRoleDeps): Promise<WorkerRole>
     logger,
     now,
     timings,
+    deploy: {
+      mode: config.deploy.mode,
+      products: config.deploy.products,
+      tlsCheck: config.deploy.tlsCheck,
+      tlsResolve: config.deploy.tlsResolve,
+      // With back-off from CERT_POLL_MIN_SECONDS: a few minutes for a CDN to propagate.
+      tlsAttempts: 6,
+    },
   });
   const worker = new Worker<RenewalJobData>(queueNames.renewals, processor, {
     connection,

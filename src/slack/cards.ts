@@ -3,7 +3,7 @@ import type { CardClaim } from '../renewals/outcomes.ts';
 import type { PreviousRequest, RenewalRecord, RenewalState } from '../renewals/record.ts';
 import { threadLink } from './links.ts';
 import { clipMrkdwn, daysLeft, escapeMrkdwn, mention, slackDate } from './mrkdwn.ts';
-import { code, renderAttention } from './thread-messages.ts';
+import { code, renderAttention, resourceName } from './thread-messages.ts';
 
 /** Stable action IDs (part of the contract). */
 export const actionIds = {
@@ -13,6 +13,9 @@ export const actionIds = {
   attachCsr: 'cert_attach_csr',
   recheck: 'cert_recheck',
   resolve: 'cert_resolve',
+  deploy: 'cert_deploy',
+  deploySkip: 'cert_deploy_skip',
+  rollback: 'cert_rollback',
 } as const;
 
 /** A card button's value: the request and the version shown, so a decision applies only to what was seen. */
@@ -35,6 +38,19 @@ export interface SlackMessage {
 const plain = (text: string): PlainTextElement => ({ type: 'plain_text', text, emoji: true });
 const md = (text: string): MrkdwnElement => ({ type: 'mrkdwn', text });
 
+function deployedSummary(record: RenewalRecord): string {
+  const results = record.deployResults;
+  if (!results) return '';
+  const ok = results.filter((r) => r.status === 'success').length;
+  return ` · ${ok} of ${results.length} resources`;
+}
+
+function tlsSummary(record: RenewalRecord): string {
+  const tls = record.tlsResults;
+  if (!tls || tls.length === 0) return deployedSummary(record);
+  return ` · serving the new certificate on ${tls.filter((t) => t.outcome === 'new').length} of ${tls.length} endpoints`;
+}
+
 /** One line saying where a request stands, for the card and `/cert status`. */
 export function statusLine(record: RenewalRecord): string {
   const newOrder = record.newOrderId ? ` (new order \`${record.newOrderId}\`)` : '';
@@ -46,7 +62,15 @@ export function statusLine(record: RenewalRecord): string {
     applying: `:arrows_counterclockwise: Application ${record.appliedAt ? 'submitted' : 'being submitted'}${newOrder} · waiting for CAS`,
     validating: `:mag: Waiting for domain validation${newOrder}`,
     reviewing: `:mag: Under CA review${newOrder}`,
-    issued: `:white_check_mark: Issued${newOrder}`,
+    issued: `:white_check_mark: Issued${newOrder}${record.deployDecidedBy ? ` · deployment skipped by ${mention(record.deployDecidedBy)}` : ''}`,
+    deploy_requested: `:white_check_mark: Issued${newOrder} · deployment proposed in the thread`,
+    deploy_approved: `:white_check_mark: Issued${newOrder} · deployment approved${record.deployDecidedBy ? ` by ${mention(record.deployDecidedBy)}` : ''}, queued`,
+    deploy_creating: `:rocket: Issued${newOrder} · creating the deployment job`,
+    deploying: `:rocket: Issued${newOrder} · deploying${record.deployJobId ? ` (job \`${record.deployJobId}\`)` : ''}`,
+    verifying: `:rocket: Deployed${newOrder} · checking what the endpoints serve`,
+    deployed: `:rocket: Deployed${newOrder}${deployedSummary(record)}`,
+    verified: `:white_check_mark: Deployed and checked${newOrder}${tlsSummary(record)}`,
+    rolling_back: `:leftwards_arrow_with_hook: Rolling back a resource${newOrder}`,
     failed: `:x: Failed${record.detail ? `: ${escapeMrkdwn(record.detail)}` : ''}`,
     needs_attention: `:warning: Needs attention${record.attention ? `: ${renderAttention(record.attention)}` : ''}`,
     rejected: `:no_entry_sign: Rejected${record.decidedBy ? ` by ${mention(record.decidedBy)}` : ''}${record.decidedAt ? ` at ${slackDate(record.decidedAt)}` : ''}${record.reason ? `: ${escapeMrkdwn(record.reason)}` : ''}`,
@@ -259,4 +283,86 @@ export function renderNotRenewableCard(input: {
       },
     ],
   };
+}
+
+/**
+ * The deployment card in the thread: where the old certificate is served, and Deploy / Skip while a person must
+ * decide; after the job, each resource's outcome, with Roll back on a failed one.
+ */
+export function renderDeployCard(record: RenewalRecord): SlackMessage {
+  const resources = record.deployResources ?? [];
+  const results = record.deployResults;
+  const n = resources.length;
+  const blocks: KnownBlock[] = [
+    { type: 'header', block_id: 'deploy_title', text: plain('Install the new certificate') },
+    {
+      type: 'section',
+      block_id: 'deploy_where',
+      text: md(
+        clipMrkdwn(
+          `The old certificate${record.oldCertId ? ` (${code(record.oldCertId)})` : ''} is served by ${n} resource${n === 1 ? '' : 's'}. Deploying puts the new certificate${record.newCertId ? ` (${code(record.newCertId)})` : ''} on ${n === 1 ? 'it' : 'all of them'} with one CAS deployment job, then checks over TLS what the endpoints serve.\n${resources.map((r) => `• ${resourceName(r)}`).join('\n')}`,
+          2900,
+        ),
+      ),
+    },
+  ];
+  if (record.state === 'deploy_requested') {
+    blocks.push({
+      type: 'actions',
+      block_id: 'deploy_decision',
+      elements: [
+        {
+          type: 'button',
+          action_id: actionIds.deploy,
+          style: 'primary',
+          text: plain(`Deploy to ${n} resource${n === 1 ? '' : 's'}`),
+          value: cardValue(record),
+          confirm: {
+            title: plain('Deploy the new certificate?'),
+            text: md(
+              clipMrkdwn(
+                `Replaces the certificate on ${n} resource${n === 1 ? '' : 's'}${record.domain ? ` of ${escapeMrkdwn(record.domain)}` : ''}. A failed resource can be rolled back.`,
+                300,
+              ),
+            ),
+            confirm: plain('Deploy'),
+            deny: plain('Cancel'),
+          },
+        },
+        { type: 'button', action_id: actionIds.deploySkip, text: plain('Skip'), value: cardValue(record) },
+      ],
+    });
+  }
+  const canRollBack = record.state === 'deployed' || record.state === 'verified';
+  for (const r of results ?? []) {
+    const failed = r.status === 'error' || r.status === 'rollback_error';
+    blocks.push({
+      type: 'section',
+      block_id: `result_${r.workerId}`,
+      text: md(
+        clipMrkdwn(
+          `${r.status === 'success' ? ':white_check_mark:' : r.status === 'rollback_success' ? ':leftwards_arrow_with_hook:' : ':x:'} ${resourceName(r)}: *${escapeMrkdwn(r.status)}*${r.errorCode ? ` ${code(r.errorCode)}` : ''}${r.errorMessage ? ` ${escapeMrkdwn(r.errorMessage)}` : ''}`,
+          2900,
+        ),
+      ),
+      ...(failed && canRollBack
+        ? {
+            accessory: {
+              type: 'button',
+              action_id: actionIds.rollback,
+              text: plain('Roll back'),
+              value: cardValue(record),
+              confirm: {
+                title: plain('Roll back this resource?'),
+                text: md(clipMrkdwn(`Puts the previous certificate back on ${resourceName(r)}.`, 300)),
+                confirm: plain('Roll back'),
+                deny: plain('Cancel'),
+              },
+            },
+          }
+        : {}),
+    } as KnownBlock);
+  }
+  blocks.push({ type: 'context', block_id: 'deploy_status', elements: [md(statusLine(record))] });
+  return { text: `Install the new certificate on ${n} resource${n === 1 ? '' : 's'}`, blocks };
 }

@@ -1,7 +1,7 @@
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from '../logger.ts';
 import type { Deliver, DeliveryResult, OutboxItem, OutboxLock, RenewalStore } from '../renewals/store.ts';
-import { renderApprovalCard } from './cards.ts';
+import { renderApprovalCard, renderDeployCard } from './cards.ts';
 import { slackErrorCode } from './links.ts';
 import { renderThreadEvent } from './thread-messages.ts';
 
@@ -70,7 +70,25 @@ export function createOutboxDelivery(deps: OutboxDeliveryDeps): Deliver {
         continue;
       }
       try {
-        if (item.kind !== 'card') {
+        if (item.kind === 'deploy_card') {
+          const card = renderDeployCard(record);
+          if (record.deployCardTs) {
+            await deps.slack.chat.update({
+              channel: record.channelId,
+              ts: record.deployCardTs,
+              text: card.text,
+              blocks: card.blocks,
+            });
+          } else {
+            const posted = await deps.slack.chat.postMessage({
+              channel: record.channelId,
+              thread_ts: record.messageTs,
+              text: card.text,
+              blocks: card.blocks,
+            });
+            if (posted.ts) await deps.store.setDeployCard(recordId, record.channelId, posted.ts);
+          }
+        } else if (item.kind !== 'card') {
           await deps.slack.chat.postMessage({
             channel: record.channelId,
             thread_ts: record.messageTs,

@@ -29,7 +29,9 @@ export function renderRefusal(refusal: Refusal, attempt: Attempt, approvers: () 
     case 'not_approver':
       return refusal.action === 'decide'
         ? `Only ${approvers()} can decide on a request that needs attention.`
-        : `Only ${approvers()} can ${refusal.action} this ${refusal.action === 'snooze' ? 'alert' : 'renewal'}.`;
+        : refusal.action === 'deploy'
+          ? `Only ${approvers()} can deploy, skip or roll back this certificate.`
+          : `Only ${approvers()} can ${refusal.action} this ${refusal.action === 'snooze' ? 'alert' : 'renewal'}.`;
     case 'approvers_unknown':
       return 'I cannot read the approver group from Slack right now, and what I knew of it is too old to trust, so nothing was decided. Try again in a few minutes.';
     case 'self_approval':

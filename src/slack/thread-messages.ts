@@ -1,4 +1,5 @@
 import { casConsoleUrls } from '../renewals/application.ts';
+import type { DeployResource, TlsResult } from '../renewals/deployment.ts';
 import type { AttentionReason, ThreadEvent } from '../renewals/thread-events.ts';
 import { escapeMrkdwn, mention, slackDate } from './mrkdwn.ts';
 
@@ -134,9 +135,75 @@ export function renderThreadEvent(event: ThreadEvent): string {
       return `:warning: *Needs attention*: ${renderAttention(event.reason)}\nThe order is free for a new request meanwhile. Approvers: *Check CAS again* or *Close…* on the card above.`;
     case 'recheck':
       return `:mag: ${mention(event.by)} asked me to check CAS again at ${slackDate(event.at)}. Nothing is renewed again: I only look for what happened.`;
+    case 'no_resources':
+      return `:information_source: No cloud resource serves the old certificate${event.oldCertId ? ` (${code(event.oldCertId)})` : ''} in ${event.products.map(escapeMrkdwn).join(', ')}, so there is nothing to deploy to. Check that the products are right (\`CERT_DEPLOY_PRODUCTS\`), that the old certificate was deployed through CAS, and the CAS console → Deployment; install the new certificate there or by hand.`;
+    case 'resources_unknown':
+      return `:warning: I could not find where the old certificate is served (${escapeMrkdwn(event.message)}), so no deployment is proposed. Install the new certificate from the CAS console → Deployment.`;
+    case 'deploy_skipped':
+      return `:fast_forward: ${mention(event.by)} skipped the deployment. Install the new certificate from the CAS console when ready.`;
+    case 'deploy_approved':
+      return `:rocket: ${mention(event.by)} approved the deployment to ${event.count} resource${event.count === 1 ? '' : 's'}. Creating the CAS deployment job…`;
+    case 'deploy_started':
+      return `:rocket: Deployment job ${code(event.jobId)} started for ${event.resources.length} resource${event.resources.length === 1 ? '' : 's'}: ${event.resources.map(resourceName).join(', ')}.`;
+    case 'deploy_results': {
+      const ok = event.results.filter((r) => r.status === 'success');
+      const failed = event.results.filter((r) => r.status !== 'success');
+      return [
+        `${failed.length === 0 ? ':white_check_mark:' : ':warning:'} Deployment job ${code(event.jobId)} finished: deployed to ${ok.length} of ${event.results.length} resources.`,
+        ...ok.map((r) => `• ${resourceName(r)}: deployed`),
+        ...failed.map(
+          (r) =>
+            `• ${resourceName(r)}: *${escapeMrkdwn(r.status)}*${r.errorCode ? ` ${code(r.errorCode)}` : ''}${r.errorMessage ? ` ${escapeMrkdwn(r.errorMessage)}` : ''}`,
+        ),
+        ...(failed.length > 0 ? ['Approvers can *Roll back* a failed resource on the deployment card.'] : []),
+      ].join('\n');
+    }
+    case 'tls_results':
+      return renderTlsResults(event.results, event.final, event.nextAt);
+    case 'rollback_requested':
+      return `:leftwards_arrow_with_hook: ${mention(event.by)} asked to roll back ${resourceName(event.resource)}.`;
+    case 'rolled_back':
+      return event.resource.status === 'rollback_success'
+        ? `:leftwards_arrow_with_hook: Rolled back ${resourceName(event.resource)}: it serves its previous certificate again.`
+        : `:x: Rolling back ${resourceName(event.resource)} ended ${code(event.resource.status)}${event.resource.errorMessage ? `: ${escapeMrkdwn(event.resource.errorMessage)}` : ''}. Check it in the CAS console → Deployment.`;
+    case 'deploy_lost':
+      return `:warning: I could not follow the deployment${event.jobId ? ` (job ${code(event.jobId)})` : ''} to its end: ${escapeMrkdwn(event.reason)}. Check it in the CAS console → Deployment.`;
     case 'closed':
       return event.newOrderId
         ? `:ballot_box_with_check: ${mention(event.by)} closed this request: CAS renewed order ${code(event.orderId)} as new order ${code(event.newOrderId)}. Follow that order in the CAS console.`
         : `:ballot_box_with_check: ${mention(event.by)} closed this request: order ${code(event.orderId)} was not renewed. Run \`/cert renew ${escapeMrkdwn(event.orderId)}\` if it is still needed.`;
   }
+}
+
+/** A resource as people name it: product, domain or listener, region. */
+export function resourceName(r: DeployResource): string {
+  const where = r.domain
+    ? escapeMrkdwn(r.domain)
+    : r.listenerPort
+      ? `listener :${escapeMrkdwn(r.listenerPort)}`
+      : code(r.resourceId);
+  return `${escapeMrkdwn(r.product)} ${where}${r.region ? ` (${escapeMrkdwn(r.region)})` : ''}`;
+}
+
+/** "serving the new certificate on N of M endpoints", naming every endpoint that does not (yet). */
+function renderTlsResults(results: TlsResult[], final: boolean, nextAt: number | undefined): string {
+  const serving = results.filter((r) => r.outcome === 'new');
+  const others = results.filter((r) => r.outcome !== 'new');
+  const why = (r: TlsResult) =>
+    r.outcome === 'old'
+      ? 'still the old certificate'
+      : r.outcome === 'other'
+        ? `another certificate (SHA-256 ${code(r.sha256 ?? '')})`
+        : `unreachable: ${escapeMrkdwn(r.error ?? 'no answer')}`;
+  return [
+    `${others.length === 0 ? ':white_check_mark:' : final ? ':warning:' : ':hourglass_flowing_sand:'} Serving the new certificate on ${serving.length} of ${results.length} endpoint${results.length === 1 ? '' : 's'}.`,
+    ...others.map((r) => `• ${escapeMrkdwn(r.domain)} (${escapeMrkdwn(r.address)}): ${why(r)}`),
+    ...(others.length > 0
+      ? [
+          final
+            ? 'Check these endpoints (CDN propagation, a certificate configured outside CAS, DNS pointing elsewhere).'
+            : `CDN propagation can take minutes; checking again at ${nextAt ? slackDate(nextAt, '{time}') : 'the next poll'}.`,
+        ]
+      : []),
+  ].join('\n');
 }

@@ -1,7 +1,7 @@
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import { scrubText } from '../logging.ts';
 import type { RenewalRecord } from '../renewals/record.ts';
-import { workerStates } from '../renewals/record.ts';
+import { deployWorkerStates, workerStates } from '../renewals/record.ts';
 import {
   createStepContext,
   type RenewalJobData,
@@ -10,6 +10,13 @@ import {
   type StepContext,
 } from './step-context.ts';
 import { applyReconcileStep, applyStep } from './steps/apply.ts';
+import {
+  deployCreateStep,
+  deployFollowStep,
+  deployReconcileStep,
+  rollbackStep,
+  verifyStep,
+} from './steps/deploy.ts';
 import { pollStep } from './steps/poll.ts';
 import { reconcileStep } from './steps/reconcile.ts';
 import { submitStep } from './steps/submit.ts';
@@ -40,6 +47,16 @@ export async function runStep(
     case 'validating':
     case 'reviewing':
       return pollStep(ctx, record, data, signal);
+    case 'deploy_approved':
+      return deployCreateStep(ctx, record, data, signal);
+    case 'deploy_creating':
+      return deployReconcileStep(ctx, record, data, signal);
+    case 'deploying':
+      return deployFollowStep(ctx, record, data, signal);
+    case 'verifying':
+      return verifyStep(ctx, record, data);
+    case 'rolling_back':
+      return rollbackStep(ctx, record, data, signal);
     default:
       return { kind: 'done' };
   }
@@ -79,6 +96,21 @@ export function createRenewalProcessor(deps: RenewalProcessorDeps) {
     const failures = await store.countFailure(recordId, message).catch(() => undefined);
     if (failures !== undefined && failures >= deps.timings.maxRunFailures) {
       const record = await store.get(recordId).catch(() => undefined);
+      if (record && deployWorkerStates.has(record.state)) {
+        await store.transition(record.id, 'deploy_lost', {
+          actor: 'worker',
+          detail: message.slice(0, 300),
+          notify: [
+            {
+              kind: 'event',
+              event: { type: 'deploy_lost', jobId: record.deployJobId, reason: message.slice(0, 300) },
+            },
+            { kind: 'deploy_card' },
+            { kind: 'card' },
+          ],
+        });
+        throw new UnrecoverableError(`gave up after ${failures} failed runs: ${message}`);
+      }
       if (record && workerStates.has(record.state)) {
         await ctx.needsAttention(
           record,
@@ -111,7 +143,13 @@ export function createRenewalProcessor(deps: RenewalProcessorDeps) {
     let delayMs: number | undefined =
       outcome.kind === 'later' ? outcome.ms : outcome.kind === 'again' ? 0 : undefined;
     if (!delivery.done) delayMs = Math.max(delayMs ?? 0, delivery.retryMs);
-    if (delayMs === undefined) return (await store.get(recordId))?.state ?? 'missing';
+    if (delayMs === undefined) {
+      // A person may have given the request more work while this run finished (Deploy, Roll back): their requeue
+      // found this job still active, so the job carries on instead of completing.
+      const state = (await store.get(recordId))?.state;
+      if (!state || !workerStates.has(state)) return state ?? 'missing';
+      delayMs = 0;
+    }
     // Save the counters before moving to delayed: a crash in between then replays the *next* step, never an old one.
     await job.updateData(data);
     await job.moveToDelayed(now() + delayMs, token);

@@ -1,6 +1,7 @@
 import type { CasClient } from '../cas/client.ts';
 import type { RecordJobData } from '../jobs/queues.ts';
 import type { Logger } from '../logger.ts';
+import type { DeploySettings } from '../renewals/deployment.ts';
 import type { RenewalRecord } from '../renewals/record.ts';
 import type { DeliveryResult, OutboxMessage, RenewalStore } from '../renewals/store.ts';
 import type { AttentionReason, ThreadEvent } from '../renewals/thread-events.ts';
@@ -14,6 +15,9 @@ export interface RenewalJobData extends RecordJobData {
   reconciles?: number;
   instanceLookups?: number;
   applyRetries?: number;
+  deployRetries?: number;
+  deployPolls?: number;
+  tlsAttempts?: number;
 }
 
 /** Timings of the renewal steps, milliseconds. */
@@ -48,6 +52,8 @@ export interface RenewalProcessorDeps {
   logger: Logger;
   now: () => number;
   timings: RenewalTimings;
+  /** How renewed certificates are installed; undefined: no deployment step (CERT_DEPLOY=off). */
+  deploy?: DeploySettings | undefined;
 }
 
 /** What a step decided: finished, run the next step now, or run again after `ms`. */

@@ -13,10 +13,15 @@ describe('the transition table', () => {
     expect(Boolean(row.reclaimOrder)).toBe(entersOpen);
   });
 
-  it.each(rows)('%s: a state that is not open starts the retention clock and is counted', (_, row) => {
-    expect(Boolean(row.retain)).toBe(!openStates.has(row.to));
-    expect(Boolean(row.count)).toBe(!openStates.has(row.to));
-  });
+  it.each(rows)(
+    '%s: a state that is not open starts the retention clock; leaving the renewal is counted',
+    (_, row) => {
+      const leavesRenewal =
+        !openStates.has(row.to) && row.from.some((s) => openStates.has(s) || s === 'needs_attention');
+      expect(Boolean(row.retain)).toBe(!openStates.has(row.to));
+      expect(Boolean(row.count)).toBe(leavesRenewal);
+    },
+  );
 
   it('has no dead end: every state that is not finished has a way out, and every state is reachable', () => {
     const exits = new Set(rows.flatMap(([, row]) => row.from.filter((s) => s !== row.to)));
@@ -32,7 +37,11 @@ describe('the transition table', () => {
     expect(rows.filter(([, row]) => row.from.some((s) => finishedStates.has(s)))).toEqual([]);
   });
 
-  it('makes only the claims before the paid call and before the application durable', () => {
-    expect(rows.filter(([, row]) => row.durable).map(([name]) => name)).toEqual(['submitting', 'applying']);
+  it('makes only the claims before the paid call, the application and the deployment job durable', () => {
+    expect(rows.filter(([, row]) => row.durable).map(([name]) => name)).toEqual([
+      'submitting',
+      'applying',
+      'deploy_creating',
+    ]);
   });
 });

@@ -79,6 +79,8 @@ export async function startAppHarness(options: HarnessOptions = {}) {
     CERT_REQUIRE_DURABLE_REDIS: 'false',
     CERT_JOB_LOCK_SECONDS: '5',
     CERT_CAS_QPS: '100',
+    // Renewal tests end at issued; test/worker/deployment.test.ts turns the deployment step on.
+    CERT_DEPLOY: 'off',
     ...options.env,
   });
   const logs: string[] = [];
@@ -194,11 +196,18 @@ export async function startAppHarness(options: HarnessOptions = {}) {
     /** Clicks a button on a card. */
     click(
       actionId: string,
-      input: { user: string; messageTs: string; value: string | undefined; channel?: string },
+      input: {
+        user: string;
+        messageTs: string;
+        value: string | undefined;
+        channel?: string;
+        blockId?: string | undefined;
+      },
     ) {
       return post(
         blockActionBody({
           actionId,
+          ...(input.blockId ? { blockId: input.blockId } : {}),
           value: input.value,
           userId: input.user,
           channelId: input.channel ?? channelId,
@@ -354,6 +363,7 @@ export function childRoleEnv(h: AppHarness, overrides: Record<string, string> = 
     // The shared test Redis may run without AOF; the durability tests start their own.
     CERT_REQUIRE_DURABLE_REDIS: 'false',
     CERT_RECONCILE_SETTLE_SECONDS: '0.2',
+    CERT_DEPLOY: 'off',
     LOG_LEVEL: 'info',
     ...overrides,
   };

@@ -6,18 +6,23 @@ import {
   approverId,
   channelId,
   childRoleEnv,
+  findButton,
   openCard,
   startAppHarness,
 } from '../support/app-harness.ts';
 import { buildOrder } from '../support/cas.ts';
+import { startTlsEndpoints } from '../support/tls-endpoints.ts';
 import { spawnWorker, type WorkerProcess } from '../support/worker-process.ts';
 
 let h: AppHarness | undefined;
+let tls: Awaited<ReturnType<typeof startTlsEndpoints>> | undefined;
 const workers: WorkerProcess[] = [];
 afterEach(async () => {
   for (const w of workers.splice(0)) await w.kill();
   await h?.stop();
+  await tls?.close();
   h = undefined;
+  tls = undefined;
 });
 
 /** Waits for the simulator to park a request of `action` (releasing any other it parks meanwhile). */
@@ -132,6 +137,73 @@ describe('a worker process killed with SIGKILL around the application, then a ne
     // Before CAS acted, the one application is the second worker's; after, the second worker only read the instance.
     expect(h.cas.sim.calls.filter((c) => c.action === 'ApplyCertificate')).toHaveLength(afterActing ? 1 : 2);
     expect(await h.app.redis.hget(`${h.prefix}:renewal:${card.recordId}`, 'state')).toBe('issued');
+  });
+});
+
+describe('a worker process killed with SIGKILL around CreateDeploymentJob, then a new one started', () => {
+  it.each([
+    ['before CAS acted on it', false, 2],
+    ['after CAS created the job, before its answer arrived', true, 1],
+  ] as const)('%s: exactly one job, and the deployment ends checked', async (_label, afterActing, calls) => {
+    const order = buildOrder({ domain: 'deploy-crash.example.com', renewScript: [{ type: 'certificate' }] });
+    tls = await startTlsEndpoints(
+      () => (h as AppHarness).cas.sim,
+      ['deploy-crash.example.com', 'www.deploy-crash.example.com'],
+    );
+    h = await startAppHarness({
+      env: { CERT_DEPLOY: 'ask', CERT_DEPLOY_PRODUCTS: 'CDN' },
+      seed: {
+        orders: [order],
+        resources: [
+          { id: '701', cloudProduct: 'CDN', domain: 'deploy-crash.example.com', servesOrder: order.orderId },
+          {
+            id: '702',
+            cloudProduct: 'CDN',
+            domain: 'www.deploy-crash.example.com',
+            servesOrder: order.orderId,
+          },
+        ],
+      },
+    });
+    const env = childRoleEnv(h, {
+      CERT_DEPLOY: 'ask',
+      CERT_DEPLOY_PRODUCTS: 'CDN',
+      CERT_TLS_RESOLVE: tls.resolve,
+    });
+    const first = await spawnWorker(env);
+    workers.push(first);
+    const card = await openCard(h, String(order.orderId));
+    await h.click('cert_approve', { user: approverId, messageTs: card.ts, value: card.value });
+    const deployCard = await h.slack.waitForCall(
+      (c) => c.method === 'chat.postMessage' && findButton(c.args.blocks, 'cert_deploy') !== undefined,
+      30_000,
+    );
+    h.cas.sim.faults.add({ action: 'CreateDeploymentJob', fault: { kind: 'hold', afterActing } });
+    await h.click('cert_deploy', {
+      user: approverId,
+      messageTs: deployCard.response.ts as string,
+      value: findButton(deployCard.args.blocks, 'cert_deploy')?.value,
+    });
+
+    const held = await heldRequest(h, 'CreateDeploymentJob');
+    await first.kill();
+    held.release('drop');
+    const second = await spawnWorker(env);
+    workers.push(second);
+    await h.slack.waitForCall(
+      (c) =>
+        c.method === 'chat.postMessage' &&
+        c.args.thread_ts === card.ts &&
+        /Serving the new certificate/.test(String(c.args.text)),
+      30_000,
+    );
+
+    expect(first.child.signalCode).toBe('SIGKILL');
+    expect(h.cas.sim.deployments.jobs.size).toBe(1);
+    expect(h.cas.sim.calls.filter((c) => c.action === 'CreateDeploymentJob')).toHaveLength(calls);
+    expect(h.slack.thread(channelId, card.ts).at(-1)?.text).toBe(
+      ':white_check_mark: Serving the new certificate on 2 of 2 endpoints.',
+    );
   });
 });
 

@@ -1,0 +1,20 @@
+/** Cloud products `ListCloudResources` takes as `CloudProduct` (reference §8; SLB, LIVE, webHosting, VOD, CR: China site only). */
+export const cloudProducts = [
+  'CDN',
+  'DCDN',
+  'DDOS',
+  'ALB',
+  'NLB',
+  'OSS',
+  'WAF',
+  'GA',
+  'APIGateway',
+  'FC',
+  'MSE',
+  'SAE',
+  'SLB',
+  'LIVE',
+  'VOD',
+  'webHosting',
+  'CR',
+] as const;

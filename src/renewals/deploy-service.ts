@@ -1,0 +1,112 @@
+import { requeueRenewal } from '../jobs/queues.ts';
+import type { DeployResult } from './deployment.ts';
+import type { CardClaim, Refusal } from './outcomes.ts';
+import type { RenewalRecord } from './record.ts';
+import { deliverSoon, type RequestServiceDeps } from './request-deps.ts';
+import type { RequestService } from './request-service.ts';
+import type { OutboxMessage, TransitionResult } from './store.ts';
+import type { ThreadEvent } from './thread-events.ts';
+
+const tell = (event: ThreadEvent): OutboxMessage => ({ kind: 'event', event });
+const cards: OutboxMessage[] = [{ kind: 'deploy_card' }, { kind: 'card' }];
+
+/**
+ * The deployment card's buttons: Deploy and Skip (approvers only, same policy as a renewal, for the version of the
+ * request the person saw), and Roll back on a failed resource. Each is one named transition; the worker does the
+ * CAS calls.
+ */
+export function createDeployService(deps: RequestServiceDeps & { requests: RequestService }) {
+  const { store, logger, now } = deps;
+
+  async function seen(
+    channelId: string,
+    messageTs: string,
+    claim: CardClaim,
+    states: readonly RenewalRecord['state'][],
+  ): Promise<{ record: RenewalRecord } | { refusal: Refusal }> {
+    const record = await deps.requests.requestForCard(channelId, messageTs, claim.id);
+    if (!record) return { refusal: { code: 'unknown_card' } };
+    if (!states.includes(record.state)) return { refusal: { code: 'not_waiting', record } };
+    if (record.version !== claim.version) return { refusal: { code: 'changed', record } };
+    return { record };
+  }
+
+  const refusedMove = (result: Extract<TransitionResult, { ok: false }>): Refusal =>
+    result.reason === 'stale'
+      ? { code: 'changed', record: result.record }
+      : 'record' in result
+        ? { code: 'not_waiting', record: result.record }
+        : { code: 'unknown_card' };
+
+  return {
+    /** Deploy: authorise as an approval, then one compare-and-set for the version seen; the worker takes it. */
+    async approve(input: { channelId: string; messageTs: string; claim: CardClaim; userId: string }) {
+      const found = await seen(input.channelId, input.messageTs, input.claim, ['deploy_requested']);
+      if ('refusal' in found) return found.refusal;
+      const refusal = await deps.requests.authorise(found.record, input.userId, 'deploy');
+      if (refusal) return refusal;
+      const count = found.record.deployResources?.length ?? 0;
+      const result = await store.transition(found.record.id, 'deploy_approved', {
+        actor: input.userId,
+        ifVersion: input.claim.version,
+        detail: `${count} resources`,
+        fields: { deployDecidedBy: input.userId },
+        notify: [tell({ type: 'deploy_approved', by: input.userId, count }), ...cards],
+      });
+      if (!result.ok) return refusedMove(result);
+      await requeueRenewal(deps.queues.renewals, found.record.id);
+      logger.info({ recordId: found.record.id, approvedBy: input.userId }, 'deployment approved');
+      await deliverSoon(deps.deliver, logger, found.record.id);
+      return undefined;
+    },
+
+    /** Skip: the same policy; the request ends issued, the thread says who skipped. */
+    async skip(input: { channelId: string; messageTs: string; claim: CardClaim; userId: string }) {
+      const found = await seen(input.channelId, input.messageTs, input.claim, ['deploy_requested']);
+      if ('refusal' in found) return found.refusal;
+      const refusal = await deps.requests.authorise(found.record, input.userId, 'deploy');
+      if (refusal) return refusal;
+      const result = await store.transition(found.record.id, 'deploy_skipped', {
+        actor: input.userId,
+        ifVersion: input.claim.version,
+        fields: { deployDecidedBy: input.userId },
+        notify: [tell({ type: 'deploy_skipped', by: input.userId }), ...cards],
+      });
+      if (!result.ok) return refusedMove(result);
+      await deliverSoon(deps.deliver, logger, found.record.id);
+      return undefined;
+    },
+
+    /** Roll back one failed resource (its WorkerId from the card's block); approvers only. */
+    async rollback(input: {
+      channelId: string;
+      messageTs: string;
+      claim: CardClaim;
+      userId: string;
+      workerId: string;
+    }): Promise<Refusal | undefined> {
+      const found = await seen(input.channelId, input.messageTs, input.claim, ['deployed', 'verified']);
+      if ('refusal' in found) return found.refusal;
+      const refusal = await deps.requests.authorise(found.record, input.userId, 'deploy');
+      if (refusal) return refusal;
+      const resource: DeployResult | undefined = found.record.deployResults?.find(
+        (r) => r.workerId === input.workerId && (r.status === 'error' || r.status === 'rollback_error'),
+      );
+      if (!resource) return { code: 'not_waiting', record: found.record };
+      const result = await store.transition(found.record.id, 'rollback_requested', {
+        actor: input.userId,
+        ifVersion: input.claim.version,
+        detail: `worker ${input.workerId}`,
+        fields: { rollbackWorkerId: input.workerId, updatedAt: now() },
+        notify: [tell({ type: 'rollback_requested', by: input.userId, resource }), ...cards],
+      });
+      if (!result.ok) return refusedMove(result);
+      await requeueRenewal(deps.queues.renewals, found.record.id);
+      await deliverSoon(deps.deliver, logger, found.record.id);
+      return undefined;
+    },
+  };
+}
+
+/** The deployment service. */
+export type DeployService = ReturnType<typeof createDeployService>;

@@ -1,0 +1,51 @@
+import type { App, BlockAction, ButtonAction } from '@slack/bolt';
+import type { DeployService } from '../../renewals/deploy-service.ts';
+import type { CardClaim, Refusal } from '../../renewals/outcomes.ts';
+import type { Guarded } from '../after-ack.ts';
+import { actionIds, parseCardValue } from '../cards.ts';
+import { renderRefusal } from '../replies.ts';
+
+/** What the deployment card's buttons need. */
+export interface DeployActionDeps {
+  deploy: DeployService;
+  approvers: () => string;
+  guarded: Guarded;
+}
+
+/** Deploy, Skip and Roll back on the deployment card in a renewal's thread. Acked first; the record decides. */
+export function registerDeployActions(app: App, deps: DeployActionDeps): void {
+  const on = (
+    actionId: string,
+    label: string,
+    run: (input: {
+      channelId: string;
+      messageTs: string;
+      claim: CardClaim;
+      userId: string;
+      blockId: string;
+    }) => Promise<Refusal | undefined>,
+  ) =>
+    app.action<BlockAction<ButtonAction>>(actionId, async ({ ack, body, action, respond }) => {
+      await ack();
+      const reply = (text: string) => respond({ response_type: 'ephemeral', replace_original: false, text });
+      await deps.guarded(label, reply, async () => {
+        const channelId = body.container?.channel_id ?? body.channel?.id;
+        const messageTs = body.container?.message_ts ?? body.message?.ts;
+        const claim = parseCardValue(action.value);
+        const refusal =
+          channelId && messageTs && claim
+            ? await run({ channelId, messageTs, claim, userId: body.user.id, blockId: action.block_id })
+            : ({ code: 'unknown_card' } as const);
+        if (refusal) await reply(renderRefusal(refusal, 'decide', deps.approvers));
+      });
+    });
+
+  on(actionIds.deploy, 'deploy', (input) => deps.deploy.approve(input));
+  on(actionIds.deploySkip, 'skip deployment', (input) => deps.deploy.skip(input));
+  on(actionIds.rollback, 'roll back', (input) => {
+    const workerId = /^result_([0-9]{1,19})$/.exec(input.blockId)?.[1];
+    return workerId
+      ? deps.deploy.rollback({ ...input, workerId })
+      : Promise.resolve({ code: 'unknown_card' } as const);
+  });
+}

@@ -1,0 +1,413 @@
+import { randomUUID } from 'node:crypto';
+import { CasApiError, casOutcome } from '../../cas/errors.ts';
+import type { CloudResource } from '../../cas/schemas.ts';
+import { checkEndpoints } from '../../deploy/tls-check.ts';
+import { isAppError } from '../../errors.ts';
+import { type DeployResource, type DeployResult, deploymentJobName } from '../../renewals/deployment.ts';
+import type { RenewalRecord } from '../../renewals/record.ts';
+import type { OutboxMessage } from '../../renewals/store.ts';
+import { card, type RenewalJobData, type Step, type StepContext, tell } from '../step-context.ts';
+
+const deployCard: OutboxMessage = { kind: 'deploy_card' };
+const errorText = (err: unknown) =>
+  err instanceof CasApiError
+    ? `${err.casCode}: ${err.casMessage}`
+    : isAppError(err)
+      ? err.message
+      : 'unexpected error';
+
+/**
+ * Where the old certificate is served, for the deployment card: its certificate ID (from the old order's
+ * instance), then `ListCloudResources` per product with that ID (and the same filter again here: CAS's `CertIds`
+ * filter semantics are unverified). Products this site does not support are skipped.
+ */
+export async function findDeployTargets(
+  ctx: StepContext,
+  record: RenewalRecord,
+  newCertId: string | undefined,
+  signal: AbortSignal | undefined,
+): Promise<
+  | {
+      kind: 'found';
+      oldCertId: string;
+      oldCertSha256: string | undefined;
+      newCertId: string;
+      resources: DeployResource[];
+    }
+  | { kind: 'none'; oldCertId: string | undefined }
+  | { kind: 'unknown'; message: string; retryable: boolean }
+> {
+  const { cas } = ctx;
+  const options = signal ? { signal } : {};
+  try {
+    let oldInstanceId = record.oldInstanceId;
+    if (!oldInstanceId && record.domain) {
+      for await (const o of cas.listAllUserCertificateOrders(
+        { keyword: record.domain, orderType: 'CPACK' },
+        options,
+      ))
+        if (o.OrderId === record.orderId) oldInstanceId = o.InstanceId;
+    }
+    const oldCertId = oldInstanceId
+      ? (await cas.getInstanceDetail(oldInstanceId, options)).CertificateId
+      : undefined;
+    const newId =
+      newCertId ??
+      (record.instanceId
+        ? (await cas.getInstanceDetail(record.instanceId, options)).CertificateId
+        : undefined);
+    if (!oldCertId) return { kind: 'none', oldCertId: undefined };
+    if (!newId)
+      return { kind: 'unknown', message: 'CAS did not give the new certificate ID', retryable: false };
+    const found: CloudResource[] = [];
+    for (const product of ctx.deploy?.products ?? []) {
+      try {
+        const resources = await cas.listCloudResources(
+          { cloudProduct: product, certIds: [oldCertId] },
+          options,
+        );
+        found.push(...resources.filter((r) => r.CertId === undefined || r.CertId === oldCertId));
+      } catch (err) {
+        // A product this site does not offer is not an error of the lookup.
+        if (err instanceof CasApiError && /CloudProduct|NotSupport/i.test(err.casCode)) continue;
+        throw err;
+      }
+    }
+    if (found.length === 0) return { kind: 'none', oldCertId };
+    const oldCertSha256 = await cas
+      .getUserCertificateDetail(oldCertId, options)
+      .then((d) => d.Sha2)
+      .catch(() => undefined);
+    return {
+      kind: 'found',
+      oldCertId,
+      oldCertSha256,
+      newCertId: newId,
+      resources: found.map((r) => ({
+        resourceId: r.Id,
+        product: r.CloudProduct ?? 'unknown',
+        ...(r.Domain ? { domain: r.Domain } : {}),
+        ...(r.RegionId ? { region: r.RegionId } : {}),
+        ...(r.ListenerPort ? { listenerPort: r.ListenerPort } : {}),
+      })),
+    };
+  } catch (err) {
+    return { kind: 'unknown', message: errorText(err), retryable: isAppError(err) && err.retryable };
+  }
+}
+
+/**
+ * From `deploy_approved`: claims (on disk), then creates the job once, named after the request, and starts it.
+ * CAS answers that prove nothing happened go back to `deploy_approved`; anything ambiguous stays claimed, for
+ * {@link deployReconcileStep}.
+ */
+export async function deployCreateStep(
+  ctx: StepContext,
+  record: RenewalRecord,
+  data: RenewalJobData,
+  signal: AbortSignal | undefined,
+): Promise<Step> {
+  const { store, cas, timings, now } = ctx;
+  const options = signal ? { signal } : {};
+  const resources = record.deployResources ?? [];
+  const contactIds =
+    record.application?.contactIds ??
+    (await cas.listContacts(options).catch(() => [])).slice(0, 1).map((c) => c.ContactId);
+  if (!record.newCertId || resources.length === 0 || contactIds.length === 0) {
+    return lost(
+      ctx,
+      record,
+      undefined,
+      contactIds.length === 0
+        ? 'a deployment job needs a CAS contact, and there is none'
+        : 'nothing to deploy',
+    );
+  }
+  let claimed: Awaited<ReturnType<typeof store.transition>>;
+  try {
+    claimed = await store.transition(record.id, 'deploy_creating', {
+      actor: 'worker',
+      fields: { deployCreatingAt: now(), intentId: randomUUID() },
+    });
+  } catch (err) {
+    if (!isAppError(err) || err.code !== 'REDIS_NOT_DURABLE') throw err;
+    await store.transition(record.id, 'deploy_not_executed', { actor: 'worker', detail: err.message });
+    return { kind: 'later', ms: timings.submitRetryBaseMs };
+  }
+  if (!claimed.ok) return { kind: 'again' };
+  ctx.logger.info({ recordId: record.id, resources: resources.length }, 'calling CreateDeploymentJob');
+  let jobId: string;
+  try {
+    ({ jobId } = await cas.createDeploymentJob(
+      {
+        name: deploymentJobName(record.id),
+        certIds: [record.newCertId],
+        resourceIds: resources.map((r) => r.resourceId),
+        contactIds,
+      },
+      options,
+    ));
+  } catch (err) {
+    const outcome = casOutcome(err);
+    if (outcome === 'not_executed') {
+      data.deployRetries = (data.deployRetries ?? 0) + 1;
+      const tries = data.deployRetries;
+      if (tries > timings.maxSubmitRetries)
+        return lost(ctx, claimed.record, undefined, `CAS did not take the job (${errorText(err)})`);
+      await store.transition(record.id, 'deploy_not_executed', { actor: 'worker', detail: errorText(err) });
+      return { kind: 'later', ms: Math.min(300_000, timings.submitRetryBaseMs * 2 ** (tries - 1)) };
+    }
+    if (outcome === 'rejected')
+      return lost(ctx, claimed.record, undefined, `CAS refused the job: ${errorText(err)}`);
+    ctx.logger.warn({ recordId: record.id }, 'deployment job outcome unknown; will look for it by name');
+    return { kind: 'later', ms: timings.casTimeoutMs + timings.reconcileSettleMs };
+  }
+  const saved = await store.transition(record.id, 'deploy_job_created', {
+    actor: 'worker',
+    detail: `job ${jobId}`,
+    fields: { deployJobId: jobId },
+  });
+  if (!saved.ok) return { kind: 'again' };
+  return startJob(ctx, saved.record, jobId, signal);
+}
+
+/**
+ * From `deploy_creating`: the job is known (start it), or the create call's outcome is unknown: once it is
+ * certainly over, the job is looked for by its name. One: follow it. None: it did not happen, create it again.
+ */
+export async function deployReconcileStep(
+  ctx: StepContext,
+  record: RenewalRecord,
+  _data: RenewalJobData,
+  signal: AbortSignal | undefined,
+): Promise<Step> {
+  const { store, cas, timings, now } = ctx;
+  if (record.deployJobId) return startJob(ctx, record, record.deployJobId, signal);
+  const settledAt =
+    (record.deployCreatingAt ?? record.updatedAt ?? now()) + timings.casTimeoutMs + timings.reconcileSettleMs;
+  if (now() < settledAt) return { kind: 'later', ms: settledAt - now() };
+  const name = deploymentJobName(record.id);
+  let jobs: Awaited<ReturnType<typeof cas.listDeploymentJobs>>;
+  try {
+    jobs = (await cas.listDeploymentJobs(name, signal ? { signal } : {})).filter((j) => j.Name === name);
+  } catch (err) {
+    if (isAppError(err) && err.retryable) return { kind: 'later', ms: timings.reconcileSettleMs };
+    return lost(ctx, record, undefined, `listing deployment jobs failed: ${errorText(err)}`);
+  }
+  if (jobs.length > 1)
+    return lost(
+      ctx,
+      record,
+      undefined,
+      `several jobs are named ${name}: ${jobs.map((j) => j.Id).join(', ')}`,
+    );
+  const job = jobs[0];
+  if (!job) {
+    await store.transition(record.id, 'deploy_not_executed', {
+      actor: 'worker',
+      detail: `no job named ${name}`,
+    });
+    return { kind: 'again' };
+  }
+  const saved = await store.transition(record.id, 'deploy_job_created', {
+    actor: 'worker',
+    detail: `found job ${job.Id} by its name`,
+    fields: { deployJobId: job.Id },
+  });
+  return saved.ok ? startJob(ctx, saved.record, job.Id, signal) : { kind: 'again' };
+}
+
+/** A new job waits in `editing` until started (UpdateDeploymentJobStatus pending); a started one is left alone. */
+async function startJob(
+  ctx: StepContext,
+  record: RenewalRecord,
+  jobId: string,
+  signal: AbortSignal | undefined,
+): Promise<Step> {
+  const options = signal ? { signal } : {};
+  try {
+    const job = await ctx.cas.describeDeploymentJob(jobId, options);
+    if (job.Status === 'editing') await ctx.cas.updateDeploymentJobStatus(jobId, 'pending', options);
+  } catch (err) {
+    if (isAppError(err) && err.retryable) return { kind: 'later', ms: ctx.timings.reconcileSettleMs };
+    return lost(ctx, record, jobId, `starting the job failed: ${errorText(err)}`);
+  }
+  const result = await ctx.store.transition(record.id, 'deploy_started', {
+    actor: 'worker',
+    detail: `job ${jobId} started`,
+    notify: [
+      tell({ type: 'deploy_started', jobId, resources: record.deployResources ?? [] }),
+      deployCard,
+      card,
+    ],
+  });
+  ctx.logger.info({ recordId: record.id, jobId }, 'deployment job started');
+  return result.ok ? { kind: 'later', ms: ctx.pollDelay(0) } : { kind: 'again' };
+}
+
+/** From `deploying`: follows the job to success or error, then records each resource's outcome. */
+export async function deployFollowStep(
+  ctx: StepContext,
+  record: RenewalRecord,
+  data: RenewalJobData,
+  signal: AbortSignal | undefined,
+): Promise<Step> {
+  const { store, cas, timings, now } = ctx;
+  const jobId = record.deployJobId as string;
+  const options = signal ? { signal } : {};
+  let status: string;
+  let results: DeployResult[] = [];
+  try {
+    status = (await cas.describeDeploymentJob(jobId, options)).Status;
+    if (status === 'editing') await cas.updateDeploymentJobStatus(jobId, 'pending', options);
+    if (status === 'success' || status === 'error') results = await workerResults(ctx, record, jobId, signal);
+  } catch (err) {
+    if (isAppError(err) && err.retryable) {
+      data.pollErrors = (data.pollErrors ?? 0) + 1;
+      if (data.pollErrors <= timings.maxPollErrors)
+        return { kind: 'later', ms: ctx.pollDelay(data.deployPolls ?? 0) };
+    }
+    return lost(ctx, record, jobId, `following the job failed: ${errorText(err)}`);
+  }
+  data.pollErrors = 0;
+  if (status !== 'success' && status !== 'error') {
+    data.deployPolls = (data.deployPolls ?? 0) + 1;
+    if (now() - (record.deployCreatingAt ?? now()) > timings.deadlineMs)
+      return lost(ctx, record, jobId, `the job is still ${status}`);
+    return { kind: 'later', ms: ctx.pollDelay(data.deployPolls) };
+  }
+  const tls = ctx.deploy?.tlsCheck === true && results.some((r) => r.status === 'success');
+  const moved = await store.transition(record.id, tls ? 'deploy_finished' : 'deploy_finished_unchecked', {
+    actor: 'worker',
+    detail: `job ${jobId} ${status}`,
+    fields: { deployResults: results },
+    notify: [tell({ type: 'deploy_results', jobId, results }), deployCard, card],
+  });
+  ctx.logger.info({ recordId: record.id, jobId, status }, 'deployment job finished');
+  return moved.ok ? (tls ? { kind: 'again' } : { kind: 'done' }) : { kind: 'again' };
+}
+
+async function workerResults(
+  ctx: StepContext,
+  record: RenewalRecord,
+  jobId: string,
+  signal: AbortSignal | undefined,
+): Promise<DeployResult[]> {
+  const workers = await ctx.cas.listWorkerResources(jobId, signal ? { signal } : {});
+  const proposed = new Map((record.deployResources ?? []).map((r) => [r.resourceId, r]));
+  return workers.map((w) => {
+    const known = w.ResourceId ? proposed.get(w.ResourceId) : undefined;
+    return {
+      workerId: w.Id,
+      resourceId: w.ResourceId ?? known?.resourceId ?? '',
+      product: w.CloudProduct ?? known?.product ?? 'unknown',
+      ...((w.Domain ?? known?.domain) ? { domain: w.Domain ?? known?.domain } : {}),
+      ...((w.RegionId ?? known?.region) ? { region: w.RegionId ?? known?.region } : {}),
+      ...(known?.listenerPort ? { listenerPort: known.listenerPort } : {}),
+      status: w.Status,
+      ...(w.ErrorCode ? { errorCode: w.ErrorCode } : {}),
+      ...(w.ErrorMsg ? { errorMessage: w.ErrorMsg } : {}),
+    };
+  });
+}
+
+/**
+ * From `verifying`: connects to every deployed domain with SNI and compares the served leaf with the new
+ * certificate. All new: done. Otherwise tries again with back-off (CDN propagation) up to the limit, then reports
+ * which endpoints still serve something else.
+ */
+export async function verifyStep(
+  ctx: StepContext,
+  record: RenewalRecord,
+  data: RenewalJobData,
+): Promise<Step> {
+  const settings = ctx.deploy;
+  const domains = [
+    ...new Set(
+      (record.deployResults ?? [])
+        .filter((r) => r.status === 'success' && r.domain)
+        .map((r) => (r.domain as string).replace(/^\*\./, '')),
+    ),
+  ];
+  const expected = record.newCertSha256;
+  const results =
+    expected && domains.length > 0
+      ? await checkEndpoints(domains, expected, {
+          previous: record.oldCertSha256,
+          resolve: settings?.tlsResolve ?? new Map(),
+        })
+      : [];
+  data.tlsAttempts = (data.tlsAttempts ?? 0) + 1;
+  const attempts = data.tlsAttempts;
+  const allNew = results.every((r) => r.outcome === 'new');
+  if (!allNew && attempts < (settings?.tlsAttempts ?? 1)) {
+    return {
+      kind: 'later',
+      ms: Math.min(ctx.timings.pollMaxMs, Math.max(1, ctx.timings.pollMinMs) * 2 ** attempts),
+    };
+  }
+  const moved = await ctx.store.transition(record.id, 'tls_checked', {
+    actor: 'worker',
+    detail: `serving the new certificate on ${results.filter((r) => r.outcome === 'new').length} of ${results.length} endpoints`,
+    fields: { tlsResults: results },
+    notify: [tell({ type: 'tls_results', results, final: true }), deployCard, card],
+  });
+  return moved.ok ? { kind: 'done' } : { kind: 'again' };
+}
+
+/** From `rolling_back`: asks CAS to roll the resource back (once it is finished), then follows it. */
+export async function rollbackStep(
+  ctx: StepContext,
+  record: RenewalRecord,
+  data: RenewalJobData,
+  signal: AbortSignal | undefined,
+): Promise<Step> {
+  const { cas, store, timings } = ctx;
+  const jobId = record.deployJobId;
+  const workerId = record.rollbackWorkerId;
+  if (!jobId || !workerId) return lost(ctx, record, jobId, 'no resource to roll back');
+  const options = signal ? { signal } : {};
+  let results: DeployResult[];
+  try {
+    results = await workerResults(ctx, record, jobId, signal);
+    const target = results.find((r) => r.workerId === workerId);
+    if (!target) return lost(ctx, record, jobId, `resource ${workerId} is not in the job`);
+    if (target.status === 'success' || target.status === 'error' || target.status === 'rollback_error') {
+      // rollback_error is retried only when a person asked again (this run was scheduled by their click).
+      if (target.status !== 'rollback_error' || (data.deployPolls ?? 0) === 0) {
+        await cas.rollbackWorkerResource(jobId, workerId, options);
+        data.deployPolls = 1;
+        return { kind: 'later', ms: ctx.pollDelay(0) };
+      }
+    }
+    if (target.status === 'rollback' || target.status === 'rolling_back') {
+      data.deployPolls = (data.deployPolls ?? 0) + 1;
+      return { kind: 'later', ms: ctx.pollDelay(data.deployPolls) };
+    }
+    const moved = await store.transition(record.id, 'rolled_back', {
+      actor: 'worker',
+      detail: `worker ${workerId} ${target.status}`,
+      fields: { deployResults: results },
+      notify: [tell({ type: 'rolled_back', resource: target }), deployCard, card],
+    });
+    return moved.ok ? { kind: 'done' } : { kind: 'again' };
+  } catch (err) {
+    if (isAppError(err) && err.retryable) return { kind: 'later', ms: timings.reconcileSettleMs };
+    return lost(ctx, record, jobId, `rolling back failed: ${errorText(err)}`);
+  }
+}
+
+async function lost(
+  ctx: StepContext,
+  record: RenewalRecord,
+  jobId: string | undefined,
+  reason: string,
+): Promise<Step> {
+  const moved = await ctx.store.transition(record.id, 'deploy_lost', {
+    actor: 'worker',
+    detail: reason,
+    notify: [tell({ type: 'deploy_lost', jobId, reason }), deployCard, card],
+  });
+  ctx.logger.warn({ recordId: record.id, jobId, reason }, 'deployment not followed to its end');
+  return moved.ok ? { kind: 'done' } : { kind: 'again' };
+}
