@@ -7,6 +7,7 @@ import { createCasSimulator } from '../cas-sim/server.ts';
 import { loadConfig } from '../config/config.ts';
 import { findOrStartRedis } from '../dev/redis-server.ts';
 import { blockActionBody, signedSlackHeaders, slashCommandBody } from '../dev/slack-payloads.ts';
+import { startTlsEndpoints } from '../dev/tls-endpoints.ts';
 import { createLogger } from '../logging.ts';
 import { startAppRole } from '../roles/app-role.ts';
 import { startWorkerRole } from '../roles/worker-role.ts';
@@ -32,6 +33,22 @@ const sim = createCasSimulator({
     // The simulator is strict: the renewed order waits for its application, which needs a CAS contact.
     contacts: [{ contactId: '1001', name: 'Platform team', email: 'platform@example.com' }],
     packages: [{ productCode: 'digicert-dv-1-plan', totalCount: 20, usedCount: 7 }],
+    resources: [
+      {
+        id: '601',
+        cloudProduct: 'CDN',
+        domain: 'shop.example.com',
+        regionId: 'cn-hangzhou',
+        servesOrder: renewOrderId,
+      },
+      {
+        id: '602',
+        cloudProduct: 'ALB',
+        domain: 'www.shop.example.com',
+        regionId: 'cn-shanghai',
+        servesOrder: renewOrderId,
+      },
+    ],
     orders: [
       {
         orderId: renewOrderId,
@@ -59,6 +76,9 @@ const sim = createCasSimulator({
   },
 });
 const casUrl = await sim.listen();
+// Real TLS endpoints for the two resources that serve the old certificate; they serve whatever the simulator's
+// resources serve, so the TLS check sees the deployment happen.
+const endpoints = await startTlsEndpoints(() => sim, ['shop.example.com', 'www.shop.example.com']);
 const slack = createSlackStandIn({ botToken });
 await slack.listen();
 
@@ -76,6 +96,9 @@ const config = loadConfig({
   CERT_POLL_MAX_SECONDS: '0.3',
   CERT_RECONCILE_SETTLE_SECONDS: '0',
   CERT_ALERT_CHANNEL: 'C0ALERTS',
+  CERT_DEPLOY: 'ask',
+  CERT_DEPLOY_PRODUCTS: 'CDN,ALB',
+  CERT_TLS_RESOLVE: endpoints.resolve,
   // A demo against simulators: it runs on any local Redis, AOF or not.
   CERT_REQUIRE_DURABLE_REDIS: 'false',
 });
@@ -103,6 +126,7 @@ async function post(body: string): Promise<void> {
 
 // Print every message the bot sends, as it happens.
 let cardTs: string | undefined;
+let deployCardTs: string | undefined;
 const stopPrinting = slack.onCall((call: SlackCall) => {
   if (call.response.ok !== true) return;
   const channel = `#${demoNames[String(call.args.channel)] ?? call.args.channel}`;
@@ -110,8 +134,14 @@ const stopPrinting = slack.onCall((call: SlackCall) => {
     if (String(call.args.text).startsWith('Certificate renewal request')) cardTs = String(call.response.ts);
     out(`\n${channel}  certbot:`);
     out(indent(blocksToLines(call.args.blocks).join('\n') || mrkdwnToText(String(call.args.text)), '  │ '));
+  } else if (call.method === 'chat.postMessage' && call.args.blocks) {
+    deployCardTs = String(call.response.ts);
+    out('  ↳ thread  certbot:');
+    out(indent(blocksToLines(call.args.blocks).join('\n'), '    │ '));
   } else if (call.method === 'chat.postMessage') {
     out(`  ↳ thread  certbot: ${indent(mrkdwnToText(String(call.args.text)), '    ').trimStart()}`);
+  } else if (call.method === 'chat.update' && call.args.ts === deployCardTs) {
+    out(`  ✎ deployment card now says: ${blocksToLines(call.args.blocks).at(-1) ?? ''}`);
   } else if (call.method === 'chat.update' && call.args.ts === cardTs) {
     const status = blocksToLines(call.args.blocks).at(-1) ?? '';
     out(`  ✎ card now says: ${status}`);
@@ -157,15 +187,34 @@ await slack.waitForCall(
   (c) => c.method === 'chat.postMessage' && /Renewal issued/.test(String(c.args.text)),
   45_000,
 );
+const deployCard = await slack.waitForCall(
+  (c) => c.method === 'chat.postMessage' && JSON.stringify(c.args.blocks ?? []).includes('cert_deploy'),
+  15_000,
+);
+await new Promise((resolve) => setTimeout(resolve, 300));
+
+out('\n#certs  @bob clicks [Deploy to 2 resources] on the deployment card and confirms');
+await post(
+  blockActionBody({
+    actionId: 'cert_deploy',
+    value: (deployCard.args.blocks as Array<{ elements?: Array<{ action_id?: string; value?: string }> }>)
+      .flatMap((b) => b.elements ?? [])
+      .find((e) => e.action_id === 'cert_deploy')?.value,
+    userId: 'U0APPROVER',
+    channelId: 'C0CERTS',
+    messageTs: String(deployCard.response.ts),
+    responseUrl: slack.responseUrl(),
+  }),
+);
 await slack.waitForCall(
-  (c) => c.method === 'chat.update' && JSON.stringify(c.args.blocks).includes('Issued'),
-  10_000,
+  (c) => c.method === 'chat.postMessage' && /Serving the new certificate on/.test(String(c.args.text)),
+  30_000,
 );
 
 out('\n(the daily expiry scan runs; here, at once)');
 const summary = await worker.alerts.runScan();
 out(
-  `\nDone: CAS renewed ${sim.renewCount()} order (one paid call), the bot submitted its application (${sim.calls.filter((c) => c.action === 'ApplyCertificate').length} ApplyCertificate), the thread shows every step, and the scan alerted ${summary.alerted} expiring order.`,
+  `\nDone: CAS renewed ${sim.renewCount()} order (one paid call), the bot submitted its application (${sim.calls.filter((c) => c.action === 'ApplyCertificate').length} ApplyCertificate), deployed the certificate with ${sim.deployments.jobs.size} CAS job and saw it served over TLS, and the scan alerted ${summary.alerted} expiring order.`,
 );
 
 clearTimeout(timeout);
@@ -182,5 +231,6 @@ for (let cursor = '0'; ; ) {
 cleanup.disconnect();
 pacerRedis.disconnect();
 await slack.close();
+await endpoints.close();
 await sim.close();
 await redisFound.stop?.();

@@ -66,6 +66,15 @@ export const workerStates: ReadonlySet<RenewalState> = new Set([
   ...deployWorkerStates,
 ]);
 
+/** States of a request whose order was renewed (issued, and whatever the deployment did since). */
+export const renewedStates: ReadonlySet<RenewalState> = new Set([
+  'issued',
+  'deploy_requested',
+  ...deployWorkerStates,
+  'deployed',
+  'verified',
+]);
+
 /** States that hold their order: while a request is in one of these, no other request for the order opens. */
 export const openStates: ReadonlySet<RenewalState> = new Set(['requested', ...renewalWorkerStates]);
 

@@ -138,30 +138,54 @@ describe('expiry scan and thresholds', () => {
     expect(summary).toMatchObject({ expiring: 2, inFlight: 1, alerted: 1 });
   });
 
-  it('forgets an alerted order once its renewal is issued, and does not alert it again', async () => {
-    const { orders, advance, harness } = await alertHarness([10]);
-    const orderId = String(orders[0]?.orderId);
-    await harness.worker?.alerts.runScan();
-    expect(await harness.app.redis.exists(`${harness.prefix}:alert:${orderId}`)).toBe(1);
-    const { createRenewalStore } = await import('../../src/renewals/store.ts');
-    const store = createRenewalStore({ redis: harness.app.redis, prefix: harness.prefix });
-    const created = await store.create({
-      orderId,
-      channelId: 'C0CERTS',
-      requestedBy: requesterId,
-      expiresAt: start + day,
-    });
-    const id = created.created ? created.record.id : '';
-    for (const step of ['approved', 'submitting', 'submitted', 'issued'] as const)
-      await store.transition(id, step, { actor: 'test', fields: { newOrderId: `9${orderId}` } });
-    advance(4);
+  it.each([
+    ['issued', ['approved', 'submitting', 'submitted', 'issued']],
+    [
+      'issued, then deployed and checked',
+      [
+        'approved',
+        'submitting',
+        'submitted',
+        'deployment_proposed',
+        'deploy_approved',
+        'deploy_creating',
+        'deploy_started',
+        'deploy_finished',
+        'tls_checked',
+      ],
+    ],
+  ] as const)(
+    'forgets an alerted order once its renewal is %s, and does not alert it again',
+    async (_label, steps) => {
+      const { orders, advance, harness } = await alertHarness([10]);
+      const orderId = String(orders[0]?.orderId);
+      await harness.worker?.alerts.runScan();
+      expect(await harness.app.redis.exists(`${harness.prefix}:alert:${orderId}`)).toBe(1);
+      const { createRenewalStore } = await import('../../src/renewals/store.ts');
+      const store = createRenewalStore({ redis: harness.app.redis, prefix: harness.prefix });
+      const created = await store.create({
+        orderId,
+        channelId: 'C0CERTS',
+        requestedBy: requesterId,
+        expiresAt: start + day,
+      });
+      const id = created.created ? created.record.id : '';
+      for (const step of steps) {
+        const moved = await store.transition(id, step, {
+          actor: 'test',
+          fields: { newOrderId: `9${orderId}` },
+        });
+        expect(moved.ok).toBe(true);
+      }
+      advance(4);
 
-    const summary = await harness.worker?.alerts.runScan();
+      const summary = await harness.worker?.alerts.runScan();
 
-    expect(summary).toMatchObject({ alerted: 0 });
-    expect(await harness.app.redis.exists(`${harness.prefix}:alert:${orderId}`)).toBe(0);
-    expect(alertPosts(harness)).toHaveLength(1);
-  });
+      expect(summary).toMatchObject({ alerted: 0 });
+      expect(await harness.app.redis.exists(`${harness.prefix}:alert:${orderId}`)).toBe(0);
+      expect(alertPosts(harness)).toHaveLength(1);
+    },
+  );
 
   it('posts one final alert when an alerted order expires without a renewal', async () => {
     const { orders, advance, harness } = await alertHarness([2]);

@@ -58,6 +58,48 @@ describe('loadConfig', () => {
     });
   });
 
+  it('reads the application and deployment settings', () => {
+    const config = loadConfig({
+      ...minimal,
+      CERT_APPLY: 'MANUAL',
+      CERT_CAS_CONTACT_IDS: ' 12, 9007199254740993 ',
+      CERT_CAS_COMPANY_ID: '77',
+      CERT_VALIDATION_METHOD: 'http',
+      CERT_KEY_ALGORITHM: 'ECC_256',
+      CERT_DEPLOY: 'off',
+      CERT_DEPLOY_PRODUCTS: 'cdn,ALB',
+      CERT_TLS_CHECK: 'off',
+      CERT_TLS_RESOLVE: 'Shop.example.com=10.0.0.5:443,www.example.com=[::1]:8443',
+    });
+
+    expect(config.application).toEqual({
+      mode: 'manual',
+      contactIds: ['12', '9007199254740993'],
+      companyId: '77',
+      validationMethod: 'HTTP',
+      keyAlgorithm: 'ECC_256',
+    });
+    expect(config.deploy).toMatchObject({ mode: 'off', products: ['CDN', 'ALB'], tlsCheck: false });
+    expect([...config.deploy.tlsResolve]).toEqual([
+      ['shop.example.com', { host: '10.0.0.5', port: 443 }],
+      ['www.example.com', { host: '::1', port: 8443 }],
+    ]);
+  });
+
+  it('searches every product the site supports: the international site has no SLB', () => {
+    const china = loadConfig(minimal).deploy.products;
+    const international = loadConfig({ ...minimal, CAS_ENDPOINT: 'https://cas.ap-southeast-1.aliyuncs.com' })
+      .deploy.products;
+
+    expect(china).toContain('SLB');
+    expect(international).not.toContain('SLB');
+    expect(international).toContain('CDN');
+    expect(loadConfig(minimal)).toMatchObject({
+      application: { mode: 'auto', contactIds: [], validationMethod: 'DNS', keyAlgorithm: 'RSA_2048' },
+      deploy: { mode: 'ask', tlsCheck: true },
+    });
+  });
+
   it('needs no signing secret in Socket Mode', () => {
     const { SLACK_SIGNING_SECRET: _s, ...rest } = minimal;
 
@@ -94,6 +136,28 @@ describe('loadConfig', () => {
     [{ CERT_ALERT_DAYS: '30,two' }, 'CERT_ALERT_DAYS must be comma-separated whole numbers of days'],
     [{ CERT_ALERT_CRON: 'every day' }, 'CERT_ALERT_CRON must be a cron pattern of 5 fields'],
     [{ CERT_TIMEZONE: 'Mars/Base' }, 'CERT_TIMEZONE must be an IANA time zone'],
+    [{ CERT_APPLY: 'sometimes' }, 'CERT_APPLY must be one of auto, manual (got "sometimes")'],
+    [
+      { CERT_CAS_CONTACT_IDS: '12,alice' },
+      'CERT_CAS_CONTACT_IDS must be comma-separated numeric CAS contact IDs',
+    ],
+    [{ CERT_CAS_COMPANY_ID: 'acme' }, 'CERT_CAS_COMPANY_ID must be a numeric CAS company ID'],
+    [{ CERT_VALIDATION_METHOD: 'FILE' }, 'CERT_VALIDATION_METHOD must be one of DNS, HTTP (got "FILE")'],
+    [
+      { CERT_KEY_ALGORITHM: 'RSA_1024' },
+      'CERT_KEY_ALGORITHM must be one of RSA_2048, RSA_3072, RSA_4096, ECC_256',
+    ],
+    [{ CERT_DEPLOY: 'yes' }, 'CERT_DEPLOY must be one of ask, off (got "yes")'],
+    [
+      { CERT_DEPLOY_PRODUCTS: 'CDN,Akamai' },
+      'CERT_DEPLOY_PRODUCTS must be a comma-separated list of CDN, DCDN',
+    ],
+    [{ CERT_TLS_CHECK: 'maybe' }, 'CERT_TLS_CHECK must be one of on, off (got "maybe")'],
+    [{ CERT_TLS_RESOLVE: 'shop.example.com:443' }, 'CERT_TLS_RESOLVE must be domain=host:port entries'],
+    [
+      { CERT_TLS_RESOLVE: 'a.example.com=10.0.0.1:99999' },
+      'CERT_TLS_RESOLVE must be domain=host:port entries',
+    ],
   ])('stops on %j with a line naming the variable', (overrides, line) => {
     const env = { ...minimal, ...overrides };
 
