@@ -101,6 +101,28 @@ export async function requeueRenewal(
   return { requeued: true, previous };
 }
 
+/**
+ * Makes sure a request's renewal job runs again (a person gave it more work: Deploy, Roll back). A finished job
+ * is replaced at once; a job still active (finishing the previous step) cannot be, so a short "kick" job is
+ * queued that requeues it once it has finished (retried with back-off while it is still active).
+ */
+export async function ensureRenewalRuns(queue: Queue<RecordJobData>, recordId: string): Promise<void> {
+  const { requeued, previous } = await requeueRenewal(queue, recordId);
+  if (requeued || previous !== 'active') return;
+  await queue.add(
+    'kick',
+    { recordId },
+    {
+      jobId: `kick-${recordId}`,
+      delay: 500,
+      attempts: 10,
+      backoff: { type: 'exponential', delay: 500 },
+      removeOnComplete: true,
+      removeOnFail: { age: 24 * 3600 },
+    },
+  );
+}
+
 /** Schedules the expiry of an undecided request at `at` (epoch ms). */
 export async function scheduleExpiry(
   queue: Queue<RecordJobData>,

@@ -1,4 +1,4 @@
-import { requeueRenewal } from '../jobs/queues.ts';
+import { ensureRenewalRuns } from '../jobs/queues.ts';
 import type { DeployResult } from './deployment.ts';
 import type { CardClaim, Refusal } from './outcomes.ts';
 import type { RenewalRecord } from './record.ts';
@@ -54,7 +54,7 @@ export function createDeployService(deps: RequestServiceDeps & { requests: Reque
         notify: [tell({ type: 'deploy_approved', by: input.userId, count }), ...cards],
       });
       if (!result.ok) return refusedMove(result);
-      await requeueRenewal(deps.queues.renewals, found.record.id);
+      await ensureRenewalRuns(deps.queues.renewals, found.record.id);
       logger.info({ recordId: found.record.id, approvedBy: input.userId }, 'deployment approved');
       await deliverSoon(deps.deliver, logger, found.record.id);
       return undefined;
@@ -101,7 +101,7 @@ export function createDeployService(deps: RequestServiceDeps & { requests: Reque
         notify: [tell({ type: 'rollback_requested', by: input.userId, resource }), ...cards],
       });
       if (!result.ok) return refusedMove(result);
-      await requeueRenewal(deps.queues.renewals, found.record.id);
+      await ensureRenewalRuns(deps.queues.renewals, found.record.id);
       await deliverSoon(deps.deliver, logger, found.record.id);
       return undefined;
     },

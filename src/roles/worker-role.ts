@@ -5,7 +5,7 @@ import type { CasClient } from '../cas/client.ts';
 import type { Config } from '../config/config.ts';
 import { type Connections, createConnections } from '../connections.ts';
 import { AppError } from '../errors.ts';
-import { queueNames, type RecordJobData, syncExpiryScanSchedule } from '../jobs/queues.ts';
+import { queueNames, type RecordJobData, requeueRenewal, syncExpiryScanSchedule } from '../jobs/queues.ts';
 import type { Logger } from '../logger.ts';
 import { createMetrics, type Metrics } from '../metrics.ts';
 import { createRenewalStore } from '../renewals/store.ts';
@@ -103,7 +103,10 @@ export async function startWorkerRole(deps: WorkerRoleDeps): Promise<WorkerRole>
   // No retries inside this client: a 429 becomes a job delay (Retry-After), so workers never hammer Slack.
   const threadSlack = connections.threadSlack;
   const deliver = createOutboxDelivery({ store, slack: threadSlack, logger, now });
+  const renewalsQueue = new Queue<RecordJobData>(queueNames.renewals, { connection: redis, prefix });
+  renewalsQueue.on('error', () => {});
   const processor = createRenewalProcessor({
+    requeue: (recordId) => requeueRenewal(renewalsQueue, recordId),
     store,
     cas: deps.cas,
     deliver,
@@ -163,8 +166,6 @@ export async function startWorkerRole(deps: WorkerRoleDeps): Promise<WorkerRole>
   });
   scanWorker.on('error', (err) => logger.warn({ err: { message: err.message } }, 'scan worker error'));
 
-  const renewalsQueue = new Queue<RecordJobData>(queueNames.renewals, { connection: redis, prefix });
-  renewalsQueue.on('error', () => {});
   const sweep = async () => {
     const requeued = await sweepOrphans({ store, queue: renewalsQueue, logger });
     await sweepOutboxes({ store, deliver, logger });

@@ -86,7 +86,10 @@ export function createOutboxDelivery(deps: OutboxDeliveryDeps): Deliver {
               text: card.text,
               blocks: card.blocks,
             });
-            if (posted.ts) await deps.store.setDeployCard(recordId, record.channelId, posted.ts);
+            if (posted.ts) {
+              await deps.store.setDeployCard(recordId, record.channelId, posted.ts);
+              deps.logger.info({ recordId, ts: posted.ts }, 'deployment card posted');
+            }
           }
         } else if (item.kind !== 'card') {
           await deps.slack.chat.postMessage({

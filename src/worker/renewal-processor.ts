@@ -130,6 +130,13 @@ export function createRenewalProcessor(deps: RenewalProcessorDeps) {
   ): Promise<string> {
     const data: RenewalJobData = { ...job.data };
     const recordId = data.recordId;
+    if (job.name === 'kick' && deps.requeue) {
+      // The request's renewal job was still active when a person gave it more work: requeue it now that it is
+      // not (BullMQ retries this kick with back-off while it still is).
+      const { requeued, previous } = await deps.requeue(recordId);
+      if (!requeued && previous === 'active') throw new Error('the renewal job is still active');
+      return previous;
+    }
     let outcome: Step = { kind: 'again' };
     let delivery: Awaited<ReturnType<typeof deps.deliver>>;
     try {

@@ -52,6 +52,8 @@ export interface RenewalProcessorDeps {
   logger: Logger;
   now: () => number;
   timings: RenewalTimings;
+  /** Requeues a request's renewal job once it has finished (for "kick" jobs; see ensureRenewalRuns). */
+  requeue?: (recordId: string) => Promise<{ requeued: boolean; previous: string }>;
   /** How renewed certificates are installed; undefined: no deployment step (CERT_DEPLOY=off). */
   deploy?: DeploySettings | undefined;
 }
@@ -64,7 +66,7 @@ export const card: OutboxMessage = { kind: 'card' };
 export const tell = (event: ThreadEvent): OutboxMessage => ({ kind: 'event', event });
 
 /** What every step uses: the dependencies, the poll back-off, and the way to hand a request to a person. */
-export interface StepContext extends Omit<RenewalProcessorDeps, 'deliver'> {
+export interface StepContext extends Omit<RenewalProcessorDeps, 'deliver' | 'requeue'> {
   pollDelay(polls: number): number;
   needsAttention(
     record: RenewalRecord,

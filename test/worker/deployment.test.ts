@@ -54,6 +54,8 @@ async function upToDeployCard(options: {
       findButton(c.args.blocks, 'cert_deploy') !== undefined,
     15_000,
   );
+  // Clicks match the card once its poster stored where it is.
+  await h.waitForLog((e) => e.msg === 'deployment card posted' && e.ts === deployCard.response.ts);
   return {
     order,
     card,
@@ -193,6 +195,26 @@ describe('installing the new certificate', () => {
     expect(await harness.app.redis.hget(`${harness.prefix}:renewal:${card.recordId}`, 'state')).toBe(
       'deployed',
     );
+  });
+
+  it('CERT_TLS_CHECK=off: the job is followed to its results and the request ends deployed, unchecked', async () => {
+    const { card, harness, deployTs, deployValue } = await upToDeployCard({
+      resources: twoResources,
+      env: { CERT_TLS_CHECK: 'off' },
+    });
+
+    await harness.click('cert_deploy', { user: approverId, messageTs: deployTs, value: deployValue });
+    const thread = await threadUntil(harness, card.ts, /finished: deployed to/);
+
+    expect(thread.at(-1)).toContain('deployed to 2 of 2 resources');
+    await harness.slack.waitForCall(
+      (c) =>
+        c.method === 'chat.update' && c.args.ts === card.ts && blocksText(c.args.blocks).includes('Deployed'),
+    );
+    expect(await harness.app.redis.hget(`${harness.prefix}:renewal:${card.recordId}`, 'state')).toBe(
+      'deployed',
+    );
+    expect(thread.some((t) => t.includes('Serving the new certificate'))).toBe(false);
   });
 
   it('Skip: the request ends issued and nothing is deployed; only approvers may decide', async () => {

@@ -178,6 +178,8 @@ describe('a worker process killed with SIGKILL around CreateDeploymentJob, then 
       (c) => c.method === 'chat.postMessage' && findButton(c.args.blocks, 'cert_deploy') !== undefined,
       30_000,
     );
+    // Clicks match the card once its poster stored where it is.
+    await first.waitForLog((e) => e.msg === 'deployment card posted' && e.ts === deployCard.response.ts);
     h.cas.sim.faults.add({ action: 'CreateDeploymentJob', fault: { kind: 'hold', afterActing } });
     await h.click('cert_deploy', {
       user: approverId,
