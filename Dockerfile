@@ -1,6 +1,14 @@
 # syntax=docker/dockerfile:1
-# Production image: dependencies installed in a build stage, then only what runs is copied into a slim image,
-# run as the unprivileged `node` user. TypeScript runs through tsx (a runtime dependency): no build step.
+# Production image: the TypeScript is compiled in a build stage; the runtime stage holds only the compiled
+# JavaScript and production dependencies (no compiler, no loader), and runs as the unprivileged `node` user.
+FROM node:24-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build
+
 FROM node:24-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -10,12 +18,15 @@ FROM node:24-bookworm-slim
 ENV NODE_ENV=production PORT=3000 METRICS_PORT=9464
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
-COPY package.json tsconfig.json ./
-COPY src ./src
+COPY --from=build /app/dist ./dist
+COPY package.json ./
+# The simulator's example seed, for the Compose `sim` profile.
+COPY src/cas-sim/example-seed.json ./dist/cas-sim/example-seed.json
 USER node
 EXPOSE 3000
 # On METRICS_PORT, which every role serves (the app also answers /healthz on PORT; a lone worker does not listen there).
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+process.env.METRICS_PORT+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 # node directly (not npm): it gets SIGTERM and shuts down cleanly.
-CMD ["node", "--import", "tsx", "src/main.ts"]
+# A 4 MB young generation keeps an idle process under 120 MB (measured: npm run bench).
+CMD ["node", "--max-semi-space-size=4", "dist/main.js"]

@@ -16,9 +16,16 @@ import { round } from './stats.ts';
 
 const concurrency = 20;
 
-/** Starts `node --import tsx src/main.ts` (what `npm start` runs) and resolves once both roles are up. */
-async function startBot(env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+/** How the bot is started: compiled (what `npm start` runs after its build) or through the tsx loader. */
+export type StartMode = 'compiled' | 'tsx';
+
+/** Starts the bot (both roles in one process) and resolves once both roles are up. */
+export async function startBot(env: Record<string, string>, mode: StartMode = 'compiled') {
+  // As `npm start` runs it (after `npm run build`), or the same code through the tsx loader.
+  const args =
+    mode === 'compiled' ? ['--max-semi-space-size=4', 'dist/main.js'] : ['--import', 'tsx', 'src/main.ts'];
+  const started = performance.now();
+  const child = spawn(process.execPath, args, {
     env: { PATH: process.env.PATH, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -43,8 +50,10 @@ async function startBot(env: Record<string, string>) {
       if (buffer.length > 1_000_000) buffer = buffer.slice(-10_000);
     });
   });
+  const startupMs = performance.now() - started;
   return {
     port,
+    startupMs,
     async rssBytes(): Promise<number> {
       const pool = new Pool(`http://127.0.0.1:${metricsPort}`);
       const res = await pool.request({ path: '/metrics', method: 'GET' });
@@ -58,6 +67,14 @@ async function startBot(env: Record<string, string>) {
       await exited;
     },
   };
+}
+
+/** Total commands the Redis server has run (`INFO commandstats`). */
+async function redisCommands(redis: Redis): Promise<number> {
+  const info = await redis.info('commandstats');
+  let total = 0;
+  for (const match of info.matchAll(/calls=(\d+)/g)) total += Number(match[1]);
+  return total;
 }
 
 /** Runs `fn` over `items` with at most `limit` at a time. */
@@ -138,6 +155,8 @@ export async function benchRenewals(redisUrl: string, n = 1_000) {
     CERT_WORKER_CONCURRENCY: String(concurrency),
     CERT_CAS_QPS: '100',
     CERT_REQUIRE_DURABLE_REDIS: 'false',
+    // The renewal alone (request, application, issuance): no deployment step.
+    CERT_DEPLOY: 'off',
     // info: the start-up lines tell the port; the handler keeps draining stdout.
     LOG_LEVEL: 'info',
   });
@@ -196,6 +215,10 @@ export async function benchRenewals(redisUrl: string, n = 1_000) {
       }
     });
   });
+  const admin = new Redis(redisUrl);
+  const commandsBefore = await redisCommands(admin);
+  const casBefore = cas.sim.calls.length;
+  const slackBefore = slack.calls.length;
   const started = performance.now();
   await eachLimited([...cards.entries()], concurrency, ([ts, recordId]) =>
     post(
@@ -211,6 +234,14 @@ export async function benchRenewals(redisUrl: string, n = 1_000) {
   );
   await allIssued;
   const seconds = (performance.now() - started) / 1000;
+  // Every Redis command of the whole server during the renewals (this bench is its only client), per renewal.
+  const commands = (await redisCommands(admin)) - commandsBefore;
+  admin.disconnect();
+  const perRenewal = {
+    redisCommands: round(commands / n, 1),
+    casCalls: round((cas.sim.calls.length - casBefore) / n, 1),
+    slackCalls: round((slack.calls.length - slackBefore) / n, 1),
+  };
   const afterRss = await bot.rssBytes();
   await pool.close();
   await bot.stop();
@@ -223,6 +254,7 @@ export async function benchRenewals(redisUrl: string, n = 1_000) {
     name: `whole renewals through npm start (app + worker), ${n}, concurrency ${concurrency}`,
     baseline: { name: 'raw BullMQ no-op jobs', perSecond: round(baseline, 0) },
     subject: { perSecond: round(perSecond, 1), renewalsInCas: cas.sim.renewCount() },
+    perRenewal,
     ratio: round(perSecond / baseline, 4),
     rss: {
       idleMb: mb(idleRss),

@@ -4,11 +4,13 @@ import { findOrStartRedis } from '../src/dev/redis-server.ts';
 import { benchAckLatency } from './ack-latency.ts';
 import { benchRenewals } from './renewals.ts';
 import { benchScan } from './scan.ts';
+import { benchStartup } from './startup.ts';
 
 // `npm run bench`: every benchmark beside its baseline, in one run on this machine.
 // Writes bench-results/latest.json and bench-results/latest.md.
 const redis = await findOrStartRedis(process.env);
 const started = new Date().toISOString();
+const startup = await benchStartup(redis.url);
 const ack = await benchAckLatency(redis.url);
 const renewals = await benchRenewals(redis.url);
 const scan = await benchScan(redis.url);
@@ -19,7 +21,7 @@ const result = {
   node: process.version,
   cpus: cpus().length,
   cpuModel: cpus()[0]?.model,
-  results: { ack, renewals, scan },
+  results: { startup, ack, renewals, scan },
 };
 const table = [
   `Measured ${started} on ${result.cpus} × ${result.cpuModel ?? 'CPU'}, Node ${result.node}.`,
@@ -29,7 +31,10 @@ const table = [
   `| ${ack.name}, ${ack.concurrency} concurrent (p50 / p99 ms) | ${ack.baseline.name}: ${ack.baseline.p50} / ${ack.baseline.p99} | ${ack.subject.p50} / ${ack.subject.p99} | ${ack.ratio.p50} / ${ack.ratio.p99} |`,
   `| ${renewals.name} (per second) | ${renewals.baseline.name}: ${renewals.baseline.perSecond} | ${renewals.subject.perSecond} (CAS renewed ${renewals.subject.renewalsInCas}) | ${renewals.ratio} |`,
   `| ${scan.name}: wall time (s) | minimum at 10/s: ${scan.minimumSeconds} | ${scan.seconds} | ${scan.timeRatio} |`,
-  `| ${scan.name}: CAS calls | minimum (100 a page): ${scan.minimumCalls} | ${scan.calls} (${scan.throttled} throttled) | ${Math.round((scan.calls / scan.minimumCalls) * 100) / 100} |`,
+  `| ${scan.name}: CAS calls | minimum (50 a page): ${scan.minimumCalls} | ${scan.calls} (${scan.throttled} throttled) | ${Math.round((scan.calls / scan.minimumCalls) * 100) / 100} |`,
+  `| ${startup.name}, median of ${startup.runs}: start-up (ms) | tsx: ${startup.tsx.startupMs} | compiled: ${startup.compiled.startupMs} | ${startup.ratio.startup} |`,
+  `| ${startup.name}, median of ${startup.runs}: idle RSS (MB) | tsx: ${startup.tsx.idleRssMb} | compiled: ${startup.compiled.idleRssMb} (max ${startup.compiled.idleRssMaxMb}) | ${startup.ratio.rss} |`,
+  `| per renewal: Redis commands / CAS calls / Slack calls | | ${renewals.perRenewal.redisCommands} / ${renewals.perRenewal.casCalls} / ${renewals.perRenewal.slackCalls} | |`,
   `| RSS of npm start (MB): idle / after ${renewals.name.match(/, (\d+),/)?.[1]} renewals | idle: ${renewals.rss.idleMb} | half: ${renewals.rss.afterHalfMb}, all: ${renewals.rss.afterAllMb} (second half: ${renewals.rss.growthSecondHalfMb >= 0 ? '+' : ''}${renewals.rss.growthSecondHalfMb}) | ${Math.round((renewals.rss.afterAllMb / renewals.rss.idleMb) * 100) / 100} |`,
   '',
 ].join('\n');

@@ -10,3 +10,6 @@ export function round(value: number, digits = 2): number {
   const f = 10 ** digits;
   return Math.round(value * f) / f;
 }
+
+/** Median of a sample. */
+export const median = (values: readonly number[]): number => percentile(values, 50);

@@ -5,6 +5,7 @@ import type { DeploySettings } from '../renewals/deployment.ts';
 import type { RenewalRecord } from '../renewals/record.ts';
 import type { DeliveryResult, OutboxMessage, RenewalStore } from '../renewals/store.ts';
 import type { AttentionReason, ThreadEvent } from '../renewals/thread-events.ts';
+import { createSingleFlightCache } from '../single-flight-cache.ts';
 
 /** Step counters kept in the job (IDs and counters only: nothing secret). */
 export interface RenewalJobData extends RecordJobData {
@@ -68,6 +69,11 @@ export const tell = (event: ThreadEvent): OutboxMessage => ({ kind: 'event', eve
 /** What every step uses: the dependencies, the poll back-off, and the way to hand a request to a person. */
 export interface StepContext extends Omit<RenewalProcessorDeps, 'deliver' | 'requeue'> {
   pollDelay(polls: number): number;
+  /**
+   * The account's plan orders pending application (ID and listed domain), listed at most once per few seconds
+   * for all renewals of this process: a burst of renewals must not page through a list that grows with it.
+   */
+  pendingOrders(): Promise<Array<{ orderId: string; domain: string | undefined }>>;
   needsAttention(
     record: RenewalRecord,
     reason: AttentionReason,
@@ -97,5 +103,14 @@ export function createStepContext(deps: RenewalProcessorDeps): StepContext {
     return result.ok ? { kind: 'done' } : { kind: 'again' };
   }
 
-  return { ...deps, pollDelay, needsAttention };
+  const pending = createSingleFlightCache(
+    async () => {
+      const orders: Array<{ orderId: string; domain: string | undefined }> = [];
+      for await (const o of deps.cas.listAllUserCertificateOrders({ orderType: 'CPACK', status: 'PAYED' }))
+        if (o.OrderId) orders.push({ orderId: o.OrderId, domain: o.Domain });
+      return orders;
+    },
+    { ttlMs: 5_000, now: deps.now },
+  );
+  return { ...deps, pollDelay, needsAttention, pendingOrders: () => pending.get('payed') };
 }

@@ -1,10 +1,36 @@
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type PrivateRedis, startRedisServer } from '../support/redis-server.ts';
 
 describe('npm start with a bad environment', () => {
+  // What `npm start` runs: the service compiled by `npm run build` (here into a directory of its own), without
+  // a TypeScript loader.
+  let outDir: string | undefined;
+  afterEach(() => {
+    if (outDir) rmSync(outDir, { recursive: true, force: true });
+    outDir = undefined;
+  });
+
   it('stops with exit code 1 and one line naming the bad variable, never echoing a secret', () => {
-    const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    // Inside the checkout, so that the compiled code finds node_modules as dist/ does.
+    outDir = mkdtempSync(join(process.cwd(), '.dist-test-'));
+    const build = spawnSync(
+      process.execPath,
+      [
+        'node_modules/typescript/bin/tsc',
+        '-p',
+        'tsconfig.build.json',
+        '--outDir',
+        outDir,
+        '--incremental',
+        'false',
+      ],
+      { encoding: 'utf8', timeout: 120_000 },
+    );
+    expect(build.stdout + build.stderr).toBe('');
+    const result = spawnSync(process.execPath, [join(outDir, 'main.js')], {
       env: {
         PATH: process.env.PATH,
         SLACK_BOT_TOKEN: 'xoxb-secret-value-123',

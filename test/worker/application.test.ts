@@ -316,3 +316,30 @@ describe('reconcile relies only on what the docs guarantee', () => {
     expect(harness.cas.sim.renewCount()).toBe(0);
   });
 });
+
+describe('a burst of renewals', () => {
+  it('shares one listing of the pending orders instead of paging through it once per renewal', async () => {
+    const orders = Array.from({ length: 8 }, () =>
+      buildOrder({ renewScript: [{ type: 'payed' }, { type: 'certificate' }] }),
+    );
+    h = await startAppHarness({ worker: {}, seed: { orders } });
+    const harness = h;
+    const cards = [];
+    for (const order of orders) cards.push(await openCard(harness, String(order.orderId)));
+    await Promise.all(
+      cards.map((card) =>
+        harness.click('cert_approve', { user: approverId, messageTs: card.ts, value: card.value }),
+      ),
+    );
+    for (const card of cards) await threadUntil(harness, card.ts, /Renewal issued/);
+
+    const fullListings = harness.cas.sim.calls.filter(
+      (c) =>
+        c.action === 'ListUserCertificateOrder' &&
+        c.params.Status === 'PAYED' &&
+        c.params.Keyword === undefined,
+    );
+    expect(harness.cas.sim.renewCount()).toBe(8);
+    expect(fullListings.length).toBeLessThanOrEqual(2);
+  });
+});

@@ -19,7 +19,7 @@ export async function submitStep(
   const { store, cas, logger, now, timings, pollDelay } = ctx;
   // What is pending application before the call: a reconcile after an unanswered call then considers only orders
   // that appeared since (the documented guarantees: Status=PAYED, a new order; not the listing's domain or date).
-  const payedBefore = record.payedBefore ?? (await pendingOrders(ctx, signal));
+  const payedBefore = record.payedBefore ?? (await pendingOrders(ctx, record));
   let claimed: Awaited<ReturnType<typeof store.transition>>;
   try {
     claimed = await store.transition(record.id, 'submitting', {
@@ -146,20 +146,16 @@ async function callFailed(
   return { kind: 'later', ms: timings.casTimeoutMs + timings.reconcileSettleMs };
 }
 
-/** IDs of the account's plan orders pending application, or undefined when CAS cannot list them now. */
-async function pendingOrders(
-  ctx: StepContext,
-  signal: AbortSignal | undefined,
-): Promise<string[] | undefined> {
-  const ids: string[] = [];
+/**
+ * The account's plan orders pending application that a reconcile of this request could mistake for its new order
+ * (those listed without a domain, or with the order's), or undefined when CAS cannot list them now. The listing
+ * is shared by the renewals of the next few seconds (see StepContext.pendingOrders): an order created between it
+ * and a call is either claimed by the request that created it or makes a reconcile ambiguous, never adopted.
+ */
+async function pendingOrders(ctx: StepContext, record: RenewalRecord): Promise<string[] | undefined> {
   try {
-    for await (const order of ctx.cas.listAllUserCertificateOrders(
-      { orderType: 'CPACK', status: 'PAYED' },
-      signal ? { signal } : {},
-    )) {
-      if (order.OrderId) ids.push(order.OrderId);
-    }
-    return ids;
+    const orders = await ctx.pendingOrders();
+    return orders.filter((o) => !o.domain || o.domain === record.domain).map((o) => o.orderId);
   } catch (err) {
     ctx.logger.warn(
       { err: { code: isAppError(err) ? err.code : 'error' } },

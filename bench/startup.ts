@@ -1,0 +1,66 @@
+import { testBotToken, testSigningSecret } from '../src/dev/slack-payloads.ts';
+import { createSlackStandIn } from '../src/slack-standin/server.ts';
+import { startCasSim } from '../test/support/cas.ts';
+import { testCredentials } from '../test/support/secrets.ts';
+import { type StartMode, startBot } from './renewals.ts';
+import { median, round } from './stats.ts';
+
+/**
+ * `npm start` compiled (dist/, plain node) beside the same code through the tsx loader: time until both roles
+ * are up, and resident memory once idle. Each mode is started `runs` times, alternating.
+ */
+export async function benchStartup(redisUrl: string, runs = 3) {
+  const cas = await startCasSim();
+  const slack = createSlackStandIn({ botToken: testBotToken });
+  await slack.listen();
+  const samples: Record<StartMode, { startupMs: number[]; rssMb: number[] }> = {
+    tsx: { startupMs: [], rssMb: [] },
+    compiled: { startupMs: [], rssMb: [] },
+  };
+  for (let i = 0; i < runs; i++) {
+    for (const mode of ['tsx', 'compiled'] as const) {
+      const bot = await startBot(
+        {
+          SLACK_BOT_TOKEN: testBotToken,
+          SLACK_SIGNING_SECRET: testSigningSecret,
+          SLACK_API_URL: slack.apiUrl,
+          PORT: '0',
+          METRICS_PORT: '0',
+          REDIS_URL: redisUrl,
+          CERT_REDIS_PREFIX: `bench-start-${Date.now()}`,
+          CAS_ENDPOINT: cas.url,
+          ALIBABA_CLOUD_ACCESS_KEY_ID: testCredentials.accessKeyId,
+          ALIBABA_CLOUD_ACCESS_KEY_SECRET: testCredentials.accessKeySecret,
+          CERT_APPROVERS: 'U0APPROVER',
+          CERT_REQUIRE_DURABLE_REDIS: 'false',
+          LOG_LEVEL: 'info',
+        },
+        mode,
+      );
+      // Idle: let start-up garbage be collected before reading RSS.
+      await new Promise((r) => setTimeout(r, 3_000));
+      samples[mode].startupMs.push(bot.startupMs);
+      samples[mode].rssMb.push((await bot.rssBytes()) / 1024 / 1024);
+      await bot.stop();
+    }
+  }
+  await slack.close();
+  await cas.close();
+  const summary = (mode: StartMode) => ({
+    startupMs: round(median(samples[mode].startupMs), 0),
+    idleRssMb: round(median(samples[mode].rssMb), 1),
+    idleRssMaxMb: round(Math.max(...samples[mode].rssMb), 1),
+  });
+  const tsx = summary('tsx');
+  const compiled = summary('compiled');
+  return {
+    name: 'npm start: compiled vs through the tsx loader',
+    runs,
+    tsx,
+    compiled,
+    ratio: {
+      startup: round(compiled.startupMs / tsx.startupMs, 2),
+      rss: round(compiled.idleRssMb / tsx.idleRssMb, 2),
+    },
+  };
+}
