@@ -187,6 +187,8 @@ export function resourceName(r: DeployResource): string {
 
 /** "serving the new certificate on N of M endpoints", naming every endpoint that does not (yet). */
 function renderTlsResults(results: TlsResult[], final: boolean, nextAt: number | undefined): string {
+  if (results.length === 0)
+    return ":information_source: No endpoint to check over TLS: no deployed resource has a domain (listeners without one), or the new certificate's fingerprint is unknown. Check the endpoints by hand.";
   const serving = results.filter((r) => r.outcome === 'new');
   const others = results.filter((r) => r.outcome !== 'new');
   const why = (r: TlsResult) =>

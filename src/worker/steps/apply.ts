@@ -199,11 +199,11 @@ export async function applyReconcileStep(
     });
   }
   if (detail.instance.Status !== 'inactive') return markApplied(ctx, record, instanceId, false);
-  const result = await store.transition(record.id, 'apply_not_executed', {
+  // Moved or not (another run may have got there first), the next step reads the record again.
+  await store.transition(record.id, 'apply_not_executed', {
     actor: 'worker',
     detail: 'instance still inactive: the application was not submitted',
   });
-  void result;
   return { kind: 'again' };
 }
 

@@ -329,7 +329,15 @@ export async function verifyStep(
         .map((r) => (r.domain as string).replace(/^\*\./, '')),
     ),
   ];
-  const expected = record.newCertSha256;
+  // From the issued PEM; else (issuance seen only on the instance) from CAS's certificate detail.
+  const expected =
+    record.newCertSha256 ??
+    (record.newCertId
+      ? await ctx.cas
+          .getUserCertificateDetail(record.newCertId)
+          .then((d) => d.Sha2)
+          .catch(() => undefined)
+      : undefined);
   const results =
     expected && domains.length > 0
       ? await checkEndpoints(domains, expected, {
