@@ -8,7 +8,7 @@ import {
   testSigningSecret,
 } from '../test/support/slack-payloads.ts';
 import { spawnSubject } from './spawn-subject.ts';
-import { percentile, round } from './stats.ts';
+import { deletePrefix, percentile, round } from './stats.ts';
 
 /** Fires `concurrency` signed `/cert` commands at once, `rounds` times; returns each request's latency (ms). */
 async function fire(
@@ -55,6 +55,7 @@ export async function benchAckLatency(
   const cas = await startCasSim({ orders, qps: {} });
   const slack = createSlackStandIn({ botToken: testBotToken });
   await slack.listen();
+  const prefix = `bench-${Date.now()}`;
 
   const env = {
     SLACK_BOT_TOKEN: testBotToken,
@@ -63,7 +64,7 @@ export async function benchAckLatency(
     PORT: '0',
     METRICS_PORT: '0',
     REDIS_URL: redisUrl,
-    CERT_REDIS_PREFIX: `bench-${Date.now()}`,
+    CERT_REDIS_PREFIX: prefix,
     CAS_ENDPOINT: cas.url,
     CERT_APPROVERS: 'U0APPROVER',
   };
@@ -86,6 +87,7 @@ export async function benchAckLatency(
   await bare.stop();
   await slack.close();
   await cas.close();
+  await deletePrefix(redisUrl, prefix);
 
   const summary = (l: number[]) => ({
     p50: round(percentile(l, 50)),

@@ -12,7 +12,7 @@ import {
 import { createSlackStandIn } from '../src/slack-standin/server.ts';
 import { startCasSim } from '../test/support/cas.ts';
 import { testCredentials } from '../test/support/secrets.ts';
-import { round } from './stats.ts';
+import { deletePrefix, round } from './stats.ts';
 
 const concurrency = 20;
 
@@ -124,7 +124,11 @@ async function bullmqNoopThroughput(redisUrl: string, n: number): Promise<number
  * with zero-delay polling, beside raw BullMQ no-op throughput; and that process's RSS idle, after half and
  * after all renewals.
  */
-export async function benchRenewals(redisUrl: string, n = 1_000) {
+export async function benchRenewals(
+  redisUrl: string,
+  n = 1_000,
+  variant: { env?: Record<string, string>; seed?: Parameters<typeof startCasSim>[0] } = {},
+) {
   const orders = Array.from({ length: n }, (_, i) => ({
     orderId: String(700_000_000 + i),
     domain: `r${i}.example.com`,
@@ -135,9 +139,11 @@ export async function benchRenewals(redisUrl: string, n = 1_000) {
     orders,
     packages: [{ productCode: 'digicert-free-1-free', totalCount: n * 2, usedCount: 0 }],
     qps: {},
+    ...variant.seed,
   });
   const slack = createSlackStandIn({ botToken: testBotToken });
   await slack.listen();
+  const prefix = `bench-renew-${Date.now()}`;
   const bot = await startBot({
     SLACK_BOT_TOKEN: testBotToken,
     SLACK_SIGNING_SECRET: testSigningSecret,
@@ -145,7 +151,7 @@ export async function benchRenewals(redisUrl: string, n = 1_000) {
     PORT: '0',
     METRICS_PORT: '0',
     REDIS_URL: redisUrl,
-    CERT_REDIS_PREFIX: `bench-renew-${Date.now()}`,
+    CERT_REDIS_PREFIX: prefix,
     CAS_ENDPOINT: cas.url,
     ALIBABA_CLOUD_ACCESS_KEY_ID: testCredentials.accessKeyId,
     ALIBABA_CLOUD_ACCESS_KEY_SECRET: testCredentials.accessKeySecret,
@@ -159,6 +165,7 @@ export async function benchRenewals(redisUrl: string, n = 1_000) {
     CERT_DEPLOY: 'off',
     // info: the start-up lines tell the port; the handler keeps draining stdout.
     LOG_LEVEL: 'info',
+    ...variant.env,
   });
   const idleRss = await bot.rssBytes();
   const pool = new Pool(`http://127.0.0.1:${bot.port}`, { connections: concurrency });
@@ -247,6 +254,7 @@ export async function benchRenewals(redisUrl: string, n = 1_000) {
   await bot.stop();
   await slack.close();
   await cas.close();
+  await deletePrefix(redisUrl, prefix);
   const baseline = await bullmqNoopThroughput(redisUrl, n);
   const perSecond = n / seconds;
   const mb = (b: number) => round(b / 1024 / 1024, 1);

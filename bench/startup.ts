@@ -3,7 +3,7 @@ import { createSlackStandIn } from '../src/slack-standin/server.ts';
 import { startCasSim } from '../test/support/cas.ts';
 import { testCredentials } from '../test/support/secrets.ts';
 import { type StartMode, startBot } from './renewals.ts';
-import { median, round } from './stats.ts';
+import { deletePrefix, median, round } from './stats.ts';
 
 /**
  * `npm start` compiled (dist/, plain node) beside the same code through the tsx loader: time until both roles
@@ -19,6 +19,7 @@ export async function benchStartup(redisUrl: string, runs = 3) {
   };
   for (let i = 0; i < runs; i++) {
     for (const mode of ['tsx', 'compiled'] as const) {
+      const prefix = `bench-start-${Date.now()}`;
       const bot = await startBot(
         {
           SLACK_BOT_TOKEN: testBotToken,
@@ -27,7 +28,7 @@ export async function benchStartup(redisUrl: string, runs = 3) {
           PORT: '0',
           METRICS_PORT: '0',
           REDIS_URL: redisUrl,
-          CERT_REDIS_PREFIX: `bench-start-${Date.now()}`,
+          CERT_REDIS_PREFIX: prefix,
           CAS_ENDPOINT: cas.url,
           ALIBABA_CLOUD_ACCESS_KEY_ID: testCredentials.accessKeyId,
           ALIBABA_CLOUD_ACCESS_KEY_SECRET: testCredentials.accessKeySecret,
@@ -42,6 +43,7 @@ export async function benchStartup(redisUrl: string, runs = 3) {
       samples[mode].startupMs.push(bot.startupMs);
       samples[mode].rssMb.push((await bot.rssBytes()) / 1024 / 1024);
       await bot.stop();
+      await deletePrefix(redisUrl, prefix);
     }
   }
   await slack.close();

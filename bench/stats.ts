@@ -13,3 +13,16 @@ export function round(value: number, digits = 2): number {
 
 /** Median of a sample. */
 export const median = (values: readonly number[]): number => percentile(values, 50);
+
+/** Deletes every key under `prefix:` (a benchmark cleans up after itself on a shared Redis). */
+export async function deletePrefix(redisUrl: string, prefix: string): Promise<void> {
+  const { Redis } = await import('ioredis');
+  const redis = new Redis(redisUrl);
+  for (let cursor = '0'; ; ) {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+    if (keys.length > 0) await redis.del(...keys);
+    cursor = next;
+    if (cursor === '0') break;
+  }
+  redis.disconnect();
+}
