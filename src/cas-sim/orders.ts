@@ -265,10 +265,10 @@ export function createOrderStore(seedInput: SimSeed, deps: { now: () => number; 
       // A renewed order waits for its application: it stays pending (payed) and its script does not move.
       if (awaitsApplication(order)) return { Type: 'payed' };
       const step = await poll(order);
+      // Not following the instance: the order keeps saying pending, even once issued (only a refusal shows).
       if (
         !behaviour.describeFollowsInstance &&
         order.renewedFrom !== undefined &&
-        step.type !== 'certificate' &&
         step.type !== 'verify_fail'
       ) {
         return { Type: 'payed' };

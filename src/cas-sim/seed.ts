@@ -67,7 +67,7 @@ export const RenewalBehaviour = z.object({
   listing: z.enum(['inherit', 'bare']).default('inherit'),
   /**
    * Whether DescribeCertificateState(OrderId) follows the instance after its application (`true`), or keeps
-   * answering `payed` until the certificate is issued or refused (then GetInstanceDetail is the only authority).
+   * answering `payed`, even once issued, unless refused (then GetInstanceDetail is the only authority).
    */
   describeFollowsInstance: z.boolean().default(true),
   /**

@@ -55,8 +55,8 @@ export async function pollStep(
   switch (state.type) {
     case 'payed':
       // Applied, but the order still says pending: the instance is the authority (DescribeCertificateState may
-      // not follow it, §7).
-      if (record.state === 'applying' && record.instanceId)
+      // not follow it, §7), in every state after the application.
+      if (record.appliedAt !== undefined && record.instanceId)
         return followInstance(ctx, record, data, record.instanceId, next, signal);
       if (record.casState !== 'payed')
         await move('pending_application', [tell({ type: 'pending_application', newOrderId }), card]);
