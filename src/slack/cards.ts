@@ -285,6 +285,9 @@ export function renderNotRenewableCard(input: {
   };
 }
 
+/** Result sections on the deployment card (Slack allows 50 blocks in a message). */
+const maxResultBlocks = 40;
+
 /**
  * The deployment card in the thread: where the old certificate is served, and Deploy / Skip while a person must
  * decide; after the job, each resource's outcome, with Roll back on a failed one.
@@ -334,7 +337,11 @@ export function renderDeployCard(record: RenewalRecord): SlackMessage {
     });
   }
   const canRollBack = record.state === 'deployed' || record.state === 'verified';
-  for (const r of results ?? []) {
+  // A message holds at most 50 blocks: failed resources first (they carry Roll back), the rest summarised.
+  const shown = [...(results ?? [])]
+    .sort((a, b) => Number(a.status === 'success') - Number(b.status === 'success'))
+    .slice(0, maxResultBlocks);
+  for (const r of shown) {
     const failed = r.status === 'error' || r.status === 'rollback_error';
     blocks.push({
       type: 'section',
@@ -362,6 +369,14 @@ export function renderDeployCard(record: RenewalRecord): SlackMessage {
           }
         : {}),
     } as KnownBlock);
+  }
+  const hidden = (results?.length ?? 0) - shown.length;
+  if (hidden > 0) {
+    blocks.push({
+      type: 'context',
+      block_id: 'deploy_more',
+      elements: [md(`…and ${hidden} more resources; the thread lists every outcome.`)],
+    });
   }
   blocks.push({ type: 'context', block_id: 'deploy_status', elements: [md(statusLine(record))] });
   return { text: `Install the new certificate on ${n} resource${n === 1 ? '' : 's'}`, blocks };

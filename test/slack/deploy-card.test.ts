@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import type { DeployResult } from '../../src/renewals/deployment.ts';
+import { RenewalRecord } from '../../src/renewals/record.ts';
+import { renderDeployCard } from '../../src/slack/cards.ts';
+import { blockKitProblems } from '../../src/slack-standin/block-kit-limits.ts';
+
+function record(results: DeployResult[], state: RenewalRecord['state'] = 'verified'): RenewalRecord {
+  return RenewalRecord.parse({
+    id: 'r1',
+    orderId: '123',
+    state,
+    version: '9',
+    channelId: 'C0CERTS',
+    requestedBy: 'U0REQUESTER',
+    requestedAt: '1',
+    expiresAt: '2',
+    deployResources: JSON.stringify(
+      results.map(({ resourceId, product, domain }) => ({ resourceId, product, domain })),
+    ),
+    deployResults: JSON.stringify(results),
+  });
+}
+
+const result = (i: number, status: string): DeployResult => ({
+  workerId: String(1000 + i),
+  resourceId: String(500 + i),
+  product: 'CDN',
+  domain: `e${i}.example.com`,
+  status,
+  ...(status === 'error' ? { errorCode: 'DeployFailed', errorMessage: 'HTTPS is off <!channel>' } : {}),
+});
+
+describe('the deployment card', () => {
+  it('stays within Slack limits with 60 resources: failed ones first with Roll back, the rest summarised', () => {
+    const results = Array.from({ length: 60 }, (_, i) => result(i, i % 20 === 7 ? 'error' : 'success'));
+
+    const card = renderDeployCard(record(results));
+
+    expect(blockKitProblems(card.blocks, 'message')).toEqual([]);
+    expect(card.blocks.length).toBeLessThanOrEqual(50);
+    const rollbacks = card.blocks.filter(
+      (b) => 'accessory' in b && (b.accessory as { action_id?: string }).action_id === 'cert_rollback',
+    );
+    expect(rollbacks.map((b) => b.block_id)).toEqual(['result_1007', 'result_1027', 'result_1047']);
+    expect(JSON.stringify(card.blocks)).toContain('…and 20 more resources');
+    // Text from CAS is escaped where it is rendered.
+    expect(JSON.stringify(card.blocks)).not.toContain('<!channel>');
+  });
+
+  it('offers Roll back only once the job is finished', () => {
+    const card = renderDeployCard(record([result(1, 'error')], 'rolling_back'));
+
+    expect(JSON.stringify(card.blocks)).not.toContain('cert_rollback');
+  });
+});
