@@ -29,6 +29,7 @@ const table = [
   '| benchmark | baseline | certbot | ratio |',
   '|---|---|---|---|',
   `| ${ack.name}, ${ack.concurrency} concurrent (p50 / p99 ms) | ${ack.baseline.name}: ${ack.baseline.p50} / ${ack.baseline.p99} | ${ack.subject.p50} / ${ack.subject.p99} | ${ack.ratio.p50} / ${ack.ratio.p99} |`,
+  `| ${ack.name}: p99 ratio per round (${ack.rounds.p99Ratios.length} rounds) | | ${ack.rounds.p99Ratios.join(', ')} | median ${ack.rounds.median}, worst ${ack.rounds.worst} |`,
   `| ${renewals.name} (per second) | ${renewals.baseline.name}: ${renewals.baseline.perSecond} | ${renewals.subject.perSecond} (CAS renewed ${renewals.subject.renewalsInCas}) | ${renewals.ratio} |`,
   `| ${scan.name}: wall time (s) | minimum at 10/s: ${scan.minimumSeconds} | ${scan.seconds} | ${scan.timeRatio} |`,
   `| ${scan.name}: CAS calls | minimum (50 a page): ${scan.minimumCalls} | ${scan.calls} (${scan.throttled} throttled) | ${Math.round((scan.calls / scan.minimumCalls) * 100) / 100} |`,
