@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { findOrStartRedis } from '../src/dev/redis-server.ts';
 import { benchAckLatency } from './ack-latency.ts';
+import { benchBurstCards } from './burst-cards.ts';
 import { benchRenewals } from './renewals.ts';
 import { benchScan } from './scan.ts';
 import { benchStartup } from './startup.ts';
@@ -12,6 +13,7 @@ const redis = await findOrStartRedis(process.env);
 const started = new Date().toISOString();
 const startup = await benchStartup(redis.url);
 const ack = await benchAckLatency(redis.url);
+const burst = await benchBurstCards(redis.url);
 const renewals = await benchRenewals(redis.url);
 const scan = await benchScan(redis.url);
 await redis.stop?.();
@@ -21,7 +23,7 @@ const result = {
   node: process.version,
   cpus: cpus().length,
   cpuModel: cpus()[0]?.model,
-  results: { startup, ack, renewals, scan },
+  results: { startup, ack, burst, renewals, scan },
 };
 const table = [
   `Measured ${started} on ${result.cpus} × ${result.cpuModel ?? 'CPU'}, Node ${result.node}.`,
@@ -30,6 +32,7 @@ const table = [
   '|---|---|---|---|',
   `| ${ack.name}, ${ack.concurrency} concurrent (p50 / p99 ms) | ${ack.baseline.name}: ${ack.baseline.p50} / ${ack.baseline.p99} | ${ack.subject.p50} / ${ack.subject.p99} | ${ack.ratio.p50} / ${ack.ratio.p99} |`,
   `| ${ack.name}: p99 ratio per round (${ack.rounds.p99Ratios.length} rounds) | | ${ack.rounds.p99Ratios.join(', ')} | median ${ack.rounds.median}, worst ${ack.rounds.worst} |`,
+  `| ${burst.name}: cards within 10 s | target: 100 | ${burst.cardsWithin10s} (all in ${burst.allCardsSeconds ?? '>60'} s; ${burst.listCalls} list calls, ${burst.throttled} throttled) | |`,
   `| ${renewals.name} (per second) | ${renewals.baseline.name}: ${renewals.baseline.perSecond} | ${renewals.subject.perSecond} (CAS renewed ${renewals.subject.renewalsInCas}) | ${renewals.ratio} |`,
   `| ${scan.name}: wall time (s) | minimum at 10/s: ${scan.minimumSeconds} | ${scan.seconds} | ${scan.timeRatio} |`,
   `| ${scan.name}: CAS calls | minimum (50 a page): ${scan.minimumCalls} | ${scan.calls} (${scan.throttled} throttled) | ${Math.round((scan.calls / scan.minimumCalls) * 100) / 100} |`,

@@ -1,6 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import { App } from '@slack/bolt';
+import { Redis } from 'ioredis';
 import { createCasClient } from '../src/cas/client.ts';
+import { casRateLimits, createRedisPacer } from '../src/cas/pacer.ts';
 import { loadConfig } from '../src/config/config.ts';
 import { createLogger } from '../src/logging.ts';
 import { startAppRole } from '../src/roles/app-role.ts';
@@ -24,10 +26,16 @@ if (mode === 'bare') {
 } else {
   const config = loadConfig(process.env);
   const logger = createLogger({ level: 'warn', destination: process.stderr });
+  // Paced like `npm start` (src/main.ts): CAS's documented rates, shared through Redis.
+  const pace = createRedisPacer({
+    redis: new Redis(config.redis.url),
+    prefix: config.redis.prefix,
+    limits: casRateLimits,
+  });
   const app = await startAppRole({
     config,
     logger,
-    cas: createCasClient({ endpoint: config.cas.endpoint, credentials: () => testCredentials }),
+    cas: createCasClient({ endpoint: config.cas.endpoint, credentials: () => testCredentials, pace }),
   });
   process.stdout.write(`READY ${app.port}\n`);
 }
