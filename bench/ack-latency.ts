@@ -1,12 +1,8 @@
 import { Pool } from 'undici';
 import { createSlackStandIn } from '../src/slack-standin/server.ts';
 import { startCasSim } from '../test/support/cas.ts';
-import {
-  signedSlackHeaders,
-  slashCommandBody,
-  testBotToken,
-  testSigningSecret,
-} from '../test/support/slack-payloads.ts';
+import { signedSlackHeaders, slashCommandBody, testBotToken } from '../test/support/slack-payloads.ts';
+import { botEnv } from './bot-env.ts';
 import { spawnSubject } from './spawn-subject.ts';
 import { deletePrefix, median, percentile, round } from './stats.ts';
 
@@ -57,17 +53,7 @@ export async function benchAckLatency(
   await slack.listen();
   const prefix = `bench-${Date.now()}`;
 
-  const env = {
-    SLACK_BOT_TOKEN: testBotToken,
-    SLACK_SIGNING_SECRET: testSigningSecret,
-    SLACK_API_URL: slack.apiUrl,
-    PORT: '0',
-    METRICS_PORT: '0',
-    REDIS_URL: redisUrl,
-    CERT_REDIS_PREFIX: prefix,
-    CAS_ENDPOINT: cas.url,
-    CERT_APPROVERS: 'U0APPROVER',
-  };
+  const env = botEnv({ slackApiUrl: slack.apiUrl, casUrl: cas.url, redisUrl, prefix });
   // Each subject runs alone in its own process; the load, the CAS simulator and the Slack stand-in stay here.
   const bare = await spawnSubject('bare', env);
   const app = await spawnSubject('app', env);

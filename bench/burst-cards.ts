@@ -1,12 +1,8 @@
 import { Pool } from 'undici';
 import { createSlackStandIn } from '../src/slack-standin/server.ts';
 import { startCasSim } from '../test/support/cas.ts';
-import {
-  signedSlackHeaders,
-  slashCommandBody,
-  testBotToken,
-  testSigningSecret,
-} from '../test/support/slack-payloads.ts';
+import { signedSlackHeaders, slashCommandBody, testBotToken } from '../test/support/slack-payloads.ts';
+import { botEnv } from './bot-env.ts';
 import { spawnSubject } from './spawn-subject.ts';
 import { deletePrefix, round } from './stats.ts';
 
@@ -27,17 +23,10 @@ export async function benchBurstCards(redisUrl: string, n = 100, accountOrders =
   const slack = createSlackStandIn({ botToken: testBotToken });
   await slack.listen();
   const prefix = `bench-burst-${Date.now()}`;
-  const app = await spawnSubject('app', {
-    SLACK_BOT_TOKEN: testBotToken,
-    SLACK_SIGNING_SECRET: testSigningSecret,
-    SLACK_API_URL: slack.apiUrl,
-    PORT: '0',
-    METRICS_PORT: '0',
-    REDIS_URL: redisUrl,
-    CERT_REDIS_PREFIX: prefix,
-    CAS_ENDPOINT: cas.url,
-    CERT_APPROVERS: 'U0APPROVER',
-  });
+  const app = await spawnSubject(
+    'app',
+    botEnv({ slackApiUrl: slack.apiUrl, casUrl: cas.url, redisUrl, prefix }),
+  );
   const cardTimes: number[] = [];
   let started = 0;
   let allPosted: () => void = () => undefined;

@@ -7,11 +7,10 @@ import {
   signedSlackHeaders,
   slashCommandBody,
   testBotToken,
-  testSigningSecret,
 } from '../src/dev/slack-payloads.ts';
 import { createSlackStandIn } from '../src/slack-standin/server.ts';
 import { startCasSim } from '../test/support/cas.ts';
-import { testCredentials } from '../test/support/secrets.ts';
+import { botEnv } from './bot-env.ts';
 import { deletePrefix, round } from './stats.ts';
 
 const concurrency = 20;
@@ -144,29 +143,23 @@ export async function benchRenewals(
   const slack = createSlackStandIn({ botToken: testBotToken });
   await slack.listen();
   const prefix = `bench-renew-${Date.now()}`;
-  const bot = await startBot({
-    SLACK_BOT_TOKEN: testBotToken,
-    SLACK_SIGNING_SECRET: testSigningSecret,
-    SLACK_API_URL: slack.apiUrl,
-    PORT: '0',
-    METRICS_PORT: '0',
-    REDIS_URL: redisUrl,
-    CERT_REDIS_PREFIX: prefix,
-    CAS_ENDPOINT: cas.url,
-    ALIBABA_CLOUD_ACCESS_KEY_ID: testCredentials.accessKeyId,
-    ALIBABA_CLOUD_ACCESS_KEY_SECRET: testCredentials.accessKeySecret,
-    CERT_APPROVERS: 'U0APPROVER',
-    CERT_POLL_MIN_SECONDS: '0',
-    CERT_POLL_MAX_SECONDS: '0',
-    CERT_WORKER_CONCURRENCY: String(concurrency),
-    CERT_CAS_QPS: '100',
-    CERT_REQUIRE_DURABLE_REDIS: 'false',
-    // The renewal alone (request, application, issuance): no deployment step.
-    CERT_DEPLOY: 'off',
-    // info: the start-up lines tell the port; the handler keeps draining stdout.
-    LOG_LEVEL: 'info',
-    ...variant.env,
-  });
+  const bot = await startBot(
+    botEnv(
+      { slackApiUrl: slack.apiUrl, casUrl: cas.url, redisUrl, prefix },
+      {
+        CERT_POLL_MIN_SECONDS: '0',
+        CERT_POLL_MAX_SECONDS: '0',
+        CERT_WORKER_CONCURRENCY: String(concurrency),
+        CERT_CAS_QPS: '100',
+        CERT_REQUIRE_DURABLE_REDIS: 'false',
+        // The renewal alone (request, application, issuance): no deployment step.
+        CERT_DEPLOY: 'off',
+        // info: the start-up lines tell the port; the handler keeps draining stdout.
+        LOG_LEVEL: 'info',
+        ...variant.env,
+      },
+    ),
+  );
   const idleRss = await bot.rssBytes();
   const pool = new Pool(`http://127.0.0.1:${bot.port}`, { connections: concurrency });
   const post = async (body: string) => {

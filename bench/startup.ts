@@ -1,7 +1,7 @@
-import { testBotToken, testSigningSecret } from '../src/dev/slack-payloads.ts';
+import { testBotToken } from '../src/dev/slack-payloads.ts';
 import { createSlackStandIn } from '../src/slack-standin/server.ts';
 import { startCasSim } from '../test/support/cas.ts';
-import { testCredentials } from '../test/support/secrets.ts';
+import { botEnv } from './bot-env.ts';
 import { type StartMode, startBot } from './renewals.ts';
 import { deletePrefix, median, round } from './stats.ts';
 
@@ -21,21 +21,13 @@ export async function benchStartup(redisUrl: string, runs = 3) {
     for (const mode of ['tsx', 'compiled'] as const) {
       const prefix = `bench-start-${Date.now()}`;
       const bot = await startBot(
-        {
-          SLACK_BOT_TOKEN: testBotToken,
-          SLACK_SIGNING_SECRET: testSigningSecret,
-          SLACK_API_URL: slack.apiUrl,
-          PORT: '0',
-          METRICS_PORT: '0',
-          REDIS_URL: redisUrl,
-          CERT_REDIS_PREFIX: prefix,
-          CAS_ENDPOINT: cas.url,
-          ALIBABA_CLOUD_ACCESS_KEY_ID: testCredentials.accessKeyId,
-          ALIBABA_CLOUD_ACCESS_KEY_SECRET: testCredentials.accessKeySecret,
-          CERT_APPROVERS: 'U0APPROVER',
-          CERT_REQUIRE_DURABLE_REDIS: 'false',
-          LOG_LEVEL: 'info',
-        },
+        botEnv(
+          { slackApiUrl: slack.apiUrl, casUrl: cas.url, redisUrl, prefix },
+          {
+            CERT_REQUIRE_DURABLE_REDIS: 'false',
+            LOG_LEVEL: 'info',
+          },
+        ),
         mode,
       );
       // Idle: let start-up garbage be collected before reading RSS.

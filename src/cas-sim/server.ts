@@ -167,6 +167,17 @@ export function createCasSimulator(options: CasSimulatorOptions = {}) {
     return { page, size };
   }
 
+  /** A `Data[]`/`Total` page of `all`, as the deployment API lists. */
+  function dataPage<T>(params: Record<string, string>, all: readonly T[]) {
+    const { page, size } = paging(params);
+    return {
+      Total: all.length,
+      CurrentPage: page,
+      ShowSize: size,
+      Data: all.slice((page - 1) * size, page * size),
+    };
+  }
+
   function requireInstanceId(params: Record<string, string>): string {
     const id = params.InstanceId;
     if (id === undefined || id === '')
@@ -176,16 +187,8 @@ export function createCasSimulator(options: CasSimulatorOptions = {}) {
 
   async function act(action: string, params: Record<string, string>): Promise<Record<string, unknown>> {
     switch (action) {
-      case 'ListCloudResources': {
-        const { page, size } = paging(params);
-        const all = deployments.listCloudResources(params);
-        return {
-          Total: all.length,
-          CurrentPage: page,
-          ShowSize: size,
-          Data: all.slice((page - 1) * size, page * size).map(deployments.resourceItem),
-        };
-      }
+      case 'ListCloudResources':
+        return dataPage(params, deployments.listCloudResources(params).map(deployments.resourceItem));
       case 'GetUserCertificateDetail': {
         const certId = params.CertId ?? '';
         const cert = await store.servable(certId);
@@ -217,26 +220,10 @@ export function createCasSimulator(options: CasSimulatorOptions = {}) {
         return { Data: [] };
       case 'DescribeDeploymentJob':
         return deployments.describe(params.JobId);
-      case 'ListDeploymentJob': {
-        const { page, size } = paging(params);
-        const all = deployments.list(params.Keyword);
-        return {
-          Total: all.length,
-          CurrentPage: page,
-          ShowSize: size,
-          Data: all.slice((page - 1) * size, page * size),
-        };
-      }
-      case 'ListWorkerResource': {
-        const { page, size } = paging(params);
-        const all = deployments.workers(params.JobId);
-        return {
-          Total: all.length,
-          CurrentPage: page,
-          ShowSize: size,
-          Data: all.slice((page - 1) * size, page * size),
-        };
-      }
+      case 'ListDeploymentJob':
+        return dataPage(params, deployments.list(params.Keyword));
+      case 'ListWorkerResource':
+        return dataPage(params, deployments.workers(params.JobId));
       case 'UpdateWorkerResourceStatus':
         deployments.rollback(params.JobId, params.WorkerId, params.Status);
         return { Data: [] };

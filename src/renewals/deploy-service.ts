@@ -1,10 +1,9 @@
 import { ensureRenewalRuns } from '../jobs/queues.ts';
 import type { DeployResult } from './deployment.ts';
 import type { CardClaim, Refusal } from './outcomes.ts';
-import type { RenewalRecord } from './record.ts';
 import { deliverSoon, type RequestServiceDeps } from './request-deps.ts';
 import type { RequestService } from './request-service.ts';
-import type { OutboxMessage, TransitionResult } from './store.ts';
+import type { OutboxMessage } from './store.ts';
 import type { ThreadEvent } from './thread-events.ts';
 
 const tell = (event: ThreadEvent): OutboxMessage => ({ kind: 'event', event });
@@ -18,25 +17,8 @@ const cards: OutboxMessage[] = [{ kind: 'deploy_card' }, { kind: 'card' }];
 export function createDeployService(deps: RequestServiceDeps & { requests: RequestService }) {
   const { store, logger, now } = deps;
 
-  async function seen(
-    channelId: string,
-    messageTs: string,
-    claim: CardClaim,
-    states: readonly RenewalRecord['state'][],
-  ): Promise<{ record: RenewalRecord } | { refusal: Refusal }> {
-    const record = await deps.requests.requestForCard(channelId, messageTs, claim.id);
-    if (!record) return { refusal: { code: 'unknown_card' } };
-    if (!states.includes(record.state)) return { refusal: { code: 'not_waiting', record } };
-    if (record.version !== claim.version) return { refusal: { code: 'changed', record } };
-    return { record };
-  }
-
-  const refusedMove = (result: Extract<TransitionResult, { ok: false }>): Refusal =>
-    result.reason === 'stale'
-      ? { code: 'changed', record: result.record }
-      : 'record' in result
-        ? { code: 'not_waiting', record: result.record }
-        : { code: 'unknown_card' };
+  const seen = deps.requests.seenRequest;
+  const refusedMove = deps.requests.notWaiting;
 
   return {
     /** Deploy: authorise as an approval, then one compare-and-set for the version seen; the worker takes it. */

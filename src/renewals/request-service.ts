@@ -2,7 +2,7 @@ import type { ParsedCsr } from '../csr/parse-csr.ts';
 import { enqueueRenewal } from '../jobs/queues.ts';
 import { createOpenRequest } from './open-request.ts';
 import type { CardClaim, Refusal } from './outcomes.ts';
-import type { RenewalRecord } from './record.ts';
+import type { RenewalRecord, RenewalState } from './record.ts';
 import { deliverSoon, type RequestServiceDeps } from './request-deps.ts';
 import type { OutboxMessage, TransitionResult } from './store.ts';
 import type { ThreadEvent } from './thread-events.ts';
@@ -74,15 +74,19 @@ export function createRequestService(deps: RequestServiceDeps) {
     return 'record' in result ? { code: 'not_waiting', record: result.record } : { code: 'unknown_card' };
   };
 
-  /** The request behind a card, at the version the person saw; a refusal otherwise. */
+  /**
+   * The request behind a card, at the version the person saw and in one of `states` (the approval card's: still
+   * `requested`); a refusal otherwise.
+   */
   async function seenRequest(
     channelId: string,
     messageTs: string,
     claim: CardClaim,
+    states: readonly RenewalState[] = ['requested'],
   ): Promise<{ record: RenewalRecord } | { refusal: Refusal }> {
     const record = await requestForCard(channelId, messageTs, claim.id);
     if (!record) return { refusal: { code: 'unknown_card' } };
-    if (record.state !== 'requested') return { refusal: { code: 'not_waiting', record } };
+    if (!states.includes(record.state)) return { refusal: { code: 'not_waiting', record } };
     if (record.version !== claim.version) return { refusal: { code: 'changed', record } };
     return { record };
   }
@@ -91,6 +95,7 @@ export function createRequestService(deps: RequestServiceDeps) {
     requestForCard,
     seenRequest,
     authorise,
+    notWaiting,
 
     openRequest: createOpenRequest(deps),
 

@@ -35,6 +35,29 @@ async function heldRequest(harness: AppHarness, action: string): Promise<HeldReq
   }
 }
 
+/**
+ * The crash: once CAS holds `action`, SIGKILLs `first`, lets the held request go unanswered, starts a new worker
+ * with `env`, and waits until the request's thread says `ending`.
+ */
+async function killDuringThenRestart(
+  harness: AppHarness,
+  action: string,
+  first: WorkerProcess,
+  env: Record<string, string>,
+  threadTs: string,
+  ending: RegExp,
+): Promise<void> {
+  const held = await heldRequest(harness, action);
+  await first.kill();
+  held.release('drop');
+  workers.push(await spawnWorker(env));
+  await harness.slack.waitForCall(
+    (c) =>
+      c.method === 'chat.postMessage' && c.args.thread_ts === threadTs && ending.test(String(c.args.text)),
+    30_000,
+  );
+}
+
 describe('a worker process killed with SIGKILL around the paid call, then a new one started', () => {
   it.each([
     [
@@ -72,16 +95,7 @@ describe('a worker process killed with SIGKILL around the paid call, then a new 
       const card = await openCard(h, String(order.orderId));
       await h.click('cert_approve', { user: approverId, messageTs: card.ts, value: card.value });
 
-      const held = await heldRequest(h, action);
-      await first.kill();
-      held.release('drop');
-      const second = await spawnWorker(childRoleEnv(h));
-      workers.push(second);
-      await h.slack.waitForCall(
-        (c) =>
-          c.method === 'chat.postMessage' && c.args.thread_ts === card.ts && ending.test(String(c.args.text)),
-        30_000,
-      );
+      await killDuringThenRestart(h, action, first, childRoleEnv(h), card.ts, ending);
 
       expect(first.child.signalCode).toBe('SIGKILL');
       expect(
@@ -114,18 +128,7 @@ describe('a worker process killed with SIGKILL around the application, then a ne
     const card = await openCard(h, String(order.orderId));
     await h.click('cert_approve', { user: approverId, messageTs: card.ts, value: card.value });
 
-    const held = await heldRequest(h, 'ApplyCertificate');
-    await first.kill();
-    held.release('drop');
-    const second = await spawnWorker(env);
-    workers.push(second);
-    await h.slack.waitForCall(
-      (c) =>
-        c.method === 'chat.postMessage' &&
-        c.args.thread_ts === card.ts &&
-        /Renewal issued|Needs attention/.test(String(c.args.text)),
-      30_000,
-    );
+    await killDuringThenRestart(h, 'ApplyCertificate', first, env, card.ts, /Renewal issued|Needs attention/);
 
     expect(first.child.signalCode).toBe('SIGKILL');
     const newOrderId = (await h.app.redis.hget(
@@ -187,18 +190,7 @@ describe('a worker process killed with SIGKILL around CreateDeploymentJob, then 
       value: findButton(deployCard.args.blocks, 'cert_deploy')?.value,
     });
 
-    const held = await heldRequest(h, 'CreateDeploymentJob');
-    await first.kill();
-    held.release('drop');
-    const second = await spawnWorker(env);
-    workers.push(second);
-    await h.slack.waitForCall(
-      (c) =>
-        c.method === 'chat.postMessage' &&
-        c.args.thread_ts === card.ts &&
-        /Serving the new certificate/.test(String(c.args.text)),
-      30_000,
-    );
+    await killDuringThenRestart(h, 'CreateDeploymentJob', first, env, card.ts, /Serving the new certificate/);
 
     expect(first.child.signalCode).toBe('SIGKILL');
     expect(h.cas.sim.deployments.jobs.size).toBe(1);
