@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { createAlertService } from '../src/alerts/alert-service.ts';
 import { createAlertState } from '../src/alerts/alert-state.ts';
 import { createCasClient } from '../src/cas/client.ts';
-import { casRateLimits, createRedisPacer } from '../src/cas/pacer.ts';
+import { casRateLimits, createRedisPacer, type Pace } from '../src/cas/pacer.ts';
 import { silentLogger } from '../src/logger.ts';
 import { createRenewalStore } from '../src/renewals/store.ts';
 import { createSlackStandIn } from '../src/slack-standin/server.ts';
@@ -12,7 +12,12 @@ import { testCredentials } from '../test/support/secrets.ts';
 import { round } from './stats.ts';
 
 /** The expiry scan of a 10,000-order account against CAS's 10 calls/s (enforced by the simulator). */
-export async function benchScan(redisUrl: string, n = 10_000) {
+export async function benchScan(
+  redisUrl: string,
+  n = 10_000,
+  /** Another pacer to measure (bench/scan-pacers.ts); the bot's own by default. */
+  pacer?: () => Pace,
+) {
   const orders = Array.from({ length: n }, (_, i) => ({
     orderId: String(600_000_000 + i),
     domain: `s${i}.example.com`,
@@ -27,7 +32,7 @@ export async function benchScan(redisUrl: string, n = 10_000) {
   const client = createCasClient({
     endpoint: cas.url,
     credentials: () => testCredentials,
-    pace: createRedisPacer({ redis, prefix, limits: casRateLimits }),
+    pace: pacer?.() ?? createRedisPacer({ redis, prefix, limits: casRateLimits }),
   });
   const alerts = createAlertService({
     cas: client,

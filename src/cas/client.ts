@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { type Logger, silentLogger } from '../logger.ts';
 import { CasApiError, type CasError, CasNetworkError, CasResponseError } from './errors.ts';
 import { parseCasJson } from './int64-json.ts';
+import type { Pace } from './pacer.ts';
 import {
   CasErrorResponse,
   CertificateDetailResponse,
@@ -93,8 +94,8 @@ export interface CasClientOptions {
   /** First retry delay, milliseconds; doubles each time, capped at 10 s. @defaultValue 250 */
   retryBaseMs?: number;
   logger?: Logger;
-  /** Waits before each request until the action's rate allows it (see pacer.ts). */
-  pace?: (action: string) => Promise<void>;
+  /** Waits before each request until the action's rate allows it, and hears when its answer is back (pacer.ts). */
+  pace?: Pace;
   /** Called after every HTTP exchange (for metrics). */
   onCall?: (event: { action: string; durationMs: number; errorCode: string | undefined }) => void;
 }
@@ -224,7 +225,20 @@ export function createCasClient(options: CasClientOptions): CasClient {
     schema: S,
     callOptions: CallOptions,
   ): Promise<z.output<S>> {
-    await options.pace?.(action);
+    const paced = await options.pace?.(action);
+    try {
+      return await sendOnce(action, query, schema, callOptions);
+    } finally {
+      await paced?.();
+    }
+  }
+
+  async function sendOnce<S extends z.ZodType>(
+    action: string,
+    query: Array<[string, string]>,
+    schema: S,
+    callOptions: CallOptions,
+  ): Promise<z.output<S>> {
     const credentials = await options.credentials();
     const headers = signV3({
       method: 'POST',

@@ -1,24 +1,41 @@
 import type { Redis } from 'ioredis';
 
-// Sliding window per action, shared by every process on this Redis: admits a call and returns 0, or returns how
-// many milliseconds to wait. KEYS: the window set. ARGV: now ms, limit, unique member, window ms.
+// A sliding window per action, shared by every process on this Redis. Each call is an entry whose score is the
+// latest moment CAS can have counted it: while the call is in flight, the moment it started plus `maxCallMs` (a
+// bound, so a crashed process frees its slots); once its answer is back, the moment the answer arrived.
+//
+// admit: KEYS the window set; ARGV now ms, limit, unique member, window ms, max call ms, poll ms. Admits a call and
+// returns 0, or returns how many milliseconds to wait.
 const admitScript = `
+local now = tonumber(ARGV[1])
 local window = tonumber(ARGV[4])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', tonumber(ARGV[1]) - window)
+local maxCall = tonumber(ARGV[5])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
 if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[2]) then
-  redis.call('ZADD', KEYS[1], ARGV[1], ARGV[3])
-  redis.call('PEXPIRE', KEYS[1], window * 2)
+  redis.call('ZADD', KEYS[1], now + maxCall, ARGV[3])
+  redis.call('PEXPIRE', KEYS[1], maxCall + window)
   return 0
 end
-local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-return math.max(1, tonumber(oldest[2]) + window - tonumber(ARGV[1]))
+local oldest = tonumber(redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')[2])
+if oldest > now then
+  return tonumber(ARGV[6])
+end
+return math.max(1, oldest + window - now)
+`;
+// answered: KEYS the window set; ARGV now ms, member. Moves the entry to when its answer arrived (XX: an entry
+// the set or its expiry already dropped is not written back into a key without an expiry).
+const answeredScript = `
+redis.call('ZADD', KEYS[1], 'XX', ARGV[1], ARGV[2])
+return 0
 `;
 
 /**
- * The pacer's window: a second plus a margin. CAS counts calls when they arrive, we when they leave; with jitter
- * in between, an exact one-second window lets an eleventh call land inside CAS's second (measured: throttled).
+ * CAS's window: it counts the calls that *arrived* in the last second (the simulator does the same). We cannot see
+ * when a call arrives, only that it is after we sent it and before its answer came back; so a call stays in our
+ * window until a second after its answer arrived, and a new call is sent only when that holds for all but
+ * limit − 1 of them. No margin is needed for network jitter, and no time is lost to one either.
  */
-export const paceWindowMs = 1_100;
+export const paceWindowMs = 1_000;
 
 /**
  * CAS's documented per-account rates (calls per second). Only ListUserCertificateOrder has one (10/s); the others
@@ -26,8 +43,13 @@ export const paceWindowMs = 1_100;
  */
 export const casRateLimits: Readonly<Record<string, number>> = { ListUserCertificateOrder: 10 };
 
-/** Waits until a call of `action` may be made. */
-export type Pace = (action: string) => Promise<void>;
+/** Call when the call's answer (or its failure) has arrived. Never throws. */
+export type PaceDone = () => Promise<void>;
+
+/** Waits until a call of `action` may be made; the returned function marks its end. */
+export type Pace = (action: string) => Promise<PaceDone>;
+
+const nothingToDo: PaceDone = async () => {};
 
 /**
  * Paces CAS calls to documented per-account rates across all processes: the expiry scan, `/cert renew` look-ups
@@ -38,23 +60,43 @@ export function createRedisPacer(deps: {
   prefix: string;
   /** Calls per second per action; actions not listed are not paced. */
   limits: Readonly<Record<string, number>>;
+  /**
+   * How long a call may be in flight before its slot is freed anyway (a process that crashed mid-call never says
+   * it ended). At least the CAS client's timeout (15 s).
+   */
+  maxCallMs?: number;
+  /** How often to look again while every slot is held by a call in flight. */
+  pollMs?: number;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
 }): Pace {
   const now = deps.now ?? Date.now;
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const maxCallMs = deps.maxCallMs ?? 30_000;
+  const pollMs = deps.pollMs ?? 10;
   let counter = 0;
   return async (action) => {
     const limit = deps.limits[action];
-    if (limit === undefined) return;
+    if (limit === undefined) return nothingToDo;
+    const key = `${deps.prefix}:pace:${action}`;
+    counter += 1;
+    const member = `${process.pid}-${counter}-${Math.random()}`;
     for (;;) {
-      counter += 1;
-      const member = `${process.pid}-${counter}-${Math.random()}`;
-      const key = `${deps.prefix}:pace:${action}`;
-      const args = [String(now()), String(limit), member, String(paceWindowMs)];
+      const args = [
+        String(now()),
+        String(limit),
+        member,
+        String(paceWindowMs),
+        String(maxCallMs),
+        String(pollMs),
+      ];
       const wait = Number(await deps.redis.eval(admitScript, 1, key, ...args));
-      if (wait === 0) return;
+      if (wait === 0) break;
       await sleep(wait);
     }
+    return async () => {
+      // A failure here leaves the entry at its bound: slower, never over the limit.
+      await deps.redis.eval(answeredScript, 1, key, String(now()), member).catch(() => undefined);
+    };
   };
 }

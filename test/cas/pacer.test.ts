@@ -1,0 +1,154 @@
+import type { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createCasClient } from '../../src/cas/client.ts';
+import { createRedisPacer } from '../../src/cas/pacer.ts';
+import { defaultFetch, type FetchLike } from '../../src/cas/transport.ts';
+import { buildOrder, startCasSim } from '../support/cas.ts';
+import { deleteKeysWithPrefix, testRedis, uniquePrefix } from '../support/redis.ts';
+import { testCredentials } from '../support/secrets.ts';
+
+let redis: Redis;
+let other: Redis;
+const prefixes: string[] = [];
+beforeAll(() => {
+  redis = testRedis();
+  other = testRedis();
+});
+afterEach(async () => {
+  for (const p of prefixes.splice(0)) await deleteKeysWithPrefix(redis, p);
+});
+afterAll(() => {
+  redis.disconnect();
+  other.disconnect();
+});
+
+function prefix(): string {
+  const p = uniquePrefix('pace');
+  prefixes.push(p);
+  return p;
+}
+
+/** A clock that only moves when someone sleeps, so admissions can be read off exactly. */
+function fakeClock() {
+  let t = 0;
+  return {
+    now: () => t,
+    sleep: async (ms: number) => {
+      t += ms;
+    },
+    set: (ms: number) => {
+      t = ms;
+    },
+  };
+}
+
+describe('the pacer against the simulator enforcing 10 calls a second', () => {
+  it('two processes, network delay on both legs: not one call throttled', async () => {
+    const cas = await startCasSim({
+      orders: [buildOrder({ orderId: '7001', domain: 'a.example.com' })],
+      qps: { ListUserCertificateOrder: 10 },
+    });
+    // Up to 40 ms before a call reaches CAS and up to 40 ms before its answer is read: CAS counts a call when it
+    // arrives, which the sender cannot see.
+    const delay = () => new Promise((r) => setTimeout(r, Math.random() * 40));
+    const jittery: FetchLike = async (url, init) => {
+      await delay();
+      const response = await defaultFetch(url, init);
+      await delay();
+      return response;
+    };
+    const p = prefix();
+    const clients = [redis, other].map((connection) =>
+      createCasClient({
+        endpoint: cas.url,
+        credentials: () => testCredentials,
+        fetch: jittery,
+        readRetries: 0,
+        pace: createRedisPacer({ redis: connection, prefix: p, limits: { ListUserCertificateOrder: 10 } }),
+      }),
+    );
+    await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        clients[i % 2]?.listUserCertificateOrder({ keyword: 'a.example.com' }),
+      ),
+    );
+    const calls = cas.sim.calls.filter((c) => c.action === 'ListUserCertificateOrder');
+    expect(calls).toHaveLength(40);
+    expect(calls.filter((c) => c.outcome !== undefined)).toEqual([]);
+    await cas.close();
+  });
+});
+
+describe('the client tells the pacer when each call is over', () => {
+  it.each([
+    ['answered', undefined],
+    ['throttled', { kind: 'throttle' } as const],
+    ['no answer at all', { kind: 'drop' } as const],
+  ])('%s: once', async (_name, fault) => {
+    const cas = await startCasSim({ orders: [buildOrder({ orderId: '7001' })] });
+    if (fault) cas.sim.faults.add({ action: 'ListUserCertificateOrder', fault });
+    const ended: string[] = [];
+    const client = createCasClient({
+      endpoint: cas.url,
+      credentials: () => testCredentials,
+      readRetries: 0,
+      timeoutMs: 2_000,
+      pace: async (action) => async () => {
+        ended.push(action);
+      },
+    });
+    await client.listUserCertificateOrder({}).catch(() => undefined);
+    expect(ended).toEqual(['ListUserCertificateOrder']);
+    await cas.close();
+  });
+});
+
+describe('the window (a fake clock)', () => {
+  it('a call holds its slot until a second after its answer arrived', async () => {
+    const clock = fakeClock();
+    const pace = createRedisPacer({ redis, prefix: prefix(), limits: { L: 1 }, ...clock });
+    const done = await pace('L');
+    clock.set(250);
+    await done();
+    await pace('L');
+    expect(clock.now()).toBe(1250);
+  });
+
+  it('a call still in flight holds its slot however long it takes, up to the bound', async () => {
+    const clock = fakeClock();
+    const pace = createRedisPacer({ redis, prefix: prefix(), limits: { L: 1 }, maxCallMs: 5_000, ...clock });
+    await pace('L'); // never answered: its process crashed
+    await pace('L');
+    expect(clock.now()).toBe(6_000);
+  });
+
+  it('admits `limit` calls at once and no more', async () => {
+    const clock = fakeClock();
+    const pace = createRedisPacer({ redis, prefix: prefix(), limits: { L: 3 }, ...clock });
+    const done = await Promise.all([pace('L'), pace('L'), pace('L')]);
+    expect(clock.now()).toBe(0);
+    clock.set(100);
+    for (const d of done) await d();
+    await pace('L');
+    expect(clock.now()).toBe(1_100);
+  });
+
+  it('an answer that comes after its slot was freed leaves no key behind without an expiry', async () => {
+    const clock = fakeClock();
+    const p = prefix();
+    const pace = createRedisPacer({ redis, prefix: p, limits: { L: 1 }, maxCallMs: 5_000, ...clock });
+    const late = await pace('L');
+    await redis.del(`${p}:pace:L`); // what the key's expiry does once every call in it is over
+    await late();
+    expect(await redis.exists(`${p}:pace:L`)).toBe(0);
+  });
+
+  it('actions without a documented rate are not paced and touch no key', async () => {
+    const clock = fakeClock();
+    const p = prefix();
+    const pace = createRedisPacer({ redis, prefix: p, limits: { L: 1 }, ...clock });
+    for (let i = 0; i < 5; i += 1) await (await pace('RenewCertificateOrderForPackageRequest'))();
+    expect(clock.now()).toBe(0);
+    expect(await redis.exists(`${p}:pace:RenewCertificateOrderForPackageRequest`)).toBe(0);
+  });
+});
