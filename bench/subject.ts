@@ -37,7 +37,7 @@ if (mode === 'bare') {
     logger,
     cas: createCasClient({ endpoint: config.cas.endpoint, credentials: () => testCredentials, pace }),
   });
-  process.stdout.write(`READY ${app.port}\n`);
+  process.stdout.write(`READY ${app.port} METRICS ${app.metricsPort}\n`);
 }
 
 // Exit normally on SIGTERM so that --cpu-prof can write its profile.

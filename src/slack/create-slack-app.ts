@@ -33,6 +33,7 @@ export function createSlackApp(config: Config, logger: Logger, fetch?: typeof gl
       socketMode: true,
       logger: boltLogger,
       clientOptions,
+      convoStore: false,
     });
     return { app, httpListener: undefined, socketMode: true };
   }
@@ -43,6 +44,14 @@ export function createSlackApp(config: Config, logger: Logger, fetch?: typeof gl
     endpoints: '/slack/events',
     logger: boltLogger,
   });
-  const app = new App({ token: config.slack.botToken, receiver, logger: boltLogger, clientOptions });
+  const app = new App({
+    token: config.slack.botToken,
+    receiver,
+    logger: boltLogger,
+    clientOptions,
+    // Bolt's default conversation store runs on every request and, finding nothing, builds an Error each time
+    // (measured in the ack path under a burst); the bot keeps no per-conversation state in memory.
+    convoStore: false,
+  });
   return { app, httpListener: receiver.requestListener, socketMode: false };
 }

@@ -20,22 +20,39 @@ export interface HttpServerOptions {
   bodyLimit?: number;
 }
 
-function send(res: ServerResponse, status: number, body: string, type = 'text/plain; charset=utf-8'): void {
-  res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
+function send(
+  res: ServerResponse,
+  status: number,
+  body: string,
+  type = 'text/plain; charset=utf-8',
+  extra: Record<string, string> = {},
+): void {
+  res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', ...extra });
   res.end(body);
 }
 
-async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too_large'> {
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too_large'> {
   const declared = Number(req.headers['content-length'] ?? '0');
-  if (declared > limit) return 'too_large';
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) return 'too_large';
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
+  if (declared > limit) return Promise.resolve('too_large');
+  // Events rather than `for await`: the async iterator costs more than the rest of the read (measured under a
+  // burst of slash commands).
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      chunks.push(chunk);
+      if (size > limit) {
+        // Stop keeping it; the 413 closes the connection, so the rest is never read.
+        req.off('data', onData);
+        chunks.length = 0;
+        resolve('too_large');
+      }
+    };
+    req.on('data', onData);
+    req.once('end', () => resolve(Buffer.concat(chunks, size)));
+    req.once('error', reject);
+  });
 }
 
 const interactionTypes = new Set([
@@ -118,7 +135,7 @@ export function createHttpServer(options: HttpServerOptions): Server {
         const body = await readBody(req, bodyLimit);
         if (body === 'too_large') {
           options.logger.warn({ path }, 'Slack request refused: body too large');
-          send(res, 413, '');
+          send(res, 413, '', undefined, { connection: 'close' });
           return;
         }
         const verdict = verifySlackSignature({

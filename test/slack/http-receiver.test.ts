@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type AppHarness, startAppHarness } from '../support/app-harness.ts';
@@ -62,6 +63,29 @@ describe('request signatures', () => {
     const res = await h.post(body);
 
     expect(res.status).toBe(413);
+  });
+
+  it('refuses an oversize body sent without a length (chunked) with 413, and closes the connection', async () => {
+    h = await startAppHarness();
+    let sent = 0;
+    // Would go on for 64 MiB; the server must answer long before.
+    async function* endless() {
+      for (let i = 0; i < 1024; i++) {
+        sent += 65_536;
+        yield Buffer.alloc(65_536, 'a');
+      }
+    }
+
+    const res = await request(`${h.base}/slack/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: Readable.from(endless()),
+    });
+
+    expect(res.statusCode).toBe(413);
+    expect(res.headers.connection).toBe('close');
+    await res.body.dump();
+    expect(sent).toBeLessThan(32 * 1024 * 1024);
   });
 
   it('answers 404 elsewhere', async () => {
