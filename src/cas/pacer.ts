@@ -75,12 +75,14 @@ export function createRedisPacer(deps: {
   const maxCallMs = deps.maxCallMs ?? 30_000;
   const pollMs = deps.pollMs ?? 10;
   let counter = 0;
-  return async (action) => {
-    const limit = deps.limits[action];
-    if (limit === undefined) return nothingToDo;
-    const key = `${deps.prefix}:pace:${action}`;
-    counter += 1;
-    const member = `${process.pid}-${counter}-${Math.random()}`;
+  /**
+   * Per action, the last waiter of this process: waiters take turns, so that when a slot frees only one of them
+   * asks Redis (not all of them at once, each to be refused but one) and they are admitted in the order they came.
+   * One entry per paced action.
+   */
+  const lastInLine = new Map<string, Promise<void>>();
+
+  async function admit(limit: number, key: string, member: string): Promise<void> {
     for (;;) {
       const args = [
         String(now()),
@@ -91,8 +93,28 @@ export function createRedisPacer(deps: {
         String(pollMs),
       ];
       const wait = Number(await deps.redis.eval(admitScript, 1, key, ...args));
-      if (wait === 0) break;
+      if (wait === 0) return;
       await sleep(wait);
+    }
+  }
+
+  return async (action) => {
+    const limit = deps.limits[action];
+    if (limit === undefined) return nothingToDo;
+    const key = `${deps.prefix}:pace:${action}`;
+    counter += 1;
+    const member = `${process.pid}-${counter}-${Math.random()}`;
+    const ahead = lastInLine.get(action);
+    let leave = () => {};
+    const mine = new Promise<void>((resolve) => {
+      leave = resolve;
+    });
+    lastInLine.set(action, mine);
+    try {
+      await ahead;
+      await admit(limit, key, member);
+    } finally {
+      leave();
     }
     return async () => {
       // A failure here leaves the entry at its bound: slower, never over the limit.

@@ -33,8 +33,11 @@ function fakeClock() {
   let t = 0;
   return {
     now: () => t,
+    // Sleepers at the same moment wake at the same moment.
     sleep: async (ms: number) => {
-      t += ms;
+      const wake = t + ms;
+      await Promise.resolve();
+      t = Math.max(t, wake);
     },
     set: (ms: number) => {
       t = ms;
@@ -141,6 +144,57 @@ describe('the window (a fake clock)', () => {
     await redis.del(`${p}:pace:L`); // what the key's expiry does once every call in it is over
     await late();
     expect(await redis.exists(`${p}:pace:L`)).toBe(0);
+  });
+
+  it('waiters of one process take turns: one look at Redis per admission, first come first served', async () => {
+    const clock = fakeClock();
+    let looks = 0;
+    // Counts the admission scripts this pacer runs.
+    const counted = new Proxy(redis, {
+      get(target, property, receiver) {
+        if (property === 'eval')
+          return (script: string, ...rest: Array<string | number>) => {
+            if (script.includes('ZCARD')) looks += 1;
+            return (target.eval as (...args: unknown[]) => Promise<unknown>).call(target, script, ...rest);
+          };
+        return Reflect.get(target, property, receiver);
+      },
+    });
+    const pace = createRedisPacer({ redis: counted, prefix: prefix(), limits: { L: 2 }, ...clock });
+    const admitted: number[] = [];
+    await Promise.all(
+      Array.from({ length: 8 }, async (_, i) => {
+        const done = await pace('L');
+        admitted.push(i);
+        await done();
+      }),
+    );
+    expect(admitted).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    // In turn: 11 looks (every other waiter finds the window full once), give or take a poll while an answer is
+    // on its way. All at once: 20 (6 wake together for 2 slots, then 4, then 2).
+    expect(looks).toBeLessThanOrEqual(14);
+  });
+
+  it('a waiter whose look at Redis fails lets the next one in line go on', async () => {
+    const clock = fakeClock();
+    let failNext = true;
+    const flaky = new Proxy(redis, {
+      get(target, property, receiver) {
+        if (property === 'eval')
+          return (script: string, ...rest: Array<string | number>) => {
+            if (failNext && script.includes('ZCARD')) {
+              failNext = false;
+              return Promise.reject(new Error('connection lost'));
+            }
+            return (target.eval as (...args: unknown[]) => Promise<unknown>).call(target, script, ...rest);
+          };
+        return Reflect.get(target, property, receiver);
+      },
+    });
+    const pace = createRedisPacer({ redis: flaky, prefix: prefix(), limits: { L: 1 }, ...clock });
+    const [first, second] = await Promise.allSettled([pace('L'), pace('L')]);
+    expect(first.status).toBe('rejected');
+    expect(second.status).toBe('fulfilled');
   });
 
   it('actions without a documented rate are not paced and touch no key', async () => {
