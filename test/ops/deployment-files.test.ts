@@ -17,8 +17,22 @@ describe('deployment files', () => {
     );
     expect(app?.build).toBe('.');
     expect(worker?.build).toBe('.');
-    expect(app?.command).toEqual(['node', '--max-semi-space-size=4', 'dist/main.js', '--role', 'app']);
-    expect(worker?.command).toEqual(['node', '--max-semi-space-size=4', 'dist/main.js', '--role', 'worker']);
+    expect(app?.command).toEqual([
+      'node',
+      '--max-semi-space-size=4',
+      '--heap-growing-percent=20',
+      'dist/main.js',
+      '--role',
+      'app',
+    ]);
+    expect(worker?.command).toEqual([
+      'node',
+      '--max-semi-space-size=4',
+      '--heap-growing-percent=20',
+      'dist/main.js',
+      '--role',
+      'worker',
+    ]);
     expect(worker?.command?.slice(-2)).toEqual(['--role', 'worker']);
     expect(worker?.ports).toBeUndefined();
     // /metrics and /readyz are not published: only the Slack port is.
@@ -35,7 +49,9 @@ describe('deployment files', () => {
     // The running image carries no compiler or TypeScript loader: compiled JavaScript only.
     expect(runtime).toContain('COPY --from=build /app/dist ./dist');
     expect(runtime).not.toMatch(/tsx|src\/main\.ts|COPY src /);
-    expect(runtime).toMatch(/^CMD \["node", "--max-semi-space-size=4", "dist\/main\.js"\]$/m);
+    expect(runtime).toMatch(
+      /^CMD \["node", "--max-semi-space-size=4", "--heap-growing-percent=20", "dist\/main\.js"\]$/m,
+    );
     expect(dockerfile).toMatch(/^USER node$/m);
     // Every role serves /healthz on METRICS_PORT; a worker alone has no PORT listener.
     expect(dockerfile).toMatch(/HEALTHCHECK[\s\S]*process\.env\.METRICS_PORT\+'\/healthz'/);
@@ -61,9 +77,13 @@ describe('package.json', () => {
 
   it('npm start builds, then runs compiled JavaScript without a TypeScript loader', () => {
     expect(pkg.scripts.prestart).toBe('npm run build');
-    expect(pkg.scripts.start).toBe('node --max-semi-space-size=4 dist/main.js');
-    expect(pkg.scripts.app).toBe('node --max-semi-space-size=4 dist/main.js --role app');
-    expect(pkg.scripts.worker).toBe('node --max-semi-space-size=4 dist/main.js --role worker');
+    expect(pkg.scripts.start).toBe('node --max-semi-space-size=4 --heap-growing-percent=20 dist/main.js');
+    expect(pkg.scripts.app).toBe(
+      'node --max-semi-space-size=4 --heap-growing-percent=20 dist/main.js --role app',
+    );
+    expect(pkg.scripts.worker).toBe(
+      'node --max-semi-space-size=4 --heap-growing-percent=20 dist/main.js --role worker',
+    );
     // The production dependencies hold no compiler or loader.
     expect(Object.keys(pkg.dependencies)).not.toContain('tsx');
     expect(Object.keys(pkg.dependencies)).not.toContain('typescript');
