@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { Pool } from 'undici';
@@ -15,14 +16,24 @@ import { deletePrefix, round } from './stats.ts';
 
 const concurrency = 20;
 
+/** The Node flags `npm start` runs with (package.json's start script): the subjects run as production does. */
+export function productionNodeFlags(): string[] {
+  const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: { start: string } };
+  return pkg.scripts.start.split(' ').filter((word) => word.startsWith('--'));
+}
+
 /** How the bot is started: compiled (what `npm start` runs after its build) or through the tsx loader. */
 export type StartMode = 'compiled' | 'tsx';
 
 /** Starts the bot (both roles in one process) and resolves once both roles are up. */
 export async function startBot(env: Record<string, string>, mode: StartMode = 'compiled') {
   // As `npm start` runs it (after `npm run build`), or the same code through the tsx loader.
+  // BENCH_NODE_ARGS: extra flags for investigation, e.g. `--heapsnapshot-signal=SIGUSR2`.
+  const extra = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
   const args =
-    mode === 'compiled' ? ['--max-semi-space-size=4', 'dist/main.js'] : ['--import', 'tsx', 'src/main.ts'];
+    mode === 'compiled'
+      ? [...productionNodeFlags(), ...extra, 'dist/main.js']
+      : [...extra, '--import', 'tsx', 'src/main.ts'];
   const started = performance.now();
   const child = spawn(process.execPath, args, {
     env: { PATH: process.env.PATH, ...env },
@@ -54,13 +65,27 @@ export async function startBot(env: Record<string, string>, mode: StartMode = 'c
     port,
     startupMs,
     async rssBytes(): Promise<number> {
+      return (await this.memory()).rss;
+    },
+    /** RSS and the V8 heap in use, from the process's own `/metrics`. */
+    async memory(): Promise<{ rss: number; heapUsed: number; external: number }> {
       const pool = new Pool(`http://127.0.0.1:${metricsPort}`);
       const res = await pool.request({ path: '/metrics', method: 'GET' });
       const text = await res.body.text();
       await pool.close();
-      return Number(/^certbot_process_resident_memory_bytes (\d+)/m.exec(text)?.[1] ?? Number.NaN);
+      const read = (name: string) =>
+        Number(new RegExp(`^certbot_${name} (\\d+)`, 'm').exec(text)?.[1] ?? Number.NaN);
+      return {
+        rss: read('process_resident_memory_bytes'),
+        heapUsed: read('nodejs_heap_size_used_bytes'),
+        external: read('nodejs_external_memory_bytes'),
+      };
+    },
+    signal(name: NodeJS.Signals) {
+      child.kill(name);
     },
     async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');
       await exited;
@@ -68,12 +93,35 @@ export async function startBot(env: Record<string, string>, mode: StartMode = 'c
   };
 }
 
-/** Total commands the Redis server has run (`INFO commandstats`). */
-async function redisCommands(redis: Redis): Promise<number> {
+/** Commands the Redis server has run (`INFO commandstats`), by command. */
+async function redisCommandStats(redis: Redis): Promise<Map<string, number>> {
   const info = await redis.info('commandstats');
-  let total = 0;
-  for (const match of info.matchAll(/calls=(\d+)/g)) total += Number(match[1]);
-  return total;
+  const stats = new Map<string, number>();
+  for (const match of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm))
+    stats.set(match[1] ?? '', Number(match[2]));
+  return stats;
+}
+
+/** Per renewal, the commands that grew between two readings, most first. */
+function commandsPerRenewal(before: Map<string, number>, after: Map<string, number>, n: number) {
+  const grown = [...after].map(([name, calls]) => [name, (calls - (before.get(name) ?? 0)) / n] as const);
+  const total = grown.reduce((sum, [, c]) => sum + c, 0);
+  const top = grown
+    .filter(([, c]) => c > 0)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 8)
+    .map(([name, c]) => `${name} ${round(c, 1)}`);
+  return { total, top };
+}
+
+/** How often each name occurs per renewal, most first. */
+function countsPerRenewal(names: readonly string[], n: number): string {
+  const counts = new Map<string, number>();
+  for (const name of names) counts.set(name, (counts.get(name) ?? 0) + 1);
+  return [...counts]
+    .sort((a, b) => b[1] - a[1])
+    .map(([name, c]) => `${name} ${round(c / n, 1)}`)
+    .join(', ');
 }
 
 /** Runs `fn` over `items` with at most `limit` at a time. */
@@ -126,7 +174,12 @@ async function bullmqNoopThroughput(redisUrl: string, n: number): Promise<number
 export async function benchRenewals(
   redisUrl: string,
   n = 1_000,
-  variant: { env?: Record<string, string>; seed?: Parameters<typeof startCasSim>[0] } = {},
+  variant: {
+    env?: Record<string, string>;
+    seed?: Parameters<typeof startCasSim>[0];
+    /** Read the bot's memory after every quarter of the renewals, and ask for a heap snapshot at the end. */
+    memoryTrace?: boolean;
+  } = {},
 ) {
   const orders = Array.from({ length: n }, (_, i) => ({
     orderId: String(700_000_000 + i),
@@ -199,6 +252,13 @@ export async function benchRenewals(
 
   let issued = 0;
   let halfRss = Number.NaN;
+  const mbOf = (m: { rss: number; heapUsed: number; external: number }) => ({
+    rssMb: round(m.rss / 1024 / 1024, 1),
+    heapUsedMb: round(m.heapUsed / 1024 / 1024, 1),
+    externalMb: round(m.external / 1024 / 1024, 1),
+  });
+  const memoryTrace: Array<{ issued: number } & ReturnType<typeof mbOf>> = [];
+  if (variant.memoryTrace) memoryTrace.push({ issued: 0, ...mbOf(await bot.memory()) });
   const allIssued = new Promise<void>((resolve) => {
     slack.onCall((c) => {
       if (
@@ -206,6 +266,10 @@ export async function benchRenewals(
         String(c.args.text).startsWith(':white_check_mark: Renewal issued')
       ) {
         issued += 1;
+        if (variant.memoryTrace && issued % Math.floor(n / 4) === 0) {
+          const at = issued;
+          bot.memory().then((m) => memoryTrace.push({ issued: at, ...mbOf(m) }));
+        }
         if (issued === Math.floor(n / 2)) {
           bot.rssBytes().then((r) => {
             halfRss = r;
@@ -216,7 +280,7 @@ export async function benchRenewals(
     });
   });
   const admin = new Redis(redisUrl);
-  const commandsBefore = await redisCommands(admin);
+  const commandsBefore = await redisCommandStats(admin);
   const casBefore = cas.sim.calls.length;
   const slackBefore = slack.calls.length;
   const started = performance.now();
@@ -235,14 +299,34 @@ export async function benchRenewals(
   await allIssued;
   const seconds = (performance.now() - started) / 1000;
   // Every Redis command of the whole server during the renewals (this bench is its only client), per renewal.
-  const commands = (await redisCommands(admin)) - commandsBefore;
+  const commands = commandsPerRenewal(commandsBefore, await redisCommandStats(admin), n);
   admin.disconnect();
   const perRenewal = {
-    redisCommands: round(commands / n, 1),
+    redisCommands: round(commands.total, 1),
+    /** The commands that make most of them. */
+    redisTop: commands.top.join(', '),
     casCalls: round((cas.sim.calls.length - casBefore) / n, 1),
     slackCalls: round((slack.calls.length - slackBefore) / n, 1),
+    casTop: countsPerRenewal(
+      cas.sim.calls.slice(casBefore).map((c) => c.action),
+      n,
+    ),
+    slackTop: countsPerRenewal(
+      slack.calls.slice(slackBefore).map((c) => c.method),
+      n,
+    ),
   };
   const afterRss = await bot.rssBytes();
+  if (variant.memoryTrace) {
+    // Idle for 10 s after the last renewal: what stays.
+    await new Promise((r) => setTimeout(r, 10_000));
+    memoryTrace.push({ issued: -1, ...mbOf(await bot.memory()) });
+    // SIGUSR2 ends a process that did not ask for snapshots on it.
+    if (process.env.BENCH_NODE_ARGS?.includes('--heapsnapshot-signal=SIGUSR2')) {
+      bot.signal('SIGUSR2');
+      await new Promise((r) => setTimeout(r, 5_000));
+    }
+  }
   await pool.close();
   await bot.stop();
   await slack.close();
@@ -263,5 +347,6 @@ export async function benchRenewals(
       afterAllMb: mb(afterRss),
       growthSecondHalfMb: mb(afterRss - halfRss),
     },
+    memoryTrace,
   };
 }

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { productionNodeFlags } from './renewals.ts';
 
 /** Starts `bench/subject.ts <mode>` in a child process and resolves with its port once it says READY. */
 export async function spawnSubject(
@@ -7,7 +8,10 @@ export async function spawnSubject(
 ): Promise<{ url: string; metricsUrl: string | undefined; child: ChildProcess; stop(): Promise<void> }> {
   const profile =
     process.env.BENCH_CPU_PROFILE === mode ? ['--cpu-prof', '--cpu-prof-dir=bench-results/profiles'] : [];
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', 'bench/subject.ts', mode], {
+  // The app with the flags `npm start` uses; the bare Bolt app with Node's defaults, as anyone would run it.
+  const flags =
+    mode === 'app' ? (process.env.BENCH_APP_FLAGS?.split(' ').filter(Boolean) ?? productionNodeFlags()) : [];
+  const child = spawn(process.execPath, [...flags, ...profile, '--import', 'tsx', 'bench/subject.ts', mode], {
     env: { PATH: process.env.PATH, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
