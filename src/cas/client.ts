@@ -229,7 +229,7 @@ export function createCasClient(options: CasClientOptions): CasClient {
     try {
       return await sendOnce(action, query, schema, callOptions);
     } finally {
-      await paced?.();
+      paced?.();
     }
   }
 

@@ -43,13 +43,16 @@ export const paceWindowMs = 1_000;
  */
 export const casRateLimits: Readonly<Record<string, number>> = { ListUserCertificateOrder: 10 };
 
-/** Call when the call's answer (or its failure) has arrived. Never throws. */
-export type PaceDone = () => Promise<void>;
+/**
+ * Call when the call's answer (or its failure) has arrived. Returns at once and never throws: the update goes to
+ * Redis on the pacer's connection, ahead of any later admission from this process (one connection keeps order).
+ */
+export type PaceDone = () => void;
 
 /** Waits until a call of `action` may be made; the returned function marks its end. */
 export type Pace = (action: string) => Promise<PaceDone>;
 
-const nothingToDo: PaceDone = async () => {};
+const nothingToDo: PaceDone = () => {};
 
 /**
  * Paces CAS calls to documented per-account rates across all processes: the expiry scan, `/cert renew` look-ups
@@ -116,9 +119,10 @@ export function createRedisPacer(deps: {
     } finally {
       leave();
     }
-    return async () => {
-      // A failure here leaves the entry at its bound: slower, never over the limit.
-      await deps.redis.eval(answeredScript, 1, key, String(now()), member).catch(() => undefined);
+    return () => {
+      // Not awaited: a Redis that is slow or away must not hold back an answer already here. A failure leaves the
+      // entry at its bound: slower, never over the limit.
+      deps.redis.eval(answeredScript, 1, key, String(now()), member).catch(() => undefined);
     };
   };
 }

@@ -50,7 +50,9 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too_la
       }
     };
     req.on('data', onData);
-    req.once('end', () => resolve(Buffer.concat(chunks, size)));
+    req.once('end', () => {
+      if (size <= limit) resolve(Buffer.concat(chunks, size));
+    });
     req.once('error', reject);
   });
 }

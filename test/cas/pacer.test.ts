@@ -96,7 +96,7 @@ describe('the client tells the pacer when each call is over', () => {
       credentials: () => testCredentials,
       readRetries: 0,
       timeoutMs: 2_000,
-      pace: async (action) => async () => {
+      pace: async (action) => () => {
         ended.push(action);
       },
     });
@@ -112,7 +112,7 @@ describe('the window (a fake clock)', () => {
     const pace = createRedisPacer({ redis, prefix: prefix(), limits: { L: 1 }, ...clock });
     const done = await pace('L');
     clock.set(250);
-    await done();
+    done();
     await pace('L');
     expect(clock.now()).toBe(1250);
   });
@@ -131,7 +131,7 @@ describe('the window (a fake clock)', () => {
     const done = await Promise.all([pace('L'), pace('L'), pace('L')]);
     expect(clock.now()).toBe(0);
     clock.set(100);
-    for (const d of done) await d();
+    for (const d of done) d();
     await pace('L');
     expect(clock.now()).toBe(1_100);
   });
@@ -142,7 +142,7 @@ describe('the window (a fake clock)', () => {
     const pace = createRedisPacer({ redis, prefix: p, limits: { L: 1 }, maxCallMs: 5_000, ...clock });
     const late = await pace('L');
     await redis.del(`${p}:pace:L`); // what the key's expiry does once every call in it is over
-    await late();
+    late();
     expect(await redis.exists(`${p}:pace:L`)).toBe(0);
   });
 
@@ -166,7 +166,7 @@ describe('the window (a fake clock)', () => {
       Array.from({ length: 8 }, async (_, i) => {
         const done = await pace('L');
         admitted.push(i);
-        await done();
+        done();
       }),
     );
     expect(admitted).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
@@ -201,7 +201,7 @@ describe('the window (a fake clock)', () => {
     const clock = fakeClock();
     const p = prefix();
     const pace = createRedisPacer({ redis, prefix: p, limits: { L: 1 }, ...clock });
-    for (let i = 0; i < 5; i += 1) await (await pace('RenewCertificateOrderForPackageRequest'))();
+    for (let i = 0; i < 5; i += 1) (await pace('RenewCertificateOrderForPackageRequest'))();
     expect(clock.now()).toBe(0);
     expect(await redis.exists(`${p}:pace:RenewCertificateOrderForPackageRequest`)).toBe(0);
   });
