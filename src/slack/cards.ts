@@ -66,7 +66,7 @@ export function statusLine(record: RenewalRecord): string {
     deploy_requested: `:white_check_mark: Issued${newOrder} · deployment proposed in the thread`,
     deploy_approved: `:white_check_mark: Issued${newOrder} · deployment approved${record.deployDecidedBy ? ` by ${mention(record.deployDecidedBy)}` : ''}, queued`,
     deploy_creating: `:rocket: Issued${newOrder} · creating the deployment job`,
-    deploying: `:rocket: Issued${newOrder} · deploying${record.deployJobId ? ` (job \`${record.deployJobId}\`)` : ''}`,
+    deploying: `:rocket: Issued${newOrder} · deploying${record.deployJobId ? ` (job ${code(record.deployJobId)})` : ''}`,
     verifying: `:rocket: Deployed${newOrder} · checking what the endpoints serve`,
     deployed: `:rocket: Deployed${newOrder}${deployedSummary(record)}`,
     verified: `:white_check_mark: Deployed and checked${newOrder}${tlsSummary(record)}`,
