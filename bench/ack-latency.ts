@@ -1,8 +1,9 @@
 import { Pool } from 'undici';
 import { createSlackStandIn } from '../src/slack-standin/server.ts';
 import { startCasSim } from '../test/support/cas.ts';
-import { signedSlackHeaders, slashCommandBody, testBotToken } from '../test/support/slack-payloads.ts';
+import { slashCommandBody, testBotToken } from '../test/support/slack-payloads.ts';
 import { botEnv } from './bot-env.ts';
+import { postSigned } from './slack-post.ts';
 import { spawnSubject } from './spawn-subject.ts';
 import { deletePrefix, median, percentile, round } from './stats.ts';
 
@@ -21,15 +22,9 @@ async function fire(
       Array.from({ length: concurrency }, async () => {
         const body = slashCommandBody({ text: texts(), response_url: responseUrl });
         const started = performance.now();
-        const res = await pool.request({
-          path: '/slack/events',
-          method: 'POST',
-          headers: signedSlackHeaders(body),
-          body,
-        });
-        await res.body.dump();
+        const status = await postSigned(pool, body);
         latencies.push(performance.now() - started);
-        if (res.statusCode !== 200) throw new Error(`HTTP ${res.statusCode}`);
+        if (status !== 200) throw new Error(`HTTP ${status}`);
       }),
     );
   }

@@ -1,8 +1,9 @@
 import { Pool } from 'undici';
 import { createSlackStandIn } from '../src/slack-standin/server.ts';
 import { startCasSim } from '../test/support/cas.ts';
-import { signedSlackHeaders, slashCommandBody, testBotToken } from '../test/support/slack-payloads.ts';
+import { slashCommandBody, testBotToken } from '../test/support/slack-payloads.ts';
 import { botEnv } from './bot-env.ts';
+import { postSigned } from './slack-post.ts';
 import { spawnSubject } from './spawn-subject.ts';
 import { deletePrefix, round } from './stats.ts';
 
@@ -48,13 +49,7 @@ export async function benchBurstCards(redisUrl: string, n = 100, accountOrders =
   await Promise.all(
     orders.map(async (o) => {
       const body = slashCommandBody({ text: `renew ${o.orderId}`, response_url: slack.responseUrl('bench') });
-      const res = await pool.request({
-        path: '/slack/events',
-        method: 'POST',
-        headers: signedSlackHeaders(body),
-        body,
-      });
-      await res.body.dump();
+      await postSigned(pool, body);
     }),
   );
   await Promise.race([done, new Promise((r) => setTimeout(r, 60_000))]);

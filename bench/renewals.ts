@@ -3,15 +3,11 @@ import { readFileSync } from 'node:fs';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { Pool } from 'undici';
-import {
-  blockActionBody,
-  signedSlackHeaders,
-  slashCommandBody,
-  testBotToken,
-} from '../src/dev/slack-payloads.ts';
+import { blockActionBody, slashCommandBody, testBotToken } from '../src/dev/slack-payloads.ts';
 import { createSlackStandIn } from '../src/slack-standin/server.ts';
 import { startCasSim } from '../test/support/cas.ts';
 import { botEnv } from './bot-env.ts';
+import { postSigned } from './slack-post.ts';
 import { deletePrefix, round } from './stats.ts';
 
 const concurrency = 20;
@@ -128,7 +124,7 @@ function countsPerRenewal(names: readonly string[], n: number): string {
 async function eachLimited<T>(
   items: readonly T[],
   limit: number,
-  fn: (item: T) => Promise<void>,
+  fn: (item: T) => Promise<unknown>,
 ): Promise<void> {
   let next = 0;
   await Promise.all(
@@ -215,15 +211,7 @@ export async function benchRenewals(
   );
   const idleRss = await bot.rssBytes();
   const pool = new Pool(`http://127.0.0.1:${bot.port}`, { connections: concurrency });
-  const post = async (body: string) => {
-    const res = await pool.request({
-      path: '/slack/events',
-      method: 'POST',
-      headers: signedSlackHeaders(body),
-      body,
-    });
-    await res.body.dump();
-  };
+  const post = (body: string) => postSigned(pool, body);
   const cards = new Map<string, string>();
   const cardsReady = new Promise<void>((resolve) => {
     const stop = slack.onCall((c) => {
