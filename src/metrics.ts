@@ -52,6 +52,19 @@ export function createMetrics() {
       loopDelay.reset();
     },
   });
+  const deployments = new Counter({
+    name: 'certbot_deployments_total',
+    help: 'Deployments (and TLS re-checks) that ended, by outcome: verified, not_serving, unchecked, not_created, lost, rolled_back',
+    labelNames: ['outcome'],
+    registers: [registry],
+  });
+  // A counter named as the operators asked for (no _total): endpoints seen by final TLS checks, by result.
+  const tlsEndpoints = new Counter({
+    name: 'certbot_tls_endpoints',
+    help: 'Endpoints seen by the final TLS check of a deployment, by result (new, old, other, unreachable)',
+    labelNames: ['result'],
+    registers: [registry],
+  });
   const alerts = new Counter({
     name: 'certbot_alerts_sent_total',
     help: 'Expiry alerts posted, by kind (expiring, expired, scan_health)',
@@ -111,6 +124,12 @@ export function createMetrics() {
     },
     renewalFinished(outcome: string): void {
       renewals.inc({ outcome });
+    },
+    deploymentEnded(outcome: string): void {
+      deployments.inc({ outcome });
+    },
+    tlsChecked(results: ReadonlyArray<{ outcome: string }>): void {
+      for (const r of results) tlsEndpoints.inc({ result: r.outcome });
     },
     alertsSent(kind: 'expiring' | 'expired' | 'scan_health', count = 1): void {
       alerts.inc({ kind }, count);

@@ -13,10 +13,25 @@ export const SeedResource = z.object({
   servesOrder: z.union([z.string(), z.number()]).transform(String).optional(),
   /** Or a certificate ID directly. */
   certId: z.string().optional(),
-  /** Deploying to it fails with this error (the worker ends `error`). */
+  /** Deploying to it fails (the worker ends `error`); CAS's API never tells why: only the console does. */
   fail: z.object({ code: z.string(), message: z.string() }).optional(),
 });
 export type SeedResource = z.input<typeof SeedResource>;
+
+/** Answers to what the documentation leaves open about the deployment API: the simulator can do either. */
+export const DeployBehaviour = z.object({
+  /**
+   * Whether ListCloudResources refuses a call without `CloudProduct` (`MissingCloudProduct`). Alibaba's model
+   * makes it optional, so the default is one listing for every product.
+   */
+  cloudProductRequired: z.boolean().default(false),
+  /**
+   * What ListDeploymentJob does with a `Keyword` (a parameter its model does not have): `ignore` it, as RPC
+   * APIs do with unknown parameters, or `refuse` it (`InvalidParameter`).
+   */
+  listJobKeyword: z.enum(['ignore', 'refuse']).default('ignore'),
+});
+export type DeployBehaviour = z.output<typeof DeployBehaviour>;
 
 /** A resource inside the simulator. */
 export interface SimResource {
@@ -47,8 +62,6 @@ export interface SimWorker {
   /** What the resource served before the job. */
   resourceCertId: string | undefined;
   status: WorkerStatus;
-  errorCode: string | undefined;
-  errorMsg: string | undefined;
 }
 
 /** A deployment job: `editing` until started, then pending → scheduling → processing → success | error. */
@@ -62,6 +75,8 @@ export interface SimJob {
   startedAt: number | undefined;
   endedAt: number | undefined;
   workers: SimWorker[];
+  /** Deleted (DeleteDeploymentJob): still listed, with `Del=1`. */
+  deleted: boolean;
 }
 
 /** The simulator's cloud resources and deployment jobs (ListCloudResources … UpdateWorkerResourceStatus). */
@@ -69,7 +84,10 @@ export function createDeploymentStore(deps: {
   now: () => number;
   /** Whether a certificate ID exists. */
   certificateExists: (certId: string) => boolean;
+  /** The domain names a certificate covers (`CertDomain` of a worker). */
+  certificateDomain: (certId: string) => string | undefined;
   contactExists: (contactId: string) => boolean;
+  behaviour: DeployBehaviour;
 }) {
   const resources = new Map<string, SimResource>();
   const jobs = new Map<string, SimJob>();
@@ -98,8 +116,6 @@ export function createDeploymentStore(deps: {
           const resource = resources.get(w.resourceId);
           if (resource?.fail) {
             w.status = 'error';
-            w.errorCode = resource.fail.code;
-            w.errorMsg = resource.fail.message;
           } else {
             w.status = 'success';
             if (resource) resource.certId = w.certId;
@@ -122,8 +138,10 @@ export function createDeploymentStore(deps: {
     }
   }
 
+  // The fields of Alibaba's ListWorkerResource model: no Domain, no error code or message.
   const worker = (w: SimWorker, job: SimJob) => {
     const r = resources.get(w.resourceId);
+    const listener = r?.listenerPort !== undefined;
     return {
       Id: w.id,
       JobId: job.id,
@@ -131,11 +149,13 @@ export function createDeploymentStore(deps: {
       CertId: w.certId,
       ResourceCertId: w.resourceCertId ?? null,
       CloudProduct: r?.cloudProduct ?? null,
-      Domain: r?.domain ?? null,
+      ResourceDomain: r?.domain ?? null,
+      CertDomain: deps.certificateDomain(w.certId) ?? null,
+      // Port only for SLB, NLB, ALB and GA listeners, as the model says.
+      ...(listener ? { Port: r?.listenerPort } : {}),
       RegionId: r?.regionId ?? null,
       Status: w.status,
-      ErrorCode: w.errorCode ?? null,
-      ErrorMsg: w.errorMsg ?? null,
+      GmtCreate: String(job.createdAt),
     };
   };
 
@@ -150,7 +170,9 @@ export function createDeploymentStore(deps: {
       if ((params.CloudName ?? 'aliyun') !== 'aliyun')
         throw new SimError(400, 'InvalidParameter.CloudName', 'Only aliyun resources are listed here.');
       const product = params.CloudProduct;
-      if (!product || !(cloudProducts as readonly string[]).includes(product))
+      if (product === undefined && deps.behaviour.cloudProductRequired)
+        throw new SimError(400, 'MissingCloudProduct', 'CloudProduct is mandatory for this action.');
+      if (product !== undefined && !(cloudProducts as readonly string[]).includes(product))
         throw new SimError(
           400,
           'InvalidParameter.CloudProduct',
@@ -170,7 +192,7 @@ export function createDeploymentStore(deps: {
       }
       return [...resources.values()].filter(
         (r) =>
-          r.cloudProduct === product &&
+          (product === undefined || r.cloudProduct === product) &&
           (certIds === undefined || (r.certId !== undefined && certIds.includes(r.certId))) &&
           (params.Keyword === undefined || r.domain.includes(params.Keyword)),
       );
@@ -229,9 +251,8 @@ export function createDeploymentStore(deps: {
           certId: certIds[0] as string,
           resourceCertId: resources.get(resourceId)?.certId,
           status: 'editing',
-          errorCode: undefined,
-          errorMsg: undefined,
         })),
+        deleted: false,
       };
       jobs.set(job.id, job);
       return job;
@@ -271,16 +292,30 @@ export function createDeploymentStore(deps: {
       };
     },
 
-    list(keyword: string | undefined) {
+    /** ListDeploymentJob: JobType and Status filters only (its model has no name filter); newest first. */
+    list(params: Record<string, string>) {
+      if (params.Keyword !== undefined && deps.behaviour.listJobKeyword === 'refuse')
+        throw new SimError(400, 'InvalidParameter', 'The parameter Keyword is not supported.');
       return [...jobs.values()]
-        .filter((j) => keyword === undefined || j.name.includes(keyword))
+        .filter(
+          (j) =>
+            (params.JobType === undefined || j.jobType === params.JobType) &&
+            (params.Status === undefined || j.status === params.Status),
+        )
+        .reverse()
         .map((j) => ({
           Id: j.id,
           Name: j.name,
           Status: j.status,
           JobType: j.jobType,
           GmtCreate: String(j.createdAt),
+          Del: j.deleted ? 1 : 0,
         }));
+    },
+
+    /** DeleteDeploymentJob: the job stays listed, marked `Del=1`. */
+    remove(jobId: string | undefined): void {
+      mustJob(jobId).deleted = true;
     },
 
     workers(jobId: string | undefined) {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SeedResource } from './deployments.ts';
+import { DeployBehaviour, SeedResource } from './deployments.ts';
 
 /** One step of an order's script: the `Type` DescribeCertificateState answers, for `polls` calls. */
 export const ScriptStep = z.object({
@@ -108,6 +108,8 @@ export const SimSeed = z.object({
   orders: z.array(SeedOrder).default([]),
   /** Cloud resources (CDN, SLB, …) and the certificate each serves now. */
   resources: z.array(SeedResource).default([]),
+  /** Answers to the deployment API's open questions (see {@link DeployBehaviour}). */
+  deployApi: DeployBehaviour.default({ cloudProductRequired: false, listJobKeyword: 'ignore' }),
   /** CAS contacts; an application needs at least one. */
   contacts: z.array(SeedContact).default([]),
   /** Answers to the open questions (see {@link RenewalBehaviour}). */

@@ -94,7 +94,10 @@ export function createCasSimulator(options: CasSimulatorOptions = {}) {
   const deployments = createDeploymentStore({
     now,
     certificateExists: (certId) => store.certificateExists(certId),
+    certificateDomain: (certId) =>
+      [...store.orders.values()].find((o) => o.instance.certificateId === certId)?.domain,
     contactExists: (contactId) => store.contacts.has(contactId),
+    behaviour: seed.deployApi,
   });
   for (const r of seed.resources) {
     const certId = r.certId ?? (r.servesOrder ? store.get(r.servesOrder)?.instance.certificateId : undefined);
@@ -221,7 +224,10 @@ export function createCasSimulator(options: CasSimulatorOptions = {}) {
       case 'DescribeDeploymentJob':
         return deployments.describe(params.JobId);
       case 'ListDeploymentJob':
-        return dataPage(params, deployments.list(params.Keyword));
+        return dataPage(params, deployments.list(params));
+      case 'DeleteDeploymentJob':
+        deployments.remove(params.JobId);
+        return {};
       case 'ListWorkerResource':
         return dataPage(params, deployments.workers(params.JobId));
       case 'UpdateWorkerResourceStatus':

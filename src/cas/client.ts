@@ -9,6 +9,7 @@ import {
   CasErrorResponse,
   CertificateDetailResponse,
   type CertificateOrder,
+  CertificatePemResponse,
   type CertificateState,
   type CloudResource,
   type Contact,
@@ -135,9 +136,12 @@ export interface CasClient {
   applyCertificate(instanceId: string, options?: CallOptions): Promise<{ requestId: string }>;
   /** Every CAS contact (all pages). */
   listContacts(options?: CallOptions): Promise<Contact[]>;
-  /** Cloud resources of one product (all pages), optionally only those serving one of `certIds`. */
+  /**
+   * Cloud resources (all pages), optionally of one product and only those serving one of `certIds`. Without
+   * `cloudProduct` (optional in Alibaba's model) one listing covers every product.
+   */
   listCloudResources(
-    filter: { cloudProduct: string; certIds?: readonly string[]; keyword?: string },
+    filter: { cloudProduct?: string | undefined; certIds?: readonly string[]; keyword?: string },
     options?: CallOptions,
   ): Promise<CloudResource[]>;
   /** Creates a deployment job; it stays `editing` until {@link CasClient.updateDeploymentJobStatus}. Never retried here. */
@@ -157,15 +161,24 @@ export interface CasClient {
     options?: CallOptions,
   ): Promise<void>;
   describeDeploymentJob(jobId: string, options?: CallOptions): Promise<DescribeDeploymentJobResponse>;
-  /** Deployment jobs (all pages) whose name contains `keyword`. */
+  /**
+   * The account's deployment jobs of `JobType=user` (all pages). ListDeploymentJob has no name filter: callers
+   * match `Name` themselves.
+   */
   listDeploymentJobs(
-    keyword: string,
     options?: CallOptions,
-  ): Promise<Array<{ Id: string; Name?: string | undefined; Status?: string | undefined }>>;
+  ): Promise<
+    Array<{ Id: string; Name?: string | undefined; Status?: string | undefined; Del?: number | undefined }>
+  >;
   /** Every resource of a job, with its outcome. */
   listWorkerResources(jobId: string, options?: CallOptions): Promise<WorkerResource[]>;
   /** A certificate's facts (fingerprint, names, dates), never its PEM or private key (`CertFilter=true`). */
   getUserCertificateDetail(certId: string, options?: CallOptions): Promise<CertificateDetailResponse>;
+  /**
+   * A certificate's PEM (to fingerprint it). CAS sends the private key in the same answer: the parser keeps only
+   * `Cert`, so the key is never returned, stored or logged.
+   */
+  getCertificatePem(certId: string, options?: CallOptions): Promise<string>;
   /** Rolls one resource of a job back to the certificate it served before. */
   rollbackWorkerResource(jobId: string, workerId: string, options?: CallOptions): Promise<void>;
 }
@@ -351,7 +364,8 @@ export function createCasClient(options: CasClientOptions): CasClient {
         callOptions,
       );
       items.push(...r.Data);
-      if (r.Data.length < maxPageSize || items.length >= (r.Total ?? 0)) return items;
+      // A list may cap ShowSize below what was asked: a short page is not the last one (reference §8).
+      if (r.Data.length === 0 || items.length >= (r.Total ?? 0)) return items;
     }
   }
 
@@ -457,10 +471,8 @@ export function createCasClient(options: CasClientOptions): CasClient {
       }
     },
     async listCloudResources(filter, callOptions = {}) {
-      const base: Array<[string, string]> = [
-        ['CloudName', 'aliyun'],
-        ['CloudProduct', filter.cloudProduct],
-      ];
+      const base: Array<[string, string]> = [['CloudName', 'aliyun']];
+      if (filter.cloudProduct !== undefined) base.push(['CloudProduct', filter.cloudProduct]);
       // One JSON string, as the SDK sends it (`CertIds=[123,456]`).
       if (filter.certIds?.length) base.push(['CertIds', `[${filter.certIds.join(',')}]`]);
       if (filter.keyword !== undefined) base.push(['Keyword', filter.keyword]);
@@ -502,8 +514,8 @@ export function createCasClient(options: CasClientOptions): CasClient {
         callOptions,
       );
     },
-    async listDeploymentJobs(keyword, callOptions = {}) {
-      return pages('ListDeploymentJob', [['Keyword', keyword]], ListDeploymentJobResponse, callOptions);
+    async listDeploymentJobs(callOptions = {}) {
+      return pages('ListDeploymentJob', [['JobType', 'user']], ListDeploymentJobResponse, callOptions);
     },
     async listWorkerResources(jobId, callOptions = {}) {
       assertOrderId(jobId);
@@ -520,6 +532,16 @@ export function createCasClient(options: CasClientOptions): CasClient {
         CertificateDetailResponse,
         callOptions,
       );
+    },
+    async getCertificatePem(certId, callOptions = {}) {
+      assertOrderId(certId);
+      const r = await callRead(
+        'GetUserCertificateDetail',
+        [['CertId', certId]],
+        CertificatePemResponse,
+        callOptions,
+      );
+      return r.Cert;
     },
     async rollbackWorkerResource(jobId, workerId, callOptions = {}) {
       assertOrderId(jobId);

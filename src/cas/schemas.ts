@@ -304,17 +304,23 @@ export const DescribeDeploymentJobResponse = z.object({
 });
 export type DescribeDeploymentJobResponse = z.infer<typeof DescribeDeploymentJobResponse>;
 
-/** One deployment job (`ListDeploymentJob`). */
+/** One deployment job (`ListDeploymentJob`); the official model has no name or keyword filter on the request. */
 export const DeploymentJob = z.object({
   Id: Int64Id,
   Name: optionalText,
   Status: optionalText,
   JobType: optionalText,
   GmtCreate: msString,
+  /** `1` once the job was deleted ("no practical significance" per the model: skipped when looking for a job). */
+  Del: absentIfNull(z.union([z.number(), z.string()]).transform(Number)),
 });
 export const ListDeploymentJobResponse = dataPage(DeploymentJob);
 
-/** One resource of a job (`ListWorkerResource`): pending … success, error, rollback, rollback_success, rollback_error. */
+/**
+ * One resource of a job (`ListWorkerResource`, fields as in Alibaba's SDK model): editing … success, error,
+ * rollback, rollback_success, rollback_error. It has no error code or message: the reason of a failure is only
+ * in the console's job.
+ */
 export const WorkerResource = z.object({
   /** The WorkerId (for UpdateWorkerResourceStatus). */
   Id: Int64Id,
@@ -323,20 +329,24 @@ export const WorkerResource = z.object({
   /** The certificate the resource served before. */
   ResourceCertId: optionalId,
   CloudProduct: optionalText,
-  Domain: optionalText,
+  /** The domain the resource was bound to (what it serves). */
+  ResourceDomain: optionalText,
+  /** The domain names of the certificate deployed. */
+  CertDomain: optionalText,
+  /** Listening port (SLB, NLB, ALB, GA only). */
+  Port: looseText,
   RegionId: optionalText,
   InstanceId: looseText,
   ListenerId: looseText,
   Status: z.string(),
-  ErrorCode: optionalText,
-  ErrorMsg: optionalText,
 });
 export type WorkerResource = z.infer<typeof WorkerResource>;
 export const ListWorkerResourceResponse = dataPage(WorkerResource);
 
 /**
  * `GetUserCertificateDetail` with `CertFilter=true`: the certificate's facts without its PEM or key (the bot never
- * asks for the key, and drops `Cert`/`Key` if they came anyway).
+ * asks for the key, and drops `Cert`/`Key` if they came anyway). `Sha2` is not read: the model does not define it
+ * precisely, so fingerprints are computed from the certificate itself.
  */
 export const CertificateDetailResponse = z.object({
   RequestId: z.string(),
@@ -345,10 +355,13 @@ export const CertificateDetailResponse = z.object({
   Sans: optionalText,
   NotAfter: absentIfNull(z.number()),
   SerialNo: optionalText,
-  /** SHA-256 of the certificate, hex. */
-  Sha2: optionalText,
-  Fingerprint: optionalText,
   OrderId: optionalId,
   InstanceId: looseText,
 });
 export type CertificateDetailResponse = z.infer<typeof CertificateDetailResponse>;
+
+/**
+ * `GetUserCertificateDetail` without `CertFilter`: only the certificate's PEM is kept. The same answer carries the
+ * private key (`Key`, `EncryptPrivateKey`, `SignPrivateKey`); this schema strips it, so it never leaves the parser.
+ */
+export const CertificatePemResponse = z.object({ RequestId: z.string(), Cert: z.string().min(1) });

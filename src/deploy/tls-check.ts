@@ -30,7 +30,7 @@ export function servedFingerprint(
     const socket = connect({
       host: address.host,
       port: address.port,
-      servername: domain.replace(/^\*\./, ''),
+      servername: domain,
       rejectUnauthorized: false,
     });
     const timer = setTimeout(() => done({ error: `no TLS answer within ${timeoutMs} ms` }), timeoutMs);

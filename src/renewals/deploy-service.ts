@@ -1,5 +1,5 @@
 import { ensureRenewalRuns } from '../jobs/queues.ts';
-import type { DeployResult } from './deployment.ts';
+import { canRecheckTls, canRollBack, type DeployResult } from './deployment.ts';
 import type { CardClaim, Refusal } from './outcomes.ts';
 import { deliverSoon, type RequestServiceDeps } from './request-deps.ts';
 import type { RequestService } from './request-service.ts';
@@ -71,8 +71,9 @@ export function createDeployService(deps: RequestServiceDeps & { requests: Reque
       if ('refusal' in found) return found.refusal;
       const refusal = await deps.requests.authorise(found.record, input.userId, 'deploy');
       if (refusal) return refusal;
-      const resource: DeployResult | undefined = found.record.deployResults?.find(
-        (r) => r.workerId === input.workerId && (r.status === 'error' || r.status === 'rollback_error'),
+      const record = found.record;
+      const resource: DeployResult | undefined = record.deployResults?.find(
+        (r) => r.workerId === input.workerId && canRollBack(record, r),
       );
       if (!resource) return { code: 'not_waiting', record: found.record };
       const result = await store.transition(found.record.id, 'rollback_requested', {
@@ -81,6 +82,29 @@ export function createDeployService(deps: RequestServiceDeps & { requests: Reque
         detail: `worker ${input.workerId}`,
         fields: { rollbackWorkerId: input.workerId, updatedAt: now() },
         notify: [tell({ type: 'rollback_requested', by: input.userId, resource }), ...cards],
+      });
+      if (!result.ok) return refusedMove(result);
+      await ensureRenewalRuns(deps.queues.renewals, found.record.id);
+      await deliverSoon(deps.deliver, logger, found.record.id);
+      return undefined;
+    },
+
+    /** Check again: runs the TLS check once more after it found an endpoint not serving the new certificate. */
+    async recheckTls(input: {
+      channelId: string;
+      messageTs: string;
+      claim: CardClaim;
+      userId: string;
+    }): Promise<Refusal | undefined> {
+      const found = await seen(input.channelId, input.messageTs, input.claim, ['deployed']);
+      if ('refusal' in found) return found.refusal;
+      const refusal = await deps.requests.authorise(found.record, input.userId, 'deploy');
+      if (refusal) return refusal;
+      if (!canRecheckTls(found.record)) return { code: 'not_waiting', record: found.record };
+      const result = await store.transition(found.record.id, 'tls_recheck', {
+        actor: input.userId,
+        ifVersion: input.claim.version,
+        notify: [tell({ type: 'tls_recheck', by: input.userId }), ...cards],
       });
       if (!result.ok) return refusedMove(result);
       await ensureRenewalRuns(deps.queues.renewals, found.record.id);

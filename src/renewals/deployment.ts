@@ -9,13 +9,16 @@ export interface DeployResource {
   listenerPort?: string | undefined;
 }
 
-/** One resource's outcome in the deployment job (ListWorkerResource). */
+/**
+ * One resource's outcome in the deployment job (ListWorkerResource). CAS gives no reason for a failure here: it is
+ * only in the console's job, which is where the thread sends people.
+ */
 export interface DeployResult extends DeployResource {
   workerId: string;
   /** success, error, rollback, rollback_success, rollback_error, … */
   status: string;
-  errorCode?: string | undefined;
-  errorMessage?: string | undefined;
+  /** The domain names of the certificate deployed (`CertDomain`). */
+  certDomain?: string | undefined;
 }
 
 /** What a TLS endpoint served when checked. */
@@ -26,8 +29,40 @@ export interface TlsResult {
   outcome: 'new' | 'old' | 'other' | 'unreachable';
   /** SHA-256 fingerprint of the served leaf, when one was served. */
   sha256?: string | undefined;
-  /** Why it could not be checked (network error), when unreachable. */
+  /** Why it could not be checked (network error, no host name to dial), when unreachable. */
   error?: string | undefined;
+  /** The deployed resources this endpoint stands for (their ResourceIds). */
+  resourceIds?: string[] | undefined;
+}
+
+/** Whether every endpoint was checked and serves the new certificate: the only case that is `verified`. */
+export function allServingNew(results: readonly TlsResult[] | undefined): boolean {
+  return results !== undefined && results.length > 0 && results.every((r) => r.outcome === 'new');
+}
+
+/**
+ * Whether a person may roll this resource back: the job is over (`deployed` or `verified`), and the resource
+ * failed (`error`, `rollback_error`: again), or it was deployed but the TLS check found one of its endpoints not
+ * serving the new certificate.
+ */
+export function canRollBack(
+  record: { state: string; tlsResults?: readonly TlsResult[] | undefined },
+  result: DeployResult,
+): boolean {
+  if (record.state !== 'deployed' && record.state !== 'verified') return false;
+  if (result.status === 'error' || result.status === 'rollback_error') return true;
+  return (
+    result.status === 'success' &&
+    (record.tlsResults ?? []).some((t) => t.outcome !== 'new' && t.resourceIds?.includes(result.resourceId))
+  );
+}
+
+/** Whether the TLS check may be run again from the thread: it ran, and did not find the new certificate everywhere. */
+export function canRecheckTls(record: {
+  state: string;
+  tlsResults?: readonly TlsResult[] | undefined;
+}): boolean {
+  return record.state === 'deployed' && record.tlsResults !== undefined && !allServingNew(record.tlsResults);
 }
 
 /** How the bot installs renewed certificates (`CERT_DEPLOY`, `CERT_TLS_CHECK`, …). */

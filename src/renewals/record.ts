@@ -28,6 +28,8 @@ export const renewalStates = [
   'deployed',
   'verified',
   'rolling_back',
+  /** Issued, but no deployment job was created (CAS refused it, no contact, …): the thread says why. */
+  'not_deployed',
 ] as const;
 export type RenewalState = (typeof renewalStates)[number];
 
@@ -73,6 +75,7 @@ export const renewedStates: ReadonlySet<RenewalState> = new Set([
   ...deployWorkerStates,
   'deployed',
   'verified',
+  'not_deployed',
 ]);
 
 /** States that hold their order: while a request is in one of these, no other request for the order opens. */

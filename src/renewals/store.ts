@@ -9,7 +9,7 @@ import {
   transitionScript,
 } from './store-scripts.ts';
 import type { ThreadEvent } from './thread-events.ts';
-import { type TransitionName, type TransitionRow, transitions } from './transitions.ts';
+import { type DeployOutcome, type TransitionName, type TransitionRow, transitions } from './transitions.ts';
 
 /**
  * What to tell the request's thread, queued with a state change: an event (rendered by the Slack layer when it is
@@ -82,6 +82,8 @@ export interface RenewalStoreDeps {
   retentionMs?: number;
   /** Called after each move of a row that counts (metrics), with the state it reached. */
   onTransition?: (to: RenewalState) => void;
+  /** Called after each move that ends a deployment (metrics), with how it ended. */
+  onDeployment?: (outcome: DeployOutcome) => void;
   /**
    * Makes the writes so far durable (on Redis's disk); called after a `durable` row, before the paid call.
    * Throws when it cannot. @defaultValue nothing is waited for
@@ -231,6 +233,7 @@ export function createRenewalStore(deps: RenewalStoreDeps) {
       if (status === 'order_taken' || status === 'order_claimed')
         return { ok: false, reason: status, ownerId: value, record };
       if (row.count && value !== row.to) deps.onTransition?.(row.count === true ? row.to : row.count);
+      if (row.deployOutcome) deps.onDeployment?.(row.deployOutcome);
       if (row.durable && deps.durable) await deps.durable();
       return { ok: true, from: value as RenewalState, record, row };
     },

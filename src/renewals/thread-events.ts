@@ -105,7 +105,11 @@ export type ThreadEvent =
   /** What the TLS check found (`final`: no more tries). */
   | { type: 'tls_results'; results: TlsResult[]; final: boolean; nextAt?: number }
   | { type: 'rollback_requested'; by: string; resource: DeployResult }
-  | { type: 'rolled_back'; resource: DeployResult }
+  | { type: 'rolled_back'; resource: DeployResult; jobId?: string | undefined }
+  /** A person asked for the TLS check again. */
+  | { type: 'tls_recheck'; by: string }
+  /** The deployment ended without a job (CAS refused it, nothing to deploy, …). */
+  | { type: 'deploy_not_created'; reason: string }
   /** The deployment could not be followed to its end. */
   | { type: 'deploy_lost'; jobId?: string | undefined; reason: string }
   | { type: 'closed'; by: string; orderId: string; newOrderId?: string };

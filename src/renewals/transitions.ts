@@ -26,7 +26,12 @@ export interface TransitionRow {
   readonly durable?: true;
   /** What the caller must schedule after the move (the renewal job). */
   readonly schedule?: 'renewal';
+  /** Counted in `certbot_deployments_total{outcome=<this>}`: how a deployment (or its re-check) ended. */
+  readonly deployOutcome?: DeployOutcome;
 }
+
+/** How a deployment ends, for `certbot_deployments_total`. */
+export type DeployOutcome = 'verified' | 'not_serving' | 'unchecked' | 'not_created' | 'lost' | 'rolled_back';
 
 const pollStates = ['submitted', 'applying', 'validating', 'reviewing'] as const;
 const workerStates = ['approved', 'submitting', ...pollStates] as const;
@@ -81,15 +86,28 @@ export const transitions = {
   deploy_job_created: { from: ['deploy_creating'], to: 'deploy_creating', ...kept },
   deploy_started: { from: ['deploy_creating'], to: 'deploying', ...kept },
   deploy_finished: { from: ['deploying'], to: 'verifying', ...kept },
-  deploy_finished_unchecked: { from: ['deploying'], to: 'deployed', ...kept },
-  tls_checked: { from: ['verifying'], to: 'verified', ...kept },
+  deploy_finished_unchecked: { from: ['deploying'], to: 'deployed', ...kept, deployOutcome: 'unchecked' },
+  /** Every deployed endpoint serves the new certificate: the only way to `verified`. */
+  tls_checked: { from: ['verifying'], to: 'verified', ...kept, deployOutcome: 'verified' },
+  /** Some endpoint serves something else, or could not be checked: `deployed`, with what was seen. */
+  tls_not_serving: { from: ['verifying'], to: 'deployed', ...kept, deployOutcome: 'not_serving' },
+  /** Check again (a person, after `tls_not_serving`): the TLS check runs once more. */
+  tls_recheck: { from: ['deployed'], to: 'verifying', ...kept, schedule: 'renewal' },
   rollback_requested: { from: ['deployed', 'verified'], to: 'rolling_back', ...kept, schedule: 'renewal' },
-  rolled_back: { from: ['rolling_back'], to: 'deployed', ...kept },
-  /** The deployment could not be followed to its end: the thread says what to check in the console. */
+  rolled_back: { from: ['rolling_back'], to: 'deployed', ...kept, deployOutcome: 'rolled_back' },
+  /** The job exists but could not be followed to its end: the thread says what to check in the console. */
   deploy_lost: {
-    from: ['deploy_approved', 'deploy_creating', 'deploying', 'verifying', 'rolling_back'],
+    from: ['deploy_creating', 'deploying', 'verifying', 'rolling_back'],
     to: 'deployed',
     ...kept,
+    deployOutcome: 'lost',
+  },
+  /** No job was created (refused, nothing to deploy, no contact, not found after a crash): never "Deployed". */
+  deploy_not_created: {
+    from: ['deploy_approved', 'deploy_creating'],
+    to: 'not_deployed',
+    ...kept,
+    deployOutcome: 'not_created',
   },
 
   // A person must decide. The order is released (a new request may open, alerts resume) until someone

@@ -81,6 +81,7 @@ export async function startWorkerRole(deps: WorkerRoleDeps): Promise<WorkerRole>
     prefix,
     now,
     onTransition: countOutcomes(metrics),
+    onDeployment: (outcome) => metrics.deploymentEnded(outcome),
     durable: durableWrites(redis, durability, deps.durability),
   });
   const casTimeoutMs = config.cas.timeoutSeconds * 1000;
@@ -113,6 +114,7 @@ export async function startWorkerRole(deps: WorkerRoleDeps): Promise<WorkerRole>
     logger,
     now,
     timings,
+    onTlsChecked: (results) => metrics.tlsChecked(results),
     deploy: {
       mode: config.deploy.mode,
       products: config.deploy.products,

@@ -1,4 +1,5 @@
 import type { Button, KnownBlock, MrkdwnElement, PlainTextElement } from '@slack/web-api';
+import { canRecheckTls, canRollBack, type DeployResult } from '../renewals/deployment.ts';
 import type { CardClaim } from '../renewals/outcomes.ts';
 import type { PreviousRequest, RenewalRecord, RenewalState } from '../renewals/record.ts';
 import { threadLink } from './links.ts';
@@ -16,6 +17,7 @@ export const actionIds = {
   deploy: 'cert_deploy',
   deploySkip: 'cert_deploy_skip',
   rollback: 'cert_rollback',
+  tlsRecheck: 'cert_tls_recheck',
 } as const;
 
 /** A card button's value: the request and the version shown, so a decision applies only to what was seen. */
@@ -68,9 +70,12 @@ export function statusLine(record: RenewalRecord): string {
     deploy_creating: `:rocket: Issued${newOrder} · creating the deployment job`,
     deploying: `:rocket: Issued${newOrder} · deploying${record.deployJobId ? ` (job ${code(record.deployJobId)})` : ''}`,
     verifying: `:rocket: Deployed${newOrder} · checking what the endpoints serve`,
-    deployed: `:rocket: Deployed${newOrder}${deployedSummary(record)}`,
+    deployed: record.tlsResults
+      ? `:warning: Deployed${newOrder}${tlsSummary(record)}`
+      : `:rocket: Deployed${newOrder}${deployedSummary(record)}`,
     verified: `:white_check_mark: Deployed and checked${newOrder}${tlsSummary(record)}`,
     rolling_back: `:leftwards_arrow_with_hook: Rolling back a resource${newOrder}`,
+    not_deployed: `:warning: Issued${newOrder} · not deployed: no deployment job was created (see the thread)`,
     failed: `:x: Failed${record.detail ? `: ${escapeMrkdwn(record.detail)}` : ''}`,
     needs_attention: `:warning: Needs attention${record.attention ? `: ${renderAttention(record.attention)}` : ''}`,
     rejected: `:no_entry_sign: Rejected${record.decidedBy ? ` by ${mention(record.decidedBy)}` : ''}${record.decidedAt ? ` at ${slackDate(record.decidedAt)}` : ''}${record.reason ? `: ${escapeMrkdwn(record.reason)}` : ''}`,
@@ -336,23 +341,22 @@ export function renderDeployCard(record: RenewalRecord): SlackMessage {
       ],
     });
   }
-  const canRollBack = record.state === 'deployed' || record.state === 'verified';
-  // A message holds at most 50 blocks: failed resources first (they carry Roll back), the rest summarised.
-  const shown = [...(results ?? [])]
-    .sort((a, b) => Number(a.status === 'success') - Number(b.status === 'success'))
-    .slice(0, maxResultBlocks);
+  // A message holds at most 50 blocks: resources that can be rolled back first, then failed ones, the rest summarised.
+  const rank = (r: DeployResult) =>
+    canRollBack(record, r) ? 0 : r.status === 'success' || r.status === 'rollback_success' ? 2 : 1;
+  const shown = [...(results ?? [])].sort((a, b) => rank(a) - rank(b)).slice(0, maxResultBlocks);
   for (const r of shown) {
-    const failed = r.status === 'error' || r.status === 'rollback_error';
+    const rollbackable = canRollBack(record, r);
     blocks.push({
       type: 'section',
       block_id: `result_${r.workerId}`,
       text: md(
         clipMrkdwn(
-          `${r.status === 'success' ? ':white_check_mark:' : r.status === 'rollback_success' ? ':leftwards_arrow_with_hook:' : ':x:'} ${resourceName(r)}: *${escapeMrkdwn(r.status)}*${r.errorCode ? ` ${code(r.errorCode)}` : ''}${r.errorMessage ? ` ${escapeMrkdwn(r.errorMessage)}` : ''}`,
+          `${r.status === 'success' ? (rollbackable ? ':warning:' : ':white_check_mark:') : r.status === 'rollback_success' ? ':leftwards_arrow_with_hook:' : ':x:'} ${resourceName(r)}: *${escapeMrkdwn(r.status)}*${rollbackable && r.status === 'success' ? ' · the TLS check did not find the new certificate' : ''}`,
           2900,
         ),
       ),
-      ...(failed && canRollBack
+      ...(rollbackable
         ? {
             accessory: {
               type: 'button',
@@ -376,6 +380,31 @@ export function renderDeployCard(record: RenewalRecord): SlackMessage {
       type: 'context',
       block_id: 'deploy_more',
       elements: [md(`…and ${hidden} more resources; the thread lists every outcome.`)],
+    });
+  }
+  if (record.deployJobId && results?.some((r) => r.status !== 'success' && r.status !== 'rollback_success')) {
+    blocks.push({
+      type: 'context',
+      block_id: 'deploy_reason',
+      elements: [
+        md(
+          `CAS does not give the reason of a failed resource through its API: open job ${code(record.deployJobId)} in the CAS console → Deployment to read it.`,
+        ),
+      ],
+    });
+  }
+  if (canRecheckTls(record)) {
+    blocks.push({
+      type: 'actions',
+      block_id: 'tls_recheck',
+      elements: [
+        {
+          type: 'button',
+          action_id: actionIds.tlsRecheck,
+          text: plain('Check again'),
+          value: cardValue(record),
+        },
+      ],
     });
   }
   blocks.push({ type: 'context', block_id: 'deploy_status', elements: [md(statusLine(record))] });

@@ -151,11 +151,12 @@ export function renderThreadEvent(event: ThreadEvent): string {
       return [
         `${failed.length === 0 ? ':white_check_mark:' : ':warning:'} Deployment job ${code(event.jobId)} finished: deployed to ${ok.length} of ${event.results.length} resources.`,
         ...ok.map((r) => `• ${resourceName(r)}: deployed`),
-        ...failed.map(
-          (r) =>
-            `• ${resourceName(r)}: *${escapeMrkdwn(r.status)}*${r.errorCode ? ` ${code(r.errorCode)}` : ''}${r.errorMessage ? ` ${escapeMrkdwn(r.errorMessage)}` : ''}`,
-        ),
-        ...(failed.length > 0 ? ['Approvers can *Roll back* a failed resource on the deployment card.'] : []),
+        ...failed.map((r) => `• ${resourceName(r)}: *${escapeMrkdwn(r.status)}*`),
+        ...(failed.length > 0
+          ? [
+              `CAS does not give the reason through its API: open job ${code(event.jobId)} in the CAS console → Deployment to read it. Approvers can *Roll back* a failed resource on the deployment card.`,
+            ]
+          : []),
       ].join('\n');
     }
     case 'tls_results':
@@ -165,7 +166,13 @@ export function renderThreadEvent(event: ThreadEvent): string {
     case 'rolled_back':
       return event.resource.status === 'rollback_success'
         ? `:leftwards_arrow_with_hook: Rolled back ${resourceName(event.resource)}: it serves its previous certificate again.`
-        : `:x: Rolling back ${resourceName(event.resource)} ended ${code(event.resource.status)}${event.resource.errorMessage ? `: ${escapeMrkdwn(event.resource.errorMessage)}` : ''}. Check it in the CAS console → Deployment.`;
+        : event.resource.status === 'rollback_error'
+          ? `:x: Rolling back ${resourceName(event.resource)} ended ${code('rollback_error')}: CAS could not put the previous certificate back, so the resource may still serve the new one. The reason is only in the CAS console → Deployment${event.jobId ? ` → job ${code(event.jobId)}` : ''}. Approvers can *Roll back* it again on the deployment card.`
+          : `:x: Rolling back ${resourceName(event.resource)} ended ${code(event.resource.status)}. Check it in the CAS console → Deployment${event.jobId ? ` → job ${code(event.jobId)}` : ''}.`;
+    case 'tls_recheck':
+      return `:mag: ${mention(event.by)} asked me to check the endpoints again.`;
+    case 'deploy_not_created':
+      return `:warning: No deployment job was created: ${escapeMrkdwn(event.reason)}. The new certificate is issued but not deployed; install it from the CAS console → Deployment.`;
     case 'deploy_lost':
       return `:warning: I could not follow the deployment${event.jobId ? ` (job ${code(event.jobId)})` : ''} to its end: ${escapeMrkdwn(event.reason)}. Check it in the CAS console → Deployment.`;
     case 'closed':
@@ -188,7 +195,7 @@ export function resourceName(r: DeployResource): string {
 /** "serving the new certificate on N of M endpoints", naming every endpoint that does not (yet). */
 function renderTlsResults(results: TlsResult[], final: boolean, nextAt: number | undefined): string {
   if (results.length === 0)
-    return ":information_source: No endpoint to check over TLS: no deployed resource has a domain (listeners without one), or the new certificate's fingerprint is unknown. Check the endpoints by hand.";
+    return ':warning: I could not read the new certificate from CAS, so I cannot tell what the endpoints serve. Approvers can *Check again* on the deployment card, or check the endpoints by hand.';
   const serving = results.filter((r) => r.outcome === 'new');
   const others = results.filter((r) => r.outcome !== 'new');
   const why = (r: TlsResult) =>
@@ -203,7 +210,7 @@ function renderTlsResults(results: TlsResult[], final: boolean, nextAt: number |
     ...(others.length > 0
       ? [
           final
-            ? 'Check these endpoints (CDN propagation, a certificate configured outside CAS, DNS pointing elsewhere).'
+            ? 'Check these endpoints (CDN propagation, a certificate configured outside CAS, DNS pointing elsewhere). Approvers can *Check again*, or *Roll back* a resource, on the deployment card.'
             : `CDN propagation can take minutes; checking again at ${nextAt ? slackDate(nextAt, '{time}') : 'the next poll'}.`,
         ]
       : []),

@@ -1,7 +1,7 @@
 import type { CasClient } from '../cas/client.ts';
 import type { RecordJobData } from '../jobs/queues.ts';
 import type { Logger } from '../logger.ts';
-import type { DeploySettings } from '../renewals/deployment.ts';
+import type { DeploySettings, TlsResult } from '../renewals/deployment.ts';
 import type { RenewalRecord } from '../renewals/record.ts';
 import type { DeliveryResult, OutboxMessage, RenewalStore } from '../renewals/store.ts';
 import type { AttentionReason, ThreadEvent } from '../renewals/thread-events.ts';
@@ -57,6 +57,8 @@ export interface RenewalProcessorDeps {
   requeue?: (recordId: string) => Promise<{ requeued: boolean; previous: string }>;
   /** How renewed certificates are installed; undefined: no deployment step (CERT_DEPLOY=off). */
   deploy?: DeploySettings | undefined;
+  /** Called with what a final TLS check saw, endpoint by endpoint (metrics). */
+  onTlsChecked?: ((results: readonly TlsResult[]) => void) | undefined;
 }
 
 /** What a step decided: finished, run the next step now, or run again after `ms`. */

@@ -12,7 +12,7 @@ export interface DeployActionDeps {
   guarded: Guarded;
 }
 
-/** Deploy, Skip and Roll back on the deployment card in a renewal's thread. Acked first; the record decides. */
+/** Deploy, Skip, Roll back and Check again on the deployment card in a renewal's thread. Acked first; the record decides. */
 export function registerDeployActions(app: App, deps: DeployActionDeps): void {
   const on = (
     actionId: string,
@@ -42,6 +42,7 @@ export function registerDeployActions(app: App, deps: DeployActionDeps): void {
 
   on(actionIds.deploy, 'deploy', (input) => deps.deploy.approve(input));
   on(actionIds.deploySkip, 'skip deployment', (input) => deps.deploy.skip(input));
+  on(actionIds.tlsRecheck, 'check again', (input) => deps.deploy.recheckTls(input));
   on(actionIds.rollback, 'roll back', (input) => {
     const workerId = /^result_([0-9]{1,19})$/.exec(input.blockId)?.[1];
     return workerId

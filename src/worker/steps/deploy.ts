@@ -1,100 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { CasApiError, casOutcome } from '../../cas/errors.ts';
-import type { CloudResource } from '../../cas/schemas.ts';
-import { checkEndpoints } from '../../deploy/tls-check.ts';
+import { casOutcome } from '../../cas/errors.ts';
 import { isAppError } from '../../errors.ts';
-import { type DeployResource, type DeployResult, deploymentJobName } from '../../renewals/deployment.ts';
+import { type DeployResult, deploymentJobName } from '../../renewals/deployment.ts';
 import type { RenewalRecord } from '../../renewals/record.ts';
 import type { OutboxMessage } from '../../renewals/store.ts';
 import { card, type RenewalJobData, type Step, type StepContext, tell } from '../step-context.ts';
+import { casErrorText as errorText } from './deploy-errors.ts';
+
+export { findDeployTargets } from './deploy-targets.ts';
+export { verifyStep } from './verify.ts';
 
 const deployCard: OutboxMessage = { kind: 'deploy_card' };
-const errorText = (err: unknown) =>
-  err instanceof CasApiError
-    ? `${err.casCode}: ${err.casMessage}`
-    : isAppError(err)
-      ? err.message
-      : 'unexpected error';
-
-/**
- * Where the old certificate is served, for the deployment card: its certificate ID (from the old order's
- * instance), then `ListCloudResources` per product with that ID (and the same filter again here: CAS's `CertIds`
- * filter semantics are unverified). Products this site does not support are skipped.
- */
-export async function findDeployTargets(
-  ctx: StepContext,
-  record: RenewalRecord,
-  newCertId: string | undefined,
-  signal: AbortSignal | undefined,
-): Promise<
-  | {
-      kind: 'found';
-      oldCertId: string;
-      oldCertSha256: string | undefined;
-      newCertId: string;
-      resources: DeployResource[];
-    }
-  | { kind: 'none'; oldCertId: string | undefined }
-  | { kind: 'unknown'; message: string; retryable: boolean }
-> {
-  const { cas } = ctx;
-  const options = signal ? { signal } : {};
-  try {
-    let oldInstanceId = record.oldInstanceId;
-    if (!oldInstanceId && record.domain) {
-      for await (const o of cas.listAllUserCertificateOrders(
-        { keyword: record.domain, orderType: 'CPACK' },
-        options,
-      ))
-        if (o.OrderId === record.orderId) oldInstanceId = o.InstanceId;
-    }
-    const oldCertId = oldInstanceId
-      ? (await cas.getInstanceDetail(oldInstanceId, options)).CertificateId
-      : undefined;
-    const newId =
-      newCertId ??
-      (record.instanceId
-        ? (await cas.getInstanceDetail(record.instanceId, options)).CertificateId
-        : undefined);
-    if (!oldCertId) return { kind: 'none', oldCertId: undefined };
-    if (!newId)
-      return { kind: 'unknown', message: 'CAS did not give the new certificate ID', retryable: false };
-    const found: CloudResource[] = [];
-    for (const product of ctx.deploy?.products ?? []) {
-      try {
-        const resources = await cas.listCloudResources(
-          { cloudProduct: product, certIds: [oldCertId] },
-          options,
-        );
-        found.push(...resources.filter((r) => r.CertId === undefined || r.CertId === oldCertId));
-      } catch (err) {
-        // A product this site does not offer is not an error of the lookup.
-        if (err instanceof CasApiError && /CloudProduct|NotSupport/i.test(err.casCode)) continue;
-        throw err;
-      }
-    }
-    if (found.length === 0) return { kind: 'none', oldCertId };
-    const oldCertSha256 = await cas
-      .getUserCertificateDetail(oldCertId, options)
-      .then((d) => d.Sha2)
-      .catch(() => undefined);
-    return {
-      kind: 'found',
-      oldCertId,
-      oldCertSha256,
-      newCertId: newId,
-      resources: found.map((r) => ({
-        resourceId: r.Id,
-        product: r.CloudProduct ?? 'unknown',
-        ...(r.Domain ? { domain: r.Domain } : {}),
-        ...(r.RegionId ? { region: r.RegionId } : {}),
-        ...(r.ListenerPort ? { listenerPort: r.ListenerPort } : {}),
-      })),
-    };
-  } catch (err) {
-    return { kind: 'unknown', message: errorText(err), retryable: isAppError(err) && err.retryable };
-  }
-}
 
 /**
  * From `deploy_approved`: claims (on disk), then creates the job once, named after the request, and starts it.
@@ -189,7 +105,10 @@ export async function deployReconcileStep(
   const name = deploymentJobName(record.id);
   let jobs: Awaited<ReturnType<typeof cas.listDeploymentJobs>>;
   try {
-    jobs = (await cas.listDeploymentJobs(name, signal ? { signal } : {})).filter((j) => j.Name === name);
+    // ListDeploymentJob has no name filter: every user job is paged, the name matched exactly, deleted ones skipped.
+    jobs = (await cas.listDeploymentJobs(signal ? { signal } : {})).filter(
+      (j) => j.Name === name && j.Del !== 1,
+    );
   } catch (err) {
     if (isAppError(err) && err.retryable) return { kind: 'later', ms: timings.reconcileSettleMs };
     return lost(ctx, record, undefined, `listing deployment jobs failed: ${errorText(err)}`);
@@ -297,70 +216,21 @@ async function workerResults(
   const proposed = new Map((record.deployResources ?? []).map((r) => [r.resourceId, r]));
   return workers.map((w) => {
     const known = w.ResourceId ? proposed.get(w.ResourceId) : undefined;
+    // What ListWorkerResource really has (Alibaba's model): ResourceDomain, CertDomain, Port; no reason of a failure.
+    const domain = w.ResourceDomain ?? known?.domain;
+    const region = w.RegionId ?? known?.region;
+    const port = w.Port ?? known?.listenerPort;
     return {
       workerId: w.Id,
       resourceId: w.ResourceId ?? known?.resourceId ?? '',
       product: w.CloudProduct ?? known?.product ?? 'unknown',
-      ...((w.Domain ?? known?.domain) ? { domain: w.Domain ?? known?.domain } : {}),
-      ...((w.RegionId ?? known?.region) ? { region: w.RegionId ?? known?.region } : {}),
-      ...(known?.listenerPort ? { listenerPort: known.listenerPort } : {}),
+      ...(domain ? { domain } : {}),
+      ...(region ? { region } : {}),
+      ...(port ? { listenerPort: port } : {}),
+      ...(w.CertDomain ? { certDomain: w.CertDomain } : {}),
       status: w.Status,
-      ...(w.ErrorCode ? { errorCode: w.ErrorCode } : {}),
-      ...(w.ErrorMsg ? { errorMessage: w.ErrorMsg } : {}),
     };
   });
-}
-
-/**
- * From `verifying`: connects to every deployed domain with SNI and compares the served leaf with the new
- * certificate. All new: done. Otherwise tries again with back-off (CDN propagation) up to the limit, then reports
- * which endpoints still serve something else.
- */
-export async function verifyStep(
-  ctx: StepContext,
-  record: RenewalRecord,
-  data: RenewalJobData,
-): Promise<Step> {
-  const settings = ctx.deploy;
-  const domains = [
-    ...new Set(
-      (record.deployResults ?? [])
-        .filter((r) => r.status === 'success' && r.domain)
-        .map((r) => (r.domain as string).replace(/^\*\./, '')),
-    ),
-  ];
-  // From the issued PEM; else (issuance seen only on the instance) from CAS's certificate detail.
-  const expected =
-    record.newCertSha256 ??
-    (record.newCertId
-      ? await ctx.cas
-          .getUserCertificateDetail(record.newCertId)
-          .then((d) => d.Sha2)
-          .catch(() => undefined)
-      : undefined);
-  const results =
-    expected && domains.length > 0
-      ? await checkEndpoints(domains, expected, {
-          previous: record.oldCertSha256,
-          resolve: settings?.tlsResolve ?? new Map(),
-        })
-      : [];
-  data.tlsAttempts = (data.tlsAttempts ?? 0) + 1;
-  const attempts = data.tlsAttempts;
-  const allNew = results.every((r) => r.outcome === 'new');
-  if (!allNew && attempts < (settings?.tlsAttempts ?? 1)) {
-    return {
-      kind: 'later',
-      ms: Math.min(ctx.timings.pollMaxMs, Math.max(1, ctx.timings.pollMinMs) * 2 ** attempts),
-    };
-  }
-  const moved = await ctx.store.transition(record.id, 'tls_checked', {
-    actor: 'worker',
-    detail: `serving the new certificate on ${results.filter((r) => r.outcome === 'new').length} of ${results.length} endpoints`,
-    fields: { tlsResults: results },
-    notify: [tell({ type: 'tls_results', results, final: true }), deployCard, card],
-  });
-  return moved.ok ? { kind: 'done' } : { kind: 'again' };
 }
 
 /** From `rolling_back`: asks CAS to roll the resource back (once it is finished), then follows it. */
@@ -396,7 +266,7 @@ export async function rollbackStep(
       actor: 'worker',
       detail: `worker ${workerId} ${target.status}`,
       fields: { deployResults: results },
-      notify: [tell({ type: 'rolled_back', resource: target }), deployCard, card],
+      notify: [tell({ type: 'rolled_back', resource: target, jobId }), deployCard, card],
     });
     return moved.ok ? { kind: 'done' } : { kind: 'again' };
   } catch (err) {
@@ -405,16 +275,24 @@ export async function rollbackStep(
   }
 }
 
+/**
+ * Ends a deployment the worker cannot take further: with a job (it exists; the console has the rest) as
+ * `deploy_lost`, without one as `deploy_not_created` — a deployment never created is never "Deployed".
+ */
 async function lost(
   ctx: StepContext,
   record: RenewalRecord,
   jobId: string | undefined,
   reason: string,
 ): Promise<Step> {
-  const moved = await ctx.store.transition(record.id, 'deploy_lost', {
+  const moved = await ctx.store.transition(record.id, jobId ? 'deploy_lost' : 'deploy_not_created', {
     actor: 'worker',
     detail: reason,
-    notify: [tell({ type: 'deploy_lost', jobId, reason }), deployCard, card],
+    notify: [
+      tell(jobId ? { type: 'deploy_lost', jobId, reason } : { type: 'deploy_not_created', reason }),
+      deployCard,
+      card,
+    ],
   });
   ctx.logger.warn({ recordId: record.id, jobId, reason }, 'deployment not followed to its end');
   return moved.ok ? { kind: 'done' } : { kind: 'again' };
