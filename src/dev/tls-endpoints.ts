@@ -15,15 +15,16 @@ export async function startTlsEndpoints(
   const servers: Server[] = [];
   const ports = new Map<string, number>();
   const pinned = new Map<string, { certificatePem: string; privateKeyPem: string }>();
+  const stale = new Set(options.stale ?? []);
   for (const domain of domains) {
     const server = createServer({
       SNICallback: (servername, cb) => {
-        const stale = options.stale?.includes(servername) ? pinned.get(servername) : undefined;
-        const current = stale ? Promise.resolve(stale) : sim().served(servername);
+        const old = stale.has(servername) ? pinned.get(servername) : undefined;
+        const current = old ? Promise.resolve(old) : sim().served(servername);
         current.then(
           (served) => {
             if (!served) return cb(new Error(`nothing serves ${servername}`));
-            if (options.stale?.includes(servername) && !pinned.has(servername))
+            if (stale.has(servername) && !pinned.has(servername))
               pinned.set(servername, served);
             cb(null, createSecureContext({ cert: served.certificatePem, key: served.privateKeyPem }));
           },
@@ -44,6 +45,11 @@ export async function startTlsEndpoints(
     async pin(domain: string) {
       const served = await sim().served(domain);
       if (served) pinned.set(domain, served);
+    },
+    /** A stale domain catches up: from now on it serves what the simulator's resources serve. */
+    unpin(domain: string) {
+      stale.delete(domain);
+      pinned.delete(domain);
     },
     async close() {
       for (const s of servers) await new Promise((r) => s.close(r));

@@ -16,14 +16,15 @@ export interface TlsEndpoint {
 }
 
 /**
- * The endpoints to check: every host name each deployed resource reports (`ResourceDomain`, else the domain
+ * The endpoints to check: every host name each resource of the job reports (`ResourceDomain`, else the domain
  * `ListCloudResources` gave), once per host. A wildcard name is never dialled (the bare domain is another host);
  * a resource that reports no dialable name is still an endpoint, counted as not checked.
  */
 export function tlsEndpoints(results: readonly DeployResult[]): TlsEndpoint[] {
   const byHost = new Map<string, TlsEndpoint>();
   const undialable: TlsEndpoint[] = [];
-  for (const r of results.filter((x) => x.status === 'success')) {
+  // Failed resources count too (they serve what they served before); a rolled-back one was put back on purpose.
+  for (const r of results.filter((x) => x.status !== 'rollback_success')) {
     const names = (r.domain ?? '')
       .split(',')
       .map((n) => n.trim().toLowerCase())
