@@ -37,7 +37,9 @@ export async function upToDeployCard(
   });
   const domains = [...new Set(options.resources.map((r) => r.domain).filter((d) => !d.startsWith('*.')))];
   let h: AppHarness | undefined;
-  const tls = await startTlsEndpoints(() => (h as AppHarness).cas.sim, domains, { stale: options.stale ?? [] });
+  const tls = await startTlsEndpoints(() => (h as AppHarness).cas.sim, domains, {
+    stale: options.stale ?? [],
+  });
   started({ tls });
   h = await startAppHarness({
     worker: {},

@@ -9,12 +9,7 @@ import {
   startAppHarness,
 } from '../support/app-harness.ts';
 import { buildOrder } from '../support/cas.ts';
-import {
-  type Resource,
-  type Started,
-  threadUntil,
-  upToDeployCard as upTo,
-} from '../support/deployment.ts';
+import { type Resource, type Started, threadUntil, upToDeployCard as upTo } from '../support/deployment.ts';
 
 let h: AppHarness | undefined;
 let tls: Started['tls'] | undefined;
@@ -110,7 +105,9 @@ describe('installing the new certificate', () => {
     expect(results).toMatch(/open job `\d+` in the CAS console → Deployment to read it/);
     expect(results).not.toContain('DeployFailed.HttpsOff');
     expect(thread.at(-1)).toMatch(/^:warning: Serving the new certificate on 1 of 2 endpoints\./);
-    expect(thread.at(-1)).toMatch(/• www\.shop\.example\.com \(127\.0\.0\.1:\d+\): still the old certificate/);
+    expect(thread.at(-1)).toMatch(
+      /• www\.shop\.example\.com \(127\.0\.0\.1:\d+\): still the old certificate/,
+    );
     const withRollback = await harness.slack.waitForCall(
       (c) =>
         c.method === 'chat.update' &&

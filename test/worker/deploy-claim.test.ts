@@ -1,0 +1,105 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { AppError } from '../../src/errors.ts';
+import { createLogger } from '../../src/logging.ts';
+import type { RenewalRecord } from '../../src/renewals/record.ts';
+import { createRenewalStore } from '../../src/renewals/store.ts';
+import type { TransitionName } from '../../src/renewals/transitions.ts';
+import { createStepContext } from '../../src/worker/step-context.ts';
+import { deployCreateStep } from '../../src/worker/steps/deploy.ts';
+import { buildOrder, startCasSim } from '../support/cas.ts';
+import { deleteKeysWithPrefix, testRedis, uniquePrefix } from '../support/redis.ts';
+import { stepTimings } from '../support/step-timings.ts';
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+/** A request approved for deployment (`deploy_approved`), and a worker context whose durable write fails. */
+async function approvedDeployment() {
+  const order = buildOrder({ domain: 'claim.example.com' });
+  const cas = await startCasSim({ orders: [order] });
+  const redis = testRedis();
+  const prefix = uniquePrefix('deployclaim');
+  cleanups.push(async () => {
+    await cas.close();
+    await deleteKeysWithPrefix(redis, prefix);
+    redis.disconnect();
+  });
+  const setup = createRenewalStore({ redis, prefix });
+  const created = await setup.create({
+    orderId: String(order.orderId),
+    channelId: 'C0CERTS',
+    requestedBy: 'U0REQUESTER',
+    expiresAt: Date.now() + 60_000,
+    domain: order.domain,
+  });
+  const id = created.created ? created.record.id : '';
+  for (const [name, fields] of [
+    ['approved', {}],
+    ['submitting', {}],
+    ['submitted', { newOrderId: '800000123' }],
+    [
+      'deployment_proposed',
+      {
+        newCertId: '1',
+        deployResources: [{ resourceId: '601', product: 'CDN', domain: 'claim.example.com' }],
+      },
+    ],
+    ['deploy_approved', {}],
+  ] satisfies Array<[TransitionName, Partial<RenewalRecord>]>) {
+    const moved = await setup.transition(id, name, { actor: 'test', fields });
+    expect(moved.ok).toBe(true);
+  }
+  // The claim's durable write fails (Redis did not confirm it on disk).
+  const store = createRenewalStore({
+    redis,
+    prefix,
+    durable: async () => {
+      throw new AppError('REDIS_NOT_DURABLE', 'Redis did not confirm the write on disk', { retryable: true });
+    },
+  });
+  const ctx = createStepContext({
+    store,
+    cas: cas.client(),
+    deliver: async () => ({ done: true }),
+    logger: createLogger({ level: 'silent' }),
+    now: Date.now,
+    timings: stepTimings({}),
+  });
+  return { id, store, ctx, sim: cas.sim, record: await setup.get(id) };
+}
+
+describe('the claim before CreateDeploymentJob', () => {
+  it('a failed durable claim: CreateDeploymentJob is not called, the request goes back to deploy_approved', async () => {
+    const { id, ctx, sim, record, store } = await approvedDeployment();
+
+    const step = await deployCreateStep(
+      ctx,
+      record as NonNullable<typeof record>,
+      { recordId: id },
+      undefined,
+    );
+
+    expect(sim.calls.filter((c) => c.action === 'CreateDeploymentJob')).toEqual([]);
+    expect(step.kind).toBe('later');
+    expect((await store.get(id))?.state).toBe('deploy_approved');
+  });
+
+  it('a claim lost to another worker (the record moved on): CreateDeploymentJob is not called', async () => {
+    const { id, ctx, sim, record } = await approvedDeployment();
+    await expect(
+      ctx.store.transition(id, 'deploy_creating', { actor: 'other worker', fields: { deployCreatingAt: 1 } }),
+    ).rejects.toMatchObject({ code: 'REDIS_NOT_DURABLE' });
+
+    const step = await deployCreateStep(
+      ctx,
+      record as NonNullable<typeof record>,
+      { recordId: id },
+      undefined,
+    );
+
+    expect(sim.calls.filter((c) => c.action === 'CreateDeploymentJob')).toEqual([]);
+    expect(step).toEqual({ kind: 'again' });
+  });
+});
