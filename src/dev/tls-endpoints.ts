@@ -24,8 +24,7 @@ export async function startTlsEndpoints(
         current.then(
           (served) => {
             if (!served) return cb(new Error(`nothing serves ${servername}`));
-            if (stale.has(servername) && !pinned.has(servername))
-              pinned.set(servername, served);
+            if (stale.has(servername) && !pinned.has(servername)) pinned.set(servername, served);
             cb(null, createSecureContext({ cert: served.certificatePem, key: served.privateKeyPem }));
           },
           (err: Error) => cb(err),

@@ -41,6 +41,7 @@ export const finishedStates: ReadonlySet<RenewalState> = new Set([
   'issued',
   'failed',
   'resolved',
+  'not_deployed',
 ]);
 
 /** States in which the worker renews: they hold the order, and a person is needed when they go wrong. */

@@ -212,6 +212,15 @@ describe("deployment jobs, made by Alibaba's generic client", () => {
     expect(slb).toMatchObject({ Total: 1, Data: [expect.objectContaining({ Id: 502, ListenerPort: 443 })] });
   });
 
+  it('CloudProduct is optional (as in the official model): one listing covers every product', async () => {
+    const { oldCertId, call } = await issuedWithResources();
+
+    const all = await call('ListCloudResources', { CloudName: 'aliyun', CertIds: `[${oldCertId}]` });
+
+    expect(all).toMatchObject({ Total: 2 });
+    expect((all.Data as Array<{ Id: number }>).map((r) => r.Id)).toEqual([501, 502]);
+  });
+
   it('a job stays editing until started, then runs once; a failed resource can be rolled back', async () => {
     const { order, oldCertId, call } = await issuedWithResources({
       code: 'DeployFailed.Listener',
@@ -246,19 +255,25 @@ describe("deployment jobs, made by Alibaba's generic client", () => {
     const settled = (await call('ListWorkerResource', { JobId: jobId })).Data as Array<
       Record<string, unknown>
     >;
-    const found = await call('ListDeploymentJob', { Keyword: 'certbot-r1' });
+    const found = await call('ListDeploymentJob', { JobType: 'user' });
 
     expect(editing.map((j) => j.Status)).toEqual(['editing', 'editing']);
     expect(seen).toEqual(['pending', 'scheduling', 'processing', 'error', 'error']);
-    expect(workers.map((w) => [w.ResourceId, w.Status, w.ErrorCode ?? null])).toEqual([
-      [501, 'success', null],
-      [502, 'error', 'DeployFailed.Listener'],
+    // The fields of Alibaba's ListWorkerResource model: no Domain, ErrorCode or ErrorMsg.
+    expect(
+      workers.map((w) => [w.ResourceId, w.Status, w.ResourceDomain, w.CertDomain, w.Port ?? null]),
+    ).toEqual([
+      [501, 'success', 'deploy.example.com', 'deploy.example.com', null],
+      [502, 'error', 'deploy.example.com', 'deploy.example.com', 443],
     ]);
+    for (const w of workers) expect(Object.keys(w)).not.toEqual(expect.arrayContaining(['Domain']));
+    for (const w of workers) expect(w).not.toHaveProperty('ErrorCode');
+    for (const w of workers) expect(w).not.toHaveProperty('ErrorMsg');
     expect(after.find((w) => w.Id === failed?.Id)?.Status).toBe('rollback');
     expect(settled.find((w) => w.Id === failed?.Id)?.Status).toBe('rollback_success');
     expect(sim.deployments.resources.get('501')?.certId).toBe(newCertId);
     expect(sim.deployments.resources.get('502')?.certId).toBe(oldCertId);
-    expect(found.Data).toEqual([expect.objectContaining({ Id: Number(jobId), Name: 'certbot-r1' })]);
+    expect(found.Data).toEqual([expect.objectContaining({ Id: Number(jobId), Name: 'certbot-r1', Del: 0 })]);
     expect(String(order.orderId)).not.toBe(renewed.orderId);
   });
 
