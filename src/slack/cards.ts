@@ -1,7 +1,9 @@
 import type { Button, KnownBlock, MrkdwnElement, PlainTextElement } from '@slack/web-api';
+import type { DeployResult } from '../renewals/deployment.ts';
 import type { CardClaim } from '../renewals/outcomes.ts';
 import type { PreviousRequest, RenewalRecord, RenewalState } from '../renewals/record.ts';
 import { threadLink } from './links.ts';
+import { fitMessage, foldBlocks, foldLines } from './message-limits.ts';
 import { clipMrkdwn, daysLeft, escapeMrkdwn, mention, slackDate } from './mrkdwn.ts';
 import { code, renderAttention, resourceName } from './thread-messages.ts';
 
@@ -256,7 +258,7 @@ export function renderApprovalCard(record: RenewalRecord, now: number): SlackMes
   blocks.push({ type: 'context', block_id: 'status', elements: [md(statusLine(record))] });
   // The fallback text is shown in notifications and parsed like mrkdwn: a domain from CAS is escaped here too.
   const text = `Certificate renewal request for order ${record.orderId}${record.domain ? ` (${escapeMrkdwn(record.domain)})` : ''}: ${record.state.replace('_', ' ')}`;
-  return { text, blocks };
+  return fitMessage({ text, blocks });
 }
 
 /** The card posted when CAS says an order cannot be renewed now: it says why and offers no Approve. */
@@ -285,9 +287,6 @@ export function renderNotRenewableCard(input: {
   };
 }
 
-/** Result sections on the deployment card (Slack allows 50 blocks in a message). */
-const maxResultBlocks = 40;
-
 /**
  * The deployment card in the thread: where the old certificate is served, and Deploy / Skip while a person must
  * decide; after the job, each resource's outcome, with Roll back on a failed one.
@@ -302,10 +301,15 @@ export function renderDeployCard(record: RenewalRecord): SlackMessage {
       type: 'section',
       block_id: 'deploy_where',
       text: md(
-        clipMrkdwn(
-          `The old certificate${record.oldCertId ? ` (${code(record.oldCertId)})` : ''} is served by ${n} resource${n === 1 ? '' : 's'}. Deploying puts the new certificate${record.newCertId ? ` (${code(record.newCertId)})` : ''} on ${n === 1 ? 'it' : 'all of them'} with one CAS deployment job, then checks over TLS what the endpoints serve.\n${resources.map((r) => `• ${resourceName(r)}`).join('\n')}`,
-          2900,
-        ),
+        foldLines({
+          head: [
+            `The old certificate${record.oldCertId ? ` (${code(record.oldCertId)})` : ''} is served by ${n} resource${n === 1 ? '' : 's'}. Deploying puts the new certificate${record.newCertId ? ` (${code(record.newCertId)})` : ''} on ${n === 1 ? 'it' : 'all of them'} with one CAS deployment job, then checks over TLS what the endpoints serve.`,
+          ],
+          items: resources.map((r) => `• ${resourceName(r)}`),
+          tail: [],
+          more: (hidden) => `• …and ${hidden} more`,
+          max: 2000,
+        }),
       ),
     },
   ];
@@ -337,47 +341,60 @@ export function renderDeployCard(record: RenewalRecord): SlackMessage {
     });
   }
   const canRollBack = record.state === 'deployed' || record.state === 'verified';
-  // A message holds at most 50 blocks: failed resources first (they carry Roll back), the rest summarised.
-  const shown = [...(results ?? [])]
-    .sort((a, b) => Number(a.status === 'success') - Number(b.status === 'success'))
-    .slice(0, maxResultBlocks);
-  for (const r of shown) {
-    const failed = r.status === 'error' || r.status === 'rollback_error';
-    blocks.push({
-      type: 'section',
-      block_id: `result_${r.workerId}`,
-      text: md(
-        clipMrkdwn(
-          `${r.status === 'success' ? ':white_check_mark:' : r.status === 'rollback_success' ? ':leftwards_arrow_with_hook:' : ':x:'} ${resourceName(r)}: *${escapeMrkdwn(r.status)}*${r.errorCode ? ` ${code(r.errorCode)}` : ''}${r.errorMessage ? ` ${escapeMrkdwn(r.errorMessage)}` : ''}`,
-          2900,
-        ),
-      ),
-      ...(failed && canRollBack
-        ? {
-            accessory: {
-              type: 'button',
-              action_id: actionIds.rollback,
-              text: plain('Roll back'),
-              value: cardValue(record),
-              confirm: {
-                title: plain('Roll back this resource?'),
-                text: md(clipMrkdwn(`Puts the previous certificate back on ${resourceName(r)}.`, 300)),
-                confirm: plain('Roll back'),
-                deny: plain('Cancel'),
-              },
-            },
-          }
-        : {}),
-    } as KnownBlock);
-  }
-  const hidden = (results?.length ?? 0) - shown.length;
-  if (hidden > 0) {
-    blocks.push({
+  // Failed resources first (they carry Roll back); what does not fit in one message is counted, not shown.
+  const sorted = [...(results ?? [])].sort(
+    (a, b) => Number(a.status === 'success') - Number(b.status === 'success'),
+  );
+  const folded = foldBlocks({
+    head: blocks,
+    items: sorted.map((r) => resultBlock(record, r, canRollBack)),
+    tail: [{ type: 'context', block_id: 'deploy_status', elements: [md(statusLine(record))] }],
+    more: (hidden) => ({
       type: 'context',
       block_id: 'deploy_more',
-      elements: [md(`…and ${hidden} more resources; the thread lists every outcome.`)],
-    });
-  }
-  blocks.push({ type: 'context', block_id: 'deploy_status', elements: [md(statusLine(record))] });
-  return { text: `Install the new certificate on ${n} resource${n === 1 ? '' : 's'}`, blocks };
+      elements: [md(`…and ${hidden} more resources; the CAS console → Deployment lists every one.`)],
+    }),
+  });
+  return fitMessage({
+    text: `Install the new certificate on ${n} resource${n === 1 ? '' : 's'}`,
+    blocks: folded,
+  });
+}
+
+/** One resource's outcome on the deployment card, with Roll back on a failed one once the job is finished. */
+function resultBlock(record: RenewalRecord, r: DeployResult, canRollBack: boolean): KnownBlock {
+  const failed = r.status === 'error' || r.status === 'rollback_error';
+  const icon =
+    r.status === 'success'
+      ? ':white_check_mark:'
+      : r.status === 'rollback_success'
+        ? ':leftwards_arrow_with_hook:'
+        : ':x:';
+  return {
+    type: 'section',
+    block_id: `result_${r.workerId}`,
+    text: md(
+      clipMrkdwn(
+        `${icon} ${resourceName(r)}: *${escapeMrkdwn(r.status)}*${r.errorCode ? ` ${code(r.errorCode)}` : ''}${r.errorMessage ? ` ${escapeMrkdwn(r.errorMessage)}` : ''}`,
+        // Short enough that several failed resources fit in one message beside their Roll back buttons.
+        500,
+      ),
+    ),
+    ...(failed && canRollBack
+      ? {
+          accessory: {
+            type: 'button',
+            action_id: actionIds.rollback,
+            text: plain('Roll back'),
+            value: cardValue(record),
+            confirm: {
+              title: plain('Roll back this resource?'),
+              text: md(clipMrkdwn(`Puts the previous certificate back on ${resourceName(r)}.`, 300)),
+              confirm: plain('Roll back'),
+              deny: plain('Cancel'),
+            },
+          },
+        }
+      : {}),
+  } as KnownBlock;
 }
