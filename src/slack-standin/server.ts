@@ -42,6 +42,8 @@ export interface SlackFault {
   times?: number;
   /** Only calls whose args match these values. */
   when?: Record<string, string>;
+  /** Only calls whose args pass this test (a refusal of one message's content, whatever its channel or ts). */
+  matches?: (args: Record<string, unknown>) => boolean;
   /** Answers only after this long, milliseconds (a slow Slack; the call itself then succeeds or fails as set). */
   delayMs?: number;
 }
@@ -121,7 +123,10 @@ export function createSlackStandIn(options: SlackStandInOptions) {
 
   function takeFault(method: string, args: Record<string, unknown>): SlackFault | undefined {
     const index = faults.findIndex(
-      (f) => f.method === method && Object.entries(f.when ?? {}).every(([k, v]) => args[k] === v),
+      (f) =>
+        f.method === method &&
+        Object.entries(f.when ?? {}).every(([k, v]) => args[k] === v) &&
+        (f.matches?.(args) ?? true),
     );
     const fault = faults[index];
     if (!fault) return undefined;
