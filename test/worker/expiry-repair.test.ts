@@ -1,4 +1,4 @@
-import { Queue } from 'bullmq';
+import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { expiryJobId, queueNames, type RecordJobData, scheduleExpiry } from '../../src/jobs/queues.ts';
@@ -75,7 +75,7 @@ describe('sweepExpiries', () => {
     if (!created.created) throw new Error('not created');
     const sweep = () =>
       sweepExpiries({ redis, store, queue, logger: createLogger({ level: 'silent' }), now: () => now });
-    return { queue, store, id: created.record.id, sweep };
+    return { queue, store, prefix, id: created.record.id, sweep };
   }
 
   it('leaves a request whose expiry job is pending alone, and schedules one whose job is gone', async () => {
@@ -91,6 +91,36 @@ describe('sweepExpiries', () => {
     expect(await again?.getState()).toBe('delayed');
     expect(again?.delay).toBe(3_600_000);
     expect(await sweep()).toBe(0);
+  });
+
+  it('schedules again a request whose expiry job failed (an add under the same ID would do nothing)', async () => {
+    const { queue, prefix, id, sweep } = await setup();
+    const connection = new Redis(testRedisUrl(), { maxRetriesPerRequest: null });
+    const worker = new Worker<RecordJobData>(
+      queueNames.approvals,
+      async () => {
+        throw new Error('Redis went away mid-job');
+      },
+      { connection, prefix },
+    );
+    cleanups.push(async () => {
+      await worker.close();
+      connection.disconnect();
+    });
+    const failed = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('the expiry job did not fail within 5 s')), 5_000);
+      worker.on('failed', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    await scheduleExpiry(queue, id, 0);
+    await failed;
+    await worker.close();
+
+    expect(await (await queue.getJob(expiryJobId(id)))?.getState()).toBe('failed');
+    expect(await sweep()).toBe(1);
+    expect(await (await queue.getJob(expiryJobId(id)))?.getState()).toBe('delayed');
   });
 
   it('does not touch decided requests', async () => {
