@@ -123,7 +123,10 @@ export async function ensureRenewalRuns(queue: Queue<RecordJobData>, recordId: s
   );
 }
 
-/** Schedules the expiry of an undecided request at `at` (epoch ms). */
+/** Job ID of a request's expiry job: adding it twice is a no-op while the job exists. */
+export const expiryJobId = (recordId: string) => `expire-${recordId}`;
+
+/** Schedules the expiry of an undecided request `delayMs` from now. */
 export async function scheduleExpiry(
   queue: Queue<RecordJobData>,
   recordId: string,
@@ -133,7 +136,7 @@ export async function scheduleExpiry(
     'expire',
     { recordId },
     {
-      jobId: `expire-${recordId}`,
+      jobId: expiryJobId(recordId),
       delay: Math.max(0, delayMs),
       removeOnComplete: true,
       removeOnFail: { age: 7 * 24 * 3600 },

@@ -86,8 +86,16 @@ export function createOpenRequest(deps: RequestServiceDeps) {
       });
       if (!created.created)
         return { kind: 'already_open', orderId: input.orderId, open: await store.get(created.openId) };
-      // Scheduled before the card is posted, so that even a request whose card never appears ends.
-      await scheduleExpiry(deps.queues.approvals, created.record.id, created.record.expiresAt - now());
+      // Scheduled before the card is posted, so that even a request whose card never appears ends. The request
+      // is written either way: if scheduling fails, the card still goes out (telling the person "nothing was
+      // changed" would be false) and the sweeper schedules the expiry (sweepExpiries).
+      await scheduleExpiry(deps.queues.approvals, created.record.id, created.record.expiresAt - now()).catch(
+        (err: unknown) =>
+          logger.warn(
+            { recordId: created.record.id, err: { message: (err as Error).message } },
+            'expiry job not scheduled; the sweeper schedules it',
+          ),
+      );
       return { kind: 'created', record: created.record };
     },
 

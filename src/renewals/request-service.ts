@@ -1,5 +1,5 @@
 import type { ParsedCsr } from '../csr/parse-csr.ts';
-import { enqueueRenewal } from '../jobs/queues.ts';
+import { enqueueRenewal, expiryJobId } from '../jobs/queues.ts';
 import { createOpenRequest } from './open-request.ts';
 import type { CardClaim, Refusal } from './outcomes.ts';
 import type { RenewalRecord, RenewalState } from './record.ts';
@@ -123,7 +123,7 @@ export function createRequestService(deps: RequestServiceDeps) {
       });
       if (!result.ok) return notWaiting(result);
       await enqueueRenewal(deps.queues.renewals, record.id);
-      await deps.queues.approvals.remove(`expire-${record.id}`).catch(() => undefined);
+      await deps.queues.approvals.remove(expiryJobId(record.id)).catch(() => undefined);
       logger.info(
         { recordId: record.id, orderId: record.orderId, approvedBy: input.userId },
         'renewal approved',
@@ -153,7 +153,7 @@ export function createRequestService(deps: RequestServiceDeps) {
         notify: [tell({ type: 'rejected', by: input.userId, ...(reason ? { reason } : {}) }), card],
       });
       if (!result.ok) return notWaiting(result);
-      await deps.queues.approvals.remove(`expire-${record.id}`).catch(() => undefined);
+      await deps.queues.approvals.remove(expiryJobId(record.id)).catch(() => undefined);
       logger.info(
         { recordId: record.id, orderId: record.orderId, rejectedBy: input.userId },
         'renewal rejected',

@@ -17,6 +17,7 @@ import {
   notDurableMessage,
   probeDurability,
 } from '../worker/durable-redis.ts';
+import { sweepExpiries } from '../worker/expiry-repair.ts';
 import {
   createRenewalProcessor,
   type RenewalJobData,
@@ -168,8 +169,12 @@ export async function startWorkerRole(deps: WorkerRoleDeps): Promise<WorkerRole>
   });
   scanWorker.on('error', (err) => logger.warn({ err: { message: err.message } }, 'scan worker error'));
 
+  // Undecided requests whose expiry job is missing get one (their expiry jobs run in the app role).
+  const approvalsQueue = new Queue<RecordJobData>(queueNames.approvals, { connection: redis, prefix });
+  approvalsQueue.on('error', () => {});
   const sweep = async () => {
     const requeued = await sweepOrphans({ store, queue: renewalsQueue, logger });
+    await sweepExpiries({ redis, store, queue: approvalsQueue, logger, now });
     await sweepOutboxes({ store, deliver, logger });
     return requeued;
   };
@@ -212,7 +217,10 @@ export async function startWorkerRole(deps: WorkerRoleDeps): Promise<WorkerRole>
       for (const w of [worker, scanWorker] as Worker[]) {
         if (!(await settleWithin(w.close(), casTimeoutMs + 5_000))) await settleWithin(w.close(true), 1_000);
       }
-      await settleWithin(Promise.all([renewalsQueue.close(), scansQueue.close()]), 2_000);
+      await settleWithin(
+        Promise.all([renewalsQueue.close(), scansQueue.close(), approvalsQueue.close()]),
+        2_000,
+      );
       ownConnections();
     },
   };

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parse as parseQuery } from 'node:querystring';
-import { blockKitProblems, viewProblems } from './block-kit-limits.ts';
+import { type BlocksLimit, defaultBlocksLimit, messageRefusal, viewProblems } from './block-kit-limits.ts';
 
 /** A Web API call the stand-in received. */
 export interface SlackCall {
@@ -42,6 +42,8 @@ export interface SlackFault {
   times?: number;
   /** Only calls whose args match these values. */
   when?: Record<string, string>;
+  /** Only calls whose args pass this test (a refusal of one message's content, whatever its channel or ts). */
+  matches?: (args: Record<string, unknown>) => boolean;
   /** Answers only after this long, milliseconds (a slow Slack; the call itself then succeeds or fails as set). */
   delayMs?: number;
 }
@@ -70,6 +72,8 @@ export interface SlackStandInOptions {
   channelsWithoutBot?: Record<string, 'public' | 'private'>;
   /** The bot token's scopes. @defaultValue the manifest's: commands, chat:write, chat:write.public, usergroups:read */
   scopes?: string[];
+  /** How the blocks' total size is measured, and the most accepted. @defaultValue JSON, 13,000 characters */
+  blocksLimit?: BlocksLimit;
   /** Socket Mode: the app-level token `apps.connections.open` accepts, and the WebSocket URL it answers. */
   socketMode?: { appToken: string; url: string };
 }
@@ -87,6 +91,7 @@ export function createSlackStandIn(options: SlackStandInOptions) {
   const botId = options.botId ?? 'B0BOT';
   const appId = options.appId ?? 'A0CERTBOT';
   const usergroups = new Map(Object.entries(options.usergroups ?? {}));
+  const blocksLimit = options.blocksLimit ?? defaultBlocksLimit;
   const channelErrors = new Map(Object.entries(options.channelErrors ?? {}));
   const channelMembers = new Map(Object.entries(options.channelMembers ?? {}));
   const channelsWithoutBot = new Map(Object.entries(options.channelsWithoutBot ?? {}));
@@ -118,7 +123,10 @@ export function createSlackStandIn(options: SlackStandInOptions) {
 
   function takeFault(method: string, args: Record<string, unknown>): SlackFault | undefined {
     const index = faults.findIndex(
-      (f) => f.method === method && Object.entries(f.when ?? {}).every(([k, v]) => args[k] === v),
+      (f) =>
+        f.method === method &&
+        Object.entries(f.when ?? {}).every(([k, v]) => args[k] === v) &&
+        (f.matches?.(args) ?? true),
     );
     const fault = faults[index];
     if (!fault) return undefined;
@@ -131,13 +139,9 @@ export function createSlackStandIn(options: SlackStandInOptions) {
     if (typeof args.channel !== 'string' || args.channel === '') return fail('channel_not_found');
     const channelError = channelErrors.get(args.channel);
     if (channelError) return fail(channelError);
-    if (typeof args.text !== 'string' || args.text.trim() === '') return fail('no_text');
-    if (args.text.length > 40_000) return fail('msg_too_long');
-    if (args.blocks !== undefined) {
-      const problems = blockKitProblems(args.blocks, 'message');
-      if (problems.length > 0) return fail('invalid_blocks', { response_metadata: { messages: problems } });
-    }
-    return undefined;
+    const refusal = messageRefusal(args, blocksLimit);
+    if (!refusal) return undefined;
+    return fail(refusal.error, refusal.problems ? { response_metadata: { messages: refusal.problems } } : {});
   }
 
   function handleMethod(method: string, args: Record<string, unknown>): Record<string, unknown> {

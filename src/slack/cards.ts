@@ -3,6 +3,7 @@ import { canRecheckTls, canRollBack, type DeployResult } from '../renewals/deplo
 import type { CardClaim } from '../renewals/outcomes.ts';
 import type { PreviousRequest, RenewalRecord, RenewalState } from '../renewals/record.ts';
 import { threadLink } from './links.ts';
+import { fitMessage, foldBlocks, foldLines } from './message-limits.ts';
 import { clipMrkdwn, daysLeft, escapeMrkdwn, mention, slackDate } from './mrkdwn.ts';
 import { code, renderAttention, resourceName } from './thread-messages.ts';
 
@@ -261,7 +262,7 @@ export function renderApprovalCard(record: RenewalRecord, now: number): SlackMes
   blocks.push({ type: 'context', block_id: 'status', elements: [md(statusLine(record))] });
   // The fallback text is shown in notifications and parsed like mrkdwn: a domain from CAS is escaped here too.
   const text = `Certificate renewal request for order ${record.orderId}${record.domain ? ` (${escapeMrkdwn(record.domain)})` : ''}: ${record.state.replace('_', ' ')}`;
-  return { text, blocks };
+  return fitMessage({ text, blocks });
 }
 
 /** The card posted when CAS says an order cannot be renewed now: it says why and offers no Approve. */
@@ -290,9 +291,6 @@ export function renderNotRenewableCard(input: {
   };
 }
 
-/** Result sections on the deployment card (Slack allows 50 blocks in a message). */
-const maxResultBlocks = 40;
-
 /**
  * The deployment card in the thread: where the old certificate is served, and Deploy / Skip while a person must
  * decide; after the job, each resource's outcome, with Roll back on a failed one.
@@ -307,10 +305,15 @@ export function renderDeployCard(record: RenewalRecord): SlackMessage {
       type: 'section',
       block_id: 'deploy_where',
       text: md(
-        clipMrkdwn(
-          `The old certificate${record.oldCertId ? ` (${code(record.oldCertId)})` : ''} is served by ${n} resource${n === 1 ? '' : 's'}. Deploying puts the new certificate${record.newCertId ? ` (${code(record.newCertId)})` : ''} on ${n === 1 ? 'it' : 'all of them'} with one CAS deployment job, then checks over TLS what the endpoints serve.\n${resources.map((r) => `• ${resourceName(r)}`).join('\n')}`,
-          2900,
-        ),
+        foldLines({
+          head: [
+            `The old certificate${record.oldCertId ? ` (${code(record.oldCertId)})` : ''} is served by ${n} resource${n === 1 ? '' : 's'}. Deploying puts the new certificate${record.newCertId ? ` (${code(record.newCertId)})` : ''} on ${n === 1 ? 'it' : 'all of them'} with one CAS deployment job, then checks over TLS what the endpoints serve.`,
+          ],
+          items: resources.map((r) => `• ${resourceName(r)}`),
+          tail: [],
+          more: (hidden) => `• …and ${hidden} more`,
+          max: 2000,
+        }),
       ),
     },
   ];
@@ -341,49 +344,13 @@ export function renderDeployCard(record: RenewalRecord): SlackMessage {
       ],
     });
   }
-  // A message holds at most 50 blocks: resources that can be rolled back first, then failed ones, the rest summarised.
+  // Resources that can be rolled back first, then failed ones; what does not fit in one message is counted.
   const rank = (r: DeployResult) =>
     canRollBack(record, r) ? 0 : r.status === 'success' || r.status === 'rollback_success' ? 2 : 1;
-  const shown = [...(results ?? [])].sort((a, b) => rank(a) - rank(b)).slice(0, maxResultBlocks);
-  for (const r of shown) {
-    const rollbackable = canRollBack(record, r);
-    blocks.push({
-      type: 'section',
-      block_id: `result_${r.workerId}`,
-      text: md(
-        clipMrkdwn(
-          `${r.status === 'success' ? (rollbackable ? ':warning:' : ':white_check_mark:') : r.status === 'rollback_success' ? ':leftwards_arrow_with_hook:' : ':x:'} ${resourceName(r)}: *${escapeMrkdwn(r.status)}*${rollbackable && r.status === 'success' ? ' · the TLS check did not find the new certificate' : ''}`,
-          2900,
-        ),
-      ),
-      ...(rollbackable
-        ? {
-            accessory: {
-              type: 'button',
-              action_id: actionIds.rollback,
-              text: plain('Roll back'),
-              value: cardValue(record),
-              confirm: {
-                title: plain('Roll back this resource?'),
-                text: md(clipMrkdwn(`Puts the previous certificate back on ${resourceName(r)}.`, 300)),
-                confirm: plain('Roll back'),
-                deny: plain('Cancel'),
-              },
-            },
-          }
-        : {}),
-    } as KnownBlock);
-  }
-  const hidden = (results?.length ?? 0) - shown.length;
-  if (hidden > 0) {
-    blocks.push({
-      type: 'context',
-      block_id: 'deploy_more',
-      elements: [md(`…and ${hidden} more resources; the thread lists every outcome.`)],
-    });
-  }
+  const sorted = [...(results ?? [])].sort((a, b) => rank(a) - rank(b));
+  const tail: KnownBlock[] = [];
   if (record.deployJobId && results?.some((r) => r.status !== 'success' && r.status !== 'rollback_success')) {
-    blocks.push({
+    tail.push({
       type: 'context',
       block_id: 'deploy_reason',
       elements: [
@@ -394,7 +361,7 @@ export function renderDeployCard(record: RenewalRecord): SlackMessage {
     });
   }
   if (canRecheckTls(record)) {
-    blocks.push({
+    tail.push({
       type: 'actions',
       block_id: 'tls_recheck',
       elements: [
@@ -407,6 +374,56 @@ export function renderDeployCard(record: RenewalRecord): SlackMessage {
       ],
     });
   }
-  blocks.push({ type: 'context', block_id: 'deploy_status', elements: [md(statusLine(record))] });
-  return { text: `Install the new certificate on ${n} resource${n === 1 ? '' : 's'}`, blocks };
+  tail.push({ type: 'context', block_id: 'deploy_status', elements: [md(statusLine(record))] });
+  const folded = foldBlocks({
+    head: blocks,
+    items: sorted.map((r) => resultBlock(record, r)),
+    tail,
+    more: (hidden) => ({
+      type: 'context',
+      block_id: 'deploy_more',
+      elements: [md(`…and ${hidden} more resources; the thread lists every outcome.`)],
+    }),
+  });
+  return fitMessage({
+    text: `Install the new certificate on ${n} resource${n === 1 ? '' : 's'}`,
+    blocks: folded,
+  });
+}
+
+/** One resource's outcome on the deployment card, with Roll back where {@link canRollBack} allows it. */
+function resultBlock(record: RenewalRecord, r: DeployResult): KnownBlock {
+  const rollbackable = canRollBack(record, r);
+  const icon =
+    r.status === 'success'
+      ? rollbackable
+        ? ':warning:'
+        : ':white_check_mark:'
+      : r.status === 'rollback_success'
+        ? ':leftwards_arrow_with_hook:'
+        : ':x:';
+  const note =
+    rollbackable && r.status === 'success' ? ' · the TLS check did not find the new certificate' : '';
+  return {
+    type: 'section',
+    block_id: `result_${r.workerId}`,
+    // Short enough that several failed resources fit in one message beside their Roll back buttons.
+    text: md(clipMrkdwn(`${icon} ${resourceName(r)}: *${escapeMrkdwn(r.status)}*${note}`, 500)),
+    ...(rollbackable
+      ? {
+          accessory: {
+            type: 'button',
+            action_id: actionIds.rollback,
+            text: plain('Roll back'),
+            value: cardValue(record),
+            confirm: {
+              title: plain('Roll back this resource?'),
+              text: md(clipMrkdwn(`Puts the previous certificate back on ${resourceName(r)}.`, 300)),
+              confirm: plain('Roll back'),
+              deny: plain('Cancel'),
+            },
+          },
+        }
+      : {}),
+  } as KnownBlock;
 }

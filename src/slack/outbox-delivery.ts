@@ -1,23 +1,11 @@
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from '../logger.ts';
+import type { RenewalRecord } from '../renewals/record.ts';
 import type { Deliver, DeliveryResult, OutboxItem, OutboxLock, RenewalStore } from '../renewals/store.ts';
-import { renderApprovalCard, renderDeployCard } from './cards.ts';
+import { renderApprovalCard, renderDeployCard, type SlackMessage } from './cards.ts';
 import { slackErrorCode } from './links.ts';
+import { refusedContentErrors, renderRefusedFallback, unreachableErrors } from './outbox-fallback.ts';
 import { renderThreadEvent } from './thread-messages.ts';
-
-/** Slack errors that no retry can fix: the item is dropped (and logged) so that the rest still goes out. */
-const permanentSlackErrors = new Set([
-  'channel_not_found',
-  'not_in_channel',
-  'is_archived',
-  'message_not_found',
-  'cant_update_message',
-  'edit_window_closed',
-  'thread_not_found',
-  'invalid_blocks',
-  'msg_too_long',
-  'no_text',
-]);
 
 /** A thread item's text: rendered from its event here, at the edge (an item queued by an older version holds text). */
 function threadText(item: OutboxItem | LegacyThreadItem): string {
@@ -52,6 +40,74 @@ export function createOutboxDelivery(deps: OutboxDeliveryDeps): Deliver {
   // Another process took over (this one was too slow to renew): it delivers the rest.
   const lost: DeliveryResult = { done: false, retryMs: 250, reason: 'delivery lock lost' };
 
+  /** Sends one item as rendered now, or `replacement` in its place (a card stays a card, so later updates find it). */
+  async function send(record: RenewalRecord, item: OutboxItem, replacement?: SlackMessage): Promise<void> {
+    const recordId = record.id;
+    const messageTs = record.messageTs as string;
+    if (item.kind === 'deploy_card') {
+      const card = replacement ?? renderDeployCard(record);
+      if (record.deployCardTs) {
+        await deps.slack.chat.update({ channel: record.channelId, ts: record.deployCardTs, ...card });
+        return;
+      }
+      const posted = await deps.slack.chat.postMessage({
+        channel: record.channelId,
+        thread_ts: messageTs,
+        ...card,
+      });
+      if (posted.ts) {
+        await deps.store.setDeployCard(recordId, record.channelId, posted.ts);
+        deps.logger.info({ recordId, ts: posted.ts }, 'deployment card posted');
+      }
+    } else if (item.kind !== 'card') {
+      await deps.slack.chat.postMessage({
+        channel: record.channelId,
+        thread_ts: messageTs,
+        ...(replacement ?? { text: threadText(item) }),
+      });
+    } else {
+      const card = replacement ?? renderApprovalCard(record, deps.now());
+      await deps.slack.chat.update({ channel: record.channelId, ts: messageTs, ...card });
+    }
+  }
+
+  /**
+   * Sends an item; if Slack refuses it for what it holds, sends a short fallback in its place. Returns a result
+   * to stop on (wait and try again), or undefined when the item is done with (sent, replaced, or undeliverable).
+   */
+  async function sendOrReplace(record: RenewalRecord, item: OutboxItem): Promise<DeliveryResult | undefined> {
+    let replacement: SlackMessage | undefined;
+    for (;;) {
+      try {
+        await send(record, item, replacement);
+        return undefined;
+      } catch (err) {
+        const e = err as { code?: string; retryAfter?: number };
+        if (e.code === 'slack_webapi_rate_limited_error') {
+          return { done: false, retryMs: Math.max(1, e.retryAfter ?? 1) * 1000, reason: 'Slack rate limit' };
+        }
+        const slackError = slackErrorCode(err);
+        const refused = slackError !== undefined && refusedContentErrors.has(slackError);
+        if (refused && !replacement) {
+          deps.logger.warn(
+            { recordId: record.id, slackError, item: item.kind },
+            'Slack refused an outbox item for its content: a short fallback replaces it',
+          );
+          replacement = renderRefusedFallback(record, slackError);
+          continue;
+        }
+        if (!refused && !(slackError && unreachableErrors.has(slackError))) {
+          return { done: false, retryMs: 5_000, reason: slackError ?? (err as Error).message };
+        }
+        deps.logger.warn(
+          { recordId: record.id, slackError, item: item.kind },
+          'outbox item dropped: Slack refused it permanently',
+        );
+        return undefined;
+      }
+    }
+  }
+
   async function deliverLocked(
     recordId: string,
     lock: OutboxLock,
@@ -66,59 +122,9 @@ export function createOutboxDelivery(deps: OutboxDeliveryDeps): Deliver {
       const record = await deps.store.get(recordId);
       if (!record?.messageTs) {
         deps.logger.warn({ recordId }, 'outbox item dropped: the request has no card to thread under');
-        if (!(await deps.store.popOutbox(recordId, item.id, lock))) return lost;
-        continue;
-      }
-      try {
-        if (item.kind === 'deploy_card') {
-          const card = renderDeployCard(record);
-          if (record.deployCardTs) {
-            await deps.slack.chat.update({
-              channel: record.channelId,
-              ts: record.deployCardTs,
-              text: card.text,
-              blocks: card.blocks,
-            });
-          } else {
-            const posted = await deps.slack.chat.postMessage({
-              channel: record.channelId,
-              thread_ts: record.messageTs,
-              text: card.text,
-              blocks: card.blocks,
-            });
-            if (posted.ts) {
-              await deps.store.setDeployCard(recordId, record.channelId, posted.ts);
-              deps.logger.info({ recordId, ts: posted.ts }, 'deployment card posted');
-            }
-          }
-        } else if (item.kind !== 'card') {
-          await deps.slack.chat.postMessage({
-            channel: record.channelId,
-            thread_ts: record.messageTs,
-            text: threadText(item),
-          });
-        } else {
-          const card = renderApprovalCard(record, deps.now());
-          await deps.slack.chat.update({
-            channel: record.channelId,
-            ts: record.messageTs,
-            text: card.text,
-            blocks: card.blocks,
-          });
-        }
-      } catch (err) {
-        const e = err as { code?: string; retryAfter?: number };
-        if (e.code === 'slack_webapi_rate_limited_error') {
-          return { done: false, retryMs: Math.max(1, e.retryAfter ?? 1) * 1000, reason: 'Slack rate limit' };
-        }
-        const slackError = slackErrorCode(err);
-        if (!slackError || !permanentSlackErrors.has(slackError)) {
-          return { done: false, retryMs: 5_000, reason: slackError ?? (err as Error).message };
-        }
-        deps.logger.warn(
-          { recordId, slackError, item: item.kind },
-          'outbox item dropped: Slack refused it permanently',
-        );
+      } else {
+        const stop = await sendOrReplace(record, item);
+        if (stop) return stop;
       }
       if (!(await deps.store.popOutbox(recordId, item.id, lock))) return lost;
     }

@@ -1,7 +1,8 @@
 import { casConsoleUrls } from '../renewals/application.ts';
 import type { DeployResource, TlsResult } from '../renewals/deployment.ts';
 import type { AttentionReason, ThreadEvent } from '../renewals/thread-events.ts';
-import { escapeMrkdwn, mention, slackDate } from './mrkdwn.ts';
+import { foldLines, slackLimits } from './message-limits.ts';
+import { clipMrkdwn, escapeMrkdwn, mention, slackDate } from './mrkdwn.ts';
 
 /** Inline code of a value from outside: escaped once here, backticks replaced so the span cannot be closed. */
 export const code = (text: string) => `\`${escapeMrkdwn(text.replace(/`/g, "'"))}\``;
@@ -42,8 +43,15 @@ export function renderAttention(reason: AttentionReason): string {
   }
 }
 
-/** The thread message of an event (mrkdwn; everything from outside escaped here, once). */
+/**
+ * The thread message of an event (mrkdwn; everything from outside escaped here, once), within Slack's limits:
+ * long lists are folded, and anything longer is clipped.
+ */
 export function renderThreadEvent(event: ThreadEvent): string {
+  return clipMrkdwn(eventText(event), slackLimits.text);
+}
+
+function eventText(event: ThreadEvent): string {
   switch (event.type) {
     case 'approved':
       return `:inbox_tray: Approved by ${mention(event.by)} at ${slackDate(event.at)}. Queued for renewal.`;
@@ -144,20 +152,35 @@ export function renderThreadEvent(event: ThreadEvent): string {
     case 'deploy_approved':
       return `:rocket: ${mention(event.by)} approved the deployment to ${event.count} resource${event.count === 1 ? '' : 's'}. Creating the CAS deployment job…`;
     case 'deploy_started':
-      return `:rocket: Deployment job ${code(event.jobId)} started for ${event.resources.length} resource${event.resources.length === 1 ? '' : 's'}: ${event.resources.map(resourceName).join(', ')}.`;
+      return foldLines({
+        head: [
+          `:rocket: Deployment job ${code(event.jobId)} started for ${event.resources.length} resource${event.resources.length === 1 ? '' : 's'}:`,
+        ],
+        items: event.resources.map((r) => `• ${resourceName(r)}`),
+        tail: [],
+        more: (hidden) => `• …and ${hidden} more`,
+      });
     case 'deploy_results': {
       const ok = event.results.filter((r) => r.status === 'success');
       const failed = event.results.filter((r) => r.status !== 'success');
-      return [
-        `${failed.length === 0 ? ':white_check_mark:' : ':warning:'} Deployment job ${code(event.jobId)} finished: deployed to ${ok.length} of ${event.results.length} resources.`,
-        ...ok.map((r) => `• ${resourceName(r)}: deployed`),
-        ...failed.map((r) => `• ${resourceName(r)}: *${escapeMrkdwn(r.status)}*`),
-        ...(failed.length > 0
-          ? [
-              `CAS does not give the reason through its API: open job ${code(event.jobId)} in the CAS console → Deployment to read it. Approvers can *Roll back* a failed resource on the deployment card.`,
-            ]
-          : []),
-      ].join('\n');
+      // Failed resources first: when the list is folded, what needs a person stays in view.
+      return foldLines({
+        head: [
+          `${failed.length === 0 ? ':white_check_mark:' : ':warning:'} Deployment job ${code(event.jobId)} finished: deployed to ${ok.length} of ${event.results.length} resources.`,
+        ],
+        items: [
+          ...failed.map((r) => `• ${resourceName(r)}: *${escapeMrkdwn(r.status)}*`),
+          ...ok.map((r) => `• ${resourceName(r)}: deployed`),
+        ],
+        tail:
+          failed.length > 0
+            ? [
+                `CAS does not give the reason through its API: open job ${code(event.jobId)} in the CAS console → Deployment to read it. Approvers can *Roll back* a failed resource on the deployment card.`,
+              ]
+            : [],
+        more: (hidden) =>
+          `• …and ${hidden} more; the CAS console → Deployment → job ${code(event.jobId)} lists every resource.`,
+      });
     }
     case 'tls_results':
       return renderTlsResults(event.results, event.final, event.nextAt);
@@ -204,15 +227,19 @@ function renderTlsResults(results: TlsResult[], final: boolean, nextAt: number |
       : r.outcome === 'other'
         ? `another certificate (SHA-256 ${code(r.sha256 ?? '')})`
         : `unreachable: ${escapeMrkdwn(r.error ?? 'no answer')}`;
-  return [
-    `${others.length === 0 ? ':white_check_mark:' : final ? ':warning:' : ':hourglass_flowing_sand:'} Serving the new certificate on ${serving.length} of ${results.length} endpoint${results.length === 1 ? '' : 's'}.`,
-    ...others.map((r) => `• ${escapeMrkdwn(r.domain)} (${escapeMrkdwn(r.address)}): ${why(r)}`),
-    ...(others.length > 0
-      ? [
-          final
-            ? 'Check these endpoints (CDN propagation, a certificate configured outside CAS, DNS pointing elsewhere). Approvers can *Check again*, or *Roll back* a resource, on the deployment card.'
-            : `CDN propagation can take minutes; checking again at ${nextAt ? slackDate(nextAt, '{time}') : 'the next poll'}.`,
-        ]
-      : []),
-  ].join('\n');
+  return foldLines({
+    head: [
+      `${others.length === 0 ? ':white_check_mark:' : final ? ':warning:' : ':hourglass_flowing_sand:'} Serving the new certificate on ${serving.length} of ${results.length} endpoint${results.length === 1 ? '' : 's'}.`,
+    ],
+    items: others.map((r) => `• ${escapeMrkdwn(r.domain)} (${escapeMrkdwn(r.address)}): ${why(r)}`),
+    tail:
+      others.length > 0
+        ? [
+            final
+              ? 'Check these endpoints (CDN propagation, a certificate configured outside CAS, DNS pointing elsewhere). Approvers can *Check again*, or *Roll back* a resource, on the deployment card.'
+              : `CDN propagation can take minutes; checking again at ${nextAt ? slackDate(nextAt, '{time}') : 'the next poll'}.`,
+          ]
+        : [],
+    more: (hidden) => `• …and ${hidden} more endpoints`,
+  });
 }

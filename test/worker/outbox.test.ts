@@ -9,6 +9,7 @@ import { renderThreadEvent } from '../../src/slack/thread-messages.ts';
 import { createSlackStandIn } from '../../src/slack-standin/server.ts';
 import {
   type AppHarness,
+  approverId,
   channelId,
   openCard,
   rejectViaModal,
@@ -100,11 +101,120 @@ describe('the outbox', () => {
   });
 });
 
+describe('an item Slack refuses for good', () => {
+  it('a thread message refused for its size is replaced by a short fallback, and the next message goes out', async () => {
+    const { slack, store, id, cardTs, deliverer } = await outboxSetup();
+    const big: ThreadEvent = { type: 'submitted', newOrderId: '900123' };
+    const next: ThreadEvent = { type: 'reviewing', newOrderId: '900123' };
+    await store.transition(id, 'csr_attached', {
+      actor: 'U0REQUESTER',
+      notify: [
+        { kind: 'event', event: big },
+        { kind: 'event', event: next },
+      ],
+    });
+    // Slack refuses this message's content every time it is sent.
+    slack.addFault({
+      method: 'chat.postMessage',
+      error: 'msg_blocks_too_long',
+      times: 1_000,
+      matches: (args) => args.text === renderThreadEvent(big),
+    });
+
+    const result = await deliverer(30_000)(id);
+
+    expect(result).toEqual({ done: true });
+    expect(slack.thread(channelId, cardTs).map((m) => m.text)).toEqual([
+      'Order 800123: this update was too long to show',
+      renderThreadEvent(next),
+    ]);
+    expect(JSON.stringify(slack.thread(channelId, cardTs)[0]?.blocks)).toContain('/cert status 800123');
+    expect(await store.peekOutbox(id)).toBeUndefined();
+  });
+
+  it('a deployment card refused for good: a fallback card takes its place (later updates find it)', async () => {
+    const { slack, store, id, cardTs, deliverer } = await outboxSetup();
+    const next: ThreadEvent = { type: 'reviewing', newOrderId: '900123' };
+    await store.transition(id, 'csr_attached', {
+      actor: 'U0REQUESTER',
+      notify: [{ kind: 'deploy_card' }, { kind: 'event', event: next }],
+    });
+    slack.addFault({
+      method: 'chat.postMessage',
+      error: 'invalid_blocks',
+      matches: (args) => String(args.text).startsWith('Install the new certificate'),
+    });
+
+    const result = await deliverer(30_000)(id);
+
+    expect(result).toEqual({ done: true });
+    const thread = slack.thread(channelId, cardTs);
+    expect(thread.map((m) => m.text)).toEqual([
+      'Order 800123: this update was too long to show',
+      renderThreadEvent(next),
+    ]);
+    expect((await store.get(id))?.deployCardTs).toBe(thread[0]?.ts);
+  });
+
+  it('a fallback refused too is dropped, and the line still moves on', async () => {
+    const { slack, store, id, cardTs, deliverer } = await outboxSetup();
+    const next: ThreadEvent = { type: 'reviewing', newOrderId: '900123' };
+    await store.transition(id, 'csr_attached', {
+      actor: 'U0REQUESTER',
+      notify: [{ kind: 'card' }, { kind: 'event', event: next }],
+    });
+    slack.addFault({ method: 'chat.update', error: 'msg_too_long', times: 2 });
+
+    const result = await deliverer(30_000)(id);
+
+    expect(result).toEqual({ done: true });
+    expect(slack.calls.filter((c) => c.method === 'chat.update').map((c) => c.response.error)).toEqual([
+      'msg_too_long',
+      'msg_too_long',
+    ]);
+    expect(slack.thread(channelId, cardTs).map((m) => m.text)).toEqual([renderThreadEvent(next)]);
+  });
+});
+
 describe('a request without a renewal job', () => {
   let h: AppHarness | undefined;
   afterEach(async () => {
     await h?.stop();
     h = undefined;
+  });
+
+  it('a renewal whose thread message Slack refuses for good still ends: the fallback goes out, then the rest, and the job completes', async () => {
+    const order = buildOrder({ domain: 'shop.example.com' });
+    h = await startAppHarness({ worker: {}, seed: { orders: [order] } });
+    const harness = h;
+    const card = await openCard(harness, String(order.orderId));
+    const jobId = `renew-${card.recordId}`;
+    const completed = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`job ${jobId} did not complete within 20 s`)), 20_000);
+      harness.worker?.worker.on('completed', (job) => {
+        if (job.id !== jobId) return;
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    harness.slack.addFault({
+      method: 'chat.postMessage',
+      error: 'msg_blocks_too_long',
+      times: 1_000,
+      matches: (args) => String(args.text).startsWith(':arrows_counterclockwise: CAS accepted the renewal'),
+    });
+
+    await harness.click('cert_approve', { user: approverId, messageTs: card.ts, value: card.value });
+    await completed;
+
+    const thread = harness.slack.thread(channelId, card.ts).map((m) => m.text);
+    const fallback = thread.indexOf(`Order ${order.orderId}: this update was too long to show`);
+    expect(fallback).toBeGreaterThan(0);
+    // Everything after the refused message went out, in order, to the end.
+    expect(thread.slice(fallback + 1).some((t) => t.startsWith(':white_check_mark: Renewal issued'))).toBe(
+      true,
+    );
+    expect(await harness.app.redis.zcard(`${harness.prefix}:outbox-pending`)).toBe(0);
   });
 
   it('a reject whose thread message Slack refused once: the sweeper delivers it', async () => {
