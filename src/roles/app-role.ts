@@ -11,7 +11,13 @@ import type { CasClient } from '../cas/client.ts';
 import { createRenewableOrderIndex } from '../cas/renewable-orders.ts';
 import type { Config } from '../config/config.ts';
 import { type Connections, createConnections } from '../connections.ts';
-import { createQueues, queueNames, type RecordJobData, syncExpiryScanSchedule } from '../jobs/queues.ts';
+import {
+  type AppQueues,
+  createQueues,
+  queueNames,
+  type RecordJobData,
+  syncExpiryScanSchedule,
+} from '../jobs/queues.ts';
 import type { Logger } from '../logger.ts';
 import { createMetrics, type Metrics } from '../metrics.ts';
 import { createApplicationPlanner } from '../renewals/application.ts';
@@ -51,6 +57,8 @@ export interface AppRoleDeps {
   metrics?: Metrics;
   /** Redis connections and Slack clients from the composition root; the role builds (and closes) its own when unset. */
   connections?: Connections;
+  /** The queues the app writes to, from the composition root; built on `connections` when unset. Closed on stop. */
+  queues?: AppQueues;
 }
 
 /** The running app role. */
@@ -78,9 +86,11 @@ export async function startAppRole(deps: AppRoleDeps): Promise<AppRole> {
     now,
     onTransition: countOutcomes(metrics),
   });
-  const queues = createQueues(redis, config.redis.prefix, (err) =>
-    logger.warn({ err: { message: err.message } }, 'queue error'),
-  );
+  const queues =
+    deps.queues ??
+    createQueues(redis, config.redis.prefix, (err) =>
+      logger.warn({ err: { message: err.message } }, 'queue error'),
+    );
   const slack = connections.slackApp;
   const approvers = createApproverDirectory({
     approvers: config.approval.approvers,

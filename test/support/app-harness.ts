@@ -6,6 +6,7 @@ import { casRateLimits, createRedisPacer } from '../../src/cas/pacer.ts';
 import type { SimSeed } from '../../src/cas-sim/seed.ts';
 import { loadConfig } from '../../src/config/config.ts';
 import { createConnections } from '../../src/connections.ts';
+import { type AppQueues, createQueues } from '../../src/jobs/queues.ts';
 import { createLogger } from '../../src/logging.ts';
 import { createMetrics } from '../../src/metrics.ts';
 import { type AppRoleDeps, startAppRole } from '../../src/roles/app-role.ts';
@@ -42,6 +43,8 @@ export interface HarnessOptions {
   worker?: Partial<RenewalTimings>;
   /** How the worker makes the claim before the paid call durable. */
   durability?: DurableRedisOptions;
+  /** Changes the app's real queues before it starts (a test makes one call fail). */
+  appQueues?: (queues: AppQueues) => AppQueues;
 }
 
 /** Step timings that keep worker tests fast without changing what the steps do. */
@@ -110,12 +113,14 @@ export async function startAppHarness(options: HarnessOptions = {}) {
   const now = options.now;
   // One composition root for both roles, as `npm start` builds it.
   const connections = createConnections(config, logger, metrics);
+  const queues = options.appQueues?.(createQueues(connections.appRedis, prefix, () => {}));
   const app = await startAppRole({
     config,
     logger,
     cas: casClient,
     metrics,
     connections,
+    ...(queues ? { queues } : {}),
     ...(now ? { now } : {}),
     ...options.appDeps,
   });
