@@ -95,13 +95,13 @@ export async function startAppRole(deps: AppRoleDeps): Promise<AppRole> {
   const approvers = createApproverDirectory({
     approvers: config.approval.approvers,
     listGroupMembers: async (usergroup) =>
-      (await slack.app.client.usergroups.users.list({ usergroup })).users ?? [],
+      (await slack.client.usergroups.users.list({ usergroup })).users ?? [],
     logger,
     now,
     ...(deps.approverCacheMs !== undefined ? { ttlMs: deps.approverCacheMs } : {}),
     maxStaleMs: config.approval.approverMaxStaleMinutes * 60_000,
   });
-  const deliver = createOutboxDelivery({ store, slack: slack.app.client, logger, now });
+  const deliver = createOutboxDelivery({ store, slack: slack.client, logger, now });
   const serviceDeps = {
     store,
     cas: deps.cas,
@@ -126,21 +126,15 @@ export async function startAppRole(deps: AppRoleDeps): Promise<AppRole> {
     cas: deps.cas,
     state: alertState,
     store,
-    slack: slack.app.client,
+    slack: slack.client,
     logger,
     now,
     alerts: config.alerts,
     onPosted: (kind, count) => metrics.alertsSent(kind, count),
   });
-  guardInstallation(slack.app, {
-    logger,
-    installation: async () => {
-      const me = await slack.app.client.auth.test();
-      return { teamId: me.team_id, enterpriseId: me.enterprise_id, appId: me.app_id };
-    },
-  });
-  const permalinks = createPermalinks(slack.app.client);
-  const openAndPost = createOpenFlow({ service, slack: slack.app.client, permalinks, now });
+  guardInstallation(slack.app, { logger, installation: slack.installation });
+  const permalinks = createPermalinks(slack.client);
+  const openAndPost = createOpenFlow({ service, slack: slack.client, permalinks, now });
   // Every listener's work after its ack goes through one bounded queue and answers the person on failure.
   const guarded = createGuard({ afterAck: createAfterAckQueue(4), logger });
   const describeApprovers = () => approvers.describe();
@@ -150,7 +144,7 @@ export async function startAppRole(deps: AppRoleDeps): Promise<AppRole> {
       ? createApproverDirectory({
           approvers: readerList,
           listGroupMembers: async (usergroup) =>
-            (await slack.app.client.usergroups.users.list({ usergroup })).users ?? [],
+            (await slack.client.usergroups.users.list({ usergroup })).users ?? [],
           logger,
           now,
         })

@@ -11,7 +11,11 @@ import { createLogger } from '../../src/logging.ts';
 import { createMetrics } from '../../src/metrics.ts';
 import { type AppRoleDeps, startAppRole } from '../../src/roles/app-role.ts';
 import { startWorkerRole } from '../../src/roles/worker-role.ts';
-import { createSlackStandIn, type SlackStandInOptions } from '../../src/slack-standin/server.ts';
+import {
+  createSlackStandIn,
+  type SlackFault,
+  type SlackStandInOptions,
+} from '../../src/slack-standin/server.ts';
 import type { DurableRedisOptions } from '../../src/worker/durable-redis.ts';
 import type { RenewalTimings } from '../../src/worker/renewal-processor.ts';
 import { startCasSim } from './cas.ts';
@@ -43,6 +47,8 @@ export interface HarnessOptions {
   worker?: Partial<RenewalTimings>;
   /** How the worker makes the claim before the paid call durable. */
   durability?: DurableRedisOptions;
+  /** Slack faults in place before the app starts (its first `auth.test` is made while it starts). */
+  slackFaults?: SlackFault[];
   /** Changes the app's real queues before it starts (a test makes one call fail). */
   appQueues?: (queues: AppQueues) => AppQueues;
 }
@@ -62,6 +68,7 @@ export async function startAppHarness(options: HarnessOptions = {}) {
   const cas = await startCasSim(options.seed ?? {});
   const slack = createSlackStandIn({ botToken: testBotToken, ...options.standIn });
   await slack.listen();
+  for (const fault of options.slackFaults ?? []) slack.addFault(fault);
   const prefix = uniquePrefix('app');
   const config = loadConfig({
     SLACK_BOT_TOKEN: testBotToken,
