@@ -94,7 +94,8 @@ const Env = z.object({
   CERT_WORKER_CONCURRENCY: numberIn(4, 1, 100, true),
   CERT_JOB_LOCK_SECONDS: numberIn(60, 1, 3600, false),
   CERT_STALLED_INTERVAL_SECONDS: numberIn(30, 0.1, 3600, false),
-  CERT_RECONCILE_SETTLE_SECONDS: numberIn(30, 0, 3600, false),
+  // Not 0: CAS's order list may lag behind a renewal, and every reconcile check would then run at once.
+  CERT_RECONCILE_SETTLE_SECONDS: numberIn(30, 0.1, 3600, false),
   CERT_CAS_QPS: numberIn(5, 0.1, 100, false),
   CERT_SWEEP_INTERVAL_SECONDS: numberIn(300, 0.1, 86_400, false),
   CERT_MAX_JOB_FAILURES: numberIn(10, 1, 1000, true),
