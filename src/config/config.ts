@@ -7,6 +7,7 @@ import {
   alertDays,
   booleanFlag,
   cron,
+  listenHost,
   numberIn,
   numericIdList,
   oneOf,
@@ -76,6 +77,8 @@ const Env = z.object({
   SLACK_API_URL: url(undefined, ['http:', 'https:']),
   PORT: numberIn(3000, 0, 65535, true),
   METRICS_PORT: numberIn(9464, 0, 65535, true),
+  // Loopback unless told otherwise: /metrics and /readyz say more than the public needs (the image sets 0.0.0.0).
+  METRICS_HOST: listenHost('127.0.0.1'),
   REDIS_URL: url('redis://127.0.0.1:6379', ['redis:', 'rediss:']),
   CERT_REDIS_PREFIX: optionalString
     .transform((v) => v ?? 'certbot')
@@ -188,6 +191,8 @@ export const Config = Env.superRefine((env, ctx) => {
   port: env.PORT,
   /** Separate listener for `/metrics`, `/readyz` and `/healthz` (kept off the public Slack port). @defaultValue 9464 */
   metricsPort: env.METRICS_PORT,
+  /** Address the `METRICS_PORT` listener binds. @defaultValue 127.0.0.1 (the Docker image: 0.0.0.0) */
+  metricsHost: env.METRICS_HOST,
   redis: {
     /** @defaultValue redis://127.0.0.1:6379 */
     url: env.REDIS_URL as string,

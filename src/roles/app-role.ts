@@ -212,6 +212,7 @@ export async function startAppRole(deps: AppRoleDeps): Promise<AppRole> {
   // Metrics and readiness cost Redis round trips and say more than the public needs: their own port.
   const ops = await startOpsServer({
     port: config.metricsPort,
+    host: config.metricsHost,
     logger,
     now,
     health: () => redisAnswers(redis, 1_000),
