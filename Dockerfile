@@ -15,7 +15,9 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund
 
 FROM node:24-bookworm-slim
-ENV NODE_ENV=production PORT=3000 METRICS_PORT=9464
+# Inside the container the ops listener binds every interface, so a scraper on the Compose network reaches it;
+# the port is never published (docker-compose.yml), and npm start outside Docker keeps it on 127.0.0.1.
+ENV NODE_ENV=production PORT=3000 METRICS_PORT=9464 METRICS_HOST=0.0.0.0
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist

@@ -11,6 +11,8 @@ export type Fault =
   | { kind: 'slow'; delayMs: number }
   | { kind: 'lost-response'; hangMs?: number }
   | { kind: 'error-after-acting'; code?: string; status?: number }
+  /** Acts, then answers HTTP 200 with its JSON body cut short (a proxy or a CAS front end failing mid-answer). */
+  | { kind: 'malformed' }
   /** Parks the request (before acting, or after acting with the answer held back) until the test releases it. */
   | { kind: 'hold'; afterActing?: boolean };
 

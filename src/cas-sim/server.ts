@@ -423,6 +423,12 @@ export function createCasSimulator(options: CasSimulatorOptions = {}) {
         else socket.destroy();
         return;
       }
+      if (fault?.kind === 'malformed') {
+        record('malformed');
+        res.writeHead(200, { 'content-type': 'application/json;charset=utf-8' });
+        res.end(JSON.stringify({ ...body, RequestId: requestId }).slice(0, 40));
+        return;
+      }
       if (fault?.kind === 'error-after-acting') {
         throw new SimError(
           fault.status ?? 500,

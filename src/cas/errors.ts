@@ -114,6 +114,15 @@ export class CasResponseError extends AppError {
 /** Any error a CAS call raises. */
 export type CasError = CasApiError | CasNetworkError | CasResponseError;
 
+/**
+ * Whether CAS definitely refused the call, by its error code (asking again gets the same answer). Anything else is
+ * transient: the network, throttling, a server error, an answer that cannot be read (a cut or malformed body), or
+ * Redis failing around the call (the pacer); those are tried again later, never reported as a refusal.
+ */
+export function isCasRefusal(err: unknown): err is CasApiError {
+  return err instanceof CasApiError && err.outcome === 'rejected';
+}
+
 /** What a failed CAS call means for the operation: nothing happened, refused, or unknown (it may have happened). */
 export function casOutcome(err: unknown): CasOutcome | undefined {
   if (err instanceof CasApiError || err instanceof CasNetworkError || err instanceof CasResponseError)

@@ -7,6 +7,7 @@ import {
   alertDays,
   booleanFlag,
   cron,
+  listenHost,
   numberIn,
   numericIdList,
   oneOf,
@@ -76,6 +77,8 @@ const Env = z.object({
   SLACK_API_URL: url(undefined, ['http:', 'https:']),
   PORT: numberIn(3000, 0, 65535, true),
   METRICS_PORT: numberIn(9464, 0, 65535, true),
+  // Loopback unless told otherwise: /metrics and /readyz say more than the public needs (the image sets 0.0.0.0).
+  METRICS_HOST: listenHost('127.0.0.1'),
   REDIS_URL: url('redis://127.0.0.1:6379', ['redis:', 'rediss:']),
   CERT_REDIS_PREFIX: optionalString
     .transform((v) => v ?? 'certbot')
@@ -94,7 +97,8 @@ const Env = z.object({
   CERT_WORKER_CONCURRENCY: numberIn(4, 1, 100, true),
   CERT_JOB_LOCK_SECONDS: numberIn(60, 1, 3600, false),
   CERT_STALLED_INTERVAL_SECONDS: numberIn(30, 0.1, 3600, false),
-  CERT_RECONCILE_SETTLE_SECONDS: numberIn(30, 0, 3600, false),
+  // Not 0: CAS's order list may lag behind a renewal, and every reconcile check would then run at once.
+  CERT_RECONCILE_SETTLE_SECONDS: numberIn(30, 0.1, 3600, false),
   CERT_CAS_QPS: numberIn(5, 0.1, 100, false),
   CERT_SWEEP_INTERVAL_SECONDS: numberIn(300, 0.1, 86_400, false),
   CERT_MAX_JOB_FAILURES: numberIn(10, 1, 1000, true),
@@ -187,6 +191,8 @@ export const Config = Env.superRefine((env, ctx) => {
   port: env.PORT,
   /** Separate listener for `/metrics`, `/readyz` and `/healthz` (kept off the public Slack port). @defaultValue 9464 */
   metricsPort: env.METRICS_PORT,
+  /** Address the `METRICS_PORT` listener binds. @defaultValue 127.0.0.1 (the Docker image: 0.0.0.0) */
+  metricsHost: env.METRICS_HOST,
   redis: {
     /** @defaultValue redis://127.0.0.1:6379 */
     url: env.REDIS_URL as string,

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 // Parsers of single environment variables: each turns the raw string (or its absence) into a value, or adds an
@@ -244,4 +245,23 @@ export const subsetOf = (allowed: readonly string[]) =>
         out.push(match);
       }
       return out;
+    });
+
+/**
+ * An address to listen on: an IPv4 or IPv6 address (`0.0.0.0`, `::`, `127.0.0.1`) or a host name, else `fallback`.
+ */
+export const listenHost = (fallback: string) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const host = v === undefined || v.trim() === '' ? fallback : v.trim();
+      if (isIP(host) === 0 && !/^[A-Za-z0-9]([A-Za-z0-9-]{0,62}\.?)*$/.test(host)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `must be an IP address to listen on, such as 127.0.0.1 or 0.0.0.0, or a host name (got "${host.slice(0, 60)}")`,
+        });
+        return z.NEVER;
+      }
+      return host;
     });

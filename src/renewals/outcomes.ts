@@ -36,6 +36,14 @@ export type Refusal =
   /** Close as renewed: another request follows that new order. */
   | { code: 'order_claimed'; newOrderId: string };
 
+/**
+ * A decision that took effect (it is recorded and stands) whose job could not be queued at once: the worker's
+ * sweeper enqueues it on its next pass (`CERT_SWEEP_INTERVAL_SECONDS`). Not a refusal: something did change.
+ */
+export interface QueuedLater {
+  code: 'queued_later';
+}
+
 /** What `/cert renew` (or an alert's Renew) led to; the Slack layer posts the card or answers the person. */
 export type OpenOutcome =
   /** The order already has an open request: link to its thread. */

@@ -1,7 +1,8 @@
 import type { ParsedCsr } from '../csr/parse-csr.ts';
 import { enqueueRenewal, expiryJobId } from '../jobs/queues.ts';
 import { createOpenRequest } from './open-request.ts';
-import type { CardClaim, Refusal } from './outcomes.ts';
+import type { CardClaim, QueuedLater, Refusal } from './outcomes.ts';
+import { queueAfterDecision } from './queue-after-decision.ts';
 import type { RenewalRecord, RenewalState } from './record.ts';
 import { deliverSoon, type RequestServiceDeps } from './request-deps.ts';
 import type { OutboxMessage, TransitionResult } from './store.ts';
@@ -101,14 +102,15 @@ export function createRequestService(deps: RequestServiceDeps) {
 
     /**
      * Approve button: authorise, then one compare-and-set decides, and only for the version of the request the
-     * approver saw on the card; the winner enqueues the renewal.
+     * approver saw on the card; the winner enqueues the renewal. Once the approval is written it stands: if the
+     * enqueue then fails, the sweeper enqueues it later, and the approver is told so ({@link QueuedLater}).
      */
     async approve(input: {
       channelId: string;
       messageTs: string;
       claim: CardClaim;
       userId: string;
-    }): Promise<Refusal | undefined> {
+    }): Promise<Refusal | QueuedLater | undefined> {
       const seen = await seenRequest(input.channelId, input.messageTs, input.claim);
       if ('refusal' in seen) return seen.refusal;
       const { record } = seen;
@@ -122,14 +124,18 @@ export function createRequestService(deps: RequestServiceDeps) {
         notify: [tell({ type: 'approved', by: input.userId, at: now() }), card],
       });
       if (!result.ok) return notWaiting(result);
-      await enqueueRenewal(deps.queues.renewals, record.id);
+      const queued = await queueAfterDecision(
+        () => enqueueRenewal(deps.queues.renewals, record.id),
+        logger,
+        record.id,
+      );
       await deps.queues.approvals.remove(expiryJobId(record.id)).catch(() => undefined);
       logger.info(
         { recordId: record.id, orderId: record.orderId, approvedBy: input.userId },
         'renewal approved',
       );
       await deliverNow(result.record);
-      return undefined;
+      return queued;
     },
 
     /** Reject (after the reason modal): authorise again, then one compare-and-set decides, for the version seen. */

@@ -11,7 +11,13 @@ import type { CasClient } from '../cas/client.ts';
 import { createRenewableOrderIndex } from '../cas/renewable-orders.ts';
 import type { Config } from '../config/config.ts';
 import { type Connections, createConnections } from '../connections.ts';
-import { createQueues, queueNames, type RecordJobData, syncExpiryScanSchedule } from '../jobs/queues.ts';
+import {
+  type AppQueues,
+  createQueues,
+  queueNames,
+  type RecordJobData,
+  syncExpiryScanSchedule,
+} from '../jobs/queues.ts';
 import type { Logger } from '../logger.ts';
 import { createMetrics, type Metrics } from '../metrics.ts';
 import { createApplicationPlanner } from '../renewals/application.ts';
@@ -51,6 +57,8 @@ export interface AppRoleDeps {
   metrics?: Metrics;
   /** Redis connections and Slack clients from the composition root; the role builds (and closes) its own when unset. */
   connections?: Connections;
+  /** The queues the app writes to, from the composition root; built on `connections` when unset. Closed on stop. */
+  queues?: AppQueues;
 }
 
 /** The running app role. */
@@ -78,20 +86,22 @@ export async function startAppRole(deps: AppRoleDeps): Promise<AppRole> {
     now,
     onTransition: countOutcomes(metrics),
   });
-  const queues = createQueues(redis, config.redis.prefix, (err) =>
-    logger.warn({ err: { message: err.message } }, 'queue error'),
-  );
+  const queues =
+    deps.queues ??
+    createQueues(redis, config.redis.prefix, (err) =>
+      logger.warn({ err: { message: err.message } }, 'queue error'),
+    );
   const slack = connections.slackApp;
   const approvers = createApproverDirectory({
     approvers: config.approval.approvers,
     listGroupMembers: async (usergroup) =>
-      (await slack.app.client.usergroups.users.list({ usergroup })).users ?? [],
+      (await slack.client.usergroups.users.list({ usergroup })).users ?? [],
     logger,
     now,
     ...(deps.approverCacheMs !== undefined ? { ttlMs: deps.approverCacheMs } : {}),
     maxStaleMs: config.approval.approverMaxStaleMinutes * 60_000,
   });
-  const deliver = createOutboxDelivery({ store, slack: slack.app.client, logger, now });
+  const deliver = createOutboxDelivery({ store, slack: slack.client, logger, now });
   const serviceDeps = {
     store,
     cas: deps.cas,
@@ -116,21 +126,15 @@ export async function startAppRole(deps: AppRoleDeps): Promise<AppRole> {
     cas: deps.cas,
     state: alertState,
     store,
-    slack: slack.app.client,
+    slack: slack.client,
     logger,
     now,
     alerts: config.alerts,
     onPosted: (kind, count) => metrics.alertsSent(kind, count),
   });
-  guardInstallation(slack.app, {
-    logger,
-    installation: async () => {
-      const me = await slack.app.client.auth.test();
-      return { teamId: me.team_id, enterpriseId: me.enterprise_id, appId: me.app_id };
-    },
-  });
-  const permalinks = createPermalinks(slack.app.client);
-  const openAndPost = createOpenFlow({ service, slack: slack.app.client, permalinks, now });
+  guardInstallation(slack.app, { logger, installation: slack.installation });
+  const permalinks = createPermalinks(slack.client);
+  const openAndPost = createOpenFlow({ service, slack: slack.client, permalinks, now });
   // Every listener's work after its ack goes through one bounded queue and answers the person on failure.
   const guarded = createGuard({ afterAck: createAfterAckQueue(4), logger });
   const describeApprovers = () => approvers.describe();
@@ -140,7 +144,7 @@ export async function startAppRole(deps: AppRoleDeps): Promise<AppRole> {
       ? createApproverDirectory({
           approvers: readerList,
           listGroupMembers: async (usergroup) =>
-            (await slack.app.client.usergroups.users.list({ usergroup })).users ?? [],
+            (await slack.client.usergroups.users.list({ usergroup })).users ?? [],
           logger,
           now,
         })
@@ -208,6 +212,7 @@ export async function startAppRole(deps: AppRoleDeps): Promise<AppRole> {
   // Metrics and readiness cost Redis round trips and say more than the public needs: their own port.
   const ops = await startOpsServer({
     port: config.metricsPort,
+    host: config.metricsHost,
     logger,
     now,
     health: () => redisAnswers(redis, 1_000),

@@ -78,12 +78,14 @@ export function readGaugesFrom(
 /** The operations listener (`METRICS_PORT`): `/metrics`, `/readyz` and `/healthz`, never `/slack/events`. */
 export async function startOpsServer(options: {
   port: number;
+  /** Address to bind (`METRICS_HOST`). */
+  host: string;
   logger: Logger;
   now: () => number;
   health: () => Promise<boolean>;
   ready: () => Promise<boolean>;
   metrics: () => Promise<{ contentType: string; body: string }>;
-}): Promise<{ port: number; close(): Promise<void> }> {
+}): Promise<{ port: number; address: string; close(): Promise<void> }> {
   const server = createHttpServer({
     slackListener: undefined,
     signingSecret: undefined,
@@ -93,9 +95,17 @@ export async function startOpsServer(options: {
     ready: options.ready,
     metrics: options.metrics,
   });
-  await new Promise<void>((resolve) => server.listen(options.port, resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const bound = server.address() as AddressInfo;
   return {
-    port: (server.address() as AddressInfo).port,
+    port: bound.port,
+    address: bound.address,
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -193,6 +193,7 @@ export async function startWorkerRole(deps: WorkerRoleDeps): Promise<WorkerRole>
     readGaugesFrom(metrics, [renewalsQueue, scansQueue], store, now);
     ops = await startOpsServer({
       port: config.metricsPort,
+      host: config.metricsHost,
       logger,
       now,
       health: () => redisAnswers(redis, 1_000),

@@ -54,7 +54,10 @@ function tlsSummary(record: RenewalRecord): string {
   return ` · serving the new certificate on ${tls.filter((t) => t.outcome === 'new').length} of ${tls.length} endpoints`;
 }
 
-/** One line saying where a request stands, for the card and `/cert status`. */
+/** Longest status line, characters: a context element takes 3,000, and the thread has the full text. */
+export const statusLineMax = 1_000;
+
+/** One line saying where a request stands, for the card and `/cert status`; at most {@link statusLineMax}. */
 export function statusLine(record: RenewalRecord): string {
   const newOrder = record.newOrderId ? ` (new order \`${record.newOrderId}\`)` : '';
   const lines: Record<RenewalState, string> = {
@@ -88,7 +91,8 @@ export function statusLine(record: RenewalRecord): string {
     record.decidedBy && record.state !== 'rejected' && record.state !== 'requested'
       ? ` · approved by ${mention(record.decidedBy)}${record.decidedAt ? ` at ${slackDate(record.decidedAt)}` : ''}`
       : '';
-  return `${lines[record.state]}${decided}`;
+  // Text from CAS can be any length: clipped here so the card's status (a context element) stays within Slack's limit.
+  return clipMrkdwn(`${lines[record.state]}${decided}`, statusLineMax);
 }
 
 function orderFields(record: RenewalRecord, now: number): MrkdwnElement[] {

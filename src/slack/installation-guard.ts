@@ -1,20 +1,17 @@
 import type { App } from '@slack/bolt';
 import type { Logger } from '../logger.ts';
-
-/** Who this bot is installed as, from `auth.test`: payloads from elsewhere are refused. */
-export interface Installation {
-  teamId: string | undefined;
-  enterpriseId: string | undefined;
-  appId: string | undefined;
-}
+import type { Installation, InstallationLookup } from './installation.ts';
 
 type Payload = {
+  type?: unknown;
+  command?: unknown;
   team_id?: unknown;
   team?: { id?: unknown } | null;
   enterprise_id?: unknown;
   enterprise?: { id?: unknown } | null;
   api_app_id?: unknown;
   user?: { team_id?: unknown } | null;
+  view?: { state?: { values?: Record<string, unknown> } } | null;
 };
 
 const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
@@ -32,53 +29,60 @@ export function mismatch(body: Payload, installation: Installation): string | un
   return undefined;
 }
 
+/** What the person is told when a payload is refused. */
+export const refusalTexts = {
+  foreign: 'This bot is not installed for this workspace or app; nothing was done.',
+  unverified:
+    'I cannot confirm yet which Slack workspace and app I belong to (Slack has not answered `auth.test`), so nothing was done. Try again in a minute.',
+} as const;
+
+type Ack = (response?: object) => Promise<void>;
+type Respond = (message: object) => Promise<unknown>;
+
+/**
+ * Answers a refused payload in the way its kind allows: a command's ack carries the text; a modal stays open with
+ * the text under its first input (the person can submit again); a button gets it privately through its
+ * `response_url` (only when the installation is unknown: a foreign workspace is not written to).
+ */
+async function refuse(body: Payload, why: keyof typeof refusalTexts, ack?: Ack, respond?: Respond) {
+  const text = refusalTexts[why];
+  if (!ack) return;
+  if (typeof body.command === 'string') {
+    await ack({ response_type: 'ephemeral', text });
+    return;
+  }
+  const firstInput = Object.keys(body.view?.state?.values ?? {})[0];
+  if (body.type === 'view_submission' && firstInput) {
+    await ack({ response_action: 'errors', errors: { [firstInput]: text } });
+    return;
+  }
+  await ack();
+  if (why === 'unverified' && respond)
+    await respond({ response_type: 'ephemeral', replace_original: false, text }).catch(() => undefined);
+}
+
 /**
  * Refuses payloads from another workspace, organisation or app (a misconfigured shared signing secret, an
- * org-wide install the bot was not set up for): acked with a private word, never handled. The installation is
- * read once with `auth.test` and cached; while it is unknown nothing is refused.
+ * org-wide install the bot was not set up for): acked with a private word, never handled. Fails closed: while the
+ * installation is unknown (`auth.test` has not answered yet, or failed), every payload is refused with a word
+ * saying so, and the next one asks `auth.test` again.
  */
-export function guardInstallation(
-  app: App,
-  deps: { logger: Logger; installation: () => Promise<Installation> },
-) {
-  let known: Installation | undefined;
-  const lookup = () =>
-    deps.installation().then(
-      (found) => {
-        known = found;
-        return found;
-      },
-      (err: unknown) => {
-        deps.logger.warn(
-          { err: { message: (err as Error).message } },
-          'auth.test failed; installation unknown',
-        );
-        return undefined;
-      },
-    );
-  let pending = lookup();
-  app.use(async ({ body, ack, next }) => {
-    const installation = known ?? (await pending);
-    if (!known) pending = lookup();
-    const wrong = installation ? mismatch(body as Payload, installation) : undefined;
+export function guardInstallation(app: App, deps: { logger: Logger; installation: InstallationLookup }) {
+  app.use(async (args) => {
+    const body = args.body as Payload;
+    // Bolt's authorize (createSlackApp) has already waited, bounded, for an unknown installation.
+    const installation = deps.installation.current();
+    const wrong = installation ? mismatch(body, installation) : 'unknown installation';
     if (!wrong) {
-      await next();
+      await args.next();
       return;
     }
-    deps.logger.warn({ mismatch: wrong }, 'payload from another installation refused');
-    const type = (body as { type?: string; command?: string }).command
-      ? 'command'
-      : (body as { type?: string }).type;
-    // Bolt types ack per payload kind; here any kind can arrive.
-    const reply = ack as ((response?: object) => Promise<void>) | undefined;
-    if (!reply) return;
-    await reply(
-      type === 'command'
-        ? {
-            response_type: 'ephemeral',
-            text: 'This bot is not installed for this workspace or app; nothing was done.',
-          }
-        : undefined,
+    deps.logger.warn(
+      { mismatch: wrong },
+      installation ? 'payload from another installation refused' : 'payload refused: installation unknown',
     );
+    // Bolt types ack and respond per payload kind; here any kind can arrive.
+    const { ack, respond } = args as { ack?: Ack; respond?: Respond };
+    await refuse(body, installation ? 'foreign' : 'unverified', ack, respond);
   });
 }

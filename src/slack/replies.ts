@@ -1,6 +1,6 @@
 import type { LookupProblem } from '../cas/order-lookup.ts';
 import type { ApplicationProblem } from '../renewals/application.ts';
-import type { Refusal } from '../renewals/outcomes.ts';
+import type { QueuedLater, Refusal } from '../renewals/outcomes.ts';
 import { statusLine } from './cards.ts';
 import { threadLink } from './links.ts';
 import { escapeMrkdwn } from './mrkdwn.ts';
@@ -46,6 +46,14 @@ export function renderRefusal(refusal: Refusal, attempt: Attempt, approvers: () 
       return `New order ${code(refusal.newOrderId)} belongs to another renewal request; check the ID in the CAS console.`;
   }
 }
+
+/**
+ * The private answer to an approver whose approval was recorded but whose renewal job could not be queued at once
+ * ({@link QueuedLater}):
+ * it stands (no need to click again) and a worker starts it on its next sweep.
+ */
+export const approvalQueuedLater =
+  ':hourglass_flowing_sand: Your approval is recorded and stands; there is no need to approve again. I could not queue the renewal just now, so a worker will start it on its next sweep (every `CERT_SWEEP_INTERVAL_SECONDS`, 5 minutes by default). Its progress will appear in this thread.';
 
 /** Why CAS will not renew an order now, or could not be asked. */
 export function renderLookupProblem(problem: LookupProblem): string {

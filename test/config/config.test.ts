@@ -129,6 +129,10 @@ describe('loadConfig', () => {
     [{ CERT_ALLOW_SELF_APPROVAL: 'maybe' }, 'CERT_ALLOW_SELF_APPROVAL must be true or false (got "maybe")'],
     [{ CERT_POLL_MIN_SECONDS: '-1' }, 'CERT_POLL_MIN_SECONDS must be a number from 0 to 86400'],
     [
+      { CERT_RECONCILE_SETTLE_SECONDS: '0' },
+      'CERT_RECONCILE_SETTLE_SECONDS must be a number from 0.1 to 3600',
+    ],
+    [
       { CERT_POLL_MIN_SECONDS: '100', CERT_POLL_MAX_SECONDS: '50' },
       'CERT_POLL_MAX_SECONDS must be at least CERT_POLL_MIN_SECONDS',
     ],

@@ -37,6 +37,8 @@ describe('deployment files', () => {
     expect(worker?.ports).toBeUndefined();
     // /metrics and /readyz are not published: only the Slack port is.
     expect(app?.ports).toEqual(['3000:3000']);
+    // The image binds them on every interface of the container (METRICS_HOST=0.0.0.0): nothing publishes them.
+    expect(JSON.stringify(compose.services)).not.toContain('9464');
   });
 
   it('Dockerfile: multi-stage, current LTS Node, compiled, production dependencies only, non-root', () => {
@@ -55,6 +57,8 @@ describe('deployment files', () => {
     expect(dockerfile).toMatch(/^USER node$/m);
     // Every role serves /healthz on METRICS_PORT; a worker alone has no PORT listener.
     expect(dockerfile).toMatch(/HEALTHCHECK[\s\S]*process\.env\.METRICS_PORT\+'\/healthz'/);
+    // Reachable by a scraper on the Compose network; `npm start` keeps the default, 127.0.0.1.
+    expect(runtime).toMatch(/^ENV .*METRICS_HOST=0\.0\.0\.0/m);
   });
 
   it('.env.example and the README name every variable the configuration reads', () => {

@@ -62,6 +62,40 @@ describe('a decision applies only to the request the approver saw', () => {
     );
   });
 
+  it('a CSR attached while the approver is being looked up: the approval does not apply to the newer version', async () => {
+    const order = buildOrder({ domain: 'shop.example.com' });
+    h = await startAppHarness({
+      seed: { orders: [order] },
+      env: { CERT_APPROVERS: 'S0PLATFORM' },
+      standIn: { usergroups: { S0PLATFORM: [approverId] } },
+    });
+    const harness = h;
+    const card = await openCard(harness, String(order.orderId));
+    // The approver lookup is held long enough for the requester to attach a CSR in between.
+    harness.slack.addFault({ method: 'usergroups.users.list', delayMs: 5_000 });
+    const lookup = harness.slack.nextSlowCall();
+
+    await harness.click('cert_approve', { user: approverId, messageTs: card.ts, value: card.value });
+    await lookup;
+    await submitCsr(
+      harness,
+      await openCsrModal(harness, card),
+      await makeCsr({ commonName: 'shop.example.com' }),
+    );
+    await harness.slack.waitForCall(
+      (c) => c.method === 'chat.update' && blocksText(c.args.blocks).includes('CN shop.example.com'),
+    );
+    const answer = await harness.slack.waitForResponse((r) => r.body.response_type === 'ephemeral', 10_000);
+
+    expect(answer.body.text).toMatch(
+      /^Nothing was done: this request changed since you saw it \(a CSR was attached\)/,
+    );
+    const record = await harness.app.redis.hgetall(`${harness.prefix}:renewal:${card.recordId}`);
+    expect(record.state).toBe('requested');
+    expect(record.decidedBy).toBeUndefined();
+    expect(record.csrPem).toContain('BEGIN CERTIFICATE REQUEST');
+  });
+
   it('Reject on a card that changed shows no reject form: the approver is told to look again', async () => {
     const order = buildOrder({ domain: 'shop.example.com' });
     h = await startAppHarness({ seed: { orders: [order] } });

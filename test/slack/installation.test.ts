@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { refusalTexts } from '../../src/slack/installation-guard.ts';
 import {
   type AppHarness,
   approverId,
@@ -78,5 +79,57 @@ describe('payloads from another installation', () => {
 
     await h.waitForLog((e) => e.msg === 'renewal approved');
     expect(await h.app.redis.hget(`${h.prefix}:renewal:${card.recordId}`, 'state')).toBe('approved');
+  });
+});
+
+describe('while auth.test has not answered, the check fails closed', () => {
+  const foreign = { team_id: 'T0OTHER' };
+
+  it('auth.test slow: a foreign and a legitimate /cert renew are both refused with a word; once it answers, only the foreign one is', async () => {
+    const order = buildOrder();
+    h = await startAppHarness({
+      seed: { orders: [order] },
+      slackFaults: [{ method: 'auth.test', delayMs: 5_000 }],
+    });
+    const harness = h;
+
+    const [fromElsewhere, fromHere] = await Promise.all([
+      harness.command(`renew ${order.orderId}`, undefined, foreign),
+      harness.command(`renew ${order.orderId}`),
+    ]);
+    const keysWhileUnknown = await renewalRecordKeys(harness);
+    await harness.slack.waitForCall((c) => c.method === 'auth.test' && c.response.ok === true, 10_000);
+    const laterFromElsewhere = await harness.command(`renew ${order.orderId}`, undefined, foreign);
+    await openCard(harness, String(order.orderId));
+
+    expect(fromElsewhere.json).toEqual({ response_type: 'ephemeral', text: refusalTexts.unverified });
+    expect(fromHere.json).toEqual({ response_type: 'ephemeral', text: refusalTexts.unverified });
+    expect(keysWhileUnknown).toEqual([]);
+    expect(laterFromElsewhere.json).toEqual({ response_type: 'ephemeral', text: refusalTexts.foreign });
+    expect(await renewalRecordKeys(harness)).toHaveLength(1);
+  });
+
+  it('auth.test failing: no crash, requests refused with a word, and the next request asks again', async () => {
+    const order = buildOrder();
+    h = await startAppHarness({
+      seed: { orders: [order] },
+      slackFaults: [{ method: 'auth.test', error: 'internal_error', times: 2 }],
+    });
+    const harness = h;
+    await harness.waitForLog((e) => String(e.msg).startsWith('auth.test failed'));
+
+    const fromElsewhere = await harness.command(`renew ${order.orderId}`, undefined, foreign);
+    const keysWhileUnknown = await renewalRecordKeys(harness);
+    await openCard(harness, String(order.orderId));
+    const laterFromElsewhere = await harness.command(`renew ${order.orderId}`, undefined, foreign);
+
+    expect(fromElsewhere.json).toEqual({ response_type: 'ephemeral', text: refusalTexts.unverified });
+    expect(keysWhileUnknown).toEqual([]);
+    expect(laterFromElsewhere.json).toEqual({ response_type: 'ephemeral', text: refusalTexts.foreign });
+    expect(harness.slack.calls.filter((c) => c.method === 'auth.test').map((c) => c.response.ok)).toEqual([
+      false,
+      false,
+      true,
+    ]);
   });
 });

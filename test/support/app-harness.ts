@@ -6,11 +6,16 @@ import { casRateLimits, createRedisPacer } from '../../src/cas/pacer.ts';
 import type { SimSeed } from '../../src/cas-sim/seed.ts';
 import { loadConfig } from '../../src/config/config.ts';
 import { createConnections } from '../../src/connections.ts';
+import { type AppQueues, createQueues } from '../../src/jobs/queues.ts';
 import { createLogger } from '../../src/logging.ts';
 import { createMetrics } from '../../src/metrics.ts';
 import { type AppRoleDeps, startAppRole } from '../../src/roles/app-role.ts';
 import { startWorkerRole } from '../../src/roles/worker-role.ts';
-import { createSlackStandIn, type SlackStandInOptions } from '../../src/slack-standin/server.ts';
+import {
+  createSlackStandIn,
+  type SlackFault,
+  type SlackStandInOptions,
+} from '../../src/slack-standin/server.ts';
 import type { DurableRedisOptions } from '../../src/worker/durable-redis.ts';
 import type { RenewalTimings } from '../../src/worker/renewal-processor.ts';
 import { startCasSim } from './cas.ts';
@@ -42,6 +47,10 @@ export interface HarnessOptions {
   worker?: Partial<RenewalTimings>;
   /** How the worker makes the claim before the paid call durable. */
   durability?: DurableRedisOptions;
+  /** Slack faults in place before the app starts (its first `auth.test` is made while it starts). */
+  slackFaults?: SlackFault[];
+  /** Changes the app's real queues before it starts (a test makes one call fail). */
+  appQueues?: (queues: AppQueues) => AppQueues;
 }
 
 /** Step timings that keep worker tests fast without changing what the steps do. */
@@ -59,6 +68,7 @@ export async function startAppHarness(options: HarnessOptions = {}) {
   const cas = await startCasSim(options.seed ?? {});
   const slack = createSlackStandIn({ botToken: testBotToken, ...options.standIn });
   await slack.listen();
+  for (const fault of options.slackFaults ?? []) slack.addFault(fault);
   const prefix = uniquePrefix('app');
   const config = loadConfig({
     SLACK_BOT_TOKEN: testBotToken,
@@ -110,12 +120,14 @@ export async function startAppHarness(options: HarnessOptions = {}) {
   const now = options.now;
   // One composition root for both roles, as `npm start` builds it.
   const connections = createConnections(config, logger, metrics);
+  const queues = options.appQueues?.(createQueues(connections.appRedis, prefix, () => {}));
   const app = await startAppRole({
     config,
     logger,
     cas: casClient,
     metrics,
     connections,
+    ...(queues ? { queues } : {}),
     ...(now ? { now } : {}),
     ...options.appDeps,
   });

@@ -5,7 +5,7 @@ import type { Guarded } from '../after-ack.ts';
 import { actionIds, parseCardValue } from '../cards.ts';
 import { openThenFill } from '../modal-first.ts';
 import { csrModal, rejectModal } from '../modals.ts';
-import { renderRefusal } from '../replies.ts';
+import { approvalQueuedLater, renderRefusal } from '../replies.ts';
 
 /** What the card buttons need. */
 export interface CardActionDeps {
@@ -48,10 +48,11 @@ export function registerCardActions(app: App, deps: CardActionDeps): void {
         return;
       }
       const claim = parseCardValue(action.value);
-      const refusal = claim
+      const outcome = claim
         ? await deps.service.approve({ ...card, claim, userId: body.user.id })
         : ({ code: 'unknown_card' } as const);
-      if (refusal) await reply(renderRefusal(refusal, 'approve', deps.approvers));
+      if (outcome?.code === 'queued_later') await reply(approvalQueuedLater);
+      else if (outcome) await reply(renderRefusal(outcome, 'approve', deps.approvers));
     });
   });
 

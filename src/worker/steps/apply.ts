@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { CasApiError, casOutcome } from '../../cas/errors.ts';
+import { CasApiError, casOutcome, isCasRefusal } from '../../cas/errors.ts';
 import { findPendingInstance } from '../../cas/instances.ts';
 import type { GetInstanceDetailResponse } from '../../cas/schemas.ts';
 import { isAppError } from '../../errors.ts';
 import type { RenewalRecord } from '../../renewals/record.ts';
 import type { ThreadEvent } from '../../renewals/thread-events.ts';
 import { card, type RenewalJobData, type Step, type StepContext, tell } from '../step-context.ts';
+import { retryTransient, transientMessage } from './transient.ts';
 
 /** Codes with which CAS refuses the instance calls for an instance (unverified for renew-created ones: §7). */
 const instanceApiRefusal = /^(NotFound|InvalidInstanceId|InvalidAction|Forbidden|NoPermission)/;
@@ -56,8 +57,12 @@ export async function applyStep(
     try {
       found = (await findPendingInstance(cas, newOrderId, record.domain, options))?.instanceId;
     } catch (err) {
-      if (isAppError(err) && err.retryable) return { kind: 'later', ms: timings.reconcileSettleMs };
-      return byHand('instance_api_refused', err instanceof CasApiError ? err.casCode : undefined);
+      // Only CAS's own refusal makes it a person's job; a Redis blip or an unreadable listing is tried again.
+      if (isCasRefusal(err)) return byHand('instance_api_refused', err.casCode);
+      return (
+        retryTransient(ctx, data, record.id, err) ??
+        needsAttention(record, { code: 'state_unavailable', newOrderId, message: transientMessage(err) })
+      );
     }
     if (!found) {
       // A new order may take a moment to be listed; then a person applies.
@@ -120,7 +125,9 @@ export async function applyStep(
       return retry(err instanceof CasApiError ? err.casCode : err.code, (err as CasApiError).retryAfterMs);
     if (err instanceof CasApiError && instanceApiRefusal.test(err.casCode))
       return byHand('instance_api_refused', err.casCode);
-    return refused(ctx, record, instanceId, err);
+    if (isCasRefusal(err)) return refused(ctx, record, instanceId, err);
+    // Not CAS's answer (an unreadable body, Redis failing around the call): UpdateInstance is safe to send again.
+    return retry(isAppError(err) ? err.code : 'error', undefined);
   }
 
   // The claim: from here on, a run that finds `applying` without `appliedAt` asks the instance, never applies blindly.
@@ -255,7 +262,7 @@ async function readInstance(
   } catch (err) {
     if (err instanceof CasApiError && instanceApiRefusal.test(err.casCode))
       return { step: 'refused', casCode: err.casCode };
-    if (isAppError(err) && err.retryable) {
+    if (!isCasRefusal(err)) {
       data.pollErrors = (data.pollErrors ?? 0) + 1;
       if (data.pollErrors <= ctx.timings.maxPollErrors)
         return { step: { kind: 'later', ms: ctx.pollDelay(data.polls ?? 0) } };
@@ -264,7 +271,7 @@ async function readInstance(
       step: await ctx.needsAttention(record, {
         code: 'state_unavailable',
         newOrderId: record.newOrderId as string,
-        message: isAppError(err) ? err.message : 'unexpected error',
+        message: transientMessage(err),
       }),
     };
   }

@@ -1,6 +1,7 @@
-import { isAppError } from '../../errors.ts';
+import { isCasRefusal } from '../../cas/errors.ts';
 import type { RenewalRecord } from '../../renewals/record.ts';
 import { card, type RenewalJobData, type Step, type StepContext, tell } from '../step-context.ts';
+import { retryTransient, transientMessage } from './transient.ts';
 
 /**
  * From `submitting` (the paid call's outcome is unknown): never calls renew again. Once the original call is
@@ -41,12 +42,14 @@ export async function reconcileStep(
       if (isNew && sameDomain) candidates.push({ orderId: order.OrderId, instanceId: order.InstanceId });
     }
   } catch (err) {
-    if (isAppError(err) && err.retryable) return { kind: 'later', ms: timings.reconcileSettleMs };
+    // Only CAS's own refusal goes to a person at once; a Redis blip or an unreadable listing is tried again.
+    const later = isCasRefusal(err) ? undefined : retryTransient(ctx, data, record.id, err);
+    if (later) return later;
     return needsAttention(record, {
       code: 'list_failed',
       ...about,
       domain: record.domain ?? '',
-      message: isAppError(err) ? err.message : 'unexpected error',
+      message: transientMessage(err),
     });
   }
   // An order another request created (its renewal confirmed, or reconciled, or named by a person) is never ours.
