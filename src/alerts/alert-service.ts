@@ -2,7 +2,7 @@ import type { WebClient } from '@slack/web-api';
 import type { CasClient } from '../cas/client.ts';
 import { isAppError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
-import { renewedStates } from '../renewals/record.ts';
+import { renewedRequestOf } from '../renewals/recent-renewal.ts';
 import type { RenewalStore } from '../renewals/store.ts';
 import type { SlackMessage } from '../slack/cards.ts';
 import { renderExpiredAlerts, renderExpiryAlerts, scanHealthText } from './alert-messages.ts';
@@ -87,8 +87,7 @@ export function createAlertService(deps: AlertServiceDeps) {
     const byChannel = new Map<string, ExpiringOrder[]>();
     const claims = new Map<string, ThresholdClaim[]>();
     for (const order of expiring) {
-      const latest = await store.findLatest(order.orderId);
-      if (latest && renewedStates.has(latest.state)) {
+      if (await renewedRequestOf(store, order.orderId)) {
         await state.forget(order.orderId);
         continue;
       }
@@ -117,8 +116,7 @@ export function createAlertService(deps: AlertServiceDeps) {
       Array<{ orderId: string; domain: string; productName: string; certEndTime: number }>
     >();
     for (const order of await state.expiredSinceAlerted()) {
-      const renewed = (await store.findLatest(order.orderId))?.state;
-      if (renewed && renewedStates.has(renewed)) {
+      if (await renewedRequestOf(store, order.orderId)) {
         await state.forget(order.orderId);
         continue;
       }

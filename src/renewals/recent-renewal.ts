@@ -1,0 +1,87 @@
+import type { CasClient } from '../cas/client.ts';
+import type { CertificateOrder } from '../cas/schemas.ts';
+import { isAppError } from '../errors.ts';
+import { type EarlierRenewal, isRenewed, type RenewalRecord } from './record.ts';
+import type { RenewalStore } from './store.ts';
+
+/** How far back an earlier renewal is looked for: a renewal this recent makes another one a second payment. */
+export const recentRenewalWindowMs = 90 * 86_400_000;
+
+/** CAS statuses of a newer plan order that is a renewal: pending application, under review, issued. */
+const renewalStatuses: ReadonlySet<string> = new Set(['PAYED', 'CHECKING', 'ISSUED']);
+
+/** Orders of the domain's listing looked at, at most (the keyword is fuzzy: it also matches subdomains). */
+const maxListed = 500;
+
+/**
+ * The request that renewed an order, if any: its most recent request when that one renewed it (issued, or closed
+ * as renewed), else the last request that claimed a new order for it (the paid call happened), when it renewed.
+ */
+export async function renewedRequestOf(
+  store: RenewalStore,
+  orderId: string,
+): Promise<RenewalRecord | undefined> {
+  const latest = await store.findLatest(orderId);
+  if (latest && isRenewed(latest)) return latest;
+  const renewal = await store.findRenewal(orderId);
+  return renewal && isRenewed(renewal) ? renewal : undefined;
+}
+
+type OurRenewal = Extract<EarlierRenewal, { source: 'ours' }>;
+
+function ours(record: RenewalRecord): OurRenewal | undefined {
+  if (!record.newOrderId) return undefined;
+  return {
+    source: 'ours',
+    requestId: record.id,
+    state: record.state,
+    newOrderId: record.newOrderId,
+    at: record.submittedAt ?? record.resolvedAt ?? record.updatedAt ?? record.requestedAt,
+    channelId: record.channelId,
+    ...(record.decidedBy ? { decidedBy: record.decidedBy } : {}),
+    ...(record.resolvedBy ? { resolvedBy: record.resolvedBy } : {}),
+    ...(record.messageTs ? { messageTs: record.messageTs } : {}),
+  };
+}
+
+/**
+ * Looks for an earlier renewal of an order before a new request of it opens: first in our records (a request that
+ * paid for a new order, whatever became of it since), then in CAS (a newer plan order of the same domain, bought
+ * after this one and within the window, pending, under review or issued: renewed in the console, or by another
+ * tool). When CAS cannot be asked, says so rather than nothing.
+ */
+export function createRecentRenewalCheck(deps: { store: RenewalStore; cas: CasClient; now: () => number }) {
+  async function newerInCas(order: CertificateOrder): Promise<EarlierRenewal | undefined> {
+    const domain = order.Domain?.toLowerCase();
+    if (!domain) return undefined;
+    const since = Math.max(deps.now() - recentRenewalWindowMs, order.BuyDate ?? 0);
+    let newest: EarlierRenewal | undefined;
+    let seen = 0;
+    for await (const o of deps.cas.listAllUserCertificateOrders({ keyword: domain, orderType: 'CPACK' })) {
+      if (++seen > maxListed) break;
+      if (!o.OrderId || o.OrderId === order.OrderId || o.Domain?.toLowerCase() !== domain) continue;
+      if (!o.Status || !renewalStatuses.has(o.Status) || o.BuyDate === undefined || o.BuyDate <= since)
+        continue;
+      if (newest?.source === 'cas' && newest.at >= o.BuyDate) continue;
+      newest = { source: 'cas', newOrderId: o.OrderId, status: o.Status, at: o.BuyDate };
+    }
+    return newest;
+  }
+
+  return async function earlierRenewal(
+    orderId: string,
+    order: CertificateOrder,
+  ): Promise<EarlierRenewal | undefined> {
+    const renewal = await deps.store.findRenewal(orderId);
+    const mine = renewal ? ours(renewal) : undefined;
+    if (mine && mine.at > deps.now() - recentRenewalWindowMs) return mine;
+    try {
+      return await newerInCas(order);
+    } catch (err) {
+      return { source: 'unchecked', reason: isAppError(err) ? err.message : 'unexpected error' };
+    }
+  };
+}
+
+/** Finds an earlier renewal of an order. */
+export type RecentRenewalCheck = ReturnType<typeof createRecentRenewalCheck>;
