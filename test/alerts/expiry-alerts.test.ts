@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq';
 import { afterEach, describe, expect, it } from 'vitest';
 import { syncExpiryScanSchedule } from '../../src/jobs/queues.ts';
-import { alertPosts, day, startAlertHarness } from '../support/alert-harness.ts';
+import { alertPosts, requestThrough, startAlertHarness } from '../support/alert-harness.ts';
 import { type AppHarness, approverId, blocksText, findButton, requesterId } from '../support/app-harness.ts';
 import { testRedis } from '../support/redis.ts';
 
@@ -131,22 +131,7 @@ describe('expiry scan and thresholds', () => {
       const orderId = String(orders[0]?.orderId);
       await harness.worker?.alerts.runScan();
       expect(await harness.app.redis.exists(`${harness.prefix}:alert:${orderId}`)).toBe(1);
-      const { createRenewalStore } = await import('../../src/renewals/store.ts');
-      const store = createRenewalStore({ redis: harness.app.redis, prefix: harness.prefix });
-      const created = await store.create({
-        orderId,
-        channelId: 'C0CERTS',
-        requestedBy: requesterId,
-        expiresAt: start + day,
-      });
-      const id = created.created ? created.record.id : '';
-      for (const step of steps) {
-        const moved = await store.transition(id, step, {
-          actor: 'test',
-          fields: { newOrderId: `9${orderId}` },
-        });
-        expect(moved.ok).toBe(true);
-      }
+      await requestThrough(harness, orderId, steps);
       advance(4);
 
       const summary = await harness.worker?.alerts.runScan();

@@ -1,8 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createRenewalStore } from '../../src/renewals/store.ts';
-import type { TransitionName } from '../../src/renewals/transitions.ts';
-import { alertPosts, day, expiredPosts, startAlertHarness } from '../support/alert-harness.ts';
-import { type AppHarness, requesterId } from '../support/app-harness.ts';
+import { alertPosts, expiredPosts, requestThrough, startAlertHarness } from '../support/alert-harness.ts';
+import type { AppHarness } from '../support/app-harness.ts';
 
 // Real time at the start: the app checks Slack signatures against this clock, and requests are signed now.
 const start = Date.now();
@@ -11,27 +9,6 @@ afterEach(async () => {
   await h?.stop();
   h = undefined;
 });
-
-/** Moves a new request of `orderId` through `steps`, as the worker and the people would. */
-async function requestThrough(harness: AppHarness, orderId: string, steps: TransitionName[]) {
-  const store = createRenewalStore({ redis: harness.app.redis, prefix: harness.prefix });
-  const created = await store.create({
-    orderId,
-    channelId: 'C0CERTS',
-    requestedBy: requesterId,
-    expiresAt: start + day,
-  });
-  const id = created.created ? created.record.id : '';
-  for (const step of steps) {
-    // As the Close modal records it: what the person found, and the new order when renewed.
-    const resolution = { resolved_renewed: 'renewed', resolved: 'not_renewed' } as const;
-    const closed = step === 'resolved_renewed' || step === 'resolved' ? resolution[step] : undefined;
-    const fields = { newOrderId: `9${orderId}`, ...(closed ? { resolution: closed } : {}) };
-    const moved = await store.transition(id, step, { actor: 'test', fields });
-    expect(moved.ok).toBe(true);
-  }
-  return id;
-}
 
 describe('an order closed as "renewed as order N" by a person', () => {
   it('gets no more expiry alerts, and no "expired without a renewal" alert', async () => {

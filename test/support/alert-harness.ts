@@ -1,5 +1,7 @@
 import type { SeedOrder } from '../../src/cas-sim/seed.ts';
-import { type AppHarness, startAppHarness } from './app-harness.ts';
+import { createRenewalStore } from '../../src/renewals/store.ts';
+import type { TransitionName } from '../../src/renewals/transitions.ts';
+import { type AppHarness, requesterId, startAppHarness } from './app-harness.ts';
 import { buildOrder } from './cas.ts';
 
 /** One day, milliseconds. */
@@ -47,4 +49,31 @@ export function expiredPosts(harness: AppHarness) {
   return harness.slack
     .okCalls('chat.postMessage')
     .filter((c) => String(c.args.text).startsWith('Certificates expired without a renewal'));
+}
+
+/**
+ * Moves a new request of `orderId` through `steps`, as the worker and the people would (the new order is
+ * `9<orderId>`; a Close records what the person found); throws if a move is refused. Returns the request ID.
+ */
+export async function requestThrough(
+  harness: AppHarness,
+  orderId: string,
+  steps: readonly TransitionName[],
+): Promise<string> {
+  const store = createRenewalStore({ redis: harness.app.redis, prefix: harness.prefix });
+  const created = await store.create({
+    orderId,
+    channelId: 'C0CERTS',
+    requestedBy: requesterId,
+    expiresAt: Date.now() + day,
+  });
+  if (!created.created) throw new Error(`order ${orderId} already has an open request`);
+  const resolution = { resolved_renewed: 'renewed', resolved: 'not_renewed' } as const;
+  for (const step of steps) {
+    const closed = step === 'resolved_renewed' || step === 'resolved' ? resolution[step] : undefined;
+    const fields = { newOrderId: `9${orderId}`, ...(closed ? { resolution: closed } : {}) };
+    const moved = await store.transition(created.record.id, step, { actor: 'test', fields });
+    if (!moved.ok) throw new Error(`${step} refused: ${moved.reason}`);
+  }
+  return created.record.id;
 }
