@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { createAlertPosts } from '../alerts/alert-posts.ts';
 import { createAlertService } from '../alerts/alert-service.ts';
 import { createAlertState } from '../alerts/alert-state.ts';
 import { expiringListText, scanNowText } from '../alerts/commands.ts';
@@ -34,6 +35,7 @@ import { registerModalSubmissions } from '../slack/listeners/modal-submissions.t
 import { createOpenFlow } from '../slack/open-flow.ts';
 import { createOutboxDelivery } from '../slack/outbox-delivery.ts';
 import { createPermalinks } from '../slack/permalinks.ts';
+import { createRenewedAlertUpdates } from '../slack/renewed-alerts.ts';
 import { renderOrderStatus } from '../slack/status-text.ts';
 import { countOutcomes, queuesReady, readGaugesFrom, redisAnswers, startOpsServer } from './observability.ts';
 
@@ -91,7 +93,15 @@ export async function startAppRole(deps: AppRoleDeps): Promise<AppRole> {
     ...(deps.approverCacheMs !== undefined ? { ttlMs: deps.approverCacheMs } : {}),
     maxStaleMs: config.approval.approverMaxStaleMinutes * 60_000,
   });
-  const deliver = createOutboxDelivery({ store, slack: slack.app.client, logger, now });
+  const permalinks = createPermalinks(slack.app.client);
+  const alertPosts = createAlertPosts({ redis, prefix: config.redis.prefix });
+  const alertsRenewed = createRenewedAlertUpdates({
+    posts: alertPosts,
+    slack: slack.app.client,
+    permalinks,
+    logger,
+  });
+  const deliver = createOutboxDelivery({ store, slack: slack.app.client, logger, now, alertsRenewed });
   const serviceDeps = {
     store,
     cas: deps.cas,
@@ -116,6 +126,7 @@ export async function startAppRole(deps: AppRoleDeps): Promise<AppRole> {
     cas: deps.cas,
     state: alertState,
     store,
+    posts: alertPosts,
     slack: slack.app.client,
     logger,
     now,
@@ -129,7 +140,6 @@ export async function startAppRole(deps: AppRoleDeps): Promise<AppRole> {
       return { teamId: me.team_id, enterpriseId: me.enterprise_id, appId: me.app_id };
     },
   });
-  const permalinks = createPermalinks(slack.app.client);
   const openAndPost = createOpenFlow({ service, slack: slack.app.client, permalinks, now });
   // Every listener's work after its ack goes through one bounded queue and answers the person on failure.
   const guarded = createGuard({ afterAck: createAfterAckQueue(4), logger });

@@ -55,22 +55,13 @@ function previousWarning(previous: PreviousRequest): string {
  */
 export function cardWarnings(record: RenewalRecord): KnownBlock[] {
   if (record.state !== 'requested') return [];
-  const blocks: KnownBlock[] = [];
-  if (record.renewedBefore) {
-    const text = `:warning: ${earlierRenewalWarning(record.renewedBefore)}`;
-    blocks.push({
-      type: 'section',
-      block_id: 'renewed_before',
-      text: { type: 'mrkdwn', text: clipMrkdwn(text, 2900) },
-    });
-  }
-  if (record.previous) {
-    const text = `:warning: ${previousWarning(record.previous)}`;
-    blocks.push({
-      type: 'section',
-      block_id: 'warning',
-      text: { type: 'mrkdwn', text: clipMrkdwn(text, 2900) },
-    });
-  }
-  return blocks;
+  const section = (blockId: string, text: string): KnownBlock => ({
+    type: 'section',
+    block_id: blockId,
+    text: { type: 'mrkdwn', text: clipMrkdwn(`:warning: ${text}`, 2900) },
+  });
+  return [
+    ...(record.renewedBefore ? [section('renewed_before', earlierRenewalWarning(record.renewedBefore))] : []),
+    ...(record.previous ? [section('warning', previousWarning(record.previous))] : []),
+  ];
 }

@@ -3,6 +3,7 @@ import type { Logger } from '../logger.ts';
 import type { Deliver, DeliveryResult, OutboxItem, OutboxLock, RenewalStore } from '../renewals/store.ts';
 import { renderApprovalCard, renderDeployCard } from './cards.ts';
 import { slackErrorCode } from './links.ts';
+import type { RenewedAlertUpdates } from './renewed-alerts.ts';
 import { renderThreadEvent } from './thread-messages.ts';
 
 /** Slack errors that no retry can fix: the item is dropped (and logged) so that the rest still goes out. */
@@ -33,6 +34,8 @@ export interface OutboxDeliveryDeps {
   slack: WebClient;
   logger: Logger;
   now: () => number;
+  /** Takes the Renew button off the order's expiry alerts once the request renewed it (a new order exists). */
+  alertsRenewed?: RenewedAlertUpdates;
   /**
    * How long the delivery lock lasts without renewal, milliseconds. The holder renews it every third of this
    * while a Slack call is in flight, so only a dead holder loses it. @defaultValue 30000
@@ -105,6 +108,8 @@ export function createOutboxDelivery(deps: OutboxDeliveryDeps): Deliver {
             text: card.text,
             blocks: card.blocks,
           });
+          // With the card, the alerts: once the order is renewed, no alert may offer to renew it again.
+          if (record.newOrderId) await deps.alertsRenewed?.(record);
         }
       } catch (err) {
         const e = err as { code?: string; retryAfter?: number };
