@@ -97,4 +97,24 @@ describe('a card for an order that was already renewed', () => {
     expect(blocksText(card.call.args.blocks)).not.toContain('renewed_before');
     expect(blocksText(card.call.args.blocks)).not.toContain('already renewed');
   });
+
+  it('when CAS cannot be asked for a newer order, the card says so first instead of nothing', async () => {
+    const first = buildOrder({ domain: 'a.example.com' });
+    const order = buildOrder({ domain: 'b.example.com' });
+    h = await startAppHarness({ seed: { orders: [first, order] } });
+    // The first card fills the list of renewable orders; the next listing (the domain's) is refused.
+    await openCard(h, String(first.orderId));
+    h.cas.sim.faults.add({
+      action: 'ListUserCertificateOrder',
+      fault: { kind: 'error', status: 403, code: 'Forbidden.RAM', message: 'no permission' },
+    });
+
+    const card = await openCard(h, String(order.orderId));
+
+    const { first: top, confirm } = warningOf(card.call.args.blocks);
+    expect(top?.block_id).toBe('renewed_before');
+    expect(top?.text?.text).toContain('CAS could not be asked whether this order was already renewed');
+    expect(top?.text?.text).toContain('Forbidden.RAM');
+    expect(confirm).toMatch(/^:warning: CAS could not say whether this order was already renewed/);
+  });
 });
