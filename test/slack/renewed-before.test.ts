@@ -81,11 +81,51 @@ describe('a card for an order that was already renewed', () => {
     expect(list.length).toBeGreaterThan(0);
   });
 
+  it('renewed through CAS itself (the renew call made outside the bot): the card names the new order CAS lists', async () => {
+    const old = buildOrder({ domain: 'console.example.com', buyDate: Date.now() - 360 * day });
+    h = await startAppHarness({ seed: { orders: [old] } });
+    const { newOrderId } = await h.cas
+      .client()
+      .renewCertificateOrderForPackageRequest({ orderId: String(old.orderId) });
+
+    const card = await openCard(h, String(old.orderId));
+
+    const { first: top } = warningOf(card.call.args.blocks);
+    expect(top?.block_id).toBe('renewed_before');
+    expect(top?.text?.text).toContain(`\`${newOrderId}\` (PAYED)`);
+  });
+
+  it.each([
+    ["under review, listed with the old order's buy date", { status: 'CHECKING' }],
+    [
+      "issued 3 days ago, listed with the old order's buy date",
+      { status: 'ISSUED', certStartTime: Date.now() - 3 * day },
+    ],
+  ] as const)(
+    'a renewal that CAS lists with no buy date of its own (%s) is still found',
+    async (_label, renewal) => {
+      const boughtAt = Date.now() - 360 * day;
+      const old = buildOrder({ domain: 'bare.example.com', buyDate: boughtAt });
+      const renewed = buildOrder({ domain: 'bare.example.com', buyDate: boughtAt, ...renewal });
+      h = await startAppHarness({ seed: { orders: [old, renewed], renewal: { listing: 'bare' } } });
+
+      const card = await openCard(h, String(old.orderId));
+
+      const { first: top } = warningOf(card.call.args.blocks);
+      expect(top?.block_id).toBe('renewed_before');
+      expect(top?.text?.text).toContain(`\`${renewed.orderId}\` (${renewal.status})`);
+    },
+  );
+
   it.each([
     ['bought before this order', { buyDate: Date.now() - 400 * day, status: 'ISSUED' }],
     ['bought more than 90 days ago', { buyDate: Date.now() - 100 * day, status: 'ISSUED' }],
     ['of another domain that contains this one', { domain: 'www.web.example.com', status: 'PAYED' }],
     ['that failed review', { status: 'CHECKED_FAIL' }],
+    [
+      'issued before this one (bought and started earlier)',
+      { status: 'ISSUED', buyDate: Date.now() - 400 * day, certStartTime: Date.now() - 400 * day },
+    ],
   ] as const)('a newer order %s is no renewal: no warning', async (_label, other) => {
     const old = buildOrder({ domain: 'web.example.com', buyDate: Date.now() - 360 * day });
     const unrelated = buildOrder({ domain: 'web.example.com', buyDate: Date.now() - day, ...other });
