@@ -35,7 +35,7 @@ export function earlierRenewalWarning(r: EarlierRenewal): string {
 export function earlierRenewalConfirm(r: EarlierRenewal): string {
   const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
   if (r.source === 'unchecked') return ':warning: CAS could not say whether this order was already renewed.';
-  return `:warning: Already renewed on ${day(r.at)} as order ${code(r.newOrderId)}: this pays a second time.`;
+  return `:warning: Already renewed on ${day(r.at)} as order ${code(r.newOrderId)}: this pays again.`;
 }
 
 /** What the approver of a new request must know about the order's previous one. */

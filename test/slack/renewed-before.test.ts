@@ -52,6 +52,8 @@ describe('a card for an order that was already renewed', () => {
     expect(top?.text?.text).toContain(
       `https://test.slack.com/archives/${channelId}/p${first.ts.replace('.', '')}`,
     );
+    // The rest of the dialog still fits (Slack allows 300 characters): who holds the private key.
+    expect(confirm).toContain('Key: CAS generates the key pair');
     expect(confirm).toMatch(
       new RegExp(`^:warning: Already renewed on \\d{4}-\\d\\d-\\d\\d as order \`${newOrderId}\``),
     );
