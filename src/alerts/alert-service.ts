@@ -2,11 +2,17 @@ import type { WebClient } from '@slack/web-api';
 import type { CasClient } from '../cas/client.ts';
 import { isAppError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
-import { renewedStates } from '../renewals/record.ts';
+import { renewedRequestOf } from '../renewals/recent-renewal.ts';
 import type { RenewalStore } from '../renewals/store.ts';
 import type { SlackMessage } from '../slack/cards.ts';
-import { renderExpiredAlerts, renderExpiryAlerts, scanHealthText } from './alert-messages.ts';
-import type { AlertState, ThresholdClaim } from './alert-state.ts';
+import {
+  ordersPerAlertMessage,
+  renderExpiredAlerts,
+  renderExpiryAlerts,
+  scanHealthText,
+} from './alert-messages.ts';
+import type { AlertPosts } from './alert-posts.ts';
+import type { AlertClaim, AlertedOrder, AlertState } from './alert-state.ts';
 import { type ExpiringOrder, listExpiringOrders } from './expiring-orders.ts';
 import { type AlertRoute, routeFor } from './routes.ts';
 
@@ -33,8 +39,23 @@ export interface AlertServiceDeps {
   /** Waits between two messages to the same channel (Slack allows about one per second). */
   sleep?: (ms: number) => Promise<void>;
   alerts: { days: readonly number[]; channel: string | undefined; routes: readonly AlertRoute[] };
+  /** Where alerts are remembered, so that a renewal can take their Renew button away. */
+  posts?: AlertPosts;
   /** Called for every alert posted (metrics). */
   onPosted?: (kind: 'expiring' | 'expired' | 'scan_health', count: number) => void;
+}
+
+/** One channel's alerts of a scan, and their claims. */
+interface ChannelAlerts {
+  expiring: ExpiringOrder[];
+  expired: AlertedOrder[];
+  claims: AlertClaim[];
+}
+
+/** A message to post, with the orders it offers to renew. */
+interface PostedMessage {
+  message: SlackMessage;
+  orders: ReadonlyArray<Pick<ExpiringOrder, 'orderId' | 'certEndTime'>>;
 }
 
 /**
@@ -48,15 +69,18 @@ export function createAlertService(deps: AlertServiceDeps) {
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const maxDays = deps.alerts.days[0] ?? 30;
 
-  async function post(channel: string, messages: SlackMessage[]): Promise<boolean> {
-    for (const [i, message] of messages.entries()) {
+  /** Posts messages in order, a second apart; remembers where each expiry alert went (its Renew buttons). */
+  async function post(channel: string, messages: PostedMessage[]): Promise<boolean> {
+    for (const [i, { message, orders }] of messages.entries()) {
       if (i > 0) await sleep(1_000);
+      let ts: string | undefined;
       try {
-        await deps.slack.chat.postMessage({
+        const posted = await deps.slack.chat.postMessage({
           channel,
           text: message.text,
           ...(message.blocks.length > 0 ? { blocks: message.blocks } : {}),
         });
+        ts = posted.ts;
       } catch (err) {
         logger.error(
           {
@@ -67,37 +91,30 @@ export function createAlertService(deps: AlertServiceDeps) {
         );
         return false;
       }
+      if (ts && orders.length > 0 && deps.posts) {
+        // Posted: not knowing where only costs the update of its Renew buttons, never the alert.
+        await deps.posts
+          .record(channel, ts, message, orders)
+          .catch((err: unknown) =>
+            logger.warn({ channel, ts, err: { message: String(err) } }, 'alert not recorded'),
+          );
+      }
     }
     return true;
   }
 
-  async function runScan(): Promise<ScanSummary> {
-    const at = now();
-    const { scanned, expiring } = await listExpiringOrders(deps.cas, { now: at, maxDays });
-    const summary: ScanSummary = {
-      scanned,
-      expiring: expiring.length,
-      alerted: 0,
-      expired: 0,
-      inFlight: 0,
-      snoozed: 0,
-      unrouted: 0,
-      channels: [],
+  /** Claims the alerts this scan owes, by channel; `pending` collects every claim made, for the caller to settle. */
+  async function claimAlerts(expiring: ExpiringOrder[], summary: ScanSummary, pending: Set<AlertClaim>) {
+    const byChannel = new Map<string, ChannelAlerts>();
+    const into = (channel: string) => {
+      const alerts = byChannel.get(channel) ?? { expiring: [], expired: [], claims: [] };
+      byChannel.set(channel, alerts);
+      return alerts;
     };
-    const byChannel = new Map<string, ExpiringOrder[]>();
-    const claims = new Map<string, ThresholdClaim[]>();
     for (const order of expiring) {
-      const latest = await store.findLatest(order.orderId);
-      if (latest && renewedStates.has(latest.state)) {
-        await state.forget(order.orderId);
-        continue;
-      }
-      if (await store.findOpen(order.orderId)) {
-        summary.inFlight += 1;
-        continue;
-      }
-      if (await state.isSnoozed(order.orderId)) {
-        summary.snoozed += 1;
+      const skip = await skipReason(order);
+      if (skip) {
+        if (skip !== 'renewed') summary[skip] += 1;
         continue;
       }
       const crossed = deps.alerts.days.filter((d) => order.daysLeft <= d);
@@ -109,38 +126,88 @@ export function createAlertService(deps: AlertServiceDeps) {
       }
       const claim = await state.claimThreshold(order, Math.min(...crossed));
       if (!claim) continue;
-      byChannel.set(channel, [...(byChannel.get(channel) ?? []), order]);
-      claims.set(channel, [...(claims.get(channel) ?? []), claim]);
+      pending.add(claim);
+      into(channel).expiring.push(order);
+      into(channel).claims.push(claim);
     }
-    const expiredByChannel = new Map<
-      string,
-      Array<{ orderId: string; domain: string; productName: string; certEndTime: number }>
-    >();
     for (const order of await state.expiredSinceAlerted()) {
-      const renewed = (await store.findLatest(order.orderId))?.state;
-      if (renewed && renewedStates.has(renewed)) {
+      if (await renewedRequestOf(store, order.orderId)) {
         await state.forget(order.orderId);
         continue;
       }
       const channel = routeFor(order.domain, deps.alerts.routes, deps.alerts.channel);
-      if (!channel || !(await state.claimExpired(order.orderId))) continue;
-      expiredByChannel.set(channel, [...(expiredByChannel.get(channel) ?? []), order]);
+      const claim = channel ? await state.claimExpired(order.orderId) : undefined;
+      if (!channel || !claim) continue;
+      pending.add(claim);
+      into(channel).expired.push(order);
+      into(channel).claims.push(claim);
     }
-    for (const channel of new Set([...byChannel.keys(), ...expiredByChannel.keys()])) {
-      const messages = renderExpiryAlerts(byChannel.get(channel) ?? []);
-      const expired = expiredByChannel.get(channel) ?? [];
-      messages.push(...renderExpiredAlerts(expired));
-      if (await post(channel, messages)) {
-        summary.alerted += byChannel.get(channel)?.length ?? 0;
-        summary.expired += expired.length;
-        deps.onPosted?.('expiring', byChannel.get(channel)?.length ?? 0);
-        deps.onPosted?.('expired', expired.length);
-        summary.channels.push(channel);
-      } else {
-        // Not posted: the claims go back, so the next scan alerts these orders again instead of never.
-        for (const claim of claims.get(channel) ?? []) await state.releaseThreshold(claim);
-        for (const order of expired) await state.releaseExpired(order.orderId);
-      }
+    return byChannel;
+  }
+
+  /** Why an expiring order gets no alert now (a renewed one is also forgotten), if it does not. */
+  async function skipReason(order: ExpiringOrder): Promise<'renewed' | 'inFlight' | 'snoozed' | undefined> {
+    if (await renewedRequestOf(store, order.orderId)) {
+      await state.forget(order.orderId);
+      return 'renewed';
+    }
+    if (await store.findOpen(order.orderId)) return 'inFlight';
+    if (await state.isSnoozed(order.orderId)) return 'snoozed';
+    return undefined;
+  }
+
+  /** Posts one channel's alerts; completes its claims when Slack took them, gives them back when not. */
+  async function postChannel(
+    channel: string,
+    alerts: ChannelAlerts,
+    summary: ScanSummary,
+    pending: Set<AlertClaim>,
+  ) {
+    const expiring = renderExpiryAlerts(alerts.expiring).map((message, i) => ({
+      message,
+      orders: alerts.expiring.slice(i * ordersPerAlertMessage, (i + 1) * ordersPerAlertMessage),
+    }));
+    const expired = renderExpiredAlerts(alerts.expired).map((message) => ({ message, orders: [] }));
+    const posted = await post(channel, [...expiring, ...expired]);
+    // Settled either way: a claim no longer pending is not given back if Redis fails from here on.
+    for (const claim of alerts.claims) pending.delete(claim);
+    if (!posted) {
+      // Not posted: the claims go back, so the next scan alerts these orders again instead of never.
+      for (const claim of alerts.claims) await state.release(claim);
+      return;
+    }
+    for (const claim of alerts.claims) await state.complete(claim);
+    summary.alerted += alerts.expiring.length;
+    summary.expired += alerts.expired.length;
+    deps.onPosted?.('expiring', alerts.expiring.length);
+    deps.onPosted?.('expired', alerts.expired.length);
+    summary.channels.push(channel);
+  }
+
+  async function runScan(): Promise<ScanSummary> {
+    // Claims a scan made and never settled (it died, or lost Redis) go back once their lease ran out.
+    const stale = await state.releaseExpiredLeases();
+    if (stale > 0) logger.warn({ claims: stale }, 'expiry alert claims of an unfinished scan given back');
+    const { scanned, expiring } = await listExpiringOrders(deps.cas, { now: now(), maxDays });
+    const summary: ScanSummary = {
+      scanned,
+      expiring: expiring.length,
+      alerted: 0,
+      expired: 0,
+      inFlight: 0,
+      snoozed: 0,
+      unrouted: 0,
+      channels: [],
+    };
+    const pending = new Set<AlertClaim>();
+    try {
+      const byChannel = await claimAlerts(expiring, summary, pending);
+      for (const [channel, alerts] of byChannel) await postChannel(channel, alerts, summary, pending);
+    } catch (err) {
+      // A failure half-way (Redis, most likely) gives back every claim not settled yet; what cannot be given back
+      // now, a later scan gives back once its lease ran out.
+      for (const claim of pending) await state.release(claim).catch(() => undefined);
+      throw err;
     }
     logger.info({ scan: summary }, 'expiry scan finished');
     return summary;
@@ -153,7 +220,8 @@ export function createAlertService(deps: AlertServiceDeps) {
       try {
         const summary = await runScan();
         if ((await state.scanSucceeded()).notifyRecovered && deps.alerts.channel) {
-          if (await post(deps.alerts.channel, [{ text: scanHealthText.recovered(), blocks: [] }])) {
+          const recovered = { text: scanHealthText.recovered(), blocks: [] };
+          if (await post(deps.alerts.channel, [{ message: recovered, orders: [] }])) {
             deps.onPosted?.('scan_health', 1);
           }
         }
@@ -164,9 +232,11 @@ export function createAlertService(deps: AlertServiceDeps) {
         const health = await state.scanFailed();
         if (health.notify && deps.alerts.channel) {
           const text = scanHealthText.failing(reason, health.failures);
-          const posted = await post(deps.alerts.channel, [
-            { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] },
-          ]);
+          const notice: SlackMessage = {
+            text,
+            blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }],
+          };
+          const posted = await post(deps.alerts.channel, [{ message: notice, orders: [] }]);
           if (posted) deps.onPosted?.('scan_health', 1);
         }
         throw err;

@@ -1,56 +1,48 @@
+import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import {
+  claimExpiredScript,
+  claimThresholdScript,
+  releaseExpiredScript,
+  releaseThresholdScript,
+} from './claim-scripts.ts';
 
-// Claims an alert for the tightest threshold an order has crossed. Returns what the hash held before (a JSON
-// object, to give back if the alert cannot be posted) once per (order, end date, threshold); a later scan, a
-// restart or a concurrent scan gets ''. A new end date (the certificate was renewed in place) resets. The hash
-// lives until 90 days after the end date. KEYS: the order's alert hash, the set of alerted orders.
-// ARGV: certEndTime, threshold, orderId, domain, product, retention after the end date ms.
-const claimScript = `
-local before = redis.call('HGETALL', KEYS[1])
-local current = tonumber(redis.call('HGET', KEYS[1], 'threshold') or '')
-if redis.call('HGET', KEYS[1], 'certEndTime') ~= ARGV[1] then
-  current = nil
-  redis.call('HSET', KEYS[1], 'expired', '0')
-end
-if current ~= nil and tonumber(ARGV[2]) >= current then return '' end
-redis.call('HSET', KEYS[1], 'threshold', ARGV[2], 'certEndTime', ARGV[1], 'orderId', ARGV[3], 'domain', ARGV[4], 'productName', ARGV[5])
-redis.call('PEXPIREAT', KEYS[1], tonumber(ARGV[1]) + tonumber(ARGV[6]))
-local wasMember = redis.call('SADD', KEYS[2], ARGV[3]) == 0
-local previous = {}
-for i = 1, #before, 2 do previous[before[i]] = before[i + 1] end
-return cjson.encode({ hash = previous, member = wasMember })
-`;
+/**
+ * A claimed alert, to complete once posted or give back when not ({@link AlertState}); `lease` is its member of
+ * the leases set, which a later scan gives back if this one never does.
+ */
+export type AlertClaim =
+  | {
+      kind: 'threshold';
+      orderId: string;
+      threshold: number;
+      certEndTime: number;
+      previous: string;
+      lease: string;
+    }
+  | { kind: 'expired'; orderId: string; lease: string };
 
-// Gives a claim back (its alert could not be posted): restores the hash as it was, if this claim is still the
-// latest. KEYS: alert hash, alerted set. ARGV: claimed threshold, claimed certEndTime, previous JSON, orderId.
-const releaseScript = `
-if redis.call('HGET', KEYS[1], 'threshold') ~= ARGV[1] or redis.call('HGET', KEYS[1], 'certEndTime') ~= ARGV[2] then
-  return 0
-end
-local previous = cjson.decode(ARGV[3])
-redis.call('DEL', KEYS[1])
-for k, v in pairs(previous['hash']) do redis.call('HSET', KEYS[1], k, v) end
-if next(previous['hash']) ~= nil then redis.call('PEXPIREAT', KEYS[1], tonumber(ARGV[2]) + 90 * 86400000) end
-if not previous['member'] then redis.call('SREM', KEYS[2], ARGV[4]) end
-return 1
-`;
-
-/** A claimed alert, to give back when it could not be posted. */
-export interface ThresholdClaim {
+/** A lease as the claim scripts write it (numbers as strings, so none is rounded). */
+interface StoredLease {
+  kind: 'threshold' | 'expired';
   orderId: string;
-  threshold: number;
-  certEndTime: number;
-  previous: string;
+  threshold?: string;
+  certEndTime?: string;
+  previous?: string;
 }
 
-// Claims the one final "expired" alert of an order. KEYS: alert hash, alerted set. ARGV: orderId, retention ms.
-const claimExpiredScript = `
-if redis.call('HGET', KEYS[1], 'expired') == '1' then return 0 end
-redis.call('HSET', KEYS[1], 'expired', '1')
-redis.call('SREM', KEYS[2], ARGV[1])
-redis.call('PEXPIRE', KEYS[1], ARGV[2])
-return 1
-`;
+function claimOf(lease: string): AlertClaim {
+  const l = JSON.parse(lease) as StoredLease;
+  if (l.kind === 'expired') return { kind: 'expired', orderId: l.orderId, lease };
+  return {
+    kind: 'threshold',
+    orderId: l.orderId,
+    threshold: Number(l.threshold),
+    certEndTime: Number(l.certEndTime),
+    previous: l.previous ?? '{}',
+    lease,
+  };
+}
 
 /** What is remembered about an alerted order. */
 export interface AlertedOrder {
@@ -62,8 +54,20 @@ export interface AlertedOrder {
 }
 
 /** Alert bookkeeping in Redis: thresholds claimed, final expiry, snoozes, the per-order audit, scan health. */
-export function createAlertState(deps: { redis: Redis; prefix: string; now: () => number }) {
+export function createAlertState(deps: {
+  redis: Redis;
+  prefix: string;
+  now: () => number;
+  /**
+   * How long a claim may stay neither completed nor given back before a later scan gives it back: longer than any
+   * scan takes to post (a scan that is still posting must not see its claims taken). Milliseconds.
+   * @defaultValue 30 minutes
+   */
+  leaseMs?: number;
+}) {
   const { redis, prefix } = deps;
+  const leaseMs = deps.leaseMs ?? 30 * 60_000;
+  const token = () => randomBytes(8).toString('hex');
   // How long alert bookkeeping outlives an order's end date, and how long its audit is kept.
   const retentionMs = 90 * 86_400_000;
   const key = {
@@ -72,7 +76,27 @@ export function createAlertState(deps: { redis: Redis; prefix: string; now: () =
     snooze: (orderId: string) => `${prefix}:snooze:${orderId}`,
     audit: (orderId: string) => `${prefix}:order-audit:${orderId}`,
     health: () => `${prefix}:scan-health`,
+    leases: () => `${prefix}:alert-leases`,
   };
+
+  async function release(claim: AlertClaim): Promise<void> {
+    const keys = [key.alert(claim.orderId), key.alerted(), key.leases()];
+    if (claim.kind === 'expired') {
+      await redis.eval(releaseExpiredScript, 3, ...keys, claim.orderId, claim.lease);
+      return;
+    }
+    const { threshold, certEndTime, previous, orderId, lease } = claim;
+    await redis.eval(
+      releaseThresholdScript,
+      3,
+      ...keys,
+      String(threshold),
+      String(certEndTime),
+      previous,
+      orderId,
+      lease,
+    );
+  }
 
   return {
     key,
@@ -80,41 +104,57 @@ export function createAlertState(deps: { redis: Redis; prefix: string; now: () =
     async claimThreshold(
       order: Omit<AlertedOrder, 'threshold'>,
       threshold: number,
-    ): Promise<ThresholdClaim | undefined> {
-      const previous = (await redis.eval(
-        claimScript,
-        2,
+    ): Promise<AlertClaim | undefined> {
+      const lease = (await redis.eval(
+        claimThresholdScript,
+        3,
         key.alert(order.orderId),
         key.alerted(),
+        key.leases(),
         String(order.certEndTime),
         String(threshold),
         order.orderId,
         order.domain,
         order.productName,
         String(retentionMs),
+        token(),
+        String(deps.now() + leaseMs),
       )) as string;
-      return previous === ''
-        ? undefined
-        : { orderId: order.orderId, threshold, certEndTime: order.certEndTime, previous };
+      return lease === '' ? undefined : claimOf(lease);
+    },
+
+    /** Once per order, the claim of its final "expired" alert: the caller then posts it, or gives it back. */
+    async claimExpired(orderId: string): Promise<AlertClaim | undefined> {
+      const lease = (await redis.eval(
+        claimExpiredScript,
+        3,
+        key.alert(orderId),
+        key.alerted(),
+        key.leases(),
+        orderId,
+        String(retentionMs),
+        token(),
+        String(deps.now() + leaseMs),
+      )) as string;
+      return lease === '' ? undefined : claimOf(lease);
+    },
+
+    /** Completes a claim: its alert was posted. */
+    async complete(claim: AlertClaim): Promise<void> {
+      await redis.zrem(key.leases(), claim.lease);
     },
 
     /** Gives a claim back: its alert was not posted, so the next scan alerts it again. */
-    async releaseThreshold(claim: ThresholdClaim): Promise<void> {
-      await redis.eval(
-        releaseScript,
-        2,
-        key.alert(claim.orderId),
-        key.alerted(),
-        String(claim.threshold),
-        String(claim.certEndTime),
-        claim.previous,
-        claim.orderId,
-      );
-    },
+    release,
 
-    /** Gives the final "expired" alert's claim back (it was not posted). */
-    async releaseExpired(orderId: string): Promise<void> {
-      await redis.multi().hset(key.alert(orderId), 'expired', '0').sadd(key.alerted(), orderId).exec();
+    /**
+     * Gives back every claim whose lease ran out: its scan died, or lost Redis, between claiming and completing or
+     * giving back. Returns how many.
+     */
+    async releaseExpiredLeases(): Promise<number> {
+      const stale = await redis.zrangebyscore(key.leases(), '-inf', String(deps.now()));
+      for (const lease of stale) await release(claimOf(lease));
+      return stale.length;
     },
 
     /** Alerted orders whose certificate is past its end date and that got no final alert yet. */
@@ -137,20 +177,6 @@ export function createAlertState(deps: { redis: Redis; prefix: string; now: () =
         });
       }
       return out;
-    },
-
-    /** True once per order: the caller then posts the final "expired" alert. */
-    async claimExpired(orderId: string): Promise<boolean> {
-      return (
-        (await redis.eval(
-          claimExpiredScript,
-          2,
-          key.alert(orderId),
-          key.alerted(),
-          orderId,
-          String(retentionMs),
-        )) === 1
-      );
     },
 
     /** Forgets an order's alerts (it was renewed: a new order carries on). */

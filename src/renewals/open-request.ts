@@ -2,7 +2,8 @@ import { lookupOrderForRenewal } from '../cas/order-lookup.ts';
 import type { ParsedCsr } from '../csr/parse-csr.ts';
 import { scheduleExpiry } from '../jobs/queues.ts';
 import type { OpenOutcome } from './outcomes.ts';
-import type { PreviousRequest } from './record.ts';
+import { createRecentRenewalCheck } from './recent-renewal.ts';
+import type { EarlierRenewal, PreviousRequest } from './record.ts';
 import type { RequestServiceDeps } from './request-deps.ts';
 
 /** A request still without a card this long after it was opened was abandoned by a process that died. */
@@ -15,6 +16,7 @@ const abandonedAfterMs = 60_000;
  */
 export function createOpenRequest(deps: RequestServiceDeps) {
   const { store, logger, now } = deps;
+  const earlierRenewal = createRecentRenewalCheck(deps);
   return {
     async open(input: {
       orderId: string;
@@ -55,6 +57,8 @@ export function createOpenRequest(deps: RequestServiceDeps) {
           problem: planned.problem,
         };
       const previous = await store.findLatest(input.orderId);
+      // Renewing an order that was already renewed is never silent: the card says so first.
+      const renewedBefore = await earlierRenewal(input.orderId, order);
       const created = await store.create({
         orderId: input.orderId,
         channelId: input.channelId,
@@ -70,6 +74,7 @@ export function createOpenRequest(deps: RequestServiceDeps) {
         csrSummary: input.csr?.summary,
         application: planned.plan,
         oldInstanceId: order.InstanceId,
+        renewedBefore,
         // A renewal that ended unconfirmed may have happened: whoever approves must check CAS first.
         previous:
           previous && (previous.state === 'needs_attention' || previous.state === 'resolved')
@@ -99,14 +104,17 @@ export function createOpenRequest(deps: RequestServiceDeps) {
       return { kind: 'created', record: created.record };
     },
 
-    /** The card is in Slack (showing `previous` as given): clicks on it can now be matched to the request. */
+    /** The card is in Slack (showing `previous` and `renewedBefore` as given): clicks on it can now be matched to the request. */
     async cardPosted(
       recordId: string,
       channelId: string,
       messageTs: string,
-      shown: { previous?: PreviousRequest | undefined } = {},
+      shown: { previous?: PreviousRequest | undefined; renewedBefore?: EarlierRenewal | undefined } = {},
     ): Promise<void> {
-      await store.setCard(recordId, channelId, messageTs, shown.previous ? { previous: shown.previous } : {});
+      await store.setCard(recordId, channelId, messageTs, {
+        ...(shown.previous ? { previous: shown.previous } : {}),
+        ...(shown.renewedBefore ? { renewedBefore: shown.renewedBefore } : {}),
+      });
       const record = await store.get(recordId);
       logger.info({ recordId, orderId: record?.orderId }, 'renewal requested');
     },

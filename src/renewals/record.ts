@@ -79,6 +79,14 @@ export const renewedStates: ReadonlySet<RenewalState> = new Set([
   'not_deployed',
 ]);
 
+/**
+ * Whether a request renewed its order: it reached `issued` (and whatever the deployment did since), or a person
+ * closed it as renewed in the CAS console (`resolved` with `resolution: renewed`).
+ */
+export function isRenewed(record: Pick<RenewalRecord, 'state' | 'resolution'>): boolean {
+  return renewedStates.has(record.state) || (record.state === 'resolved' && record.resolution === 'renewed');
+}
+
 /** States that hold their order: while a request is in one of these, no other request for the order opens. */
 export const openStates: ReadonlySet<RenewalState> = new Set(['requested', ...renewalWorkerStates]);
 
@@ -105,6 +113,38 @@ export const PreviousRequest = z.object({
   permalink: z.string().optional(),
 });
 export type PreviousRequest = z.infer<typeof PreviousRequest>;
+/**
+ * An earlier renewal of the order, within the last 90 days, that the card of a new request shows first: one of ours
+ * (its thread is linked), a newer order of the same domain that CAS lists (renewed in the console, or by another
+ * tool), or that CAS could not be asked.
+ */
+export const EarlierRenewal = z.discriminatedUnion('source', [
+  z.object({
+    source: z.literal('ours'),
+    requestId: z.string(),
+    state: z.enum(renewalStates),
+    newOrderId: z.string(),
+    /** When the paid call was confirmed (or the request closed as renewed), epoch ms. */
+    at: z.number(),
+    decidedBy: z.string().optional(),
+    resolvedBy: z.string().optional(),
+    channelId: z.string(),
+    messageTs: z.string().optional(),
+    /** Its thread's permalink, as Slack gave it when this request's card was posted. */
+    permalink: z.string().optional(),
+  }),
+  z.object({
+    source: z.literal('cas'),
+    newOrderId: z.string(),
+    /** The newer order's CAS status (`PAYED`, `CHECKING`, `ISSUED`): raw CAS text, escaped where rendered. */
+    status: z.string(),
+    /** When it was bought (`BuyDate`), epoch ms. */
+    at: z.number(),
+  }),
+  z.object({ source: z.literal('unchecked'), reason: z.string() }),
+]);
+export type EarlierRenewal = z.infer<typeof EarlierRenewal>;
+
 const json = <T extends z.ZodType>(schema: T) =>
   z
     .string()
@@ -189,6 +229,8 @@ export const RenewalRecord = z.object({
   attention: json(z.custom<AttentionReason>((v) => typeof v === 'object' && v !== null && 'code' in v)),
   /** The order's previous request, when it needed attention: the approver of this one must check CAS first. */
   previous: json(PreviousRequest),
+  /** An earlier renewal of the order (or that CAS could not be asked): the card says so first. */
+  renewedBefore: json(EarlierRenewal),
   /** How a person closed a request that needed attention: `renewed` (as `newOrderId`) or `not_renewed`. */
   resolution: z.enum(['renewed', 'not_renewed']).optional(),
   resolvedBy: z.string().optional(),

@@ -23,7 +23,9 @@ return {'ok', ARGV[1]}
  * of the request.
  *
  * KEYS: record, open-order index, audit, outbox, active set, pending set, latest-by-order, card index, new-order
- * claim, outbox index (the last three stand in for the record key when there is nothing of theirs yet).
+ * claim, outbox index (the card index and the claim stand in for the record key when there is nothing of theirs
+ * yet), the order's last renewal (set with the claim of a new order ID: the order was renewed into it; kept for
+ * the retention, so that a new request of the order warns that it renews again).
  * ARGV: from, to, flags, retention ms, audit JSON (from/to filled in here), outbox items JSON array, now, new
  * order ID to claim (or ''), the version the caller saw (or '' for any), then field/value pairs.
  */
@@ -61,7 +63,10 @@ end
 if pushed > 0 then redis.call('ZADD', KEYS[10], 'NX', ARGV[7], id) end
 if has('active') then redis.call('ZADD', KEYS[5], ARGV[7], id) else redis.call('ZREM', KEYS[5], id) end
 if ARGV[2] ~= 'requested' then redis.call('SREM', KEYS[6], id) end
-if claiming then redis.call('SET', KEYS[9], id) end
+if claiming then
+  redis.call('SET', KEYS[9], id)
+  redis.call('SET', KEYS[11], id, 'PX', ARGV[4])
+end
 if has('release') and redis.call('GET', KEYS[2]) == id then redis.call('DEL', KEYS[2]) end
 local owned = {KEYS[1], KEYS[3], KEYS[4], KEYS[8], KEYS[9]}
 -- The latest-by-order pointer is this request's only while no newer request of the order replaced it.

@@ -65,6 +65,7 @@ export type NewRequest = Pick<RenewalRecord, 'orderId' | 'channelId' | 'requeste
       | 'csrPem'
       | 'csrSummary'
       | 'previous'
+      | 'renewedBefore'
       | 'application'
       | 'oldInstanceId'
     >
@@ -122,6 +123,7 @@ export function createRenewalStore(deps: RenewalStoreDeps) {
     audit: (id: string) => `${prefix}:audit:${id}`,
     card: (channel: string, ts: string) => `${prefix}:card:${channel}:${ts}`,
     newOrder: (newOrderId: string) => `${prefix}:new-order:${newOrderId}`,
+    renewal: (orderId: string) => `${prefix}:order-renewal:${orderId}`,
   };
   const itemId = () => randomBytes(8).toString('hex');
 
@@ -203,7 +205,7 @@ export function createRenewalStore(deps: RenewalStoreDeps) {
       const items: OutboxItem[] = (change.notify ?? []).map((m) => ({ ...m, id: itemId() }));
       const [status, value] = (await redis.eval(
         transitionScript,
-        10,
+        11,
         key.record(id),
         key.open(orderId ?? 'none'),
         key.audit(id),
@@ -214,6 +216,7 @@ export function createRenewalStore(deps: RenewalStoreDeps) {
         channelId && messageTs ? key.card(channelId, messageTs) : key.record(id),
         newOrderId ? key.newOrder(newOrderId) : key.record(id),
         key.outboxIndex(),
+        key.renewal(orderId ?? 'none'),
         row.from.join(','),
         row.to,
         flags.join(','),
@@ -251,7 +254,7 @@ export function createRenewalStore(deps: RenewalStoreDeps) {
       id: string,
       channelId: string,
       messageTs: string,
-      fields: Pick<Partial<RenewalRecord>, 'previous'> = {},
+      fields: Pick<Partial<RenewalRecord>, 'previous' | 'renewedBefore'> = {},
     ): Promise<void> {
       await redis
         .multi()
@@ -281,6 +284,12 @@ export function createRenewalStore(deps: RenewalStoreDeps) {
     /** The open request of an order, if any. */
     async findOpen(orderId: string): Promise<RenewalRecord | undefined> {
       const id = await redis.get(key.open(orderId));
+      return id ? get(id) : undefined;
+    },
+
+    /** The last request that renewed an order (claimed its new order ID) within the retention, if any. */
+    async findRenewal(orderId: string): Promise<RenewalRecord | undefined> {
+      const id = await redis.get(key.renewal(orderId));
       return id ? get(id) : undefined;
     },
 

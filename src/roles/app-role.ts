@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { createAlertPosts } from '../alerts/alert-posts.ts';
 import { createAlertService } from '../alerts/alert-service.ts';
 import { createAlertState } from '../alerts/alert-state.ts';
 import { expiringListText, scanNowText } from '../alerts/commands.ts';
@@ -40,6 +41,7 @@ import { registerModalSubmissions } from '../slack/listeners/modal-submissions.t
 import { createOpenFlow } from '../slack/open-flow.ts';
 import { createOutboxDelivery } from '../slack/outbox-delivery.ts';
 import { createPermalinks } from '../slack/permalinks.ts';
+import { createRenewedAlertUpdates } from '../slack/renewed-alerts.ts';
 import { renderOrderStatus } from '../slack/status-text.ts';
 import { countOutcomes, queuesReady, readGaugesFrom, redisAnswers, startOpsServer } from './observability.ts';
 
@@ -101,7 +103,15 @@ export async function startAppRole(deps: AppRoleDeps): Promise<AppRole> {
     ...(deps.approverCacheMs !== undefined ? { ttlMs: deps.approverCacheMs } : {}),
     maxStaleMs: config.approval.approverMaxStaleMinutes * 60_000,
   });
-  const deliver = createOutboxDelivery({ store, slack: slack.client, logger, now });
+  const permalinks = createPermalinks(slack.client);
+  const alertPosts = createAlertPosts({ redis, prefix: config.redis.prefix });
+  const alertsRenewed = createRenewedAlertUpdates({
+    posts: alertPosts,
+    slack: slack.client,
+    permalinks,
+    logger,
+  });
+  const deliver = createOutboxDelivery({ store, slack: slack.client, logger, now, alertsRenewed });
   const serviceDeps = {
     store,
     cas: deps.cas,
@@ -126,6 +136,7 @@ export async function startAppRole(deps: AppRoleDeps): Promise<AppRole> {
     cas: deps.cas,
     state: alertState,
     store,
+    posts: alertPosts,
     slack: slack.client,
     logger,
     now,
@@ -133,7 +144,6 @@ export async function startAppRole(deps: AppRoleDeps): Promise<AppRole> {
     onPosted: (kind, count) => metrics.alertsSent(kind, count),
   });
   guardInstallation(slack.app, { logger, installation: slack.installation });
-  const permalinks = createPermalinks(slack.client);
   const openAndPost = createOpenFlow({ service, slack: slack.client, permalinks, now });
   // Every listener's work after its ack goes through one bounded queue and answers the person on failure.
   const guarded = createGuard({ afterAck: createAfterAckQueue(4), logger });

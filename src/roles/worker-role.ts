@@ -1,4 +1,5 @@
 import { Queue, Worker } from 'bullmq';
+import { createAlertPosts } from '../alerts/alert-posts.ts';
 import { type AlertService, createAlertService } from '../alerts/alert-service.ts';
 import { createAlertState } from '../alerts/alert-state.ts';
 import type { CasClient } from '../cas/client.ts';
@@ -11,6 +12,8 @@ import { createMetrics, type Metrics } from '../metrics.ts';
 import { createRenewalStore } from '../renewals/store.ts';
 import { settleWithin } from '../settle-within.ts';
 import { createOutboxDelivery } from '../slack/outbox-delivery.ts';
+import { createPermalinks } from '../slack/permalinks.ts';
+import { createRenewedAlertUpdates } from '../slack/renewed-alerts.ts';
 import {
   type DurableRedisOptions,
   durableWrites,
@@ -104,7 +107,14 @@ export async function startWorkerRole(deps: WorkerRoleDeps): Promise<WorkerRole>
 
   // No retries inside this client: a 429 becomes a job delay (Retry-After), so workers never hammer Slack.
   const threadSlack = connections.threadSlack;
-  const deliver = createOutboxDelivery({ store, slack: threadSlack, logger, now });
+  const alertPosts = createAlertPosts({ redis, prefix });
+  const alertsRenewed = createRenewedAlertUpdates({
+    posts: alertPosts,
+    slack: threadSlack,
+    permalinks: createPermalinks(threadSlack),
+    logger,
+  });
+  const deliver = createOutboxDelivery({ store, slack: threadSlack, logger, now, alertsRenewed });
   const renewalsQueue = new Queue<RecordJobData>(queueNames.renewals, { connection: redis, prefix });
   renewalsQueue.on('error', () => {});
   const processor = createRenewalProcessor({
@@ -150,6 +160,7 @@ export async function startWorkerRole(deps: WorkerRoleDeps): Promise<WorkerRole>
     cas: deps.cas,
     state: createAlertState({ redis, prefix, now }),
     store,
+    posts: alertPosts,
     slack: connections.alertSlack,
     logger,
     now,

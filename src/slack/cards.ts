@@ -1,8 +1,8 @@
 import type { Button, KnownBlock, MrkdwnElement, PlainTextElement } from '@slack/web-api';
 import { canRecheckTls, canRollBack, type DeployResult } from '../renewals/deployment.ts';
 import type { CardClaim } from '../renewals/outcomes.ts';
-import type { PreviousRequest, RenewalRecord, RenewalState } from '../renewals/record.ts';
-import { threadLink } from './links.ts';
+import type { RenewalRecord, RenewalState } from '../renewals/record.ts';
+import { cardWarnings, earlierRenewalConfirm } from './card-warnings.ts';
 import { fitMessage, foldBlocks, foldLines } from './message-limits.ts';
 import { clipMrkdwn, daysLeft, escapeMrkdwn, mention, slackDate } from './mrkdwn.ts';
 import { code, renderAttention, resourceName } from './thread-messages.ts';
@@ -177,32 +177,16 @@ function keyHolder(record: RenewalRecord): string {
     : 'Key: CAS generates the key pair; its private key is downloaded from the CAS console.';
 }
 
-/** What the approver of a new request must know about the order's previous one. */
-function previousWarning(previous: PreviousRequest): string {
-  if (previous.state === 'needs_attention')
-    return `The previous request for this order ended in *needs attention* and nobody closed it (${previous.permalink ?? threadLink(previous)}). Check the CAS console for a new order before approving, or this renews twice.`;
-  const outcome =
-    previous.resolution === 'renewed'
-      ? `renewed (new order ${previous.newOrderId ? code(previous.newOrderId) : 'unknown'})`
-      : 'not renewed';
-  return `The previous request for this order needed attention (${previous.permalink ?? threadLink(previous)}); ${previous.resolvedBy ? mention(previous.resolvedBy) : 'an approver'} closed it as ${outcome}. Check the CAS console before approving, or this renews twice.`;
-}
-
 /** The approval card for a request, as it should look in its current state. */
 export function renderApprovalCard(record: RenewalRecord, now: number): SlackMessage {
+  // An earlier renewal of the order comes first: approving would pay a second time.
   const blocks: KnownBlock[] = [
+    ...cardWarnings(record),
     { type: 'header', block_id: 'title', text: plain('Certificate renewal request') },
     { type: 'section', block_id: 'order', fields: orderFields(record, now) },
     csrSection(record),
     applicationSection(record),
   ];
-  if (record.previous && record.state === 'requested') {
-    blocks.push({
-      type: 'section',
-      block_id: 'warning',
-      text: md(clipMrkdwn(`:warning: ${previousWarning(record.previous)}`, 2900)),
-    });
-  }
   if (record.state === 'requested') {
     const elements: Button[] = [
       {
@@ -215,7 +199,7 @@ export function renderApprovalCard(record: RenewalRecord, now: number): SlackMes
           title: plain('Approve this renewal?'),
           text: md(
             clipMrkdwn(
-              `Renews order \`${record.orderId}\`${record.domain ? ` (${escapeMrkdwn(record.domain)})` : ''} and spends one certificate of the plan quota${record.application ? `, then applies with ${record.application.validationMethod} validation` : ''}. ${keyHolder(record)}`,
+              `${record.renewedBefore ? `${earlierRenewalConfirm(record.renewedBefore)} ` : ''}Renews order \`${record.orderId}\`${record.domain ? ` (${escapeMrkdwn(record.domain)})` : ''} and spends one certificate of the plan quota${record.application ? `, then applies with ${record.application.validationMethod} validation` : ''}. ${keyHolder(record)}`,
               300,
             ),
           ),
@@ -265,7 +249,8 @@ export function renderApprovalCard(record: RenewalRecord, now: number): SlackMes
   }
   blocks.push({ type: 'context', block_id: 'status', elements: [md(statusLine(record))] });
   // The fallback text is shown in notifications and parsed like mrkdwn: a domain from CAS is escaped here too.
-  const text = `Certificate renewal request for order ${record.orderId}${record.domain ? ` (${escapeMrkdwn(record.domain)})` : ''}: ${record.state.replace('_', ' ')}`;
+  const warned = record.renewedBefore && record.state === 'requested' ? ' · :warning: renewed before' : '';
+  const text = `Certificate renewal request for order ${record.orderId}${record.domain ? ` (${escapeMrkdwn(record.domain)})` : ''}: ${record.state.replace('_', ' ')}${warned}`;
   return fitMessage({ text, blocks });
 }
 

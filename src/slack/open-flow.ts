@@ -1,5 +1,6 @@
 import type { WebClient } from '@slack/web-api';
 import type { ParsedCsr } from '../csr/parse-csr.ts';
+import type { EarlierRenewal } from '../renewals/record.ts';
 import type { RequestService } from '../renewals/request-service.ts';
 import { renderApprovalCard, renderNotRenewableCard } from './cards.ts';
 import { slackErrorCode } from './links.ts';
@@ -34,6 +35,9 @@ export function createOpenFlow(deps: {
   now: () => number;
 }) {
   const requests = deps.service.openRequest;
+  // An earlier renewal of ours links to its thread as Slack gives the link.
+  const withPermalink = async (r: EarlierRenewal | undefined) =>
+    r?.source === 'ours' ? { ...r, permalink: await deps.permalinks(r) } : r;
   return async function openAndPost(
     input: OpenInput,
     reply: (text: string) => Promise<unknown>,
@@ -79,7 +83,12 @@ export function createOpenFlow(deps: {
           ...outcome.record.previous,
           permalink: await deps.permalinks(outcome.record.previous),
         };
-        const record = previous ? { ...outcome.record, previous } : outcome.record;
+        const renewedBefore = await withPermalink(outcome.record.renewedBefore);
+        const record = {
+          ...outcome.record,
+          ...(previous ? { previous } : {}),
+          ...(renewedBefore ? { renewedBefore } : {}),
+        };
         const card = renderApprovalCard(record, deps.now());
         let posted: { ts?: string | undefined; channel?: string | undefined };
         try {
@@ -99,6 +108,7 @@ export function createOpenFlow(deps: {
         }
         await requests.cardPosted(record.id, posted.channel ?? input.channelId, posted.ts as string, {
           previous,
+          renewedBefore,
         });
         return;
       }

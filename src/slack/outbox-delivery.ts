@@ -5,6 +5,7 @@ import type { Deliver, DeliveryResult, OutboxItem, OutboxLock, RenewalStore } fr
 import { renderApprovalCard, renderDeployCard, type SlackMessage } from './cards.ts';
 import { slackErrorCode } from './links.ts';
 import { refusedContentErrors, renderRefusedFallback, unreachableErrors } from './outbox-fallback.ts';
+import type { RenewedAlertUpdates } from './renewed-alerts.ts';
 import { renderThreadEvent } from './thread-messages.ts';
 
 /** A thread item's text: rendered from its event here, at the edge (an item queued by an older version holds text). */
@@ -21,6 +22,8 @@ export interface OutboxDeliveryDeps {
   slack: WebClient;
   logger: Logger;
   now: () => number;
+  /** Takes the Renew button off the order's expiry alerts once the request renewed it (a new order exists). */
+  alertsRenewed?: RenewedAlertUpdates;
   /**
    * How long the delivery lock lasts without renewal, milliseconds. The holder renews it every third of this
    * while a Slack call is in flight, so only a dead holder loses it. @defaultValue 30000
@@ -68,6 +71,8 @@ export function createOutboxDelivery(deps: OutboxDeliveryDeps): Deliver {
     } else {
       const card = replacement ?? renderApprovalCard(record, deps.now());
       await deps.slack.chat.update({ channel: record.channelId, ts: messageTs, ...card });
+      // With the card, the alerts: once the order is renewed, no alert may offer to renew it again.
+      if (record.newOrderId) await deps.alertsRenewed?.(record);
     }
   }
 

@@ -1,18 +1,10 @@
 import { Queue } from 'bullmq';
 import { afterEach, describe, expect, it } from 'vitest';
 import { syncExpiryScanSchedule } from '../../src/jobs/queues.ts';
-import {
-  type AppHarness,
-  approverId,
-  blocksText,
-  findButton,
-  requesterId,
-  startAppHarness,
-} from '../support/app-harness.ts';
-import { buildOrder } from '../support/cas.ts';
+import { alertPosts, requestThrough, startAlertHarness } from '../support/alert-harness.ts';
+import { type AppHarness, approverId, blocksText, findButton, requesterId } from '../support/app-harness.ts';
 import { testRedis } from '../support/redis.ts';
 
-const day = 86_400_000;
 // Real time at the start: the app checks Slack signatures against this clock, and requests are signed now.
 const start = Date.now();
 let h: AppHarness | undefined;
@@ -21,36 +13,14 @@ afterEach(async () => {
   h = undefined;
 });
 
-/** A harness whose clock the test moves; orders expire `days` after its start (plus 6 h, so days are whole). */
+/** A harness whose clock the test moves (see {@link startAlertHarness}). */
 async function alertHarness(
-  ordersByDays: Array<number | (Parameters<typeof buildOrder>[0] & { days: number })>,
+  ordersByDays: Parameters<typeof startAlertHarness>[1],
   env: Record<string, string> = {},
 ) {
-  let now = start;
-  const orders = ordersByDays.map((o) => {
-    const { days, ...rest } = typeof o === 'number' ? { days: o } : o;
-    return buildOrder({
-      certEndTime: start + days * day + 6 * 3600_000,
-      status: days <= 30 ? 'WILLEXPIRED' : 'ISSUED',
-      ...rest,
-    });
-  });
-  h = await startAppHarness({
-    seed: { orders, qps: { ListUserCertificateOrder: 10 } },
-    worker: {},
-    now: () => now,
-    env: { CERT_ALERT_CHANNEL: 'C0ALERTS', ...env },
-  });
-  return { orders, advance: (days: number) => (now += days * day), harness: h };
-}
-
-function alertPosts(harness: AppHarness) {
-  return harness.slack.calls.filter(
-    (c) =>
-      c.method === 'chat.postMessage' &&
-      c.args.thread_ts === undefined &&
-      String(c.args.text).startsWith('Certificates expiring soon'),
-  );
+  const started = await startAlertHarness(start, ordersByDays, env);
+  h = started.harness;
+  return started;
 }
 
 describe('expiry scan and thresholds', () => {
@@ -161,22 +131,7 @@ describe('expiry scan and thresholds', () => {
       const orderId = String(orders[0]?.orderId);
       await harness.worker?.alerts.runScan();
       expect(await harness.app.redis.exists(`${harness.prefix}:alert:${orderId}`)).toBe(1);
-      const { createRenewalStore } = await import('../../src/renewals/store.ts');
-      const store = createRenewalStore({ redis: harness.app.redis, prefix: harness.prefix });
-      const created = await store.create({
-        orderId,
-        channelId: 'C0CERTS',
-        requestedBy: requesterId,
-        expiresAt: start + day,
-      });
-      const id = created.created ? created.record.id : '';
-      for (const step of steps) {
-        const moved = await store.transition(id, step, {
-          actor: 'test',
-          fields: { newOrderId: `9${orderId}` },
-        });
-        expect(moved.ok).toBe(true);
-      }
+      await requestThrough(harness, orderId, steps);
       advance(4);
 
       const summary = await harness.worker?.alerts.runScan();
