@@ -89,6 +89,33 @@ describe('one unresolved Renew per domain', () => {
   });
 });
 
+describe('a recheck reconciles only while it holds the lease', () => {
+  it("A, checked again while B's call of the domain is unresolved, waits: B's order goes to B", async () => {
+    const domain = 'recheck.example.com';
+    const [a, b] = [oldOrder({ domain }), oldOrder({ domain })];
+    const { sim, store, ctx } = await steps([a, b]);
+    sim.sim.faults.add({ action: renew, fault: { kind: 'server-error' } });
+    sim.sim.faults.add({ action: renew, fault: { kind: 'lost-response' } });
+    const [ra, rb] = [await approvedRequest(store, a), await approvedRequest(store, b)];
+    await submit(ctx, ra);
+    await ctx.needsAttention((await store.get(ra.id)) as RenewalRecord, { code: 'no_new_order_id' });
+    await submit(ctx, rb);
+    await store.transition(ra.id, 'recheck', { actor: 'U0PERSON' });
+
+    const waited = await reconcile(ctx, store, ra.id);
+
+    expect(waited).toEqual({ kind: 'later', ms: 10 });
+    expect((await store.get(ra.id))?.newOrderId).toBeUndefined();
+    await reconcile(ctx, store, rb.id);
+    expect(await store.get(rb.id)).toMatchObject({ state: 'submitted', newOrderId: renewalOf(sim, b) });
+    await reconcile(ctx, store, ra.id);
+    expect(await store.get(ra.id)).toMatchObject({
+      state: 'needs_attention',
+      attention: { code: 'no_new_order' },
+    });
+  });
+});
+
 describe('one unresolved Renew per account when listings omit the domain', () => {
   const bare: SimSeed = { renewal: { listing: 'bare' } };
 
