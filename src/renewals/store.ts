@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import type { DurableClaims } from '../worker/durable-claims.ts';
 import { type AuditEntry, RenewalRecord, type RenewalState, workerStates } from './record.ts';
 import { createRenewLeases } from './renew-lease.ts';
 import {
@@ -88,10 +89,10 @@ export interface RenewalStoreDeps {
   /** Called after each move of a row that counts (metrics), with the state it reached. */
   onTransition?: (to: RenewalState) => void;
   /**
-   * Makes the writes so far durable (on Redis's disk); called after a `durable` row, before the paid call.
-   * Throws when it cannot. @defaultValue nothing is waited for
+   * Makes a `durable` row's claim durable (on Redis's disk, and replicas) and fences the paid call on it; throws
+   * when it cannot. @defaultValue nothing is waited for
    */
-  durable?: () => Promise<void>;
+  durable?: DurableClaims;
 }
 
 function toFields(values: Record<string, unknown>): string[] {
@@ -210,6 +211,7 @@ export function createRenewalStore(deps: RenewalStoreDeps) {
         row.renewLease === 'release_unresolved' && 'lease_unresolved',
       ].filter(Boolean);
       const items: OutboxItem[] = (change.notify ?? []).map((m) => ({ ...m, id: itemId() }));
+      const connection = row.durable ? deps.durable?.mark() : undefined;
       const [status, value] = (await redis.eval(
         transitionScript,
         11,
@@ -247,7 +249,10 @@ export function createRenewalStore(deps: RenewalStoreDeps) {
         return { ok: false, reason: status, ownerId: value, record };
       if (status === 'lease_stale') return { ok: false, reason: status, record };
       if (row.count && value !== row.to) deps.onTransition?.(row.count === true ? row.to : row.count);
-      if (row.durable && deps.durable) await deps.durable();
+      if (connection !== undefined && deps.durable) {
+        const token = change.fields?.intentId;
+        await deps.durable.confirm(connection, { key: key.record(id), state: row.to, token });
+      }
       return { ok: true, from: value as RenewalState, record, row };
     },
 

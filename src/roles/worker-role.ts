@@ -11,6 +11,7 @@ import { createMetrics, type Metrics } from '../metrics.ts';
 import { createRenewalStore } from '../renewals/store.ts';
 import { settleWithin } from '../settle-within.ts';
 import { createOutboxDelivery } from '../slack/outbox-delivery.ts';
+import { createDurableClaims } from '../worker/durable-claims.ts';
 import {
   type DurableRedisOptions,
   durableWrites,
@@ -81,7 +82,7 @@ export async function startWorkerRole(deps: WorkerRoleDeps): Promise<WorkerRole>
     prefix,
     now,
     onTransition: countOutcomes(metrics),
-    durable: durableWrites(redis, durability, deps.durability),
+    durable: createDurableClaims(redis, durableWrites(redis, durability, deps.durability), now),
   });
   const casTimeoutMs = config.cas.timeoutSeconds * 1000;
   const timings: RenewalTimings = {

@@ -2,6 +2,7 @@ import { Redis } from 'ioredis';
 import type { SimSeed } from '../../src/cas-sim/seed.ts';
 import { createLogger } from '../../src/logging.ts';
 import { createRenewalStore, type RenewalStore } from '../../src/renewals/store.ts';
+import type { DurableClaims } from '../../src/worker/durable-claims.ts';
 import { createStepContext } from '../../src/worker/step-context.ts';
 import { approverId } from './app-harness.ts';
 import { buildOrder, startCasSim } from './cas.ts';
@@ -26,11 +27,16 @@ export const oldOrder = (overrides: Parameters<typeof buildOrder>[0] = {}) =>
  * The worker's steps over real Redis and the simulator, without BullMQ: so two runs can be raced exactly.
  * `cleanup` closes the simulator and removes every key of the test's prefix.
  */
-export async function startWorkerSteps(orders: ReturnType<typeof buildOrder>[], seed: SimSeed = {}) {
+export async function startWorkerSteps(
+  orders: ReturnType<typeof buildOrder>[],
+  seed: SimSeed = {},
+  options: { redisUrl?: string; durable?: (redis: Redis) => DurableClaims } = {},
+) {
   const sim = await startCasSim({ ...seed, orders, qps: { ListUserCertificateOrder: 1_000 } });
-  const redis = new Redis(testRedisUrl());
+  const redis = new Redis(options.redisUrl ?? testRedisUrl());
   const prefix = uniquePrefix('once');
-  const store = createRenewalStore({ redis, prefix });
+  const durable = options.durable?.(redis);
+  const store = createRenewalStore({ redis, prefix, ...(durable ? { durable } : {}) });
   const ctx = createStepContext({
     store,
     cas: sim.client({ timeoutMs: 1_000 }),

@@ -24,6 +24,8 @@ export async function submitStep(
   try {
     claimed = await claimRenewal(ctx, record);
   } catch (err) {
+    // The record moved on, or another run holds it with its own token: nothing is sent, the record decides.
+    if (isAppError(err) && err.code === 'CLAIM_LOST') return { kind: 'again' };
     if (!isAppError(err) || err.code !== 'REDIS_NOT_DURABLE') throw err;
     // The claim may not survive a Redis crash, so nothing is sent: back to approved, and try again.
     await store.transition(record.id, 'not_executed', { actor: 'worker', detail: err.message });
