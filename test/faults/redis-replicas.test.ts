@@ -4,8 +4,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { RenewalRecord } from '../../src/renewals/record.ts';
 import { createDurableClaims } from '../../src/worker/durable-claims.ts';
 import { durabilityFrom, durableWrites, infoField, probeDurability } from '../../src/worker/durable-redis.ts';
+import { applyStep } from '../../src/worker/steps/apply.ts';
 import { submitStep } from '../../src/worker/steps/submit.ts';
-import { buildOrder } from '../support/cas.ts';
+import { approverId } from '../support/app-harness.ts';
+import { buildOrder, testContactId } from '../support/cas.ts';
 import { type PrivateRedis, startRedisServer } from '../support/redis-server.ts';
 import { approvedRequest, startWorkerSteps } from '../support/worker-steps.ts';
 
@@ -127,7 +129,7 @@ describe('a claim waits for a replica when one is attached', () => {
     const { primary, admin } = await primaryWithReplica();
     const durability = await probeDurability(admin);
     const { sim, store, ctx, record } = await stepsOn(primary.url, (redis) =>
-      createDurableClaims(redis, durableWrites(redis, durability, { waitAofTimeoutMs: 2_000 })),
+      createDurableClaims(redis, durableWrites(redis, durability)),
     );
     const waitsBefore = await commandCalls(admin, 'wait');
 
@@ -208,5 +210,53 @@ describe('the send is fenced on the claim', () => {
 
     expect(step).toEqual({ kind: 'again' });
     expect(renewCalls(sim)).toBe(0);
+  });
+});
+
+describe('a claim Redis cannot make durable sends nothing', () => {
+  it('the applying claim not durable (replica stopped after the renewal): no ApplyCertificate, back to submitted', async () => {
+    const { primary, replica, admin } = await primaryWithReplica();
+    const durability = await probeDurability(admin);
+    const order = buildOrder();
+    const steps = await startWorkerSteps(
+      [order],
+      {},
+      {
+        redisUrl: primary.url,
+        durable: (redis) =>
+          createDurableClaims(redis, durableWrites(redis, durability, { waitAofTimeoutMs: 300 })),
+      },
+    );
+    cleanups.push(steps.cleanup);
+    const { sim, store, ctx } = steps;
+    const created = await store.create({
+      orderId: String(order.orderId),
+      channelId: 'C0CERTS',
+      requestedBy: 'U0REQUESTER',
+      expiresAt: Date.now() + 60_000,
+      domain: order.domain,
+      application: {
+        domain: order.domain,
+        validationMethod: 'DNS',
+        keyAlgorithm: 'RSA_2048',
+        contactIds: [testContactId],
+      },
+    });
+    if (!created.created) throw new Error('not created');
+    const approved = await store.transition(created.record.id, 'approved', { actor: approverId });
+    if (!approved.ok) throw new Error('not approved');
+    await submit(ctx, approved.record);
+    const submitted = (await store.get(approved.record.id)) as RenewalRecord;
+    replica.process.kill('SIGSTOP');
+
+    await applyStep(ctx, submitted, { recordId: submitted.id }, undefined);
+
+    expect(submitted.state).toBe('submitted');
+    expect(sim.sim.calls.filter((c) => c.action === 'ApplyCertificate')).toHaveLength(0);
+    expect(await store.get(submitted.id)).toMatchObject({ state: 'submitted' });
+    expect((await store.audit(submitted.id)).map((e) => e.action).slice(-2)).toEqual([
+      'applying',
+      'apply_not_executed',
+    ]);
   });
 });
