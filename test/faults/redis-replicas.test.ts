@@ -6,7 +6,6 @@ import { createDurableClaims } from '../../src/worker/durable-claims.ts';
 import { durabilityFrom, durableWrites, infoField, probeDurability } from '../../src/worker/durable-redis.ts';
 import { applyStep } from '../../src/worker/steps/apply.ts';
 import { submitStep } from '../../src/worker/steps/submit.ts';
-import { approverId } from '../support/app-harness.ts';
 import { buildOrder, testContactId } from '../support/cas.ts';
 import { type PrivateRedis, startRedisServer } from '../support/redis-server.ts';
 import { approvedRequest, startWorkerSteps } from '../support/worker-steps.ts';
@@ -229,12 +228,7 @@ describe('a claim Redis cannot make durable sends nothing', () => {
     );
     cleanups.push(steps.cleanup);
     const { sim, store, ctx } = steps;
-    const created = await store.create({
-      orderId: String(order.orderId),
-      channelId: 'C0CERTS',
-      requestedBy: 'U0REQUESTER',
-      expiresAt: Date.now() + 60_000,
-      domain: order.domain,
+    const approved = await approvedRequest(store, order, {
       application: {
         domain: order.domain,
         validationMethod: 'DNS',
@@ -242,11 +236,8 @@ describe('a claim Redis cannot make durable sends nothing', () => {
         contactIds: [testContactId],
       },
     });
-    if (!created.created) throw new Error('not created');
-    const approved = await store.transition(created.record.id, 'approved', { actor: approverId });
-    if (!approved.ok) throw new Error('not approved');
-    await submit(ctx, approved.record);
-    const submitted = (await store.get(approved.record.id)) as RenewalRecord;
+    await submit(ctx, approved);
+    const submitted = (await store.get(approved.id)) as RenewalRecord;
     replica.process.kill('SIGSTOP');
 
     await applyStep(ctx, submitted, { recordId: submitted.id }, undefined);

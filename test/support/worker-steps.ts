@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import type { SimSeed } from '../../src/cas-sim/seed.ts';
 import { createLogger } from '../../src/logging.ts';
-import { createRenewalStore, type RenewalStore } from '../../src/renewals/store.ts';
+import { createRenewalStore, type NewRequest, type RenewalStore } from '../../src/renewals/store.ts';
 import type { DurableClaims } from '../../src/worker/durable-claims.ts';
 import { createStepContext } from '../../src/worker/step-context.ts';
 import { approverId } from './app-harness.ts';
@@ -53,14 +53,19 @@ export async function startWorkerSteps(
   return { sim, store, ctx, redis, prefix, cleanup };
 }
 
-/** A request for `order`, created and approved. */
-export async function approvedRequest(store: RenewalStore, order: ReturnType<typeof buildOrder>) {
+/** A request for `order` (with `extra` fields, e.g. its application), created and approved. */
+export async function approvedRequest(
+  store: RenewalStore,
+  order: ReturnType<typeof buildOrder>,
+  extra: Partial<NewRequest> = {},
+) {
   const created = await store.create({
     orderId: String(order.orderId),
     channelId: 'C0CERTS',
     requestedBy: 'U0REQUESTER',
     expiresAt: Date.now() + 60_000,
     domain: order.domain,
+    ...extra,
   });
   if (!created.created) throw new Error('the order already had a request');
   const approved = await store.transition(created.record.id, 'approved', { actor: approverId });

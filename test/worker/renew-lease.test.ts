@@ -31,13 +31,18 @@ function renewalOf(sim: Awaited<ReturnType<typeof steps>>['sim'], order: { order
   return [...sim.sim.store.orders.values()].find((o) => o.renewedFrom === String(order.orderId))?.orderId;
 }
 
+/** Two approved requests, for orders of these domains (the same one, or two). */
+async function twoRequests(domainA: string, domainB: string, seed: SimSeed = {}) {
+  const [a, b] = [oldOrder({ domain: domainA }), oldOrder({ domain: domainB })];
+  const started = await steps([a, b], seed);
+  const [ra, rb] = [await approvedRequest(started.store, a), await approvedRequest(started.store, b)];
+  return { ...started, a, b, ra, rb };
+}
+
 describe('one unresolved Renew per domain', () => {
   it("A's Renew times out after CAS renewed: B of the same domain waits, A adopts its own order, then B renews its own", async () => {
-    const domain = 'race.example.com';
-    const [a, b] = [oldOrder({ domain }), oldOrder({ domain })];
-    const { sim, store, ctx } = await steps([a, b]);
+    const { sim, store, ctx, a, b, ra, rb } = await twoRequests('race.example.com', 'race.example.com');
     sim.sim.faults.add({ action: renew, fault: { kind: 'lost-response' } });
-    const [ra, rb] = [await approvedRequest(store, a), await approvedRequest(store, b)];
     await submit(ctx, ra);
 
     const waited = await submit(ctx, rb);
@@ -54,11 +59,8 @@ describe('one unresolved Renew per domain', () => {
   });
 
   it("B's Renew, made once A adopted its order, is unanswered and did nothing: B never takes A's order", async () => {
-    const domain = 'race.example.com';
-    const [a, b] = [oldOrder({ domain }), oldOrder({ domain })];
-    const { sim, store, ctx } = await steps([a, b]);
+    const { sim, store, ctx, a, ra, rb } = await twoRequests('race.example.com', 'race.example.com');
     sim.sim.faults.add({ action: renew, fault: { kind: 'lost-response' } });
-    const [ra, rb] = [await approvedRequest(store, a), await approvedRequest(store, b)];
     await submit(ctx, ra);
     await submit(ctx, rb);
     await reconcile(ctx, store, ra.id);
@@ -76,10 +78,8 @@ describe('one unresolved Renew per domain', () => {
   });
 
   it('other domains are not held back by an unresolved call', async () => {
-    const [a, b] = [oldOrder({ domain: 'a.example.com' }), oldOrder({ domain: 'b.example.com' })];
-    const { sim, store, ctx } = await steps([a, b]);
+    const { sim, store, ctx, b, ra, rb } = await twoRequests('a.example.com', 'b.example.com');
     sim.sim.faults.add({ action: renew, fault: { kind: 'lost-response' } });
-    const [ra, rb] = [await approvedRequest(store, a), await approvedRequest(store, b)];
     await submit(ctx, ra);
 
     await submit(ctx, rb);
@@ -91,12 +91,9 @@ describe('one unresolved Renew per domain', () => {
 
 describe('a recheck reconciles only while it holds the lease', () => {
   it("A, checked again while B's call of the domain is unresolved, waits: B's order goes to B", async () => {
-    const domain = 'recheck.example.com';
-    const [a, b] = [oldOrder({ domain }), oldOrder({ domain })];
-    const { sim, store, ctx } = await steps([a, b]);
+    const { sim, store, ctx, b, ra, rb } = await twoRequests('recheck.example.com', 'recheck.example.com');
     sim.sim.faults.add({ action: renew, fault: { kind: 'server-error' } });
     sim.sim.faults.add({ action: renew, fault: { kind: 'lost-response' } });
-    const [ra, rb] = [await approvedRequest(store, a), await approvedRequest(store, b)];
     await submit(ctx, ra);
     await ctx.needsAttention((await store.get(ra.id)) as RenewalRecord, { code: 'no_new_order_id' });
     await submit(ctx, rb);
@@ -177,13 +174,10 @@ describe('one unresolved Renew per account when listings omit the domain', () =>
 
 describe('a listing older than a holder that gave up is taken again', () => {
   it("A gives up on its call with its order unclaimed: B's claim lists again, so B's reconcile never takes A's order", async () => {
-    const domain = 'stale.example.com';
-    const [a, b] = [oldOrder({ domain }), oldOrder({ domain })];
-    const { sim, store, ctx } = await steps([a, b]);
+    const { sim, store, ctx, a, ra, rb } = await twoRequests('stale.example.com', 'stale.example.com');
     // Listed (and shared for 5 s) before A's order exists.
     await ctx.pendingOrders();
     sim.sim.faults.add({ action: renew, fault: { kind: 'lost-response' } });
-    const [ra, rb] = [await approvedRequest(store, a), await approvedRequest(store, b)];
     await submit(ctx, ra);
     await ctx.needsAttention((await store.get(ra.id)) as RenewalRecord, { code: 'no_new_order_id' });
     sim.sim.faults.add({ action: renew, fault: { kind: 'server-error' } });
@@ -202,11 +196,8 @@ describe('a listing older than a holder that gave up is taken again', () => {
 
 describe('a lease outlives no holder', () => {
   it('the holder record is gone (deleted, expired): the next claim takes the lease', async () => {
-    const domain = 'gone.example.com';
-    const [a, b] = [oldOrder({ domain }), oldOrder({ domain })];
-    const { sim, store, ctx, redis } = await steps([a, b]);
+    const { sim, store, ctx, redis, b, ra, rb } = await twoRequests('gone.example.com', 'gone.example.com');
     sim.sim.faults.add({ action: renew, fault: { kind: 'lost-response' } });
-    const [ra, rb] = [await approvedRequest(store, a), await approvedRequest(store, b)];
     await submit(ctx, ra);
     await redis.del(store.key.record(ra.id));
 
@@ -216,11 +207,8 @@ describe('a lease outlives no holder', () => {
   });
 
   it('a holder that left submitting by a move without a release (an older version) holds nothing', async () => {
-    const domain = 'left.example.com';
-    const [a, b] = [oldOrder({ domain }), oldOrder({ domain })];
-    const { sim, store, ctx, redis } = await steps([a, b]);
-    const [ra, rb] = [await approvedRequest(store, a), await approvedRequest(store, b)];
-    await redis.hset(store.leases.key.lease, `d:${domain}`, ra.id);
+    const { sim, store, ctx, redis, b, ra, rb } = await twoRequests('left.example.com', 'left.example.com');
+    await redis.hset(store.leases.key.lease, 'd:left.example.com', ra.id);
 
     await submit(ctx, rb);
 
