@@ -211,7 +211,7 @@ export function createRenewalStore(deps: RenewalStoreDeps) {
         row.renewLease === 'release_unresolved' && 'lease_unresolved',
       ].filter(Boolean);
       const items: OutboxItem[] = (change.notify ?? []).map((m) => ({ ...m, id: itemId() }));
-      const connection = row.durable ? deps.durable?.mark() : undefined;
+      const mark = row.durable ? deps.durable?.mark?.() : undefined;
       const [status, value] = (await redis.eval(
         transitionScript,
         11,
@@ -249,10 +249,8 @@ export function createRenewalStore(deps: RenewalStoreDeps) {
         return { ok: false, reason: status, ownerId: value, record };
       if (status === 'lease_stale') return { ok: false, reason: status, record };
       if (row.count && value !== row.to) deps.onTransition?.(row.count === true ? row.to : row.count);
-      if (connection !== undefined && deps.durable) {
-        const token = change.fields?.intentId;
-        await deps.durable.confirm(connection, { key: key.record(id), state: row.to, token });
-      }
+      if (row.durable && deps.durable)
+        await deps.durable({ key: key.record(id), state: row.to, token: change.fields?.intentId, mark });
       return { ok: true, from: value as RenewalState, record, row };
     },
 

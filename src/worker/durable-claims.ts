@@ -7,19 +7,17 @@ export interface ClaimFence {
   state: string;
   /** The claim's token (`intentId`); without one only the state is checked. */
   token: string | undefined;
+  /** What `mark()` answered just before the claim's script (the connection it went out on). */
+  mark: number | undefined;
 }
 
-/** What the store calls around a `durable` move (see {@link createDurableClaims}). */
-export interface DurableClaims {
-  /** Called just before the claim's script: notes which connection it goes out on. */
-  mark(): number;
-  /**
-   * Called after the claim: resolves once the claim is durable and still this run's, just before the paid call.
-   * Throws `REDIS_NOT_DURABLE` (retryable) when Redis cannot confirm it, `CLAIM_LOST` when the record is no
-   * longer in the claimed state with this token: either way nothing may be sent.
-   */
-  confirm(mark: number, claim: ClaimFence): Promise<void>;
-}
+/**
+ * What the store calls after a `durable` move: resolves once the claim is durable and still this run's, just
+ * before the paid call. Throws `REDIS_NOT_DURABLE` (retryable) when Redis cannot confirm it, `CLAIM_LOST` when the
+ * record is no longer in the claimed state with this token: either way nothing may be sent. `mark`, called just
+ * before the claim's script, notes which connection it goes out on.
+ */
+export type DurableClaims = ((claim: ClaimFence) => Promise<void>) & { mark?: () => number };
 
 /**
  * Checks that the record is still in ARGV[1] with token ARGV[2] (if any); with ARGV[3] = '1', also writes a
@@ -53,23 +51,21 @@ export function createDurableClaims(
     if ((await redis.eval(fenceScript, 1, claim.key, ...args)) !== 1)
       throw new AppError('CLAIM_LOST', `the claim on ${claim.key} is no longer this run's; nothing is sent`);
   };
-  return {
-    mark: () => connection,
-    async confirm(mark, claim) {
-      let covered = mark === connection;
-      for (let attempt = 0; attempt < 3; attempt++) {
-        const at = connection;
-        if (!covered) await fence(claim, true);
-        await wait();
-        if (connection === at) {
-          await fence(claim, false);
-          return;
-        }
-        covered = false;
+  const confirm = async (claim: ClaimFence) => {
+    let covered = claim.mark === connection;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const at = connection;
+      if (!covered) await fence(claim, true);
+      await wait();
+      if (connection === at) {
+        await fence(claim, false);
+        return;
       }
-      throw new AppError('REDIS_NOT_DURABLE', 'the connection to Redis kept changing during the wait', {
-        retryable: true,
-      });
-    },
+      covered = false;
+    }
+    throw new AppError('REDIS_NOT_DURABLE', 'the connection to Redis kept changing during the wait', {
+      retryable: true,
+    });
   };
+  return Object.assign(confirm, { mark: () => connection });
 }

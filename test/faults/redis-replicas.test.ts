@@ -223,7 +223,7 @@ describe('a claim Redis cannot make durable sends nothing', () => {
       {
         redisUrl: primary.url,
         durable: (redis) =>
-          createDurableClaims(redis, durableWrites(redis, durability, { waitAofTimeoutMs: 300 })),
+          createDurableClaims(redis, durableWrites(redis, durability, { waitAofTimeoutMs: 2_000 })),
       },
     );
     cleanups.push(steps.cleanup);
