@@ -11,6 +11,8 @@ export const errorCodes = [
   'CAS_BAD_RESPONSE',
   'CSR_INVALID',
   'REDIS_NOT_DURABLE',
+  /** A claim before a paid call is no longer the run's (state or token changed): nothing was sent. */
+  'CLAIM_LOST',
 ] as const;
 
 /** A stable machine-readable error code. */

@@ -57,6 +57,8 @@ export async function startRedisServer(
     appendFsync?: 'always' | 'everysec' | 'no';
     dir?: string;
     port?: number;
+    /** `host:port` of a primary: the server starts as its replica. */
+    replicaOf?: string;
   } = {},
 ): Promise<PrivateRedis> {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'certbot-redis-'));
@@ -78,6 +80,7 @@ export async function startRedisServer(
       options.appendFsync ?? 'always',
       '--maxmemory-policy',
       'noeviction',
+      ...(options.replicaOf ? ['--replicaof', ...options.replicaOf.split(':')] : []),
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );

@@ -186,6 +186,10 @@ export const RenewalRecord = z.object({
   application: json(ApplicationPlan),
   /** Order IDs pending application (`PAYED`) before the paid call: a reconcile only considers orders not among them. */
   payedBefore: json(z.array(z.string())),
+  /** The renew lease scope the paid call holds while unresolved (`*` the account, `d:<domain>`; renew-lease.ts). */
+  leaseScope: z.string().optional(),
+  /** The lease's `unresolved` count when the call was claimed: a higher one later means a holder gave up since. */
+  leaseEpoch: optionalNumber,
   /** The new order's certificate instance (from ListUserCertificateOrder). */
   instanceId: z.string().optional(),
   /** `manual` once the bot gave console instructions instead of applying (the instance API refused, or CERT_APPLY). */

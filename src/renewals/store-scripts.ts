@@ -24,10 +24,13 @@ return {'ok', ARGV[1]}
  *
  * KEYS: record, open-order index, audit, outbox, active set, pending set, latest-by-order, card index, new-order
  * claim, outbox index (the card index and the claim stand in for the record key when there is nothing of theirs
- * yet), the order's last renewal (set with the claim of a new order ID: the order was renewed into it; kept for
+ * yet), renew lease hash (scope → holder ID, and `unresolved`: how many holders gave up without knowing their new
+ * order), the order's last renewal (set with the claim of a new order ID: the order was renewed into it; kept for
  * the retention, so that a new request of the order warns that it renews again).
  * ARGV: from, to, flags, retention ms, audit JSON (from/to filled in here), outbox items JSON array, now, new
- * order ID to claim (or ''), the version the caller saw (or '' for any), then field/value pairs.
+ * order ID to claim (or ''), the version the caller saw (or '' for any), lease scope to take (`*` the account,
+ * `d:<domain>` one domain), record key prefix (a lease holder is its record), the lease's `unresolved` count read
+ * before the caller's listing of pending orders began (or '' for no check), then field/value pairs.
  */
 export const transitionScript = `
 local state = redis.call('HGET', KEYS[1], 'state')
@@ -48,8 +51,31 @@ if claiming then
   local owner = redis.call('GET', KEYS[9])
   if owner and owner ~= id then return {'order_claimed', owner} end
 end
+if has('lease_take') then
+  local unresolved = tonumber(redis.call('HGET', KEYS[11], 'unresolved') or '0')
+  if ARGV[12] ~= '' and tonumber(ARGV[12]) < unresolved then return {'lease_stale', ''} end
+  local held = redis.call('HGETALL', KEYS[11])
+  for i = 1, #held, 2 do
+    local scope, holder = held[i], held[i + 1]
+    if scope ~= 'unresolved' and holder ~= id and (ARGV[10] == '*' or scope == '*' or scope == ARGV[10]) then
+      -- The holder is its record: one that left submitting, or is gone, holds nothing (a crash cannot block).
+      if redis.call('HGET', ARGV[11] .. holder, 'state') == 'submitting' then return {'lease_held', holder} end
+      redis.call('HDEL', KEYS[11], scope)
+    end
+  end
+end
+if has('lease_take') or has('lease_release') then
+  local held = redis.call('HGETALL', KEYS[11])
+  for i = 1, #held, 2 do
+    if held[i] ~= 'unresolved' and held[i + 1] == id then
+      redis.call('HDEL', KEYS[11], held[i])
+      if has('lease_unresolved') then redis.call('HINCRBY', KEYS[11], 'unresolved', 1) end
+    end
+  end
+end
+if has('lease_take') then redis.call('HSET', KEYS[11], ARGV[10], id) end
 redis.call('HSET', KEYS[1], 'state', ARGV[2])
-for i = 10, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+for i = 13, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
 redis.call('HINCRBY', KEYS[1], 'version', 1)
 local entry = cjson.decode(ARGV[5])
 entry['from'] = state
@@ -65,7 +91,7 @@ if has('active') then redis.call('ZADD', KEYS[5], ARGV[7], id) else redis.call('
 if ARGV[2] ~= 'requested' then redis.call('SREM', KEYS[6], id) end
 if claiming then
   redis.call('SET', KEYS[9], id)
-  redis.call('SET', KEYS[11], id, 'PX', ARGV[4])
+  redis.call('SET', KEYS[12], id, 'PX', ARGV[4])
 end
 if has('release') and redis.call('GET', KEYS[2]) == id then redis.call('DEL', KEYS[2]) end
 local owned = {KEYS[1], KEYS[3], KEYS[4], KEYS[8], KEYS[9]}

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import type { DurableClaims } from '../worker/durable-claims.ts';
 import { type AuditEntry, RenewalRecord, type RenewalState, workerStates } from './record.ts';
+import { createRenewLeases } from './renew-lease.ts';
 import {
   createScript,
   extendLockScript,
@@ -49,7 +51,11 @@ export type TransitionResult =
   /** The row takes the order back, and another request holds it now. */
   | { ok: false; reason: 'order_taken'; ownerId: string; record: RenewalRecord }
   /** The row claims a new order ID that another request already has. */
-  | { ok: false; reason: 'order_claimed'; ownerId: string; record: RenewalRecord };
+  | { ok: false; reason: 'order_claimed'; ownerId: string; record: RenewalRecord }
+  /** The row takes the renew lease, and another unresolved request holds an overlapping scope. */
+  | { ok: false; reason: 'lease_held'; ownerId: string; record: RenewalRecord }
+  /** The row takes the renew lease with a listing older than a holder that gave up: list again. */
+  | { ok: false; reason: 'lease_stale'; record: RenewalRecord };
 
 /** Fields a new request starts with. */
 export type NewRequest = Pick<RenewalRecord, 'orderId' | 'channelId' | 'requestedBy' | 'expiresAt'> &
@@ -86,10 +92,10 @@ export interface RenewalStoreDeps {
   /** Called after each move that ends a deployment (metrics), with how it ended. */
   onDeployment?: (outcome: DeployOutcome) => void;
   /**
-   * Makes the writes so far durable (on Redis's disk); called after a `durable` row, before the paid call.
-   * Throws when it cannot. @defaultValue nothing is waited for
+   * Makes a `durable` row's claim durable (on Redis's disk, and replicas) and fences the paid call on it; throws
+   * when it cannot. @defaultValue nothing is waited for
    */
-  durable?: () => Promise<void>;
+  durable?: DurableClaims;
 }
 
 function toFields(values: Record<string, unknown>): string[] {
@@ -126,6 +132,7 @@ export function createRenewalStore(deps: RenewalStoreDeps) {
     renewal: (orderId: string) => `${prefix}:order-renewal:${orderId}`,
   };
   const itemId = () => randomBytes(8).toString('hex');
+  const leases = createRenewLeases({ redis, prefix });
 
   async function get(id: string): Promise<RenewalRecord | undefined> {
     const hash = await redis.hgetall(key.record(id));
@@ -136,6 +143,7 @@ export function createRenewalStore(deps: RenewalStoreDeps) {
   return {
     key,
     get,
+    leases,
 
     /**
      * Creates a request in `requested` unless the order has an open one; then returns that one's ID instead.
@@ -177,6 +185,8 @@ export function createRenewalStore(deps: RenewalStoreDeps) {
         notify?: OutboxMessage[];
         /** Only if the request is still at this version (what a person saw on the card). */
         ifVersion?: number | undefined;
+        /** For a row that takes the renew lease: its scope, and the epoch its listing was taken at (if any). */
+        lease?: { scope: string; epoch?: number | undefined };
       },
     ): Promise<TransitionResult> {
       const row: TransitionRow = transitions[name];
@@ -201,11 +211,14 @@ export function createRenewalStore(deps: RenewalStoreDeps) {
         row.retain && 'retain',
         row.claimNewOrder && 'claim',
         workerStates.has(row.to) && 'active',
+        row.renewLease === 'take' ? 'lease_take' : row.renewLease && 'lease_release',
+        row.renewLease === 'release_unresolved' && 'lease_unresolved',
       ].filter(Boolean);
       const items: OutboxItem[] = (change.notify ?? []).map((m) => ({ ...m, id: itemId() }));
+      const mark = row.durable ? deps.durable?.mark?.() : undefined;
       const [status, value] = (await redis.eval(
         transitionScript,
-        11,
+        12,
         key.record(id),
         key.open(orderId ?? 'none'),
         key.audit(id),
@@ -216,6 +229,7 @@ export function createRenewalStore(deps: RenewalStoreDeps) {
         channelId && messageTs ? key.card(channelId, messageTs) : key.record(id),
         newOrderId ? key.newOrder(newOrderId) : key.record(id),
         key.outboxIndex(),
+        leases.key.lease,
         key.renewal(orderId ?? 'none'),
         row.from.join(','),
         row.to,
@@ -226,6 +240,9 @@ export function createRenewalStore(deps: RenewalStoreDeps) {
         String(at),
         row.claimNewOrder ? newOrderId : '',
         change.ifVersion === undefined ? '' : String(change.ifVersion),
+        change.lease?.scope ?? '*',
+        key.record(''),
+        change.lease?.epoch === undefined ? '' : String(change.lease.epoch),
         ...toFields({ ...change.fields, updatedAt: at }),
       )) as [string, string];
       if (status === 'missing') return { ok: false, reason: 'missing' };
@@ -233,11 +250,13 @@ export function createRenewalStore(deps: RenewalStoreDeps) {
       if (status === 'conflict')
         return { ok: false, reason: 'conflict', current: value as RenewalState, record };
       if (status === 'stale') return { ok: false, reason: 'stale', record };
-      if (status === 'order_taken' || status === 'order_claimed')
+      if (status === 'order_taken' || status === 'order_claimed' || status === 'lease_held')
         return { ok: false, reason: status, ownerId: value, record };
+      if (status === 'lease_stale') return { ok: false, reason: status, record };
       if (row.count && value !== row.to) deps.onTransition?.(row.count === true ? row.to : row.count);
       if (row.deployOutcome) deps.onDeployment?.(row.deployOutcome);
-      if (row.durable && deps.durable) await deps.durable();
+      if (row.durable && deps.durable)
+        await deps.durable({ key: key.record(id), state: row.to, token: change.fields?.intentId, mark });
       return { ok: true, from: value as RenewalState, record, row };
     },
 

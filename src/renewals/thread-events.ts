@@ -27,8 +27,24 @@ export type AttentionReason =
   | { code: 'list_failed'; orderId: string; sentAt: number; domain: string; message: string }
   /** The outcome is unknown and several unclaimed new orders of the domain appeared since. */
   | { code: 'several_new_orders'; orderId: string; sentAt: number; domain: string; candidates: string[] }
+  /**
+   * The outcome is unknown, and new orders listed without a domain appeared while another renewal of the account
+   * was unconfirmed too (or gave up since): either could have made them.
+   */
+  | { code: 'ambiguous_new_order'; orderId: string; sentAt: number; candidates: string[] }
   /** The outcome is unknown and no unclaimed new order of the domain appeared since. */
   | { code: 'no_new_order'; orderId: string; sentAt: number; domain: string; checks: number }
+  /**
+   * CAS answered the renewal with `newOrderId`, but another request (`holderId`, renewing `holderOrderId`) already
+   * claims that order: the answer is kept here, and a person decides which request it belongs to.
+   */
+  | {
+      code: 'new_order_claimed';
+      orderId: string;
+      newOrderId: string;
+      holderId: string;
+      holderOrderId?: string | undefined;
+    }
   /** The record says submitted but names no new order. */
   | { code: 'no_new_order_id' }
   /** CAS did not report the new order's state. */

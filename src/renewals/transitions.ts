@@ -22,6 +22,14 @@ export interface TransitionRow {
    * already has it, so no request ever follows an order that another one created.
    */
   readonly claimNewOrder?: true;
+  /**
+   * The account's lease on unresolved paid calls (DESIGN: calls a reconciliation could confuse are never
+   * unresolved at the same time). `take` holds a scope (one domain, or the whole account when listings may omit
+   * the domain) and is refused (`lease_held`) while another request in `submitting` holds an overlapping one;
+   * `release` gives back what this request holds; `release_unresolved` also marks every listing taken before now as
+   * stale for a new claim (this request's new order, if CAS made one, is claimed by nobody).
+   */
+  readonly renewLease?: 'take' | 'release' | 'release_unresolved';
   /** Returns only once Redis has the write on disk: the paid call follows this move. */
   readonly durable?: true;
   /** What the caller must schedule after the move (the renewal job). */
@@ -51,12 +59,14 @@ export const transitions = {
   card_not_posted: { from: ['requested'], to: 'cancelled', ...ends },
 
   // The paid call (worker): claim, then exactly one outcome.
-  submitting: { from: ['approved'], to: 'submitting', durable: true },
-  submitted: { from: ['submitting'], to: 'submitted', claimNewOrder: true },
-  not_executed: { from: ['submitting'], to: 'approved' },
+  submitting: { from: ['approved'], to: 'submitting', durable: true, renewLease: 'take' },
+  submitted: { from: ['submitting'], to: 'submitted', claimNewOrder: true, renewLease: 'release' },
+  not_executed: { from: ['submitting'], to: 'approved', renewLease: 'release' },
   outcome_unknown: { from: ['submitting'], to: 'submitting' },
-  reconciled: { from: ['submitting'], to: 'submitted', claimNewOrder: true },
-  refused: { from: ['submitting'], to: 'failed', ...ends },
+  /** A reconcile holds the lease while it looks (after a recheck, the request holds none yet). */
+  reconciling: { from: ['submitting'], to: 'submitting', renewLease: 'take' },
+  reconciled: { from: ['submitting'], to: 'submitted', claimNewOrder: true, renewLease: 'release' },
+  refused: { from: ['submitting'], to: 'failed', ...ends, renewLease: 'release' },
 
   // The new order's application (worker): found its instance, then claim, then exactly one ApplyCertificate.
   instance_found: { from: ['submitted'], to: 'submitted' },
@@ -112,7 +122,7 @@ export const transitions = {
 
   // A person must decide. The order is released (a new request may open, alerts resume) until someone
   // checks CAS again (which takes the order back) or closes the request.
-  needs_attention: { from: workerStates, to: 'needs_attention', ...ends },
+  needs_attention: { from: workerStates, to: 'needs_attention', ...ends, renewLease: 'release_unresolved' },
   recheck: { from: ['needs_attention'], to: 'submitting', reclaimOrder: true, schedule: 'renewal' },
   recheck_new_order: {
     from: ['needs_attention'],

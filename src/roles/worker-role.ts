@@ -14,6 +14,7 @@ import { settleWithin } from '../settle-within.ts';
 import { createOutboxDelivery } from '../slack/outbox-delivery.ts';
 import { createPermalinks } from '../slack/permalinks.ts';
 import { createRenewedAlertUpdates } from '../slack/renewed-alerts.ts';
+import { createDurableClaims } from '../worker/durable-claims.ts';
 import {
   type DurableRedisOptions,
   durableWrites,
@@ -86,7 +87,7 @@ export async function startWorkerRole(deps: WorkerRoleDeps): Promise<WorkerRole>
     now,
     onTransition: countOutcomes(metrics),
     onDeployment: (outcome) => metrics.deploymentEnded(outcome),
-    durable: durableWrites(redis, durability, deps.durability),
+    durable: createDurableClaims(redis, durableWrites(redis, durability, deps.durability), now),
   });
   const casTimeoutMs = config.cas.timeoutSeconds * 1000;
   const timings: RenewalTimings = {

@@ -22,8 +22,12 @@ export function renderAttention(reason: AttentionReason): string {
       return `CAS did not confirm the renewal of order ${code(reason.orderId)} (sent ${slackDate(reason.sentAt)}), and listing orders failed: ${escapeMrkdwn(reason.message)}. Check the CAS console for a new order of ${escapeMrkdwn(reason.domain)} before renewing again.`;
     case 'several_new_orders':
       return `CAS did not confirm the renewal of order ${code(reason.orderId)} (sent ${slackDate(reason.sentAt)}) and there are several new orders for ${escapeMrkdwn(reason.domain)} since then: ${reason.candidates.map(code).join(', ')}. Check in the CAS console which one is this renewal.`;
+    case 'ambiguous_new_order':
+      return `CAS did not confirm the renewal of order ${code(reason.orderId)} (sent ${slackDate(reason.sentAt)}). New order ${reason.candidates.map(code).join(', ')} appeared without a domain while another renewal of this account was unconfirmed too, so I cannot tell whose it is. Check in the CAS console which renewal created it, then *Close…* this request with what you found.`;
     case 'no_new_order':
       return `CAS did not confirm the renewal of order ${code(reason.orderId)} (sent ${slackDate(reason.sentAt)}) and no new order for ${escapeMrkdwn(reason.domain)} appeared since then (checked ${reason.checks} times). Check the CAS console: if there is a new order, follow it there; if not, the renewal did not happen and you can run \`/cert renew ${escapeMrkdwn(reason.orderId)}\` again.`;
+    case 'new_order_claimed':
+      return `CAS renewed order ${code(reason.orderId)}: its answer names new order ${code(reason.newOrderId)}, but another request (${code(reason.holderId)}${reason.holderOrderId ? `, renewing order ${code(reason.holderOrderId)}` : ''}) already follows that order. The renewal did happen and is paid. Check in the CAS console which order each renewal created, then *Close…* this request as renewed with the right order.`;
     case 'no_new_order_id':
       return 'the renewal has no new order ID to follow. Check the CAS console.';
     case 'state_unavailable':

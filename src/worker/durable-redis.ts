@@ -2,8 +2,10 @@ import type { Redis } from 'ioredis';
 import { AppError } from '../errors.ts';
 
 /**
- * How this Redis can put a write on disk before the worker makes the paid call:
- * - `waitaof`: Redis ≥ 7.2 with AOF on: `WAITAOF 1 0` returns once the local AOF has the write fsynced;
+ * How this Redis can put a write on disk before the worker makes the paid call (replicas, when some are attached,
+ * are waited for besides: see durable-claims.ts):
+ * - `waitaof`: Redis ≥ 7.2 with AOF on (`everysec` or `always`): `WAITAOF 1 n` returns once the local AOF has the
+ *   write fsynced (and `n` replicas theirs);
  * - `always`: `appendfsync always`: every write is fsynced before Redis answers it;
  * - `everysec`: AOF fsynced once a second (Redis 7.0 has no `WAITAOF`): the worker waits out the interval;
  * - `none`: AOF off or `appendfsync no`: a Redis crash can lose the claim, and a restarted Redis would let the
@@ -14,7 +16,8 @@ export type RedisDurability =
   | { kind: 'everysec'; version: string }
   | { kind: 'none'; version: string; why: string };
 
-function infoField(info: string, name: string): string | undefined {
+/** One field of an `INFO` section's text. */
+export function infoField(info: string, name: string): string | undefined {
   const line = info.split(/\r?\n/).find((l) => l.startsWith(`${name}:`));
   return line?.slice(name.length + 1).trim();
 }
@@ -29,19 +32,30 @@ function atLeast(version: string, major: number, minor: number): boolean {
  * as `everysec` (the default, and what managed services run), which the worker waits out.
  */
 export async function probeDurability(redis: Redis): Promise<RedisDurability> {
-  const info = await redis.info('server');
+  const server = await redis.info('server');
   const persistence = await redis.info('persistence');
-  const version = infoField(info, 'redis_version') ?? '0.0.0';
-  if (infoField(persistence, 'aof_enabled') !== '1')
-    return { kind: 'none', version, why: 'AOF is off (appendonly no)' };
   const policy = await redis
     .config('GET', 'appendfsync')
     .then((pair) => String((pair as string[])[1] ?? 'everysec'))
     .catch(() => 'everysec');
+  return durabilityFrom(server, persistence, policy);
+}
+
+/** What `INFO server`, `INFO persistence` and the `appendfsync` policy say this Redis offers. */
+export function durabilityFrom(server: string, persistence: string, policy: string): RedisDurability {
+  const version = infoField(server, 'redis_version') ?? '0.0.0';
+  if (infoField(persistence, 'aof_enabled') !== '1')
+    return { kind: 'none', version, why: 'AOF is off (appendonly no)' };
+  // `appendfsync no` leaves the fsync to the kernel: WAITAOF then waits for nothing the worker can rely on.
+  if (policy !== 'always' && policy !== 'everysec')
+    return { kind: 'none', version, why: `appendfsync is ${policy}` };
   if (atLeast(version, 7, 2)) return { kind: 'waitaof', version };
-  if (policy === 'always') return { kind: 'always', version };
-  if (policy === 'everysec') return { kind: 'everysec', version };
-  return { kind: 'none', version, why: `appendfsync is ${policy}` };
+  return { kind: policy, version };
+}
+
+/** Replicas attached now (`INFO replication`'s `connected_slaves`). */
+export function replicasFrom(replication: string): number {
+  return Number(infoField(replication, 'connected_slaves') ?? 0) || 0;
 }
 
 /** What the worker needs to know to make its writes durable. */
@@ -51,14 +65,16 @@ export interface DurableRedisOptions {
    * a write while a slow fsync runs, milliseconds. @defaultValue 2200
    */
   everysecWaitMs?: number;
-  /** `WAITAOF` timeout, milliseconds. @defaultValue 5000 */
+  /** `WAITAOF` and `WAIT` timeout, milliseconds. @defaultValue 5000 */
   waitAofTimeoutMs?: number;
   sleep?: (ms: number) => Promise<void>;
 }
 
 /**
- * Returns the function the store calls after the claim before the paid call: it resolves once Redis has the
- * claim on disk, and throws `REDIS_NOT_DURABLE` (retryable) when it cannot tell, so nothing is sent to CAS.
+ * Returns the wait after the claim before the paid call: it resolves once Redis has this connection's writes on
+ * disk, and on a replica when some are attached (`WAITAOF 1 1` on Redis ≥ 7.2, else `WAIT 1`), and throws
+ * `REDIS_NOT_DURABLE` (retryable) when it cannot tell, so nothing is sent to CAS. Both commands cover only the
+ * writes of the connection they are sent on: durable-claims.ts makes sure that is the claim's.
  */
 export function durableWrites(
   redis: Redis,
@@ -67,26 +83,30 @@ export function durableWrites(
 ): () => Promise<void> {
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const everysecWaitMs = options.everysecWaitMs ?? 2_200;
-  const waitAofTimeoutMs = options.waitAofTimeoutMs ?? 5_000;
+  const timeout = String(options.waitAofTimeoutMs ?? 5_000);
   const notDurable = (why: string) =>
     new AppError('REDIS_NOT_DURABLE', `Redis did not confirm the write on disk: ${why}`, { retryable: true });
-  switch (durability.kind) {
-    case 'none':
-    case 'always':
-      return async () => {};
-    case 'waitaof':
-      return async () => {
-        const reply = (await redis.call('WAITAOF', '1', '0', String(waitAofTimeoutMs))) as [number, number];
-        if (!(reply[0] >= 1)) throw notDurable(`WAITAOF answered ${JSON.stringify(reply)}`);
-      };
-    case 'everysec':
-      return async () => {
-        await sleep(everysecWaitMs);
-        const persistence = await redis.info('persistence');
-        if (infoField(persistence, 'aof_last_write_status') !== 'ok')
-          throw notDurable('its last AOF write failed (aof_last_write_status)');
-      };
-  }
+  const local = async () => {
+    if (durability.kind !== 'everysec') return;
+    await sleep(everysecWaitMs);
+    const persistence = await redis.info('persistence');
+    if (infoField(persistence, 'aof_last_write_status') !== 'ok')
+      throw notDurable('its last AOF write failed (aof_last_write_status)');
+  };
+  return async () => {
+    // Checked at each claim: a replica may attach or leave at any time.
+    const replicas = replicasFrom(await redis.info('replication')) > 0 ? 1 : 0;
+    if (durability.kind === 'waitaof') {
+      const reply = (await redis.call('WAITAOF', '1', String(replicas), timeout)) as [number, number];
+      if (!(reply[0] >= 1 && reply[1] >= replicas))
+        throw notDurable(`WAITAOF 1 ${replicas} answered ${JSON.stringify(reply)}`);
+      return;
+    }
+    await local();
+    if (replicas === 0) return;
+    const acks = Number(await redis.call('WAIT', '1', timeout));
+    if (!(acks >= 1)) throw notDurable(`no replica acknowledged it (WAIT answered ${acks})`);
+  };
 }
 
 /** The start-up message when the guarantee cannot be had: names the Redis setting and the way out. */

@@ -74,13 +74,20 @@ export interface StepContext extends Omit<RenewalProcessorDeps, 'deliver' | 'req
   /**
    * The account's plan orders pending application (ID and listed domain), listed at most once per few seconds
    * for all renewals of this process: a burst of renewals must not page through a list that grows with it.
+   * `fresh`: not from the cache (the claim found the cached one stale).
    */
-  pendingOrders(): Promise<Array<{ orderId: string; domain: string | undefined }>>;
+  pendingOrders(fresh?: boolean): Promise<PendingListing>;
   needsAttention(
     record: RenewalRecord,
     reason: AttentionReason,
     fields?: Partial<RenewalRecord>,
   ): Promise<Step>;
+}
+
+/** The account's plan orders pending application, and the renew lease's epoch read before they were listed. */
+export interface PendingListing {
+  orders: Array<{ orderId: string; domain: string | undefined }>;
+  epoch: number;
 }
 
 /** Builds the context the steps share. */
@@ -106,13 +113,19 @@ export function createStepContext(deps: RenewalProcessorDeps): StepContext {
   }
 
   const pending = createSingleFlightCache(
-    async () => {
-      const orders: Array<{ orderId: string; domain: string | undefined }> = [];
+    async (): Promise<PendingListing> => {
+      // Read first: a holder that gives up during the listing makes it stale for the claim (renew-lease.ts).
+      const epoch = await store.leases.epoch();
+      const orders: PendingListing['orders'] = [];
       for await (const o of deps.cas.listAllUserCertificateOrders({ orderType: 'CPACK', status: 'PAYED' }))
         if (o.OrderId) orders.push({ orderId: o.OrderId, domain: o.Domain });
-      return orders;
+      return { orders, epoch };
     },
     { ttlMs: 5_000, now: deps.now },
   );
-  return { ...deps, pollDelay, needsAttention, pendingOrders: () => pending.get('payed') };
+  const pendingOrders = (fresh = false) => {
+    if (fresh) pending.clear();
+    return pending.get('payed');
+  };
+  return { ...deps, pollDelay, needsAttention, pendingOrders };
 }

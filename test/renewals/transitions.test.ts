@@ -37,6 +37,19 @@ describe('the transition table', () => {
     expect(rows.filter(([, row]) => row.from.some((s) => finishedStates.has(s)))).toEqual([]);
   });
 
+  it.each(rows)(
+    '%s: leaving submitting gives the renew lease back; only the claim and a reconcile take it',
+    (name, row) => {
+      const leavesSubmitting = row.from.includes('submitting') && row.to !== 'submitting';
+      const takes = name === 'submitting' || name === 'reconciling';
+
+      expect(row.renewLease === 'release' || row.renewLease === 'release_unresolved').toBe(leavesSubmitting);
+      expect(row.renewLease === 'take').toBe(takes);
+      // Only a move that leaves the call's new order unknown makes earlier listings stale for the next claim.
+      expect(row.renewLease === 'release_unresolved').toBe(leavesSubmitting && row.to === 'needs_attention');
+    },
+  );
+
   it('makes only the claims before the paid call, the application and the deployment job durable', () => {
     expect(rows.filter(([, row]) => row.durable).map(([name]) => name)).toEqual([
       'submitting',

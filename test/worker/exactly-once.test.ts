@@ -1,8 +1,4 @@
-import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/logging.ts';
-import { createRenewalStore, type RenewalStore } from '../../src/renewals/store.ts';
-import { createStepContext } from '../../src/worker/step-context.ts';
 import { reconcileStep } from '../../src/worker/steps/reconcile.ts';
 import { submitStep } from '../../src/worker/steps/submit.ts';
 import {
@@ -13,62 +9,18 @@ import {
   openCard,
   startAppHarness,
 } from '../support/app-harness.ts';
-import { buildOrder, startCasSim } from '../support/cas.ts';
-import { deleteKeysWithPrefix, testRedisUrl, uniquePrefix } from '../support/redis.ts';
-import { stepTimings } from '../support/step-timings.ts';
-
-const timings = stepTimings({
-  submitRetryBaseMs: 10,
-  maxSubmitRetries: 3,
-  maxUnknowns: 3,
-  maxPollErrors: 3,
-  persistResultMs: 5_000,
-  maxRunFailures: 10,
-});
-
-/** An order bought a year ago, about to expire (so only a renewal's new order is recent). */
-const oldOrder = (overrides: Parameters<typeof buildOrder>[0] = {}) =>
-  buildOrder({ buyDate: Date.now() - 360 * 86_400_000, ...overrides });
+import { buildOrder } from '../support/cas.ts';
+import { approvedRequest, oldOrder, startWorkerSteps } from '../support/worker-steps.ts';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-/** The worker's steps over real Redis and the simulator, without BullMQ: so two runs can be raced exactly. */
 async function steps(orders: ReturnType<typeof buildOrder>[]) {
-  const sim = await startCasSim({ orders, qps: { ListUserCertificateOrder: 1_000 } });
-  const redis = new Redis(testRedisUrl());
-  const prefix = uniquePrefix('once');
-  cleanups.push(async () => {
-    await sim.close();
-    await deleteKeysWithPrefix(redis, prefix);
-    redis.disconnect();
-  });
-  const store = createRenewalStore({ redis, prefix });
-  const ctx = createStepContext({
-    store,
-    cas: sim.client({ timeoutMs: 1_000 }),
-    deliver: async () => ({ done: true }),
-    logger: createLogger({ level: 'silent' }),
-    now: Date.now,
-    timings,
-  });
-  return { sim, store, ctx };
-}
-
-async function approvedRequest(store: RenewalStore, order: ReturnType<typeof buildOrder>) {
-  const created = await store.create({
-    orderId: String(order.orderId),
-    channelId: 'C0CERTS',
-    requestedBy: 'U0REQUESTER',
-    expiresAt: Date.now() + 60_000,
-    domain: order.domain,
-  });
-  if (!created.created) throw new Error('the order already had a request');
-  const approved = await store.transition(created.record.id, 'approved', { actor: approverId });
-  if (!approved.ok) throw new Error('not approved');
-  return approved.record;
+  const started = await startWorkerSteps(orders);
+  cleanups.push(started.cleanup);
+  return started;
 }
 
 describe('the paid call, raced', () => {
@@ -151,31 +103,6 @@ describe('reconciliation adopts only an order nobody else has', () => {
     const ours = [...sim.sim.store.orders.values()].find((o) => o.renewedFrom === String(mine.orderId));
     expect(await store.get(record.id)).toMatchObject({ state: 'submitted', newOrderId: ours?.orderId });
     expect(sim.sim.renewCount()).toBe(2);
-  });
-
-  it('two unconfirmed renewals of one domain racing for one new order: at most one adopts it', async () => {
-    const domain = 'race.example.com';
-    const [a, b] = [oldOrder({ domain }), oldOrder({ domain })];
-    const { sim, store, ctx } = await steps([a, b]);
-    sim.sim.faults.add({
-      action: 'RenewCertificateOrderForPackageRequest',
-      fault: { kind: 'lost-response' },
-    });
-    sim.sim.faults.add({ action: 'RenewCertificateOrderForPackageRequest', fault: { kind: 'server-error' } });
-    const [ra, rb] = [await approvedRequest(store, a), await approvedRequest(store, b)];
-    await submitStep(ctx, ra, { recordId: ra.id }, undefined);
-    await submitStep(ctx, rb, { recordId: rb.id }, undefined);
-    const [ua, ub] = [await store.get(ra.id), await store.get(rb.id)];
-
-    await Promise.all([
-      reconcileStep(ctx, ua as NonNullable<typeof ua>, { recordId: ra.id }),
-      reconcileStep(ctx, ub as NonNullable<typeof ub>, { recordId: rb.id }),
-    ]);
-
-    const states = [(await store.get(ra.id))?.state, (await store.get(rb.id))?.state];
-    expect(sim.sim.renewCount()).toBe(1);
-    expect(states.filter((s) => s === 'submitted')).toHaveLength(1);
-    expect(states.filter((s) => s === 'needs_attention')).toHaveLength(1);
   });
 });
 

@@ -142,6 +142,7 @@ export async function applyStep(
       ],
     });
   } catch (err) {
+    if (isAppError(err) && err.code === 'CLAIM_LOST') return { kind: 'again' };
     if (!isAppError(err) || err.code !== 'REDIS_NOT_DURABLE') throw err;
     // The claim was written but may not survive a Redis crash: hand it back and apply on a later run.
     await store.transition(record.id, 'apply_not_executed', { actor: 'worker', detail: err.message });

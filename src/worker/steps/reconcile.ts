@@ -1,5 +1,6 @@
 import { isCasRefusal } from '../../cas/errors.ts';
 import type { RenewalRecord } from '../../renewals/record.ts';
+import { accountScope } from '../../renewals/renew-lease.ts';
 import { card, type RenewalJobData, type Step, type StepContext, tell } from '../step-context.ts';
 import { retryTransient, transientMessage } from './transient.ts';
 
@@ -19,13 +20,15 @@ export async function reconcileStep(
   // The original call is certainly over (it has a timeout) once this has passed; only then is the list meaningful.
   const settledAt = submittingAt + timings.casTimeoutMs + timings.reconcileSettleMs;
   if (now() < settledAt) return { kind: 'later', ms: settledAt - now() };
+  const leased = await holdLease(ctx, record);
+  if (leased !== 'held') return leased;
   const about = { orderId: record.orderId, sentAt: submittingAt };
   const baseline = record.payedBefore ? new Set(record.payedBefore) : undefined;
   if (!baseline && !record.domain) {
     return needsAttention(record, { code: 'domain_unknown', ...about });
   }
   const since = submittingAt - 5 * 60_000;
-  const candidates: Array<{ orderId: string; instanceId: string | undefined }> = [];
+  const candidates: Array<{ orderId: string; instanceId: string | undefined; domainless: boolean }> = [];
   try {
     // A renewal's new order is pending application (PAYED). With the list taken before the call, "new" is "not
     // in it"; the listing's domain is used only to exclude (a new order may be listed without one).
@@ -39,7 +42,8 @@ export async function reconcileStep(
       const sameDomain = baseline
         ? !order.Domain || order.Domain === record.domain
         : order.Domain === record.domain;
-      if (isNew && sameDomain) candidates.push({ orderId: order.OrderId, instanceId: order.InstanceId });
+      if (isNew && sameDomain)
+        candidates.push({ orderId: order.OrderId, instanceId: order.InstanceId, domainless: !order.Domain });
     }
   } catch (err) {
     // Only CAS's own refusal goes to a person at once; a Redis blip or an unreadable listing is tried again.
@@ -57,6 +61,16 @@ export async function reconcileStep(
   for (const candidate of candidates) {
     const owner = await store.newOrderOwner(candidate.orderId);
     if (owner === undefined || owner === record.id) found.push(candidate);
+  }
+  const domainless = found.filter((c) => c.domainless).map((c) => c.orderId);
+  if (domainless.length > 0 && record.leaseScope !== accountScope) {
+    // New orders of this account are listed without a domain: from now on its claims serialise per account. This
+    // call held only its domain, so another call of the account may have made them: unless none was unresolved
+    // beside it, a person decides.
+    await store.leases.markListsBare();
+    const others = [...(await store.leases.holders()).values()].filter((id) => id !== record.id);
+    if (others.length > 0 || (await store.leases.epoch()) > (record.leaseEpoch ?? 0))
+      return needsAttention(record, { code: 'ambiguous_new_order', ...about, candidates: domainless });
   }
   if (found.length === 1) {
     const { orderId: newOrderId, instanceId } = found[0] as (typeof found)[number];
@@ -86,4 +100,23 @@ export async function reconcileStep(
     domain: record.domain ?? '',
     checks: reconciles,
   });
+}
+
+/**
+ * Makes sure the request holds the renew lease while it reconciles (after a recheck it holds none): `held`, or the
+ * step to take while another unresolved call of the scope holds it (wait for it).
+ */
+async function holdLease(ctx: StepContext, record: RenewalRecord): Promise<'held' | Step> {
+  const holders = await ctx.store.leases.holders();
+  if ([...holders.values()].includes(record.id)) return 'held';
+  const scope = record.leaseScope ?? accountScope;
+  const result = await ctx.store.transition(record.id, 'reconciling', {
+    actor: 'worker',
+    fields: { leaseScope: scope },
+    lease: { scope },
+  });
+  if (result.ok) return 'held';
+  if (result.reason === 'lease_held')
+    return { kind: 'later', ms: Math.min(1_000, ctx.timings.submitRetryBaseMs) };
+  return { kind: 'again' };
 }

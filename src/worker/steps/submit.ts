@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import { CasApiError, casOutcome } from '../../cas/errors.ts';
 import { isAppError } from '../../errors.ts';
 import type { RenewalRecord } from '../../renewals/record.ts';
 import { card, type RenewalJobData, type Step, type StepContext, tell } from '../step-context.ts';
+import { claimRenewal } from './renew-claim.ts';
 
 /**
  * From `approved`: moves the record to `submitting` first, then makes the paid call once. CAS answers that prove
@@ -17,22 +17,25 @@ export async function submitStep(
   signal: AbortSignal | undefined,
 ): Promise<Step> {
   const { store, cas, logger, now, timings, pollDelay } = ctx;
-  // What is pending application before the call: a reconcile after an unanswered call then considers only orders
-  // that appeared since (the documented guarantees: Status=PAYED, a new order; not the listing's domain or date).
-  const payedBefore = record.payedBefore ?? (await pendingOrders(ctx, record));
+  // The claim lists what is pending application before the call: a reconcile after an unanswered call then
+  // considers only orders that appeared since (the documented guarantees: Status=PAYED, a new order; not the
+  // listing's domain or date). It also takes the renew lease: no other call it could be confused with is unresolved.
   let claimed: Awaited<ReturnType<typeof store.transition>>;
   try {
-    claimed = await store.transition(record.id, 'submitting', {
-      actor: 'worker',
-      fields: { intentId: randomUUID(), submittingAt: now(), ...(payedBefore ? { payedBefore } : {}) },
-      notify: [tell({ type: 'submitting', orderId: record.orderId }), card],
-    });
+    claimed = await claimRenewal(ctx, record);
   } catch (err) {
+    // The record moved on, or another run holds it with its own token: nothing is sent, the record decides.
+    if (isAppError(err) && err.code === 'CLAIM_LOST') return { kind: 'again' };
     if (!isAppError(err) || err.code !== 'REDIS_NOT_DURABLE') throw err;
     // The claim may not survive a Redis crash, so nothing is sent: back to approved, and try again.
     await store.transition(record.id, 'not_executed', { actor: 'worker', detail: err.message });
     logger.warn({ recordId: record.id }, 'claim not durable; renewal call not sent');
     return { kind: 'later', ms: timings.submitRetryBaseMs };
+  }
+  if (!claimed.ok && claimed.reason === 'lease_held') {
+    // Another request's paid call of this domain (or account) is unresolved: wait for it, never guess around it.
+    logger.info({ recordId: record.id, holder: claimed.ownerId }, 'another renewal is unresolved; waiting');
+    return { kind: 'later', ms: Math.min(1_000, timings.submitRetryBaseMs) };
   }
   if (!claimed.ok) return { kind: 'again' };
   logger.info(
@@ -61,7 +64,17 @@ export async function submitStep(
       notify: [tell({ type: 'submitted', newOrderId: result.newOrderId }), card],
     }),
   );
-  return done.ok ? { kind: 'later', ms: pollDelay(0) } : { kind: 'again' };
+  if (done.ok) return { kind: 'later', ms: pollDelay(0) };
+  if (done.reason !== 'order_claimed') return { kind: 'again' };
+  // CAS named a new order that another request holds: the answer is kept and a person decides, never "not renewed".
+  const holder = await store.get(done.ownerId).catch(() => undefined);
+  return ctx.needsAttention(claimed.record, {
+    code: 'new_order_claimed',
+    orderId: record.orderId,
+    newOrderId: result.newOrderId,
+    holderId: done.ownerId,
+    holderOrderId: holder?.orderId,
+  });
 }
 
 /**
@@ -144,23 +157,4 @@ async function callFailed(
   });
   logger.warn({ recordId: record.id, orderId: record.orderId }, 'renewal outcome unknown; will reconcile');
   return { kind: 'later', ms: timings.casTimeoutMs + timings.reconcileSettleMs };
-}
-
-/**
- * The account's plan orders pending application that a reconcile of this request could mistake for its new order
- * (those listed without a domain, or with the order's), or undefined when CAS cannot list them now. The listing
- * is shared by the renewals of the next few seconds (see StepContext.pendingOrders): an order created between it
- * and a call is either claimed by the request that created it or makes a reconcile ambiguous, never adopted.
- */
-async function pendingOrders(ctx: StepContext, record: RenewalRecord): Promise<string[] | undefined> {
-  try {
-    const orders = await ctx.pendingOrders();
-    return orders.filter((o) => !o.domain || o.domain === record.domain).map((o) => o.orderId);
-  } catch (err) {
-    ctx.logger.warn(
-      { err: { code: isAppError(err) ? err.code : 'error' } },
-      'could not list pending orders before renewing; a reconcile will match by domain and date',
-    );
-    return undefined;
-  }
 }

@@ -1,0 +1,71 @@
+import type { Redis } from 'ioredis';
+import { AppError } from '../errors.ts';
+
+/** The claim a paid call is fenced on: its record, the state it put there, and the token written with it. */
+export interface ClaimFence {
+  key: string;
+  state: string;
+  /** The claim's token (`intentId`); without one only the state is checked. */
+  token: string | undefined;
+  /** What `mark()` answered just before the claim's script (the connection it went out on). */
+  mark: number | undefined;
+}
+
+/**
+ * What the store calls after a `durable` move: resolves once the claim is durable and still this run's, just
+ * before the paid call. Throws `REDIS_NOT_DURABLE` (retryable) when Redis cannot confirm it, `CLAIM_LOST` when the
+ * record is no longer in the claimed state with this token: either way nothing may be sent. `mark`, called just
+ * before the claim's script, notes which connection it goes out on.
+ */
+export type DurableClaims = ((claim: ClaimFence) => Promise<void>) & { mark?: () => number };
+
+/**
+ * Checks that the record is still in ARGV[1] with token ARGV[2] (if any); with ARGV[3] = '1', also writes a
+ * field so that this connection's next WAIT/WAITAOF covers the claim. KEYS: record. Returns 1 if still claimed.
+ */
+const fenceScript = `
+if redis.call('HGET', KEYS[1], 'state') ~= ARGV[1] then return 0 end
+if ARGV[2] ~= '' and redis.call('HGET', KEYS[1], 'intentId') ~= ARGV[2] then return 0 end
+if ARGV[3] == '1' then redis.call('HSET', KEYS[1], 'claimCheckedAt', ARGV[4]) end
+return 1
+`;
+
+/**
+ * Makes a claim durable on the connection that wrote it, then fences the send on it. WAIT and WAITAOF count only
+ * the writes of the connection they are sent on, so a reconnect between the claim and the wait (ioredis resends
+ * or reconnects silently) would make them return at once: then the claim is read again on the new connection, with
+ * a write that the next wait covers (a claim lost in a failover is found missing there, and nothing is sent).
+ * Last, just before the send, the record must still be in the claimed state with this run's token.
+ */
+export function createDurableClaims(
+  redis: Redis,
+  wait: () => Promise<void>,
+  now: () => number = Date.now,
+): DurableClaims {
+  let connection = 0;
+  redis.on('ready', () => {
+    connection++;
+  });
+  const fence = async (claim: ClaimFence, touch: boolean) => {
+    const args = [claim.state, claim.token ?? '', touch ? '1' : '0', String(now())];
+    if ((await redis.eval(fenceScript, 1, claim.key, ...args)) !== 1)
+      throw new AppError('CLAIM_LOST', `the claim on ${claim.key} is no longer this run's; nothing is sent`);
+  };
+  const confirm = async (claim: ClaimFence) => {
+    let covered = claim.mark === connection;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const at = connection;
+      if (!covered) await fence(claim, true);
+      await wait();
+      if (connection === at) {
+        await fence(claim, false);
+        return;
+      }
+      covered = false;
+    }
+    throw new AppError('REDIS_NOT_DURABLE', 'the connection to Redis kept changing during the wait', {
+      retryable: true,
+    });
+  };
+  return Object.assign(confirm, { mark: () => connection });
+}
