@@ -1,7 +1,8 @@
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from '../logger.ts';
 import type { Deliver, DeliveryResult, OutboxItem, OutboxLock, RenewalStore } from '../renewals/store.ts';
-import { renderApprovalCard, renderDeployCard } from './cards.ts';
+import { renderApprovalCard } from './cards.ts';
+import { createDeployCardPoster } from './deploy-card-post.ts';
 import { slackErrorCode } from './links.ts';
 import { renderThreadEvent } from './thread-messages.ts';
 
@@ -49,6 +50,7 @@ export interface OutboxDeliveryDeps {
  */
 export function createOutboxDelivery(deps: OutboxDeliveryDeps): Deliver {
   const lockMs = deps.lockMs ?? 30_000;
+  const postDeployCard = createDeployCardPoster(deps);
   // Another process took over (this one was too slow to renew): it delivers the rest.
   const lost: DeliveryResult = { done: false, retryMs: 250, reason: 'delivery lock lost' };
 
@@ -71,26 +73,7 @@ export function createOutboxDelivery(deps: OutboxDeliveryDeps): Deliver {
       }
       try {
         if (item.kind === 'deploy_card') {
-          const card = renderDeployCard(record);
-          if (record.deployCardTs) {
-            await deps.slack.chat.update({
-              channel: record.channelId,
-              ts: record.deployCardTs,
-              text: card.text,
-              blocks: card.blocks,
-            });
-          } else {
-            const posted = await deps.slack.chat.postMessage({
-              channel: record.channelId,
-              thread_ts: record.messageTs,
-              text: card.text,
-              blocks: card.blocks,
-            });
-            if (posted.ts) {
-              await deps.store.setDeployCard(recordId, record.channelId, posted.ts);
-              deps.logger.info({ recordId, ts: posted.ts }, 'deployment card posted');
-            }
-          }
+          await postDeployCard(record);
         } else if (item.kind !== 'card') {
           await deps.slack.chat.postMessage({
             channel: record.channelId,
