@@ -1,6 +1,13 @@
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type AppHarness, approverId, blocksText, findButton } from '../support/app-harness.ts';
+import {
+  type AppHarness,
+  approverId,
+  blocksText,
+  channelId,
+  findButton,
+  requesterId,
+} from '../support/app-harness.ts';
 import {
   latestDeployCard,
   type Resource,
@@ -52,12 +59,21 @@ describe('"verified" means every endpoint serves the new certificate', () => {
         c.args.ts === deployTs &&
         findButton(c.args.blocks, 'cert_tls_recheck') !== undefined,
     );
-    // The CDN edge catches up; a person asks again.
+    // The CDN edge catches up; a person asks again. Only approvers may: the requester is refused.
     tls?.unpin('shop.example.com');
+    const recheck = findButton(withRecheck.args.blocks, 'cert_tls_recheck')?.value;
+    await harness.click('cert_tls_recheck', { user: requesterId, messageTs: deployTs, value: recheck });
+    const refused = await harness.slack.waitForResponse();
+    expect(refused.body.text).toBe(
+      'Only <@U0APPROVER>, <@U0APPROVER2> can deploy, skip or roll back this certificate.',
+    );
+    expect(harness.slack.thread(channelId, card.ts).map((m) => m.text)).not.toContainEqual(
+      expect.stringContaining('asked me to check the endpoints again'),
+    );
     await harness.click('cert_tls_recheck', {
       user: approverId,
       messageTs: deployTs,
-      value: findButton(withRecheck.args.blocks, 'cert_tls_recheck')?.value,
+      value: recheck,
     });
     const after = await threadUntil(harness, card.ts, /Serving the new certificate on 1 of 1/);
 
