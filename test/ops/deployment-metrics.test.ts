@@ -1,17 +1,9 @@
 import { request } from 'undici';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type AppHarness, approverId } from '../support/app-harness.ts';
-import { type Started, threadUntil, upToDeployCard } from '../support/deployment.ts';
+import { deploymentTests, threadUntil } from '../support/deployment.ts';
 
-let h: AppHarness | undefined;
-let tls: Started['tls'] | undefined;
-afterEach(async () => {
-  await h?.stop();
-  await tls?.close();
-  h = undefined;
-  tls = undefined;
-});
-
+const { upToDeployCard } = deploymentTests();
 async function metricsText(harness: AppHarness): Promise<string> {
   const res = await request(`${harness.metricsBase}/metrics`);
   expect(res.statusCode).toBe(200);
@@ -20,20 +12,14 @@ async function metricsText(harness: AppHarness): Promise<string> {
 
 describe('/metrics for deployments', () => {
   it('exports certbot_deployments_total by outcome and certbot_tls_endpoints by result', async () => {
-    const { card, harness, deployTs, deployValue } = await upToDeployCard(
-      {
-        resources: [
-          { id: '601', cloudProduct: 'CDN', domain: 'shop.example.com', regionId: 'cn-hangzhou' },
-          { id: '602', cloudProduct: 'CDN', domain: 'www.shop.example.com', regionId: 'cn-hangzhou' },
-          { id: '603', cloudProduct: 'CDN', domain: '*.shop.example.com', regionId: 'cn-hangzhou' },
-        ],
-        stale: ['www.shop.example.com'],
-      },
-      (s) => {
-        h = s.harness;
-        tls = s.tls;
-      },
-    );
+    const { card, harness, deployTs, deployValue } = await upToDeployCard({
+      resources: [
+        { id: '601', cloudProduct: 'CDN', domain: 'shop.example.com', regionId: 'cn-hangzhou' },
+        { id: '602', cloudProduct: 'CDN', domain: 'www.shop.example.com', regionId: 'cn-hangzhou' },
+        { id: '603', cloudProduct: 'CDN', domain: '*.shop.example.com', regionId: 'cn-hangzhou' },
+      ],
+      stale: ['www.shop.example.com'],
+    });
     const before = await metricsText(harness);
 
     await harness.click('cert_deploy', { user: approverId, messageTs: deployTs, value: deployValue });

@@ -1,21 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type AppHarness, approverId } from '../support/app-harness.ts';
-import { type Resource, type Started, threadUntil, upToDeployCard as upTo } from '../support/deployment.ts';
+import { deploymentTests, type Resource, threadUntil } from '../support/deployment.ts';
 
-let h: AppHarness | undefined;
-let tls: Started['tls'] | undefined;
-afterEach(async () => {
-  await h?.stop();
-  await tls?.close();
-  h = undefined;
-  tls = undefined;
-});
-
-const upToDeployCard = (options: Parameters<typeof upTo>[0]) =>
-  upTo(options, (s) => {
-    h = s.harness;
-    tls = s.tls;
-  });
+const { upToDeployCard } = deploymentTests();
 
 type Block = { block_id?: string; accessory?: { action_id: string; value: string } };
 

@@ -1,17 +1,9 @@
 import type { Redis } from 'ioredis';
-import { afterEach, describe, expect, it } from 'vitest';
-import { type AppHarness, approverId } from '../support/app-harness.ts';
-import { type Started, threadUntil, upToDeployCard } from '../support/deployment.ts';
+import { describe, expect, it } from 'vitest';
+import { approverId } from '../support/app-harness.ts';
+import { deploymentTests, threadUntil } from '../support/deployment.ts';
 
-let h: AppHarness | undefined;
-let tls: Started['tls'] | undefined;
-afterEach(async () => {
-  await h?.stop();
-  await tls?.close();
-  h = undefined;
-  tls = undefined;
-});
-
+const { upToDeployCard } = deploymentTests();
 /** Every value stored under `prefix`, read by type (a DUMP may compress a long string and hide it). */
 async function everyValue(redis: Redis, prefix: string): Promise<string> {
   const out: string[] = [];
@@ -48,15 +40,9 @@ const keyBody = (pem: string) => pem.split('\n').filter((l) => l !== '' && !l.st
 
 describe('the private key in a GetUserCertificateDetail answer', () => {
   it('reaches no log line, job data, Redis value or Slack call through a whole deployment', async () => {
-    const { card, harness, deployTs, deployValue } = await upToDeployCard(
-      {
-        resources: [{ id: '601', cloudProduct: 'CDN', domain: 'shop.example.com', regionId: 'cn-hangzhou' }],
-      },
-      (s) => {
-        h = s.harness;
-        tls = s.tls;
-      },
-    );
+    const { card, harness, deployTs, deployValue } = await upToDeployCard({
+      resources: [{ id: '601', cloudProduct: 'CDN', domain: 'shop.example.com', regionId: 'cn-hangzhou' }],
+    });
     await harness.click('cert_deploy', { user: approverId, messageTs: deployTs, value: deployValue });
     await threadUntil(harness, card.ts, /Serving the new certificate on 1 of 1/);
 

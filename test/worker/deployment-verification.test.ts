@@ -1,5 +1,5 @@
 import { request } from 'undici';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   type AppHarness,
   approverId,
@@ -8,28 +8,9 @@ import {
   findButton,
   requesterId,
 } from '../support/app-harness.ts';
-import {
-  latestDeployCard,
-  type Resource,
-  type Started,
-  threadUntil,
-  upToDeployCard as upTo,
-} from '../support/deployment.ts';
+import { deploymentTests, latestDeployCard, type Resource, threadUntil } from '../support/deployment.ts';
 
-let h: AppHarness | undefined;
-let tls: Started['tls'] | undefined;
-afterEach(async () => {
-  await h?.stop();
-  await tls?.close();
-  h = undefined;
-  tls = undefined;
-});
-
-const upToDeployCard = (options: Parameters<typeof upTo>[0]) =>
-  upTo(options, (s) => {
-    h = s.harness;
-    tls = s.tls;
-  });
+const { upToDeployCard } = deploymentTests();
 
 const one: Resource[] = [
   { id: '601', cloudProduct: 'CDN', domain: 'shop.example.com', regionId: 'cn-hangzhou' },
@@ -43,7 +24,7 @@ async function state(harness: AppHarness, recordId: string) {
 
 describe('"verified" means every endpoint serves the new certificate', () => {
   it('an endpoint still serving the old certificate: deployed (not verified), Check again, and verified once it serves the new one', async () => {
-    const { card, harness, deployTs, deployValue } = await upToDeployCard({
+    const { card, harness, deployTs, deployValue, tls } = await upToDeployCard({
       resources: one,
       stale: ['shop.example.com'],
     });
@@ -60,7 +41,7 @@ describe('"verified" means every endpoint serves the new certificate', () => {
         findButton(c.args.blocks, 'cert_tls_recheck') !== undefined,
     );
     // The CDN edge catches up; a person asks again. Only approvers may: the requester is refused.
-    tls?.unpin('shop.example.com');
+    tls.unpin('shop.example.com');
     const recheck = findButton(withRecheck.args.blocks, 'cert_tls_recheck')?.value;
     await harness.click('cert_tls_recheck', { user: requesterId, messageTs: deployTs, value: recheck });
     const refused = await harness.slack.waitForResponse();
