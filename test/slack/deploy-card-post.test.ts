@@ -1,13 +1,9 @@
-import { WebClient } from '@slack/web-api';
-import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logging.ts';
-import { createRenewalStore, type RenewalStore } from '../../src/renewals/store.ts';
+import type { RenewalStore } from '../../src/renewals/store.ts';
 import { createOutboxDelivery } from '../../src/slack/outbox-delivery.ts';
-import { createSlackStandIn } from '../../src/slack-standin/server.ts';
 import { channelId } from '../support/app-harness.ts';
-import { deleteKeysWithPrefix, testRedisUrl, uniquePrefix } from '../support/redis.ts';
-import { testBotToken } from '../support/slack-payloads.ts';
+import { requestWithCard } from '../support/outbox.ts';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -16,27 +12,7 @@ afterEach(async () => {
 
 /** A request with its card and a queued deployment card; the store's `setDeployCard` fails `failures` times. */
 async function withDeployCardQueued(failures: number) {
-  const slack = createSlackStandIn({ botToken: testBotToken });
-  await slack.listen();
-  const redis = new Redis(testRedisUrl());
-  const prefix = uniquePrefix('deploy-card');
-  cleanups.push(async () => {
-    await slack.close();
-    await deleteKeysWithPrefix(redis, prefix);
-    redis.disconnect();
-  });
-  const store = createRenewalStore({ redis, prefix });
-  const client = new WebClient(testBotToken, { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 } });
-  const created = await store.create({
-    orderId: '800123',
-    channelId,
-    requestedBy: 'U0REQUESTER',
-    expiresAt: Date.now() + 60_000,
-  });
-  if (!created.created) throw new Error('not created');
-  const id = created.record.id;
-  const card = await client.chat.postMessage({ channel: channelId, text: 'card' });
-  await store.setCard(id, channelId, card.ts as string);
+  const { slack, store, client, id } = await requestWithCard(cleanups, 'deploy-card');
   await store.transition(id, 'csr_attached', { actor: 'U0REQUESTER', notify: [{ kind: 'deploy_card' }] });
   let left = failures;
   // The fault seam: the write that records the card's ts fails after Slack took the post (a Redis blip).
@@ -57,7 +33,7 @@ async function withDeployCardQueued(failures: number) {
     slack
       .okCalls('chat.postMessage')
       .filter((c) => String(c.args.text).startsWith('Install the new certificate'));
-  return { slack, store, id, cardTs: card.ts as string, deliver, deployCards };
+  return { slack, store, id, deliver, deployCards };
 }
 
 describe('the deployment card', () => {
