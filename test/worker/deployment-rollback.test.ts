@@ -76,3 +76,39 @@ describe('a rollback that ends rollback_error', () => {
     },
   );
 });
+
+describe('Roll back on a resource that may not be rolled back', () => {
+  it('a click naming a resource deployed and serving the new certificate is refused; nothing is sent to CAS', async () => {
+    const { card, harness, deployTs, deployValue } = await upToDeployCard({
+      resources: [
+        { ...(failing[0] as Resource), rollbackFails: 0 },
+        { ...(failing[0] as Resource), id: '602', domain: 'www.shop.example.com', fail: undefined },
+      ],
+    });
+    await harness.click('cert_deploy', { user: approverId, messageTs: deployTs, value: deployValue });
+    await threadUntil(harness, card.ts, /Serving the new certificate on/);
+    const update = await harness.slack.waitForCall(
+      (c) =>
+        c.method === 'chat.update' &&
+        c.args.ts === deployTs &&
+        JSON.stringify(c.args.blocks).includes('cert_rollback'),
+    );
+    const offered = (update.args.blocks as Block[]).find((b) => b.accessory?.action_id === 'cert_rollback');
+    const job = [...harness.cas.sim.deployments.jobs.values()][0];
+    const healthy = job?.workers.find((w) => w.resourceId === '602');
+
+    // The current card's button, with the block of the healthy resource (a forged or mixed-up payload).
+    await harness.click('cert_rollback', {
+      user: approverId,
+      messageTs: deployTs,
+      value: offered?.accessory?.value,
+      blockId: `result_${healthy?.id}`,
+    });
+    const refused = await harness.slack.waitForResponse();
+
+    expect(offered?.block_id).not.toBe(`result_${healthy?.id}`);
+    expect(refused.body.text).toMatch(/^Nothing changed: this request is no longer waiting for a decision\./);
+    expect(harness.cas.sim.calls.filter((c) => c.action === 'UpdateWorkerResourceStatus')).toEqual([]);
+    expect(healthy?.status).toBe('success');
+  });
+});
