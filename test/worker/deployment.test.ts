@@ -8,7 +8,7 @@ import {
   startAppHarness,
 } from '../support/app-harness.ts';
 import { buildOrder } from '../support/cas.ts';
-import { deploymentTests, type Resource, threadUntil } from '../support/deployment.ts';
+import { deploymentTests, latestDeployCard, type Resource, threadUntil } from '../support/deployment.ts';
 
 const { upToDeployCard, track } = deploymentTests();
 
@@ -156,6 +156,16 @@ describe('installing the new certificate', () => {
       'deployed',
     );
     expect(thread.some((t) => t.includes('Serving the new certificate'))).toBe(false);
+    // No check ran, so there is nothing to check again: a click with the current version is refused.
+    const key = `${harness.prefix}:renewal:${card.recordId}`;
+    const current = `${card.recordId}.${await harness.app.redis.hget(key, 'version')}`;
+    expect(JSON.stringify(latestDeployCard(harness, deployTs)?.args.blocks)).not.toContain(
+      'cert_tls_recheck',
+    );
+    await harness.click('cert_tls_recheck', { user: approverId, messageTs: deployTs, value: current });
+    const refused = await harness.slack.waitForResponse();
+    expect(refused.body.text).toMatch(/^Nothing changed: this request is no longer waiting for a decision\./);
+    expect(await harness.app.redis.hget(key, 'state')).toBe('deployed');
   });
 
   it('Skip: the request ends issued and nothing is deployed; only approvers may decide', async () => {
