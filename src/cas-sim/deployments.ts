@@ -15,6 +15,8 @@ export const SeedResource = z.object({
   certId: z.string().optional(),
   /** Deploying to it fails (the worker ends `error`); CAS's API never tells why: only the console does. */
   fail: z.object({ code: z.string(), message: z.string() }).optional(),
+  /** How many rollbacks of it end `rollback_error` (CAS could not put the previous certificate back) first. */
+  rollbackFails: z.number().int().nonnegative().optional(),
 });
 export type SeedResource = z.input<typeof SeedResource>;
 
@@ -30,6 +32,11 @@ export const DeployBehaviour = z.object({
    * APIs do with unknown parameters, or `refuse` it (`InvalidParameter`).
    */
   listJobKeyword: z.enum(['ignore', 'refuse']).default('ignore'),
+  /**
+   * Whether UpdateWorkerResourceStatus rolls back a resource whose rollback ended `rollback_error` (`allow`) or
+   * refuses it like any unfinished one (`refuse`, `InvalidStatus.Worker`): the documentation does not say.
+   */
+  rollbackAgain: z.enum(['allow', 'refuse']).default('allow'),
 });
 export type DeployBehaviour = z.output<typeof DeployBehaviour>;
 
@@ -42,6 +49,8 @@ export interface SimResource {
   listenerPort: number | undefined;
   certId: string | undefined;
   fail: { code: string; message: string } | undefined;
+  /** Rollbacks still to end `rollback_error`. */
+  rollbackFails: number | undefined;
 }
 
 type WorkerStatus =
@@ -133,6 +142,11 @@ export function createDeploymentStore(deps: {
     for (const w of job.workers) {
       if (w.status !== 'rollback') continue;
       const resource = resources.get(w.resourceId);
+      if (resource?.rollbackFails) {
+        resource.rollbackFails -= 1;
+        w.status = 'rollback_error';
+        continue;
+      }
       if (resource) resource.certId = w.resourceCertId;
       w.status = 'rollback_success';
     }
@@ -331,7 +345,8 @@ export function createDeploymentStore(deps: {
         throw new SimError(400, 'InvalidParameter.Status', 'Status must be rollback.');
       const w = job.workers.find((x) => x.id === workerId);
       if (!w) throw new SimError(404, 'NotFound', 'The worker does not exist.');
-      if (w.status !== 'success' && w.status !== 'error')
+      const again = w.status === 'rollback_error' && deps.behaviour.rollbackAgain === 'allow';
+      if (w.status !== 'success' && w.status !== 'error' && !again)
         throw new SimError(
           400,
           'InvalidStatus.Worker',

@@ -109,7 +109,11 @@ export const SimSeed = z.object({
   /** Cloud resources (CDN, SLB, …) and the certificate each serves now. */
   resources: z.array(SeedResource).default([]),
   /** Answers to the deployment API's open questions (see {@link DeployBehaviour}). */
-  deployApi: DeployBehaviour.default({ cloudProductRequired: false, listJobKeyword: 'ignore' }),
+  deployApi: DeployBehaviour.default({
+    cloudProductRequired: false,
+    listJobKeyword: 'ignore',
+    rollbackAgain: 'allow',
+  }),
   /** CAS contacts; an application needs at least one. */
   contacts: z.array(SeedContact).default([]),
   /** Answers to the open questions (see {@link RenewalBehaviour}). */

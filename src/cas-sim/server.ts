@@ -109,6 +109,7 @@ export function createCasSimulator(options: CasSimulatorOptions = {}) {
       listenerPort: r.listenerPort,
       certId,
       fail: r.fail,
+      rollbackFails: r.rollbackFails,
     });
   }
   const keys = new Map<string, SimAccessKey>(seed.accessKeys.map((k) => [k.accessKeyId, k]));

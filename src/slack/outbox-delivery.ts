@@ -2,7 +2,8 @@ import type { WebClient } from '@slack/web-api';
 import type { Logger } from '../logger.ts';
 import type { RenewalRecord } from '../renewals/record.ts';
 import type { Deliver, DeliveryResult, OutboxItem, OutboxLock, RenewalStore } from '../renewals/store.ts';
-import { renderApprovalCard, renderDeployCard, type SlackMessage } from './cards.ts';
+import { renderApprovalCard, type SlackMessage } from './cards.ts';
+import { createDeployCardPoster } from './deploy-card-post.ts';
 import { slackErrorCode } from './links.ts';
 import { refusedContentErrors, renderRefusedFallback, unreachableErrors } from './outbox-fallback.ts';
 import type { RenewedAlertUpdates } from './renewed-alerts.ts';
@@ -42,26 +43,13 @@ export function createOutboxDelivery(deps: OutboxDeliveryDeps): Deliver {
   const lockMs = deps.lockMs ?? 30_000;
   // Another process took over (this one was too slow to renew): it delivers the rest.
   const lost: DeliveryResult = { done: false, retryMs: 250, reason: 'delivery lock lost' };
+  const postDeployCard = createDeployCardPoster(deps);
 
   /** Sends one item as rendered now, or `replacement` in its place (a card stays a card, so later updates find it). */
   async function send(record: RenewalRecord, item: OutboxItem, replacement?: SlackMessage): Promise<void> {
-    const recordId = record.id;
     const messageTs = record.messageTs as string;
     if (item.kind === 'deploy_card') {
-      const card = replacement ?? renderDeployCard(record);
-      if (record.deployCardTs) {
-        await deps.slack.chat.update({ channel: record.channelId, ts: record.deployCardTs, ...card });
-        return;
-      }
-      const posted = await deps.slack.chat.postMessage({
-        channel: record.channelId,
-        thread_ts: messageTs,
-        ...card,
-      });
-      if (posted.ts) {
-        await deps.store.setDeployCard(recordId, record.channelId, posted.ts);
-        deps.logger.info({ recordId, ts: posted.ts }, 'deployment card posted');
-      }
+      await postDeployCard(record, replacement);
     } else if (item.kind !== 'card') {
       await deps.slack.chat.postMessage({
         channel: record.channelId,

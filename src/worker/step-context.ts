@@ -18,6 +18,8 @@ export interface RenewalJobData extends RecordJobData {
   applyRetries?: number;
   deployRetries?: number;
   deployPolls?: number;
+  /** The record version whose rollback request this job already sent to CAS (one send per person's click). */
+  rollbackVersion?: number;
   tlsAttempts?: number;
 }
 

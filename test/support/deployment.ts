@@ -1,3 +1,4 @@
+import { afterEach } from 'vitest';
 import type { SeedResource } from '../../src/cas-sim/deployments.ts';
 import type { SimSeed } from '../../src/cas-sim/seed.ts';
 import {
@@ -89,4 +90,27 @@ export function latestDeployCard(harness: AppHarness, deployTs: string) {
     .okCalls('chat.update')
     .filter((c) => c.args.ts === deployTs)
     .at(-1);
+}
+
+/**
+ * For a test file of the deployment step: stops what {@link upToDeployCard} (or `track`) started after each test.
+ */
+export function deploymentTests() {
+  let started: Partial<Started> = {};
+  afterEach(async () => {
+    await started.harness?.stop();
+    await started.tls?.close();
+    started = {};
+  });
+  return {
+    upToDeployCard: (options: Parameters<typeof upToDeployCard>[0]) =>
+      upToDeployCard(options, (s) => {
+        started = s;
+      }),
+    /** A harness started otherwise, stopped after the test too. */
+    track(harness: AppHarness): AppHarness {
+      started = { ...started, harness };
+      return harness;
+    },
+  };
 }

@@ -15,8 +15,11 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-/** A request approved for deployment (`deploy_approved`), and a worker context whose durable write fails. */
-async function approvedDeployment() {
+/**
+ * A request approved for deployment (`deploy_approved`), and a worker context whose durable write fails with
+ * `failure` (Redis did not confirm it on disk, or the fence found the claim no longer this run's).
+ */
+async function approvedDeployment(failure: 'REDIS_NOT_DURABLE' | 'CLAIM_LOST' = 'REDIS_NOT_DURABLE') {
   const order = buildOrder({ domain: 'claim.example.com' });
   const cas = await startCasSim({ orders: [order] });
   const redis = testRedis();
@@ -51,12 +54,13 @@ async function approvedDeployment() {
     const moved = await setup.transition(id, name, { actor: 'test', fields });
     expect(moved.ok).toBe(true);
   }
-  // The claim's durable write fails (Redis did not confirm it on disk).
   const store = createRenewalStore({
     redis,
     prefix,
     durable: async () => {
-      throw new AppError('REDIS_NOT_DURABLE', 'Redis did not confirm the write on disk', { retryable: true });
+      throw new AppError(failure, `the claim failed: ${failure}`, {
+        retryable: failure === 'REDIS_NOT_DURABLE',
+      });
     },
   });
   const ctx = createStepContext({
@@ -101,5 +105,21 @@ describe('the claim before CreateDeploymentJob', () => {
 
     expect(sim.calls.filter((c) => c.action === 'CreateDeploymentJob')).toEqual([]);
     expect(step).toEqual({ kind: 'again' });
+  });
+
+  it('a claim fenced off (CLAIM_LOST: another run holds it with its own token): CreateDeploymentJob is not called', async () => {
+    const { id, ctx, sim, record, store } = await approvedDeployment('CLAIM_LOST');
+
+    const step = await deployCreateStep(
+      ctx,
+      record as NonNullable<typeof record>,
+      { recordId: id },
+      undefined,
+    );
+
+    expect(sim.calls.filter((c) => c.action === 'CreateDeploymentJob')).toEqual([]);
+    expect(step).toEqual({ kind: 'again' });
+    // The record is the other run's to move on: this one hands nothing back.
+    expect((await store.get(id))?.state).toBe('deploy_creating');
   });
 });

@@ -1,28 +1,16 @@
 import { request } from 'undici';
-import { afterEach, describe, expect, it } from 'vitest';
-import { type AppHarness, approverId, blocksText, findButton } from '../support/app-harness.ts';
+import { describe, expect, it } from 'vitest';
 import {
-  latestDeployCard,
-  type Resource,
-  type Started,
-  threadUntil,
-  upToDeployCard as upTo,
-} from '../support/deployment.ts';
+  type AppHarness,
+  approverId,
+  blocksText,
+  channelId,
+  findButton,
+  requesterId,
+} from '../support/app-harness.ts';
+import { deploymentTests, latestDeployCard, type Resource, threadUntil } from '../support/deployment.ts';
 
-let h: AppHarness | undefined;
-let tls: Started['tls'] | undefined;
-afterEach(async () => {
-  await h?.stop();
-  await tls?.close();
-  h = undefined;
-  tls = undefined;
-});
-
-const upToDeployCard = (options: Parameters<typeof upTo>[0]) =>
-  upTo(options, (s) => {
-    h = s.harness;
-    tls = s.tls;
-  });
+const { upToDeployCard } = deploymentTests();
 
 const one: Resource[] = [
   { id: '601', cloudProduct: 'CDN', domain: 'shop.example.com', regionId: 'cn-hangzhou' },
@@ -36,7 +24,7 @@ async function state(harness: AppHarness, recordId: string) {
 
 describe('"verified" means every endpoint serves the new certificate', () => {
   it('an endpoint still serving the old certificate: deployed (not verified), Check again, and verified once it serves the new one', async () => {
-    const { card, harness, deployTs, deployValue } = await upToDeployCard({
+    const { card, harness, deployTs, deployValue, tls } = await upToDeployCard({
       resources: one,
       stale: ['shop.example.com'],
     });
@@ -52,12 +40,21 @@ describe('"verified" means every endpoint serves the new certificate', () => {
         c.args.ts === deployTs &&
         findButton(c.args.blocks, 'cert_tls_recheck') !== undefined,
     );
-    // The CDN edge catches up; a person asks again.
-    tls?.unpin('shop.example.com');
+    // The CDN edge catches up; a person asks again. Only approvers may: the requester is refused.
+    tls.unpin('shop.example.com');
+    const recheck = findButton(withRecheck.args.blocks, 'cert_tls_recheck')?.value;
+    await harness.click('cert_tls_recheck', { user: requesterId, messageTs: deployTs, value: recheck });
+    const refused = await harness.slack.waitForResponse();
+    expect(refused.body.text).toBe(
+      'Only <@U0APPROVER>, <@U0APPROVER2> can deploy, skip or roll back this certificate.',
+    );
+    expect(harness.slack.thread(channelId, card.ts).map((m) => m.text)).not.toContainEqual(
+      expect.stringContaining('asked me to check the endpoints again'),
+    );
     await harness.click('cert_tls_recheck', {
       user: approverId,
       messageTs: deployTs,
-      value: findButton(withRecheck.args.blocks, 'cert_tls_recheck')?.value,
+      value: recheck,
     });
     const after = await threadUntil(harness, card.ts, /Serving the new certificate on 1 of 1/);
 

@@ -1,6 +1,5 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
-  type AppHarness,
   approverId,
   blocksText,
   findButton,
@@ -9,22 +8,9 @@ import {
   startAppHarness,
 } from '../support/app-harness.ts';
 import { buildOrder } from '../support/cas.ts';
-import { type Resource, type Started, threadUntil, upToDeployCard as upTo } from '../support/deployment.ts';
+import { deploymentTests, latestDeployCard, type Resource, threadUntil } from '../support/deployment.ts';
 
-let h: AppHarness | undefined;
-let tls: Started['tls'] | undefined;
-afterEach(async () => {
-  await h?.stop();
-  await tls?.close();
-  h = undefined;
-  tls = undefined;
-});
-
-const upToDeployCard = (options: Parameters<typeof upTo>[0]) =>
-  upTo(options, (s) => {
-    h = s.harness;
-    tls = s.tls;
-  });
+const { upToDeployCard, track } = deploymentTests();
 
 const twoResources: Resource[] = [
   { id: '601', cloudProduct: 'CDN', domain: 'shop.example.com', regionId: 'cn-hangzhou' },
@@ -170,6 +156,16 @@ describe('installing the new certificate', () => {
       'deployed',
     );
     expect(thread.some((t) => t.includes('Serving the new certificate'))).toBe(false);
+    // No check ran, so there is nothing to check again: a click with the current version is refused.
+    const key = `${harness.prefix}:renewal:${card.recordId}`;
+    const current = `${card.recordId}.${await harness.app.redis.hget(key, 'version')}`;
+    expect(JSON.stringify(latestDeployCard(harness, deployTs)?.args.blocks)).not.toContain(
+      'cert_tls_recheck',
+    );
+    await harness.click('cert_tls_recheck', { user: approverId, messageTs: deployTs, value: current });
+    const refused = await harness.slack.waitForResponse();
+    expect(refused.body.text).toMatch(/^Nothing changed: this request is no longer waiting for a decision\./);
+    expect(await harness.app.redis.hget(key, 'state')).toBe('deployed');
   });
 
   it('Skip: the request ends issued and nothing is deployed; only approvers may decide', async () => {
@@ -190,11 +186,13 @@ describe('installing the new certificate', () => {
 
   it('no resource serves the old certificate: the thread says so and what to check', async () => {
     const order = buildOrder({ domain: 'lonely.example.com', renewScript: [{ type: 'certificate' }] });
-    h = await startAppHarness({
-      worker: {},
-      env: { CERT_DEPLOY: 'ask', CERT_DEPLOY_PRODUCTS: 'CDN,ALB' },
-      seed: { orders: [order] },
-    });
+    const h = track(
+      await startAppHarness({
+        worker: {},
+        env: { CERT_DEPLOY: 'ask', CERT_DEPLOY_PRODUCTS: 'CDN,ALB' },
+        seed: { orders: [order] },
+      }),
+    );
     const card = await openCard(h, String(order.orderId));
     await h.click('cert_approve', { user: approverId, messageTs: card.ts, value: card.value });
 

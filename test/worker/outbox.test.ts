@@ -1,12 +1,8 @@
-import { WebClient } from '@slack/web-api';
-import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logging.ts';
-import { createRenewalStore } from '../../src/renewals/store.ts';
 import type { ThreadEvent } from '../../src/renewals/thread-events.ts';
 import { createOutboxDelivery } from '../../src/slack/outbox-delivery.ts';
 import { renderThreadEvent } from '../../src/slack/thread-messages.ts';
-import { createSlackStandIn } from '../../src/slack-standin/server.ts';
 import {
   type AppHarness,
   approverId,
@@ -16,8 +12,7 @@ import {
   startAppHarness,
 } from '../support/app-harness.ts';
 import { buildOrder } from '../support/cas.ts';
-import { deleteKeysWithPrefix, testRedisUrl, uniquePrefix } from '../support/redis.ts';
-import { testBotToken } from '../support/slack-payloads.ts';
+import { requestWithCard } from '../support/outbox.ts';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -26,29 +21,7 @@ afterEach(async () => {
 
 /** A request with a card in the stand-in, and outbox deliverers as separate processes would build them. */
 async function outboxSetup() {
-  const slack = createSlackStandIn({ botToken: testBotToken });
-  await slack.listen();
-  const redis = new Redis(testRedisUrl());
-  const prefix = uniquePrefix('outbox');
-  cleanups.push(async () => {
-    await slack.close();
-    await deleteKeysWithPrefix(redis, prefix);
-    redis.disconnect();
-  });
-  const store = createRenewalStore({ redis, prefix });
-  const client = new WebClient(testBotToken, {
-    slackApiUrl: slack.apiUrl,
-    retryConfig: { retries: 0 },
-  });
-  const created = await store.create({
-    orderId: '800123',
-    channelId,
-    requestedBy: 'U0REQUESTER',
-    expiresAt: Date.now() + 60_000,
-  });
-  if (!created.created) throw new Error('not created');
-  const card = await client.chat.postMessage({ channel: channelId, text: 'card' });
-  await store.setCard(created.record.id, channelId, card.ts as string);
+  const { slack, store, client, id, cardTs } = await requestWithCard(cleanups, 'outbox');
   const deliverer = (lockMs: number) =>
     createOutboxDelivery({
       store,
@@ -57,7 +30,7 @@ async function outboxSetup() {
       now: Date.now,
       lockMs,
     });
-  return { slack, store, id: created.record.id, cardTs: card.ts as string, deliverer };
+  return { slack, store, id, cardTs, deliverer };
 }
 
 describe('the outbox', () => {

@@ -46,6 +46,8 @@ export async function deployCreateStep(
       fields: { deployCreatingAt: now(), intentId: randomUUID() },
     });
   } catch (err) {
+    // The fence found the claim another run's (same record, its own token): nothing is sent, the record decides.
+    if (isAppError(err) && err.code === 'CLAIM_LOST') return { kind: 'again' };
     if (!isAppError(err) || err.code !== 'REDIS_NOT_DURABLE') throw err;
     await store.transition(record.id, 'deploy_not_executed', { actor: 'worker', detail: err.message });
     return { kind: 'later', ms: timings.submitRetryBaseMs };
@@ -252,10 +254,12 @@ export async function rollbackStep(
     const target = results.find((r) => r.workerId === workerId);
     if (!target) return lost(ctx, record, jobId, `resource ${workerId} is not in the job`);
     if (target.status === 'success' || target.status === 'error' || target.status === 'rollback_error') {
-      // rollback_error is retried only when a person asked again (this run was scheduled by their click).
-      if (target.status !== 'rollback_error' || (data.deployPolls ?? 0) === 0) {
+      // rollback_error is sent again only for a new request of a person (each click is a new record version; the
+      // job, and its data, may be the one that followed the previous rollback).
+      if (target.status !== 'rollback_error' || data.rollbackVersion !== record.version) {
         await cas.rollbackWorkerResource(jobId, workerId, options);
         data.deployPolls = 1;
+        data.rollbackVersion = record.version;
         return { kind: 'later', ms: ctx.pollDelay(0) };
       }
     }

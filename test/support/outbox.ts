@@ -1,0 +1,35 @@
+import { WebClient } from '@slack/web-api';
+import { Redis } from 'ioredis';
+import { createRenewalStore } from '../../src/renewals/store.ts';
+import { createSlackStandIn } from '../../src/slack-standin/server.ts';
+import { channelId } from './app-harness.ts';
+import { deleteKeysWithPrefix, testRedisUrl, uniquePrefix } from './redis.ts';
+import { testBotToken } from './slack-payloads.ts';
+
+/**
+ * A request of order 800123 whose card is posted in the Slack stand-in, on real Redis under its own prefix: the
+ * ground for outbox deliverers built as separate processes would build them. Its cleanup goes into `cleanups`.
+ */
+export async function requestWithCard(cleanups: Array<() => Promise<void>>, name: string) {
+  const slack = createSlackStandIn({ botToken: testBotToken });
+  await slack.listen();
+  const redis = new Redis(testRedisUrl());
+  const prefix = uniquePrefix(name);
+  cleanups.push(async () => {
+    await slack.close();
+    await deleteKeysWithPrefix(redis, prefix);
+    redis.disconnect();
+  });
+  const store = createRenewalStore({ redis, prefix });
+  const client = new WebClient(testBotToken, { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 } });
+  const created = await store.create({
+    orderId: '800123',
+    channelId,
+    requestedBy: 'U0REQUESTER',
+    expiresAt: Date.now() + 60_000,
+  });
+  if (!created.created) throw new Error('not created');
+  const card = await client.chat.postMessage({ channel: channelId, text: 'card' });
+  await store.setCard(created.record.id, channelId, card.ts as string);
+  return { slack, store, client, id: created.record.id, cardTs: card.ts as string };
+}
