@@ -70,8 +70,11 @@ export const transitions = {
 
   // The new order's application (worker): found its instance, then claim, then exactly one ApplyCertificate.
   instance_found: { from: ['submitted'], to: 'submitted' },
-  /** The instance API refused (or CERT_APPLY=manual): a person applies in the console; polling goes on. */
-  apply_by_hand: { from: ['submitted'], to: 'submitted' },
+  /**
+   * The instance API refused (or CERT_APPLY=manual): a person applies in the console; polling goes on. Also from
+   * `applying`: UpdateInstance is sent after the claim, and may be the call refused.
+   */
+  apply_by_hand: { from: ['submitted', 'applying'], to: 'submitted' },
   applying: { from: ['submitted'], to: 'applying', durable: true },
   /** CAS confirmed the application, or the instance shows one (applied by hand, or a lost answer). */
   applied: { from: ['submitted', 'applying'], to: 'applying' },

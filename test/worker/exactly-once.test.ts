@@ -1,4 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import type { RenewalRecord } from '../../src/renewals/record.ts';
+import { applyStep } from '../../src/worker/steps/apply.ts';
 import { reconcileStep } from '../../src/worker/steps/reconcile.ts';
 import { submitStep } from '../../src/worker/steps/submit.ts';
 import {
@@ -9,7 +11,7 @@ import {
   openCard,
   startAppHarness,
 } from '../support/app-harness.ts';
-import { buildOrder } from '../support/cas.ts';
+import { buildOrder, testContactId } from '../support/cas.ts';
 import { approvedRequest, oldOrder, startWorkerSteps } from '../support/worker-steps.ts';
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -56,6 +58,38 @@ describe('the paid call, raced', () => {
     expect(sim.sim.renewCount()).toBe(1);
     const audit = await store.audit(record.id);
     expect(audit.filter((e) => e.action === 'submitting')).toHaveLength(1);
+  });
+});
+
+describe('the application, raced', () => {
+  it('two apply steps on one renewed record (a stalled job redelivered): one UpdateInstance, one ApplyCertificate, nothing refused', async () => {
+    const order = buildOrder();
+    const { sim, store, ctx } = await steps([order]);
+    const approved = await approvedRequest(store, order, {
+      application: {
+        domain: order.domain,
+        validationMethod: 'DNS',
+        keyAlgorithm: 'RSA_2048',
+        contactIds: [testContactId],
+      },
+    });
+    await submitStep(ctx, approved, { recordId: approved.id }, undefined);
+    const submitted = (await store.get(approved.id)) as RenewalRecord;
+
+    // Both runs read the record as `submitted` and the instance as `inactive` before either acts.
+    const results = await Promise.all([
+      applyStep(ctx, submitted, { recordId: submitted.id }, undefined),
+      applyStep(ctx, submitted, { recordId: submitted.id }, undefined),
+    ]);
+
+    const calls = (action: string) => sim.sim.calls.filter((c) => c.action === action);
+    expect(submitted.state).toBe('submitted');
+    expect(calls('ApplyCertificate')).toHaveLength(1);
+    // The claim comes before UpdateInstance: the run that lost it changes nothing in CAS.
+    expect(calls('UpdateInstance')).toHaveLength(1);
+    expect(sim.sim.calls.filter((c) => c.outcome?.startsWith('InvalidStatus'))).toEqual([]);
+    expect(results.map((r) => r.kind).sort()).toEqual(['again', 'later']);
+    expect((await store.get(submitted.id))?.state).toBe('applying');
   });
 });
 

@@ -105,6 +105,29 @@ export async function applyStep(
     return { kind: 'later', ms: delay };
   };
 
+  // The claim comes first: from here on, a run that finds `applying` without `appliedAt` asks the instance, never
+  // applies blindly, and no second run can reach UpdateInstance either (two runs after a stall would otherwise
+  // both update an instance that one of them is about to apply, and CAS refuses changes to an application).
+  let claimed: Awaited<ReturnType<typeof store.transition>>;
+  try {
+    claimed = await store.transition(record.id, 'applying', {
+      actor: 'worker',
+      fields: { applyingAt: now(), intentId: randomUUID() },
+      notify: [
+        tell({ type: 'applying', newOrderId, instanceId, application, csr: record.csrPem !== undefined }),
+        card,
+      ],
+    });
+  } catch (err) {
+    if (isAppError(err) && err.code === 'CLAIM_LOST') return { kind: 'again' };
+    if (!isAppError(err) || err.code !== 'REDIS_NOT_DURABLE') throw err;
+    // The claim was written but may not survive a Redis crash: hand it back and apply on a later run.
+    await store.transition(record.id, 'apply_not_executed', { actor: 'worker', detail: err.message });
+    return { kind: 'later', ms: timings.submitRetryBaseMs };
+  }
+  if (!claimed.ok) return { kind: 'again' };
+  record = claimed.record;
+
   try {
     await cas.updateInstance(
       {
@@ -130,26 +153,6 @@ export async function applyStep(
     return retry(isAppError(err) ? err.code : 'error', undefined);
   }
 
-  // The claim: from here on, a run that finds `applying` without `appliedAt` asks the instance, never applies blindly.
-  let claimed: Awaited<ReturnType<typeof store.transition>>;
-  try {
-    claimed = await store.transition(record.id, 'applying', {
-      actor: 'worker',
-      fields: { applyingAt: now(), intentId: randomUUID() },
-      notify: [
-        tell({ type: 'applying', newOrderId, instanceId, application, csr: record.csrPem !== undefined }),
-        card,
-      ],
-    });
-  } catch (err) {
-    if (isAppError(err) && err.code === 'CLAIM_LOST') return { kind: 'again' };
-    if (!isAppError(err) || err.code !== 'REDIS_NOT_DURABLE') throw err;
-    // The claim was written but may not survive a Redis crash: hand it back and apply on a later run.
-    await store.transition(record.id, 'apply_not_executed', { actor: 'worker', detail: err.message });
-    return { kind: 'later', ms: timings.submitRetryBaseMs };
-  }
-  if (!claimed.ok) return { kind: 'again' };
-  record = claimed.record;
   ctx.logger.info({ recordId: record.id, newOrderId, instanceId }, 'calling ApplyCertificate');
   try {
     await cas.applyCertificate(instanceId, options);
