@@ -86,26 +86,29 @@ export async function startRedisServer(
   );
   await new Promise<void>((resolve, reject) => {
     let output = '';
+    const settle = (err?: Error) => {
+      clearTimeout(timer);
+      // Only this start-up wait's own listeners go: a later `stop()` waits on 'exit' too, and a replica keeps
+      // logging (its primary gone) after it is ready.
+      child.off('error', onError);
+      child.off('exit', onExit);
+      child.stdout?.off('data', onData);
+      if (err) reject(err);
+      else resolve();
+    };
     const timer = setTimeout(
-      () => reject(new Error(`redis-server did not start in 10 s:\n${output}`)),
+      () => settle(new Error(`redis-server did not start in 10 s:\n${output}`)),
       10_000,
     );
-    child.once('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`redis-server exited with ${code}:\n${output}`));
-    });
-    child.stdout?.on('data', (chunk: Buffer) => {
+    const onError = (err: Error) => settle(err);
+    const onExit = (code: number | null) => settle(new Error(`redis-server exited with ${code}:\n${output}`));
+    const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      if (output.includes('Ready to accept connections')) {
-        clearTimeout(timer);
-        child.removeAllListeners('exit');
-        resolve();
-      }
-    });
+      if (output.includes('Ready to accept connections')) settle();
+    };
+    child.once('error', onError);
+    child.once('exit', onExit);
+    child.stdout?.on('data', onData);
   });
   return {
     url: `redis://127.0.0.1:${port}`,
