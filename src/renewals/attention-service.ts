@@ -2,7 +2,8 @@ import type { Queue } from 'bullmq';
 import type { ApproverDirectory } from '../approval/approvers.ts';
 import { type RecordJobData, requeueRenewal } from '../jobs/queues.ts';
 import type { Logger } from '../logger.ts';
-import type { CardClaim, Refusal } from './outcomes.ts';
+import type { CardClaim, QueuedLater, Refusal } from './outcomes.ts';
+import { queueAfterDecision } from './queue-after-decision.ts';
 import type { RenewalRecord } from './record.ts';
 import { type DeliverNow, deliverSoon } from './request-deps.ts';
 import type { RenewalStore } from './store.ts';
@@ -53,7 +54,7 @@ export function createAttentionService(deps: AttentionServiceDeps) {
 
   return {
     /** Check CAS again: back to reconciling (or to following the new order, when one is known). */
-    async recheck(click: CardClick): Promise<Refusal | undefined> {
+    async recheck(click: CardClick): Promise<Refusal | QueuedLater | undefined> {
       const found = await requestNeedingAttention(click);
       if ('refusal' in found) return found.refusal;
       const { record } = found;
@@ -71,10 +72,15 @@ export function createAttentionService(deps: AttentionServiceDeps) {
           return { code: 'order_taken', orderId: record.orderId, holder: await store.get(result.ownerId) };
         return { code: 'not_needing_attention' };
       }
-      await requeueRenewal(deps.renewals, record.id);
+      // The recheck is written: a failed enqueue leaves it to the sweeper (a worker state), and the person is told so.
+      const queued = await queueAfterDecision(
+        async () => void (await requeueRenewal(deps.renewals, record.id)),
+        logger,
+        record.id,
+      );
       logger.info({ recordId: record.id, orderId: record.orderId, by: click.userId }, 'recheck requested');
       await deliverNow(record.id);
-      return undefined;
+      return queued;
     },
 
     /** Whether the Close modal may be shown to this person for this card (the refusal otherwise). */

@@ -1,6 +1,7 @@
 import { ensureRenewalRuns } from '../jobs/queues.ts';
 import { canRecheckTls, canRollBack, type DeployResult } from './deployment.ts';
-import type { CardClaim, Refusal } from './outcomes.ts';
+import type { CardClaim, QueuedLater, Refusal } from './outcomes.ts';
+import { queueAfterDecision } from './queue-after-decision.ts';
 import { deliverSoon, type RequestServiceDeps } from './request-deps.ts';
 import type { RequestService } from './request-service.ts';
 import type { OutboxMessage } from './store.ts';
@@ -19,10 +20,19 @@ export function createDeployService(deps: RequestServiceDeps & { requests: Reque
 
   const seen = deps.requests.seenRequest;
   const refusedMove = deps.requests.notWaiting;
+  // The decision is written: a failed enqueue leaves it to the sweeper, and the person is told so, never
+  // "nothing was changed" (deployment states are worker states, so the sweeper finds them without a job).
+  const runAfterDecision = (recordId: string) =>
+    queueAfterDecision(() => ensureRenewalRuns(deps.queues.renewals, recordId), logger, recordId);
 
   return {
     /** Deploy: authorise as an approval, then one compare-and-set for the version seen; the worker takes it. */
-    async approve(input: { channelId: string; messageTs: string; claim: CardClaim; userId: string }) {
+    async approve(input: {
+      channelId: string;
+      messageTs: string;
+      claim: CardClaim;
+      userId: string;
+    }): Promise<Refusal | QueuedLater | undefined> {
       const found = await seen(input.channelId, input.messageTs, input.claim, ['deploy_requested']);
       if ('refusal' in found) return found.refusal;
       const refusal = await deps.requests.authorise(found.record, input.userId, 'deploy');
@@ -36,10 +46,10 @@ export function createDeployService(deps: RequestServiceDeps & { requests: Reque
         notify: [tell({ type: 'deploy_approved', by: input.userId, count }), ...cards],
       });
       if (!result.ok) return refusedMove(result);
-      await ensureRenewalRuns(deps.queues.renewals, found.record.id);
+      const queued = await runAfterDecision(found.record.id);
       logger.info({ recordId: found.record.id, approvedBy: input.userId }, 'deployment approved');
       await deliverSoon(deps.deliver, logger, found.record.id);
-      return undefined;
+      return queued;
     },
 
     /** Skip: the same policy; the request ends issued, the thread says who skipped. */
@@ -66,7 +76,7 @@ export function createDeployService(deps: RequestServiceDeps & { requests: Reque
       claim: CardClaim;
       userId: string;
       workerId: string;
-    }): Promise<Refusal | undefined> {
+    }): Promise<Refusal | QueuedLater | undefined> {
       const found = await seen(input.channelId, input.messageTs, input.claim, ['deployed', 'verified']);
       if ('refusal' in found) return found.refusal;
       const refusal = await deps.requests.authorise(found.record, input.userId, 'deploy');
@@ -84,9 +94,9 @@ export function createDeployService(deps: RequestServiceDeps & { requests: Reque
         notify: [tell({ type: 'rollback_requested', by: input.userId, resource }), ...cards],
       });
       if (!result.ok) return refusedMove(result);
-      await ensureRenewalRuns(deps.queues.renewals, found.record.id);
+      const queued = await runAfterDecision(found.record.id);
       await deliverSoon(deps.deliver, logger, found.record.id);
-      return undefined;
+      return queued;
     },
 
     /** Check again: runs the TLS check once more after it found an endpoint not serving the new certificate. */
@@ -95,7 +105,7 @@ export function createDeployService(deps: RequestServiceDeps & { requests: Reque
       messageTs: string;
       claim: CardClaim;
       userId: string;
-    }): Promise<Refusal | undefined> {
+    }): Promise<Refusal | QueuedLater | undefined> {
       const found = await seen(input.channelId, input.messageTs, input.claim, ['deployed']);
       if ('refusal' in found) return found.refusal;
       const refusal = await deps.requests.authorise(found.record, input.userId, 'deploy');
@@ -107,9 +117,9 @@ export function createDeployService(deps: RequestServiceDeps & { requests: Reque
         notify: [tell({ type: 'tls_recheck', by: input.userId }), ...cards],
       });
       if (!result.ok) return refusedMove(result);
-      await ensureRenewalRuns(deps.queues.renewals, found.record.id);
+      const queued = await runAfterDecision(found.record.id);
       await deliverSoon(deps.deliver, logger, found.record.id);
-      return undefined;
+      return queued;
     },
   };
 }

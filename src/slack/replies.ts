@@ -49,11 +49,14 @@ export function renderRefusal(refusal: Refusal, attempt: Attempt, approvers: () 
 
 /**
  * The private answer to an approver whose approval was recorded but whose renewal job could not be queued at once
- * ({@link QueuedLater}):
- * it stands (no need to click again) and a worker starts it on its next sweep.
+ * ({@link QueuedLater}): it stands (no need to click again) and a worker starts it on its next sweep.
  */
 export const approvalQueuedLater =
   ':hourglass_flowing_sand: Your approval is recorded and stands; there is no need to approve again. I could not queue the renewal just now, so a worker will start it on its next sweep (every `CERT_SWEEP_INTERVAL_SECONDS`, 5 minutes by default). Its progress will appear in this thread.';
+
+/** The same for a deployment decision (Deploy, Roll back, Check again). */
+export const decisionQueuedLater =
+  ':hourglass_flowing_sand: Your decision is recorded and stands; there is no need to click again. I could not queue the work just now, so a worker will start it on its next sweep (every `CERT_SWEEP_INTERVAL_SECONDS`, 5 minutes by default). Its progress will appear in this thread.';
 
 /** Why CAS will not renew an order now, or could not be asked. */
 export function renderLookupProblem(problem: LookupProblem): string {

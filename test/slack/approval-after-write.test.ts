@@ -1,6 +1,5 @@
 import { Queue } from 'bullmq';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { AppQueues } from '../../src/jobs/queues.ts';
 import { silentLogger } from '../../src/logger.ts';
 import { createRenewalStore } from '../../src/renewals/store.ts';
 import { sweepOrphans } from '../../src/worker/sweeper.ts';
@@ -12,6 +11,7 @@ import {
   startAppHarness,
 } from '../support/app-harness.ts';
 import { buildOrder } from '../support/cas.ts';
+import { renewalAddFaults } from '../support/queue-faults.ts';
 import { testRedis } from '../support/redis.ts';
 
 let h: AppHarness | undefined;
@@ -22,22 +22,12 @@ afterEach(async () => {
   h = undefined;
 });
 
-/** Makes the next `add` on the renewals queue fail as BullMQ does when Redis drops the connection. */
-function failNextRenewalAdd(queues: AppQueues): AppQueues {
-  const realAdd = queues.renewals.add.bind(queues.renewals);
-  let failures = 1;
-  queues.renewals.add = (...args: Parameters<typeof realAdd>) => {
-    if (failures <= 0) return realAdd(...args);
-    failures -= 1;
-    return Promise.reject(new Error('Connection is closed.'));
-  };
-  return queues;
-}
-
 describe('Approve when queueing fails after the approval was written', () => {
   it('tells the approver the approval stands (not "nothing was changed"), and the sweeper starts the renewal', async () => {
     const order = buildOrder({ domain: 'shop.example.com' });
-    h = await startAppHarness({ seed: { orders: [order] }, appQueues: failNextRenewalAdd });
+    const faults = renewalAddFaults();
+    faults.failNext();
+    h = await startAppHarness({ seed: { orders: [order] }, appQueues: faults.install });
     const harness = h;
     const card = await openCard(harness, String(order.orderId));
     const redis = testRedis();

@@ -1,6 +1,7 @@
 import { afterEach } from 'vitest';
 import type { SeedResource } from '../../src/cas-sim/deployments.ts';
 import type { SimSeed } from '../../src/cas-sim/seed.ts';
+import type { AppQueues } from '../../src/jobs/queues.ts';
 import {
   type AppHarness,
   approverId,
@@ -29,6 +30,7 @@ export async function upToDeployCard(
     stale?: string[];
     env?: Record<string, string>;
     deployApi?: SimSeed['deployApi'];
+    appQueues?: (queues: AppQueues) => AppQueues;
   },
   started: (s: Partial<Started>) => void,
 ) {
@@ -43,6 +45,7 @@ export async function upToDeployCard(
   });
   started({ tls });
   h = await startAppHarness({
+    ...(options.appQueues ? { appQueues: options.appQueues } : {}),
     worker: {},
     env: { CERT_DEPLOY: 'ask', CERT_TLS_RESOLVE: tls.resolve, ...options.env },
     seed: {

@@ -7,7 +7,7 @@ import { actionIds, parseCardValue } from '../cards.ts';
 import { openThenFill } from '../modal-first.ts';
 import { callbackIds, modalContextOf, resolveModal } from '../modals.ts';
 import { replyPrivately } from '../private-reply.ts';
-import { renderRefusal } from '../replies.ts';
+import { decisionQueuedLater, renderRefusal } from '../replies.ts';
 
 /** What the needs-attention buttons need. */
 export interface AttentionActionDeps {
@@ -54,8 +54,9 @@ export function registerAttentionActions(app: App, deps: AttentionActionDeps): v
         await replyTo(respond)('This button is not on a card I posted.');
         return;
       }
-      const refusal = await deps.attention.recheck(click);
-      if (refusal) await click.reply(refuse(refusal));
+      const outcome = await deps.attention.recheck(click);
+      if (outcome?.code === 'queued_later') await click.reply(decisionQueuedLater);
+      else if (outcome) await click.reply(refuse(outcome));
     });
   });
 

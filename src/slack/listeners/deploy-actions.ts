@@ -1,9 +1,9 @@
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import type { DeployService } from '../../renewals/deploy-service.ts';
-import type { CardClaim, Refusal } from '../../renewals/outcomes.ts';
+import type { CardClaim, QueuedLater, Refusal } from '../../renewals/outcomes.ts';
 import type { Guarded } from '../after-ack.ts';
 import { actionIds, parseCardValue } from '../cards.ts';
-import { renderRefusal } from '../replies.ts';
+import { decisionQueuedLater, renderRefusal } from '../replies.ts';
 
 /** What the deployment card's buttons need. */
 export interface DeployActionDeps {
@@ -23,7 +23,7 @@ export function registerDeployActions(app: App, deps: DeployActionDeps): void {
       claim: CardClaim;
       userId: string;
       blockId: string;
-    }) => Promise<Refusal | undefined>,
+    }) => Promise<Refusal | QueuedLater | undefined>,
   ) =>
     app.action<BlockAction<ButtonAction>>(actionId, async ({ ack, body, action, respond }) => {
       await ack();
@@ -32,11 +32,12 @@ export function registerDeployActions(app: App, deps: DeployActionDeps): void {
         const channelId = body.container?.channel_id ?? body.channel?.id;
         const messageTs = body.container?.message_ts ?? body.message?.ts;
         const claim = parseCardValue(action.value);
-        const refusal =
+        const outcome =
           channelId && messageTs && claim
             ? await run({ channelId, messageTs, claim, userId: body.user.id, blockId: action.block_id })
             : ({ code: 'unknown_card' } as const);
-        if (refusal) await reply(renderRefusal(refusal, 'decide', deps.approvers));
+        if (outcome?.code === 'queued_later') await reply(decisionQueuedLater);
+        else if (outcome) await reply(renderRefusal(outcome, 'decide', deps.approvers));
       });
     });
 
