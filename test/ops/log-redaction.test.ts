@@ -13,6 +13,28 @@ afterEach(async () => {
 });
 
 describe('logs', () => {
+  it('redact a private key in a CAS answer, and a PEM inside any string of a logged object', () => {
+    const lines: string[] = [];
+    const logger = createLogger({ level: 'debug', destination: { write: (l: string) => lines.push(l) } });
+    const pem = '-----BEGIN RSA PRIVATE KEY-----\nMIIEpDEEPKEYBODY\n-----END RSA PRIVATE KEY-----';
+
+    logger.info({ answer: { Cert: 'CERTBODY', Key: pem }, Key: pem }, 'certificate detail');
+    logger.warn({ err: { message: `CAS said ${pem}`, cause: { detail: [pem] } } }, 'call failed');
+    logger.error({ err: Object.assign(new Error(`refused ${pem}`), { code: 'CAS_ERROR' }) }, 'thrown');
+
+    const all = lines.join('\n');
+    expect(all).not.toContain('DEEPKEYBODY');
+    expect(all).not.toContain('PRIVATE KEY');
+    expect(all).toContain('CERTBODY');
+    expect(lines).toHaveLength(3);
+    // An Error keeps what an operator needs: its type, message (scrubbed) and code.
+    expect(JSON.parse(lines[2] as string).err).toMatchObject({
+      type: 'Error',
+      message: 'refused [PEM redacted]',
+      code: 'CAS_ERROR',
+    });
+  });
+
   it('redact tokens, secrets, security tokens, CSRs and private keys by field and inside messages', () => {
     const lines: string[] = [];
     const logger = createLogger({ level: 'debug', destination: { write: (l: string) => lines.push(l) } });
