@@ -5,6 +5,7 @@ import { casRateLimits, createRedisPacer } from './cas/pacer.ts';
 import { loadConfig } from './config/config.ts';
 import { createConnections } from './connections.ts';
 import { isAppError } from './errors.ts';
+import { type AppQueues, createQueues, logQueueErrors } from './jobs/queues.ts';
 import { createLogger } from './logging.ts';
 import { createMetrics } from './metrics.ts';
 import { startAppRole } from './roles/app-role.ts';
@@ -48,6 +49,16 @@ const cas = createCasClientFromConfig(config.cas, {
 });
 
 const stops: Array<() => Promise<void>> = [];
+// Each role's queues on its own connection: the app's fail fast (a Slack user gets an answer within seconds), the
+// worker's wait for Redis. Built here, closed here after the roles stopped.
+const queues: AppQueues[] = [];
+const queuesFor = (name: 'app' | 'worker') => {
+  const redis = name === 'app' ? connections.appRedis : connections.workerRedis;
+  const built = createQueues(redis, config.redis.prefix, logQueueErrors(logger, name));
+  queues.push(built);
+  return built;
+};
+const closeQueues = () => Promise.all(queues.map((q) => q.close()));
 if (role === 'all' || role === 'app') {
   const app = await startAppRole({
     config,
@@ -55,6 +66,7 @@ if (role === 'all' || role === 'app') {
     cas,
     metrics,
     connections,
+    queues: queuesFor('app'),
     requestTtlMs: config.approval.requestTtlHours * 3_600_000,
   });
   stops.push(app.stop);
@@ -67,11 +79,13 @@ if (role === 'all' || role === 'worker') {
     cas,
     metrics,
     connections,
+    queues: queuesFor('worker'),
     serveHttp: role === 'worker',
   }).catch(async (err: unknown) => {
     if (!isAppError(err) || err.code !== 'REDIS_NOT_DURABLE') throw err;
     process.stderr.write(`${err.message}\n`);
     await Promise.all(stops.map((stop) => stop()));
+    await closeQueues();
     connections.close();
     process.exit(1);
   });
@@ -84,6 +98,7 @@ const shutdown = (signal: string) => {
   stopping = true;
   logger.info({ signal }, 'shutting down');
   Promise.all(stops.map((stop) => stop()))
+    .then(closeQueues)
     .then(() => connections.close())
     .then(() => process.exit(0))
     .catch((err: unknown) => {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Dispatcher } from 'undici';
 import type { z } from 'zod';
 import { type Logger, silentLogger } from '../logger.ts';
-import { CasApiError, type CasError, CasNetworkError, CasResponseError } from './errors.ts';
+import { CasApiError, type CasError, CasNetworkError, CasResponseError, errorCode } from './errors.ts';
 import { parseCasJson } from './int64-json.ts';
 import type { Pace } from './pacer.ts';
 import {
@@ -272,7 +272,7 @@ export function createCasClient(options: CasClientOptions): CasClient {
     const signal = callOptions.signal
       ? AbortSignal.any([callOptions.signal, AbortSignal.timeout(timeoutMs)])
       : AbortSignal.timeout(timeoutMs);
-    let errorCode: string | undefined;
+    let failedCode: string | undefined;
     try {
       let response: Awaited<ReturnType<FetchLike>>;
       let text: string;
@@ -311,13 +311,15 @@ export function createCasClient(options: CasClientOptions): CasClient {
       }
       return parsed.data;
     } catch (err) {
-      errorCode =
-        (err as CasError).code === 'CAS_API_ERROR' ? (err as CasApiError).casCode : (err as CasError).code;
+      failedCode = errorCode(err);
       throw err;
     } finally {
       const durationMs = performance.now() - started;
-      options.onCall?.({ action, durationMs, errorCode });
-      logger.debug({ cas: { action, durationMs: Math.round(durationMs), errorCode } }, 'CAS call');
+      options.onCall?.({ action, durationMs, errorCode: failedCode });
+      logger.debug(
+        { cas: { action, durationMs: Math.round(durationMs), errorCode: failedCode } },
+        'CAS call',
+      );
     }
   }
 

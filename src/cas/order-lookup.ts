@@ -1,6 +1,6 @@
 import { isAppError } from '../errors.ts';
 import type { CasClient } from './client.ts';
-import { CasApiError } from './errors.ts';
+import { casReason, isPermissionRefusal } from './errors.ts';
 import type { RenewableOrderIndex } from './renewable-orders.ts';
 import type { CertificateOrder } from './schemas.ts';
 
@@ -17,9 +17,6 @@ export type LookupProblem =
   | { code: 'not_found'; orderId: string }
   | { code: 'no_permission'; casCode: string; casMessage: string }
   | { code: 'unavailable'; message: string };
-
-const permissionCodes =
-  /^(Forbidden|NoPermission|InvalidAccessKeyId|SignatureDoesNotMatch|InvalidSecurityToken)/;
 
 /**
  * Finds an order among the CPACK orders CAS lists as about to expire (the only ones it renews), with the plan's
@@ -47,9 +44,9 @@ export async function lookupOrderForRenewal(
     const shown = state.type === 'other' ? state.rawType : state.type;
     return { kind: 'not_renewable', problem: { code: 'not_expiring', orderId, state: shown } };
   } catch (err) {
-    if (err instanceof CasApiError && err.casCode === 'NotFound')
+    if (casReason(err) === 'not_found')
       return { kind: 'not_renewable', problem: { code: 'not_found', orderId } };
-    if (err instanceof CasApiError && permissionCodes.test(err.casCode)) {
+    if (isPermissionRefusal(err)) {
       return {
         kind: 'not_renewable',
         problem: { code: 'no_permission', casCode: err.casCode, casMessage: err.casMessage },

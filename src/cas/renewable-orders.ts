@@ -87,11 +87,6 @@ export function createRenewableOrderIndex(options: RenewableOrderIndexOptions) {
     async findFresh(orderId: string, ticket: number): Promise<CertificateOrder | undefined> {
       return (await scanAfter(ticket)).orders.get(orderId);
     },
-    /** Forgets the snapshot (e.g. after a renewal changed the list). */
-    invalidate(): void {
-      snapshot = undefined;
-      quota.clear();
-    },
   };
 }
 

@@ -21,16 +21,6 @@ const optionalId = absentIfNull(Int64Id);
 export const RenewResponse = z.object({ OrderId: Int64Id, RequestId: z.string() });
 export type RenewResponse = z.infer<typeof RenewResponse>;
 
-/** The `Type` values DescribeCertificateState is documented to return (`unknow` is CAS's spelling). */
-export const certificateStateTypes = [
-  'payed',
-  'domain_verify',
-  'process',
-  'verify_fail',
-  'certificate',
-  'unknow',
-] as const;
-
 const looseIdText = z
   .union([z.string(), z.number(), z.null()])
   .optional()

@@ -1,5 +1,6 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { Logger } from '../logger.ts';
 
 /** Queue names (under `CERT_REDIS_PREFIX`). */
 export const queueNames = {
@@ -38,7 +39,7 @@ export interface RecordJobData {
   recordId: string;
 }
 
-/** The queues the app role writes to. */
+/** The queues a role writes to (the app role on its fail-fast connection, the worker role on its own). */
 export interface AppQueues {
   renewals: Queue<RecordJobData>;
   approvals: Queue<RecordJobData>;
@@ -46,15 +47,21 @@ export interface AppQueues {
   close(): Promise<void>;
 }
 
-/** Creates the queues on a shared connection, under the configured prefix; connection errors go to `onError`. */
-export function createQueues(connection: Redis, prefix: string, onError: (err: Error) => void): AppQueues {
+/**
+ * Creates the queues on a shared connection, under the configured prefix; connection errors go to `onError` with
+ * the queue's name (see {@link logQueueErrors}).
+ */
+export function createQueues(
+  connection: Redis,
+  prefix: string,
+  onError: (err: Error, queue: string) => void,
+): AppQueues {
   const renewals = new Queue<RecordJobData>(queueNames.renewals, { connection, prefix });
   const approvals = new Queue<RecordJobData>(queueNames.approvals, { connection, prefix });
   const scans = new Queue(queueNames.scans, { connection, prefix });
-  scans.on('error', onError);
   // Without a listener, an 'error' event (Redis restarting) would be thrown by EventEmitter.
-  renewals.on('error', onError);
-  approvals.on('error', onError);
+  for (const queue of [renewals, approvals, scans] as Queue[])
+    queue.on('error', (err) => onError(err, queue.name));
   return {
     renewals,
     approvals,
@@ -63,6 +70,14 @@ export function createQueues(connection: Redis, prefix: string, onError: (err: E
       await Promise.all([renewals.close(), approvals.close(), scans.close()]);
     },
   };
+}
+
+/**
+ * A queue-error handler for {@link createQueues} that logs the role, the queue and the error's message (a Redis
+ * connection error: its message names a host and port, never a password), at `warn`: BullMQ reconnects by itself.
+ */
+export function logQueueErrors(logger: Logger, role: string): (err: Error, queue: string) => void {
+  return (err, queue) => logger.warn({ role, queue, err: { message: err.message } }, 'queue error');
 }
 
 /** Job ID of a request's renewal job: adding it twice is a no-op while the job exists. */

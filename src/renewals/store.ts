@@ -401,11 +401,6 @@ export function createRenewalStore(deps: RenewalStoreDeps) {
     async clearFailures(id: string): Promise<void> {
       await redis.hdel(key.record(id), 'failures');
     },
-
-    /** Adds an audit entry that is not a state change (e.g. a CSR attached). */
-    async note(id: string, entry: Omit<AuditEntry, 'at'>): Promise<void> {
-      await redis.rpush(key.audit(id), JSON.stringify({ at: now(), ...entry }));
-    },
   };
 }
 

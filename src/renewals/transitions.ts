@@ -145,8 +145,3 @@ export const transitions = {
 
 /** The name of a move. */
 export type TransitionName = keyof typeof transitions;
-
-/** The row of a move. */
-export function transitionRow(name: TransitionName): TransitionRow {
-  return transitions[name];
-}

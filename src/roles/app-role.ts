@@ -15,6 +15,7 @@ import { type Connections, createConnections } from '../connections.ts';
 import {
   type AppQueues,
   createQueues,
+  logQueueErrors,
   queueNames,
   type RecordJobData,
   syncExpiryScanSchedule,
@@ -88,11 +89,7 @@ export async function startAppRole(deps: AppRoleDeps): Promise<AppRole> {
     now,
     onTransition: countOutcomes(metrics),
   });
-  const queues =
-    deps.queues ??
-    createQueues(redis, config.redis.prefix, (err) =>
-      logger.warn({ err: { message: err.message } }, 'queue error'),
-    );
+  const queues = deps.queues ?? createQueues(redis, config.redis.prefix, logQueueErrors(logger, 'app'));
   const slack = connections.slackApp;
   const approvers = createApproverDirectory({
     approvers: config.approval.approvers,

@@ -1,4 +1,4 @@
-import { Queue, Worker } from 'bullmq';
+import { Worker } from 'bullmq';
 import { createAlertPosts } from '../alerts/alert-posts.ts';
 import { type AlertService, createAlertService } from '../alerts/alert-service.ts';
 import { createAlertState } from '../alerts/alert-state.ts';
@@ -6,7 +6,14 @@ import type { CasClient } from '../cas/client.ts';
 import type { Config } from '../config/config.ts';
 import { type Connections, createConnections } from '../connections.ts';
 import { AppError } from '../errors.ts';
-import { queueNames, type RecordJobData, requeueRenewal, syncExpiryScanSchedule } from '../jobs/queues.ts';
+import {
+  type AppQueues,
+  createQueues,
+  logQueueErrors,
+  queueNames,
+  requeueRenewal,
+  syncExpiryScanSchedule,
+} from '../jobs/queues.ts';
 import type { Logger } from '../logger.ts';
 import { createMetrics, type Metrics } from '../metrics.ts';
 import { createRenewalStore } from '../renewals/store.ts';
@@ -48,6 +55,11 @@ export interface WorkerRoleDeps {
   connections?: Connections;
   /** How the claim before the paid call is made durable (tests shorten the `everysec` wait). */
   durability?: DurableRedisOptions;
+  /**
+   * The queues the worker writes to (requeues, repaired expiries, the scan schedule), on the worker's connection,
+   * from the composition root, which closes them; built on `connections` (and closed on stop) when unset.
+   */
+  queues?: AppQueues;
 }
 
 /** The running worker role. */
@@ -81,6 +93,12 @@ export async function startWorkerRole(deps: WorkerRoleDeps): Promise<WorkerRole>
     }
     logger.warn({ redisVersion: durability.version, why: durability.why }, notDurableMessage(durability));
   }
+  // Built after the durability check: a refused start leaves nothing open.
+  const queues = deps.queues ?? createQueues(redis, prefix, logQueueErrors(logger, 'worker'));
+  const renewalsQueue = queues.renewals;
+  const ownQueues = async () => {
+    if (!deps.queues) await queues.close();
+  };
   const store = createRenewalStore({
     redis,
     prefix,
@@ -116,8 +134,6 @@ export async function startWorkerRole(deps: WorkerRoleDeps): Promise<WorkerRole>
     logger,
   });
   const deliver = createOutboxDelivery({ store, slack: threadSlack, logger, now, alertsRenewed });
-  const renewalsQueue = new Queue<RecordJobData>(queueNames.renewals, { connection: redis, prefix });
-  renewalsQueue.on('error', () => {});
   const processor = createRenewalProcessor({
     requeue: (recordId) => requeueRenewal(renewalsQueue, recordId),
     store,
@@ -168,8 +184,7 @@ export async function startWorkerRole(deps: WorkerRoleDeps): Promise<WorkerRole>
     alerts: config.alerts,
     onPosted: (kind, count) => metrics.alertsSent(kind, count),
   });
-  const scansQueue = new Queue(queueNames.scans, { connection: redis, prefix });
-  scansQueue.on('error', () => {});
+  const scansQueue = queues.scans;
   await syncExpiryScanSchedule(scansQueue, config.alerts);
   const scanWorker = new Worker(queueNames.scans, async () => alerts.runWatchedScan(), {
     connection,
@@ -182,11 +197,9 @@ export async function startWorkerRole(deps: WorkerRoleDeps): Promise<WorkerRole>
   scanWorker.on('error', (err) => logger.warn({ err: { message: err.message } }, 'scan worker error'));
 
   // Undecided requests whose expiry job is missing get one (their expiry jobs run in the app role).
-  const approvalsQueue = new Queue<RecordJobData>(queueNames.approvals, { connection: redis, prefix });
-  approvalsQueue.on('error', () => {});
   const sweep = async () => {
     const requeued = await sweepOrphans({ store, queue: renewalsQueue, logger });
-    await sweepExpiries({ redis, store, queue: approvalsQueue, logger, now });
+    await sweepExpiries({ redis, store, queue: queues.approvals, logger, now });
     await sweepOutboxes({ store, deliver, logger });
     return requeued;
   };
@@ -230,10 +243,7 @@ export async function startWorkerRole(deps: WorkerRoleDeps): Promise<WorkerRole>
       for (const w of [worker, scanWorker] as Worker[]) {
         if (!(await settleWithin(w.close(), casTimeoutMs + 5_000))) await settleWithin(w.close(true), 1_000);
       }
-      await settleWithin(
-        Promise.all([renewalsQueue.close(), scansQueue.close(), approvalsQueue.close()]),
-        2_000,
-      );
+      await settleWithin(ownQueues(), 2_000);
       ownConnections();
     },
   };

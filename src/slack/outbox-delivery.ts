@@ -9,14 +9,6 @@ import { refusedContentErrors, renderRefusedFallback, unreachableErrors } from '
 import type { RenewedAlertUpdates } from './renewed-alerts.ts';
 import { renderThreadEvent } from './thread-messages.ts';
 
-/** A thread item's text: rendered from its event here, at the edge (an item queued by an older version holds text). */
-function threadText(item: OutboxItem | LegacyThreadItem): string {
-  return item.kind === 'event' ? renderThreadEvent(item.event) : (item as LegacyThreadItem).text;
-}
-
-/** Outbox items written before events (version 0.1): already rendered text. */
-type LegacyThreadItem = { kind: 'thread'; text: string; id: string };
-
 /** Options of {@link createOutboxDelivery}. */
 export interface OutboxDeliveryDeps {
   store: RenewalStore;
@@ -54,7 +46,8 @@ export function createOutboxDelivery(deps: OutboxDeliveryDeps): Deliver {
       await deps.slack.chat.postMessage({
         channel: record.channelId,
         thread_ts: messageTs,
-        ...(replacement ?? { text: threadText(item) }),
+        // A thread item is rendered from its event here, at the edge.
+        ...(replacement ?? { text: renderThreadEvent(item.event) }),
       });
     } else {
       const card = replacement ?? renderApprovalCard(record, deps.now());

@@ -1,5 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { CasApiError, casOutcome, isCasRefusal } from '../../cas/errors.ts';
+import {
+  CasApiError,
+  casOutcome,
+  casReason,
+  errorCode,
+  isCasRefusal,
+  isInstanceApiRefusal,
+  retryAfterMs,
+} from '../../cas/errors.ts';
 import { findPendingInstance } from '../../cas/instances.ts';
 import type { GetInstanceDetailResponse } from '../../cas/schemas.ts';
 import { isAppError } from '../../errors.ts';
@@ -7,12 +15,6 @@ import type { RenewalRecord } from '../../renewals/record.ts';
 import type { ThreadEvent } from '../../renewals/thread-events.ts';
 import { card, type RenewalJobData, type Step, type StepContext, tell } from '../step-context.ts';
 import { retryTransient, transientMessage } from './transient.ts';
-
-/** Codes with which CAS refuses the instance calls for an instance (unverified for renew-created ones: §7). */
-const instanceApiRefusal = /^(NotFound|InvalidInstanceId|InvalidAction|Forbidden|NoPermission)/;
-
-/** `InvalidStatus.UpdateProtection`: the instance cannot be updated right now; CAS says to retry shortly. */
-const updateProtection = /UpdateProtection/;
 
 /**
  * From `submitted`: submits the new order's application, as CAS requires after a renewal. Finds the instance
@@ -142,15 +144,13 @@ export async function applyStep(
       options,
     );
   } catch (err) {
-    if (err instanceof CasApiError && updateProtection.test(err.casCode))
-      return retry(err.casCode, err.retryAfterMs);
-    if (isAppError(err) && err.retryable)
-      return retry(err instanceof CasApiError ? err.casCode : err.code, (err as CasApiError).retryAfterMs);
-    if (err instanceof CasApiError && instanceApiRefusal.test(err.casCode))
-      return byHand('instance_api_refused', err.casCode);
+    // `InvalidStatus.UpdateProtection`: the instance cannot be updated right now; CAS says to retry shortly.
+    if (casReason(err) === 'update_protection' || (isAppError(err) && err.retryable))
+      return retry(errorCode(err), retryAfterMs(err));
+    if (isInstanceApiRefusal(err)) return byHand('instance_api_refused', err.casCode);
     if (isCasRefusal(err)) return refused(ctx, record, instanceId, err);
     // Not CAS's answer (an unreadable body, Redis failing around the call): UpdateInstance is safe to send again.
-    return retry(isAppError(err) ? err.code : 'error', undefined);
+    return retry(errorCode(err), undefined);
   }
 
   ctx.logger.info({ recordId: record.id, newOrderId, instanceId }, 'calling ApplyCertificate');
@@ -158,11 +158,7 @@ export async function applyStep(
     await cas.applyCertificate(instanceId, options);
   } catch (err) {
     const outcome = casOutcome(err);
-    if (outcome === 'not_executed')
-      return retry(
-        err instanceof CasApiError ? err.casCode : isAppError(err) ? err.code : 'not sent',
-        (err as CasApiError).retryAfterMs,
-      );
+    if (outcome === 'not_executed') return retry(errorCode(err), retryAfterMs(err));
     if (outcome === 'rejected') {
       // Refused: perhaps because someone applied in the console meanwhile. The instance says which.
       const after = await readInstance(ctx, record, data, instanceId, options);
@@ -245,7 +241,7 @@ async function refused(
     code: 'apply_refused',
     newOrderId: record.newOrderId as string,
     instanceId,
-    casCode: err instanceof CasApiError ? err.casCode : isAppError(err) ? err.code : 'error',
+    casCode: errorCode(err),
     casMessage:
       err instanceof CasApiError ? err.casMessage : isAppError(err) ? err.message : 'unexpected error',
   });
@@ -264,8 +260,7 @@ async function readInstance(
     data.pollErrors = 0;
     return { instance };
   } catch (err) {
-    if (err instanceof CasApiError && instanceApiRefusal.test(err.casCode))
-      return { step: 'refused', casCode: err.casCode };
+    if (isInstanceApiRefusal(err)) return { step: 'refused', casCode: err.casCode };
     if (!isCasRefusal(err)) {
       data.pollErrors = (data.pollErrors ?? 0) + 1;
       if (data.pollErrors <= ctx.timings.maxPollErrors)

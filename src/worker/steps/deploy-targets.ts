@@ -1,4 +1,4 @@
-import { CasApiError } from '../../cas/errors.ts';
+import { casReason, errorCode } from '../../cas/errors.ts';
 import type { CloudResource } from '../../cas/schemas.ts';
 import { pemFingerprint256 } from '../../deploy/fingerprint.ts';
 import { isAppError } from '../../errors.ts';
@@ -8,14 +8,6 @@ import type { StepContext } from '../step-context.ts';
 import { casErrorText } from './deploy-errors.ts';
 
 type CallOptions = { signal?: AbortSignal };
-
-/**
- * Codes with which CAS may refuse a listing without `CloudProduct`. Alibaba's model makes it optional; should a
- * site require it, the lookup falls back to one listing per product.
- */
-const productRequired = new Set(['MissingCloudProduct', 'MissingParameter.CloudProduct']);
-/** Codes of a product this site does not offer: not an error of the lookup. */
-const productNotOffered = new Set(['InvalidParameter.CloudProduct', 'NotSupported.CloudProduct']);
 
 /** Where the old certificate is proposed to be replaced (what the deployment card lists). */
 export type DeployTargets =
@@ -45,14 +37,16 @@ export async function resourcesServing(
   try {
     listed = await ctx.cas.listCloudResources({ certIds: [oldCertId] }, options);
   } catch (err) {
-    if (!(err instanceof CasApiError && productRequired.has(err.casCode))) throw err;
+    // Alibaba's model makes `CloudProduct` optional; should a site require it, one listing per product.
+    if (casReason(err) !== 'product_required') throw err;
     for (const product of products) {
       try {
         listed.push(
           ...(await ctx.cas.listCloudResources({ cloudProduct: product, certIds: [oldCertId] }, options)),
         );
       } catch (e) {
-        if (!(e instanceof CasApiError && productNotOffered.has(e.casCode))) throw e;
+        // A product this site does not offer: not an error of the lookup.
+        if (casReason(e) !== 'product_not_offered') throw e;
       }
     }
   }
@@ -70,7 +64,7 @@ export async function certificateFingerprint(
   try {
     return pemFingerprint256(await ctx.cas.getCertificatePem(certId, options));
   } catch (err) {
-    ctx.logger.warn({ certId, code: isAppError(err) ? err.code : 'unparsable' }, 'certificate PEM not read');
+    ctx.logger.warn({ certId, code: errorCode(err, 'unparsable') }, 'certificate PEM not read');
     return undefined;
   }
 }

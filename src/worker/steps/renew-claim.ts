@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { isAppError } from '../../errors.ts';
+import { errorCode } from '../../cas/errors.ts';
 import type { RenewalRecord } from '../../renewals/record.ts';
 import { leaseScope } from '../../renewals/renew-lease.ts';
 import type { TransitionResult } from '../../renewals/store.ts';
@@ -59,7 +59,7 @@ async function listBaseline(
     };
   } catch (err) {
     ctx.logger.warn(
-      { err: { code: isAppError(err) ? err.code : 'error' } },
+      { err: { code: errorCode(err) } },
       'could not list pending orders before renewing; a reconcile will match by domain and date',
     );
     return undefined;

@@ -1,4 +1,4 @@
-import { CasApiError, casOutcome } from '../../cas/errors.ts';
+import { CasApiError, casOutcome, errorCode, retryAfterMs } from '../../cas/errors.ts';
 import { isAppError } from '../../errors.ts';
 import type { RenewalRecord } from '../../renewals/record.ts';
 import { card, type RenewalJobData, type Step, type StepContext, tell } from '../step-context.ts';
@@ -125,7 +125,7 @@ async function callFailed(
   if (outcome === 'not_executed') {
     const retries = (data.submitRetries ?? 0) + 1;
     data.submitRetries = retries;
-    const reason = err instanceof CasApiError ? err.casCode : isAppError(err) ? err.code : 'not sent';
+    const reason = errorCode(err, 'not sent');
     if (retries > timings.maxSubmitRetries) {
       return needsAttention(record, {
         code: 'not_taken',
@@ -134,7 +134,7 @@ async function callFailed(
         last: reason,
       });
     }
-    const hinted = err instanceof CasApiError ? err.retryAfterMs : undefined;
+    const hinted = retryAfterMs(err);
     const delay = Math.max(hinted ?? 0, Math.min(300_000, timings.submitRetryBaseMs * 2 ** (retries - 1)));
     await store.transition(record.id, 'not_executed', {
       actor: 'worker',
@@ -148,12 +148,7 @@ async function callFailed(
   await store.transition(record.id, 'outcome_unknown', {
     actor: 'worker',
     detail: reason,
-    notify: [
-      tell({
-        type: 'outcome_unknown',
-        code: err instanceof CasApiError ? err.casCode : isAppError(err) ? err.code : 'error',
-      }),
-    ],
+    notify: [tell({ type: 'outcome_unknown', code: errorCode(err) })],
   });
   logger.warn({ recordId: record.id, orderId: record.orderId }, 'renewal outcome unknown; will reconcile');
   return { kind: 'later', ms: timings.casTimeoutMs + timings.reconcileSettleMs };
