@@ -1,4 +1,5 @@
 import type { CasClient } from '../cas/client.ts';
+import type { AlertRoute } from '../config/alert-routes.ts';
 import { isAppError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { renewedRequestOf } from '../renewals/recent-renewal.ts';
@@ -6,7 +7,7 @@ import type { RenewalStore } from '../renewals/store.ts';
 import type { PostAlert, ThresholdOrder } from './alert.ts';
 import type { AlertClaim, AlertedOrder, AlertState } from './alert-state.ts';
 import { type ExpiringOrder, listExpiringOrders } from './expiring-orders.ts';
-import { type AlertRoute, routeFor } from './routes.ts';
+import { routeFor } from './routes.ts';
 
 /** What a scan did, for `/cert scan` and the logs. */
 export interface ScanSummary {
