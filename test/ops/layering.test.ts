@@ -77,8 +77,8 @@ describe('layering', () => {
   it('no folder of src/ imports, directly or through others, a folder that imports it (no folder cycle)', () => {
     const graph = folderGraph();
 
+    expect(findCycle(graph) ?? []).toEqual([]);
     expect(graph.get('alerts')?.has('slack')).toBe(false);
-    expect(findCycle(graph)).toBeUndefined();
   });
 
   it('finds a cycle when there is one, and names the files that close it', () => {
