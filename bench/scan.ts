@@ -6,6 +6,7 @@ import { createCasClient } from '../src/cas/client.ts';
 import { casRateLimits, createRedisPacer, type Pace } from '../src/cas/pacer.ts';
 import { silentLogger } from '../src/logger.ts';
 import { createRenewalStore } from '../src/renewals/store.ts';
+import { createAlertPoster } from '../src/slack/alert-poster.ts';
 import { createSlackStandIn } from '../src/slack-standin/server.ts';
 import { startCasSim } from '../test/support/cas.ts';
 import { testCredentials } from '../test/support/secrets.ts';
@@ -38,7 +39,10 @@ export async function benchScan(
     cas: client,
     state: createAlertState({ redis, prefix, now: Date.now }),
     store: createRenewalStore({ redis, prefix }),
-    slack: new WebClient('xoxb-bench', { slackApiUrl: slack.apiUrl }),
+    post: createAlertPoster({
+      slack: new WebClient('xoxb-bench', { slackApiUrl: slack.apiUrl }),
+      logger: silentLogger,
+    }),
     logger: silentLogger,
     now: Date.now,
     alerts: { days: [30, 14, 7, 3, 1], channel: 'C0ALERTS', routes: [] },

@@ -1,20 +1,13 @@
-import type { WebClient } from '@slack/web-api';
 import type { CasClient } from '../cas/client.ts';
+import type { AlertRoute } from '../config/alert-routes.ts';
 import { isAppError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { renewedRequestOf } from '../renewals/recent-renewal.ts';
 import type { RenewalStore } from '../renewals/store.ts';
-import type { SlackMessage } from '../slack/cards.ts';
-import {
-  ordersPerAlertMessage,
-  renderExpiredAlerts,
-  renderExpiryAlerts,
-  scanHealthText,
-} from './alert-messages.ts';
-import type { AlertPosts } from './alert-posts.ts';
+import type { PostAlert, ThresholdOrder } from './alert.ts';
 import type { AlertClaim, AlertedOrder, AlertState } from './alert-state.ts';
 import { type ExpiringOrder, listExpiringOrders } from './expiring-orders.ts';
-import { type AlertRoute, routeFor } from './routes.ts';
+import { routeFor } from './routes.ts';
 
 /** What a scan did, for `/cert scan` and the logs. */
 export interface ScanSummary {
@@ -33,75 +26,31 @@ export interface AlertServiceDeps {
   cas: CasClient;
   state: AlertState;
   store: RenewalStore;
-  slack: WebClient;
+  /** Posts an alert (the Slack layer renders it): the scan only says what to post. */
+  post: PostAlert;
   logger: Logger;
   now: () => number;
-  /** Waits between two messages to the same channel (Slack allows about one per second). */
-  sleep?: (ms: number) => Promise<void>;
   alerts: { days: readonly number[]; channel: string | undefined; routes: readonly AlertRoute[] };
-  /** Where alerts are remembered, so that a renewal can take their Renew button away. */
-  posts?: AlertPosts;
   /** Called for every alert posted (metrics). */
   onPosted?: (kind: 'expiring' | 'expired' | 'scan_health', count: number) => void;
 }
 
 /** One channel's alerts of a scan, and their claims. */
 interface ChannelAlerts {
-  expiring: ExpiringOrder[];
+  expiring: ThresholdOrder[];
   expired: AlertedOrder[];
   claims: AlertClaim[];
 }
 
-/** A message to post, with the orders it offers to renew. */
-interface PostedMessage {
-  message: SlackMessage;
-  orders: ReadonlyArray<Pick<ExpiringOrder, 'orderId' | 'certEndTime'>>;
-}
-
 /**
  * The expiry scan: finds orders that crossed an alert threshold, alerts each once per threshold (claims in
- * Redis survive restarts and concurrent scans), routes them to channels, and posts one message per channel per
- * scan (split only past 20 orders, then a second apart). Orders with a renewal in flight or snoozed are skipped;
+ * Redis survive restarts and concurrent scans), routes them to channels, and posts one alert per channel per
+ * scan through `post` (the Slack layer renders and sends it). Orders with a renewal in flight or snoozed are skipped;
  * renewed orders are forgotten; an alerted order that expires without a renewal gets one final alert.
  */
 export function createAlertService(deps: AlertServiceDeps) {
   const { state, store, logger, now } = deps;
-  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const maxDays = deps.alerts.days[0] ?? 30;
-
-  /** Posts messages in order, a second apart; remembers where each expiry alert went (its Renew buttons). */
-  async function post(channel: string, messages: PostedMessage[]): Promise<boolean> {
-    for (const [i, { message, orders }] of messages.entries()) {
-      if (i > 0) await sleep(1_000);
-      let ts: string | undefined;
-      try {
-        const posted = await deps.slack.chat.postMessage({
-          channel,
-          text: message.text,
-          ...(message.blocks.length > 0 ? { blocks: message.blocks } : {}),
-        });
-        ts = posted.ts;
-      } catch (err) {
-        logger.error(
-          {
-            channel,
-            slackError: (err as { data?: { error?: string } }).data?.error ?? (err as Error).message,
-          },
-          'expiry alert not posted',
-        );
-        return false;
-      }
-      if (ts && orders.length > 0 && deps.posts) {
-        // Posted: not knowing where only costs the update of its Renew buttons, never the alert.
-        await deps.posts
-          .record(channel, ts, message, orders)
-          .catch((err: unknown) =>
-            logger.warn({ channel, ts, err: { message: String(err) } }, 'alert not recorded'),
-          );
-      }
-    }
-    return true;
-  }
 
   /** Claims the alerts this scan owes, by channel; `pending` collects every claim made, for the caller to settle. */
   async function claimAlerts(expiring: ExpiringOrder[], summary: ScanSummary, pending: Set<AlertClaim>) {
@@ -124,10 +73,11 @@ export function createAlertService(deps: AlertServiceDeps) {
         summary.unrouted += 1;
         continue;
       }
-      const claim = await state.claimThreshold(order, Math.min(...crossed));
+      const threshold = Math.min(...crossed);
+      const claim = await state.claimThreshold(order, threshold);
       if (!claim) continue;
       pending.add(claim);
-      into(channel).expiring.push(order);
+      into(channel).expiring.push({ ...order, threshold });
       into(channel).claims.push(claim);
     }
     for (const order of await state.expiredSinceAlerted()) {
@@ -163,12 +113,8 @@ export function createAlertService(deps: AlertServiceDeps) {
     summary: ScanSummary,
     pending: Set<AlertClaim>,
   ) {
-    const expiring = renderExpiryAlerts(alerts.expiring).map((message, i) => ({
-      message,
-      orders: alerts.expiring.slice(i * ordersPerAlertMessage, (i + 1) * ordersPerAlertMessage),
-    }));
-    const expired = renderExpiredAlerts(alerts.expired).map((message) => ({ message, orders: [] }));
-    const posted = await post(channel, [...expiring, ...expired]);
+    const { expiring, expired } = alerts;
+    const posted = await deps.post({ kind: 'expiry', channel, expiring, expired });
     // Settled either way: a claim no longer pending is not given back if Redis fails from here on.
     for (const claim of alerts.claims) pending.delete(claim);
     if (!posted) {
@@ -219,24 +165,19 @@ export function createAlertService(deps: AlertServiceDeps) {
     async runWatchedScan(): Promise<ScanSummary> {
       try {
         const summary = await runScan();
-        if ((await state.scanSucceeded()).notifyRecovered && deps.alerts.channel) {
-          const recovered = { text: scanHealthText.recovered(), blocks: [] };
-          if (await post(deps.alerts.channel, [{ message: recovered, orders: [] }])) {
-            deps.onPosted?.('scan_health', 1);
-          }
+        const channel = deps.alerts.channel;
+        if ((await state.scanSucceeded()).notifyRecovered && channel) {
+          if (await deps.post({ kind: 'scan_recovered', channel })) deps.onPosted?.('scan_health', 1);
         }
         return summary;
       } catch (err) {
         const reason = isAppError(err) ? err.message : 'unexpected error';
         logger.error({ err: { message: reason } }, 'expiry scan failed');
         const health = await state.scanFailed();
-        if (health.notify && deps.alerts.channel) {
-          const text = scanHealthText.failing(reason, health.failures);
-          const notice: SlackMessage = {
-            text,
-            blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }],
-          };
-          const posted = await post(deps.alerts.channel, [{ message: notice, orders: [] }]);
+        const channel = deps.alerts.channel;
+        if (health.notify && channel) {
+          const { failures } = health;
+          const posted = await deps.post({ kind: 'scan_failing', channel, reason, failures });
           if (posted) deps.onPosted?.('scan_health', 1);
         }
         throw err;

@@ -18,3 +18,12 @@ export const cloudProducts = [
   'webHosting',
   'CR',
 ] as const;
+
+/** Products only the China site deploys to (reference §8). */
+const chinaOnlyProducts = new Set(['SLB', 'LIVE', 'webHosting', 'VOD', 'CR']);
+
+/** Every product the site of `endpoint` deploys to (the international site is `cas.ap-southeast-1`). */
+export function deployProductsOf(endpoint: string): string[] {
+  const international = /ap-southeast-1|alibabacloud/.test(endpoint);
+  return cloudProducts.filter((p) => !international || !chinaOnlyProducts.has(p));
+}

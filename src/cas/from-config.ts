@@ -1,13 +1,25 @@
-import type { CasConfig } from '../config/config.ts';
 import type { Logger } from '../logger.ts';
 import { createSingleFlightCache } from '../single-flight-cache.ts';
 import { type CasClient, type CasClientOptions, createCasClient } from './client.ts';
 import { resolveCredentials } from './credentials.ts';
 import type { Credentials } from './signing/sign-v3.ts';
-import { createCasDispatcher } from './transport.ts';
+import { createCasDispatcher, type ProxyOptions } from './transport.ts';
 
 /** How often credentials from files are read again, milliseconds. */
 export const credentialsRefreshMs = 5 * 60_000;
+
+/**
+ * What the CAS client is built from: the `cas` section of the config (`loadCasConfig`), declared here so that the
+ * client does not depend on the config module (config sits above cas: it validates against CAS's product lists).
+ */
+export interface CasSettings {
+  endpoint: string;
+  /** Whole-request timeout, seconds. */
+  timeoutSeconds: number;
+  /** Credentials from the environment, when set; else the credentials files are read. */
+  credentials: Credentials | undefined;
+  proxy: ProxyOptions;
+}
 
 /** What {@link createCasClientFromConfig} reads besides the config. */
 export interface CasClientDeps {
@@ -25,7 +37,7 @@ export interface CasClientDeps {
  * use and every 5 minutes, so a missing file fails the first call with the list of places looked at),
  * proxy-aware dispatcher, connect timeout a third of the whole-call timeout.
  */
-export function createCasClientFromConfig(config: CasConfig, deps: CasClientDeps): CasClient {
+export function createCasClientFromConfig(config: CasSettings, deps: CasClientDeps): CasClient {
   const timeoutMs = config.timeoutSeconds * 1000;
   // Files are read again every 5 minutes, so a rotated STS token is picked up without a restart; a failed read
   // is not cached, so fixing the file does not need one either.

@@ -1,8 +1,7 @@
 import { z } from 'zod';
-import { parseAlertRoutes } from '../alerts/routes.ts';
-import { cloudProducts } from '../cas/cloud-products.ts';
+import { cloudProducts, deployProductsOf } from '../cas/cloud-products.ts';
 import { AppError } from '../errors.ts';
-import { deployProductsOf } from '../renewals/deployment.ts';
+import { parseAlertRoutes } from './alert-routes.ts';
 import {
   alertDays,
   booleanFlag,

@@ -1,6 +1,6 @@
 import { AppError } from '../errors.ts';
-import type { CsrSummary } from '../renewals/record.ts';
 import { x509 } from '../x509.ts';
+import type { CsrSummary } from './csr-summary.ts';
 
 /** Longest CSR text accepted (a 4096-bit RSA CSR with many SANs stays well below). */
 export const maxCsrChars = 10_000;

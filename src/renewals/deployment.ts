@@ -1,5 +1,3 @@
-import { cloudProducts } from '../cas/cloud-products.ts';
-
 /** A cloud resource that serves the old certificate: where the new one is proposed to go. */
 export interface DeployResource {
   resourceId: string;
@@ -63,29 +61,6 @@ export function canRecheckTls(record: {
   tlsResults?: readonly TlsResult[] | undefined;
 }): boolean {
   return record.state === 'deployed' && record.tlsResults !== undefined && !allServingNew(record.tlsResults);
-}
-
-/** How the bot installs renewed certificates (`CERT_DEPLOY`, `CERT_TLS_CHECK`, …). */
-export interface DeploySettings {
-  /** `ask`: propose a deployment after issuance; `off`: no deployment step. */
-  mode: 'ask' | 'off';
-  /** Cloud products searched for the old certificate. */
-  products: readonly string[];
-  /** Check that deployed endpoints serve the new certificate. */
-  tlsCheck: boolean;
-  /** Where a domain is dialled instead of DNS (`CERT_TLS_RESOLVE`). */
-  tlsResolve: ReadonlyMap<string, { host: string; port: number }>;
-  /** TLS checks before reporting endpoints still serving something else (CDN propagation takes minutes). */
-  tlsAttempts: number;
-}
-
-/** Products only the China site deploys to (reference §8). */
-const chinaOnlyProducts = new Set(['SLB', 'LIVE', 'webHosting', 'VOD', 'CR']);
-
-/** Every product the site of `endpoint` deploys to (the international site is `cas.ap-southeast-1`). */
-export function deployProductsOf(endpoint: string): string[] {
-  const international = /ap-southeast-1|alibabacloud/.test(endpoint);
-  return cloudProducts.filter((p) => !international || !chinaOnlyProducts.has(p));
 }
 
 /** The name of a request's deployment job: it carries the request ID, so a crash after creating it finds it. */

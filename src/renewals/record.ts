@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CsrSummary } from '../csr/csr-summary.ts';
 import { ApplicationPlan } from './application.ts';
 import type { DeployResource, DeployResult, TlsResult } from './deployment.ts';
 import type { AttentionReason } from './thread-events.ts';
@@ -89,14 +90,6 @@ export function isRenewed(record: Pick<RenewalRecord, 'state' | 'resolution'>): 
 
 /** States that hold their order: while a request is in one of these, no other request for the order opens. */
 export const openStates: ReadonlySet<RenewalState> = new Set(['requested', ...renewalWorkerStates]);
-
-/** What the card shows of a CSR: never the PEM itself. */
-export const CsrSummary = z.object({
-  commonName: z.string(),
-  sans: z.array(z.string()),
-  key: z.string(),
-});
-export type CsrSummary = z.infer<typeof CsrSummary>;
 
 const optionalNumber = z.coerce.number().optional();
 

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { DurableClaims } from '../worker/durable-claims.ts';
+import type { DurableClaims } from './claim-fence.ts';
 import { type AuditEntry, RenewalRecord, type RenewalState, workerStates } from './record.ts';
 import { createRenewLeases } from './renew-lease.ts';
 import {

@@ -2,10 +2,8 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { createAlertPosts } from '../alerts/alert-posts.ts';
 import { createAlertService } from '../alerts/alert-service.ts';
 import { createAlertState } from '../alerts/alert-state.ts';
-import { expiringListText, scanNowText } from '../alerts/commands.ts';
 import { createApproverDirectory } from '../approval/approvers.ts';
 import { createReaderPolicy } from '../approval/readers.ts';
 import type { CasClient } from '../cas/client.ts';
@@ -30,6 +28,9 @@ import { orderStatus } from '../renewals/status-report.ts';
 import { createRenewalStore } from '../renewals/store.ts';
 import { settleWithin } from '../settle-within.ts';
 import { createAfterAckQueue, createGuard } from '../slack/after-ack.ts';
+import { expiringListText, scanNowText } from '../slack/alert-commands.ts';
+import { createAlertPoster } from '../slack/alert-poster.ts';
+import { createAlertPosts } from '../slack/alert-posts.ts';
 import { createHttpServer } from '../slack/http-server.ts';
 import { guardInstallation } from '../slack/installation-guard.ts';
 import { registerAlertActions } from '../slack/listeners/alert-actions.ts';
@@ -133,8 +134,7 @@ export async function startAppRole(deps: AppRoleDeps): Promise<AppRole> {
     cas: deps.cas,
     state: alertState,
     store,
-    posts: alertPosts,
-    slack: slack.client,
+    post: createAlertPoster({ slack: slack.client, posts: alertPosts, logger }),
     logger,
     now,
     alerts: config.alerts,

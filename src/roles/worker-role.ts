@@ -1,5 +1,4 @@
 import { Worker } from 'bullmq';
-import { createAlertPosts } from '../alerts/alert-posts.ts';
 import { type AlertService, createAlertService } from '../alerts/alert-service.ts';
 import { createAlertState } from '../alerts/alert-state.ts';
 import type { CasClient } from '../cas/client.ts';
@@ -18,6 +17,8 @@ import type { Logger } from '../logger.ts';
 import { createMetrics, type Metrics } from '../metrics.ts';
 import { createRenewalStore } from '../renewals/store.ts';
 import { settleWithin } from '../settle-within.ts';
+import { createAlertPoster } from '../slack/alert-poster.ts';
+import { createAlertPosts } from '../slack/alert-posts.ts';
 import { createOutboxDelivery } from '../slack/outbox-delivery.ts';
 import { createPermalinks } from '../slack/permalinks.ts';
 import { createRenewedAlertUpdates } from '../slack/renewed-alerts.ts';
@@ -177,8 +178,7 @@ export async function startWorkerRole(deps: WorkerRoleDeps): Promise<WorkerRole>
     cas: deps.cas,
     state: createAlertState({ redis, prefix, now }),
     store,
-    posts: alertPosts,
-    slack: connections.alertSlack,
+    post: createAlertPoster({ slack: connections.alertSlack, posts: alertPosts, logger }),
     logger,
     now,
     alerts: config.alerts,

@@ -1,7 +1,7 @@
 import type { KnownBlock, WebClient } from '@slack/web-api';
-import type { AlertPosts, RenewedOrder } from '../alerts/alert-posts.ts';
 import type { Logger } from '../logger.ts';
 import type { RenewalRecord } from '../renewals/record.ts';
+import type { AlertPosts, RenewedOrder } from './alert-posts.ts';
 import type { SlackMessage } from './cards.ts';
 import { slackErrorCode } from './links.ts';
 import type { Permalinks } from './permalinks.ts';

@@ -1,7 +1,8 @@
 import type { CasClient } from '../cas/client.ts';
+import type { DeploySettings } from '../config/deploy-settings.ts';
 import type { RecordJobData } from '../jobs/queues.ts';
 import type { Logger } from '../logger.ts';
-import type { DeploySettings, TlsResult } from '../renewals/deployment.ts';
+import type { TlsResult } from '../renewals/deployment.ts';
 import type { RenewalRecord } from '../renewals/record.ts';
 import type { DeliveryResult, OutboxMessage, RenewalStore } from '../renewals/store.ts';
 import type { AttentionReason, ThreadEvent } from '../renewals/thread-events.ts';

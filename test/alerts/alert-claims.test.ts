@@ -5,6 +5,7 @@ import { createAlertService } from '../../src/alerts/alert-service.ts';
 import { type AlertState, createAlertState } from '../../src/alerts/alert-state.ts';
 import { silentLogger } from '../../src/logger.ts';
 import { createRenewalStore } from '../../src/renewals/store.ts';
+import { createAlertPoster } from '../../src/slack/alert-poster.ts';
 import { alertPosts, expiredPosts, startAlertHarness } from '../support/alert-harness.ts';
 import type { AppHarness } from '../support/app-harness.ts';
 import { testRedis } from '../support/redis.ts';
@@ -26,10 +27,13 @@ function scanWith(harness: AppHarness, state: AlertState) {
     cas: harness.cas.client(),
     state,
     store: createRenewalStore({ redis: harness.app.redis, prefix: harness.prefix }),
-    slack: new WebClient(testBotToken, { slackApiUrl: `${harness.slack.apiUrl}/` }),
+    post: createAlertPoster({
+      slack: new WebClient(testBotToken, { slackApiUrl: `${harness.slack.apiUrl}/` }),
+      logger: silentLogger,
+      sleep: async () => {},
+    }),
     logger: silentLogger,
     now: () => Date.now(),
-    sleep: async () => {},
     alerts: harness.config.alerts,
   });
 }

@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { cloudProducts } from '../../src/cas/cloud-products.ts';
+import { cloudProducts, deployProductsOf } from '../../src/cas/cloud-products.ts';
 import { createLogger } from '../../src/logging.ts';
-import { deployProductsOf } from '../../src/renewals/deployment.ts';
 import { createRenewalStore } from '../../src/renewals/store.ts';
 import { createStepContext } from '../../src/worker/step-context.ts';
 import { resourcesServing } from '../../src/worker/steps/deploy-targets.ts';

@@ -1,10 +1,10 @@
 import { WebClient } from '@slack/web-api';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
-import { renderExpiryAlerts } from '../../src/alerts/alert-messages.ts';
-import { createAlertPosts } from '../../src/alerts/alert-posts.ts';
 import { silentLogger } from '../../src/logger.ts';
 import type { RenewalRecord } from '../../src/renewals/record.ts';
+import { renderExpiryAlerts } from '../../src/slack/alert-messages.ts';
+import { createAlertPosts } from '../../src/slack/alert-posts.ts';
 import { createPermalinks } from '../../src/slack/permalinks.ts';
 import { createRenewedAlertUpdates } from '../../src/slack/renewed-alerts.ts';
 import { createSlackStandIn } from '../../src/slack-standin/server.ts';

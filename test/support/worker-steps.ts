@@ -1,8 +1,8 @@
 import { Redis } from 'ioredis';
 import type { SimSeed } from '../../src/cas-sim/seed.ts';
 import { createLogger } from '../../src/logging.ts';
+import type { DurableClaims } from '../../src/renewals/claim-fence.ts';
 import { createRenewalStore, type NewRequest, type RenewalStore } from '../../src/renewals/store.ts';
-import type { DurableClaims } from '../../src/worker/durable-claims.ts';
 import { createStepContext } from '../../src/worker/step-context.ts';
 import { approverId } from './app-harness.ts';
 import { buildOrder, startCasSim } from './cas.ts';

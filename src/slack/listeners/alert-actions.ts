@@ -1,9 +1,9 @@
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
-import { alertActionIds } from '../../alerts/alert-messages.ts';
 import type { AlertState } from '../../alerts/alert-state.ts';
 import type { ApproverDirectory } from '../../approval/approvers.ts';
 import type { Logger } from '../../logger.ts';
 import type { Guarded } from '../after-ack.ts';
+import { alertActionIds } from '../alert-messages.ts';
 import { orderIdProblem } from '../command-parser.ts';
 import { mention, slackDate } from '../mrkdwn.ts';
 import type { OpenFlow } from '../open-flow.ts';

@@ -1,6 +1,6 @@
 import type { App, BlockAction } from '@slack/bolt';
-import { alertActionIds } from '../../alerts/alert-messages.ts';
 import type { Logger } from '../../logger.ts';
+import { alertActionIds } from '../alert-messages.ts';
 import { actionIds } from '../cards.ts';
 import { callbackIds } from '../modals.ts';
 

@@ -1,9 +1,9 @@
+import type { AlertService } from '../alerts/alert-service.ts';
+import { listExpiringOrders } from '../alerts/expiring-orders.ts';
 import type { ApproverDirectory } from '../approval/approvers.ts';
 import type { CasClient } from '../cas/client.ts';
 import { isAppError } from '../errors.ts';
-import { escapeMrkdwn, slackDate } from '../slack/mrkdwn.ts';
-import type { AlertService } from './alert-service.ts';
-import { listExpiringOrders } from './expiring-orders.ts';
+import { escapeMrkdwn, slackDate } from './mrkdwn.ts';
 
 const maxListed = 40;
 

@@ -1,7 +1,8 @@
 import type { KnownBlock } from '@slack/web-api';
-import type { SlackMessage } from '../slack/cards.ts';
-import { clipMrkdwn, escapeMrkdwn, slackDate } from '../slack/mrkdwn.ts';
-import type { ExpiringOrder } from './expiring-orders.ts';
+import type { Alert } from '../alerts/alert.ts';
+import type { ExpiringOrder } from '../alerts/expiring-orders.ts';
+import type { SlackMessage } from './cards.ts';
+import { clipMrkdwn, escapeMrkdwn, slackDate } from './mrkdwn.ts';
 
 /** Action IDs of alert buttons (`cert_renew` is part of the contract). */
 export const alertActionIds = { renew: 'cert_renew', snooze: 'cert_snooze' } as const;
@@ -102,3 +103,33 @@ export const scanHealthText = {
     `:rotating_light: *Expiry scanning is failing* (${failures} runs in a row): ${escapeMrkdwn(reason)}. No expiry alerts are sent until it works again. Check the bot's Alibaba Cloud credentials and CAS access (\`npm run cas -- list\`).`,
   recovered: () => ':white_check_mark: Expiry scanning works again.',
 };
+
+/** A message of an alert, with the orders it offers to renew (remembered, so that a renewal can update it). */
+export interface AlertMessage {
+  message: SlackMessage;
+  orders: ReadonlyArray<Pick<ExpiringOrder, 'orderId' | 'certEndTime'>>;
+}
+
+/** The messages of an alert, in the order they are posted: expiring orders first, then the expired ones. */
+export function renderAlert(alert: Alert): AlertMessage[] {
+  switch (alert.kind) {
+    case 'expiry': {
+      const { expiring, expired } = alert;
+      return [
+        ...renderExpiryAlerts(expiring).map((message, i) => ({
+          message,
+          orders: expiring.slice(i * ordersPerAlertMessage, (i + 1) * ordersPerAlertMessage),
+        })),
+        ...renderExpiredAlerts(expired).map((message) => ({ message, orders: [] })),
+      ];
+    }
+    case 'scan_failing': {
+      const text = scanHealthText.failing(alert.reason, alert.failures);
+      return [
+        { message: { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] }, orders: [] },
+      ];
+    }
+    case 'scan_recovered':
+      return [{ message: { text: scanHealthText.recovered(), blocks: [] }, orders: [] }];
+  }
+}

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { SlackMessage } from '../slack/cards.ts';
+import type { SlackMessage } from './cards.ts';
 
 /** An expiry alert message as posted, and what became of its orders since. */
 export interface AlertPost {

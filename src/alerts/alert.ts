@@ -1,0 +1,31 @@
+import type { AlertedOrder } from './alert-state.ts';
+import type { ExpiringOrder } from './expiring-orders.ts';
+
+/** An expiring order of an alert, with the smallest threshold (days) it crossed: the one claimed for it. */
+export interface ThresholdOrder extends ExpiringOrder {
+  threshold: number;
+}
+
+/**
+ * What the expiry scan has to say, as data (the Slack layer renders it, escaping outside text there):
+ * - `expiry`: one channel's alerts of a scan: orders that crossed a threshold (each offered Renew and Snooze), and
+ *   alerted orders that expired without a renewal (the final alert);
+ * - `scan_failing`: the scan failed `failures` times in a row, for `reason` (an error's message);
+ * - `scan_recovered`: it works again.
+ */
+export type Alert =
+  | {
+      kind: 'expiry';
+      channel: string;
+      expiring: readonly ThresholdOrder[];
+      expired: readonly AlertedOrder[];
+    }
+  | { kind: 'scan_failing'; channel: string; reason: string; failures: number }
+  | { kind: 'scan_recovered'; channel: string };
+
+/**
+ * Posts one alert, all of it or nothing more once a message fails (the Slack layer implements it, as the outbox's
+ * `Deliver`). Resolves true when Slack took every message, false when one was refused (already logged by the
+ * poster); the scan then gives the alert's claims back.
+ */
+export type PostAlert = (alert: Alert) => Promise<boolean>;
