@@ -1,4 +1,4 @@
-import type { CertificateState } from '../cas/schemas.ts';
+import type { CertificateState } from '../cas/order-schemas.ts';
 import type { OrderStatus } from '../renewals/status-report.ts';
 import { statusLine } from './cards.ts';
 import { threadLink } from './links.ts';
