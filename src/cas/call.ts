@@ -1,14 +1,11 @@
-import { randomBytes } from 'node:crypto';
-import type { Dispatcher } from 'undici';
 import type { z } from 'zod';
-import { type Logger, silentLogger } from '../logger.ts';
+import { type CallOptions, type CasClientOptions, type Settings, settingsOf } from './client-options.ts';
 import { apiError } from './error-body.ts';
 import { CasApiError, type CasError, CasNetworkError, CasResponseError } from './errors.ts';
 import { parseCasJson } from './int64-json.ts';
-import type { Pace } from './pacer.ts';
 import { canonicalQuery } from './signing/canonical.ts';
-import { type Credentials, signV3 } from './signing/sign-v3.ts';
-import { defaultFetch, type FetchLike, failedBeforeSending, networkErrorCode } from './transport.ts';
+import { signV3 } from './signing/sign-v3.ts';
+import { failedBeforeSending, networkErrorCode } from './transport.ts';
 
 /** CAS API version every call is made with. */
 export const casApiVersion = '2020-04-07';
@@ -19,45 +16,17 @@ export const maxPageSize = 50;
 /** A request's parameters, in order (signed and sent as the query string). */
 export type Query = Array<[string, string]>;
 
-/** Per-call options. */
-export interface CallOptions {
-  /** Aborts the call (e.g. the job's AbortSignal on shutdown). */
-  signal?: AbortSignal;
-}
-
-/** Dependencies and settings of the CAS client (`createCasClient`). */
-export interface CasClientOptions {
-  /** Base URL, e.g. `https://cas.aliyuncs.com`. */
-  endpoint: string;
-  /** Returns the credentials to sign with; called for every request so that rotated keys are picked up. */
-  credentials: () => Credentials | Promise<Credentials>;
-  /** @defaultValue undici's fetch */
-  fetch?: FetchLike;
-  /** Passed to fetch (timeouts, proxy); see createCasDispatcher. */
-  dispatcher?: Dispatcher;
-  /** Whole-call deadline, milliseconds. @defaultValue 15000 */
-  timeoutMs?: number;
-  /** Current time, epoch milliseconds. @defaultValue Date.now */
-  now?: () => number;
-  /** A fresh unique nonce per request. @defaultValue 32 random hex bytes */
-  nonce?: () => string;
-  /** Waits between retries of read-only calls. @defaultValue setTimeout-based */
-  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
-  /** Uniform [0, 1) for retry jitter. @defaultValue Math.random */
-  random?: () => number;
-  /** Extra tries for read-only calls on retryable errors. Renew is never retried here. @defaultValue 3 */
-  readRetries?: number;
-  /** First retry delay, milliseconds; doubles each time, capped at 10 s. @defaultValue 250 */
-  retryBaseMs?: number;
-  logger?: Logger;
-  /** Waits before each request until the action's rate allows it, and hears when its answer is back (pacer.ts). */
-  pace?: Pace;
-  /** Called after every HTTP exchange (for metrics). */
-  onCall?: (event: { action: string; durationMs: number; errorCode: string | undefined }) => void;
-}
-
 /** One CAS action: its query, the schema its answer must match, the parsed answer. */
 export type Call = <S extends z.ZodType>(
+  action: string,
+  query: Query,
+  schema: S,
+  options: CallOptions,
+) => Promise<z.output<S>>;
+
+/** A {@link Call} that also takes the client's settings first. */
+type SettingsCall = <S extends z.ZodType>(
+  settings: Settings,
   action: string,
   query: Query,
   schema: S,
@@ -78,19 +47,6 @@ export interface CasCaller {
     options: CallOptions,
   ): Promise<T[]>;
 }
-
-const defaultSleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        reject(signal.reason);
-      },
-      { once: true },
-    );
-  });
 
 /** The CAS error code of a failed call, for metrics and logs. */
 function errorCodeOf(err: unknown): string | undefined {
@@ -120,137 +76,140 @@ function parseAnswer<S extends z.ZodType>(
   return parsed.data;
 }
 
+/** The signed headers and URL of one request (credentials read anew, so rotated keys are picked up). */
+async function signedRequest(s: Settings, action: string, query: Query) {
+  const credentials = await s.options.credentials();
+  const headers = signV3({
+    method: 'POST',
+    host: s.endpoint.host,
+    action,
+    version: casApiVersion,
+    query,
+    credentials,
+    date: new Date(s.now()),
+    nonce: s.nonce(),
+  });
+  const qs = canonicalQuery(query);
+  return { headers, url: `${s.endpoint.origin}/${qs === '' ? '' : `?${qs}`}` };
+}
+
+/** The HTTP exchange; a failure to get an answer is a CasNetworkError saying whether the request was sent. */
+async function exchange(
+  s: Settings,
+  action: string,
+  request: { url: string; headers: Record<string, string> },
+  signal: AbortSignal,
+  callOptions: CallOptions,
+) {
+  try {
+    const response = await s.fetch(request.url, {
+      method: 'POST',
+      headers: request.headers,
+      signal,
+      ...(s.options.dispatcher ? { dispatcher: s.options.dispatcher } : {}),
+    });
+    return { response, text: await response.text() };
+  } catch (err) {
+    const sent = !failedBeforeSending(err);
+    const detail = signal.aborted
+      ? callOptions.signal?.aborted
+        ? 'aborted'
+        : `no answer within ${s.timeoutMs} ms`
+      : (networkErrorCode(err) ?? (err as Error).message);
+    throw new CasNetworkError(action, sent, detail, err);
+  }
+}
+
+/** One signed request and its parsed answer, reported to `onCall` and the debug log however it ends. */
+const sendOnce: SettingsCall = async (s, action, query, schema, callOptions) => {
+  const request = await signedRequest(s, action, query);
+  const started = performance.now();
+  if (callOptions.signal?.aborted) {
+    throw new CasNetworkError(action, false, 'aborted before sending', callOptions.signal.reason);
+  }
+  const signal = callOptions.signal
+    ? AbortSignal.any([callOptions.signal, AbortSignal.timeout(s.timeoutMs)])
+    : AbortSignal.timeout(s.timeoutMs);
+  let errorCode: string | undefined;
+  try {
+    const { response, text } = await exchange(s, action, request, signal, callOptions);
+    if (response.status < 200 || response.status >= 300) {
+      throw apiError(action, response.status, text, response.headers.get('x-acs-retry-after'));
+    }
+    return parseAnswer(action, response.status, text, schema);
+  } catch (err) {
+    errorCode = errorCodeOf(err);
+    throw err;
+  } finally {
+    const durationMs = performance.now() - started;
+    s.options.onCall?.({ action, durationMs, errorCode });
+    s.logger.debug({ cas: { action, durationMs: Math.round(durationMs), errorCode } }, 'CAS call');
+  }
+};
+
+const callOnce: SettingsCall = async (s, action, query, schema, callOptions) => {
+  const paced = await s.options.pace?.(action);
+  try {
+    return await sendOnce(s, action, query, schema, callOptions);
+  } finally {
+    paced?.();
+  }
+};
+
+/** How long to wait before retry `attempt + 1`: CAS's hint (at most 2 minutes), else jittered backoff. */
+function retryDelay(s: Settings, err: unknown, attempt: number): number {
+  const hinted = err instanceof CasApiError ? err.retryAfterMs : undefined;
+  const backoff = Math.min(10_000, s.retryBaseMs * 2 ** attempt);
+  return hinted !== undefined
+    ? Math.min(hinted, 120_000)
+    : Math.round(backoff / 2 + (s.random() * backoff) / 2);
+}
+
+const callRead: SettingsCall = async (s, action, query, schema, callOptions) => {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await callOnce(s, action, query, schema, callOptions);
+    } catch (err) {
+      const retryable = (err as CasError).retryable === true;
+      if (!retryable || attempt >= s.readRetries || callOptions.signal?.aborted) throw err;
+      const delay = retryDelay(s, err, attempt);
+      s.logger.warn(
+        { cas: { action, attempt: attempt + 1, delayMs: delay, code: (err as CasError).code } },
+        'CAS call retried',
+      );
+      await s.sleep(delay, callOptions.signal);
+    }
+  }
+};
+
+async function callPages<T>(
+  s: Settings,
+  action: string,
+  base: Query,
+  schema: z.ZodType<{ Data: T[]; Total?: number | undefined }>,
+  callOptions: CallOptions,
+): Promise<T[]> {
+  const items: T[] = [];
+  for (let page = 1; ; page++) {
+    const r = await callRead(
+      s,
+      action,
+      [...base, ['CurrentPage', String(page)], ['ShowSize', String(maxPageSize)]],
+      schema,
+      callOptions,
+    );
+    items.push(...r.Data);
+    // A list may cap ShowSize below what was asked: a short page is not the last one (reference §8).
+    if (r.Data.length === 0 || items.length >= (r.Total ?? 0)) return items;
+  }
+}
+
 /** Creates the request machinery of a CAS client: signing, transport, retries, paging, pacing, error mapping. */
 export function createCasCaller(options: CasClientOptions): CasCaller {
-  const endpoint = new URL(options.endpoint);
-  const doFetch = options.fetch ?? defaultFetch;
-  const timeoutMs = options.timeoutMs ?? 15_000;
-  const now = options.now ?? Date.now;
-  const nonce = options.nonce ?? (() => randomBytes(32).toString('hex'));
-  const sleep = options.sleep ?? defaultSleep;
-  const random = options.random ?? Math.random;
-  const readRetries = options.readRetries ?? 3;
-  const retryBaseMs = options.retryBaseMs ?? 250;
-  const logger = options.logger ?? silentLogger;
-
-  async function signedRequest(action: string, query: Query) {
-    const credentials = await options.credentials();
-    const headers = signV3({
-      method: 'POST',
-      host: endpoint.host,
-      action,
-      version: casApiVersion,
-      query,
-      credentials,
-      date: new Date(now()),
-      nonce: nonce(),
-    });
-    const qs = canonicalQuery(query);
-    return { headers, url: `${endpoint.origin}/${qs === '' ? '' : `?${qs}`}` };
-  }
-
-  /** The HTTP exchange; a failure to get an answer is a CasNetworkError saying whether the request was sent. */
-  async function exchange(
-    action: string,
-    request: { url: string; headers: Record<string, string> },
-    signal: AbortSignal,
-    callOptions: CallOptions,
-  ) {
-    try {
-      const response = await doFetch(request.url, {
-        method: 'POST',
-        headers: request.headers,
-        signal,
-        ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
-      });
-      return { response, text: await response.text() };
-    } catch (err) {
-      const sent = !failedBeforeSending(err);
-      const detail = signal.aborted
-        ? callOptions.signal?.aborted
-          ? 'aborted'
-          : `no answer within ${timeoutMs} ms`
-        : (networkErrorCode(err) ?? (err as Error).message);
-      throw new CasNetworkError(action, sent, detail, err);
-    }
-  }
-
-  const sendOnce: Call = async (action, query, schema, callOptions) => {
-    const request = await signedRequest(action, query);
-    const started = performance.now();
-    if (callOptions.signal?.aborted) {
-      throw new CasNetworkError(action, false, 'aborted before sending', callOptions.signal.reason);
-    }
-    const signal = callOptions.signal
-      ? AbortSignal.any([callOptions.signal, AbortSignal.timeout(timeoutMs)])
-      : AbortSignal.timeout(timeoutMs);
-    let errorCode: string | undefined;
-    try {
-      const { response, text } = await exchange(action, request, signal, callOptions);
-      if (response.status < 200 || response.status >= 300) {
-        throw apiError(action, response.status, text, response.headers.get('x-acs-retry-after'));
-      }
-      return parseAnswer(action, response.status, text, schema);
-    } catch (err) {
-      errorCode = errorCodeOf(err);
-      throw err;
-    } finally {
-      const durationMs = performance.now() - started;
-      options.onCall?.({ action, durationMs, errorCode });
-      logger.debug({ cas: { action, durationMs: Math.round(durationMs), errorCode } }, 'CAS call');
-    }
+  const s = settingsOf(options);
+  return {
+    once: (action, query, schema, callOptions) => callOnce(s, action, query, schema, callOptions),
+    read: (action, query, schema, callOptions) => callRead(s, action, query, schema, callOptions),
+    pages: (action, base, schema, callOptions) => callPages(s, action, base, schema, callOptions),
   };
-
-  const callOnce: Call = async (action, query, schema, callOptions) => {
-    const paced = await options.pace?.(action);
-    try {
-      return await sendOnce(action, query, schema, callOptions);
-    } finally {
-      paced?.();
-    }
-  };
-
-  const callRead: Call = async (action, query, schema, callOptions) => {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await callOnce(action, query, schema, callOptions);
-      } catch (err) {
-        const retryable = (err as CasError).retryable === true;
-        if (!retryable || attempt >= readRetries || callOptions.signal?.aborted) throw err;
-        const hinted = err instanceof CasApiError ? err.retryAfterMs : undefined;
-        const backoff = Math.min(10_000, retryBaseMs * 2 ** attempt);
-        const delay =
-          hinted !== undefined
-            ? Math.min(hinted, 120_000)
-            : Math.round(backoff / 2 + (random() * backoff) / 2);
-        logger.warn(
-          { cas: { action, attempt: attempt + 1, delayMs: delay, code: (err as CasError).code } },
-          'CAS call retried',
-        );
-        await sleep(delay, callOptions.signal);
-      }
-    }
-  };
-
-  async function pages<T>(
-    action: string,
-    base: Query,
-    schema: z.ZodType<{ Data: T[]; Total?: number | undefined }>,
-    callOptions: CallOptions,
-  ): Promise<T[]> {
-    const items: T[] = [];
-    for (let page = 1; ; page++) {
-      const r = await callRead(
-        action,
-        [...base, ['CurrentPage', String(page)], ['ShowSize', String(maxPageSize)]],
-        schema,
-        callOptions,
-      );
-      items.push(...r.Data);
-      // A list may cap ShowSize below what was asked: a short page is not the last one (reference §8).
-      if (r.Data.length === 0 || items.length >= (r.Total ?? 0)) return items;
-    }
-  }
-
-  return { once: callOnce, read: callRead, pages };
 }

@@ -1,10 +1,11 @@
-import { type CasClientOptions, createCasCaller } from './call.ts';
+import { createCasCaller } from './call.ts';
+import type { CasClientOptions } from './client-options.ts';
 import { type CasDeploymentApi, createCasDeploymentApi } from './deployment-api.ts';
 import { type CasInstanceApi, createCasInstanceApi } from './instance-api.ts';
 import { type CasOrderApi, createCasOrderApi } from './order-api.ts';
 
-export type { CallOptions, CasClientOptions } from './call.ts';
 export { casApiVersion, maxPageSize } from './call.ts';
+export type { CallOptions, CasClientOptions } from './client-options.ts';
 export type { InstanceApplication } from './instance-api.ts';
 export type { ListOrdersFilter } from './order-api.ts';
 

@@ -1,4 +1,5 @@
-import type { CallOptions, CasCaller, Query } from './call.ts';
+import type { CasCaller, Query } from './call.ts';
+import type { CallOptions } from './client-options.ts';
 import {
   CertificateDetailResponse,
   CertificatePemResponse,

@@ -1,5 +1,6 @@
-import type { CallOptions, CasCaller, Query } from './call.ts';
+import type { CasCaller, Query } from './call.ts';
 import { maxPageSize } from './call.ts';
+import type { CallOptions } from './client-options.ts';
 import { assertInstanceId } from './ids.ts';
 import { type Contact, GetInstanceDetailResponse, ListContactResponse } from './instance-schemas.ts';
 import { RequestIdOnly } from './schema-fields.ts';

@@ -1,5 +1,6 @@
-import type { CallOptions, CasCaller, Query } from './call.ts';
+import type { CasCaller, Query } from './call.ts';
 import { maxPageSize } from './call.ts';
+import type { CallOptions } from './client-options.ts';
 import { assertOrderId } from './ids.ts';
 import {
   type CertificateOrder,
