@@ -1,8 +1,8 @@
 import { isAppError } from '../errors.ts';
 import type { CasClient } from './client.ts';
 import { casReason, isPermissionRefusal } from './errors.ts';
+import type { CertificateOrder } from './order-schemas.ts';
 import type { RenewableOrderIndex } from './renewable-orders.ts';
-import type { CertificateOrder } from './schemas.ts';
 
 /** What CAS says about renewing an order now. */
 export type OrderLookup =

@@ -1,6 +1,6 @@
 import { createSingleFlightCache } from '../single-flight-cache.ts';
 import type { CasClient } from './client.ts';
-import type { CertificateOrder } from './schemas.ts';
+import type { CertificateOrder } from './order-schemas.ts';
 
 /** Options of {@link createRenewableOrderIndex}. */
 export interface RenewableOrderIndexOptions {

@@ -1,5 +1,5 @@
 import type { CasClient } from '../cas/client.ts';
-import type { CertificateOrder } from '../cas/schemas.ts';
+import type { CertificateOrder } from '../cas/order-schemas.ts';
 import { isAppError } from '../errors.ts';
 import { type EarlierRenewal, isRenewed, type RenewalRecord } from './record.ts';
 import type { RenewalStore } from './store.ts';

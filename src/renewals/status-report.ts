@@ -1,5 +1,5 @@
 import type { CasClient } from '../cas/client.ts';
-import type { CertificateState } from '../cas/schemas.ts';
+import type { CertificateState } from '../cas/order-schemas.ts';
 import { isAppError } from '../errors.ts';
 import type { RenewalRecord } from './record.ts';
 import type { RenewalStore } from './store.ts';

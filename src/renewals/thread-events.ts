@@ -1,4 +1,4 @@
-import type { DomainValidation } from '../cas/schemas.ts';
+import type { DomainValidation } from '../cas/order-schemas.ts';
 import type { ApplicationPlan } from './application.ts';
 import type { DeployResource, DeployResult, TlsResult } from './deployment.ts';
 

@@ -2,7 +2,8 @@ import type { WebClient } from '@slack/web-api';
 import type { Logger } from '../logger.ts';
 import type { RenewalRecord } from '../renewals/record.ts';
 import type { RenewalStore } from '../renewals/store.ts';
-import { renderDeployCard, type SlackMessage } from './cards.ts';
+import type { SlackMessage } from './cards.ts';
+import { renderDeployCard } from './deploy-card.ts';
 
 /** Options of {@link createDeployCardPoster}. */
 export interface DeployCardPosterDeps {

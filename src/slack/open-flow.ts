@@ -2,7 +2,7 @@ import type { WebClient } from '@slack/web-api';
 import type { ParsedCsr } from '../csr/parse-csr.ts';
 import type { EarlierRenewal } from '../renewals/record.ts';
 import type { RequestService } from '../renewals/request-service.ts';
-import { renderApprovalCard, renderNotRenewableCard } from './cards.ts';
+import { renderApprovalCard, renderNotRenewableCard } from './approval-card.ts';
 import { slackErrorCode } from './links.ts';
 import type { Permalinks } from './permalinks.ts';
 import { renderApplicationProblem, renderLookupProblem } from './replies.ts';

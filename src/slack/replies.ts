@@ -1,9 +1,9 @@
 import type { LookupProblem } from '../cas/order-lookup.ts';
 import type { ApplicationProblem } from '../renewals/application.ts';
 import type { QueuedLater, Refusal } from '../renewals/outcomes.ts';
-import { statusLine } from './cards.ts';
 import { threadLink } from './links.ts';
 import { escapeMrkdwn } from './mrkdwn.ts';
+import { statusLine } from './status-line.ts';
 import { code } from './thread-messages.ts';
 
 /** What the person was trying to do, for the wording of a refusal. */

@@ -1,8 +1,8 @@
-import type { CertificateState } from '../cas/schemas.ts';
+import type { CertificateState } from '../cas/order-schemas.ts';
 import type { OrderStatus } from '../renewals/status-report.ts';
-import { statusLine } from './cards.ts';
 import { threadLink } from './links.ts';
 import { escapeMrkdwn } from './mrkdwn.ts';
+import { statusLine } from './status-line.ts';
 import { code } from './thread-messages.ts';
 
 const casStateText: Record<CertificateState['type'], string> = {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DeployResult } from '../../src/renewals/deployment.ts';
 import { RenewalRecord } from '../../src/renewals/record.ts';
-import { renderDeployCard } from '../../src/slack/cards.ts';
+import { renderDeployCard } from '../../src/slack/deploy-card.ts';
 import { blockKitProblems } from '../../src/slack-standin/block-kit-limits.ts';
 
 function record(results: DeployResult[], state: RenewalRecord['state'] = 'verified'): RenewalRecord {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { statusLineMax } from '../../src/slack/cards.ts';
+import { statusLineMax } from '../../src/slack/status-line.ts';
 import {
   type AppHarness,
   approverId,

@@ -8,8 +8,8 @@ import {
   isInstanceApiRefusal,
   retryAfterMs,
 } from '../../cas/errors.ts';
+import type { GetInstanceDetailResponse } from '../../cas/instance-schemas.ts';
 import { findPendingInstance } from '../../cas/instances.ts';
-import type { GetInstanceDetailResponse } from '../../cas/schemas.ts';
 import { isAppError } from '../../errors.ts';
 import type { RenewalRecord } from '../../renewals/record.ts';
 import type { ThreadEvent } from '../../renewals/thread-events.ts';

@@ -1,5 +1,5 @@
+import type { CloudResource } from '../../cas/deployment-schemas.ts';
 import { casReason, errorCode } from '../../cas/errors.ts';
-import type { CloudResource } from '../../cas/schemas.ts';
 import { pemFingerprint256 } from '../../deploy/fingerprint.ts';
 import { isAppError } from '../../errors.ts';
 import type { DeployResource } from '../../renewals/deployment.ts';

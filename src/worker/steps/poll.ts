@@ -1,5 +1,6 @@
 import type { CasClient } from '../../cas/client.ts';
-import type { DomainValidation, InstanceValidation } from '../../cas/schemas.ts';
+import type { InstanceValidation } from '../../cas/instance-schemas.ts';
+import type { DomainValidation } from '../../cas/order-schemas.ts';
 import { isAppError } from '../../errors.ts';
 import type { RenewalRecord } from '../../renewals/record.ts';
 import type { OutboxMessage } from '../../renewals/store.ts';
