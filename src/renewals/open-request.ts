@@ -57,8 +57,9 @@ export function createOpenRequest(deps: RequestServiceDeps) {
           problem: planned.problem,
         };
       const previous = await store.findLatest(input.orderId);
-      // Renewing an order that was already renewed is never silent: the card says so first.
-      const renewedBefore = await earlierRenewal(input.orderId, order);
+      // Renewing an order that was already renewed is never silent: the card says so first when our records show
+      // it; CAS is asked when an approver approves (approval-renewal-check.ts), so opening a card costs no CAS call.
+      const renewedBefore = await earlierRenewal.inRecords(input.orderId);
       const created = await store.create({
         orderId: input.orderId,
         channelId: input.channelId,
@@ -69,6 +70,8 @@ export function createOpenRequest(deps: RequestServiceDeps) {
         productName: order.ProductName,
         productCode: order.ProductCode,
         certEndTime: order.CertEndTime,
+        buyDate: order.BuyDate,
+        certStartTime: order.CertStartTime,
         quotaRemaining: lookup.quotaRemaining,
         csrPem: input.csr?.pem,
         csrSummary: input.csr?.summary,
