@@ -19,7 +19,8 @@ const inFlightStatuses: ReadonlySet<string> = new Set(['PAYED', 'CHECKING']);
 function renewedAt(
   o: CertificateOrder,
   order: Pick<CertificateOrder, 'BuyDate' | 'CertStartTime'>,
-  windowStart: number): number | undefined {
+  windowStart: number,
+): number | undefined {
   if (o.Status && inFlightStatuses.has(o.Status)) return o.BuyDate ?? 0;
   if (o.Status !== 'ISSUED') return undefined;
   const bought = Math.max(windowStart, order.BuyDate ?? 0);
