@@ -3,8 +3,18 @@ import type { ParsedCsr } from '../csr/parse-csr.ts';
 import { scheduleExpiry } from '../jobs/queues.ts';
 import type { OpenOutcome } from './outcomes.ts';
 import { createRecentRenewalCheck } from './recent-renewal.ts';
-import type { EarlierRenewal, PreviousRequest } from './record.ts';
+import type { EarlierRenewal, PreviousRequest, RenewalRecord } from './record.ts';
 import type { RequestServiceDeps } from './request-deps.ts';
+
+/**
+ * The order's previous request when it ended unconfirmed (needs attention, or closed by a person): the renewal may
+ * have happened, so whoever approves must check CAS first.
+ */
+function unconfirmedPrevious(previous: RenewalRecord | undefined): PreviousRequest | undefined {
+  if (!previous || (previous.state !== 'needs_attention' && previous.state !== 'resolved')) return undefined;
+  const { id, state, channelId, messageTs, resolution, resolvedBy, newOrderId } = previous;
+  return { id, state, channelId, messageTs, resolution, resolvedBy, newOrderId };
+}
 
 /** A request still without a card this long after it was opened was abandoned by a process that died. */
 const abandonedAfterMs = 60_000;
@@ -57,8 +67,9 @@ export function createOpenRequest(deps: RequestServiceDeps) {
           problem: planned.problem,
         };
       const previous = await store.findLatest(input.orderId);
-      // Renewing an order that was already renewed is never silent: the card says so first.
-      const renewedBefore = await earlierRenewal(input.orderId, order);
+      // Renewing an order that was already renewed is never silent: the card says so first when our records show
+      // it; CAS is asked when an approver approves (approval-renewal-check.ts), so opening a card costs no CAS call.
+      const renewedBefore = await earlierRenewal.inRecords(input.orderId);
       const created = await store.create({
         orderId: input.orderId,
         channelId: input.channelId,
@@ -69,6 +80,8 @@ export function createOpenRequest(deps: RequestServiceDeps) {
         productName: order.ProductName,
         productCode: order.ProductCode,
         certEndTime: order.CertEndTime,
+        buyDate: order.BuyDate,
+        certStartTime: order.CertStartTime,
         quotaRemaining: lookup.quotaRemaining,
         csrPem: input.csr?.pem,
         csrSummary: input.csr?.summary,
@@ -76,18 +89,7 @@ export function createOpenRequest(deps: RequestServiceDeps) {
         oldInstanceId: order.InstanceId,
         renewedBefore,
         // A renewal that ended unconfirmed may have happened: whoever approves must check CAS first.
-        previous:
-          previous && (previous.state === 'needs_attention' || previous.state === 'resolved')
-            ? {
-                id: previous.id,
-                state: previous.state,
-                channelId: previous.channelId,
-                messageTs: previous.messageTs,
-                resolution: previous.resolution,
-                resolvedBy: previous.resolvedBy,
-                newOrderId: previous.newOrderId,
-              }
-            : undefined,
+        previous: unconfirmedPrevious(previous),
       });
       if (!created.created)
         return { kind: 'already_open', orderId: input.orderId, open: await store.get(created.openId) };

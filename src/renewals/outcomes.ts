@@ -1,6 +1,6 @@
 import type { LookupProblem } from '../cas/order-lookup.ts';
 import type { ApplicationProblem } from './application.ts';
-import type { RenewalRecord } from './record.ts';
+import type { EarlierRenewal, RenewalRecord } from './record.ts';
 
 /** What a card button names: a request, at the version shown on the card. */
 export interface CardClaim {
@@ -25,6 +25,15 @@ export type Refusal =
   | { code: 'not_approver'; action: 'approve' | 'reject' | 'snooze' | 'decide' | 'deploy' }
   /** An approver group cannot be read from Slack and its last known members are too old to trust. */
   | { code: 'approvers_unknown' }
+  /**
+   * Approve asked CAS, which shows an earlier renewal the card did not (or could not be asked): nothing was approved;
+   * the card now shows it, and a second Approve on it goes ahead.
+   */
+  | {
+      code: 'renewed_before';
+      orderId: string;
+      renewedBefore: Exclude<EarlierRenewal, { source: 'ours' }>;
+    }
   /** Self-approval is off and the clicker asked for the renewal. */
   | { code: 'self_approval' }
   /** Only the requester may attach a CSR. */

@@ -16,7 +16,11 @@ const inFlightStatuses: ReadonlySet<string> = new Set(['PAYED', 'CHECKING']);
  * since `windowStart`. Both times count because CAS may list a renewal's new order with the old order's buy date
  * (the simulator's `listing: bare`); its certificate then still starts when it is issued.
  */
-function renewedAt(o: CertificateOrder, order: CertificateOrder, windowStart: number): number | undefined {
+function renewedAt(
+  o: CertificateOrder,
+  order: Pick<CertificateOrder, 'BuyDate' | 'CertStartTime'>,
+  windowStart: number,
+): number | undefined {
   if (o.Status && inFlightStatuses.has(o.Status)) return o.BuyDate ?? 0;
   if (o.Status !== 'ISSUED') return undefined;
   const bought = Math.max(windowStart, order.BuyDate ?? 0);
@@ -60,15 +64,19 @@ function ours(record: RenewalRecord): OurRenewal | undefined {
   };
 }
 
+/** What the CAS part of the check needs of the old order: its ID, domain and when it was bought and started. */
+export type OrderSeen = Pick<CertificateOrder, 'OrderId' | 'Domain' | 'BuyDate' | 'CertStartTime'>;
+
 /**
- * Looks for an earlier renewal of an order before a new request of it opens: first in our records (a request that
- * paid for a new order, whatever became of it since), then in CAS (another plan order of the same domain, in
- * flight, or issued after this one within the window: renewed in the console, or by another tool). When CAS cannot
- * be asked, says so rather than nothing. CAS may list a new order without its domain until its application names
- * one: such an order is found from then on.
+ * Looks for an earlier renewal of an order, in two parts. `inRecords` (free: Redis) runs when a request opens, so
+ * its card says so first: a request of ours that paid for a new order, whatever became of it since. `inCas` (one
+ * paced listing of the domain) runs when an approver approves, since only that spends money: another plan order of
+ * the same domain, in flight, or issued after this one within the window (renewed in the console, or by another
+ * tool). When CAS cannot be asked, says so rather than nothing. CAS may list a new order without its domain until
+ * its application names one: such an order is found from then on.
  */
 export function createRecentRenewalCheck(deps: { store: RenewalStore; cas: CasClient; now: () => number }) {
-  async function newerInCas(order: CertificateOrder): Promise<EarlierRenewal | undefined> {
+  async function newerInCas(order: OrderSeen): Promise<EarlierRenewal | undefined> {
     const domain = order.Domain?.toLowerCase();
     if (!domain) return undefined;
     const windowStart = deps.now() - recentRenewalWindowMs;
@@ -84,18 +92,22 @@ export function createRecentRenewalCheck(deps: { store: RenewalStore; cas: CasCl
     return newest;
   }
 
-  return async function earlierRenewal(
-    orderId: string,
-    order: CertificateOrder,
-  ): Promise<EarlierRenewal | undefined> {
-    const renewal = await deps.store.findRenewal(orderId);
-    const mine = renewal ? ours(renewal) : undefined;
-    if (mine && mine.at > deps.now() - recentRenewalWindowMs) return mine;
-    try {
-      return await newerInCas(order);
-    } catch (err) {
-      return { source: 'unchecked', reason: isAppError(err) ? err.message : 'unexpected error' };
-    }
+  return {
+    /** A recent request of ours that renewed the order (no CAS call). */
+    async inRecords(orderId: string): Promise<EarlierRenewal | undefined> {
+      const renewal = await deps.store.findRenewal(orderId);
+      const mine = renewal ? ours(renewal) : undefined;
+      return mine && mine.at > deps.now() - recentRenewalWindowMs ? mine : undefined;
+    },
+
+    /** A newer plan order of the domain that CAS lists (one paced listing), or that CAS could not be asked. */
+    async inCas(order: OrderSeen): Promise<EarlierRenewal | undefined> {
+      try {
+        return await newerInCas(order);
+      } catch (err) {
+        return { source: 'unchecked', reason: isAppError(err) ? err.message : 'unexpected error' };
+      }
+    },
   };
 }
 

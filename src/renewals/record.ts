@@ -164,6 +164,9 @@ export const RenewalRecord = z.object({
   productName: z.string().optional(),
   productCode: z.string().optional(),
   certEndTime: optionalNumber,
+  /** The order's `BuyDate` and `CertStartTime` (epoch ms): a CAS order newer than these renewed it (recent-renewal.ts). */
+  buyDate: optionalNumber,
+  certStartTime: optionalNumber,
   quotaRemaining: optionalNumber,
   csrPem: z.string().optional(),
   csrSummary: json(CsrSummary),

@@ -1,5 +1,6 @@
 import type { ParsedCsr } from '../csr/parse-csr.ts';
 import { enqueueRenewal, expiryJobId } from '../jobs/queues.ts';
+import { createApprovalRenewalCheck } from './approval-renewal-check.ts';
 import { createOpenRequest } from './open-request.ts';
 import type { CardClaim, QueuedLater, Refusal } from './outcomes.ts';
 import { queueAfterDecision } from './queue-after-decision.ts';
@@ -92,6 +93,8 @@ export function createRequestService(deps: RequestServiceDeps) {
     return { record };
   }
 
+  const renewedBeforeApproval = createApprovalRenewalCheck(deps, notWaiting);
+
   return {
     requestForCard,
     seenRequest,
@@ -115,7 +118,9 @@ export function createRequestService(deps: RequestServiceDeps) {
       if ('refusal' in seen) return seen.refusal;
       const { record } = seen;
       if (await expireIfDue(record)) return { code: 'expired' };
-      const refusal = await authorise(record, input.userId, 'approve');
+      const refusal =
+        (await authorise(record, input.userId, 'approve')) ??
+        (await renewedBeforeApproval(record, input.userId, input.claim.version));
       if (refusal) return refusal;
       const result = await store.transition(record.id, 'approved', {
         actor: input.userId,

@@ -67,6 +67,8 @@ export type NewRequest = Pick<RenewalRecord, 'orderId' | 'channelId' | 'requeste
       | 'productName'
       | 'productCode'
       | 'certEndTime'
+      | 'buyDate'
+      | 'certStartTime'
       | 'quotaRemaining'
       | 'csrPem'
       | 'csrSummary'

@@ -54,6 +54,8 @@ export const transitions = {
   rejected: { from: ['requested'], to: 'rejected', ...ends },
   expired: { from: ['requested'], to: 'expired', ...ends },
   csr_attached: { from: ['requested'], to: 'requested' },
+  /** Approve found (in CAS, at the click) an earlier renewal the card did not show: the card now shows it. */
+  earlier_renewal_found: { from: ['requested'], to: 'requested' },
   /** The process that opened the request died before its card was posted. */
   abandoned: { from: ['requested'], to: 'cancelled', ...ends },
   card_not_posted: { from: ['requested'], to: 'cancelled', ...ends },

@@ -2,7 +2,7 @@ import type { LookupProblem } from '../cas/order-lookup.ts';
 import type { ApplicationProblem } from '../renewals/application.ts';
 import type { QueuedLater, Refusal } from '../renewals/outcomes.ts';
 import { threadLink } from './links.ts';
-import { escapeMrkdwn } from './mrkdwn.ts';
+import { escapeMrkdwn, slackDate } from './mrkdwn.ts';
 import { statusLine } from './status-line.ts';
 import { code } from './thread-messages.ts';
 
@@ -34,6 +34,10 @@ export function renderRefusal(refusal: Refusal, attempt: Attempt, approvers: () 
           : `Only ${approvers()} can ${refusal.action} this ${refusal.action === 'snooze' ? 'alert' : 'renewal'}.`;
     case 'approvers_unknown':
       return 'I cannot read the approver group from Slack right now, and what I knew of it is too old to trust, so nothing was decided. Try again in a few minutes.';
+    case 'renewed_before':
+      return refusal.renewedBefore.source === 'cas'
+        ? `Nothing was approved: CAS shows that order ${code(refusal.orderId)} was renewed ${slackDate(refusal.renewedBefore.at)} as order ${code(refusal.renewedBefore.newOrderId)} (${escapeMrkdwn(refusal.renewedBefore.status)}). The card now says so: read it, and approve again if you still want to pay for another renewal.`
+        : `Nothing was approved: I could not ask CAS whether order ${code(refusal.orderId)} was renewed already (${escapeMrkdwn(refusal.renewedBefore.reason)}). The card now says so: check the CAS console, and approve again to go ahead anyway.`;
     case 'self_approval':
       return 'You asked for this renewal, so another approver must approve it (self-approval is off: CERT_ALLOW_SELF_APPROVAL).';
     case 'not_requester':
