@@ -94,7 +94,8 @@ const config = loadConfig({
   CERT_APPROVERS: 'U0APPROVER',
   CERT_POLL_MIN_SECONDS: '0.3',
   CERT_POLL_MAX_SECONDS: '0.3',
-  CERT_RECONCILE_SETTLE_SECONDS: '0',
+  // The smallest settle time the config accepts (0 is refused since dfbf736): the demo stays fast.
+  CERT_RECONCILE_SETTLE_SECONDS: '0.1',
   CERT_ALERT_CHANNEL: 'C0ALERTS',
   CERT_DEPLOY: 'ask',
   CERT_DEPLOY_PRODUCTS: 'CDN,ALB',
