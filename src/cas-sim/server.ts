@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { SimActionTable } from './actions.ts';
 import { createDeploymentActions } from './deployment-actions.ts';
@@ -61,7 +61,7 @@ function createSimStores(seed: ParsedSimSeed, now: () => number) {
 }
 
 /** Serves `handle` on a local port until closed. */
-function createListener(handle: Parameters<typeof createServer>[1] & {}) {
+function createListener(handle: (req: IncomingMessage, res: ServerResponse) => void) {
   let server: Server | undefined;
   return {
     /** Starts listening on 127.0.0.1 (port 0 = any free port); resolves to the base URL. */

@@ -2,7 +2,7 @@ import type { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseQuery } from 'node:querystring';
 import type { createSlackFaults } from './faults.ts';
-import type { ResponseUrlPost, SlackCall } from './model.ts';
+import type { ResponseUrlPost, SlackCall, SlackFault } from './model.ts';
 import { fail, type SlackAnswer, type SlackMethodTable } from './state.ts';
 
 const jsonFields = new Set(['blocks', 'attachments', 'view', 'metadata', 'unfurl_links']);
@@ -69,7 +69,7 @@ export function createSlackRequestHandler(deps: SlackRequestHandlerDeps) {
     method: string,
     token: string | undefined,
     args: Record<string, unknown>,
-    fault: ReturnType<typeof deps.faults.take>,
+    fault: SlackFault | undefined,
   ) {
     // apps.connections.open is the one method called with the app-level token, never the bot token.
     const expectedToken = method === 'apps.connections.open' ? deps.appToken : deps.botToken;
