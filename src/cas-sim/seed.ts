@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DeployBehaviour, SeedResource } from './deployments.ts';
+import { DeployBehaviour, SeedResource } from './deployment-model.ts';
 
 /** One step of an order's script: the `Type` DescribeCertificateState answers, for `polls` calls. */
 export const ScriptStep = z.object({
@@ -132,3 +132,5 @@ export const SimSeed = z.object({
   qps: z.record(z.string(), z.number().positive()).default({ ListUserCertificateOrder: 10 }),
 });
 export type SimSeed = z.input<typeof SimSeed>;
+/** A seed after parsing: every default filled in. */
+export type ParsedSimSeed = z.output<typeof SimSeed>;

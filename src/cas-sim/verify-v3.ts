@@ -85,37 +85,23 @@ const requiredHeaders = [
   'x-acs-content-sha256',
 ];
 
-/**
- * Verifies an `ACS3-HMAC-SHA256` request the way Alibaba's gateway does: the request's own SignedHeaders must
- * cover `host` and every `x-acs-*` header sent; the key must exist; the date must be within 15 minutes; the body
- * hash must match; the signature must match; an STS key must carry its token. Nonce reuse is checked by the
- * caller after this succeeds, so that forged requests cannot burn nonces.
- */
-export function verifyV3(
-  request: RawRequest,
-  keys: ReadonlyMap<string, SimAccessKey>,
-  nowMs: number,
-): SimAccessKey {
-  const authorization = request.headers.authorization;
-  if (authorization === undefined) {
-    throw new SimError(400, 'MissingAuthorization', 'The request is not signed (no Authorization header).');
-  }
-  const auth = parseAuthorization(authorization);
+/** The headers that must be present and signed: `host`, and every `x-acs-*` sent. */
+function checkSignedHeaders(request: RawRequest, signedHeaders: readonly string[]): void {
   for (const name of requiredHeaders) {
     if (!request.headers[name])
       throw new SimError(400, 'IncompleteSignature', `The header ${name} is required.`);
   }
-  const signed = new Set(auth.signedHeaders);
+  const signed = new Set(signedHeaders);
   const unsigned = Object.keys(request.headers).filter(
     (h) => (h === 'host' || h.startsWith('x-acs-')) && !signed.has(h),
   );
   if (unsigned.length > 0) {
     throw new SimError(400, 'IncompleteSignature', `These headers must be signed: ${unsigned.join(', ')}.`);
   }
-  const key = keys.get(auth.accessKeyId);
-  if (key === undefined) {
-    throw new SimError(404, 'InvalidAccessKeyId.NotFound', 'Specified access key is not found.');
-  }
+}
+
+/** The date must be well formed and within the allowed skew; the body hash must match. Returns that hash. */
+function checkDateAndBody(request: RawRequest, nowMs: number): string {
   const date = request.headers['x-acs-date'] ?? '';
   if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/.test(date) || Number.isNaN(Date.parse(date))) {
     throw new SimError(
@@ -135,6 +121,16 @@ export function verifyV3(
       'The x-acs-content-sha256 header does not match the request body.',
     );
   }
+  return bodySha256;
+}
+
+/** The signature must be the one the key's secret makes (compared in constant time). */
+function checkSignature(
+  request: RawRequest,
+  auth: ReturnType<typeof parseAuthorization>,
+  key: SimAccessKey,
+  bodySha256: string,
+): void {
   const pathname = request.url.split('?')[0] || '/';
   const canonical = canonicalRequest({
     method: request.method,
@@ -156,6 +152,10 @@ export function verifyV3(
       `Specified signature does not match our calculation. server string to sign is:${toSign}`,
     );
   }
+}
+
+/** An STS key must carry its token; a permanent key must carry none. */
+function checkSecurityToken(request: RawRequest, key: SimAccessKey): void {
   if (key.securityToken !== undefined && request.headers['x-acs-security-token'] !== key.securityToken) {
     throw new SimError(
       400,
@@ -170,5 +170,31 @@ export function verifyV3(
       'A SecurityToken was sent with a permanent AccessKey.',
     );
   }
+}
+
+/**
+ * Verifies an `ACS3-HMAC-SHA256` request the way Alibaba's gateway does: the request's own SignedHeaders must
+ * cover `host` and every `x-acs-*` header sent; the key must exist; the date must be within 15 minutes; the body
+ * hash must match; the signature must match; an STS key must carry its token. Nonce reuse is checked by the
+ * caller after this succeeds, so that forged requests cannot burn nonces.
+ */
+export function verifyV3(
+  request: RawRequest,
+  keys: ReadonlyMap<string, SimAccessKey>,
+  nowMs: number,
+): SimAccessKey {
+  const authorization = request.headers.authorization;
+  if (authorization === undefined) {
+    throw new SimError(400, 'MissingAuthorization', 'The request is not signed (no Authorization header).');
+  }
+  const auth = parseAuthorization(authorization);
+  checkSignedHeaders(request, auth.signedHeaders);
+  const key = keys.get(auth.accessKeyId);
+  if (key === undefined) {
+    throw new SimError(404, 'InvalidAccessKeyId.NotFound', 'Specified access key is not found.');
+  }
+  const bodySha256 = checkDateAndBody(request, nowMs);
+  checkSignature(request, auth, key, bodySha256);
+  checkSecurityToken(request, key);
   return key;
 }

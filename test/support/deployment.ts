@@ -1,5 +1,5 @@
 import { afterEach } from 'vitest';
-import type { SeedResource } from '../../src/cas-sim/deployments.ts';
+import type { SeedResource } from '../../src/cas-sim/deployment-model.ts';
 import type { SimSeed } from '../../src/cas-sim/seed.ts';
 import type { AppQueues } from '../../src/jobs/queues.ts';
 import {
