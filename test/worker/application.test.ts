@@ -4,6 +4,7 @@ import {
   approverId,
   blocksText,
   channelId,
+  findButton,
   openCard,
   startAppHarness,
 } from '../support/app-harness.ts';
@@ -303,15 +304,29 @@ describe('reconcile relies only on what the docs guarantee', () => {
 
   it('a pending order that was already there before the call is never taken for the renewal', async () => {
     const other = buildOrder({ domain: 'app.example.com', status: 'PAYED' });
-    const { card, harness } = await approveNewOrder({
+    const { order, card, harness } = await approveNewOrder({
       seed: { orders: [other], renewal: { listing: 'bare' } },
     });
+    // CAS lists a pending plan order of the same domain: the first Approve is refused, the card warns first.
+    const refused = await harness.slack.waitForResponse();
+    const warned = await harness.slack.waitForCall(
+      (c) =>
+        c.method === 'chat.update' &&
+        c.args.ts === card.ts &&
+        findButton(c.args.blocks, 'cert_approve')?.value !== card.value,
+    );
     harness.cas.sim.faults.add({
       action: 'RenewCertificateOrderForPackageRequest',
       fault: { kind: 'server-error' },
     });
+    await harness.click('cert_approve', {
+      user: approverId,
+      messageTs: card.ts,
+      value: findButton(warned.args.blocks, 'cert_approve')?.value,
+    });
     const thread = await threadUntil(harness, card.ts, /Needs attention/);
 
+    expect(refused.body.text).toContain(`order \`${order.orderId}\` was renewed`);
     expect(thread.at(-1)).toContain('no new order for app.example.com appeared since then');
     expect(harness.cas.sim.renewCount()).toBe(0);
   });

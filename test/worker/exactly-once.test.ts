@@ -8,6 +8,7 @@ import {
   approverId,
   blocksText,
   channelId,
+  findButton,
   openCard,
   startAppHarness,
 } from '../support/app-harness.ts';
@@ -167,6 +168,20 @@ describe('through Slack: a parallel renewal of the same domain', () => {
 
     const card = await openCard(harness, String(mine.orderId));
     await harness.click('cert_approve', { user: approverId, messageTs: card.ts, value: card.value });
+    // CAS lists their renewal of the domain: the first Approve is refused and the card warns first; the
+    // approver, having read it, approves again.
+    const refused = await harness.slack.waitForResponse();
+    const warned = await harness.slack.waitForCall(
+      (c) =>
+        c.method === 'chat.update' &&
+        c.args.ts === card.ts &&
+        findButton(c.args.blocks, 'cert_approve')?.value !== card.value,
+    );
+    await harness.click('cert_approve', {
+      user: approverId,
+      messageTs: card.ts,
+      value: findButton(warned.args.blocks, 'cert_approve')?.value,
+    });
     await harness.slack.waitForCall(
       (c) =>
         c.method === 'chat.update' &&
@@ -178,6 +193,7 @@ describe('through Slack: a parallel renewal of the same domain', () => {
     expect(harness.slack.thread(channelId, card.ts).map((m) => m.text)).not.toContainEqual(
       expect.stringMatching(/Renewal issued|found new order/),
     );
+    expect(refused.body.text).toContain(`order \`${mine.orderId}\` was renewed`);
     expect(harness.cas.sim.renewCount()).toBe(1);
   });
 });
