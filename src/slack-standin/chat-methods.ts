@@ -44,7 +44,8 @@ export function createChatMethods(state: StandInState): SlackMethodTable {
       if (invalid) return invalid;
       message.history.push({ text: message.text, blocks: message.blocks });
       message.text = args.text as string;
-      message.blocks = args.blocks as unknown[] | undefined;
+      // As Slack does: an update without `blocks` keeps the message's blocks; an empty array removes them.
+      if (args.blocks !== undefined) message.blocks = args.blocks as unknown[];
       return { ok: true, channel: message.channel, ts: message.ts, text: message.text };
     },
     'chat.postEphemeral'(args) {

@@ -7,7 +7,11 @@ import type { ThreadEvent } from '../../src/renewals/thread-events.ts';
 import { renderApprovalCard } from '../../src/slack/approval-card.ts';
 import { renderDeployCard } from '../../src/slack/deploy-card.ts';
 import { renderThreadEvent } from '../../src/slack/thread-messages.ts';
-import { type BlocksLimit, messageRefusal } from '../../src/slack-standin/block-kit-limits.ts';
+import {
+  type BlocksLimit,
+  defaultBlocksLimit,
+  messageRefusal,
+} from '../../src/slack-standin/block-kit-limits.ts';
 import { createSlackStandIn } from '../../src/slack-standin/server.ts';
 import { testBotToken } from '../support/slack-payloads.ts';
 
@@ -62,6 +66,19 @@ const failedResult = (i: number): DeployResult => ({
 });
 
 describe('messages within Slack limits', () => {
+  it('chat.update without blocks keeps the blocks, as Slack does; an empty array removes them', async () => {
+    const { slack, client } = await standIn(defaultBlocksLimit);
+    const blocks = [{ type: 'section', block_id: 'b1', text: { type: 'mrkdwn', text: 'card' } }];
+    const posted = await client.chat.postMessage({ channel: 'C0CERTS', text: 'card', blocks });
+
+    await client.chat.update({ channel: 'C0CERTS', ts: posted.ts as string, text: 'text only' });
+    const kept = slack.message('C0CERTS', posted.ts as string)?.blocks;
+    await client.chat.update({ channel: 'C0CERTS', ts: posted.ts as string, text: 'none', blocks: [] });
+
+    expect(kept).toEqual(blocks);
+    expect(slack.message('C0CERTS', posted.ts as string)?.blocks).toEqual([]);
+  });
+
   it.each(measures)(
     'a deployment card with 20 failed resources and long CAS text is accepted (%o)',
     async (limit) => {
