@@ -1,25 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { DeployResult } from '../../src/renewals/deployment.ts';
-import { RenewalRecord } from '../../src/renewals/record.ts';
+import type { RenewalRecord } from '../../src/renewals/record.ts';
 import { renderDeployCard } from '../../src/slack/deploy-card.ts';
 import { blockKitProblems } from '../../src/slack-standin/block-kit-limits.ts';
+import { deployRecord } from '../support/deploy-record.ts';
 
-function record(results: DeployResult[], state: RenewalRecord['state'] = 'verified'): RenewalRecord {
-  return RenewalRecord.parse({
-    id: 'r1',
-    orderId: '123',
-    state,
-    version: '9',
-    channelId: 'C0CERTS',
-    requestedBy: 'U0REQUESTER',
-    requestedAt: '1',
-    expiresAt: '2',
-    deployResources: JSON.stringify(
-      results.map(({ resourceId, product, domain }) => ({ resourceId, product, domain })),
-    ),
-    deployResults: JSON.stringify(results),
-  });
-}
+const record = (results: DeployResult[], state: RenewalRecord['state'] = 'verified') =>
+  deployRecord(results, { state });
 
 const result = (i: number, status: string): DeployResult => ({
   workerId: String(1000 + i),

@@ -2,7 +2,7 @@ import { WebClient } from '@slack/web-api';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DeployResult, TlsResult } from '../../src/renewals/deployment.ts';
-import { RenewalRecord, renewalStates } from '../../src/renewals/record.ts';
+import { renewalStates } from '../../src/renewals/record.ts';
 import type { ThreadEvent } from '../../src/renewals/thread-events.ts';
 import { renderApprovalCard } from '../../src/slack/approval-card.ts';
 import { renderDeployCard } from '../../src/slack/deploy-card.ts';
@@ -13,6 +13,7 @@ import {
   messageRefusal,
 } from '../../src/slack-standin/block-kit-limits.ts';
 import { createSlackStandIn } from '../../src/slack-standin/server.ts';
+import { deployRecord } from '../support/deploy-record.ts';
 import { testBotToken } from '../support/slack-payloads.ts';
 
 /** Both ways Slack may count a message's blocks (the stand-in can do either; reports disagree). */
@@ -35,24 +36,6 @@ async function standIn(blocksLimit: BlocksLimit) {
 }
 
 const long = (n: number, what = 'x') => what.repeat(Math.ceil(n / what.length)).slice(0, n);
-
-function deployRecord(results: DeployResult[], extra: Record<string, string> = {}): RenewalRecord {
-  return RenewalRecord.parse({
-    id: 'r1',
-    orderId: '123',
-    state: 'verified',
-    version: '9',
-    channelId: 'C0CERTS',
-    requestedBy: 'U0REQUESTER',
-    requestedAt: '1',
-    expiresAt: '2',
-    deployResources: JSON.stringify(
-      results.map(({ resourceId, product, domain }) => ({ resourceId, product, domain })),
-    ),
-    deployResults: JSON.stringify(results),
-    ...extra,
-  });
-}
 
 /** A failed resource whose CAS-reported names are as long as they get. */
 const failedResult = (i: number): DeployResult => ({

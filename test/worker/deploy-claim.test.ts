@@ -74,16 +74,15 @@ async function approvedDeployment(failure: 'REDIS_NOT_DURABLE' | 'CLAIM_LOST' = 
   return { id, store, ctx, sim: cas.sim, record: await setup.get(id) };
 }
 
+/** One run of the step that claims, then creates the deployment job. */
+const createJob = (ctx: Parameters<typeof deployCreateStep>[0], record: RenewalRecord | undefined) =>
+  deployCreateStep(ctx, record as RenewalRecord, { recordId: (record as RenewalRecord).id }, undefined);
+
 describe('the claim before CreateDeploymentJob', () => {
   it('a failed durable claim: CreateDeploymentJob is not called, the request goes back to deploy_approved', async () => {
     const { id, ctx, sim, record, store } = await approvedDeployment();
 
-    const step = await deployCreateStep(
-      ctx,
-      record as NonNullable<typeof record>,
-      { recordId: id },
-      undefined,
-    );
+    const step = await createJob(ctx, record);
 
     expect(sim.calls.filter((c) => c.action === 'CreateDeploymentJob')).toEqual([]);
     expect(step.kind).toBe('later');
@@ -96,12 +95,7 @@ describe('the claim before CreateDeploymentJob', () => {
       ctx.store.transition(id, 'deploy_creating', { actor: 'other worker', fields: { deployCreatingAt: 1 } }),
     ).rejects.toMatchObject({ code: 'REDIS_NOT_DURABLE' });
 
-    const step = await deployCreateStep(
-      ctx,
-      record as NonNullable<typeof record>,
-      { recordId: id },
-      undefined,
-    );
+    const step = await createJob(ctx, record);
 
     expect(sim.calls.filter((c) => c.action === 'CreateDeploymentJob')).toEqual([]);
     expect(step).toEqual({ kind: 'again' });
@@ -110,12 +104,7 @@ describe('the claim before CreateDeploymentJob', () => {
   it('a claim fenced off (CLAIM_LOST: another run holds it with its own token): CreateDeploymentJob is not called', async () => {
     const { id, ctx, sim, record, store } = await approvedDeployment('CLAIM_LOST');
 
-    const step = await deployCreateStep(
-      ctx,
-      record as NonNullable<typeof record>,
-      { recordId: id },
-      undefined,
-    );
+    const step = await createJob(ctx, record);
 
     expect(sim.calls.filter((c) => c.action === 'CreateDeploymentJob')).toEqual([]);
     expect(step).toEqual({ kind: 'again' });
