@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { casOutcome } from '../../cas/errors.ts';
 import { isAppError } from '../../errors.ts';
 import { type DeployResult, deploymentJobName } from '../../renewals/deployment.ts';
 import type { RenewalRecord } from '../../renewals/record.ts';
 import type { OutboxMessage } from '../../renewals/store.ts';
+import { onceOnly, reconcileOnce } from '../once-only.ts';
 import { card, type RenewalJobData, type Step, type StepContext, tell } from '../step-context.ts';
 import { casErrorText as errorText } from './deploy-errors.ts';
 
@@ -23,70 +23,50 @@ export async function deployCreateStep(
   data: RenewalJobData,
   signal: AbortSignal | undefined,
 ): Promise<Step> {
-  const { store, cas, timings, now } = ctx;
   const options = signal ? { signal } : {};
   const resources = record.deployResources ?? [];
   const contactIds =
     record.application?.contactIds ??
-    (await cas.listContacts(options).catch(() => [])).slice(0, 1).map((c) => c.ContactId);
+    (await ctx.cas.listContacts(options).catch(() => [])).slice(0, 1).map((c) => c.ContactId);
   if (!record.newCertId || resources.length === 0 || contactIds.length === 0) {
-    return lost(
-      ctx,
-      record,
-      undefined,
+    const reason =
       contactIds.length === 0
         ? 'a deployment job needs a CAS contact, and there is none'
-        : 'nothing to deploy',
-    );
+        : 'nothing to deploy';
+    return lost(ctx, record, undefined, reason);
   }
-  let claimed: Awaited<ReturnType<typeof store.transition>>;
-  try {
-    claimed = await store.transition(record.id, 'deploy_creating', {
-      actor: 'worker',
-      fields: { deployCreatingAt: now(), intentId: randomUUID() },
-    });
-  } catch (err) {
-    // The fence found the claim another run's (same record, its own token): nothing is sent, the record decides.
-    if (isAppError(err) && err.code === 'CLAIM_LOST') return { kind: 'again' };
-    if (!isAppError(err) || err.code !== 'REDIS_NOT_DURABLE') throw err;
-    await store.transition(record.id, 'deploy_not_executed', { actor: 'worker', detail: err.message });
-    return { kind: 'later', ms: timings.submitRetryBaseMs };
-  }
-  if (!claimed.ok) return { kind: 'again' };
-  ctx.logger.info({ recordId: record.id, resources: resources.length }, 'calling CreateDeploymentJob');
-  let jobId: string;
-  try {
-    ({ jobId } = await cas.createDeploymentJob(
-      {
-        name: deploymentJobName(record.id),
-        certIds: [record.newCertId],
-        resourceIds: resources.map((r) => r.resourceId),
-        contactIds,
-      },
-      options,
-    ));
-  } catch (err) {
-    const outcome = casOutcome(err);
-    if (outcome === 'not_executed') {
-      data.deployRetries = (data.deployRetries ?? 0) + 1;
-      const tries = data.deployRetries;
-      if (tries > timings.maxSubmitRetries)
-        return lost(ctx, claimed.record, undefined, `CAS did not take the job (${errorText(err)})`);
-      await store.transition(record.id, 'deploy_not_executed', { actor: 'worker', detail: errorText(err) });
-      return { kind: 'later', ms: Math.min(300_000, timings.submitRetryBaseMs * 2 ** (tries - 1)) };
-    }
-    if (outcome === 'rejected')
-      return lost(ctx, claimed.record, undefined, `CAS refused the job: ${errorText(err)}`);
-    ctx.logger.warn({ recordId: record.id }, 'deployment job outcome unknown; will look for it by name');
-    return { kind: 'later', ms: timings.casTimeoutMs + timings.reconcileSettleMs };
-  }
-  const saved = await store.transition(record.id, 'deploy_job_created', {
+  const job = { name: deploymentJobName(record.id), certIds: [record.newCertId], contactIds };
+  return onceOnly(ctx, record, data, {
+    action: 'CreateDeploymentJob',
+    logFields: { resources: resources.length },
+    claim: () =>
+      ctx.store.transition(record.id, 'deploy_creating', {
+        actor: 'worker',
+        fields: { deployCreatingAt: ctx.now(), intentId: randomUUID() },
+      }),
+    call: () =>
+      ctx.cas.createDeploymentJob({ ...job, resourceIds: resources.map((r) => r.resourceId) }, options),
+    record: ({ jobId }) => jobKnown(ctx, record, jobId, `job ${jobId}`),
+    afterwards: async (saved, { jobId }) =>
+      saved.ok ? startJob(ctx, saved.record, jobId, signal) : { kind: 'again' },
+    refused: (err) => lost(ctx, record, undefined, `CAS refused the job: ${errorText(err)}`),
+    notExecuted: {
+      counter: 'deployRetries',
+      move: 'deploy_not_executed',
+      reason: errorText,
+      gaveUp: (_tries, reason) => lost(ctx, record, undefined, `CAS did not take the job (${reason})`),
+    },
+    unknown: { log: 'deployment job outcome unknown; will look for it by name' },
+  });
+}
+
+/** Records the job (created, or found by its name after a crash) before it is started. */
+function jobKnown(ctx: StepContext, record: RenewalRecord, jobId: string, detail: string) {
+  return ctx.store.transition(record.id, 'deploy_job_created', {
     actor: 'worker',
-    detail: `job ${jobId}`,
+    detail,
     fields: { deployJobId: jobId },
   });
-  if (!saved.ok) return { kind: 'again' };
-  return startJob(ctx, saved.record, jobId, signal);
 }
 
 /**
@@ -99,43 +79,35 @@ export async function deployReconcileStep(
   _data: RenewalJobData,
   signal: AbortSignal | undefined,
 ): Promise<Step> {
-  const { store, cas, timings, now } = ctx;
   if (record.deployJobId) return startJob(ctx, record, record.deployJobId, signal);
-  const settledAt =
-    (record.deployCreatingAt ?? record.updatedAt ?? now()) + timings.casTimeoutMs + timings.reconcileSettleMs;
-  if (now() < settledAt) return { kind: 'later', ms: settledAt - now() };
-  const name = deploymentJobName(record.id);
-  let jobs: Awaited<ReturnType<typeof cas.listDeploymentJobs>>;
-  try {
-    // ListDeploymentJob has no name filter: every user job is paged, the name matched exactly, deleted ones skipped.
-    jobs = (await cas.listDeploymentJobs(signal ? { signal } : {})).filter(
-      (j) => j.Name === name && j.Del !== 1,
-    );
-  } catch (err) {
-    if (isAppError(err) && err.retryable) return { kind: 'later', ms: timings.reconcileSettleMs };
-    return lost(ctx, record, undefined, `listing deployment jobs failed: ${errorText(err)}`);
-  }
-  if (jobs.length > 1)
-    return lost(
-      ctx,
-      record,
-      undefined,
-      `several jobs are named ${name}: ${jobs.map((j) => j.Id).join(', ')}`,
-    );
-  const job = jobs[0];
-  if (!job) {
-    await store.transition(record.id, 'deploy_not_executed', {
-      actor: 'worker',
-      detail: `no job named ${name}`,
-    });
-    return { kind: 'again' };
-  }
-  const saved = await store.transition(record.id, 'deploy_job_created', {
-    actor: 'worker',
-    detail: `found job ${job.Id} by its name`,
-    fields: { deployJobId: job.Id },
+  return reconcileOnce(ctx, record, record.deployCreatingAt, async () => {
+    const name = deploymentJobName(record.id);
+    let jobs: Awaited<ReturnType<typeof ctx.cas.listDeploymentJobs>>;
+    try {
+      // ListDeploymentJob has no name filter: every user job is paged, the name matched exactly, deleted ones
+      // skipped.
+      jobs = (await ctx.cas.listDeploymentJobs(signal ? { signal } : {})).filter(
+        (j) => j.Name === name && j.Del !== 1,
+      );
+    } catch (err) {
+      if (isAppError(err) && err.retryable) return { kind: 'later', ms: ctx.timings.reconcileSettleMs };
+      return lost(ctx, record, undefined, `listing deployment jobs failed: ${errorText(err)}`);
+    }
+    if (jobs.length > 1) {
+      const ids = jobs.map((j) => j.Id).join(', ');
+      return lost(ctx, record, undefined, `several jobs are named ${name}: ${ids}`);
+    }
+    const job = jobs[0];
+    if (!job) {
+      await ctx.store.transition(record.id, 'deploy_not_executed', {
+        actor: 'worker',
+        detail: `no job named ${name}`,
+      });
+      return { kind: 'again' };
+    }
+    const saved = await jobKnown(ctx, record, job.Id, `found job ${job.Id} by its name`);
+    return saved.ok ? startJob(ctx, saved.record, job.Id, signal) : { kind: 'again' };
   });
-  return saved.ok ? startJob(ctx, saved.record, job.Id, signal) : { kind: 'again' };
 }
 
 /** A new job waits in `editing` until started (UpdateDeploymentJobStatus pending); a started one is left alone. */
