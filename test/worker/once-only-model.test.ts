@@ -1,0 +1,218 @@
+import fc from 'fast-check';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Fault } from '../../src/cas-sim/faults.ts';
+import { AppError } from '../../src/errors.ts';
+import type { RenewalRecord, RenewalState } from '../../src/renewals/record.ts';
+import { accountScope } from '../../src/renewals/renew-lease.ts';
+import { createRenewalStore, type RenewalStore } from '../../src/renewals/store.ts';
+import type { TransitionName } from '../../src/renewals/transitions.ts';
+import { runStep } from '../../src/worker/renewal-processor.ts';
+import { testContactId } from '../support/cas.ts';
+import { approvedRequest, oldOrder, startWorkerSteps } from '../support/worker-steps.ts';
+
+type ClaimError = 'CLAIM_LOST' | 'REDIS_NOT_DURABLE';
+/** How a claim fails: the fence or Redis's disk (the store's durable write), another run first, a lease held. */
+type ClaimFailure = ClaimError | 'moved' | 'lease_held';
+
+/** The durable write after a claim, failing once with the error set; it counts the claims it confirmed. */
+function claimsThatFail() {
+  const state = {
+    next: undefined as ClaimError | undefined,
+    failed: 0,
+    confirmed: new Map<string, number>(),
+  };
+  const durable = async (claim: { state: string }) => {
+    const failure = state.next;
+    state.next = undefined;
+    if (failure) {
+      state.failed++;
+      throw new AppError(failure, `the claim failed: ${failure}`, {
+        retryable: failure === 'REDIS_NOT_DURABLE',
+      });
+    }
+    state.confirmed.set(claim.state, (state.confirmed.get(claim.state) ?? 0) + 1);
+  };
+  return { state, durable };
+}
+
+/** The worker's steps with claims that fail on demand, and another writer (another run: no durable write). */
+async function setUp(domain: string) {
+  const claims = claimsThatFail();
+  // Two orders of one domain: another request's unresolved call holds the renew lease of the first's domain.
+  const [order, second] = [oldOrder({ domain }), oldOrder({ domain })];
+  const steps = await startWorkerSteps([order, second], {}, { durable: () => claims.durable });
+  cleanups.push(steps.cleanup);
+  const other = createRenewalStore({ redis: steps.redis, prefix: steps.prefix });
+  return { steps, other, claims, order, second };
+}
+type World = Awaited<ReturnType<typeof setUp>>;
+
+const application = (domain: string) => ({
+  domain,
+  validationMethod: 'DNS' as const,
+  keyAlgorithm: 'RSA_2048',
+  contactIds: [testContactId],
+});
+
+async function moveAll(
+  store: RenewalStore,
+  id: string,
+  moves: Array<[TransitionName, Partial<RenewalRecord>]>,
+) {
+  for (const [name, fields] of moves) {
+    const moved = await store.transition(id, name, { actor: 'test', fields });
+    expect(moved.ok).toBe(true);
+  }
+}
+
+/** A user of the exactly-once skeleton: the calls its claim guards, and a request of it just before its claim. */
+interface User {
+  name: string;
+  /** Every CAS action sent after the claim (the once-only call, and the idempotent ones it needs). */
+  actions: string[];
+  before: RenewalState;
+  claim: TransitionName;
+  failures: ClaimFailure[];
+  ready(world: World): Promise<string>;
+}
+
+const users: User[] = [
+  {
+    name: 'Renew',
+    actions: ['RenewCertificateOrderForPackageRequest'],
+    before: 'approved',
+    claim: 'submitting',
+    failures: ['CLAIM_LOST', 'REDIS_NOT_DURABLE', 'moved', 'lease_held'],
+    ready: async ({ steps, order }) => (await approvedRequest(steps.store, order)).id,
+  },
+  {
+    name: 'the application (UpdateInstance + ApplyCertificate)',
+    actions: ['UpdateInstance', 'ApplyCertificate'],
+    before: 'submitted',
+    claim: 'applying',
+    failures: ['CLAIM_LOST', 'REDIS_NOT_DURABLE', 'moved'],
+    async ready({ steps, order }) {
+      const record = await approvedRequest(steps.store, order, { application: application(order.domain) });
+      await runStep(steps.ctx, record, { recordId: record.id }, undefined);
+      expect((await steps.store.get(record.id))?.state).toBe('submitted');
+      return record.id;
+    },
+  },
+  {
+    name: 'CreateDeploymentJob',
+    actions: ['CreateDeploymentJob'],
+    before: 'deploy_approved',
+    claim: 'deploy_creating',
+    failures: ['CLAIM_LOST', 'REDIS_NOT_DURABLE', 'moved'],
+    async ready({ other, order, steps }) {
+      const { id } = await approvedRequest(steps.store, order);
+      await moveAll(other, id, [
+        ['submitting', {}],
+        ['submitted', { newOrderId: '800000123' }],
+        [
+          'deployment_proposed',
+          { newCertId: '1', deployResources: [{ resourceId: '601', product: 'CDN', domain: order.domain }] },
+        ],
+        ['deploy_approved', {}],
+      ]);
+      return id;
+    },
+  },
+];
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+const callsOf = (world: World, user: User) =>
+  world.steps.sim.sim.calls.filter((c) => user.actions.includes(c.action)).length;
+
+/**
+ * One worker run of a request whose claim fails as `failure` says. The request is read first, as a run does: a
+ * claim "moved" is another run's, made after that read; a lease held is another request's unresolved call.
+ */
+async function runWithFailingClaim(world: World, user: User, id: string, failure: ClaimFailure) {
+  const record = (await world.steps.store.get(id)) as RenewalRecord;
+  if (failure === 'moved') await world.other.transition(id, user.claim, { actor: 'other worker' });
+  if (failure === 'CLAIM_LOST' || failure === 'REDIS_NOT_DURABLE') world.claims.state.next = failure;
+  if (failure === 'lease_held') {
+    const holder = await approvedRequest(world.other, world.second);
+    await world.other.transition(holder.id, 'submitting', {
+      actor: 'other worker',
+      lease: { scope: accountScope },
+    });
+  }
+  const step = await runStep(world.steps.ctx, record, { recordId: id }, undefined);
+  world.claims.state.next = undefined;
+  return step;
+}
+
+describe.each(users)('the exactly-once skeleton, used by $name', (user) => {
+  it.each(user.failures)('a claim that fails (%s): nothing is sent', async (failure) => {
+    const world = await setUp(`once-${failure.toLowerCase()}.example.com`);
+    const id = await user.ready(world);
+    const sent = callsOf(world, user);
+
+    const step = await runWithFailingClaim(world, user, id, failure);
+
+    expect(callsOf(world, user) - sent).toBe(0);
+    const state = (await world.steps.store.get(id))?.state;
+    if (failure === 'REDIS_NOT_DURABLE' || failure === 'lease_held') {
+      // Handed back (or never taken): the request waits in the state before the claim, and tries again later.
+      expect({ kind: step.kind, state }).toEqual({ kind: 'later', state: user.before });
+    } else {
+      // The claim is another run's: this one hands nothing back, the record decides.
+      expect({ step, state }).toEqual({ step: { kind: 'again' }, state: user.claim });
+    }
+  });
+
+  it('model-based: whatever runs, fails or is refused, a run whose claim failed sends nothing', async () => {
+    const faults: Fault[] = [{ kind: 'throttle' }, { kind: 'drop' }, { kind: 'server-error' }];
+    const command = (label: string, act: (world: World, id: string) => Promise<void>) =>
+      ({
+        check: () => true,
+        run: async (_model: object, real: { world: World; id: string }) => {
+          await act(real.world, real.id);
+          // Every call the claim guards follows a claim Redis confirmed: one claim, at most one of each.
+          for (const action of user.actions) {
+            const calls = real.world.steps.sim.sim.calls.filter((c) => c.action === action).length;
+            expect(calls).toBeLessThanOrEqual(real.world.claims.state.confirmed.get(user.claim) ?? 0);
+          }
+        },
+        toString: () => label,
+      }) satisfies fc.AsyncCommand<object, { world: World; id: string }>;
+    const run = fc.constant(
+      command('worker run', async (world, id) => {
+        const record = (await world.steps.store.get(id)) as RenewalRecord;
+        await runStep(world.steps.ctx, record, { recordId: id }, undefined);
+      }),
+    );
+    const failing = fc.constantFrom(...user.failures.filter((f) => f !== 'lease_held')).map((failure) =>
+      command(`worker run, its claim failing (${failure})`, async (world, id) => {
+        const record = await world.steps.store.get(id);
+        // Only a request about to claim can have its claim fail.
+        if (record?.state !== user.before) return;
+        const sent = callsOf(world, user);
+        await runWithFailingClaim(world, user, id, failure);
+        expect(callsOf(world, user) - sent).toBe(0);
+      }),
+    );
+    const fault = fc.constantFrom(...faults).map((f) =>
+      command(`next ${user.actions.at(-1)}: ${f.kind}`, async (world) => {
+        world.steps.sim.sim.faults.clear();
+        world.steps.sim.sim.faults.add({ action: user.actions.at(-1) as string, fault: f });
+      }),
+    );
+    let n = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.commands([run, failing, failing, fault], { maxCommands: 12 }), async (cmds) => {
+        const world = await setUp(`model-${user.claim}-${n++}.example.com`);
+        const id = await user.ready(world);
+        await fc.asyncModelRun(() => ({ model: {}, real: { world, id } }), cmds);
+        for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+      }),
+      { numRuns: 12 },
+    );
+  }, 120_000);
+});
