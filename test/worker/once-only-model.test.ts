@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
+import { findPendingInstance } from '../../src/cas/instances.ts';
 import type { Fault } from '../../src/cas-sim/faults.ts';
 import { AppError } from '../../src/errors.ts';
 import type { RenewalRecord, RenewalState } from '../../src/renewals/record.ts';
@@ -94,6 +95,13 @@ const users: User[] = [
     async ready({ steps, order }) {
       const record = await approvedRequest(steps.store, order, { application: application(order.domain) });
       await runStep(steps.ctx, record, { recordId: record.id }, undefined);
+      // Its instance found, as the application step finds it first: the next thing the step does is its claim.
+      const { newOrderId } = (await steps.store.get(record.id)) as RenewalRecord;
+      const found = await findPendingInstance(steps.ctx.cas, newOrderId as string, order.domain);
+      expect(found).toBeDefined();
+      await moveAll(steps.store, record.id, [
+        ['instance_found', { instanceId: found?.instanceId as string }],
+      ]);
       expect((await steps.store.get(record.id))?.state).toBe('submitted');
       return record.id;
     },
