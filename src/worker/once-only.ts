@@ -1,11 +1,10 @@
 import { type CasApiError, casOutcome, isCasRefusal, retryAfterMs } from '../cas/errors.ts';
 import { type AppError, isAppError } from '../errors.ts';
 import type { RenewalRecord } from '../renewals/record.ts';
+import type { TransitionResult } from '../renewals/store.ts';
 import type { ThreadEvent } from '../renewals/thread-events.ts';
 import type { TransitionName } from '../renewals/transitions.ts';
 import { card, type RenewalJobData, type Step, type StepContext, tell } from './step-context.ts';
-
-type TransitionResult = Awaited<ReturnType<StepContext['store']['transition']>>;
 
 /** How "CAS did not take it" is tried again: counted in the job, with back-off, capped at `maxSubmitRetries`. */
 export interface NotExecuted {
@@ -42,6 +41,7 @@ export interface OnceOnly<T> {
   afterwards(written: TransitionResult, result: T): Promise<Step>;
   /** CAS refused it (its own error code): asking again gets the same answer. */
   refused(err: CasApiError): Promise<Step>;
+  /** Nothing happened (CAS did not take it, or the claim was not durable): handed back, tried again, bounded. */
   notExecuted: NotExecuted;
   /** The outcome is unknown (it may have happened): the move that says so, if any; then a reconcile looks. */
   unknown: { move?: TransitionName; event?(err: unknown): ThreadEvent; log: string };
