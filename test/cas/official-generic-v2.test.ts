@@ -12,6 +12,7 @@ afterEach(async () => {
 
 const dayMs = 24 * 60 * 60 * 1000;
 
+// biome-ignore format: a list of names
 /** The fields of the SDK's GetInstanceDetailResponseBody (cas-20200407 3.2.13), as its `names()` maps them. */
 const sdkDetailFields = [
   'AutoReissue', 'AverageWaitingTime', 'Brand', 'CertIdentifier', 'CertificateId', 'CertificateName',
@@ -20,12 +21,17 @@ const sdkDetailFields = [
   'FullDomainCount', 'GenerateCsrMethod', 'InstanceEndTime', 'InstanceId', 'InstanceStartTime', 'InstanceType',
   'KeyAlgorithm', 'OrderEndTime', 'OrderStartTime', 'PendingResult', 'Province', 'RequestId', 'ResourceGroupId',
   'Spec', 'Status', 'Tags', 'UpgradeStatus', 'ValidationMethod', 'WildcardDomainCount',
-]; // biome-ignore format: a list of names
+];
 
 /** A clock the simulator reads; the generic client signs with the real time, so moves stay within 15 minutes. */
 function clock() {
   let offset = 0;
-  return { now: () => Date.now() + offset, advance: (ms: number) => void (offset += ms) };
+  return {
+    now: () => Date.now() + offset,
+    advance(ms: number): void {
+      offset += ms;
+    },
+  };
 }
 
 function subscriptions(now: number): SeedSubscription[] {
