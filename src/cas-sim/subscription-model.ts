@@ -10,7 +10,7 @@ export const SeedSubscriptionCertificate = z.object({
   certificateId: idDigits.optional(),
   notBefore: z.number().int(),
   notAfter: z.number().int(),
-  /** Revoked (CertificateStatus `revoked`), at `notBefore` + 1 day unless given. */
+  /** When it was revoked (CertificateStatus `revoked` from then on); never when absent. */
   revokedAt: z.number().int().optional(),
 });
 

@@ -216,6 +216,39 @@ describe('the V2.0 subscription calls of the typed client, against the simulator
     ]);
   });
 
+  it('statuses follow the clock: subscription ending, ended; revoked and refunded as seeded', async () => {
+    const { c, client } = await started([
+      issued('cas_dv-cn-ending', 200, { orderEndTime: start + 20 * dayMs }),
+      issued('cas_dv-cn-revoked', 90, {
+        certificates: [{ notBefore: start - dayMs, notAfter: start + 90 * dayMs, revokedAt: start - 1_000 }],
+      }),
+      issued('cas_dv-cn-refunded', 90, { ended: 'refund' }),
+    ]);
+    const ending = await client.getInstanceDetail('cas_dv-cn-ending');
+    const summary = await client.getInstanceSummary();
+    const revoked = await client.getInstanceDetail('cas_dv-cn-revoked');
+    const refunded = await client.listInstances({ status: 'refund' });
+
+    c.advance(20 * dayMs);
+    const ended = await client.getInstanceDetail('cas_dv-cn-ending');
+    const refused = client.applyCertificate('cas_dv-cn-ending');
+
+    expect(ending).toMatchObject({
+      Status: 'willExpire',
+      CertificateStatus: 'issued',
+      OrderEndTime: start + 20 * dayMs,
+    });
+    expect(summary).toMatchObject({ TotalCount: 3, WillExpireCount: 1, InactiveCount: 0 });
+    expect(revoked).toMatchObject({
+      Status: 'normal',
+      CertificateStatus: 'revoked',
+      CertificateRevokeTime: start - 1_000,
+    });
+    expect(refunded.InstanceList.map((i) => i.InstanceId)).toEqual(['cas_dv-cn-refunded']);
+    expect(ended).toMatchObject({ Status: 'expired', CertificateStatus: 'issued' });
+    await expect(refused).rejects.toMatchObject({ casCode: 'OperationDenied.StatusNotSupport' });
+  });
+
   it('UpdateInstance on a subscription under review is refused (UpdateProtection)', async () => {
     const { client } = await started([issued('cas_dv-cn-up', 20)]);
     await client.applyCertificate('cas_dv-cn-up');
