@@ -66,7 +66,10 @@ function createSimStores(seed: ParsedSimSeed, now: () => number) {
   const actions: SimActionTable = {
     ...createOrderActions(store, seed.maxShowSize),
     ...instanceActions,
-    ...createSubscriptionActions(subscriptions, instanceActions, now),
+    ...createSubscriptionActions(subscriptions, instanceActions, {
+      now,
+      orderAppliedAt: (id) => [...store.orders.values()].find((o) => o.instanceId === id)?.instance.appliedAt,
+    }),
     ...createDeploymentActions(deployments, seed.maxShowSize),
   };
   return { store, deployments, subscriptions, actions };

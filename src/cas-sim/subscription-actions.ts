@@ -78,8 +78,9 @@ function summary(store: SubscriptionStore, now: number, params: SimParams) {
 export function createSubscriptionActions(
   store: SubscriptionStore,
   instanceActions: SimActionTable,
-  now: () => number,
+  deps: { now: () => number; orderAppliedAt: (instanceId: string) => number | undefined },
 ): SimActionTable {
+  const { now } = deps;
   const { pageCap, taskMs } = store.behaviour;
   /** A subscription's handler for this instance, else the V1 instance action. */
   const routed =
@@ -115,7 +116,13 @@ export function createSubscriptionActions(
       if ((params.TaskType ?? 'ApplyCertificate') !== 'ApplyCertificate')
         throw new SimError(400, 'InvalidParameter', 'The specified parameter TaskType is not valid.');
       // The task of an application is named by its instance (reference §7.4; ApplyCertificate returns no ID).
-      const last = store.has(taskId) ? store.mustGet(taskId).attempts.at(-1) : undefined;
+      // A renewed V1 order's instance has one too: its application's, which the simulator lets succeed.
+      const appliedAt = deps.orderAppliedAt(taskId);
+      const last = store.has(taskId)
+        ? store.mustGet(taskId).attempts.at(-1)
+        : appliedAt === undefined
+          ? undefined
+          : { appliedAt, outcome: { task: 'success' as const, message: undefined } };
       if (!last) throw new SimError(404, 'NotFound', '没有找到必要内容，请检查参数输入');
       if (taskRunning(last, now(), taskMs)) return { TaskStatus: 'processing' };
       return last.outcome.task === 'failed'

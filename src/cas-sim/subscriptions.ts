@@ -24,7 +24,8 @@ export const openAttempt = (sub: SimSubscription): SimAttempt | undefined => {
 };
 
 /** Whether an attempt's task still answers `processing` at `now`. */
-export const taskRunning = (a: SimAttempt, now: number, taskMs: number) => now < a.appliedAt + taskMs;
+export const taskRunning = (a: Pick<SimAttempt, 'appliedAt'>, now: number, taskMs: number) =>
+  now < a.appliedAt + taskMs;
 
 /** The instance status at `now` (SDK GetInstanceDetailResponseBody.Status). */
 export function statusAt(sub: SimSubscription, now: number): string {

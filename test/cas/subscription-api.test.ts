@@ -249,6 +249,29 @@ describe('the V2.0 subscription calls of the typed client, against the simulator
     await expect(refused).rejects.toMatchObject({ casCode: 'OperationDenied.StatusNotSupport' });
   });
 
+  it("a renewed V1 order's application has a task too, named by its instance", async () => {
+    const order = buildOrder({ domain: 'v1task.example.com' });
+    const { c, client, sim } = await started([], { orders: [order] });
+    const { newOrderId } = await client.renewCertificateOrderForPackageRequest({
+      orderId: String(order.orderId),
+    });
+    const instanceId = sim.store.get(newOrderId)?.instanceId as string;
+    await expect(client.getTaskAttribute(instanceId)).rejects.toMatchObject({ casCode: 'NotFound' });
+    await client.updateInstance({
+      instanceId,
+      domain: 'v1task.example.com',
+      validationMethod: 'DNS',
+      contactIds: [testContactId],
+    });
+
+    await client.applyCertificate(instanceId);
+    const running = await client.getTaskAttribute(instanceId);
+    c.advance(5_000);
+    const done = await client.getTaskAttribute(instanceId);
+
+    expect([running.TaskStatus, done.TaskStatus]).toEqual(['processing', 'success']);
+  });
+
   it('UpdateInstance on a subscription under review is refused (UpdateProtection)', async () => {
     const { client } = await started([issued('cas_dv-cn-up', 20)]);
     await client.applyCertificate('cas_dv-cn-up');
