@@ -13,7 +13,7 @@ import { findPendingInstance } from '../../cas/instances.ts';
 import { isAppError } from '../../errors.ts';
 import type { RenewalRecord } from '../../renewals/record.ts';
 import type { ThreadEvent } from '../../renewals/thread-events.ts';
-import { card, type RenewalJobData, type Step, type StepContext, tell } from '../step-context.ts';
+import { type RenewalJobData, type Step, type StepContext, tell } from '../step-context.ts';
 import { retryTransient, transientMessage } from './transient.ts';
 
 /**
@@ -47,7 +47,6 @@ export async function applyStep(
           why,
           ...(casCode ? { casCode } : {}),
         }),
-        card,
       ],
     });
     return result.ok ? ({ kind: 'later', ms: pollDelay(0) } as const) : ({ kind: 'again' } as const);
@@ -102,7 +101,7 @@ export async function applyStep(
     await store.transition(record.id, 'apply_not_executed', {
       actor: 'worker',
       detail: code,
-      notify: [tell({ type: 'apply_retrying', code, at: now() + delay }), card],
+      notify: [tell({ type: 'apply_retrying', code, at: now() + delay })],
     });
     return { kind: 'later', ms: delay };
   };
@@ -117,7 +116,6 @@ export async function applyStep(
       fields: { applyingAt: now(), intentId: randomUUID() },
       notify: [
         tell({ type: 'applying', newOrderId, instanceId, application, csr: record.csrPem !== undefined }),
-        card,
       ],
     });
   } catch (err) {
@@ -225,7 +223,7 @@ async function markApplied(
     actor: 'worker',
     detail: byHand ? 'the instance already has its application' : 'ApplyCertificate accepted',
     fields: { appliedAt: ctx.now() },
-    notify: [tell({ type: 'applied', newOrderId, instanceId, byHand }), card],
+    notify: [tell({ type: 'applied', newOrderId, instanceId, byHand })],
   });
   ctx.logger.info({ recordId: record.id, newOrderId, instanceId, byHand }, 'application submitted');
   return result.ok ? { kind: 'later', ms: ctx.pollDelay(0) } : { kind: 'again' };

@@ -1,7 +1,7 @@
 import { CasApiError, casOutcome, errorCode, retryAfterMs } from '../../cas/errors.ts';
 import { isAppError } from '../../errors.ts';
 import type { RenewalRecord } from '../../renewals/record.ts';
-import { card, type RenewalJobData, type Step, type StepContext, tell } from '../step-context.ts';
+import { type RenewalJobData, type Step, type StepContext, tell } from '../step-context.ts';
 import { claimRenewal } from './renew-claim.ts';
 
 /**
@@ -61,7 +61,7 @@ export async function submitStep(
       actor: 'worker',
       detail: `new order ${result.newOrderId}, RequestId ${result.requestId}`,
       fields: { newOrderId: result.newOrderId, submittedAt: now() },
-      notify: [tell({ type: 'submitted', newOrderId: result.newOrderId }), card],
+      notify: [tell({ type: 'submitted', newOrderId: result.newOrderId })],
     }),
   );
   if (done.ok) return { kind: 'later', ms: pollDelay(0) };
@@ -113,7 +113,6 @@ async function callFailed(
       fields: { detail: `CAS refused: ${err.casCode}: ${err.casMessage}`.slice(0, 300) },
       notify: [
         tell({ type: 'refused', orderId: record.orderId, casCode: err.casCode, casMessage: err.casMessage }),
-        card,
       ],
     });
     logger.warn({ recordId: record.id, casCode: err.casCode }, 'renewal refused by CAS');
@@ -139,7 +138,7 @@ async function callFailed(
     await store.transition(record.id, 'not_executed', {
       actor: 'worker',
       detail: reason,
-      notify: [tell({ type: 'retrying', code: reason, at: now() + delay }), card],
+      notify: [tell({ type: 'retrying', code: reason, at: now() + delay })],
     });
     return { kind: 'later', ms: delay };
   }
