@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { DurableClaims } from './claim-fence.ts';
+import type { Notice, OutboxItem, OutboxLock, OutboxMessage } from './outbox-message.ts';
 import { type AuditEntry, RenewalRecord, type RenewalState } from './record.ts';
 import { createRenewLeases } from './renew-lease.ts';
 import { initialState } from './renewal-states.ts';
@@ -11,7 +12,6 @@ import {
   releaseLockScript,
   transitionScript,
 } from './store-scripts.ts';
-import type { ThreadEvent } from './thread-events.ts';
 import {
   applying,
   type DeployOutcome,
@@ -21,36 +21,14 @@ import {
   type TransitionRow,
 } from './transitions.ts';
 
-/**
- * What to tell the request's thread, queued with a state change: an event (rendered by the Slack layer when it is
- * delivered) or a refresh of the card (queued by the store when the move's row says so, never by a caller).
- */
-export type OutboxMessage =
-  | { kind: 'event'; event: ThreadEvent }
-  | { kind: 'card' }
-  /** The deployment card in the thread: posted the first time, updated in place after. */
-  | { kind: 'deploy_card' };
-
-/** What a caller queues with a move: thread events and the deployment card (the table decides the card's refresh). */
-export type Notice = Exclude<OutboxMessage, { kind: 'card' }>;
-
-/** What delivering an outbox achieved: everything out, or try again after `retryMs`. */
-export type DeliveryResult = { done: true } | { done: false; retryMs: number; reason: string };
-
-/** Delivers one request's outbox (the Slack layer implements it). */
-export type Deliver = (recordId: string) => Promise<DeliveryResult>;
-
-/** A queued outbox item: its ID makes each one distinct, so removing it after delivery never removes another. */
-export type OutboxItem = OutboxMessage & { id: string };
-
-/** A held delivery lock of one request's outbox. */
-export interface OutboxLock {
-  /** Fencing token: an item is removed only while this token still holds the lock. */
-  readonly token: string;
-  /** Extends the lock by `ttlMs`; false once it was lost (it expired and someone else took it). */
-  extend(ttlMs: number): Promise<boolean>;
-  release(): Promise<void>;
-}
+export type {
+  Deliver,
+  DeliveryResult,
+  Notice,
+  OutboxItem,
+  OutboxLock,
+  OutboxMessage,
+} from './outbox-message.ts';
 
 /** Result of a compare-and-set: `ok` with the state it left, or why it did not happen. */
 export type TransitionResult =
@@ -161,8 +139,7 @@ export function createRenewalStore(deps: RenewalStoreDeps) {
     leases,
 
     /**
-     * Creates a request in the table's initial state (`requested`) unless the order has an open one; then returns
-     * that one's ID instead.
+     * Creates a request in the table's initial state unless the order has an open one; then returns that one's ID.
      */
     async create(
       input: NewRequest,
@@ -211,7 +188,7 @@ export function createRenewalStore(deps: RenewalStoreDeps) {
       },
     ): Promise<TransitionResult> {
       const move = applying(name);
-      const row: TransitionRow = move.row;
+      const { row } = move;
       const at = now();
       const audit: AuditEntry = {
         at,
