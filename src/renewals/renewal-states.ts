@@ -1,4 +1,5 @@
 import type { RenewalState } from './record.ts';
+import { statesWhere as where } from './state-machine.ts';
 
 /**
  * The worker step a run takes in a state; worker/renewal-processor.ts maps each to its function. Two depend on the
@@ -81,7 +82,7 @@ const of = (state: RenewalState): StateAttributes => stateAttributes[state];
 
 /** The states whose attributes pass `test`. */
 export const statesWhere = (test: (a: StateAttributes) => boolean): RenewalState[] =>
-  (Object.keys(stateAttributes) as RenewalState[]).filter((s) => test(of(s)));
+  where<RenewalState, StateAttributes>(stateAttributes, test);
 
 /** The state a new request starts in. */
 export const initialState = 'requested' satisfies RenewalState;

@@ -18,10 +18,14 @@ export interface Machine<S extends string, A, R extends Record<string, Move<S>>>
   can(record: { state: S }, move: keyof R): boolean;
   /** Whether the record already is where `move` goes (making it again would change no state). */
   isAt(record: { state: S }, move: keyof R): boolean;
-  /** The attributes of a state. */
-  of(state: S): A;
-  /** The states whose attributes pass `test`, in the attribute table's order. */
-  where(test: (attributes: A) => boolean): S[];
+}
+
+/** The states of an attribute table whose attributes pass `test`, in the table's order. */
+export function statesWhere<S extends string, A>(
+  states: Readonly<Record<S, A>>,
+  test: (attributes: A) => boolean,
+): S[] {
+  return (Object.keys(states) as S[]).filter((s) => test(states[s]));
 }
 
 /** Builds the questions a table answers. */
@@ -29,13 +33,10 @@ export function defineMachine<S extends string, A, R extends Record<string, Move
   states: Readonly<Record<S, A>>,
   moves: R,
 ): Machine<S, A, R> {
-  const names = Object.keys(states) as S[];
   return {
     states,
     moves,
     can: (record, move) => moves[move]?.from.includes(record.state) ?? false,
     isAt: (record, move) => moves[move]?.to === record.state,
-    of: (state) => states[state],
-    where: (test) => names.filter((s) => test(states[s])),
   };
 }
