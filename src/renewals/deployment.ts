@@ -36,10 +36,7 @@ export interface TlsResult {
   resourceIds?: string[] | undefined;
 }
 
-/** Whether every endpoint was checked and serves the new certificate: the only case that is `verified`. */
-export function allServingNew(results: readonly TlsResult[] | undefined): boolean {
-  return results !== undefined && results.length > 0 && results.every((r) => r.outcome === 'new');
-}
+export { allServingNew } from './move-guards.ts';
 
 /**
  * Whether a person may roll this resource back: the job is over (`deployed` or `verified`), and the resource
@@ -63,7 +60,7 @@ export function canRecheckTls(record: {
   state: RenewalState;
   tlsResults?: readonly TlsResult[] | undefined;
 }): boolean {
-  return can(record, 'tls_recheck') && record.tlsResults !== undefined && !allServingNew(record.tlsResults);
+  return can(record, 'tls_recheck');
 }
 
 /** The name of a request's deployment job: it carries the request ID, so a crash after creating it finds it. */

@@ -18,9 +18,6 @@ function unconfirmedPrevious(previous: RenewalRecord | undefined): PreviousReque
   return { id, state, channelId, messageTs, resolution, resolvedBy, newOrderId };
 }
 
-/** A request still without a card this long after it was opened was abandoned by a process that died. */
-const abandonedAfterMs = 60_000;
-
 /**
  * `/cert renew`: finds the order's open request, or checks the order in CAS and creates the request (one open per
  * order, atomically). Returns what happened; the Slack layer posts the card and reports back with
@@ -38,7 +35,7 @@ export function createOpenRequest(deps: RequestServiceDeps) {
       teamId: string | undefined;
     }): Promise<OpenOutcome> {
       let open = await store.findOpen(input.orderId);
-      if (open && can(open, 'abandoned') && !open.messageTs && now() - open.requestedAt > abandonedAfterMs) {
+      if (open && can(open, 'abandoned', now())) {
         // The process that opened it died before posting its card: nobody could ever decide it.
         await store.transition(open.id, 'abandoned', {
           actor: 'certbot',

@@ -8,7 +8,7 @@ import { deliverSoon, type RequestServiceDeps } from './request-deps.ts';
 import { createScheduledMoves } from './scheduled-move.ts';
 import type { Notice, TransitionResult } from './store.ts';
 import type { ThreadEvent } from './thread-events.ts';
-import { can, type TransitionName } from './transitions.ts';
+import { can, canFrom, type TransitionName } from './transitions.ts';
 
 export type { RequestServiceDeps } from './request-deps.ts';
 
@@ -53,7 +53,7 @@ export function createRequestService(deps: RequestServiceDeps) {
   }
 
   async function expireIfDue(record: RenewalRecord): Promise<RenewalRecord | undefined> {
-    if (!can(record, 'expired') || now() < record.expiresAt) return undefined;
+    if (!can(record, 'expired', now())) return undefined;
     const result = await store.transition(record.id, 'expired', {
       actor: 'certbot',
       notify: [
@@ -86,7 +86,7 @@ export function createRequestService(deps: RequestServiceDeps) {
   ): Promise<{ record: RenewalRecord } | { refusal: Refusal }> {
     const record = await requestForCard(channelId, messageTs, claim.id);
     if (!record) return { refusal: { code: 'unknown_card' } };
-    if (!can(record, move)) return { refusal: { code: 'not_waiting', record } };
+    if (!canFrom(record, move)) return { refusal: { code: 'not_waiting', record } };
     if (record.version !== claim.version) return { refusal: { code: 'changed', record } };
     return { record };
   }

@@ -8,14 +8,21 @@
 export interface Move<S extends string> {
   readonly from: readonly S[];
   readonly to: S;
+  /** The name of what must also hold of the record (a table's guards), besides its state. */
+  readonly guard?: string;
 }
 
-/** A state machine over states `S` with attributes `A` and moves `R`. */
-export interface Machine<S extends string, A, R extends Record<string, Move<S>>> {
+/** A table's named guards: what a record must satisfy, at `now` (epoch ms), for a guarded move. */
+export type Guards<T> = Readonly<Record<string, (record: T, now: number) => boolean>>;
+
+/** A state machine over records `T` in states `S`, with attributes `A` and moves `R`. */
+export interface Machine<S extends string, A, R extends Record<string, Move<S>>, T extends { state: S }> {
   readonly states: Readonly<Record<S, A>>;
   readonly moves: R;
-  /** Whether the record may make `move` now: its state is one the move is allowed from. */
-  can(record: { state: S }, move: keyof R): boolean;
+  /** Whether the record may make `move` now: its state is one the move is allowed from, and its guard holds. */
+  can(record: T, move: keyof R, now?: number): boolean;
+  /** Whether the record's state is one `move` is allowed from (its guard aside). */
+  canFrom(record: { state: S }, move: keyof R): boolean;
   /** Whether the record already is where `move` goes (making it again would change no state). */
   isAt(record: { state: S }, move: keyof R): boolean;
 }
@@ -29,14 +36,20 @@ export function statesWhere<S extends string, A>(
 }
 
 /** Builds the questions a table answers. */
-export function defineMachine<S extends string, A, R extends Record<string, Move<S>>>(
+export function defineMachine<S extends string, A, R extends Record<string, Move<S>>, T extends { state: S }>(
   states: Readonly<Record<S, A>>,
   moves: R,
-): Machine<S, A, R> {
+  guards: Guards<T>,
+): Machine<S, A, R, T> {
+  const canFrom = (record: { state: S }, move: keyof R) => moves[move]?.from.includes(record.state) ?? false;
   return {
     states,
     moves,
-    can: (record, move) => moves[move]?.from.includes(record.state) ?? false,
+    canFrom,
+    can: (record, move, now = Date.now()) => {
+      const guard = moves[move]?.guard;
+      return canFrom(record, move) && (guard === undefined || guards[guard]?.(record, now) === true);
+    },
     isAt: (record, move) => moves[move]?.to === record.state,
   };
 }

@@ -1,6 +1,7 @@
+import { type GuardedRecord, type GuardName, moveGuards } from './move-guards.ts';
 import type { RenewalState } from './record.ts';
 import { awaitsDecision, isWorkerOwned, stateAttributes, statesWhere } from './renewal-states.ts';
-import { defineMachine } from './state-machine.ts';
+import { defineMachine, type Guards } from './state-machine.ts';
 
 /**
  * One row per move of a renewal request: where it may come from, where it goes, and what the move does besides.
@@ -41,6 +42,8 @@ export interface TransitionRow {
   readonly refreshCard?: false;
   /** Counted in `certbot_deployments_total{outcome=<this>}`: how a deployment (or its re-check) ended. */
   readonly deployOutcome?: DeployOutcome;
+  /** What must also hold of the request for the move to be offered (move-guards.ts), checked by {@link can}. */
+  readonly guard?: GuardName;
 }
 
 /**
@@ -65,12 +68,18 @@ export const transitions = {
   // Decisions on the approval card.
   approved: { from: ['requested'], to: 'approved', schedule: 'renewal' },
   rejected: { from: ['requested'], to: 'rejected', ...ends },
-  expired: { from: ['requested'], to: 'expired', ...ends },
+  expired: { from: ['requested'], to: 'expired', ...ends, guard: 'expiry_due' },
   csr_attached: { from: ['requested'], to: 'requested' },
   /** Approve found (in CAS, at the click) an earlier renewal the card did not show: the card now shows it. */
   earlier_renewal_found: { from: ['requested'], to: 'requested' },
   /** The process that opened the request died before its card was posted. */
-  abandoned: { from: ['requested'], to: 'cancelled', ...ends, refreshCard: false },
+  abandoned: {
+    from: ['requested'],
+    to: 'cancelled',
+    ...ends,
+    refreshCard: false,
+    guard: 'card_never_posted',
+  },
   card_not_posted: { from: ['requested'], to: 'cancelled', ...ends, refreshCard: false },
 
   // The paid call (worker): claim, then exactly one outcome.
@@ -126,7 +135,13 @@ export const transitions = {
   /** Some endpoint serves something else, or could not be checked: `deployed`, with what was seen. */
   tls_not_serving: { from: ['verifying'], to: 'deployed', ...kept, deployOutcome: 'not_serving' },
   /** Check again (a person, after `tls_not_serving`): the TLS check runs once more. */
-  tls_recheck: { from: ['deployed'], to: 'verifying', ...kept, schedule: 'renewal_more' },
+  tls_recheck: {
+    from: ['deployed'],
+    to: 'verifying',
+    ...kept,
+    schedule: 'renewal_more',
+    guard: 'tls_not_all_new',
+  },
   rollback_requested: {
     from: ['deployed', 'verified'],
     to: 'rolling_back',
@@ -178,11 +193,22 @@ export const transitions = {
 export type TransitionName = keyof typeof transitions;
 
 /** The renewal state machine: the attribute table of its states and the table of its moves. */
-export const renewalMachine = defineMachine(stateAttributes, transitions);
+export const renewalMachine = defineMachine(
+  stateAttributes,
+  transitions,
+  moveGuards as Guards<GuardedRecord>,
+);
 
-/** Whether the request may make `move` now (its state is one the row is allowed from). */
-export const can = (record: { readonly state: RenewalState }, move: TransitionName): boolean =>
-  renewalMachine.can(record, move);
+/**
+ * Whether the request may make `move` now: its state is one the row is allowed from, and the row's guard (if
+ * any) holds at `now` (epoch ms). The store's compare-and-set decides again on the state when the move is made.
+ */
+export const can = (record: GuardedRecord, move: TransitionName, now?: number): boolean =>
+  renewalMachine.can(record, move, now);
+
+/** Whether the request is in a state `move` is allowed from, its guard aside (the card a person clicked is live). */
+export const canFrom = (record: { readonly state: RenewalState }, move: TransitionName): boolean =>
+  renewalMachine.canFrom(record, move);
 
 /** Whether the request already is where `move` goes (making it again would change no state). */
 export const isAt = (record: { readonly state: RenewalState }, move: TransitionName): boolean =>

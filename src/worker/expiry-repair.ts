@@ -2,8 +2,8 @@ import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { expiryJobId, type RecordJobData, scheduleExpiry } from '../jobs/queues.ts';
 import type { Logger } from '../logger.ts';
+import { awaitsDecision } from '../renewals/renewal-states.ts';
 import type { RenewalStore } from '../renewals/store.ts';
-import { can } from '../renewals/transitions.ts';
 
 /** Job states in which an expiry job will still run. */
 const pendingJobStates = new Set(['waiting', 'delayed', 'active', 'prioritized', 'waiting-children']);
@@ -25,7 +25,7 @@ export async function sweepExpiries(deps: {
   let scheduled = 0;
   for (const recordId of await deps.redis.smembers(deps.store.key.pending())) {
     const record = await deps.store.get(recordId);
-    if (!record || !can(record, 'expired')) continue;
+    if (!record || !awaitsDecision(record)) continue;
     const job = await deps.queue.getJob(expiryJobId(recordId));
     const state = job ? await job.getState() : 'missing';
     if (pendingJobStates.has(state)) continue;

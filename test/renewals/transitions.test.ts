@@ -10,6 +10,7 @@ import {
 import {
   applying,
   can,
+  canFrom,
   entered,
   isAt,
   type TransitionName,
@@ -153,6 +154,29 @@ describe('what a state is (renewal-states.ts) and what applying a move does', ()
     // Each lands in a state the worker owns (the sweeper enqueues it when the enqueue failed).
     for (const name of Object.keys(scheduled))
       expect(entered({ state: transitions[name as TransitionName].to })).toContain('active');
+  });
+
+  it('checks the named guard of a row besides its state: expiry, a card never posted, a TLS check worth running again', () => {
+    const requested = { state: 'requested', expiresAt: 10_000, requestedAt: 0 } as const;
+    const deployed = (outcomes: Array<'new' | 'old'>) => ({
+      state: 'deployed' as const,
+      tlsResults: outcomes.map((outcome) => ({ domain: 'a.example', address: 'a.example:443', outcome })),
+    });
+
+    expect([can(requested, 'expired', 9_999), can(requested, 'expired', 10_000)]).toEqual([false, true]);
+    expect([can(requested, 'abandoned', 60_000), can(requested, 'abandoned', 60_001)]).toEqual([false, true]);
+    expect(can({ ...requested, messageTs: '1.2' }, 'abandoned', 120_000)).toBe(false);
+    expect([can(deployed(['new']), 'tls_recheck'), can(deployed(['new', 'old']), 'tls_recheck')]).toEqual([
+      false,
+      true,
+    ]);
+    // The state alone (a card's button is live): the guard aside, never a state the row does not leave.
+    expect([canFrom(requested, 'expired'), canFrom({ state: 'approved' }, 'expired')]).toEqual([true, false]);
+    expect(rows.filter(([, row]) => row.guard).map(([name, row]) => [name, row.guard])).toEqual([
+      ['expired', 'expiry_due'],
+      ['abandoned', 'card_never_posted'],
+      ['tls_recheck', 'tls_not_all_new'],
+    ]);
   });
 
   it('answers can and isAt from the rows, and gives every worker-owned state its step', () => {
