@@ -82,16 +82,8 @@ export async function startWorkerRole(deps: WorkerRoleDeps): Promise<WorkerRole>
   const ownConnections = () => {
     if (!deps.connections) connections.close();
   };
-  const connection = connections.bullmqRedis;
-  const redis = connections.workerRedis;
-  const durability = await probeDurability(redis);
-  if (durability.kind === 'none') {
-    if (config.redis.requireDurable) {
-      ownConnections();
-      throw new AppError('REDIS_NOT_DURABLE', notDurableMessage(durability));
-    }
-    logger.warn({ redisVersion: durability.version, why: durability.why }, notDurableMessage(durability));
-  }
+  const { bullmqRedis: connection, workerRedis: redis } = connections;
+  const durability = await durabilityOrRefuse(redis, config, logger, ownConnections);
   // Built after the durability check: a refused start leaves nothing open.
   const queues = deps.queues ?? createQueues(redis, prefix, logQueueErrors(logger, 'worker'));
   const store = createRenewalStore({
@@ -156,6 +148,22 @@ export async function startWorkerRole(deps: WorkerRoleDeps): Promise<WorkerRole>
       ownConnections();
     },
   };
+}
+
+/**
+ * How Redis makes the claim before the paid call durable; without a way, refuses to start (after `closeOwn`) when
+ * `CERT_REQUIRE_DURABLE_REDIS` is on, else warns.
+ */
+async function durabilityOrRefuse(redis: Redis, config: Config, logger: Logger, closeOwn: () => void) {
+  const durability = await probeDurability(redis);
+  if (durability.kind === 'none') {
+    if (config.redis.requireDurable) {
+      closeOwn();
+      throw new AppError('REDIS_NOT_DURABLE', notDurableMessage(durability));
+    }
+    logger.warn({ redisVersion: durability.version, why: durability.why }, notDurableMessage(durability));
+  }
+  return durability;
 }
 
 /** The step timings from the configuration, with the test overrides. */
