@@ -1,6 +1,6 @@
 import { ensureRenewalRuns } from '../jobs/queues.ts';
 import { canRecheckTls, canRollBack, type DeployResult } from './deployment.ts';
-import type { CardClaim, QueuedLater, Refusal } from './outcomes.ts';
+import type { CardAction, QueuedLater, Refusal } from './outcomes.ts';
 import { queueAfterDecision } from './queue-after-decision.ts';
 import { deliverSoon, type RequestServiceDeps } from './request-deps.ts';
 import type { RequestService } from './request-service.ts';
@@ -27,12 +27,7 @@ export function createDeployService(deps: RequestServiceDeps & { requests: Reque
 
   return {
     /** Deploy: authorise as an approval, then one compare-and-set for the version seen; the worker takes it. */
-    async approve(input: {
-      channelId: string;
-      messageTs: string;
-      claim: CardClaim;
-      userId: string;
-    }): Promise<Refusal | QueuedLater | undefined> {
+    async approve(input: CardAction): Promise<Refusal | QueuedLater | undefined> {
       const found = await seen(input.channelId, input.messageTs, input.claim, ['deploy_requested']);
       if ('refusal' in found) return found.refusal;
       const refusal = await deps.requests.authorise(found.record, input.userId, 'deploy');
@@ -53,7 +48,7 @@ export function createDeployService(deps: RequestServiceDeps & { requests: Reque
     },
 
     /** Skip: the same policy; the request ends issued, the thread says who skipped. */
-    async skip(input: { channelId: string; messageTs: string; claim: CardClaim; userId: string }) {
+    async skip(input: CardAction) {
       const found = await seen(input.channelId, input.messageTs, input.claim, ['deploy_requested']);
       if ('refusal' in found) return found.refusal;
       const refusal = await deps.requests.authorise(found.record, input.userId, 'deploy');
@@ -70,13 +65,7 @@ export function createDeployService(deps: RequestServiceDeps & { requests: Reque
     },
 
     /** Roll back one failed resource (its WorkerId from the card's block); approvers only. */
-    async rollback(input: {
-      channelId: string;
-      messageTs: string;
-      claim: CardClaim;
-      userId: string;
-      workerId: string;
-    }): Promise<Refusal | QueuedLater | undefined> {
+    async rollback(input: CardAction & { workerId: string }): Promise<Refusal | QueuedLater | undefined> {
       const found = await seen(input.channelId, input.messageTs, input.claim, ['deployed', 'verified']);
       if ('refusal' in found) return found.refusal;
       const refusal = await deps.requests.authorise(found.record, input.userId, 'deploy');
@@ -100,12 +89,7 @@ export function createDeployService(deps: RequestServiceDeps & { requests: Reque
     },
 
     /** Check again: runs the TLS check once more after it found an endpoint not serving the new certificate. */
-    async recheckTls(input: {
-      channelId: string;
-      messageTs: string;
-      claim: CardClaim;
-      userId: string;
-    }): Promise<Refusal | QueuedLater | undefined> {
+    async recheckTls(input: CardAction): Promise<Refusal | QueuedLater | undefined> {
       const found = await seen(input.channelId, input.messageTs, input.claim, ['deployed']);
       if ('refusal' in found) return found.refusal;
       const refusal = await deps.requests.authorise(found.record, input.userId, 'deploy');
