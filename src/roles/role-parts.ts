@@ -17,19 +17,20 @@ import { queuesReady, readGaugesFrom, redisAnswers, startOpsServer } from './obs
 
 // What the app role and the worker role build the same way, each on its own connections.
 
+/** What every part reads its requests from, logs to, and tells the time by. */
+interface PartBasics {
+  store: RenewalStore;
+  logger: Logger;
+  now: () => number;
+}
+
 /**
  * Delivery of the thread messages and cards a renewal's records owe (its outbox), through `slack`; alerts that
  * name a renewed order are updated on the way. Also the alert posts it reads, for the alert poster.
  */
-export function outboxDeliveryParts(deps: {
-  store: RenewalStore;
-  redis: Redis;
-  prefix: string;
-  slack: WebClient;
-  permalinks: Permalinks;
-  logger: Logger;
-  now: () => number;
-}) {
+export function outboxDeliveryParts(
+  deps: PartBasics & { redis: Redis; prefix: string; slack: WebClient; permalinks: Permalinks },
+) {
   const { store, slack, permalinks, logger, now } = deps;
   const alertPosts = createAlertPosts({ redis: deps.redis, prefix: deps.prefix });
   const alertsRenewed = createRenewedAlertUpdates({ posts: alertPosts, slack, permalinks, logger });
@@ -38,17 +39,16 @@ export function outboxDeliveryParts(deps: {
 }
 
 /** The expiry-alert service: scans CAS, posts through `slack`, counts what it posted. */
-export function alertServiceOf(deps: {
-  config: Config;
-  cas: CasClient;
-  state: AlertState;
-  store: RenewalStore;
-  slack: WebClient;
-  alertPosts: AlertPosts;
-  metrics: Metrics;
-  logger: Logger;
-  now: () => number;
-}) {
+export function alertServiceOf(
+  deps: PartBasics & {
+    config: Config;
+    cas: CasClient;
+    state: AlertState;
+    slack: WebClient;
+    alertPosts: AlertPosts;
+    metrics: Metrics;
+  },
+) {
   const { cas, state, store, logger, now } = deps;
   return createAlertService({
     cas,
@@ -66,15 +66,9 @@ export function alertServiceOf(deps: {
  * The operations listener on `METRICS_PORT` (`/metrics`, `/readyz`, `/healthz`), its gauges reading these queues
  * and this store.
  */
-export function serveOps(deps: {
-  config: Config;
-  redis: Redis;
-  queues: readonly Queue[];
-  store: RenewalStore;
-  metrics: Metrics;
-  logger: Logger;
-  now: () => number;
-}) {
+export function serveOps(
+  deps: PartBasics & { config: Config; redis: Redis; queues: readonly Queue[]; metrics: Metrics },
+) {
   const { config, redis, queues, metrics, logger, now } = deps;
   readGaugesFrom(metrics, queues, deps.store, now);
   // Metrics and readiness cost Redis round trips and say more than the public needs: their own port.
