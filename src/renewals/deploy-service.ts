@@ -1,5 +1,5 @@
 import { canRecheckTls, canRollBack, type DeployResult } from './deployment.ts';
-import type { CardClaim, QueuedLater, Refusal } from './outcomes.ts';
+import type { CardAction, QueuedLater, Refusal } from './outcomes.ts';
 import { deliverSoon, type RequestServiceDeps } from './request-deps.ts';
 import type { RequestService } from './request-service.ts';
 import { createScheduledMoves } from './scheduled-move.ts';
@@ -26,12 +26,7 @@ export function createDeployService(deps: RequestServiceDeps & { requests: Reque
 
   return {
     /** Deploy: authorise as an approval, then one compare-and-set for the version seen; the worker takes it. */
-    async approve(input: {
-      channelId: string;
-      messageTs: string;
-      claim: CardClaim;
-      userId: string;
-    }): Promise<Refusal | QueuedLater | undefined> {
+    async approve(input: CardAction): Promise<Refusal | QueuedLater | undefined> {
       const found = await seen(input.channelId, input.messageTs, input.claim, 'deploy_approved');
       if ('refusal' in found) return found.refusal;
       const refusal = await deps.requests.authorise(found.record, input.userId, 'deploy');
@@ -51,7 +46,7 @@ export function createDeployService(deps: RequestServiceDeps & { requests: Reque
     },
 
     /** Skip: the same policy; the request ends issued, the thread says who skipped. */
-    async skip(input: { channelId: string; messageTs: string; claim: CardClaim; userId: string }) {
+    async skip(input: CardAction) {
       const found = await seen(input.channelId, input.messageTs, input.claim, 'deploy_skipped');
       if ('refusal' in found) return found.refusal;
       const refusal = await deps.requests.authorise(found.record, input.userId, 'deploy');
@@ -68,13 +63,7 @@ export function createDeployService(deps: RequestServiceDeps & { requests: Reque
     },
 
     /** Roll back one failed resource (its WorkerId from the card's block); approvers only. */
-    async rollback(input: {
-      channelId: string;
-      messageTs: string;
-      claim: CardClaim;
-      userId: string;
-      workerId: string;
-    }): Promise<Refusal | QueuedLater | undefined> {
+    async rollback(input: CardAction & { workerId: string }): Promise<Refusal | QueuedLater | undefined> {
       const found = await seen(input.channelId, input.messageTs, input.claim, 'rollback_requested');
       if ('refusal' in found) return found.refusal;
       const refusal = await deps.requests.authorise(found.record, input.userId, 'deploy');
@@ -97,12 +86,7 @@ export function createDeployService(deps: RequestServiceDeps & { requests: Reque
     },
 
     /** Check again: runs the TLS check once more after it found an endpoint not serving the new certificate. */
-    async recheckTls(input: {
-      channelId: string;
-      messageTs: string;
-      claim: CardClaim;
-      userId: string;
-    }): Promise<Refusal | QueuedLater | undefined> {
+    async recheckTls(input: CardAction): Promise<Refusal | QueuedLater | undefined> {
       const found = await seen(input.channelId, input.messageTs, input.claim, 'tls_recheck');
       if ('refusal' in found) return found.refusal;
       const refusal = await deps.requests.authorise(found.record, input.userId, 'deploy');
