@@ -74,19 +74,19 @@ if has('lease_take') or has('lease_release') then
   end
 end
 if has('lease_take') then redis.call('HSET', KEYS[11], ARGV[10], id) end
-redis.call('HSET', KEYS[1], 'state', ARGV[2])
-for i = 13, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+-- One HSET for the state and every field (ARGV from 13 on are field/value pairs).
+redis.call('HSET', KEYS[1], 'state', ARGV[2], unpack(ARGV, 13))
 redis.call('HINCRBY', KEYS[1], 'version', 1)
 local entry = cjson.decode(ARGV[5])
 entry['from'] = state
 entry['to'] = ARGV[2]
 redis.call('RPUSH', KEYS[3], cjson.encode(entry))
-local pushed = 0
-for _, item in ipairs(cjson.decode(ARGV[6])) do
-  redis.call('RPUSH', KEYS[4], cjson.encode(item))
-  pushed = pushed + 1
+local pushed = {}
+for _, item in ipairs(cjson.decode(ARGV[6])) do table.insert(pushed, cjson.encode(item)) end
+if #pushed > 0 then
+  redis.call('RPUSH', KEYS[4], unpack(pushed))
+  redis.call('ZADD', KEYS[10], 'NX', ARGV[7], id)
 end
-if pushed > 0 then redis.call('ZADD', KEYS[10], 'NX', ARGV[7], id) end
 if has('active') then redis.call('ZADD', KEYS[5], ARGV[7], id) else redis.call('ZREM', KEYS[5], id) end
 if ARGV[2] ~= 'requested' then redis.call('SREM', KEYS[6], id) end
 if claiming then
@@ -96,7 +96,7 @@ end
 if has('release') and redis.call('GET', KEYS[2]) == id then redis.call('DEL', KEYS[2]) end
 local owned = {KEYS[1], KEYS[3], KEYS[4], KEYS[8], KEYS[9]}
 -- The latest-by-order pointer is this request's only while no newer request of the order replaced it.
-if redis.call('GET', KEYS[7]) == id then table.insert(owned, KEYS[7]) end
+if (has('reclaim') or has('retain')) and redis.call('GET', KEYS[7]) == id then table.insert(owned, KEYS[7]) end
 if has('reclaim') then
   redis.call('SET', KEYS[2], id)
   for _, k in ipairs(owned) do redis.call('PERSIST', k) end
@@ -105,21 +105,6 @@ if has('retain') then
   for _, k in ipairs(owned) do redis.call('PEXPIRE', k, ARGV[4]) end
 end
 return {'ok', state}
-`;
-
-/**
- * Removes the oldest outbox item only if it is still item ARGV[2] and the caller still holds the delivery lock
- * (token ARGV[1]): a deliverer that lost its lock can never remove an item another one has not delivered.
- * KEYS: outbox, lock, outbox index. ARGV: token, item ID, record ID. Returns 1 if removed.
- */
-export const popOutboxScript = `
-if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end
-local head = redis.call('LINDEX', KEYS[1], 0)
-if not head then return 0 end
-if cjson.decode(head)['id'] ~= ARGV[2] then return 0 end
-redis.call('LPOP', KEYS[1])
-if redis.call('LLEN', KEYS[1]) == 0 then redis.call('ZREM', KEYS[3], ARGV[3]) end
-return 1
 `;
 
 /** Extends a lock while its holder is still busy. KEYS: lock. ARGV: token, ttl ms. Returns 1 if still held. */

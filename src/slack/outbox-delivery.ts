@@ -38,8 +38,16 @@ export function createOutboxDelivery(deps: OutboxDeliveryDeps): Deliver {
   const lost: DeliveryResult = { done: false, retryMs: 250, reason: 'delivery lock lost' };
   const postDeployCard = createDeployCardPoster(deps);
 
-  /** Sends one item as rendered now, or `replacement` in its place (a card stays a card, so later updates find it). */
-  async function send(record: RenewalRecord, item: OutboxItem, replacement?: SlackMessage): Promise<void> {
+  /**
+   * Sends one item as rendered now, or `replacement` in its place (a card stays a card, so later updates find it).
+   * `alerted`: the new orders whose expiry alerts this delivery already updated (once is enough).
+   */
+  async function send(
+    record: RenewalRecord,
+    item: OutboxItem,
+    alerted: Set<string>,
+    replacement?: SlackMessage,
+  ): Promise<void> {
     const messageTs = record.messageTs as string;
     if (item.kind === 'deploy_card') {
       await postDeployCard(record, replacement);
@@ -54,7 +62,10 @@ export function createOutboxDelivery(deps: OutboxDeliveryDeps): Deliver {
       const card = replacement ?? renderApprovalCard(record, deps.now());
       await deps.slack.chat.update({ channel: record.channelId, ts: messageTs, ...card });
       // With the card, the alerts: once the order is renewed, no alert may offer to renew it again.
-      if (record.newOrderId) await deps.alertsRenewed?.(record);
+      if (record.newOrderId && !alerted.has(record.newOrderId)) {
+        await deps.alertsRenewed?.(record);
+        alerted.add(record.newOrderId);
+      }
     }
   }
 
@@ -62,11 +73,15 @@ export function createOutboxDelivery(deps: OutboxDeliveryDeps): Deliver {
    * Sends an item; if Slack refuses it for what it holds, sends a short fallback in its place. Returns a result
    * to stop on (wait and try again), or undefined when the item is done with (sent, replaced, or undeliverable).
    */
-  async function sendOrReplace(record: RenewalRecord, item: OutboxItem): Promise<DeliveryResult | undefined> {
+  async function sendOrReplace(
+    record: RenewalRecord,
+    item: OutboxItem,
+    alerted: Set<string>,
+  ): Promise<DeliveryResult | undefined> {
     let replacement: SlackMessage | undefined;
     for (;;) {
       try {
-        await send(record, item, replacement);
+        await send(record, item, alerted, replacement);
         return undefined;
       } catch (err) {
         const e = err as { code?: string; retryAfter?: number };
@@ -95,28 +110,37 @@ export function createOutboxDelivery(deps: OutboxDeliveryDeps): Deliver {
     }
   }
 
+  /**
+   * Delivers the outbox in reads of several items; the record is read once per read of items, after it, so it is
+   * at least as new as the change that queued each of them (a card renders the record as it is when delivered).
+   * Returns once the outbox is empty and the lock released, or with a result to stop on.
+   */
   async function deliverLocked(
     recordId: string,
     lock: OutboxLock,
     held: () => boolean,
   ): Promise<DeliveryResult> {
-    for (
-      let item = await deps.store.peekOutbox(recordId);
-      item;
-      item = await deps.store.peekOutbox(recordId)
-    ) {
-      if (!held()) return lost;
-      const record = await deps.store.get(recordId);
-      if (!record?.messageTs) {
-        deps.logger.warn({ recordId }, 'outbox item dropped: the request has no card to thread under');
-      } else {
-        const stop = await sendOrReplace(record, item);
-        if (stop) return stop;
+    const alerted = new Set<string>();
+    for (;;) {
+      let record: RenewalRecord | undefined | null = null;
+      for (const entry of await deps.store.readOutbox(recordId)) {
+        if (!held()) return lost;
+        record ??= await deps.store.get(recordId);
+        if (!record?.messageTs) {
+          deps.logger.warn({ recordId }, 'outbox item dropped: the request has no card to thread under');
+        } else {
+          const stop = await sendOrReplace(record, entry.item, alerted);
+          if (stop) return stop;
+        }
+        // Posting the deployment card wrote its ts to the record: the next item reads it again.
+        if (entry.item.kind === 'deploy_card') record = null;
+        if (!(await deps.store.removeOutboxItem(recordId, entry, lock))) return lost;
       }
-      if (!(await deps.store.popOutbox(recordId, item.id, lock))) return lost;
+      // Empty: the lock is released with it. Items queued meanwhile: the lock is kept for them.
+      const left = await deps.store.finishOutbox(recordId, lock);
+      if (left < 0) return lost;
+      if (left === 0) return { done: true };
     }
-    await deps.store.pruneOutboxIndex(recordId);
-    return { done: true };
   }
 
   return async function deliver(recordId: string): Promise<DeliveryResult> {
@@ -133,11 +157,14 @@ export function createOutboxDelivery(deps: OutboxDeliveryDeps): Deliver {
         () => undefined,
       );
     }, lockMs / 3);
+    let result: DeliveryResult | undefined;
     try {
-      return await deliverLocked(recordId, lock, () => held);
+      result = await deliverLocked(recordId, lock, () => held);
+      return result;
     } finally {
       clearInterval(renew);
-      await lock.release();
+      // A finished delivery released the lock with its last step.
+      if (!result?.done) await lock.release();
     }
   };
 }

@@ -79,7 +79,8 @@ export function createRenewalProcessor(deps: RenewalProcessorDeps) {
     data: RenewalJobData,
     signal: AbortSignal | undefined,
   ): Promise<Step> {
-    const record = await store.get(recordId);
+    // One read of the record per step at most: a step after a state change starts from the record it read back.
+    const record = ctx.takeLatest(recordId) ?? (await store.get(recordId));
     if (!record) return { kind: 'done' };
     if (record.failures) failuresSeen.add(recordId);
     return runStep(ctx, record, data, signal);
@@ -139,13 +140,19 @@ export function createRenewalProcessor(deps: RenewalProcessorDeps) {
     }
     let outcome: Step = { kind: 'again' };
     let delivery: Awaited<ReturnType<typeof deps.deliver>>;
+    // A record kept from an earlier run may be old: the run's first step reads it.
+    ctx.takeLatest(recordId);
     try {
-      // A run may take several steps in a row (e.g. submitted, then the first poll after a zero delay).
-      for (let i = 0; i < 10 && outcome.kind === 'again'; i++) outcome = await step(recordId, data, signal);
+      // A run may take several steps in a row (e.g. submitted, then the first poll after a zero delay): a zero
+      // delay runs the next step now rather than through a move to delayed and back.
+      const now = (o: Step) => o.kind === 'again' || (o.kind === 'later' && o.ms <= 0);
+      for (let i = 0; i < 10 && now(outcome); i++) outcome = await step(recordId, data, signal);
       delivery = await deps.deliver(recordId);
       if (failuresSeen.delete(recordId)) await store.clearFailures(recordId);
     } catch (err) {
       return runFailed(recordId, err);
+    } finally {
+      ctx.takeLatest(recordId);
     }
     let delayMs: number | undefined =
       outcome.kind === 'later' ? outcome.ms : outcome.kind === 'again' ? 0 : undefined;
