@@ -13,14 +13,16 @@ export interface OutboxEntry {
 export const outboxBatch = 50;
 
 /**
- * Removes one delivered item only if the caller still holds the delivery lock (token ARGV[1]): a deliverer that
- * lost its lock can never remove an item another one has not delivered. The item is named by its stored value,
- * which holds its unique ID, so removing it never removes another. KEYS: outbox, lock. ARGV: token, stored value.
- * Returns 1 if removed.
+ * Removes delivered items only if the caller still holds the delivery lock (token ARGV[1]): a deliverer that lost
+ * its lock can never remove an item another one has not delivered. Each item is named by its stored value, which
+ * holds its unique ID, so removing it never removes another. KEYS: outbox, lock. ARGV: token, then the stored
+ * values. Returns how many were removed.
  */
-const removeItemScript = `
+const removeItemsScript = `
 if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end
-return redis.call('LREM', KEYS[1], 1, ARGV[2])
+local removed = 0
+for i = 2, #ARGV do removed = removed + redis.call('LREM', KEYS[1], 1, ARGV[i]) end
+return removed
 `;
 
 /**
@@ -61,17 +63,18 @@ export function createOutboxStore(deps: {
       return raws.map((raw) => ({ item: JSON.parse(raw) as OutboxItem, raw }));
     },
 
-    /** Removes a delivered item while `lock` still holds the outbox; true if removed. */
-    async removeOutboxItem(id: string, entry: OutboxEntry, lock: OutboxLock): Promise<boolean> {
+    /** Removes delivered items while `lock` still holds the outbox; true if all of them were removed. */
+    async removeOutboxItems(id: string, entries: OutboxEntry[], lock: OutboxLock): Promise<boolean> {
+      const raws = entries.map((e) => e.raw);
       const removed = await redis.eval(
-        removeItemScript,
+        removeItemsScript,
         2,
         key.outbox(id),
         key.outboxLock(id),
         lock.token,
-        entry.raw,
+        ...raws,
       );
-      return removed === 1;
+      return removed === raws.length;
     },
 
     /**

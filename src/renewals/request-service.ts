@@ -26,7 +26,7 @@ export function createRequestService(deps: RequestServiceDeps) {
 
   // Thread messages are queued in the request's outbox by the state change itself (so none is lost, and they
   // stay in order with the worker's); this delivers them now.
-  const deliverNow = (record: RenewalRecord) => deliverSoon(deps.deliver, logger, record.id);
+  const deliverNow = (record: RenewalRecord) => deliverSoon(deps.deliver, logger, record.id, record);
 
   /** Whether `userId` may `action` this request; the refusal otherwise. */
   async function authorise(

@@ -33,13 +33,14 @@ return {'ok', ARGV[1]}
  * before the caller's listing of pending orders began (or '' for no check), then field/value pairs.
  */
 export const transitionScript = `
-local state = redis.call('HGET', KEYS[1], 'state')
+local current = redis.call('HMGET', KEYS[1], 'state', 'version', 'id')
+local state = current[1]
 if not state then return {'missing', ''} end
 local allowed = false
 for s in string.gmatch(ARGV[1], '[^,]+') do if s == state then allowed = true end end
 if not allowed then return {'conflict', state} end
-if ARGV[9] ~= '' and redis.call('HGET', KEYS[1], 'version') ~= ARGV[9] then return {'stale', state} end
-local id = redis.call('HGET', KEYS[1], 'id')
+if ARGV[9] ~= '' and current[2] ~= ARGV[9] then return {'stale', state} end
+local id = current[3]
 local flags = ',' .. ARGV[3] .. ','
 local function has(flag) return string.find(flags, ',' .. flag .. ',', 1, true) ~= nil end
 if has('reclaim') then
@@ -76,19 +77,25 @@ end
 if has('lease_take') then redis.call('HSET', KEYS[11], ARGV[10], id) end
 -- One HSET for the state and every field (ARGV from 13 on are field/value pairs).
 redis.call('HSET', KEYS[1], 'state', ARGV[2], unpack(ARGV, 13))
-redis.call('HINCRBY', KEYS[1], 'version', 1)
+local version = redis.call('HINCRBY', KEYS[1], 'version', 1)
 local entry = cjson.decode(ARGV[5])
 entry['from'] = state
 entry['to'] = ARGV[2]
 redis.call('RPUSH', KEYS[3], cjson.encode(entry))
 local pushed = {}
-for _, item in ipairs(cjson.decode(ARGV[6])) do table.insert(pushed, cjson.encode(item)) end
+-- Each item names the version this change left (a deliverer holding that version or a newer one renders from it)
+-- and who made the change (the worker delivers what it queued itself).
+for _, item in ipairs(cjson.decode(ARGV[6])) do
+  item['version'] = version
+  item['by'] = entry['actor']
+  table.insert(pushed, cjson.encode(item))
+end
 if #pushed > 0 then
   redis.call('RPUSH', KEYS[4], unpack(pushed))
   redis.call('ZADD', KEYS[10], 'NX', ARGV[7], id)
 end
 if has('active') then redis.call('ZADD', KEYS[5], ARGV[7], id) else redis.call('ZREM', KEYS[5], id) end
-if ARGV[2] ~= 'requested' then redis.call('SREM', KEYS[6], id) end
+if state == 'requested' and ARGV[2] ~= 'requested' then redis.call('SREM', KEYS[6], id) end
 if claiming then
   redis.call('SET', KEYS[9], id)
   redis.call('SET', KEYS[12], id, 'PX', ARGV[4])

@@ -1,5 +1,6 @@
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from '../logger.ts';
+import type { OutboxEntry } from '../renewals/outbox-store.ts';
 import type { RenewalRecord } from '../renewals/record.ts';
 import type { Deliver, DeliveryResult, OutboxItem, OutboxLock, RenewalStore } from '../renewals/store.ts';
 import { renderApprovalCard } from './approval-card.ts';
@@ -111,30 +112,44 @@ export function createOutboxDelivery(deps: OutboxDeliveryDeps): Deliver {
   }
 
   /**
-   * Delivers the outbox in reads of several items; the record is read once per read of items, after it, so it is
-   * at least as new as the change that queued each of them (a card renders the record as it is when delivered).
-   * Returns once the outbox is empty and the lock released, or with a result to stop on.
+   * Delivers the outbox in reads of several items. Each item renders from a record at least as new as the change
+   * that queued it (a card shows the record as it is when delivered): the one the caller knows if it is, else the
+   * record read after the items. Returns once the outbox is empty and the lock released, or with a result to stop on.
    */
   async function deliverLocked(
     recordId: string,
     lock: OutboxLock,
     held: () => boolean,
+    known: RenewalRecord | undefined,
+    leaveWorkerItems: boolean,
   ): Promise<DeliveryResult> {
     const alerted = new Set<string>();
+    let record: RenewalRecord | undefined | null = known ?? null;
     for (;;) {
-      let record: RenewalRecord | undefined | null = null;
-      for (const entry of await deps.store.readOutbox(recordId)) {
+      const entries = await deps.store.readOutbox(recordId);
+      // Card refreshes a later one in this read supersedes (it renders the record as new or newer): not sent, and
+      // removed with the next item delivered, so a crash in between leaves that later one to send.
+      const superseded: OutboxEntry[] = [];
+      for (const [i, entry] of entries.entries()) {
         if (!held()) return lost;
-        record ??= await deps.store.get(recordId);
+        if (leaveWorkerItems && entry.item.by === 'worker' && !rendersFrom(known, entry.item)) {
+          // The worker's run queued it after the caller's change: the worker delivers it when its run ends.
+          await lock.release();
+          return { done: true };
+        }
+        if (entry.item.kind === 'card' && entries.slice(i + 1).some((e) => e.item.kind === 'card')) {
+          superseded.push(entry);
+          continue;
+        }
+        if (!rendersFrom(record, entry.item)) record = await deps.store.get(recordId);
         if (!record?.messageTs) {
           deps.logger.warn({ recordId }, 'outbox item dropped: the request has no card to thread under');
         } else {
           const stop = await sendOrReplace(record, entry.item, alerted);
           if (stop) return stop;
         }
-        // Posting the deployment card wrote its ts to the record: the next item reads it again.
-        if (entry.item.kind === 'deploy_card') record = null;
-        if (!(await deps.store.removeOutboxItem(recordId, entry, lock))) return lost;
+        if (!(await deps.store.removeOutboxItems(recordId, [...superseded.splice(0), entry], lock)))
+          return lost;
       }
       // Empty: the lock is released with it. Items queued meanwhile: the lock is kept for them.
       const left = await deps.store.finishOutbox(recordId, lock);
@@ -143,7 +158,20 @@ export function createOutboxDelivery(deps: OutboxDeliveryDeps): Deliver {
     }
   }
 
-  return async function deliver(recordId: string): Promise<DeliveryResult> {
+  /**
+   * Whether an item may render from the record in hand: the record is at least as new as the change that queued
+   * the item (so read after it). A deployment card reads the record afresh: posting it writes its ts there.
+   */
+  function rendersFrom(record: RenewalRecord | undefined | null, item: OutboxItem): boolean {
+    if (!record?.messageTs || item.kind === 'deploy_card') return false;
+    return item.version !== undefined && record.version >= item.version;
+  }
+
+  return async function deliver(
+    recordId: string,
+    known?: RenewalRecord,
+    options: { leaveWorkerItems?: boolean } = {},
+  ): Promise<DeliveryResult> {
     const lock = await deps.store.lockOutbox(recordId, lockMs);
     if (!lock) return { done: false, retryMs: 250, reason: 'another process is delivering' };
     let held = true;
@@ -159,7 +187,7 @@ export function createOutboxDelivery(deps: OutboxDeliveryDeps): Deliver {
     }, lockMs / 3);
     let result: DeliveryResult | undefined;
     try {
-      result = await deliverLocked(recordId, lock, () => held);
+      result = await deliverLocked(recordId, lock, () => held, known, options.leaveWorkerItems === true);
       return result;
     } finally {
       clearInterval(renew);

@@ -74,16 +74,19 @@ export function createRenewalProcessor(deps: RenewalProcessorDeps) {
   // Requests whose record counts failed runs: a run that completes resets the count (one write, only then).
   const failuresSeen = new Set<string>();
 
+  /** Runs one step; says what it decided and the record it started from. */
   async function step(
     recordId: string,
     data: RenewalJobData,
     signal: AbortSignal | undefined,
-  ): Promise<Step> {
+  ): Promise<{ outcome: Step; record?: RenewalRecord }> {
     // One read of the record per step at most: a step after a state change starts from the record it read back.
-    const record = ctx.takeLatest(recordId) ?? (await store.get(recordId));
-    if (!record) return { kind: 'done' };
+    const kept = ctx.takeLatest(recordId);
+    const record = kept ?? (await store.get(recordId));
+    deps.logger.debug({ recordId, state: record?.state, record: kept ? 'kept' : 'read' }, 'renewal step');
+    if (!record) return { outcome: { kind: 'done' } };
     if (record.failures) failuresSeen.add(recordId);
-    return runStep(ctx, record, data, signal);
+    return { outcome: await runStep(ctx, record, data, signal), record };
   }
 
   /**
@@ -146,8 +149,12 @@ export function createRenewalProcessor(deps: RenewalProcessorDeps) {
       // A run may take several steps in a row (e.g. submitted, then the first poll after a zero delay): a zero
       // delay runs the next step now rather than through a move to delayed and back.
       const now = (o: Step) => o.kind === 'again' || (o.kind === 'later' && o.ms <= 0);
-      for (let i = 0; i < 10 && now(outcome); i++) outcome = await step(recordId, data, signal);
-      delivery = await deps.deliver(recordId);
+      let known: RenewalRecord | undefined;
+      for (let i = 0; i < 10 && now(outcome); i++)
+        ({ outcome, record: known } = await step(recordId, data, signal));
+      // The thread and the card render from the newest record the run has (its last state change's read-back),
+      // unless the outbox holds something newer.
+      delivery = await deps.deliver(recordId, ctx.takeLatest(recordId) ?? known);
       if (failuresSeen.delete(recordId)) await store.clearFailures(recordId);
     } catch (err) {
       return runFailed(recordId, err);

@@ -4,7 +4,7 @@ import type { RecordJobData } from '../jobs/queues.ts';
 import type { Logger } from '../logger.ts';
 import type { TlsResult } from '../renewals/deployment.ts';
 import type { RenewalRecord } from '../renewals/record.ts';
-import type { DeliveryResult, OutboxMessage, RenewalStore } from '../renewals/store.ts';
+import type { Deliver, OutboxMessage, RenewalStore } from '../renewals/store.ts';
 import type { AttentionReason, ThreadEvent } from '../renewals/thread-events.ts';
 import { createSingleFlightCache } from '../single-flight-cache.ts';
 
@@ -52,7 +52,7 @@ export interface RenewalTimings {
 export interface RenewalProcessorDeps {
   store: RenewalStore;
   cas: CasClient;
-  deliver: (recordId: string) => Promise<DeliveryResult>;
+  deliver: Deliver;
   logger: Logger;
   now: () => number;
   timings: RenewalTimings;
