@@ -90,8 +90,9 @@ for _, item in ipairs(cjson.decode(ARGV[6])) do
   item['by'] = entry['actor']
   table.insert(pushed, cjson.encode(item))
 end
-if #pushed > 0 then
-  redis.call('RPUSH', KEYS[4], unpack(pushed))
+-- The index of requests with undelivered items holds this one while its outbox is not empty (the delivery's last
+-- step removes it only with the outbox empty): only a push into an empty outbox adds it.
+if #pushed > 0 and redis.call('RPUSH', KEYS[4], unpack(pushed)) == #pushed then
   redis.call('ZADD', KEYS[10], 'NX', ARGV[7], id)
 end
 if has('active') then redis.call('ZADD', KEYS[5], ARGV[7], id) else redis.call('ZREM', KEYS[5], id) end
