@@ -1,4 +1,5 @@
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { scrubText } from '../logging.ts';
 import type { RenewalRecord } from '../renewals/record.ts';
 import { deployWorkerStates, workerStates } from '../renewals/record.ts';
@@ -60,6 +61,42 @@ export async function runStep(
     default:
       return { kind: 'done' };
   }
+}
+
+/**
+ * Takes one slot of the queue's rate limit (CERT_CAS_QPS: BullMQ's limiter, a count per fixed window) as BullMQ's
+ * activation of a job takes it (moveToActive's Lua). KEYS: limiter. ARGV: max, duration ms. Returns 1 if taken.
+ */
+const rateLimitSlotScript = `
+if tonumber(ARGV[1]) <= tonumber(redis.call('GET', KEYS[1]) or 0) and redis.call('PTTL', KEYS[1]) > 0 then
+  return 0
+end
+if redis.call('INCR', KEYS[1]) == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 1
+`;
+
+/** The worker a job runs in, as far as its rate limit goes (BullMQ keeps it on the job). */
+interface JobWorker {
+  keys?: { limiter?: string };
+  opts?: { limiter?: { max: number; duration: number } };
+  getBackend?: () => { client?: Promise<Redis> };
+}
+
+/**
+ * Whether the run may take its next step now instead of moving the job to delayed and back: it takes a slot of
+ * the worker's rate limit, so steps in a row are paced exactly as job activations are. False when the job does not
+ * say where its limit is (then the job goes through delayed, and BullMQ paces it).
+ */
+async function rateLimitSlot(job: Job): Promise<boolean> {
+  const worker = (job as unknown as { queue?: JobWorker }).queue;
+  const key = worker?.keys?.limiter;
+  const connection = worker?.getBackend?.().client;
+  if (!key || !connection) return false;
+  const limiter = worker.opts?.limiter;
+  if (!limiter) return true;
+  const client = await connection;
+  const args = [String(limiter.max), String(limiter.duration)];
+  return (await client.eval(rateLimitSlotScript, 1, key, ...args)) === 1;
 }
 
 /**
@@ -148,10 +185,13 @@ export function createRenewalProcessor(deps: RenewalProcessorDeps) {
     try {
       // A run may take several steps in a row (e.g. submitted, then the first poll after a zero delay): a zero
       // delay runs the next step now rather than through a move to delayed and back.
-      const now = (o: Step) => o.kind === 'again' || (o.kind === 'later' && o.ms <= 0);
       let known: RenewalRecord | undefined;
-      for (let i = 0; i < 10 && now(outcome); i++)
+      for (let i = 0; i < 10; i++) {
+        if (outcome.kind === 'done') break;
+        // A zero delay goes on in this run if the queue's rate limit has room, as the job's next activation would.
+        if (outcome.kind === 'later' && !(outcome.ms <= 0 && (await rateLimitSlot(job)))) break;
         ({ outcome, record: known } = await step(recordId, data, signal));
+      }
       // The thread and the card render from the newest record the run has (its last state change's read-back),
       // unless the outbox holds something newer.
       delivery = await deps.deliver(recordId, ctx.takeLatest(recordId) ?? known);
