@@ -25,7 +25,7 @@ export function createRequestService(deps: RequestServiceDeps) {
 
   // Thread messages are queued in the request's outbox by the state change itself (so none is lost, and they
   // stay in order with the worker's); this delivers them now.
-  const deliverNow = (record: RenewalRecord) => deliverSoon(deps.deliver, logger, record.id);
+  const deliverNow = (record: RenewalRecord) => deliverSoon(deps.deliver, logger, record.id, record);
   /** A decision is written: the request's expiry job goes, the decision is logged, and the thread told now. */
   const decided = async (record: RenewalRecord, by: Record<string, string>, message: string) => {
     await deps.queues.approvals.remove(expiryJobId(record.id)).catch(() => undefined);
