@@ -3,7 +3,7 @@ import { cloudProducts, deployProductsOf } from '../cas/cloud-products.ts';
 import { AppError } from '../errors.ts';
 import { parseAlertRoutes } from './alert-routes.ts';
 import {
-  alertDays,
+  alertThresholds,
   booleanFlag,
   cron,
   listenHost,
@@ -115,7 +115,7 @@ const Env = z.object({
   CERT_ALERT_CHANNEL: optionalString.refine((v) => v === undefined || /^[CGD][A-Z0-9]{2,20}$/.test(v), {
     message: 'must be a Slack channel ID such as C0123ABCD (not a #name)',
   }),
-  CERT_ALERT_DAYS: alertDays,
+  ...alertThresholds.fields,
   CERT_ALERT_ROUTES: z
     .string()
     .optional()
@@ -274,8 +274,8 @@ export const Config = Env.superRefine((env, ctx) => {
   alerts: {
     /** Channel ID for expiry alerts; undefined means no alerts. */
     channel: env.CERT_ALERT_CHANNEL,
-    /** Thresholds in days before expiry, largest first. @defaultValue [30, 14, 7, 3, 1] */
-    days: env.CERT_ALERT_DAYS,
+    /** `days` before expiry ([30, 14, 7, 3, 1]) and `lifetimePercent` left ([33, 15, 5]), largest first. */
+    ...alertThresholds(env),
     /** Domain patterns routed to other channels than `channel`, first match wins. @defaultValue [] */
     routes: env.CERT_ALERT_ROUTES,
     /** @defaultValue 0 9 * * * */

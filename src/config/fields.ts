@@ -117,6 +117,37 @@ export const alertDays = z
     return [...new Set(days)].sort((a, b) => b - a);
   });
 
+/** Comma-separated whole percents (1-99) of a certificate's lifetime left, largest first; default 33,15,5. */
+export const lifetimePercent = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    const raw = v === undefined || v.trim() === '' ? '33,15,5' : v;
+    const percents = raw.split(',').map((s) => Number(s.trim()));
+    if (percents.some((p) => !Number.isInteger(p) || p < 1 || p > 99)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must be comma-separated whole percents from 1 to 99, e.g. 33,15,5',
+      });
+      return z.NEVER;
+    }
+    return [...new Set(percents)].sort((a, b) => b - a);
+  });
+
+/**
+ * The alert thresholds as `config.alerts` holds them, from the parsed variables; `.fields` are the variables
+ * (days before the end; share of a certificate's own lifetime left).
+ */
+export const alertThresholds = Object.assign(
+  (env: { CERT_ALERT_DAYS: number[]; CERT_ALERT_LIFETIME_PERCENT: number[] }) => ({
+    /** Days before expiry, largest first. @defaultValue [30, 14, 7, 3, 1] */
+    days: env.CERT_ALERT_DAYS,
+    /** Percent of a V2 certificate's own lifetime left, largest first. @defaultValue [33, 15, 5] */
+    lifetimePercent: env.CERT_ALERT_LIFETIME_PERCENT,
+  }),
+  { fields: { CERT_ALERT_DAYS: alertDays, CERT_ALERT_LIFETIME_PERCENT: lifetimePercent } },
+);
+
 /** A cron pattern of 5 fields (or 6 with seconds first); default `0 9 * * *`. */
 export const cron = z
   .string()

@@ -24,7 +24,6 @@ import { createApplicationPlanner } from '../renewals/application.ts';
 import { createAttentionService } from '../renewals/attention-service.ts';
 import { createDeployService } from '../renewals/deploy-service.ts';
 import { createRequestService } from '../renewals/request-service.ts';
-import { orderStatus } from '../renewals/status-report.ts';
 import { createRenewalStore } from '../renewals/store.ts';
 import { settleWithin } from '../settle-within.ts';
 import { createAfterAckQueue, createGuard } from '../slack/after-ack.ts';
@@ -44,7 +43,7 @@ import { createOpenFlow } from '../slack/open-flow.ts';
 import { createOutboxDelivery } from '../slack/outbox-delivery.ts';
 import { createPermalinks } from '../slack/permalinks.ts';
 import { createRenewedAlertUpdates } from '../slack/renewed-alerts.ts';
-import { renderOrderStatus } from '../slack/status-text.ts';
+import { statusText } from '../slack/status-command.ts';
 import { countOutcomes, queuesReady, readGaugesFrom, redisAnswers, startOpsServer } from './observability.ts';
 
 /** What the app role is built from; everything with a side effect is injected. */
@@ -169,11 +168,8 @@ export async function startAppRole(deps: AppRoleDeps): Promise<AppRole> {
       check: (userId) => readers.check(userId),
       describe: () => [readerDirectory?.describe(), approvers.describe()].filter(Boolean).join(', '),
     },
-    status: async (orderId) => {
-      const status = await orderStatus({ store, cas: deps.cas }, orderId);
-      return renderOrderStatus(status, status.record && (await permalinks(status.record)));
-    },
-    list: () => expiringListText(deps.cas, { now: now(), maxDays: config.alerts.days[0] ?? 30 }),
+    status: (id) => statusText({ store, cas: deps.cas, permalinks }, id),
+    list: () => expiringListText(deps.cas, { now: now(), thresholds: config.alerts }),
     scan: (userId) => scanNowText({ alerts, approvers }, userId),
     guarded,
     logger,

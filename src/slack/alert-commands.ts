@@ -1,27 +1,41 @@
 import type { AlertService } from '../alerts/alert-service.ts';
+import { listInstanceFindings } from '../alerts/expiring-instances.ts';
 import { listExpiringOrders } from '../alerts/expiring-orders.ts';
+import type { LifetimeThresholds } from '../alerts/lifetime.ts';
 import type { ApproverDirectory } from '../approval/approvers.ts';
 import type { CasClient } from '../cas/client.ts';
 import { isAppError } from '../errors.ts';
 import { escapeMrkdwn, slackDate } from './mrkdwn.ts';
+import { code } from './thread-messages.ts';
 
 const maxListed = 40;
 
-/** `/cert list`: orders expiring within the largest threshold, soonest first. */
+/** `/cert list`: V1 plan orders and V2 subscriptions within their alert thresholds, soonest first, each with its kind. */
 export async function expiringListText(
   cas: CasClient,
-  options: { now: number; maxDays: number },
+  options: { now: number; thresholds: LifetimeThresholds },
 ): Promise<string> {
-  const { expiring } = await listExpiringOrders(cas, options);
-  if (expiring.length === 0) return `No plan orders expire within ${options.maxDays} days.`;
-  const lines = expiring
-    .slice(0, maxListed)
-    .map(
-      (o) =>
-        `• ${escapeMrkdwn(o.domain || 'unknown domain')} · order \`${o.orderId}\` · ${slackDate(o.certEndTime, '{date_short}')} (${o.daysLeft} days) · ${escapeMrkdwn(o.productName)}`,
-    );
-  const more = expiring.length > maxListed ? `\n…and ${expiring.length - maxListed} more.` : '';
-  return `*Expiring within ${options.maxDays} days* (${expiring.length}), soonest first:\n${lines.join('\n')}${more}\nRenew one with \`/cert renew <orderId>\`.`;
+  const maxDays = options.thresholds.days[0] ?? 30;
+  const { expiring } = await listExpiringOrders(cas, { now: options.now, maxDays });
+  const v2 = await listInstanceFindings(cas, { now: options.now, thresholds: options.thresholds });
+  const rows = [
+    ...expiring.map((o) => ({
+      end: o.certEndTime,
+      text: `• V1 plan order ${code(o.orderId)} · ${escapeMrkdwn(o.domain || 'unknown domain')} · ${slackDate(o.certEndTime, '{date_short}')} (${o.daysLeft} days) · ${escapeMrkdwn(o.productName)}`,
+    })),
+    ...v2.certificates.map((c) => ({
+      end: c.notAfter,
+      text: `• V2 subscription ${code(c.instanceId)} · ${escapeMrkdwn(c.domain || 'unknown domain')} · certificate ends ${slackDate(c.notAfter, '{date_short}')} (${c.daysLeft} days, ${c.percentLeft}% of its lifetime)${c.hosted ? ' · hosted, not rotated yet' : ''}`,
+    })),
+    ...v2.subscriptions.map((s) => ({
+      end: s.orderEndTime ?? options.now,
+      text: `• V2 subscription ${code(s.instanceId)} · ${escapeMrkdwn(s.domain || 'unknown domain')} · the subscription ${s.threshold === -1 ? 'has ended' : `ends ${s.orderEndTime ? slackDate(s.orderEndTime, '{date_short}') : 'soon'}`}: a purchase is needed (CAS console)`,
+    })),
+  ].sort((a, b) => a.end - b.end);
+  if (rows.length === 0) return `No plan orders or V2 subscriptions expire within their alert thresholds.`;
+  const lines = rows.slice(0, maxListed).map((r) => r.text);
+  const more = rows.length > maxListed ? `\n…and ${rows.length - maxListed} more.` : '';
+  return `*Expiring soon* (${rows.length}), soonest first:\n${lines.join('\n')}${more}\nRenew an order with \`/cert renew <orderId>\`; see a subscription with \`/cert status <instanceId>\`.`;
 }
 
 /** `/cert scan`: approvers only; runs the watched scan now and summarises it. */
