@@ -175,14 +175,12 @@ export function createAlertService(deps: AlertServiceDeps) {
     pending: Set<AlertClaim>,
   ) {
     const { expiring, expired, certificates, subscriptions } = alerts;
-    const posted = await deps.post({
-      kind: 'expiry',
-      channel,
-      expiring,
-      expired,
-      certificates,
-      subscriptions,
-    });
+    // The V2 parts only when there are some: an alert of orders alone is what it always was.
+    const v2 = {
+      ...(certificates.length ? { certificates } : {}),
+      ...(subscriptions.length ? { subscriptions } : {}),
+    };
+    const posted = await deps.post({ kind: 'expiry', channel, expiring, expired, ...v2 });
     // Settled either way: a claim no longer pending is not given back if Redis fails from here on.
     for (const claim of alerts.claims) pending.delete(claim);
     if (!posted) {

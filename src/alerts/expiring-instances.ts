@@ -57,6 +57,8 @@ export interface InstanceFindings {
 const dayMs = 86_400_000;
 /** A hosted certificate this close to its end, with no newer one, was not rotated by CAS hosting (it starts at 30). */
 export const hostingOverdueDays = 15;
+/** How long after its end an ended subscription is still noticed (its claim lives 90 days past the end). */
+const endedNoticeMs = 30 * dayMs;
 const endedStatuses: ReadonlySet<string> = new Set(['refund', 'closed']);
 
 /** The subscription notice a row calls for, if any (by Status, or OrderEndTime within the day thresholds). */
@@ -66,6 +68,8 @@ function subscriptionEnding(row: InstanceRow, days: readonly number[], now: numb
   const daysLeft = end === undefined ? undefined : Math.floor((end - now) / dayMs);
   const crossed = daysLeft === undefined ? [] : days.filter((d) => daysLeft <= d);
   let threshold: number | undefined;
+  // Ended long ago: said when it ended (the notice is kept for the retention after the end); not every day since.
+  if (end !== undefined && end < now - endedNoticeMs) return undefined;
   if (status === 'expired' || (daysLeft !== undefined && daysLeft < 0)) threshold = -1;
   else if (crossed.length > 0) threshold = Math.min(...crossed);
   else if (status === 'willExpire') threshold = Math.max(...days, 0);

@@ -1,4 +1,4 @@
-import type { AlertService } from '../alerts/alert-service.ts';
+import type { AlertService, ScanSummary } from '../alerts/alert-service.ts';
 import { listInstanceFindings } from '../alerts/expiring-instances.ts';
 import { listExpiringOrders } from '../alerts/expiring-orders.ts';
 import type { LifetimeThresholds } from '../alerts/lifetime.ts';
@@ -38,6 +38,22 @@ export async function expiringListText(
   return `*Expiring soon* (${rows.length}), soonest first:\n${lines.join('\n')}${more}\nRenew an order with \`/cert renew <orderId>\`; see a subscription with \`/cert status <instanceId>\`.`;
 }
 
+/** The scan's V2 instances that need a person, though no alert is sent: stuck applications, unused purchases. */
+function instanceNotes(s: ScanSummary): string[] {
+  const names = (list: ScanSummary['inactive']) =>
+    `${list.first.map((i) => `${code(i.instanceId)} (${escapeMrkdwn(i.domain || 'no domain')})`).join(', ')}${list.count > list.first.length ? `, and ${list.count - list.first.length} more` : ''}`;
+  const notes: string[] = [];
+  if (s.stuckPending.count > 0)
+    notes.push(
+      `:hourglass: ${s.stuckPending.count} application${s.stuckPending.count === 1 ? '' : 's'} pending for more than 3 days (domain validation stuck?): ${names(s.stuckPending)}`,
+    );
+  if (s.inactive.count > 0)
+    notes.push(
+      `:package: ${s.inactive.count} subscription${s.inactive.count === 1 ? '' : 's'} paid for and never applied for: ${names(s.inactive)}`,
+    );
+  return notes;
+}
+
 /** `/cert scan`: approvers only; runs the watched scan now and summarises it. */
 export async function scanNowText(
   deps: { alerts: AlertService; approvers: ApproverDirectory },
@@ -53,7 +69,16 @@ export async function scanNowText(
       s.snoozed ? `${s.snoozed} snoozed` : '',
       s.unrouted ? `${s.unrouted} with no alert channel (set CERT_ALERT_CHANNEL)` : '',
     ].filter(Boolean);
-    return `Scanned ${s.scanned} orders: ${s.expiring} expiring soon, ${s.alerted} newly alerted${s.expired ? `, ${s.expired} expired` : ''}${where}.${skipped.length ? ` Skipped: ${skipped.join(', ')}.` : ''}`;
+    const v2 = [
+      s.hostingOverdue ? `${s.hostingOverdue} hosted not rotated by CAS` : '',
+      s.subscriptions
+        ? `${s.subscriptions} subscription${s.subscriptions === 1 ? '' : 's'} ending (a purchase)`
+        : '',
+    ].filter(Boolean);
+    return [
+      `Scanned ${s.scanned} orders${s.instances ? ` and ${s.instances} V2 subscriptions` : ''}: ${s.expiring} expiring soon, ${s.alerted} newly alerted${s.expired ? `, ${s.expired} expired` : ''}${v2.length ? `, ${v2.join(', ')}` : ''}${where}.${skipped.length ? ` Skipped: ${skipped.join(', ')}.` : ''}`,
+      ...instanceNotes(s),
+    ].join('\n');
   } catch (err) {
     return `:warning: The expiry scan failed: ${escapeMrkdwn(isAppError(err) ? err.message : 'unexpected error')}`;
   }
