@@ -32,10 +32,11 @@ export async function expiringListText(
       text: `• V2 subscription ${code(s.instanceId)} · ${escapeMrkdwn(s.domain || 'unknown domain')} · the subscription ${s.threshold === -1 ? 'has ended' : `ends ${s.orderEndTime ? slackDate(s.orderEndTime, '{date_short}') : 'soon'}`}: a purchase is needed (CAS console)`,
     })),
   ].sort((a, b) => a.end - b.end);
-  if (rows.length === 0) return `No plan orders or V2 subscriptions expire within their alert thresholds.`;
+  if (rows.length === 0)
+    return `No plan orders expire within ${maxDays} days, and no V2 subscription is within its alert thresholds.`;
   const lines = rows.slice(0, maxListed).map((r) => r.text);
   const more = rows.length > maxListed ? `\n…and ${rows.length - maxListed} more.` : '';
-  return `*Expiring soon* (${rows.length}), soonest first:\n${lines.join('\n')}${more}\nRenew an order with \`/cert renew <orderId>\`; see a subscription with \`/cert status <instanceId>\`.`;
+  return `*Expiring within ${maxDays} days or a V2 certificate's lifetime threshold* (${rows.length}), soonest first:\n${lines.join('\n')}${more}\nRenew an order with \`/cert renew <orderId>\`; see a subscription with \`/cert status <instanceId>\`.`;
 }
 
 /** The scan's V2 instances that need a person, though no alert is sent: stuck applications, unused purchases. */

@@ -152,7 +152,7 @@ describe('V2 instances in Slack', () => {
     await harness.command('status cas-long');
     const status = await harness.slack.waitForResponse();
     await harness.command('list');
-    const list = await harness.slack.waitForResponse((r) => String(r.body.text).includes('Expiring soon'));
+    const list = await harness.slack.waitForResponse((r) => String(r.body.text).includes('Expiring within'));
     await harness.command('scan', approverId);
     const scan = await harness.slack.waitForResponse((r) => String(r.body.text).startsWith('Scanned'));
 
