@@ -203,8 +203,12 @@ export function createAlertService(deps: AlertServiceDeps) {
     // Claims a scan made and never settled (it died, or lost Redis) go back once their lease ran out.
     const stale = await state.releaseExpiredLeases();
     if (stale > 0) logger.warn({ claims: stale }, 'expiry alert claims of an unfinished scan given back');
-    const { scanned, expiring } = await listExpiringOrders(deps.cas, { now: now(), maxDays });
-    const findings = await listInstanceFindings(deps.cas, { now: now(), thresholds });
+    const { scanned, expiring, instanceIds } = await listExpiringOrders(deps.cas, { now: now(), maxDays });
+    const findings = await listInstanceFindings(deps.cas, {
+      now: now(),
+      thresholds,
+      v1Instances: instanceIds,
+    });
     const summary: ScanSummary = {
       scanned,
       instances: findings.scanned,

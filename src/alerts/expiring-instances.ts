@@ -135,7 +135,12 @@ export function classifyInstance(f: InstanceFindings, row: InstanceRow, t: Lifet
  */
 export async function listInstanceFindings(
   cas: CasClient,
-  options: { now: number; thresholds: LifetimeThresholds },
+  options: {
+    now: number;
+    thresholds: LifetimeThresholds;
+    /** Instances of V1 plan orders (alerted as orders; whether ListInstances lists them is unverified, §7). */
+    v1Instances?: ReadonlySet<string>;
+  },
 ): Promise<InstanceFindings> {
   const f: InstanceFindings = {
     scanned: 0,
@@ -146,7 +151,9 @@ export async function listInstanceFindings(
     ended: 0,
     latestEnd: new Map(),
   };
-  const rows = await cas.listAllInstances({ showSize: 100 });
+  const rows = (await cas.listAllInstances({ showSize: 100 })).filter(
+    (r) => !r.InstanceId || !options.v1Instances?.has(r.InstanceId),
+  );
   f.scanned = rows.length;
   for (const row of rows) classifyInstance(f, row, options.thresholds, options.now);
   f.certificates.sort((a, b) => a.notAfter - b.notAfter);

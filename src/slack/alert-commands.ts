@@ -16,8 +16,8 @@ export async function expiringListText(
   options: { now: number; thresholds: LifetimeThresholds },
 ): Promise<string> {
   const maxDays = options.thresholds.days[0] ?? 30;
-  const { expiring } = await listExpiringOrders(cas, { now: options.now, maxDays });
-  const v2 = await listInstanceFindings(cas, { now: options.now, thresholds: options.thresholds });
+  const { expiring, instanceIds } = await listExpiringOrders(cas, { now: options.now, maxDays });
+  const v2 = await listInstanceFindings(cas, { ...options, v1Instances: instanceIds });
   const rows = [
     ...expiring.map((o) => ({
       end: o.certEndTime,

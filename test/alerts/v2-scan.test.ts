@@ -190,6 +190,27 @@ describe('the expiry scan covers V2.0 subscriptions', () => {
   });
 });
 
+describe('V1 and V2 side by side', () => {
+  it('an instance ListInstances also lists for a V1 plan order is alerted once, as the order', async () => {
+    const s = await started(start, {
+      orders: [
+        buildOrder({
+          orderId: '700000003',
+          instanceId: 'cas-ivauto-700000003',
+          certEndTime: start + 5 * day,
+        }),
+      ],
+      subscriptions: [subscription('cas-ivauto-700000003', start, { lifetimeDays: 365, daysLeft: 5 })],
+    });
+
+    const summary = await s.scan.runScan();
+
+    expect(s.certificates()).toEqual([]);
+    expect(s.posted[0]).toMatchObject({ expiring: [expect.objectContaining({ orderId: '700000003' })] });
+    expect(summary).toMatchObject({ alerted: 1, instances: 0 });
+  });
+});
+
 describe('pacing of the V2 listing', () => {
   it('pages 2,000 instances 100 a page while another process lists too: together within 10 calls a second, none throttled', async () => {
     const subs = Array.from({ length: 2_000 }, (_, i) =>
