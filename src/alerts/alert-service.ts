@@ -6,7 +6,12 @@ import { renewedRequestOf } from '../renewals/recent-renewal.ts';
 import type { RenewalStore } from '../renewals/store.ts';
 import type { PostAlert, ThresholdOrder } from './alert.ts';
 import type { AlertClaim, AlertedOrder, AlertState } from './alert-state.ts';
-import { type InstanceFindings, type InstanceNote, listInstanceFindings } from './expiring-instances.ts';
+import {
+  hostingQuotaLeft,
+  type InstanceFindings,
+  type InstanceNote,
+  listInstanceFindings,
+} from './expiring-instances.ts';
 import { type ExpiringOrder, listExpiringOrders } from './expiring-orders.ts';
 import { claimInstanceAlerts, expiredVerdict, type InstanceChannelAlerts } from './instance-alerts.ts';
 import { routeFor } from './routes.ts';
@@ -173,12 +178,16 @@ export function createAlertService(deps: AlertServiceDeps) {
     alerts: ChannelAlerts,
     summary: ScanSummary,
     pending: Set<AlertClaim>,
+    quota: () => Promise<number | undefined>,
   ) {
     const { expiring, expired, certificates, subscriptions } = alerts;
+    const hosted = certificates.filter((c) => c.hosted).length;
+    const quotaLeft = hosted > 0 ? await quota() : undefined;
     // The V2 parts only when there are some: an alert of orders alone is what it always was.
     const v2 = {
       ...(certificates.length ? { certificates } : {}),
       ...(subscriptions.length ? { subscriptions } : {}),
+      ...(quotaLeft !== undefined ? { hostingQuotaLeft: quotaLeft } : {}),
     };
     const posted = await deps.post({ kind: 'expiry', channel, expiring, expired, ...v2 });
     // Settled either way: a claim no longer pending is not given back if Redis fails from here on.
@@ -189,7 +198,6 @@ export function createAlertService(deps: AlertServiceDeps) {
       return;
     }
     for (const claim of alerts.claims) await state.complete(claim);
-    const hosted = certificates.filter((c) => c.hosted).length;
     summary.alerted += expiring.length + certificates.length;
     summary.hostingOverdue += hosted;
     summary.subscriptions += subscriptions.length;
@@ -228,7 +236,14 @@ export function createAlertService(deps: AlertServiceDeps) {
     const pending = new Set<AlertClaim>();
     try {
       const byChannel = await claimAlerts(expiring, findings, summary, pending);
-      for (const [channel, alerts] of byChannel) await postChannel(channel, alerts, summary, pending);
+      // Asked once a scan, and only when a hosted certificate is alerted.
+      let quota: Promise<number | undefined> | undefined;
+      const quotaOnce = () => {
+        quota ??= hostingQuotaLeft(deps.cas);
+        return quota;
+      };
+      for (const [channel, alerts] of byChannel)
+        await postChannel(channel, alerts, summary, pending, quotaOnce);
     } catch (err) {
       // A failure half-way (Redis, most likely) gives back every claim not settled yet; what cannot be given back
       // now, a later scan gives back once its lease ran out.

@@ -24,6 +24,8 @@ export type Alert =
       expired: readonly AlertedOrder[];
       certificates?: readonly InstanceCertificate[];
       subscriptions?: readonly SubscriptionEnding[];
+      /** Hosting quota left, with hosted certificates hosting has not rotated (GetInstanceSummary). */
+      hostingQuotaLeft?: number;
     }
   | { kind: 'scan_failing'; channel: string; reason: string; failures: number }
   | { kind: 'scan_recovered'; channel: string };

@@ -130,6 +130,17 @@ export function classifyInstance(f: InstanceFindings, row: InstanceRow, t: Lifet
 }
 
 /**
+ * The hosting quota left (GetInstanceSummary.AutoReissueCount), to say why hosting may not have rotated a
+ * certificate; undefined when CAS does not say or cannot be asked (the alert goes out without it).
+ */
+export async function hostingQuotaLeft(cas: CasClient): Promise<number | undefined> {
+  return cas.getInstanceSummary().then(
+    (s) => s.AutoReissueCount,
+    () => undefined,
+  );
+}
+
+/**
  * Pages through every V2.0 subscription instance (ListInstances, 100 a page, the documented most; the client's
  * pacer keeps the paging within the shared rate) and sorts each into alerts and summary notes.
  */

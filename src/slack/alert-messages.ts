@@ -125,7 +125,10 @@ export function renderAlert(alert: Alert): AlertMessage[] {
       const { expiring, expired, certificates = [], subscriptions = [] } = alert;
       const v2 = [
         ...renderInstanceCertificateAlerts(certificates.filter((c) => !c.hosted)),
-        ...renderHostingAlerts(certificates.filter((c) => c.hosted)),
+        ...renderHostingAlerts(
+          certificates.filter((c) => c.hosted),
+          alert.hostingQuotaLeft,
+        ),
         ...renderSubscriptionAlerts(subscriptions),
       ];
       return [

@@ -84,7 +84,14 @@ export function renderInstanceCertificateAlerts(certs: readonly InstanceCertific
 }
 
 /** Hosted V2 certificates CAS hosting has not rotated in time: no button (CAS, not the bot, rotates them). */
-export function renderHostingAlerts(certs: readonly InstanceCertificate[]): SlackMessage[] {
+export function renderHostingAlerts(
+  certs: readonly InstanceCertificate[],
+  quotaLeft?: number,
+): SlackMessage[] {
+  const quota =
+    quotaLeft === undefined
+      ? ''
+      : ` CAS says the account has ${quotaLeft === 0 ? '*no hosting quota left*' : `${quotaLeft} hosting rotations left`}.`;
   return chunked(
     certs,
     'Hosted certificates CAS has not rotated',
@@ -99,7 +106,7 @@ export function renderHostingAlerts(certs: readonly InstanceCertificate[]): Slac
       },
     ],
     (c) => `${escapeMrkdwn(c.domain)} (${c.daysLeft} days)`,
-    `CAS hosting applies for the next certificate 30 days before the end. When it has not, the hosting quota may be used up, or the domain's DNS may not be on Alibaba Cloud DNS. Check the instance in the ${consoleLinks}.`,
+    `CAS hosting applies for the next certificate 30 days before the end. When it has not, the hosting quota may be used up, or the domain's DNS may not be on Alibaba Cloud DNS. Check the instance in the ${consoleLinks}.${quota}`,
   );
 }
 

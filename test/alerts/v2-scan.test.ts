@@ -104,6 +104,11 @@ describe('the expiry scan covers V2.0 subscriptions', () => {
       kind: 'expiry',
       expiring: [expect.objectContaining({ orderId: '700000001' })],
     });
+    // Why hosting may have stopped: the quota CAS reports (10, less the three hosted applications), asked once.
+    expect(s.posted.find((a) => a.kind === 'expiry' && a.certificates?.some((c) => c.hosted))).toMatchObject({
+      hostingQuotaLeft: 7,
+    });
+    expect(s.cas.sim.calls.filter((c) => c.action === 'GetInstanceSummary')).toHaveLength(1);
     expect(summary).toMatchObject({
       scanned: 1,
       instances: 9,

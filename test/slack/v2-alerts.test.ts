@@ -50,6 +50,7 @@ describe('V2 alerts are rendered in the Slack layer', () => {
       expired: [],
       certificates: [cert(), cert({ instanceId: 'cas-hosted-1', hosted: true, daysLeft: 10 })],
       subscriptions: [ending],
+      hostingQuotaLeft: 0,
     });
 
     const [certs, hosted, subs] = messages.map((m) => m.message);
@@ -62,6 +63,7 @@ describe('V2 alerts are rendered in the Slack layer', () => {
     }
     expect(blocksText(hosted?.blocks)).toContain('CAS hosting has not rotated it');
     expect(blocksText(hosted?.blocks)).toContain('Alibaba Cloud DNS');
+    expect(blocksText(hosted?.blocks)).toContain('*no hosting quota left*');
     expect(subs?.text).toContain('a purchase is needed');
     expect(blocksText(subs?.blocks)).toContain('yundun.console.aliyun.com');
     for (const m of messages) {
