@@ -148,6 +148,25 @@ describe('V2 instances in Slack', () => {
     expect(await renewalRecordKeys(harness)).toEqual([]);
   });
 
+  it('Snooze on a V2 certificate row snoozes the instance (approvers), in its audit trail', async () => {
+    const harness = await v2Harness();
+    await harness.worker?.alerts.runScan();
+    const certs = posts(harness, 'Subscription certificates expiring soon');
+    const snooze = findButton(certs[0]?.args.blocks, 'cert_snooze');
+
+    await harness.click('cert_snooze', {
+      user: approverId,
+      messageTs: certs[0]?.response.ts as string,
+      value: snooze?.value,
+      channel: 'C0ALERTS',
+    });
+    const answer = await harness.slack.waitForResponse();
+
+    expect(snooze).toMatchObject({ value: 'cas-long' });
+    expect(answer.body.text).toContain('Alerts for instance `cas-long` are snoozed until');
+    expect(await harness.app.redis.exists(`${harness.prefix}:snooze:cas-long`)).toBe(1);
+  });
+
   it('/cert status <instanceId> shows the live instance; /cert list shows both kinds; /cert scan names unused subscriptions', async () => {
     const harness = await v2Harness();
 
