@@ -43,3 +43,8 @@ export const dataPage = <T extends z.ZodType>(item: T) =>
     ShowSize: optionalCount,
     Data: absentIfNull(z.array(item)).transform((v) => v ?? []),
   });
+
+/** Optional text fields by name: a schema's run of plain text fields, as a table. */
+export function optionalTexts<const K extends string>(...names: K[]): { [N in K]: typeof optionalText } {
+  return Object.fromEntries(names.map((name) => [name, optionalText])) as { [N in K]: typeof optionalText };
+}

@@ -83,7 +83,10 @@ export function logQueueErrors(logger: Logger, role: string): (err: Error, queue
 /** Job ID of a request's renewal job: adding it twice is a no-op while the job exists. */
 export const renewalJobId = (recordId: string) => `renew-${recordId}`;
 
-/** Enqueues the renewal of an approved request (idempotent by job ID). */
+/**
+ * Enqueues the renewal of an approved request (idempotent by job ID): a move's `schedule: renewal`
+ * (scheduled-move.ts).
+ */
 export async function enqueueRenewal(queue: Queue<RecordJobData>, recordId: string): Promise<void> {
   await queue.add(
     'renew',
@@ -100,7 +103,7 @@ export async function enqueueRenewal(queue: Queue<RecordJobData>, recordId: stri
 }
 
 /**
- * Enqueues a request's renewal job again: a finished job of the same ID is removed first (BullMQ ignores an add
+ * Enqueues a request's renewal job again (a move's `schedule: renewal_again`; the sweeper too): a finished job of the same ID is removed first (BullMQ ignores an add
  * while the job exists). A job still waiting, delayed or active is left alone. Says whether it enqueued, and the
  * state of the job it found.
  */
@@ -117,7 +120,8 @@ export async function requeueRenewal(
 }
 
 /**
- * Makes sure a request's renewal job runs again (a person gave it more work: Deploy, Roll back). A finished job
+ * Makes sure a request's renewal job runs again (a person gave it more work: Deploy, Roll back; a move's
+ * `schedule: renewal_more`). A finished job
  * is replaced at once; a job still active (finishing the previous step) cannot be, so a short "kick" job is
  * queued that requeues it once it has finished (retried with back-off while it is still active).
  */

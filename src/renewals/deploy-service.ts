@@ -1,14 +1,14 @@
-import { ensureRenewalRuns } from '../jobs/queues.ts';
 import { canRecheckTls, canRollBack, type DeployResult } from './deployment.ts';
-import type { CardClaim, QueuedLater, Refusal } from './outcomes.ts';
-import { queueAfterDecision } from './queue-after-decision.ts';
+import type { CardAction, QueuedLater, Refusal } from './outcomes.ts';
 import { deliverSoon, type RequestServiceDeps } from './request-deps.ts';
 import type { RequestService } from './request-service.ts';
-import type { OutboxMessage } from './store.ts';
+import { createScheduledMoves } from './scheduled-move.ts';
+import type { Notice } from './store.ts';
 import type { ThreadEvent } from './thread-events.ts';
 
-const tell = (event: ThreadEvent): OutboxMessage => ({ kind: 'event', event });
-const cards: OutboxMessage[] = [{ kind: 'deploy_card' }, { kind: 'card' }];
+const tell = (event: ThreadEvent): Notice => ({ kind: 'event', event });
+/** The deployment card is refreshed by every move here (the approval card too: the table says so). */
+const cards: Notice[] = [{ kind: 'deploy_card' }];
 
 /**
  * The deployment card's buttons: Deploy and Skip (approvers only, same policy as a renewal, for the version of the
@@ -20,25 +20,19 @@ export function createDeployService(deps: RequestServiceDeps & { requests: Reque
 
   const seen = deps.requests.seenRequest;
   const refusedMove = deps.requests.notWaiting;
-  // The decision is written: a failed enqueue leaves it to the sweeper, and the person is told so, never
-  // "nothing was changed" (deployment states are worker states, so the sweeper finds them without a job).
-  const runAfterDecision = (recordId: string) =>
-    queueAfterDecision(() => ensureRenewalRuns(deps.queues.renewals, recordId), logger, recordId);
+  // A decision is written, then its job queued (the row's schedule): a failed enqueue leaves it to the sweeper,
+  // and the person is told so, never "nothing was changed" (deployment states are worker states).
+  const move = createScheduledMoves({ store, renewals: deps.queues.renewals, logger });
 
   return {
     /** Deploy: authorise as an approval, then one compare-and-set for the version seen; the worker takes it. */
-    async approve(input: {
-      channelId: string;
-      messageTs: string;
-      claim: CardClaim;
-      userId: string;
-    }): Promise<Refusal | QueuedLater | undefined> {
-      const found = await seen(input.channelId, input.messageTs, input.claim, ['deploy_requested']);
+    async approve(input: CardAction): Promise<Refusal | QueuedLater | undefined> {
+      const found = await seen(input.channelId, input.messageTs, input.claim, 'deploy_approved');
       if ('refusal' in found) return found.refusal;
       const refusal = await deps.requests.authorise(found.record, input.userId, 'deploy');
       if (refusal) return refusal;
       const count = found.record.deployResources?.length ?? 0;
-      const result = await store.transition(found.record.id, 'deploy_approved', {
+      const result = await move(found.record.id, 'deploy_approved', {
         actor: input.userId,
         ifVersion: input.claim.version,
         detail: `${count} resources`,
@@ -46,15 +40,14 @@ export function createDeployService(deps: RequestServiceDeps & { requests: Reque
         notify: [tell({ type: 'deploy_approved', by: input.userId, count }), ...cards],
       });
       if (!result.ok) return refusedMove(result);
-      const queued = await runAfterDecision(found.record.id);
       logger.info({ recordId: found.record.id, approvedBy: input.userId }, 'deployment approved');
       await deliverSoon(deps.deliver, logger, found.record.id);
-      return queued;
+      return result.queued;
     },
 
     /** Skip: the same policy; the request ends issued, the thread says who skipped. */
-    async skip(input: { channelId: string; messageTs: string; claim: CardClaim; userId: string }) {
-      const found = await seen(input.channelId, input.messageTs, input.claim, ['deploy_requested']);
+    async skip(input: CardAction) {
+      const found = await seen(input.channelId, input.messageTs, input.claim, 'deploy_skipped');
       if ('refusal' in found) return found.refusal;
       const refusal = await deps.requests.authorise(found.record, input.userId, 'deploy');
       if (refusal) return refusal;
@@ -70,14 +63,8 @@ export function createDeployService(deps: RequestServiceDeps & { requests: Reque
     },
 
     /** Roll back one failed resource (its WorkerId from the card's block); approvers only. */
-    async rollback(input: {
-      channelId: string;
-      messageTs: string;
-      claim: CardClaim;
-      userId: string;
-      workerId: string;
-    }): Promise<Refusal | QueuedLater | undefined> {
-      const found = await seen(input.channelId, input.messageTs, input.claim, ['deployed', 'verified']);
+    async rollback(input: CardAction & { workerId: string }): Promise<Refusal | QueuedLater | undefined> {
+      const found = await seen(input.channelId, input.messageTs, input.claim, 'rollback_requested');
       if ('refusal' in found) return found.refusal;
       const refusal = await deps.requests.authorise(found.record, input.userId, 'deploy');
       if (refusal) return refusal;
@@ -86,7 +73,7 @@ export function createDeployService(deps: RequestServiceDeps & { requests: Reque
         (r) => r.workerId === input.workerId && canRollBack(record, r),
       );
       if (!resource) return { code: 'not_waiting', record: found.record };
-      const result = await store.transition(found.record.id, 'rollback_requested', {
+      const result = await move(found.record.id, 'rollback_requested', {
         actor: input.userId,
         ifVersion: input.claim.version,
         detail: `worker ${input.workerId}`,
@@ -94,32 +81,25 @@ export function createDeployService(deps: RequestServiceDeps & { requests: Reque
         notify: [tell({ type: 'rollback_requested', by: input.userId, resource }), ...cards],
       });
       if (!result.ok) return refusedMove(result);
-      const queued = await runAfterDecision(found.record.id);
       await deliverSoon(deps.deliver, logger, found.record.id);
-      return queued;
+      return result.queued;
     },
 
     /** Check again: runs the TLS check once more after it found an endpoint not serving the new certificate. */
-    async recheckTls(input: {
-      channelId: string;
-      messageTs: string;
-      claim: CardClaim;
-      userId: string;
-    }): Promise<Refusal | QueuedLater | undefined> {
-      const found = await seen(input.channelId, input.messageTs, input.claim, ['deployed']);
+    async recheckTls(input: CardAction): Promise<Refusal | QueuedLater | undefined> {
+      const found = await seen(input.channelId, input.messageTs, input.claim, 'tls_recheck');
       if ('refusal' in found) return found.refusal;
       const refusal = await deps.requests.authorise(found.record, input.userId, 'deploy');
       if (refusal) return refusal;
       if (!canRecheckTls(found.record)) return { code: 'not_waiting', record: found.record };
-      const result = await store.transition(found.record.id, 'tls_recheck', {
+      const result = await move(found.record.id, 'tls_recheck', {
         actor: input.userId,
         ifVersion: input.claim.version,
         notify: [tell({ type: 'tls_recheck', by: input.userId }), ...cards],
       });
       if (!result.ok) return refusedMove(result);
-      const queued = await runAfterDecision(found.record.id);
       await deliverSoon(deps.deliver, logger, found.record.id);
-      return queued;
+      return result.queued;
     },
   };
 }

@@ -1,3 +1,6 @@
+import type { RenewalState } from './record.ts';
+import { can } from './transitions.ts';
+
 /** A cloud resource that serves the old certificate: where the new one is proposed to go. */
 export interface DeployResource {
   resourceId: string;
@@ -33,10 +36,7 @@ export interface TlsResult {
   resourceIds?: string[] | undefined;
 }
 
-/** Whether every endpoint was checked and serves the new certificate: the only case that is `verified`. */
-export function allServingNew(results: readonly TlsResult[] | undefined): boolean {
-  return results !== undefined && results.length > 0 && results.every((r) => r.outcome === 'new');
-}
+export { allServingNew } from './move-guards.ts';
 
 /**
  * Whether a person may roll this resource back: the job is over (`deployed` or `verified`), and the resource
@@ -44,10 +44,10 @@ export function allServingNew(results: readonly TlsResult[] | undefined): boolea
  * serving the new certificate.
  */
 export function canRollBack(
-  record: { state: string; tlsResults?: readonly TlsResult[] | undefined },
+  record: { state: RenewalState; tlsResults?: readonly TlsResult[] | undefined },
   result: DeployResult,
 ): boolean {
-  if (record.state !== 'deployed' && record.state !== 'verified') return false;
+  if (!can(record, 'rollback_requested')) return false;
   if (result.status === 'error' || result.status === 'rollback_error') return true;
   return (
     result.status === 'success' &&
@@ -57,10 +57,10 @@ export function canRollBack(
 
 /** Whether the TLS check may be run again from the thread: it ran, and did not find the new certificate everywhere. */
 export function canRecheckTls(record: {
-  state: string;
+  state: RenewalState;
   tlsResults?: readonly TlsResult[] | undefined;
 }): boolean {
-  return record.state === 'deployed' && record.tlsResults !== undefined && !allServingNew(record.tlsResults);
+  return can(record, 'tls_recheck');
 }
 
 /** The name of a request's deployment job: it carries the request ID, so a crash after creating it finds it. */

@@ -4,7 +4,10 @@ import { ApplicationPlan } from './application.ts';
 import type { DeployResource, DeployResult, TlsResult } from './deployment.ts';
 import type { AttentionReason } from './thread-events.ts';
 
-/** Every state a renewal request can be in (DESIGN.md's state machine). */
+/**
+ * Every state a renewal request can be in (DESIGN.md's state machine). What each state is (holds its order, owned
+ * by the worker, finished, …) is in renewal-states.ts; the moves between them in transitions.ts.
+ */
 export const renewalStates = [
   'requested',
   'approved',
@@ -33,63 +36,6 @@ export const renewalStates = [
   'not_deployed',
 ] as const;
 export type RenewalState = (typeof renewalStates)[number];
-
-/** States in which nobody can act on the request any more. */
-export const finishedStates: ReadonlySet<RenewalState> = new Set([
-  'rejected',
-  'expired',
-  'cancelled',
-  'issued',
-  'failed',
-  'resolved',
-  'not_deployed',
-]);
-
-/** States in which the worker renews: they hold the order, and a person is needed when they go wrong. */
-export const renewalWorkerStates: ReadonlySet<RenewalState> = new Set([
-  'approved',
-  'submitting',
-  'submitted',
-  'applying',
-  'validating',
-  'reviewing',
-]);
-
-/** States in which the worker installs the renewed certificate (the order is free again: it was renewed). */
-export const deployWorkerStates: ReadonlySet<RenewalState> = new Set([
-  'deploy_approved',
-  'deploy_creating',
-  'deploying',
-  'verifying',
-  'rolling_back',
-]);
-
-/** States in which the worker owns a request (it is in the active set the sweeper watches). */
-export const workerStates: ReadonlySet<RenewalState> = new Set([
-  ...renewalWorkerStates,
-  ...deployWorkerStates,
-]);
-
-/** States of a request whose order was renewed (issued, and whatever the deployment did since). */
-export const renewedStates: ReadonlySet<RenewalState> = new Set([
-  'issued',
-  'deploy_requested',
-  ...deployWorkerStates,
-  'deployed',
-  'verified',
-  'not_deployed',
-]);
-
-/**
- * Whether a request renewed its order: it reached `issued` (and whatever the deployment did since), or a person
- * closed it as renewed in the CAS console (`resolved` with `resolution: renewed`).
- */
-export function isRenewed(record: Pick<RenewalRecord, 'state' | 'resolution'>): boolean {
-  return renewedStates.has(record.state) || (record.state === 'resolved' && record.resolution === 'renewed');
-}
-
-/** States that hold their order: while a request is in one of these, no other request for the order opens. */
-export const openStates: ReadonlySet<RenewalState> = new Set(['requested', ...renewalWorkerStates]);
 
 const optionalNumber = z.coerce.number().optional();
 

@@ -1,20 +1,18 @@
 import type { ParsedCsr } from '../csr/parse-csr.ts';
-import { enqueueRenewal, expiryJobId } from '../jobs/queues.ts';
+import { expiryJobId } from '../jobs/queues.ts';
 import { createApprovalRenewalCheck } from './approval-renewal-check.ts';
 import { createOpenRequest } from './open-request.ts';
-import type { CardClaim, QueuedLater, Refusal } from './outcomes.ts';
-import { queueAfterDecision } from './queue-after-decision.ts';
-import type { RenewalRecord, RenewalState } from './record.ts';
+import type { CardAction, CardClaim, QueuedLater, Refusal } from './outcomes.ts';
+import type { RenewalRecord } from './record.ts';
 import { deliverSoon, type RequestServiceDeps } from './request-deps.ts';
-import type { OutboxMessage, TransitionResult } from './store.ts';
+import { createScheduledMoves } from './scheduled-move.ts';
+import type { Notice, TransitionResult } from './store.ts';
 import type { ThreadEvent } from './thread-events.ts';
+import { can, canFrom, type TransitionName } from './transitions.ts';
 
 export type { RequestServiceDeps } from './request-deps.ts';
 
-const tell = (event: ThreadEvent): OutboxMessage => ({ kind: 'event', event });
-// Card refreshes go through the outbox too: each renders the record as it is when delivered, and deliveries are
-// serialised, so a slow update from one process can never put an older state back on the card.
-const card: OutboxMessage = { kind: 'card' };
+const tell = (event: ThreadEvent): Notice => ({ kind: 'event', event });
 
 /**
  * The approval flow behind the Slack listeners: open a request, decide it exactly once, expire it, attach a CSR.
@@ -23,10 +21,17 @@ const card: OutboxMessage = { kind: 'card' };
  */
 export function createRequestService(deps: RequestServiceDeps) {
   const { store, logger, now } = deps;
+  const move = createScheduledMoves({ store, renewals: deps.queues.renewals, logger });
 
   // Thread messages are queued in the request's outbox by the state change itself (so none is lost, and they
   // stay in order with the worker's); this delivers them now.
   const deliverNow = (record: RenewalRecord) => deliverSoon(deps.deliver, logger, record.id);
+  /** A decision is written: the request's expiry job goes, the decision is logged, and the thread told now. */
+  const decided = async (record: RenewalRecord, by: Record<string, string>, message: string) => {
+    await deps.queues.approvals.remove(expiryJobId(record.id)).catch(() => undefined);
+    logger.info({ recordId: record.id, orderId: record.orderId, ...by }, message);
+    await deliverNow(record);
+  };
 
   /** Whether `userId` may `action` this request; the refusal otherwise. */
   async function authorise(
@@ -54,7 +59,7 @@ export function createRequestService(deps: RequestServiceDeps) {
   }
 
   async function expireIfDue(record: RenewalRecord): Promise<RenewalRecord | undefined> {
-    if (record.state !== 'requested' || now() < record.expiresAt) return undefined;
+    if (!can(record, 'expired', now())) return undefined;
     const result = await store.transition(record.id, 'expired', {
       actor: 'certbot',
       notify: [
@@ -63,7 +68,6 @@ export function createRequestService(deps: RequestServiceDeps) {
           orderId: record.orderId,
           ttlHours: Math.round(deps.requestTtlMs / 3_600_000),
         }),
-        card,
       ],
     });
     if (!result.ok) return undefined;
@@ -77,18 +81,18 @@ export function createRequestService(deps: RequestServiceDeps) {
   };
 
   /**
-   * The request behind a card, at the version the person saw and in one of `states` (the approval card's: still
-   * `requested`); a refusal otherwise.
+   * The request behind a card, at the version the person saw and able to make `move` (the approval card's:
+   * `approved`, while it waits for a decision); a refusal otherwise.
    */
   async function seenRequest(
     channelId: string,
     messageTs: string,
     claim: CardClaim,
-    states: readonly RenewalState[] = ['requested'],
+    move: TransitionName = 'approved',
   ): Promise<{ record: RenewalRecord } | { refusal: Refusal }> {
     const record = await requestForCard(channelId, messageTs, claim.id);
     if (!record) return { refusal: { code: 'unknown_card' } };
-    if (!states.includes(record.state)) return { refusal: { code: 'not_waiting', record } };
+    if (!canFrom(record, move)) return { refusal: { code: 'not_waiting', record } };
     if (record.version !== claim.version) return { refusal: { code: 'changed', record } };
     return { record };
   }
@@ -108,12 +112,7 @@ export function createRequestService(deps: RequestServiceDeps) {
      * approver saw on the card; the winner enqueues the renewal. Once the approval is written it stands: if the
      * enqueue then fails, the sweeper enqueues it later, and the approver is told so ({@link QueuedLater}).
      */
-    async approve(input: {
-      channelId: string;
-      messageTs: string;
-      claim: CardClaim;
-      userId: string;
-    }): Promise<Refusal | QueuedLater | undefined> {
+    async approve(input: CardAction): Promise<Refusal | QueuedLater | undefined> {
       const seen = await seenRequest(input.channelId, input.messageTs, input.claim);
       if ('refusal' in seen) return seen.refusal;
       const { record } = seen;
@@ -122,35 +121,19 @@ export function createRequestService(deps: RequestServiceDeps) {
         (await authorise(record, input.userId, 'approve')) ??
         (await renewedBeforeApproval(record, input.userId, input.claim.version));
       if (refusal) return refusal;
-      const result = await store.transition(record.id, 'approved', {
+      const result = await move(record.id, 'approved', {
         actor: input.userId,
         ifVersion: input.claim.version,
         fields: { decidedBy: input.userId, decidedAt: now() },
-        notify: [tell({ type: 'approved', by: input.userId, at: now() }), card],
+        notify: [tell({ type: 'approved', by: input.userId, at: now() })],
       });
       if (!result.ok) return notWaiting(result);
-      const queued = await queueAfterDecision(
-        () => enqueueRenewal(deps.queues.renewals, record.id),
-        logger,
-        record.id,
-      );
-      await deps.queues.approvals.remove(expiryJobId(record.id)).catch(() => undefined);
-      logger.info(
-        { recordId: record.id, orderId: record.orderId, approvedBy: input.userId },
-        'renewal approved',
-      );
-      await deliverNow(result.record);
-      return queued;
+      await decided(result.record, { approvedBy: input.userId }, 'renewal approved');
+      return result.queued;
     },
 
     /** Reject (after the reason modal): authorise again, then one compare-and-set decides, for the version seen. */
-    async reject(input: {
-      channelId: string;
-      messageTs: string;
-      claim: CardClaim;
-      userId: string;
-      reason: string | undefined;
-    }): Promise<Refusal | undefined> {
+    async reject(input: CardAction & { reason: string | undefined }): Promise<Refusal | undefined> {
       const record = await requestForCard(input.channelId, input.messageTs, input.claim.id);
       if (!record) return { code: 'unknown_card' };
       const refusal = await authorise(record, input.userId, 'reject');
@@ -161,15 +144,10 @@ export function createRequestService(deps: RequestServiceDeps) {
         ifVersion: input.claim.version,
         ...(reason ? { detail: reason } : {}),
         fields: { decidedBy: input.userId, decidedAt: now(), reason },
-        notify: [tell({ type: 'rejected', by: input.userId, ...(reason ? { reason } : {}) }), card],
+        notify: [tell({ type: 'rejected', by: input.userId, ...(reason ? { reason } : {}) })],
       });
       if (!result.ok) return notWaiting(result);
-      await deps.queues.approvals.remove(expiryJobId(record.id)).catch(() => undefined);
-      logger.info(
-        { recordId: record.id, orderId: record.orderId, rejectedBy: input.userId },
-        'renewal rejected',
-      );
-      await deliverNow(result.record);
+      await decided(result.record, { rejectedBy: input.userId }, 'renewal rejected');
       return undefined;
     },
 
@@ -183,13 +161,7 @@ export function createRequestService(deps: RequestServiceDeps) {
      * Attach-CSR modal: only the requester, only while the request waits for a decision, and only onto the version
      * the modal was opened from (a second modal opened earlier cannot swap the key again).
      */
-    async attachCsr(input: {
-      channelId: string;
-      messageTs: string;
-      claim: CardClaim;
-      userId: string;
-      csr: ParsedCsr;
-    }): Promise<Refusal | undefined> {
+    async attachCsr(input: CardAction & { csr: ParsedCsr }): Promise<Refusal | undefined> {
       const record = await requestForCard(input.channelId, input.messageTs, input.claim.id);
       if (!record || record.requestedBy !== input.userId) return { code: 'not_requester' };
       const result = await store.transition(record.id, 'csr_attached', {
@@ -197,10 +169,7 @@ export function createRequestService(deps: RequestServiceDeps) {
         ifVersion: input.claim.version,
         detail: `CN ${input.csr.summary.commonName}`,
         fields: { csrPem: input.csr.pem, csrSummary: input.csr.summary },
-        notify: [
-          tell({ type: 'csr_attached', by: input.userId, commonName: input.csr.summary.commonName }),
-          card,
-        ],
+        notify: [tell({ type: 'csr_attached', by: input.userId, commonName: input.csr.summary.commonName })],
       });
       if (!result.ok) return notWaiting(result);
       await deliverNow(result.record);

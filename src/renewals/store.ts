@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { DurableClaims } from './claim-fence.ts';
-import { type AuditEntry, RenewalRecord, type RenewalState, workerStates } from './record.ts';
+import type { Notice, OutboxItem, OutboxLock, OutboxMessage } from './outbox-message.ts';
+import { type AuditEntry, RenewalRecord, type RenewalState } from './record.ts';
 import { createRenewLeases } from './renew-lease.ts';
+import { initialState } from './renewal-states.ts';
 import {
   createScript,
   extendLockScript,
@@ -10,36 +12,23 @@ import {
   releaseLockScript,
   transitionScript,
 } from './store-scripts.ts';
-import type { ThreadEvent } from './thread-events.ts';
-import { type DeployOutcome, type TransitionName, type TransitionRow, transitions } from './transitions.ts';
+import {
+  applying,
+  type DeployOutcome,
+  entered,
+  leaseHoldingStates,
+  type TransitionName,
+  type TransitionRow,
+} from './transitions.ts';
 
-/**
- * What to tell the request's thread, queued with a state change: an event (rendered by the Slack layer when it is
- * delivered) or a refresh of the card.
- */
-export type OutboxMessage =
-  | { kind: 'event'; event: ThreadEvent }
-  | { kind: 'card' }
-  /** The deployment card in the thread: posted the first time, updated in place after. */
-  | { kind: 'deploy_card' };
-
-/** What delivering an outbox achieved: everything out, or try again after `retryMs`. */
-export type DeliveryResult = { done: true } | { done: false; retryMs: number; reason: string };
-
-/** Delivers one request's outbox (the Slack layer implements it). */
-export type Deliver = (recordId: string) => Promise<DeliveryResult>;
-
-/** A queued outbox item: its ID makes each one distinct, so removing it after delivery never removes another. */
-export type OutboxItem = OutboxMessage & { id: string };
-
-/** A held delivery lock of one request's outbox. */
-export interface OutboxLock {
-  /** Fencing token: an item is removed only while this token still holds the lock. */
-  readonly token: string;
-  /** Extends the lock by `ttlMs`; false once it was lost (it expired and someone else took it). */
-  extend(ttlMs: number): Promise<boolean>;
-  release(): Promise<void>;
-}
+export type {
+  Deliver,
+  DeliveryResult,
+  Notice,
+  OutboxItem,
+  OutboxLock,
+  OutboxMessage,
+} from './outbox-message.ts';
 
 /** Result of a compare-and-set: `ok` with the state it left, or why it did not happen. */
 export type TransitionResult =
@@ -100,6 +89,8 @@ export interface RenewalStoreDeps {
   durable?: DurableClaims;
 }
 
+const card: OutboxMessage = { kind: 'card' };
+
 function toFields(values: Record<string, unknown>): string[] {
   const out: string[] = [];
   for (const [k, v] of Object.entries(values)) {
@@ -148,25 +139,28 @@ export function createRenewalStore(deps: RenewalStoreDeps) {
     leases,
 
     /**
-     * Creates a request in `requested` unless the order has an open one; then returns that one's ID instead.
+     * Creates a request in the table's initial state unless the order has an open one; then returns that one's ID.
      */
     async create(
       input: NewRequest,
     ): Promise<{ created: true; record: RenewalRecord } | { created: false; openId: string }> {
       const id = newId();
       const at = now();
-      const audit: AuditEntry = { at, actor: input.requestedBy, action: 'requested', to: 'requested' };
+      const audit: AuditEntry = { at, actor: input.requestedBy, action: initialState, to: initialState };
       const [status, value] = (await redis.eval(
         createScript,
-        5,
+        6,
         key.record(id),
         key.open(input.orderId),
         key.audit(id),
         key.latest(input.orderId),
         key.pending(),
+        key.active(),
         id,
         JSON.stringify(audit),
-        ...toFields({ ...input, id, state: 'requested', version: 1, requestedAt: at, updatedAt: at }),
+        entered({ state: initialState }).join(','),
+        String(at),
+        ...toFields({ ...input, id, state: initialState, version: 1, requestedAt: at, updatedAt: at }),
       )) as [string, string];
       if (status === 'exists') return { created: false, openId: value };
       return { created: true, record: (await get(id)) as RenewalRecord };
@@ -174,7 +168,9 @@ export function createRenewalStore(deps: RenewalStoreDeps) {
 
     /**
      * Applies the named row of the transition table: the request moves only from one of the row's `from` states,
-     * and everything the row does happens in the same Lua script, or nothing does.
+     * and everything the row does happens in the same Lua script, or nothing does: its effects, the sets the
+     * request enters and leaves, and the card's refresh after `notify` when the row refreshes it (transitions.ts's
+     * {@link applying}). What the row schedules runs after it (scheduled-move.ts).
      */
     async transition(
       id: string,
@@ -183,15 +179,16 @@ export function createRenewalStore(deps: RenewalStoreDeps) {
         actor: string;
         detail?: string | undefined;
         fields?: Partial<RenewalRecord>;
-        /** Queued in the outbox atomically with the state change, so no message is lost. */
-        notify?: OutboxMessage[];
+        /** Queued in the outbox atomically with the state change, so no message is lost (the card: see above). */
+        notify?: Notice[];
         /** Only if the request is still at this version (what a person saw on the card). */
         ifVersion?: number | undefined;
         /** For a row that takes the renew lease: its scope, and the epoch its listing was taken at (if any). */
         lease?: { scope: string; epoch?: number | undefined };
       },
     ): Promise<TransitionResult> {
-      const row: TransitionRow = transitions[name];
+      const move = applying(name);
+      const { row } = move;
       const at = now();
       const audit: AuditEntry = {
         at,
@@ -207,16 +204,8 @@ export function createRenewalStore(deps: RenewalStoreDeps) {
         'newOrderId',
       );
       const newOrderId = change.fields?.newOrderId ?? knownNewOrderId ?? '';
-      const flags = [
-        row.release && 'release',
-        row.reclaimOrder && 'reclaim',
-        row.retain && 'retain',
-        row.claimNewOrder && 'claim',
-        workerStates.has(row.to) && 'active',
-        row.renewLease === 'take' ? 'lease_take' : row.renewLease && 'lease_release',
-        row.renewLease === 'release_unresolved' && 'lease_unresolved',
-      ].filter(Boolean);
-      const items: OutboxItem[] = (change.notify ?? []).map((m) => ({ ...m, id: itemId() }));
+      const notify: OutboxMessage[] = [...(change.notify ?? []), ...(move.refreshCard ? [card] : [])];
+      const items: OutboxItem[] = notify.map((m) => ({ ...m, id: itemId() }));
       const mark = row.durable ? deps.durable?.mark?.() : undefined;
       const [status, value] = (await redis.eval(
         transitionScript,
@@ -233,9 +222,9 @@ export function createRenewalStore(deps: RenewalStoreDeps) {
         key.outboxIndex(),
         leases.key.lease,
         key.renewal(orderId ?? 'none'),
-        row.from.join(','),
-        row.to,
-        flags.join(','),
+        move.from.join(','),
+        move.to,
+        move.flags.join(','),
         String(retentionMs),
         JSON.stringify(audit),
         JSON.stringify(items),
@@ -245,6 +234,7 @@ export function createRenewalStore(deps: RenewalStoreDeps) {
         change.lease?.scope ?? '*',
         key.record(''),
         change.lease?.epoch === undefined ? '' : String(change.lease.epoch),
+        leaseHoldingStates.join(','),
         ...toFields({ ...change.fields, updatedAt: at }),
       )) as [string, string];
       if (status === 'missing') return { ok: false, reason: 'missing' };

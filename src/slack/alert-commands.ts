@@ -5,8 +5,7 @@ import type { LifetimeThresholds } from '../alerts/lifetime.ts';
 import type { ApproverDirectory } from '../approval/approvers.ts';
 import type { CasClient } from '../cas/client.ts';
 import { isAppError } from '../errors.ts';
-import { escapeMrkdwn, slackDate } from './mrkdwn.ts';
-import { code } from './thread-messages.ts';
+import { code, escapeMrkdwn, slackDate } from './mrkdwn.ts';
 
 const maxListed = 40;
 

@@ -1,6 +1,7 @@
 import type { KnownBlock } from '@slack/web-api';
 import { canRecheckTls, canRollBack, type DeployResult } from '../renewals/deployment.ts';
 import type { RenewalRecord } from '../renewals/record.ts';
+import { can } from '../renewals/transitions.ts';
 import { actionIds, cardValue, md, plain, type SlackMessage } from './cards.ts';
 import { fitMessage, foldBlocks, foldLines } from './message-limits.ts';
 import { clipMrkdwn, escapeMrkdwn } from './mrkdwn.ts';
@@ -94,7 +95,7 @@ export function renderDeployCard(record: RenewalRecord): SlackMessage {
       ),
     },
   ];
-  if (record.state === 'deploy_requested') blocks.push(deployDecision(record, n));
+  if (can(record, 'deploy_approved')) blocks.push(deployDecision(record, n));
   // Resources that can be rolled back first, then failed ones; what does not fit in one message is counted.
   const rank = (r: DeployResult) =>
     canRollBack(record, r) ? 0 : r.status === 'success' || r.status === 'rollback_success' ? 2 : 1;

@@ -3,8 +3,7 @@ import type { InstanceCertificate, SubscriptionEnding } from '../alerts/expiring
 import { casConsoleUrls } from '../renewals/application.ts';
 import { alertActionIds as actionIds } from './alert-messages.ts';
 import type { SlackMessage } from './cards.ts';
-import { clipMrkdwn, escapeMrkdwn, slackDate } from './mrkdwn.ts';
-import { code } from './thread-messages.ts';
+import { clipMrkdwn, code, escapeMrkdwn, slackDate } from './mrkdwn.ts';
 
 /** Rows per message: within Slack's 50 blocks (two blocks a certificate row). */
 const perMessage = 20;

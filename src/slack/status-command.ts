@@ -4,9 +4,8 @@ import type { RenewalRecord } from '../renewals/record.ts';
 import { orderStatus } from '../renewals/status-report.ts';
 import type { RenewalStore } from '../renewals/store.ts';
 import { isInstanceId } from './command-parser.ts';
-import { escapeMrkdwn, slackDate } from './mrkdwn.ts';
+import { code, escapeMrkdwn, slackDate } from './mrkdwn.ts';
 import { renderOrderStatus } from './status-text.ts';
-import { code } from './thread-messages.ts';
 
 /** What `/cert status` needs. */
 export interface StatusCommandDeps {

@@ -4,7 +4,7 @@ import type { RenewalRecord } from '../renewals/record.ts';
 import type { TransitionResult } from '../renewals/store.ts';
 import type { ThreadEvent } from '../renewals/thread-events.ts';
 import type { TransitionName } from '../renewals/transitions.ts';
-import { card, type RenewalJobData, type Step, type StepContext, tell } from './step-context.ts';
+import { type RenewalJobData, type Step, type StepContext, tell } from './step-context.ts';
 
 /** How "CAS did not take it" is tried again: counted in the job, with back-off, capped at `maxSubmitRetries`. */
 export interface NotExecuted {
@@ -152,7 +152,7 @@ export async function retryNotExecuted(
   await ctx.store.transition(record.id, spec.move, {
     actor: 'worker',
     detail: reason,
-    ...(spec.event ? { notify: [tell(spec.event(reason, ctx.now() + delay)), card] } : {}),
+    ...(spec.event ? { notify: [tell(spec.event(reason, ctx.now() + delay))] } : {}),
   });
   return { kind: 'later', ms: delay };
 }

@@ -1,7 +1,8 @@
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import { scrubText } from '../logging.ts';
 import type { RenewalRecord } from '../renewals/record.ts';
-import { deployWorkerStates, workerStates } from '../renewals/record.ts';
+import { isInstalling, isWorkerOwned, stepOf, type WorkerStep } from '../renewals/renewal-states.ts';
+import { can } from '../renewals/transitions.ts';
 import {
   createStepContext,
   type RenewalJobData,
@@ -23,43 +24,41 @@ import { submitStep } from './steps/submit.ts';
 
 export type { RenewalJobData, RenewalProcessorDeps, RenewalTimings } from './step-context.ts';
 
-/** Runs the step the record's state calls for (one worker run is one or more of these). */
+type StepRun = (
+  ctx: StepContext,
+  record: RenewalRecord,
+  data: RenewalJobData,
+  signal: AbortSignal | undefined,
+) => Promise<Step>;
+
+/** The function of each worker step the state machine names (renewal-states.ts: a state's `step`). */
+const steps: Record<WorkerStep, StepRun> = {
+  submit: submitStep,
+  reconcile: (ctx, record, data) => reconcileStep(ctx, record, data),
+  // The application first (unless a person applies in the console): the order waits for it.
+  application: (ctx, record, data, signal) =>
+    record.applyMode === 'manual'
+      ? pollStep(ctx, record, data, signal)
+      : applyStep(ctx, record, data, signal),
+  application_check: (ctx, record, data, signal) =>
+    record.appliedAt ? pollStep(ctx, record, data, signal) : applyReconcileStep(ctx, record, data, signal),
+  poll: pollStep,
+  deploy_create: deployCreateStep,
+  deploy_reconcile: deployReconcileStep,
+  deploy_follow: deployFollowStep,
+  tls_check: (ctx, record, data) => verifyStep(ctx, record, data),
+  rollback: rollbackStep,
+};
+
+/** Runs the step the record's state calls for (one worker run is one or more of these); none: done. */
 export async function runStep(
   ctx: StepContext,
   record: RenewalRecord,
   data: RenewalJobData,
   signal: AbortSignal | undefined,
 ): Promise<Step> {
-  switch (record.state) {
-    case 'approved':
-      return submitStep(ctx, record, data, signal);
-    case 'submitting':
-      return reconcileStep(ctx, record, data);
-    case 'submitted':
-      // The application first (unless a person applies in the console): the order waits for it.
-      return record.applyMode === 'manual'
-        ? pollStep(ctx, record, data, signal)
-        : applyStep(ctx, record, data, signal);
-    case 'applying':
-      return record.appliedAt
-        ? pollStep(ctx, record, data, signal)
-        : applyReconcileStep(ctx, record, data, signal);
-    case 'validating':
-    case 'reviewing':
-      return pollStep(ctx, record, data, signal);
-    case 'deploy_approved':
-      return deployCreateStep(ctx, record, data, signal);
-    case 'deploy_creating':
-      return deployReconcileStep(ctx, record, data, signal);
-    case 'deploying':
-      return deployFollowStep(ctx, record, data, signal);
-    case 'verifying':
-      return verifyStep(ctx, record, data);
-    case 'rolling_back':
-      return rollbackStep(ctx, record, data, signal);
-    default:
-      return { kind: 'done' };
-  }
+  const step = stepOf(record);
+  return step ? steps[step](ctx, record, data, signal) : { kind: 'done' };
 }
 
 /**
@@ -96,7 +95,7 @@ export function createRenewalProcessor(deps: RenewalProcessorDeps) {
     const failures = await store.countFailure(recordId, message).catch(() => undefined);
     if (failures !== undefined && failures >= deps.timings.maxRunFailures) {
       const record = await store.get(recordId).catch(() => undefined);
-      if (record && deployWorkerStates.has(record.state)) {
+      if (record && isInstalling(record)) {
         await store.transition(record.id, 'deploy_lost', {
           actor: 'worker',
           detail: message.slice(0, 300),
@@ -106,12 +105,11 @@ export function createRenewalProcessor(deps: RenewalProcessorDeps) {
               event: { type: 'deploy_lost', jobId: record.deployJobId, reason: message.slice(0, 300) },
             },
             { kind: 'deploy_card' },
-            { kind: 'card' },
           ],
         });
         throw new UnrecoverableError(`gave up after ${failures} failed runs: ${message}`);
       }
-      if (record && workerStates.has(record.state)) {
+      if (record && can(record, 'needs_attention')) {
         await ctx.needsAttention(
           record,
           { code: 'run_failures', failures, lastError: message.slice(0, 300) },
@@ -153,8 +151,8 @@ export function createRenewalProcessor(deps: RenewalProcessorDeps) {
     if (delayMs === undefined) {
       // A person may have given the request more work while this run finished (Deploy, Roll back): their requeue
       // found this job still active, so the job carries on instead of completing.
-      const state = (await store.get(recordId))?.state;
-      if (!state || !workerStates.has(state)) return state ?? 'missing';
+      const current = await store.get(recordId);
+      if (!current || !isWorkerOwned(current)) return current?.state ?? 'missing';
       delayMs = 0;
     }
     // Save the counters before moving to delayed: a crash in between then replays the *next* step, never an old one.

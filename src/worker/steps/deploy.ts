@@ -2,15 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { isAppError } from '../../errors.ts';
 import { type DeployResult, deploymentJobName } from '../../renewals/deployment.ts';
 import type { RenewalRecord } from '../../renewals/record.ts';
-import type { OutboxMessage } from '../../renewals/store.ts';
+import type { Notice } from '../../renewals/store.ts';
 import { onceOnly, reconcileOnce } from '../once-only.ts';
-import { card, type RenewalJobData, type Step, type StepContext, tell } from '../step-context.ts';
+import { type RenewalJobData, type Step, type StepContext, tell } from '../step-context.ts';
 import { casErrorText as errorText } from './deploy-errors.ts';
 
 export { findDeployTargets } from './deploy-targets.ts';
 export { verifyStep } from './verify.ts';
 
-const deployCard: OutboxMessage = { kind: 'deploy_card' };
+const deployCard: Notice = { kind: 'deploy_card' };
 
 /**
  * From `deploy_approved`: claims (on disk), then creates the job once, named after the request, and starts it.
@@ -128,11 +128,7 @@ async function startJob(
   const result = await ctx.store.transition(record.id, 'deploy_started', {
     actor: 'worker',
     detail: `job ${jobId} started`,
-    notify: [
-      tell({ type: 'deploy_started', jobId, resources: record.deployResources ?? [] }),
-      deployCard,
-      card,
-    ],
+    notify: [tell({ type: 'deploy_started', jobId, resources: record.deployResources ?? [] }), deployCard],
   });
   ctx.logger.info({ recordId: record.id, jobId }, 'deployment job started');
   return result.ok ? { kind: 'later', ms: ctx.pollDelay(0) } : { kind: 'again' };
@@ -175,7 +171,7 @@ export async function deployFollowStep(
     actor: 'worker',
     detail: `job ${jobId} ${status}`,
     fields: { deployResults: results },
-    notify: [tell({ type: 'deploy_results', jobId, results }), deployCard, card],
+    notify: [tell({ type: 'deploy_results', jobId, results }), deployCard],
   });
   ctx.logger.info({ recordId: record.id, jobId, status }, 'deployment job finished');
   return moved.ok ? (tls ? { kind: 'again' } : { kind: 'done' }) : { kind: 'again' };
@@ -243,7 +239,7 @@ export async function rollbackStep(
       actor: 'worker',
       detail: `worker ${workerId} ${target.status}`,
       fields: { deployResults: results },
-      notify: [tell({ type: 'rolled_back', resource: target, jobId }), deployCard, card],
+      notify: [tell({ type: 'rolled_back', resource: target, jobId }), deployCard],
     });
     return moved.ok ? { kind: 'done' } : { kind: 'again' };
   } catch (err) {
@@ -268,7 +264,6 @@ async function lost(
     notify: [
       tell(jobId ? { type: 'deploy_lost', jobId, reason } : { type: 'deploy_not_created', reason }),
       deployCard,
-      card,
     ],
   });
   ctx.logger.warn({ recordId: record.id, jobId, reason }, 'deployment not followed to its end');

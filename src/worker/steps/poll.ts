@@ -3,11 +3,11 @@ import type { InstanceValidation } from '../../cas/instance-schemas.ts';
 import type { DomainValidation } from '../../cas/order-schemas.ts';
 import { isAppError } from '../../errors.ts';
 import type { RenewalRecord } from '../../renewals/record.ts';
-import type { OutboxMessage } from '../../renewals/store.ts';
+import type { Notice } from '../../renewals/store.ts';
 import type { ThreadEvent } from '../../renewals/thread-events.ts';
-import type { TransitionName } from '../../renewals/transitions.ts';
+import { isAt, type TransitionName } from '../../renewals/transitions.ts';
 import { summariseCertificate } from '../cert-summary.ts';
-import { card, type RenewalJobData, type Step, type StepContext, tell } from '../step-context.ts';
+import { type RenewalJobData, type Step, type StepContext, tell } from '../step-context.ts';
 import { findDeployTargets } from './deploy.ts';
 
 /** From `submitted`, `validating` or `reviewing`: asks CAS for the new order's state and posts each change once. */
@@ -46,7 +46,7 @@ export async function pollStep(
   }
   if (state.type !== 'unknow') data.unknowns = 0;
   const next: Step = { kind: 'later', ms: pollDelay(data.polls) };
-  const move = (name: TransitionName, notify: OutboxMessage[], fields: Partial<RenewalRecord> = {}) =>
+  const move = (name: TransitionName, notify: Notice[], fields: Partial<RenewalRecord> = {}) =>
     store.transition(record.id, name, {
       actor: 'worker',
       fields: { casState: state.type, ...fields },
@@ -60,11 +60,11 @@ export async function pollStep(
       if (record.appliedAt !== undefined && record.instanceId)
         return followInstance(ctx, record, data, record.instanceId, next, signal);
       if (record.casState !== 'payed')
-        await move('pending_application', [tell({ type: 'pending_application', newOrderId }), card]);
+        await move('pending_application', [tell({ type: 'pending_application', newOrderId })]);
       return next;
     case 'domain_verify': {
       const key = JSON.stringify(state.validation);
-      if (record.state !== 'validating' || record.validationKey !== key) {
+      if (!isAt(record, 'domain_validation') || record.validationKey !== key) {
         await move(
           'domain_validation',
           [
@@ -73,7 +73,6 @@ export async function pollStep(
               validation: state.validation,
               ...(record.domain ? { domain: record.domain } : {}),
             }),
-            card,
           ],
           {
             validationKey: key,
@@ -83,8 +82,7 @@ export async function pollStep(
       return next;
     }
     case 'process':
-      if (record.state !== 'reviewing')
-        await move('ca_review', [tell({ type: 'reviewing', newOrderId }), card]);
+      if (!isAt(record, 'ca_review')) await move('ca_review', [tell({ type: 'reviewing', newOrderId })]);
       return next;
     case 'certificate': {
       const summary = await summariseCertificate(state.certificatePem).catch(() => undefined);
@@ -109,7 +107,7 @@ export async function pollStep(
       );
     }
     case 'verify_fail':
-      await move('review_failed', [tell({ type: 'review_failed', newOrderId }), card], {
+      await move('review_failed', [tell({ type: 'review_failed', newOrderId })], {
         detail: 'CA review failed (verify_fail)',
       });
       logger.warn({ recordId: record.id, newOrderId }, 'renewal failed: CA review failed');
@@ -151,7 +149,7 @@ async function followInstance(
   } catch {
     return next;
   }
-  const move = (name: TransitionName, notify: OutboxMessage[], fields: Partial<RenewalRecord> = {}) =>
+  const move = (name: TransitionName, notify: Notice[], fields: Partial<RenewalRecord> = {}) =>
     store.transition(record.id, name, { actor: 'worker', fields: { casState: 'payed', ...fields }, notify });
   if (instance.CertificateStatus === 'issued' || instance.Status === 'normal') {
     return issued(
@@ -171,7 +169,7 @@ async function followInstance(
   const first = records[0];
   if (first) {
     const key = JSON.stringify(first);
-    if (record.state !== 'validating' || record.validationKey !== key) {
+    if (!isAt(record, 'domain_validation') || record.validationKey !== key) {
       await move(
         'domain_validation',
         [
@@ -180,7 +178,6 @@ async function followInstance(
             validation: first,
             ...(record.domain ? { domain: record.domain } : {}),
           }),
-          card,
         ],
         { validationKey: key },
       );
@@ -223,11 +220,11 @@ async function issued(
   signal: AbortSignal | undefined,
 ): Promise<Step> {
   const { store, timings } = ctx;
-  const move = (name: TransitionName, notify: OutboxMessage[], more: Partial<RenewalRecord> = {}) =>
+  const move = (name: TransitionName, notify: Notice[], more: Partial<RenewalRecord> = {}) =>
     store.transition(record.id, name, { actor: 'worker', fields: { ...fields, ...more }, notify });
   const settings = ctx.deploy;
   if (!settings || settings.mode === 'off') {
-    const r = await move('issued', [tell(event), card], newCertId ? { newCertId } : {});
+    const r = await move('issued', [tell(event)], newCertId ? { newCertId } : {});
     if (r.ok)
       ctx.logger.info(
         { recordId: record.id, orderId: record.orderId, newOrderId: event.newOrderId },
@@ -243,7 +240,7 @@ async function issued(
   }
   let result: Awaited<ReturnType<typeof move>>;
   if (targets.kind === 'found') {
-    result = await move('deployment_proposed', [tell(event), { kind: 'deploy_card' }, card], {
+    result = await move('deployment_proposed', [tell(event), { kind: 'deploy_card' }], {
       newCertId: targets.newCertId,
       oldCertId: targets.oldCertId,
       ...(targets.oldCertSha256 ? { oldCertSha256: targets.oldCertSha256 } : {}),
@@ -255,7 +252,6 @@ async function issued(
       [
         tell(event),
         tell({ type: 'no_resources', oldCertId: targets.oldCertId, products: [...settings.products] }),
-        card,
       ],
       { ...(newCertId ? { newCertId } : {}), ...(targets.oldCertId ? { oldCertId: targets.oldCertId } : {}) },
     );
@@ -263,7 +259,6 @@ async function issued(
     result = await move('issued', [
       tell(event),
       tell({ type: 'resources_unknown', message: targets.message }),
-      card,
     ]);
   }
   return result.ok ? { kind: 'done' } : { kind: 'again' };

@@ -1,11 +1,11 @@
 import { checkEndpoints } from '../../deploy/tls-check.ts';
 import { allServingNew, type DeployResult, type TlsResult } from '../../renewals/deployment.ts';
 import type { RenewalRecord } from '../../renewals/record.ts';
-import type { OutboxMessage } from '../../renewals/store.ts';
-import { card, type RenewalJobData, type Step, type StepContext, tell } from '../step-context.ts';
+import type { Notice } from '../../renewals/store.ts';
+import { type RenewalJobData, type Step, type StepContext, tell } from '../step-context.ts';
 import { certificateFingerprint } from './deploy-targets.ts';
 
-const deployCard: OutboxMessage = { kind: 'deploy_card' };
+const deployCard: Notice = { kind: 'deploy_card' };
 
 /** One endpoint of a deployment: a host name a deployed resource reports, or a resource with none to dial. */
 export interface TlsEndpoint {
@@ -104,7 +104,7 @@ export async function verifyStep(
     actor: 'worker',
     detail: `serving the new certificate on ${serving} of ${results.length} endpoints`,
     fields: { tlsResults: results },
-    notify: [tell({ type: 'tls_results', results, final: true }), deployCard, card],
+    notify: [tell({ type: 'tls_results', results, final: true }), deployCard],
   });
   if (moved.ok) ctx.onTlsChecked?.(results);
   return moved.ok ? { kind: 'done' } : { kind: 'again' };
