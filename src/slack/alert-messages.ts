@@ -12,6 +12,29 @@ import { clipMrkdwn, escapeMrkdwn, slackDate } from './mrkdwn.ts';
 /** Action IDs of alert buttons (`cert_renew` is part of the contract). */
 export const alertActionIds = { renew: 'cert_renew', snooze: 'cert_snooze' } as const;
 
+/** An alert row's buttons: Renew and Snooze, both carrying the order's or instance's ID. */
+export function renewAndSnooze(blockId: string, value: string): KnownBlock {
+  return {
+    type: 'actions',
+    block_id: blockId,
+    elements: [
+      {
+        type: 'button',
+        action_id: alertActionIds.renew,
+        style: 'primary',
+        text: { type: 'plain_text', text: 'Renew' },
+        value,
+      },
+      {
+        type: 'button',
+        action_id: alertActionIds.snooze,
+        text: { type: 'plain_text', text: 'Snooze 7 days' },
+        value,
+      },
+    ],
+  };
+}
+
 /** Orders per alert message: two blocks each, within Slack's 50 blocks and ~13k characters. */
 export const ordersPerAlertMessage = 20;
 
@@ -36,25 +59,7 @@ export function renderExpiryAlerts(orders: readonly ExpiringOrder[]): SlackMessa
         block_id: `order-${o.orderId}`,
         text: { type: 'mrkdwn', text: orderLine(o, days) },
       });
-      blocks.push({
-        type: 'actions',
-        block_id: `actions-${o.orderId}`,
-        elements: [
-          {
-            type: 'button',
-            action_id: alertActionIds.renew,
-            style: 'primary',
-            text: { type: 'plain_text', text: 'Renew' },
-            value: o.orderId,
-          },
-          {
-            type: 'button',
-            action_id: alertActionIds.snooze,
-            text: { type: 'plain_text', text: 'Snooze 7 days' },
-            value: o.orderId,
-          },
-        ],
-      });
+      blocks.push(renewAndSnooze(`actions-${o.orderId}`, o.orderId));
     }
     const names = chunk.map((o) => `${escapeMrkdwn(o.domain)} (${o.daysLeft} days)`).join(', ');
     messages.push({ text: clipMrkdwn(`Certificates expiring soon: ${names}`, 3000), blocks });

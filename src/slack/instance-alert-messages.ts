@@ -1,7 +1,7 @@
 import type { KnownBlock } from '@slack/web-api';
 import type { InstanceCertificate, SubscriptionEnding } from '../alerts/expiring-instances.ts';
 import { casConsoleUrls } from '../renewals/application.ts';
-import { alertActionIds as actionIds } from './alert-messages.ts';
+import { renewAndSnooze } from './alert-messages.ts';
 import type { SlackMessage } from './cards.ts';
 import { clipMrkdwn, code, escapeMrkdwn, slackDate } from './mrkdwn.ts';
 
@@ -40,47 +40,38 @@ function chunked<T>(
   return messages;
 }
 
+/** One row of an alert: a mrkdwn section. */
+const line = (blockId: string, text: string): KnownBlock => ({
+  type: 'section',
+  block_id: blockId,
+  text: { type: 'mrkdwn', text },
+});
+
 /** A V2 certificate's line: domain, instance, certificate, end, days and share of its own lifetime left. */
 const certificateLine = (c: InstanceCertificate) =>
   `${domainOf(c.domain)} · instance ${code(c.instanceId)}${c.certificateId ? ` · certificate ${code(c.certificateId)}` : ''} · expires ${slackDate(c.notAfter, '{date_short}')} (${daysText(c.daysLeft)}, ${c.percentLeft}% of its lifetime) · V2 subscription`;
 
+/** A V2 certificate to rotate: its line, then Renew (the instance ID) and Snooze. */
+const certificateRow = (c: InstanceCertificate): KnownBlock[] => [
+  line(
+    `instance-${c.instanceId}`,
+    `${certificateLine(c)}${c.pending ? '\n_An application for its next certificate is under way._' : ''}`,
+  ),
+  renewAndSnooze(`instance-actions-${c.instanceId}`, c.instanceId),
+];
+const certificateName = (c: InstanceCertificate) => `${escapeMrkdwn(c.domain)} (${c.daysLeft} days)`;
+
 /** V2 certificates to rotate: each with Renew (the instance ID) and Snooze. */
-export function renderInstanceCertificateAlerts(certs: readonly InstanceCertificate[]): SlackMessage[] {
-  return chunked(
-    certs,
-    'Subscription certificates expiring soon',
-    (c) => [
-      {
-        type: 'section',
-        block_id: `instance-${c.instanceId}`,
-        text: {
-          type: 'mrkdwn',
-          text: `${certificateLine(c)}${c.pending ? '\n_An application for its next certificate is under way._' : ''}`,
-        },
-      },
-      {
-        type: 'actions',
-        block_id: `instance-actions-${c.instanceId}`,
-        elements: [
-          {
-            type: 'button',
-            action_id: actionIds.renew,
-            style: 'primary',
-            text: { type: 'plain_text', text: 'Renew' },
-            value: c.instanceId,
-          },
-          {
-            type: 'button',
-            action_id: actionIds.snooze,
-            text: { type: 'plain_text', text: 'Snooze 7 days' },
-            value: c.instanceId,
-          },
-        ],
-      },
-    ],
-    (c) => `${escapeMrkdwn(c.domain)} (${c.daysLeft} days)`,
-  );
-}
+export const renderInstanceCertificateAlerts = (certs: readonly InstanceCertificate[]): SlackMessage[] =>
+  chunked(certs, 'Subscription certificates expiring soon', certificateRow, certificateName);
+
+/** A hosted certificate's line (no button). */
+const hostedRow = (c: InstanceCertificate): KnownBlock[] => [
+  line(
+    `hosted-${c.instanceId}`,
+    `:warning: ${domainOf(c.domain)} · instance ${code(c.instanceId)} · hosted (auto-managed by CAS) · expires ${slackDate(c.notAfter, '{date_short}')} (${daysText(c.daysLeft)}) and CAS hosting has not rotated it`,
+  ),
+];
 
 /** Hosted V2 certificates CAS hosting has not rotated in time: no button (CAS, not the bot, rotates them). */
 export function renderHostingAlerts(
@@ -91,22 +82,8 @@ export function renderHostingAlerts(
     quotaLeft === undefined
       ? ''
       : ` CAS says the account has ${quotaLeft === 0 ? '*no hosting quota left*' : `${quotaLeft} hosting rotations left`}.`;
-  return chunked(
-    certs,
-    'Hosted certificates CAS has not rotated',
-    (c) => [
-      {
-        type: 'section',
-        block_id: `hosted-${c.instanceId}`,
-        text: {
-          type: 'mrkdwn',
-          text: `:warning: ${domainOf(c.domain)} · instance ${code(c.instanceId)} · hosted (auto-managed by CAS) · expires ${slackDate(c.notAfter, '{date_short}')} (${daysText(c.daysLeft)}) and CAS hosting has not rotated it`,
-        },
-      },
-    ],
-    (c) => `${escapeMrkdwn(c.domain)} (${c.daysLeft} days)`,
-    `CAS hosting applies for the next certificate 30 days before the end. When it has not, the hosting quota may be used up, or the domain's DNS may not be on Alibaba Cloud DNS. Check the instance in the ${consoleLinks}.${quota}`,
-  );
+  const footer = `CAS hosting applies for the next certificate 30 days before the end. When it has not, the hosting quota may be used up, or the domain's DNS may not be on Alibaba Cloud DNS. Check the instance in the ${consoleLinks}.${quota}`;
+  return chunked(certs, 'Hosted certificates CAS has not rotated', hostedRow, certificateName, footer);
 }
 
 const subscriptionEnd = (s: SubscriptionEnding) => {
@@ -116,22 +93,19 @@ const subscriptionEnd = (s: SubscriptionEnding) => {
   return `ends ${slackDate(s.orderEndTime, '{date_short}')} (${daysText(s.daysLeft ?? 0)})`;
 };
 
+const subscriptionRow = (s: SubscriptionEnding): KnownBlock[] => [
+  line(
+    `subscription-${s.instanceId}`,
+    `:moneybag: ${domainOf(s.domain)} · V2 subscription ${code(s.instanceId)} ${subscriptionEnd(s)}`,
+  ),
+];
+
 /** Subscriptions that end: a purchase a person decides, in the console. No button: nothing here buys. */
-export function renderSubscriptionAlerts(subs: readonly SubscriptionEnding[]): SlackMessage[] {
-  return chunked(
+export const renderSubscriptionAlerts = (subs: readonly SubscriptionEnding[]): SlackMessage[] =>
+  chunked(
     subs,
     'Subscriptions ending: a purchase is needed',
-    (s) => [
-      {
-        type: 'section',
-        block_id: `subscription-${s.instanceId}`,
-        text: {
-          type: 'mrkdwn',
-          text: `:moneybag: ${domainOf(s.domain)} · V2 subscription ${code(s.instanceId)} ${subscriptionEnd(s)}`,
-        },
-      },
-    ],
+    subscriptionRow,
     (s) => escapeMrkdwn(s.domain),
     `No certificate can be issued on a subscription after it ends, and no API buys another: buy or renew the subscription in the ${consoleLinks}.`,
   );
-}
