@@ -119,7 +119,7 @@ export function createRenewalProcessor(deps: RenewalProcessorDeps) {
     // One read of the record per step at most: a step after a state change starts from the record it read back.
     const kept = ctx.takeLatest(recordId);
     const record = kept ?? (await store.get(recordId));
-    deps.logger.debug({ recordId, state: record?.state, record: kept ? 'kept' : 'read' }, 'renewal step');
+    deps.logger.debug({ recordId, state: record?.state, record: kept ? 'kept' : 'read' }, 'worker step');
     if (!record) return { outcome: { kind: 'done' } };
     if (record.failures) failuresSeen.add(recordId);
     return { outcome: await runStep(ctx, record, data, signal), record };

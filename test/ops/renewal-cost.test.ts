@@ -92,7 +92,7 @@ describe('what a whole renewal costs', () => {
     const steps = harness.logs
       .slice(stepsBefore)
       .map((line) => JSON.parse(line) as { msg?: string })
-      .filter((e) => e.msg === 'renewal step').length;
+      .filter((e) => e.msg === 'worker step').length;
     const slackCalls = (harness.slack.calls.length - slackBefore) / renewals;
     const summary = {
       perRenewal,
