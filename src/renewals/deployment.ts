@@ -1,3 +1,6 @@
+import { deployTransitions } from './deploy-transitions.ts';
+import type { DeployState } from './deployment-record.ts';
+
 /** A cloud resource that serves the old certificate: where the new one is proposed to go. */
 export interface DeployResource {
   resourceId: string;
@@ -44,10 +47,11 @@ export function allServingNew(results: readonly TlsResult[] | undefined): boolea
  * serving the new certificate.
  */
 export function canRollBack(
-  record: { state: string; tlsResults?: readonly TlsResult[] | undefined },
+  record: { state: DeployState; tlsResults?: readonly TlsResult[] | undefined },
   result: DeployResult,
 ): boolean {
-  if (record.state !== 'deployed' && record.state !== 'verified') return false;
+  if (!(deployTransitions.rollback_requested.from as readonly DeployState[]).includes(record.state))
+    return false;
   if (result.status === 'error' || result.status === 'rollback_error') return true;
   return (
     result.status === 'success' &&
@@ -57,11 +61,12 @@ export function canRollBack(
 
 /** Whether the TLS check may be run again from the thread: it ran, and did not find the new certificate everywhere. */
 export function canRecheckTls(record: {
-  state: string;
+  state: DeployState;
   tlsResults?: readonly TlsResult[] | undefined;
 }): boolean {
-  return record.state === 'deployed' && record.tlsResults !== undefined && !allServingNew(record.tlsResults);
+  const from: readonly DeployState[] = deployTransitions.tls_recheck.from;
+  return from.includes(record.state) && record.tlsResults !== undefined && !allServingNew(record.tlsResults);
 }
 
-/** The name of a request's deployment job: it carries the request ID, so a crash after creating it finds it. */
+/** The name of a request's CAS deployment job: it carries the request ID, so a crash after creating it finds it. */
 export const deploymentJobName = (recordId: string) => `certbot-${recordId}`;

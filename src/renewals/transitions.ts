@@ -34,18 +34,11 @@ export interface TransitionRow {
   readonly durable?: true;
   /** What the caller must schedule after the move (the renewal job). */
   readonly schedule?: 'renewal';
-  /** Counted in `certbot_deployments_total{outcome=<this>}`: how a deployment (or its re-check) ended. */
-  readonly deployOutcome?: DeployOutcome;
 }
-
-/** How a deployment ends, for `certbot_deployments_total`. */
-export type DeployOutcome = 'verified' | 'not_serving' | 'unchecked' | 'not_created' | 'lost' | 'rolled_back';
 
 const pollStates = ['submitted', 'applying', 'validating', 'reviewing'] as const;
 const workerStates = ['approved', 'submitting', ...pollStates] as const;
 const ends = { release: true, retain: true, count: true } as const;
-/** Moves of the deployment: the order was renewed, so they hold nothing; each keeps the record's retention. */
-const kept = { retain: true } as const;
 
 /** Every move a renewal request can make. The audit trail records each by its name. */
 export const transitions = {
@@ -87,43 +80,9 @@ export const transitions = {
   pending_application: { from: pollStates, to: 'submitted' },
   domain_validation: { from: pollStates, to: 'validating' },
   ca_review: { from: pollStates, to: 'reviewing' },
+  /** The certificate is issued: the renewal is over (its deployment, if any, is a record of its own). */
   issued: { from: pollStates, to: 'issued', ...ends },
   review_failed: { from: pollStates, to: 'failed', ...ends },
-
-  // Installing the new certificate (CERT_DEPLOY=ask): a card proposes where, a person decides, then one job.
-  /** Issued, and the old certificate is served somewhere: the deployment card goes to the thread. */
-  deployment_proposed: { from: pollStates, to: 'deploy_requested', ...ends, count: 'issued' },
-  deploy_skipped: { from: ['deploy_requested'], to: 'issued', ...kept },
-  deploy_approved: { from: ['deploy_requested'], to: 'deploy_approved', ...kept, schedule: 'renewal' },
-  deploy_creating: { from: ['deploy_approved'], to: 'deploy_creating', ...kept, durable: true },
-  deploy_not_executed: { from: ['deploy_creating'], to: 'deploy_approved', ...kept },
-  /** The job exists (created, or found by its name after a crash): recorded before it is started. */
-  deploy_job_created: { from: ['deploy_creating'], to: 'deploy_creating', ...kept },
-  deploy_started: { from: ['deploy_creating'], to: 'deploying', ...kept },
-  deploy_finished: { from: ['deploying'], to: 'verifying', ...kept },
-  deploy_finished_unchecked: { from: ['deploying'], to: 'deployed', ...kept, deployOutcome: 'unchecked' },
-  /** Every deployed endpoint serves the new certificate: the only way to `verified`. */
-  tls_checked: { from: ['verifying'], to: 'verified', ...kept, deployOutcome: 'verified' },
-  /** Some endpoint serves something else, or could not be checked: `deployed`, with what was seen. */
-  tls_not_serving: { from: ['verifying'], to: 'deployed', ...kept, deployOutcome: 'not_serving' },
-  /** Check again (a person, after `tls_not_serving`): the TLS check runs once more. */
-  tls_recheck: { from: ['deployed'], to: 'verifying', ...kept, schedule: 'renewal' },
-  rollback_requested: { from: ['deployed', 'verified'], to: 'rolling_back', ...kept, schedule: 'renewal' },
-  rolled_back: { from: ['rolling_back'], to: 'deployed', ...kept, deployOutcome: 'rolled_back' },
-  /** The job exists but could not be followed to its end: the thread says what to check in the console. */
-  deploy_lost: {
-    from: ['deploy_creating', 'deploying', 'verifying', 'rolling_back'],
-    to: 'deployed',
-    ...kept,
-    deployOutcome: 'lost',
-  },
-  /** No job was created (refused, nothing to deploy, no contact, not found after a crash): never "Deployed". */
-  deploy_not_created: {
-    from: ['deploy_approved', 'deploy_creating'],
-    to: 'not_deployed',
-    ...kept,
-    deployOutcome: 'not_created',
-  },
 
   // A person must decide. The order is released (a new request may open, alerts resume) until someone
   // checks CAS again (which takes the order back) or closes the request.

@@ -10,7 +10,6 @@ import {
   createQueues,
   logQueueErrors,
   queueNames,
-  requeueRenewal,
   syncExpiryScanSchedule,
 } from '../jobs/queues.ts';
 import type { Logger } from '../logger.ts';
@@ -136,7 +135,6 @@ export async function startWorkerRole(deps: WorkerRoleDeps): Promise<WorkerRole>
   });
   const deliver = createOutboxDelivery({ store, slack: threadSlack, logger, now, alertsRenewed });
   const processor = createRenewalProcessor({
-    requeue: (recordId) => requeueRenewal(renewalsQueue, recordId),
     store,
     cas: deps.cas,
     deliver,

@@ -1,4 +1,5 @@
 import type { Button, KnownBlock, MrkdwnElement } from '@slack/web-api';
+import type { DeploymentRecord } from '../renewals/deployment-record.ts';
 import type { RenewalRecord } from '../renewals/record.ts';
 import { cardWarnings, earlierRenewalConfirm } from './card-warnings.ts';
 import { actionIds, cardValue, md, plain, type SlackMessage } from './cards.ts';
@@ -155,8 +156,12 @@ function attentionBlocks(record: RenewalRecord): KnownBlock[] {
   ];
 }
 
-/** The approval card for a request, as it should look in its current state. */
-export function renderApprovalCard(record: RenewalRecord, now: number): SlackMessage {
+/** The approval card for a request, as it should look in its current state (and its deployment's, if any). */
+export function renderApprovalCard(
+  record: RenewalRecord,
+  now: number,
+  deployment?: DeploymentRecord,
+): SlackMessage {
   // An earlier renewal of the order comes first: approving would pay a second time.
   const blocks: KnownBlock[] = [
     ...cardWarnings(record),
@@ -167,10 +172,10 @@ export function renderApprovalCard(record: RenewalRecord, now: number): SlackMes
   ];
   if (record.state === 'requested') blocks.push(decisionActions(record));
   if (record.state === 'needs_attention') blocks.push(...attentionBlocks(record));
-  blocks.push({ type: 'context', block_id: 'status', elements: [md(statusLine(record))] });
+  blocks.push({ type: 'context', block_id: 'status', elements: [md(statusLine(record, deployment))] });
   // The fallback text is shown in notifications and parsed like mrkdwn: a domain from CAS is escaped here too.
   const warned = record.renewedBefore && record.state === 'requested' ? ' · :warning: renewed before' : '';
-  const text = `Certificate renewal request for order ${record.orderId}${record.domain ? ` (${escapeMrkdwn(record.domain)})` : ''}: ${record.state.replace('_', ' ')}${warned}`;
+  const text = `Certificate renewal request for order ${record.orderId}${record.domain ? ` (${escapeMrkdwn(record.domain)})` : ''}: ${(deployment?.state ?? record.state).replace('_', ' ')}${warned}`;
   return fitMessage({ text, blocks });
 }
 

@@ -1,10 +1,10 @@
 import type { KnownBlock } from '@slack/web-api';
 import {
   type EarlierRenewal,
+  isRenewed,
   type PreviousRequest,
   type RenewalRecord,
   renewalWorkerStates,
-  renewedStates,
 } from '../renewals/record.ts';
 import { threadLink } from './links.ts';
 import { clipMrkdwn, escapeMrkdwn, mention, slackDate } from './mrkdwn.ts';
@@ -17,7 +17,7 @@ function ourOutcome(r: OurRenewal): string {
   if (r.state === 'resolved') return `closed as renewed${r.resolvedBy ? ` by ${mention(r.resolvedBy)}` : ''}`;
   if (r.state === 'failed') return 'the new order then failed';
   if (r.state === 'needs_attention') return 'it needs attention';
-  if (renewedStates.has(r.state)) return 'issued';
+  if (isRenewed(r)) return 'issued';
   return renewalWorkerStates.has(r.state) ? 'still in progress' : r.state.replace('_', ' ');
 }
 

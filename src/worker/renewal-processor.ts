@@ -1,7 +1,8 @@
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import { scrubText } from '../logging.ts';
 import type { RenewalRecord } from '../renewals/record.ts';
-import { deployWorkerStates, workerStates } from '../renewals/record.ts';
+import { workerStates } from '../renewals/record.ts';
+import { giveUpDeployment, runDeployStep } from './deploy-run.ts';
 import {
   createStepContext,
   type RenewalJobData,
@@ -10,13 +11,6 @@ import {
   type StepContext,
 } from './step-context.ts';
 import { applyReconcileStep, applyStep } from './steps/apply.ts';
-import {
-  deployCreateStep,
-  deployFollowStep,
-  deployReconcileStep,
-  rollbackStep,
-  verifyStep,
-} from './steps/deploy.ts';
 import { pollStep } from './steps/poll.ts';
 import { reconcileStep } from './steps/reconcile.ts';
 import { submitStep } from './steps/submit.ts';
@@ -47,16 +41,6 @@ export async function runStep(
     case 'validating':
     case 'reviewing':
       return pollStep(ctx, record, data, signal);
-    case 'deploy_approved':
-      return deployCreateStep(ctx, record, data, signal);
-    case 'deploy_creating':
-      return deployReconcileStep(ctx, record, data, signal);
-    case 'deploying':
-      return deployFollowStep(ctx, record, data, signal);
-    case 'verifying':
-      return verifyStep(ctx, record, data);
-    case 'rolling_back':
-      return rollbackStep(ctx, record, data, signal);
     default:
       return { kind: 'done' };
   }
@@ -79,6 +63,12 @@ export function createRenewalProcessor(deps: RenewalProcessorDeps) {
     data: RenewalJobData,
     signal: AbortSignal | undefined,
   ): Promise<Step> {
+    if (data.run !== undefined) {
+      const deployment = await store.deployments.get(recordId);
+      if (!deployment) return { kind: 'done' };
+      if (deployment.failures) failuresSeen.add(`deploy:${recordId}`);
+      return runDeployStep(ctx, deployment, data, signal);
+    }
     const record = await store.get(recordId);
     if (!record) return { kind: 'done' };
     if (record.failures) failuresSeen.add(recordId);
@@ -90,34 +80,25 @@ export function createRenewalProcessor(deps: RenewalProcessorDeps) {
    * survives retries and the sweeper's re-enqueues. At the limit the request needs attention with the last error,
    * and the job stops retrying.
    */
-  async function runFailed(recordId: string, err: unknown): Promise<never> {
+  async function runFailed(recordId: string, deploy: boolean, err: unknown): Promise<never> {
     // Free text from anywhere: it goes to the record, the thread and the job, so PEMs and tokens are scrubbed.
     const message = scrubText(err instanceof Error ? err.message : String(err));
-    const failures = await store.countFailure(recordId, message).catch(() => undefined);
+    const records = deploy ? store.deployments : store;
+    const failures = await records.countFailure(recordId, message).catch(() => undefined);
     if (failures !== undefined && failures >= deps.timings.maxRunFailures) {
-      const record = await store.get(recordId).catch(() => undefined);
-      if (record && deployWorkerStates.has(record.state)) {
-        await store.transition(record.id, 'deploy_lost', {
-          actor: 'worker',
-          detail: message.slice(0, 300),
-          notify: [
-            {
-              kind: 'event',
-              event: { type: 'deploy_lost', jobId: record.deployJobId, reason: message.slice(0, 300) },
-            },
-            { kind: 'deploy_card' },
-            { kind: 'card' },
-          ],
-        });
-        throw new UnrecoverableError(`gave up after ${failures} failed runs: ${message}`);
+      const gaveUp = () => new UnrecoverableError(`gave up after ${failures} failed runs: ${message}`);
+      if (deploy) {
+        if (await giveUpDeployment(ctx, recordId, message)) throw gaveUp();
+        throw err;
       }
+      const record = await store.get(recordId).catch(() => undefined);
       if (record && workerStates.has(record.state)) {
         await ctx.needsAttention(
           record,
           { code: 'run_failures', failures, lastError: message.slice(0, 300) },
           { lastError: message.slice(0, 300) },
         );
-        throw new UnrecoverableError(`gave up after ${failures} failed runs: ${message}`);
+        throw gaveUp();
       }
     }
     throw err;
@@ -130,28 +111,25 @@ export function createRenewalProcessor(deps: RenewalProcessorDeps) {
   ): Promise<string> {
     const data: RenewalJobData = { ...job.data };
     const recordId = data.recordId;
-    if (job.name === 'kick' && deps.requeue) {
-      // The request's renewal job was still active when a person gave it more work: requeue it now that it is
-      // not (BullMQ retries this kick with back-off while it still is).
-      const { requeued, previous } = await deps.requeue(recordId);
-      if (!requeued && previous === 'active') throw new Error('the renewal job is still active');
-      return previous;
-    }
+    const deploy = data.run !== undefined;
     let outcome: Step = { kind: 'again' };
     let delivery: Awaited<ReturnType<typeof deps.deliver>>;
     try {
       // A run may take several steps in a row (e.g. submitted, then the first poll after a zero delay).
       for (let i = 0; i < 10 && outcome.kind === 'again'; i++) outcome = await step(recordId, data, signal);
       delivery = await deps.deliver(recordId);
-      if (failuresSeen.delete(recordId)) await store.clearFailures(recordId);
+      if (failuresSeen.delete(deploy ? `deploy:${recordId}` : recordId))
+        await (deploy ? store.deployments : store).clearFailures(recordId);
     } catch (err) {
-      return runFailed(recordId, err);
+      return runFailed(recordId, deploy, err);
     }
     let delayMs: number | undefined =
       outcome.kind === 'later' ? outcome.ms : outcome.kind === 'again' ? 0 : undefined;
     if (!delivery.done) delayMs = Math.max(delayMs ?? 0, delivery.retryMs);
+    // A deployment run ends here: a person's next decision is a run, and a job, of its own.
+    if (delayMs === undefined && deploy) return 'done';
     if (delayMs === undefined) {
-      // A person may have given the request more work while this run finished (Deploy, Roll back): their requeue
+      // A person may have given the request more work while this run finished (Check CAS again): their requeue
       // found this job still active, so the job carries on instead of completing.
       const state = (await store.get(recordId))?.state;
       if (!state || !workerStates.has(state)) return state ?? 'missing';

@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { type DeployRow, deployTransitions } from '../../src/renewals/deploy-transitions.ts';
+import { deployStates, deployWorkerStates } from '../../src/renewals/deployment-record.ts';
 import { finishedStates, openStates, renewalStates } from '../../src/renewals/record.ts';
 import { type TransitionRow, transitions } from '../../src/renewals/transitions.ts';
 
 const rows = Object.entries(transitions) as Array<[string, TransitionRow]>;
+const deployRows = Object.entries(deployTransitions) as Array<[string, DeployRow]>;
 
 describe('the transition table', () => {
   it.each(rows)('%s: leaving the open states releases the order, entering them takes it back', (_, row) => {
@@ -51,10 +54,33 @@ describe('the transition table', () => {
   );
 
   it('makes only the claims before the paid call, the application and the deployment job durable', () => {
-    expect(rows.filter(([, row]) => row.durable).map(([name]) => name)).toEqual([
-      'submitting',
-      'applying',
-      'deploy_creating',
+    expect(rows.filter(([, row]) => row.durable).map(([name]) => name)).toEqual(['submitting', 'applying']);
+    expect(deployRows.filter(([, row]) => row.durable).map(([name]) => name)).toEqual(['deploy_creating']);
+  });
+});
+
+describe("the deployment's table", () => {
+  it('has no dead end: every state the worker owns has a way out, and every state is reachable', () => {
+    const exits = new Set(deployRows.flatMap(([, row]) => row.from.filter((s) => s !== row.to)));
+    const reached = new Set(deployRows.map(([, row]) => row.to));
+
+    for (const state of deployWorkerStates)
+      expect({ state, exit: exits.has(state) }).toEqual({ state, exit: true });
+    for (const state of deployStates)
+      expect({ state, reached: reached.has(state) }).toEqual({ state, reached: true });
+  });
+
+  it('keeps the deployment (and its request) for the retention on every move; only the proposal creates it', () => {
+    expect(deployRows.filter(([, row]) => !row.retain)).toEqual([]);
+    expect(deployRows.filter(([, row]) => row.creates).map(([name]) => name)).toEqual([
+      'deployment_proposed',
     ]);
+  });
+
+  it('every move that leaves the worker states ends the deployment in certbot_deployments_total, and only those', () => {
+    for (const [name, row] of deployRows) {
+      const ends = row.from.some((s) => deployWorkerStates.has(s)) && !deployWorkerStates.has(row.to);
+      expect({ name, counted: row.deployOutcome !== undefined }).toEqual({ name, counted: ends });
+    }
   });
 });

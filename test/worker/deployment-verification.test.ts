@@ -19,7 +19,7 @@ const one: Resource[] = [
 type Block = { block_id?: string; accessory?: { action_id: string; value: string }; elements?: unknown[] };
 
 async function state(harness: AppHarness, recordId: string) {
-  return harness.app.redis.hget(`${harness.prefix}:renewal:${recordId}`, 'state');
+  return harness.app.redis.hget(`${harness.prefix}:deployment:${recordId}`, 'state');
 }
 
 describe('"verified" means every endpoint serves the new certificate', () => {
@@ -116,7 +116,7 @@ describe('"verified" means every endpoint serves the new certificate', () => {
     );
     const results = JSON.parse(
       (await harness.app.redis.hget(
-        `${harness.prefix}:renewal:${String(card.recordId)}`,
+        `${harness.prefix}:deployment:${String(card.recordId)}`,
         'tlsResults',
       )) as string,
     ) as Array<{ domain: string }>;

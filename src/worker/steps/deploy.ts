@@ -2,15 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { casOutcome } from '../../cas/errors.ts';
 import { isAppError } from '../../errors.ts';
 import { type DeployResult, deploymentJobName } from '../../renewals/deployment.ts';
-import type { RenewalRecord } from '../../renewals/record.ts';
-import type { OutboxMessage } from '../../renewals/store.ts';
+import type { DeploymentRecord } from '../../renewals/deployment-record.ts';
+import type { DeployMoveResult } from '../../renewals/deployment-store.ts';
 import { card, type RenewalJobData, type Step, type StepContext, tell } from '../step-context.ts';
 import { casErrorText as errorText } from './deploy-errors.ts';
+import { anyContact, deployCard, lost, moveDeployment, workerResults } from './deploy-moves.ts';
 
 export { findDeployTargets } from './deploy-targets.ts';
 export { verifyStep } from './verify.ts';
-
-const deployCard: OutboxMessage = { kind: 'deploy_card' };
 
 /**
  * From `deploy_approved`: claims (on disk), then creates the job once, named after the request, and starts it.
@@ -19,46 +18,40 @@ const deployCard: OutboxMessage = { kind: 'deploy_card' };
  */
 export async function deployCreateStep(
   ctx: StepContext,
-  record: RenewalRecord,
+  record: DeploymentRecord,
   data: RenewalJobData,
   signal: AbortSignal | undefined,
 ): Promise<Step> {
-  const { store, cas, timings, now } = ctx;
+  const { cas, timings, now } = ctx;
   const options = signal ? { signal } : {};
-  const resources = record.deployResources ?? [];
-  const contactIds =
-    record.application?.contactIds ??
-    (await cas.listContacts(options).catch(() => [])).slice(0, 1).map((c) => c.ContactId);
-  if (!record.newCertId || resources.length === 0 || contactIds.length === 0) {
-    return lost(
-      ctx,
-      record,
-      undefined,
-      contactIds.length === 0
-        ? 'a deployment job needs a CAS contact, and there is none'
-        : 'nothing to deploy',
-    );
+  const resources = record.resources ?? [];
+  const contactIds = record.contactIds ?? (await anyContact(ctx, options));
+  if (resources.length === 0 || contactIds.length === 0) {
+    const reason =
+      resources.length === 0
+        ? 'nothing to deploy'
+        : 'a deployment job needs a CAS contact, and there is none';
+    return lost(ctx, record, undefined, reason);
   }
-  let claimed: Awaited<ReturnType<typeof store.transition>>;
+  let claimed: DeployMoveResult;
   try {
-    claimed = await store.transition(record.id, 'deploy_creating', {
-      actor: 'worker',
-      fields: { deployCreatingAt: now(), intentId: randomUUID() },
+    claimed = await moveDeployment(ctx, record, 'deploy_creating', {
+      fields: { creatingAt: now(), intentId: randomUUID() },
     });
   } catch (err) {
     // The fence found the claim another run's (same record, its own token): nothing is sent, the record decides.
     if (isAppError(err) && err.code === 'CLAIM_LOST') return { kind: 'again' };
     if (!isAppError(err) || err.code !== 'REDIS_NOT_DURABLE') throw err;
-    await store.transition(record.id, 'deploy_not_executed', { actor: 'worker', detail: err.message });
+    await moveDeployment(ctx, record, 'deploy_not_executed', { detail: err.message });
     return { kind: 'later', ms: timings.submitRetryBaseMs };
   }
   if (!claimed.ok) return { kind: 'again' };
-  ctx.logger.info({ recordId: record.id, resources: resources.length }, 'calling CreateDeploymentJob');
+  ctx.logger.info({ recordId: record.requestId, resources: resources.length }, 'calling CreateDeploymentJob');
   let jobId: string;
   try {
     ({ jobId } = await cas.createDeploymentJob(
       {
-        name: deploymentJobName(record.id),
+        name: deploymentJobName(record.requestId),
         certIds: [record.newCertId],
         resourceIds: resources.map((r) => r.resourceId),
         contactIds,
@@ -72,21 +65,22 @@ export async function deployCreateStep(
       const tries = data.deployRetries;
       if (tries > timings.maxSubmitRetries)
         return lost(ctx, claimed.record, undefined, `CAS did not take the job (${errorText(err)})`);
-      await store.transition(record.id, 'deploy_not_executed', { actor: 'worker', detail: errorText(err) });
+      await moveDeployment(ctx, record, 'deploy_not_executed', { detail: errorText(err) });
       return { kind: 'later', ms: Math.min(300_000, timings.submitRetryBaseMs * 2 ** (tries - 1)) };
     }
     if (outcome === 'rejected')
       return lost(ctx, claimed.record, undefined, `CAS refused the job: ${errorText(err)}`);
-    ctx.logger.warn({ recordId: record.id }, 'deployment job outcome unknown; will look for it by name');
+    ctx.logger.warn(
+      { recordId: record.requestId },
+      'deployment job outcome unknown; will look for it by name',
+    );
     return { kind: 'later', ms: timings.casTimeoutMs + timings.reconcileSettleMs };
   }
-  const saved = await store.transition(record.id, 'deploy_job_created', {
-    actor: 'worker',
+  const saved = await moveDeployment(ctx, record, 'deploy_job_created', {
     detail: `job ${jobId}`,
-    fields: { deployJobId: jobId },
+    fields: { jobId },
   });
-  if (!saved.ok) return { kind: 'again' };
-  return startJob(ctx, saved.record, jobId, signal);
+  return saved.ok ? startJob(ctx, saved.record, jobId, signal) : { kind: 'again' };
 }
 
 /**
@@ -95,16 +89,16 @@ export async function deployCreateStep(
  */
 export async function deployReconcileStep(
   ctx: StepContext,
-  record: RenewalRecord,
+  record: DeploymentRecord,
   _data: RenewalJobData,
   signal: AbortSignal | undefined,
 ): Promise<Step> {
-  const { store, cas, timings, now } = ctx;
-  if (record.deployJobId) return startJob(ctx, record, record.deployJobId, signal);
+  const { cas, timings, now } = ctx;
+  if (record.jobId) return startJob(ctx, record, record.jobId, signal);
   const settledAt =
-    (record.deployCreatingAt ?? record.updatedAt ?? now()) + timings.casTimeoutMs + timings.reconcileSettleMs;
+    (record.creatingAt ?? record.updatedAt ?? now()) + timings.casTimeoutMs + timings.reconcileSettleMs;
   if (now() < settledAt) return { kind: 'later', ms: settledAt - now() };
-  const name = deploymentJobName(record.id);
+  const name = deploymentJobName(record.requestId);
   let jobs: Awaited<ReturnType<typeof cas.listDeploymentJobs>>;
   try {
     // ListDeploymentJob has no name filter: every user job is paged, the name matched exactly, deleted ones skipped.
@@ -124,16 +118,14 @@ export async function deployReconcileStep(
     );
   const job = jobs[0];
   if (!job) {
-    await store.transition(record.id, 'deploy_not_executed', {
-      actor: 'worker',
+    await moveDeployment(ctx, record, 'deploy_not_executed', {
       detail: `no job named ${name}`,
     });
     return { kind: 'again' };
   }
-  const saved = await store.transition(record.id, 'deploy_job_created', {
-    actor: 'worker',
+  const saved = await moveDeployment(ctx, record, 'deploy_job_created', {
     detail: `found job ${job.Id} by its name`,
-    fields: { deployJobId: job.Id },
+    fields: { jobId: job.Id },
   });
   return saved.ok ? startJob(ctx, saved.record, job.Id, signal) : { kind: 'again' };
 }
@@ -141,7 +133,7 @@ export async function deployReconcileStep(
 /** A new job waits in `editing` until started (UpdateDeploymentJobStatus pending); a started one is left alone. */
 async function startJob(
   ctx: StepContext,
-  record: RenewalRecord,
+  record: DeploymentRecord,
   jobId: string,
   signal: AbortSignal | undefined,
 ): Promise<Step> {
@@ -153,28 +145,23 @@ async function startJob(
     if (isAppError(err) && err.retryable) return { kind: 'later', ms: ctx.timings.reconcileSettleMs };
     return lost(ctx, record, jobId, `starting the job failed: ${errorText(err)}`);
   }
-  const result = await ctx.store.transition(record.id, 'deploy_started', {
-    actor: 'worker',
+  const result = await moveDeployment(ctx, record, 'deploy_started', {
     detail: `job ${jobId} started`,
-    notify: [
-      tell({ type: 'deploy_started', jobId, resources: record.deployResources ?? [] }),
-      deployCard,
-      card,
-    ],
+    notify: [tell({ type: 'deploy_started', jobId, resources: record.resources ?? [] }), deployCard, card],
   });
-  ctx.logger.info({ recordId: record.id, jobId }, 'deployment job started');
+  ctx.logger.info({ recordId: record.requestId, jobId }, 'deployment job started');
   return result.ok ? { kind: 'later', ms: ctx.pollDelay(0) } : { kind: 'again' };
 }
 
 /** From `deploying`: follows the job to success or error, then records each resource's outcome. */
 export async function deployFollowStep(
   ctx: StepContext,
-  record: RenewalRecord,
+  record: DeploymentRecord,
   data: RenewalJobData,
   signal: AbortSignal | undefined,
 ): Promise<Step> {
-  const { store, cas, timings, now } = ctx;
-  const jobId = record.deployJobId as string;
+  const { cas, timings, now } = ctx;
+  const jobId = record.jobId as string;
   const options = signal ? { signal } : {};
   let status: string;
   let results: DeployResult[] = [];
@@ -193,58 +180,30 @@ export async function deployFollowStep(
   data.pollErrors = 0;
   if (status !== 'success' && status !== 'error') {
     data.deployPolls = (data.deployPolls ?? 0) + 1;
-    if (now() - (record.deployCreatingAt ?? now()) > timings.deadlineMs)
+    if (now() - (record.creatingAt ?? now()) > timings.deadlineMs)
       return lost(ctx, record, jobId, `the job is still ${status}`);
     return { kind: 'later', ms: ctx.pollDelay(data.deployPolls) };
   }
   // Checked even when every resource failed: what the endpoints serve is the answer people need.
   const tls = ctx.deploy?.tlsCheck === true;
-  const moved = await store.transition(record.id, tls ? 'deploy_finished' : 'deploy_finished_unchecked', {
-    actor: 'worker',
+  const moved = await moveDeployment(ctx, record, tls ? 'deploy_finished' : 'deploy_finished_unchecked', {
     detail: `job ${jobId} ${status}`,
-    fields: { deployResults: results },
+    fields: { results },
     notify: [tell({ type: 'deploy_results', jobId, results }), deployCard, card],
   });
-  ctx.logger.info({ recordId: record.id, jobId, status }, 'deployment job finished');
+  ctx.logger.info({ recordId: record.requestId, jobId, status }, 'deployment job finished');
   return moved.ok ? (tls ? { kind: 'again' } : { kind: 'done' }) : { kind: 'again' };
-}
-
-async function workerResults(
-  ctx: StepContext,
-  record: RenewalRecord,
-  jobId: string,
-  signal: AbortSignal | undefined,
-): Promise<DeployResult[]> {
-  const workers = await ctx.cas.listWorkerResources(jobId, signal ? { signal } : {});
-  const proposed = new Map((record.deployResources ?? []).map((r) => [r.resourceId, r]));
-  return workers.map((w) => {
-    const known = w.ResourceId ? proposed.get(w.ResourceId) : undefined;
-    // What ListWorkerResource really has (Alibaba's model): ResourceDomain, CertDomain, Port; no reason of a failure.
-    const domain = w.ResourceDomain ?? known?.domain;
-    const region = w.RegionId ?? known?.region;
-    const port = w.Port ?? known?.listenerPort;
-    return {
-      workerId: w.Id,
-      resourceId: w.ResourceId ?? known?.resourceId ?? '',
-      product: w.CloudProduct ?? known?.product ?? 'unknown',
-      ...(domain ? { domain } : {}),
-      ...(region ? { region } : {}),
-      ...(port ? { listenerPort: port } : {}),
-      ...(w.CertDomain ? { certDomain: w.CertDomain } : {}),
-      status: w.Status,
-    };
-  });
 }
 
 /** From `rolling_back`: asks CAS to roll the resource back (once it is finished), then follows it. */
 export async function rollbackStep(
   ctx: StepContext,
-  record: RenewalRecord,
+  record: DeploymentRecord,
   data: RenewalJobData,
   signal: AbortSignal | undefined,
 ): Promise<Step> {
-  const { cas, store, timings } = ctx;
-  const jobId = record.deployJobId;
+  const { cas, timings } = ctx;
+  const jobId = record.jobId;
   const workerId = record.rollbackWorkerId;
   if (!jobId || !workerId) return lost(ctx, record, jobId, 'no resource to roll back');
   const options = signal ? { signal } : {};
@@ -267,10 +226,9 @@ export async function rollbackStep(
       data.deployPolls = (data.deployPolls ?? 0) + 1;
       return { kind: 'later', ms: ctx.pollDelay(data.deployPolls) };
     }
-    const moved = await store.transition(record.id, 'rolled_back', {
-      actor: 'worker',
+    const moved = await moveDeployment(ctx, record, 'rolled_back', {
       detail: `worker ${workerId} ${target.status}`,
-      fields: { deployResults: results },
+      fields: { results: results },
       notify: [tell({ type: 'rolled_back', resource: target, jobId }), deployCard, card],
     });
     return moved.ok ? { kind: 'done' } : { kind: 'again' };
@@ -278,27 +236,4 @@ export async function rollbackStep(
     if (isAppError(err) && err.retryable) return { kind: 'later', ms: timings.reconcileSettleMs };
     return lost(ctx, record, jobId, `rolling back failed: ${errorText(err)}`);
   }
-}
-
-/**
- * Ends a deployment the worker cannot take further: with a job (it exists; the console has the rest) as
- * `deploy_lost`, without one as `deploy_not_created` — a deployment never created is never "Deployed".
- */
-async function lost(
-  ctx: StepContext,
-  record: RenewalRecord,
-  jobId: string | undefined,
-  reason: string,
-): Promise<Step> {
-  const moved = await ctx.store.transition(record.id, jobId ? 'deploy_lost' : 'deploy_not_created', {
-    actor: 'worker',
-    detail: reason,
-    notify: [
-      tell(jobId ? { type: 'deploy_lost', jobId, reason } : { type: 'deploy_not_created', reason }),
-      deployCard,
-      card,
-    ],
-  });
-  ctx.logger.warn({ recordId: record.id, jobId, reason }, 'deployment not followed to its end');
-  return moved.ok ? { kind: 'done' } : { kind: 'again' };
 }
