@@ -36,7 +36,7 @@ function unreachable(instanceApi: ParsedSimSeed['renewal']['instanceApi']): SimE
 }
 
 /** UpdateInstance's parameters as an application, refused as CAS refuses them. */
-function parseApplication(params: SimParams, contactExists: (id: string) => boolean): SimApplication {
+export function parseApplication(params: SimParams, contactExists: (id: string) => boolean): SimApplication {
   const method = params.ValidationMethod ?? 'DNS';
   if (method !== 'DNS' && method !== 'HTTP')
     throw new SimError(400, 'InvalidParameter.ValidationMethod', 'ValidationMethod must be DNS or HTTP.');

@@ -1,8 +1,14 @@
 import { LosslessNumber, stringify } from 'lossless-json';
 import { int64Fields } from '../cas/int64-json.ts';
 
-/** IDs CAS sends as strings in some responses (DescribeCertificateState.CertId): left as given there. */
-const stringIdsOf: Record<string, ReadonlySet<string>> = { DescribeCertificateState: new Set(['CertId']) };
+/**
+ * IDs CAS sends as strings in some responses (DescribeCertificateState.CertId, ListCertificates' CertificateId, as
+ * the SDK models type them): left as given there.
+ */
+const stringIdsOf: Record<string, ReadonlySet<string>> = {
+  DescribeCertificateState: new Set(['CertId']),
+  ListCertificates: new Set(['CertificateId']),
+};
 
 /**
  * A response body as CAS writes it: int64 IDs as JSON numbers with every digit, except `InstanceId` and the IDs

@@ -41,7 +41,7 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
 const sim = createCasSimulator({ seed });
 const url = await sim.listen(port, values.host);
 process.stdout.write(
-  `CAS simulator listening on ${url} with ${seed.orders.length} orders and ${seed.accessKeys.length} access keys\n`,
+  `CAS simulator listening on ${url} with ${seed.orders.length} orders, ${seed.subscriptions.length} subscriptions and ${seed.accessKeys.length} access keys\n`,
 );
 const stop = () => {
   sim.close().then(() => process.exit(0));

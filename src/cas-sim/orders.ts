@@ -19,6 +19,7 @@ export function createOrderStore(seedInput: SimSeed, deps: { now: () => number; 
     packages: book.packages,
     contacts: book.contacts,
     add: book.add,
+    newCertificateId: book.newCertificateId,
     get: (orderId: string) => book.orders.get(orderId),
     ...createOrderOperations({ book, seed, script }),
     ...createInstanceOperations({ book, seed, script }),

@@ -22,10 +22,14 @@ export function requireInstanceId(params: SimParams): string {
   return id;
 }
 
-/** `CurrentPage` (from 1) and `ShowSize` (1 to `maxShowSize`), refused when out of range. */
-export function paging(params: SimParams, maxShowSize: number): { page: number; size: number } {
+/** `CurrentPage` (from 1) and `ShowSize` (1 to `maxShowSize`, else `defaultSize`), refused when out of range. */
+export function paging(
+  params: SimParams,
+  maxShowSize: number,
+  defaultSize = 20,
+): { page: number; size: number } {
   const page = Number(params.CurrentPage ?? '1');
-  const size = Number(params.ShowSize ?? '20');
+  const size = Number(params.ShowSize ?? String(defaultSize));
   if (!Number.isInteger(page) || page < 1)
     throw new SimError(400, 'InvalidParameter', 'The specified parameter CurrentPage is not valid.');
   if (!Number.isInteger(size) || size < 1 || size > maxShowSize)

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DeployBehaviour, SeedResource } from './deployment-model.ts';
+import { SeedSubscription, SubscriptionBehaviour } from './subscription-model.ts';
 
 /** One step of an order's script: the `Type` DescribeCertificateState answers, for `polls` calls. */
 export const ScriptStep = z.object({
@@ -124,6 +125,10 @@ export const SimSeed = z.object({
     describeFollowsInstance: true,
     applyVisibleAfterMs: 0,
   }),
+  /** CAS V2.0 subscription instances (ListInstances; not listed by ListUserCertificateOrder). */
+  subscriptions: z.array(SeedSubscription).default([]),
+  /** Timings and quotas of the V2.0 calls (see {@link SubscriptionBehaviour}). */
+  subscriptionApi: SubscriptionBehaviour.prefault({}),
   /** Script of orders created by renewals, unless the renewed order names its own. */
   renewScript: z.array(ScriptStep).min(1).optional(),
   /** Largest `ShowSize` a list call accepts; above it, `InvalidParameter` (50 is the documented page size). */

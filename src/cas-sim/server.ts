@@ -12,6 +12,8 @@ import { createOrderStore } from './orders.ts';
 import { createRequestGuards } from './request-guards.ts';
 import { type ParsedSimSeed, SimSeed } from './seed.ts';
 import { createSimCa } from './sim-ca.ts';
+import { createSubscriptionActions } from './subscription-actions.ts';
+import { createSubscriptionStore } from './subscriptions.ts';
 import type { RawRequest, SimAccessKey } from './verify-v3.ts';
 
 export type { SimCall } from './http-handler.ts';
@@ -52,12 +54,25 @@ function createSimStores(seed: ParsedSimSeed, now: () => number) {
       rollbackFails,
     });
   }
+  const subscriptions = createSubscriptionStore({
+    subscriptions: seed.subscriptions,
+    behaviour: seed.subscriptionApi,
+    now,
+    newCertificateId: store.newCertificateId,
+    firstContactId: () => [...store.contacts.keys()][0],
+    contactExists: (contactId) => store.contacts.has(contactId),
+  });
+  const instanceActions = createInstanceActions(store, seed.maxShowSize);
   const actions: SimActionTable = {
     ...createOrderActions(store, seed.maxShowSize),
-    ...createInstanceActions(store, seed.maxShowSize),
+    ...instanceActions,
+    ...createSubscriptionActions(subscriptions, instanceActions, {
+      now,
+      orderAppliedAt: (id) => [...store.orders.values()].find((o) => o.instanceId === id)?.instance.appliedAt,
+    }),
     ...createDeploymentActions(deployments, seed.maxShowSize),
   };
-  return { store, deployments, actions };
+  return { store, deployments, subscriptions, actions };
 }
 
 /** Serves `handle` on a local port until closed. */
@@ -87,7 +102,7 @@ function createListener(handle: (req: IncomingMessage, res: ServerResponse) => v
 export function createCasSimulator(options: CasSimulatorOptions = {}) {
   const now = options.now ?? Date.now;
   const seed = SimSeed.parse(options.seed ?? {});
-  const { store, deployments, actions } = createSimStores(seed, now);
+  const { store, deployments, subscriptions, actions } = createSimStores(seed, now);
   const keys = new Map<string, SimAccessKey>(seed.accessKeys.map((k) => [k.accessKeyId, k]));
   const faults = createFaultQueue();
   /** Emits `held` with a {@link HeldRequest} when a `hold` fault parks a request. */
@@ -112,6 +127,8 @@ export function createCasSimulator(options: CasSimulatorOptions = {}) {
   return {
     store,
     deployments,
+    /** The V2.0 subscription instances. */
+    subscriptions,
     /**
      * What a TLS endpoint of `domain` serves now: the certificate (and key) of the first resource with that
      * domain; undefined when no resource serves it or its key is not the simulator's.

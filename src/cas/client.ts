@@ -3,17 +3,20 @@ import type { CasClientOptions } from './client-options.ts';
 import { type CasDeploymentApi, createCasDeploymentApi } from './deployment-api.ts';
 import { type CasInstanceApi, createCasInstanceApi } from './instance-api.ts';
 import { type CasOrderApi, createCasOrderApi } from './order-api.ts';
+import { type CasSubscriptionApi, createCasSubscriptionApi } from './subscription-api.ts';
 
 export { casApiVersion, maxPageSize } from './call.ts';
 export type { CallOptions, CasClientOptions } from './client-options.ts';
 export type { InstanceApplication } from './instance-api.ts';
 export type { ListOrdersFilter } from './order-api.ts';
+export type { ListCertificatesFilter, ListInstancesFilter } from './subscription-api.ts';
 
 /**
- * The CAS operations the bot uses, one object over three API families: orders (order-api.ts), instances and
- * their application (instance-api.ts), deployment (deployment-api.ts). Order IDs are exact decimal strings.
+ * The CAS operations the bot uses, one object over four API families: orders (order-api.ts), instances and
+ * their application (instance-api.ts), V2.0 subscriptions (subscription-api.ts), deployment (deployment-api.ts).
+ * Order IDs are exact decimal strings.
  */
-export interface CasClient extends CasOrderApi, CasInstanceApi, CasDeploymentApi {}
+export interface CasClient extends CasOrderApi, CasInstanceApi, CasSubscriptionApi, CasDeploymentApi {}
 
 /**
  * Creates a signed CAS (2020-04-07) client. Every family calls through one request machinery (call.ts: signing,
@@ -24,6 +27,7 @@ export function createCasClient(options: CasClientOptions): CasClient {
   return {
     ...createCasOrderApi(caller),
     ...createCasInstanceApi(caller),
+    ...createCasSubscriptionApi(caller),
     ...createCasDeploymentApi(caller),
   };
 }

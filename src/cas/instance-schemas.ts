@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { absentIfNull, Int64Id, optionalId, optionalText } from './schema-fields.ts';
+import { instanceFields } from './subscription-schemas.ts';
 
 /** One domain-validation record of an instance (GetInstanceDetail). */
 export const InstanceValidation = z.object({
@@ -15,22 +16,26 @@ export const InstanceValidation = z.object({
 });
 export type InstanceValidation = z.infer<typeof InstanceValidation>;
 
-/** `GetInstanceDetail`: a certificate instance and its application (flat body). */
+/**
+ * `GetInstanceDetail`: a certificate instance and its application (flat body; SDK GetInstanceDetailResponseBody).
+ * The same call reads the instance of a renewed V1 order and a V2.0 subscription.
+ */
 export const GetInstanceDetailResponse = z.object({
   RequestId: z.string(),
-  InstanceId: absentIfNull(z.union([z.string(), z.number()]).transform(String)),
-  /** `inactive` (awaits its application), `pending` (under review), `normal`, `willExpire`, `expired`, … */
-  Status: optionalText,
-  /** `issued`, `revoked`, `willExpire`, `expired`. */
-  CertificateStatus: optionalText,
-  CertificateId: optionalId,
-  /** The CA's last message about the application. */
-  PendingResult: optionalText,
-  Domain: optionalText,
+  ...instanceFields,
+  /** Seconds a certificate of this spec usually takes (a string in the SDK model). */
+  AverageWaitingTime: optionalText,
+  /** `DNS` or `HTTP`. */
   ValidationMethod: optionalText,
+  /** `online` (CAS made the key) or `upload`. */
   GenerateCsrMethod: optionalText,
-  KeyAlgorithm: optionalText,
   ContactIdList: absentIfNull(z.array(Int64Id)),
+  CompanyId: optionalId,
+  CountryCode: optionalText,
+  Province: optionalText,
+  City: optionalText,
+  /** `none`, `payed`, `issued`. */
+  UpgradeStatus: optionalText,
   DomainValidationList: absentIfNull(z.array(InstanceValidation)).transform((v) => v ?? []),
 });
 export type GetInstanceDetailResponse = z.infer<typeof GetInstanceDetailResponse>;

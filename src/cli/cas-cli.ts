@@ -7,6 +7,7 @@ import { createCasClientFromConfig } from '../cas/from-config.ts';
 import { findPendingInstance } from '../cas/instances.ts';
 import { type Environment, loadCasConfig } from '../config/config.ts';
 import { isAppError } from '../errors.ts';
+import { instanceUsage, runInstanceCommand } from './instance-commands.ts';
 
 const usage = `Usage: npm run cas -- <command>
 
@@ -15,7 +16,7 @@ const usage = `Usage: npm run cas -- <command>
                                        every matching order (all pages)
   package [--product CODE]             DescribePackageState (plan quota)
   renew <orderId> [--csr FILE] [--yes] RenewCertificateOrderForPackageRequest (spends quota; asks first)
-  instance <instanceId>                GetInstanceDetail (status, application, validation records)
+${instanceUsage}
   contacts                             ListContact (the IDs CERT_CAS_CONTACT_IDS takes)
   apply <newOrderId> [--domain D] [--method DNS|HTTP] [--contact ID,…] [--key ALG] [--csr FILE] [--yes]
                                        submits a pending order's application: finds its instance,
@@ -71,13 +72,6 @@ export async function runCasCli(argv: string[], io: CliIo): Promise<number> {
     return values.help ? 0 : 2;
   }
   const needsOrder = command === 'state' || command === 'renew' || command === 'apply';
-  if (
-    command === 'instance' &&
-    (orderId === undefined || !/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/.test(orderId))
-  ) {
-    io.stderr.write('instance needs an instance ID, e.g. npm run cas -- instance cas-ivauto-abc123\n');
-    return 2;
-  }
   if (
     needsOrder &&
     (orderId === undefined || !/^[0-9]{1,19}$/.test(orderId) || BigInt(orderId) > 9223372036854775807n)
@@ -139,8 +133,8 @@ export async function runCasCli(argv: string[], io: CliIo): Promise<number> {
         return 0;
       }
       case 'instance':
-        print(io, await client.getInstanceDetail(orderId as string));
-        return 0;
+      case 'instances':
+        return await runInstanceCommand(io, () => client, command, orderId, values);
       case 'contacts':
         print(io, await client.listContacts());
         return 0;

@@ -1,14 +1,6 @@
-import * as openapi from '@alicloud/openapi-core';
-import * as dara from '@darabonba/typescript';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildOrder, startCasSim, testContactId } from '../support/cas.ts';
-import { testCredentials } from '../support/secrets.ts';
-
-// The SDK on our registry (3.0.0) lacks the instance calls, so they are made with Alibaba's generic client, which
-// signs exactly as the SDK does (ACS3-HMAC-SHA256, RPC style, parameters in the query string).
-type OpenApiClient = typeof openapi.default.default;
-const loaded = openapi.default as unknown as OpenApiClient | { default: OpenApiClient };
-const Client: OpenApiClient = typeof loaded === 'function' ? loaded : loaded.default;
+import { genericClient } from '../support/generic-client.ts';
 
 type Harness = Awaited<ReturnType<typeof startCasSim>>;
 let harness: Harness | undefined;
@@ -16,34 +8,6 @@ afterEach(async () => {
   await harness?.close();
   harness = undefined;
 });
-
-function genericClient(url: string) {
-  const client = new Client(
-    new openapi.$OpenApiUtil.Config({
-      ...testCredentials,
-      endpoint: new URL(url).host,
-      protocol: 'http',
-      readTimeout: 5000,
-      connectTimeout: 5000,
-    }),
-  );
-  return async (action: string, query: Record<string, unknown>) => {
-    const params = new openapi.$OpenApiUtil.Params({
-      action,
-      version: '2020-04-07',
-      protocol: 'HTTP',
-      pathname: '/',
-      method: 'POST',
-      authType: 'AK',
-      style: 'RPC',
-      reqBodyType: 'formData',
-      bodyType: 'json',
-    });
-    const request = new openapi.$OpenApiUtil.OpenApiRequest({ query: openapi.OpenApiUtil.query(query) });
-    const answer = await client.callApi(params, request, new dara.RuntimeOptions({}));
-    return answer.body as Record<string, unknown>;
-  };
-}
 
 describe("the instance calls, made by Alibaba's generic client (Client.callApi)", () => {
   it('a renewed order waits for its application, then proceeds once it is submitted', async () => {

@@ -16,6 +16,7 @@ const onceOnly: Array<[string, (client: CasClient) => Promise<unknown>]> = [
     (c) => c.renewCertificateOrderForPackageRequest({ orderId: '1' }),
   ],
   ['ApplyCertificate', (c) => c.applyCertificate('cas-ivauto-1')],
+  ['CancelPendingCertificate', (c) => c.cancelPendingCertificate('cas_dv-cn-1')],
   [
     'CreateDeploymentJob',
     (c) =>

@@ -60,6 +60,10 @@ describe('the transition table', () => {
 });
 
 describe("the deployment's table", () => {
+  it("names no row as the request's table does (a move is found by its name alone)", () => {
+    expect(deployRows.map(([name]) => name).filter((name) => name in transitions)).toEqual([]);
+  });
+
   it('has no dead end: every state the worker owns has a way out, and every state is reachable', () => {
     const exits = new Set(deployRows.flatMap(([, row]) => row.from.filter((s) => s !== row.to)));
     const reached = new Set(deployRows.map(([, row]) => row.to));

@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { casOutcome } from '../../cas/errors.ts';
 import { isAppError } from '../../errors.ts';
 import { type DeployResult, deploymentJobName } from '../../renewals/deployment.ts';
 import type { DeploymentRecord } from '../../renewals/deployment-record.ts';
-import type { DeployMoveResult } from '../../renewals/deployment-store.ts';
+import { onceOnly, reconcileOnce } from '../once-only.ts';
 import { card, type RenewalJobData, type Step, type StepContext, tell } from '../step-context.ts';
 import { casErrorText as errorText } from './deploy-errors.ts';
 import { anyContact, deployCard, lost, moveDeployment, workerResults } from './deploy-moves.ts';
@@ -22,7 +21,6 @@ export async function deployCreateStep(
   data: RenewalJobData,
   signal: AbortSignal | undefined,
 ): Promise<Step> {
-  const { cas, timings, now } = ctx;
   const options = signal ? { signal } : {};
   const resources = record.resources ?? [];
   const contactIds = record.contactIds ?? (await anyContact(ctx, options));
@@ -33,54 +31,36 @@ export async function deployCreateStep(
         : 'a deployment job needs a CAS contact, and there is none';
     return lost(ctx, record, undefined, reason);
   }
-  let claimed: DeployMoveResult;
-  try {
-    claimed = await moveDeployment(ctx, record, 'deploy_creating', {
-      fields: { creatingAt: now(), intentId: randomUUID() },
-    });
-  } catch (err) {
-    // The fence found the claim another run's (same record, its own token): nothing is sent, the record decides.
-    if (isAppError(err) && err.code === 'CLAIM_LOST') return { kind: 'again' };
-    if (!isAppError(err) || err.code !== 'REDIS_NOT_DURABLE') throw err;
-    await moveDeployment(ctx, record, 'deploy_not_executed', { detail: err.message });
-    return { kind: 'later', ms: timings.submitRetryBaseMs };
-  }
-  if (!claimed.ok) return { kind: 'again' };
-  ctx.logger.info({ recordId: record.requestId, resources: resources.length }, 'calling CreateDeploymentJob');
-  let jobId: string;
-  try {
-    ({ jobId } = await cas.createDeploymentJob(
-      {
-        name: deploymentJobName(record.requestId),
-        certIds: [record.newCertId],
-        resourceIds: resources.map((r) => r.resourceId),
-        contactIds,
-      },
-      options,
-    ));
-  } catch (err) {
-    const outcome = casOutcome(err);
-    if (outcome === 'not_executed') {
-      data.deployRetries = (data.deployRetries ?? 0) + 1;
-      const tries = data.deployRetries;
-      if (tries > timings.maxSubmitRetries)
-        return lost(ctx, claimed.record, undefined, `CAS did not take the job (${errorText(err)})`);
-      await moveDeployment(ctx, record, 'deploy_not_executed', { detail: errorText(err) });
-      return { kind: 'later', ms: Math.min(300_000, timings.submitRetryBaseMs * 2 ** (tries - 1)) };
-    }
-    if (outcome === 'rejected')
-      return lost(ctx, claimed.record, undefined, `CAS refused the job: ${errorText(err)}`);
-    ctx.logger.warn(
-      { recordId: record.requestId },
-      'deployment job outcome unknown; will look for it by name',
-    );
-    return { kind: 'later', ms: timings.casTimeoutMs + timings.reconcileSettleMs };
-  }
-  const saved = await moveDeployment(ctx, record, 'deploy_job_created', {
-    detail: `job ${jobId}`,
-    fields: { jobId },
+  const job = { name: deploymentJobName(record.requestId), certIds: [record.newCertId], contactIds };
+  return onceOnly(ctx, onceRecord(record), data, {
+    action: 'CreateDeploymentJob',
+    logFields: { resources: resources.length },
+    claim: () =>
+      moveDeployment(ctx, record, 'deploy_creating', {
+        fields: { creatingAt: ctx.now(), intentId: randomUUID() },
+      }),
+    call: () =>
+      ctx.cas.createDeploymentJob({ ...job, resourceIds: resources.map((r) => r.resourceId) }, options),
+    record: ({ jobId }) => jobKnown(ctx, record, jobId, `job ${jobId}`),
+    afterwards: async (saved, { jobId }) =>
+      saved.ok ? startJob(ctx, saved.record, jobId, signal) : { kind: 'again' },
+    refused: (err) => lost(ctx, record, undefined, `CAS refused the job: ${errorText(err)}`),
+    notExecuted: {
+      counter: 'deployRetries',
+      move: 'deploy_not_executed',
+      reason: errorText,
+      gaveUp: (_tries, reason) => lost(ctx, record, undefined, `CAS did not take the job (${reason})`),
+    },
+    unknown: { log: 'deployment job outcome unknown; will look for it by name' },
   });
-  return saved.ok ? startJob(ctx, saved.record, jobId, signal) : { kind: 'again' };
+}
+
+/** The deployment as the once-only skeleton names it: by its request's ID (its moves, its log). */
+const onceRecord = (record: DeploymentRecord) => ({ id: record.requestId, updatedAt: record.updatedAt });
+
+/** Records the job (created, or found by its name after a crash) before it is started. */
+function jobKnown(ctx: StepContext, record: DeploymentRecord, jobId: string, detail: string) {
+  return moveDeployment(ctx, record, 'deploy_job_created', { detail, fields: { jobId } });
 }
 
 /**
@@ -93,41 +73,32 @@ export async function deployReconcileStep(
   _data: RenewalJobData,
   signal: AbortSignal | undefined,
 ): Promise<Step> {
-  const { cas, timings, now } = ctx;
   if (record.jobId) return startJob(ctx, record, record.jobId, signal);
-  const settledAt =
-    (record.creatingAt ?? record.updatedAt ?? now()) + timings.casTimeoutMs + timings.reconcileSettleMs;
-  if (now() < settledAt) return { kind: 'later', ms: settledAt - now() };
-  const name = deploymentJobName(record.requestId);
-  let jobs: Awaited<ReturnType<typeof cas.listDeploymentJobs>>;
-  try {
-    // ListDeploymentJob has no name filter: every user job is paged, the name matched exactly, deleted ones skipped.
-    jobs = (await cas.listDeploymentJobs(signal ? { signal } : {})).filter(
-      (j) => j.Name === name && j.Del !== 1,
-    );
-  } catch (err) {
-    if (isAppError(err) && err.retryable) return { kind: 'later', ms: timings.reconcileSettleMs };
-    return lost(ctx, record, undefined, `listing deployment jobs failed: ${errorText(err)}`);
-  }
-  if (jobs.length > 1)
-    return lost(
-      ctx,
-      record,
-      undefined,
-      `several jobs are named ${name}: ${jobs.map((j) => j.Id).join(', ')}`,
-    );
-  const job = jobs[0];
-  if (!job) {
-    await moveDeployment(ctx, record, 'deploy_not_executed', {
-      detail: `no job named ${name}`,
-    });
-    return { kind: 'again' };
-  }
-  const saved = await moveDeployment(ctx, record, 'deploy_job_created', {
-    detail: `found job ${job.Id} by its name`,
-    fields: { jobId: job.Id },
+  return reconcileOnce(ctx, onceRecord(record), record.creatingAt, async () => {
+    const name = deploymentJobName(record.requestId);
+    let jobs: Awaited<ReturnType<typeof ctx.cas.listDeploymentJobs>>;
+    try {
+      // ListDeploymentJob has no name filter: every user job is paged, the name matched exactly, deleted ones
+      // skipped.
+      jobs = (await ctx.cas.listDeploymentJobs(signal ? { signal } : {})).filter(
+        (j) => j.Name === name && j.Del !== 1,
+      );
+    } catch (err) {
+      if (isAppError(err) && err.retryable) return { kind: 'later', ms: ctx.timings.reconcileSettleMs };
+      return lost(ctx, record, undefined, `listing deployment jobs failed: ${errorText(err)}`);
+    }
+    if (jobs.length > 1) {
+      const ids = jobs.map((j) => j.Id).join(', ');
+      return lost(ctx, record, undefined, `several jobs are named ${name}: ${ids}`);
+    }
+    const job = jobs[0];
+    if (!job) {
+      await moveDeployment(ctx, record, 'deploy_not_executed', { detail: `no job named ${name}` });
+      return { kind: 'again' };
+    }
+    const saved = await jobKnown(ctx, record, job.Id, `found job ${job.Id} by its name`);
+    return saved.ok ? startJob(ctx, saved.record, job.Id, signal) : { kind: 'again' };
   });
-  return saved.ok ? startJob(ctx, saved.record, job.Id, signal) : { kind: 'again' };
 }
 
 /** A new job waits in `editing` until started (UpdateDeploymentJobStatus pending); a started one is left alone. */

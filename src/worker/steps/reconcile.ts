@@ -1,6 +1,7 @@
 import { isCasRefusal } from '../../cas/errors.ts';
 import type { RenewalRecord } from '../../renewals/record.ts';
 import { accountScope } from '../../renewals/renew-lease.ts';
+import { reconcileOnce } from '../once-only.ts';
 import { card, type RenewalJobData, type Step, type StepContext, tell } from '../step-context.ts';
 import { retryTransient, transientMessage } from './transient.ts';
 
@@ -15,24 +16,49 @@ export async function reconcileStep(
   record: RenewalRecord,
   data: RenewalJobData,
 ): Promise<Step> {
-  const { store, cas, now, timings, pollDelay, needsAttention } = ctx;
-  const submittingAt = record.submittingAt ?? record.updatedAt ?? now();
-  // The original call is certainly over (it has a timeout) once this has passed; only then is the list meaningful.
-  const settledAt = submittingAt + timings.casTimeoutMs + timings.reconcileSettleMs;
-  if (now() < settledAt) return { kind: 'later', ms: settledAt - now() };
-  const leased = await holdLease(ctx, record);
-  if (leased !== 'held') return leased;
-  const about = { orderId: record.orderId, sentAt: submittingAt };
+  // The original call is certainly over (it has a timeout) once settled; only then is the list meaningful.
+  return reconcileOnce(ctx, record, record.submittingAt, async () => {
+    const leased = await holdLease(ctx, record);
+    if (leased !== 'held') return leased;
+    const sentAt = record.submittingAt ?? record.updatedAt ?? ctx.now();
+    const about = { orderId: record.orderId, sentAt };
+    if (!record.payedBefore && !record.domain)
+      return ctx.needsAttention(record, { code: 'domain_unknown', ...about });
+    const listed = await listNewOrders(ctx, record, data, sentAt);
+    if (!Array.isArray(listed)) return listed;
+    // An order another request created (its renewal confirmed, or reconciled, or named by a person) is never ours.
+    const found: Candidate[] = [];
+    for (const candidate of listed) {
+      const owner = await ctx.store.newOrderOwner(candidate.orderId);
+      if (owner === undefined || owner === record.id) found.push(candidate);
+    }
+    return followFound(ctx, record, data, found);
+  });
+}
+
+interface Candidate {
+  orderId: string;
+  instanceId: string | undefined;
+  domainless: boolean;
+}
+
+/**
+ * The orders pending application that this request's call may have made, or the step to take when CAS cannot
+ * list them now.
+ */
+async function listNewOrders(
+  ctx: StepContext,
+  record: RenewalRecord,
+  data: RenewalJobData,
+  sentAt: number,
+): Promise<Candidate[] | Step> {
   const baseline = record.payedBefore ? new Set(record.payedBefore) : undefined;
-  if (!baseline && !record.domain) {
-    return needsAttention(record, { code: 'domain_unknown', ...about });
-  }
-  const since = submittingAt - 5 * 60_000;
-  const candidates: Array<{ orderId: string; instanceId: string | undefined; domainless: boolean }> = [];
+  const since = sentAt - 5 * 60_000;
+  const candidates: Candidate[] = [];
   try {
     // A renewal's new order is pending application (PAYED). With the list taken before the call, "new" is "not
     // in it"; the listing's domain is used only to exclude (a new order may be listed without one).
-    for await (const order of cas.listAllUserCertificateOrders({
+    for await (const order of ctx.cas.listAllUserCertificateOrders({
       orderType: 'CPACK',
       status: 'PAYED',
       ...(baseline || !record.domain ? {} : { keyword: record.domain }),
@@ -45,23 +71,30 @@ export async function reconcileStep(
       if (isNew && sameDomain)
         candidates.push({ orderId: order.OrderId, instanceId: order.InstanceId, domainless: !order.Domain });
     }
+    return candidates;
   } catch (err) {
     // Only CAS's own refusal goes to a person at once; a Redis blip or an unreadable listing is tried again.
     const later = isCasRefusal(err) ? undefined : retryTransient(ctx, data, record.id, err);
     if (later) return later;
-    return needsAttention(record, {
+    return ctx.needsAttention(record, {
       code: 'list_failed',
-      ...about,
+      orderId: record.orderId,
+      sentAt,
       domain: record.domain ?? '',
       message: transientMessage(err),
     });
   }
-  // An order another request created (its renewal confirmed, or reconciled, or named by a person) is never ours.
-  const found: typeof candidates = [];
-  for (const candidate of candidates) {
-    const owner = await store.newOrderOwner(candidate.orderId);
-    if (owner === undefined || owner === record.id) found.push(candidate);
-  }
+}
+
+/** One unclaimed new order is followed; several, or none after every look, go to a person. */
+async function followFound(
+  ctx: StepContext,
+  record: RenewalRecord,
+  data: RenewalJobData,
+  found: Candidate[],
+): Promise<Step> {
+  const { store, now, timings, pollDelay, needsAttention } = ctx;
+  const about = { orderId: record.orderId, sentAt: record.submittingAt ?? record.updatedAt ?? now() };
   const domainless = found.filter((c) => c.domainless).map((c) => c.orderId);
   if (domainless.length > 0 && record.leaseScope !== accountScope) {
     // New orders of this account are listed without a domain: from now on its claims serialise per account. This
@@ -73,7 +106,7 @@ export async function reconcileStep(
       return needsAttention(record, { code: 'ambiguous_new_order', ...about, candidates: domainless });
   }
   if (found.length === 1) {
-    const { orderId: newOrderId, instanceId } = found[0] as (typeof found)[number];
+    const { orderId: newOrderId, instanceId } = found[0] as Candidate;
     const result = await store.transition(record.id, 'reconciled', {
       actor: 'worker',
       detail: `found new order ${newOrderId}`,
@@ -84,11 +117,12 @@ export async function reconcileStep(
     // Another request claimed it in the meantime: look again later, with that one excluded.
     if (result.reason !== 'order_claimed') return { kind: 'again' };
   } else if (found.length > 1) {
+    const candidates = found.map((c) => c.orderId);
     return needsAttention(record, {
       code: 'several_new_orders',
       ...about,
       domain: record.domain ?? '',
-      candidates: found.map((c) => c.orderId),
+      candidates,
     });
   }
   const reconciles = (data.reconciles ?? 0) + 1;
