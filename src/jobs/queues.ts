@@ -85,7 +85,10 @@ export function logQueueErrors(logger: Logger, role: string): (err: Error, queue
 /** Job ID of a request's renewal job: adding it twice is a no-op while the job exists. */
 export const renewalJobId = (recordId: string) => `renew-${recordId}`;
 
-/** Enqueues the renewal of an approved request (idempotent by job ID). */
+/**
+ * Enqueues the renewal of an approved request (idempotent by job ID): a move's `schedule: renewal`
+ * (scheduled-move.ts).
+ */
 export async function enqueueRenewal(queue: Queue<RecordJobData>, recordId: string): Promise<void> {
   await queue.add(
     'renew',
@@ -119,7 +122,7 @@ async function requeue(
   return { requeued: true, previous };
 }
 
-/** Enqueues a request's renewal job again (see {@link requeue}). */
+/** Enqueues a request's renewal job again (a move's `schedule: renewal_again`; the sweeper too; see {@link requeue}). */
 export function requeueRenewal(queue: Queue<RecordJobData>, recordId: string) {
   return requeue(queue, renewalJobId(recordId), () => enqueueRenewal(queue, recordId));
 }

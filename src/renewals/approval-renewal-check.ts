@@ -34,7 +34,6 @@ export function createApprovalRenewalCheck(
       ifVersion: version,
       detail: found.source === 'cas' ? `order ${found.newOrderId} (${found.status})` : 'CAS not asked',
       fields: { renewedBefore: found },
-      notify: [{ kind: 'card' }],
     });
     if (!result.ok) return notWaiting(result);
     deps.logger.info(

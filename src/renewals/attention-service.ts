@@ -1,12 +1,13 @@
 import type { Queue } from 'bullmq';
 import type { ApproverDirectory } from '../approval/approvers.ts';
-import { type RecordJobData, requeueRenewal } from '../jobs/queues.ts';
+import type { RecordJobData } from '../jobs/queues.ts';
 import type { Logger } from '../logger.ts';
 import type { CardClaim, QueuedLater, Refusal } from './outcomes.ts';
-import { queueAfterDecision } from './queue-after-decision.ts';
 import type { RenewalRecord } from './record.ts';
 import { type DeliverNow, deliverSoon } from './request-deps.ts';
+import { createScheduledMoves } from './scheduled-move.ts';
 import type { RenewalStore } from './store.ts';
+import { can } from './transitions.ts';
 
 /** Dependencies of {@link createAttentionService}. */
 export interface AttentionServiceDeps {
@@ -36,13 +37,14 @@ export type Resolution = { outcome: 'renewed'; newOrderId: string } | { outcome:
  */
 export function createAttentionService(deps: AttentionServiceDeps) {
   const { store, logger, now } = deps;
+  const move = createScheduledMoves({ store, renewals: deps.renewals, logger });
 
   async function requestNeedingAttention(
     click: CardClick,
   ): Promise<{ record: RenewalRecord } | { refusal: Refusal }> {
     const record = await store.findByCard(click.channelId, click.messageTs);
     if (!record || !click.claim || record.id !== click.claim.id) return { refusal: { code: 'unknown_card' } };
-    if (record.state !== 'needs_attention') return { refusal: { code: 'not_needing_attention' } };
+    if (!can(record, 'resolved')) return { refusal: { code: 'not_needing_attention' } };
     if (record.version !== click.claim.version) return { refusal: { code: 'changed', record } };
     const approver = await deps.approvers.status(click.userId);
     if (approver === 'unknown') return { refusal: { code: 'approvers_unknown' } };
@@ -58,14 +60,11 @@ export function createAttentionService(deps: AttentionServiceDeps) {
       const found = await requestNeedingAttention(click);
       if ('refusal' in found) return found.refusal;
       const { record } = found;
-      const result = await store.transition(record.id, record.newOrderId ? 'recheck_new_order' : 'recheck', {
+      const result = await move(record.id, record.newOrderId ? 'recheck_new_order' : 'recheck', {
         actor: click.userId,
         ifVersion: record.version,
         fields: { failures: 0 },
-        notify: [
-          { kind: 'event', event: { type: 'recheck', by: click.userId, at: now() } },
-          { kind: 'card' },
-        ],
+        notify: [{ kind: 'event', event: { type: 'recheck', by: click.userId, at: now() } }],
       });
       if (!result.ok) {
         if (result.reason === 'order_taken')
@@ -73,14 +72,9 @@ export function createAttentionService(deps: AttentionServiceDeps) {
         return { code: 'not_needing_attention' };
       }
       // The recheck is written: a failed enqueue leaves it to the sweeper (a worker state), and the person is told so.
-      const queued = await queueAfterDecision(
-        async () => void (await requeueRenewal(deps.renewals, record.id)),
-        logger,
-        record.id,
-      );
       logger.info({ recordId: record.id, orderId: record.orderId, by: click.userId }, 'recheck requested');
       await deliverNow(record.id);
-      return queued;
+      return result.queued;
     },
 
     /** Whether the Close modal may be shown to this person for this card (the refusal otherwise). */
@@ -110,7 +104,6 @@ export function createAttentionService(deps: AttentionServiceDeps) {
             kind: 'event',
             event: { type: 'closed', by: click.userId, orderId: record.orderId, ...renewed },
           },
-          { kind: 'card' },
         ],
       });
       if (!result.ok) {

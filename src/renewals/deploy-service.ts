@@ -1,19 +1,20 @@
 import { enqueueDeployment } from '../jobs/queues.ts';
-import { type DeployTransitionName, deployTransitions } from './deploy-transitions.ts';
+import { type DeployTransitionName, deployMachine, deployTransitions } from './deploy-transitions.ts';
 import { canRecheckTls, canRollBack, type DeployResult } from './deployment.ts';
 import type { DeploymentRecord } from './deployment-record.ts';
 import type { DeployMoveResult } from './deployment-store.ts';
 import type { CardClaim, QueuedLater, Refusal } from './outcomes.ts';
-import { queueAfterDecision } from './queue-after-decision.ts';
 import type { RenewalRecord } from './record.ts';
 import type { MoveChange } from './record-moves.ts';
 import { deliverSoon, type RequestServiceDeps } from './request-deps.ts';
 import type { RequestService } from './request-service.ts';
-import type { OutboxMessage } from './store.ts';
+import { enqueueAfterMove } from './scheduled-move.ts';
+import type { Notice } from './store.ts';
 import type { ThreadEvent } from './thread-events.ts';
 
-const tell = (event: ThreadEvent): OutboxMessage => ({ kind: 'event', event });
-const cards: OutboxMessage[] = [{ kind: 'deploy_card' }, { kind: 'card' }];
+const tell = (event: ThreadEvent): Notice => ({ kind: 'event', event });
+/** The deployment card is refreshed by every move here (the approval card too: the table says so). */
+const cards: Notice[] = [{ kind: 'deploy_card' }];
 
 /** A click on the deployment card: the card's message, the claim its button carries, who clicked. */
 interface DeployClick {
@@ -38,8 +39,7 @@ export function createDeployService(deps: RequestServiceDeps & { requests: Reque
     const request = await deps.requests.requestForCard(input.channelId, input.messageTs, input.claim.id);
     const deployment = request && (await store.deployments.get(request.id));
     if (!request || !deployment) return { refusal: { code: 'unknown_card' } };
-    const from: readonly string[] = deployTransitions[name].from;
-    if (!from.includes(deployment.state))
+    if (!deployMachine.canFrom(deployment, name))
       return { refusal: { code: 'not_waiting', record: request, deployment } };
     if (deployment.version !== input.claim.version)
       return { refusal: { code: 'changed', record: request, deployment } };
@@ -78,7 +78,7 @@ export function createDeployService(deps: RequestServiceDeps & { requests: Reque
     });
     if (!result.ok) return refused(found.request, result);
     const queued = schedules
-      ? await queueAfterDecision(() => enqueueDeployment(deps.queues.renewals, id, run), logger, id)
+      ? await enqueueAfterMove(() => enqueueDeployment(deps.queues.renewals, id, run), logger, id)
       : undefined;
     await deliverSoon(deps.deliver, logger, id);
     return queued;

@@ -1,4 +1,8 @@
+import type { TlsResult } from './deployment.ts';
 import type { DeployState } from './deployment-record.ts';
+import { allServingNew } from './move-guards.ts';
+import type { MoveApplying } from './record-moves.ts';
+import { defineMachine, statesWhere } from './state-machine.ts';
 
 /** How a deployment ends, for `certbot_deployments_total`. */
 export type DeployOutcome = 'verified' | 'not_serving' | 'unchecked' | 'not_created' | 'lost' | 'rolled_back';
@@ -21,7 +25,50 @@ export interface DeployRow {
   readonly schedule?: 'deployment';
   /** Counted in `certbot_deployments_total{outcome=<this>}`: how a deployment (or its re-check) ended. */
   readonly deployOutcome?: DeployOutcome;
+  /** Whether the move refreshes the approval card: every move does but those marked `false` (the store queues it). */
+  readonly refreshCard?: false;
+  /** What must also hold of the deployment for the move to be offered ({@link deployGuards}). */
+  readonly guard?: 'tls_not_all_new';
 }
+
+/** The worker step a deployment's run takes in a state (worker/deploy-run.ts maps each to its function). */
+export type DeployStep = 'deploy_create' | 'deploy_reconcile' | 'deploy_follow' | 'tls_check' | 'rollback';
+
+/** What a deployment's state is, besides its name: the step its worker run takes (the worker owns it then). */
+export interface DeployStateAttributes {
+  readonly step?: DeployStep;
+}
+
+/** Every deployment state's attributes. */
+export const deployStateAttributes = {
+  deploy_requested: {},
+  deploy_approved: { step: 'deploy_create' },
+  deploy_creating: { step: 'deploy_reconcile' },
+  deploying: { step: 'deploy_follow' },
+  verifying: { step: 'tls_check' },
+  deployed: {},
+  verified: {},
+  rolling_back: { step: 'rollback' },
+  not_deployed: {},
+  skipped: {},
+} as const satisfies Record<DeployState, DeployStateAttributes>;
+
+/** The states in which the worker owns a deployment (the deploy-active set the sweeper watches). */
+export const deployWorkerStates: ReadonlySet<DeployState> = new Set(
+  statesWhere<DeployState, DeployStateAttributes>(deployStateAttributes, (a) => a.step !== undefined),
+);
+
+/** What a deployment's guards read of it, besides its state. */
+interface GuardedDeployment {
+  readonly state: DeployState;
+  readonly tlsResults?: readonly TlsResult[] | undefined;
+}
+
+/** The named guards of the deployment's table. */
+export const deployGuards = {
+  /** The TLS check ran and did not find the new certificate everywhere: a person may run it again. */
+  tls_not_all_new: (d: GuardedDeployment) => d.tlsResults !== undefined && !allServingNew(d.tlsResults),
+};
 
 const kept = { retain: true } as const;
 
@@ -31,10 +78,16 @@ export const deployTransitions = {
   deployment_proposed: { from: ['deploy_requested'], to: 'deploy_requested', creates: true, ...kept },
   deploy_skipped: { from: ['deploy_requested'], to: 'skipped', ...kept },
   deploy_approved: { from: ['deploy_requested'], to: 'deploy_approved', ...kept, schedule: 'deployment' },
-  deploy_creating: { from: ['deploy_approved'], to: 'deploy_creating', ...kept, durable: true },
-  deploy_not_executed: { from: ['deploy_creating'], to: 'deploy_approved', ...kept },
+  deploy_creating: {
+    from: ['deploy_approved'],
+    to: 'deploy_creating',
+    ...kept,
+    durable: true,
+    refreshCard: false,
+  },
+  deploy_not_executed: { from: ['deploy_creating'], to: 'deploy_approved', ...kept, refreshCard: false },
   /** The job exists (created, or found by its name after a crash): recorded before it is started. */
-  deploy_job_created: { from: ['deploy_creating'], to: 'deploy_creating', ...kept },
+  deploy_job_created: { from: ['deploy_creating'], to: 'deploy_creating', ...kept, refreshCard: false },
   deploy_started: { from: ['deploy_creating'], to: 'deploying', ...kept },
   deploy_finished: { from: ['deploying'], to: 'verifying', ...kept },
   deploy_finished_unchecked: { from: ['deploying'], to: 'deployed', ...kept, deployOutcome: 'unchecked' },
@@ -43,7 +96,13 @@ export const deployTransitions = {
   /** Some endpoint serves something else, or could not be checked: `deployed`, with what was seen. */
   tls_not_serving: { from: ['verifying'], to: 'deployed', ...kept, deployOutcome: 'not_serving' },
   /** Check again (a person, after `tls_not_serving`): the TLS check runs once more. */
-  tls_recheck: { from: ['deployed'], to: 'verifying', ...kept, schedule: 'deployment' },
+  tls_recheck: {
+    from: ['deployed'],
+    to: 'verifying',
+    ...kept,
+    schedule: 'deployment',
+    guard: 'tls_not_all_new',
+  },
   rollback_requested: {
     from: ['deployed', 'verified'],
     to: 'rolling_back',
@@ -69,3 +128,23 @@ export const deployTransitions = {
 
 /** The name of a deployment's move. */
 export type DeployTransitionName = keyof typeof deployTransitions;
+
+/** The deployment's state machine: the attributes of its states, its moves, its guards. */
+export const deployMachine = defineMachine(deployStateAttributes, deployTransitions, deployGuards);
+
+/** Whether the deployment may make `move` now: its state is one the row is allowed from, and its guard holds. */
+export const canDeploy = (deployment: GuardedDeployment, move: DeployTransitionName): boolean =>
+  deployMachine.can(deployment, move);
+
+/** The worker step the deployment's state calls for, if the worker owns it. */
+export const deployStepOf = (d: { readonly state: DeployState }): DeployStep | undefined =>
+  (deployStateAttributes[d.state] as DeployStateAttributes).step;
+
+/** What applying a deployment's move means (the store's one script applies it, as a request's). */
+export function applyingDeploy(name: DeployTransitionName): MoveApplying {
+  const row: DeployRow = deployTransitions[name];
+  const flags = [row.creates && 'create', 'retain', deployWorkerStates.has(row.to) && 'active'].filter(
+    (f): f is string => typeof f === 'string',
+  );
+  return { row, from: row.from, to: row.to, flags, refreshCard: row.refreshCard !== false };
+}

@@ -21,15 +21,6 @@ export const deployStates = [
 ] as const;
 export type DeployState = (typeof deployStates)[number];
 
-/** States in which the worker installs the renewed certificate (its deployment job owns the record). */
-export const deployWorkerStates: ReadonlySet<DeployState> = new Set([
-  'deploy_approved',
-  'deploy_creating',
-  'deploying',
-  'verifying',
-  'rolling_back',
-]);
-
 const optionalNumber = z.coerce.number().optional();
 const json = <T extends z.ZodType>(schema: T) =>
   z

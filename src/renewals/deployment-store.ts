@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
-import { type DeployTransitionName, deployTransitions } from './deploy-transitions.ts';
-import { DeploymentRecord, type DeployState, deployWorkerStates } from './deployment-record.ts';
+import { applyingDeploy, type DeployTransitionName } from './deploy-transitions.ts';
+import { DeploymentRecord, type DeployState } from './deployment-record.ts';
 import {
   countFailure,
   type createMoves,
@@ -26,12 +26,11 @@ export function createDeploymentStore(deps: {
   const { redis, prefix } = deps;
   const key = (requestId: string) => `${prefix}:deployment:${requestId}`;
   const activeKey = `${prefix}:deploy-active`;
-  const kind: RecordKind<DeploymentRecord, DeployState, DeployTransitionName> = {
-    rows: deployTransitions,
+  const kind: RecordKind<DeploymentRecord, DeployTransitionName> = {
+    applying: applyingDeploy,
     key,
     parse: (hash) => DeploymentRecord.parse(hash),
     activeKey,
-    isActive: (state) => deployWorkerStates.has(state),
   };
 
   async function get(requestId: string): Promise<DeploymentRecord | undefined> {

@@ -1,4 +1,4 @@
-import { deployTransitions } from './deploy-transitions.ts';
+import { canDeploy } from './deploy-transitions.ts';
 import type { DeployState } from './deployment-record.ts';
 
 /** A cloud resource that serves the old certificate: where the new one is proposed to go. */
@@ -36,10 +36,7 @@ export interface TlsResult {
   resourceIds?: string[] | undefined;
 }
 
-/** Whether every endpoint was checked and serves the new certificate: the only case that is `verified`. */
-export function allServingNew(results: readonly TlsResult[] | undefined): boolean {
-  return results !== undefined && results.length > 0 && results.every((r) => r.outcome === 'new');
-}
+export { allServingNew } from './move-guards.ts';
 
 /**
  * Whether a person may roll this resource back: the job is over (`deployed` or `verified`), and the resource
@@ -50,8 +47,7 @@ export function canRollBack(
   record: { state: DeployState; tlsResults?: readonly TlsResult[] | undefined },
   result: DeployResult,
 ): boolean {
-  if (!(deployTransitions.rollback_requested.from as readonly DeployState[]).includes(record.state))
-    return false;
+  if (!canDeploy(record, 'rollback_requested')) return false;
   if (result.status === 'error' || result.status === 'rollback_error') return true;
   return (
     result.status === 'success' &&
@@ -64,8 +60,7 @@ export function canRecheckTls(record: {
   state: DeployState;
   tlsResults?: readonly TlsResult[] | undefined;
 }): boolean {
-  const from: readonly DeployState[] = deployTransitions.tls_recheck.from;
-  return from.includes(record.state) && record.tlsResults !== undefined && !allServingNew(record.tlsResults);
+  return canDeploy(record, 'tls_recheck');
 }
 
 /** The name of a request's CAS deployment job: it carries the request ID, so a crash after creating it finds it. */

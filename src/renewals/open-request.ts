@@ -4,20 +4,19 @@ import { scheduleExpiry } from '../jobs/queues.ts';
 import type { OpenOutcome } from './outcomes.ts';
 import { createRecentRenewalCheck } from './recent-renewal.ts';
 import type { EarlierRenewal, PreviousRequest, RenewalRecord } from './record.ts';
+import { endedUnconfirmed } from './renewal-states.ts';
 import type { RequestServiceDeps } from './request-deps.ts';
+import { can } from './transitions.ts';
 
 /**
  * The order's previous request when it ended unconfirmed (needs attention, or closed by a person): the renewal may
  * have happened, so whoever approves must check CAS first.
  */
 function unconfirmedPrevious(previous: RenewalRecord | undefined): PreviousRequest | undefined {
-  if (!previous || (previous.state !== 'needs_attention' && previous.state !== 'resolved')) return undefined;
+  if (!previous || !endedUnconfirmed(previous)) return undefined;
   const { id, state, channelId, messageTs, resolution, resolvedBy, newOrderId } = previous;
   return { id, state, channelId, messageTs, resolution, resolvedBy, newOrderId };
 }
-
-/** A request still without a card this long after it was opened was abandoned by a process that died. */
-const abandonedAfterMs = 60_000;
 
 /**
  * `/cert renew`: finds the order's open request, or checks the order in CAS and creates the request (one open per
@@ -36,12 +35,7 @@ export function createOpenRequest(deps: RequestServiceDeps) {
       teamId: string | undefined;
     }): Promise<OpenOutcome> {
       let open = await store.findOpen(input.orderId);
-      if (
-        open &&
-        open.state === 'requested' &&
-        !open.messageTs &&
-        now() - open.requestedAt > abandonedAfterMs
-      ) {
+      if (open && can(open, 'abandoned', now())) {
         // The process that opened it died before posting its card: nobody could ever decide it.
         await store.transition(open.id, 'abandoned', {
           actor: 'certbot',

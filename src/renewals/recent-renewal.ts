@@ -1,7 +1,8 @@
 import type { CasClient } from '../cas/client.ts';
 import type { CertificateOrder } from '../cas/order-schemas.ts';
 import { isAppError } from '../errors.ts';
-import { type EarlierRenewal, isRenewed, type RenewalRecord } from './record.ts';
+import type { EarlierRenewal, RenewalRecord } from './record.ts';
+import { isRenewed } from './renewal-states.ts';
 import type { RenewalStore } from './store.ts';
 
 /** How far back an earlier renewal is looked for: a renewal this recent makes another one a second payment. */

@@ -2,37 +2,10 @@ import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { DurableClaims } from './claim-fence.ts';
 import type { DeployOutcome } from './deploy-transitions.ts';
+import type { Notice, OutboxItem, OutboxMessage } from './outbox-message.ts';
 import type { AuditEntry } from './record.ts';
 import { transitionScript } from './store-scripts.ts';
-import type { ThreadEvent } from './thread-events.ts';
-
-/**
- * What to tell the request's thread, queued with a state change: an event (rendered by the Slack layer when it is
- * delivered) or a refresh of the card.
- */
-export type OutboxMessage =
-  | { kind: 'event'; event: ThreadEvent }
-  | { kind: 'card' }
-  /** The deployment card in the thread: posted the first time, updated in place after. */
-  | { kind: 'deploy_card' };
-
-/** A queued outbox item: its ID makes each one distinct, so removing it after delivery never removes another. */
-export type OutboxItem = OutboxMessage & { id: string };
-
-/** What delivering an outbox achieved: everything out, or try again after `retryMs`. */
-export type DeliveryResult = { done: true } | { done: false; retryMs: number; reason: string };
-
-/** Delivers one request's outbox (the Slack layer implements it). */
-export type Deliver = (recordId: string) => Promise<DeliveryResult>;
-
-/** A held delivery lock of one request's outbox. */
-export interface OutboxLock {
-  /** Fencing token: an item is removed only while this token still holds the lock. */
-  readonly token: string;
-  /** Extends the lock by `ttlMs`; false once it was lost (it expired and someone else took it). */
-  extend(ttlMs: number): Promise<boolean>;
-  release(): Promise<void>;
-}
+import { leaseHoldingStates } from './transitions.ts';
 
 /** The columns of a row the store reads, whichever table it is from (transitions.ts, deploy-transitions.ts). */
 export interface MoveRow {
@@ -49,15 +22,26 @@ export interface MoveRow {
   readonly deployOutcome?: DeployOutcome;
 }
 
+/** What applying a move means (transitions.ts's `applying`, deploy-transitions.ts's `applyingDeploy`). */
+export interface MoveApplying {
+  readonly row: MoveRow;
+  readonly from: readonly string[];
+  readonly to: string;
+  /** The script's flags: the row's effects, and the sets the record is in once it is in `to`. */
+  readonly flags: readonly string[];
+  /** Whether the approval card is refreshed (queued after the caller's thread events). */
+  readonly refreshCard: boolean;
+}
+
 /** A kind of record the store moves through its table: a renewal request, or its deployment. */
-export interface RecordKind<R, S extends string, N extends string> {
-  rows: Record<N, MoveRow>;
+export interface RecordKind<R, N extends string> {
+  /** What applying a move of the kind's table means. */
+  applying(name: N): MoveApplying;
   /** The record's hash (a request's deployment is keyed by the request's ID). */
   key(id: string): string;
   parse(hash: Record<string, string>): R;
-  /** The sorted set of records the worker owns (the sweeper's), and whether a state is one of the worker's. */
+  /** The sorted set of records of the kind the worker owns (the sweeper's). */
   activeKey: string;
-  isActive(state: S): boolean;
 }
 
 /** What a move changes besides the state. */
@@ -65,8 +49,8 @@ export interface MoveChange<R> {
   actor: string;
   detail?: string | undefined;
   fields?: Partial<R>;
-  /** Queued in the request's outbox atomically with the state change, so no message is lost. */
-  notify?: OutboxMessage[];
+  /** Queued in the request's outbox atomically with the state change, so no message is lost (the card: the row). */
+  notify?: Notice[];
   /** Only if the record is still at this version (what a person saw on the card). */
   ifVersion?: number | undefined;
   /** For a row that takes the renew lease: its scope, and the epoch its listing was taken at (if any). */
@@ -125,23 +109,8 @@ export interface MovesDeps {
   durable?: DurableClaims | undefined;
 }
 
+const card: OutboxMessage = { kind: 'card' };
 const failed = new Set(['order_taken', 'order_claimed', 'lease_held']);
-
-/** The flags of a row the script reads (store-scripts.ts). */
-function rowFlags(row: MoveRow, active: boolean): string {
-  return [
-    row.creates && 'create',
-    row.release && 'release',
-    row.reclaimOrder && 'reclaim',
-    row.retain && 'retain',
-    row.claimNewOrder && 'claim',
-    active && 'active',
-    row.renewLease === 'take' ? 'lease_take' : row.renewLease && 'lease_release',
-    row.renewLease === 'release_unresolved' && 'lease_unresolved',
-  ]
-    .filter(Boolean)
-    .join(',');
-}
 
 /**
  * Applies a named row of a kind's table in one Lua script (store-scripts.ts): the record moves only from one of
@@ -155,8 +124,7 @@ export function createMoves(deps: MovesDeps) {
   async function scriptArgs(
     id: string,
     [recordKey, activeKey]: [string, string],
-    row: MoveRow,
-    flags: string,
+    move: MoveApplying,
     change: MoveChange<unknown> & { audit: AuditEntry; at: number },
   ): Promise<string[]> {
     const [orderId, channelId, messageTs, knownNewOrderId] = await redis.hmget(
@@ -168,10 +136,8 @@ export function createMoves(deps: MovesDeps) {
     );
     const fields = (change.fields ?? {}) as Record<string, unknown>;
     const newOrderId = (fields.newOrderId as string | undefined) ?? knownNewOrderId ?? '';
-    const items: OutboxItem[] = (change.notify ?? []).map((m) => ({
-      ...m,
-      id: randomBytes(8).toString('hex'),
-    }));
+    const notify: OutboxMessage[] = [...(change.notify ?? []), ...(move.refreshCard ? [card] : [])];
+    const items: OutboxItem[] = notify.map((m) => ({ ...m, id: randomBytes(8).toString('hex') }));
     const order = orderId ?? 'none';
     return [
       ...[recordKey, key.open(order), key.audit(id), key.outbox(id), activeKey],
@@ -179,25 +145,27 @@ export function createMoves(deps: MovesDeps) {
       channelId && messageTs ? key.card(channelId, messageTs) : recordKey,
       newOrderId ? key.newOrder(newOrderId) : recordKey,
       ...[key.outboxIndex(), deps.leaseKey, key.renewal(order), key.record(id)],
-      ...[row.from.join(','), row.to, flags, String(deps.retentionMs)],
+      ...[move.from.join(','), move.to, move.flags.join(','), String(deps.retentionMs)],
       ...[JSON.stringify(change.audit), JSON.stringify(items), String(change.at)],
-      row.claimNewOrder ? newOrderId : '',
+      move.row.claimNewOrder ? newOrderId : '',
       change.ifVersion === undefined ? '' : String(change.ifVersion),
       change.lease?.scope ?? '*',
       key.record(''),
       change.lease?.epoch === undefined ? '' : String(change.lease.epoch),
+      leaseHoldingStates.join(','),
       id,
       ...toFields({ ...fields, updatedAt: change.at }),
     ];
   }
 
   return async function move<R, S extends string, N extends string>(
-    kind: RecordKind<R, S, N>,
+    kind: RecordKind<R, N>,
     id: string,
     name: N,
     change: MoveChange<R>,
   ): Promise<MoveResult<R, S>> {
-    const row = kind.rows[name];
+    const applied = kind.applying(name);
+    const { row } = applied;
     const at = deps.now();
     const audit: AuditEntry = {
       at,
@@ -206,17 +174,7 @@ export function createMoves(deps: MovesDeps) {
       ...(change.detail ? { detail: change.detail } : {}),
     };
     const record = kind.key(id);
-    const args = await scriptArgs(
-      id,
-      [record, kind.activeKey],
-      row,
-      rowFlags(row, kind.isActive(row.to as S)),
-      {
-        ...change,
-        audit,
-        at,
-      },
-    );
+    const args = await scriptArgs(id, [record, kind.activeKey], applied, { ...change, audit, at });
     const mark = row.durable ? deps.durable?.mark?.() : undefined;
     const [status, value] = (await redis.eval(transitionScript, 13, ...args)) as [string, string];
     if (status === 'missing') return { ok: false, reason: 'missing' };

@@ -3,7 +3,10 @@ import { CsrSummary } from '../csr/csr-summary.ts';
 import { ApplicationPlan } from './application.ts';
 import type { AttentionReason } from './thread-events.ts';
 
-/** Every state a renewal request can be in (DESIGN.md's state machine). */
+/**
+ * Every state a renewal request can be in (DESIGN.md's state machine). What each state is (holds its order, owned
+ * by the worker, finished, …) is in renewal-states.ts; the moves between them in transitions.ts.
+ */
 export const renewalStates = [
   'requested',
   'approved',
@@ -21,40 +24,6 @@ export const renewalStates = [
   'resolved',
 ] as const;
 export type RenewalState = (typeof renewalStates)[number];
-
-/** States in which nobody can act on the request any more. */
-export const finishedStates: ReadonlySet<RenewalState> = new Set([
-  'rejected',
-  'expired',
-  'cancelled',
-  'issued',
-  'failed',
-  'resolved',
-]);
-
-/** States in which the worker renews: they hold the order, and a person is needed when they go wrong. */
-export const renewalWorkerStates: ReadonlySet<RenewalState> = new Set([
-  'approved',
-  'submitting',
-  'submitted',
-  'applying',
-  'validating',
-  'reviewing',
-]);
-
-/** States in which the worker owns a request (it is in the active set the sweeper watches). */
-export const workerStates: ReadonlySet<RenewalState> = renewalWorkerStates;
-
-/**
- * Whether a request renewed its order: it reached `issued` (whatever its deployment did since), or a person
- * closed it as renewed in the CAS console (`resolved` with `resolution: renewed`).
- */
-export function isRenewed(record: Pick<RenewalRecord, 'state' | 'resolution'>): boolean {
-  return record.state === 'issued' || (record.state === 'resolved' && record.resolution === 'renewed');
-}
-
-/** States that hold their order: while a request is in one of these, no other request for the order opens. */
-export const openStates: ReadonlySet<RenewalState> = new Set(['requested', ...renewalWorkerStates]);
 
 const optionalNumber = z.coerce.number().optional();
 

@@ -1,20 +1,18 @@
 import type { ParsedCsr } from '../csr/parse-csr.ts';
-import { enqueueRenewal, expiryJobId } from '../jobs/queues.ts';
+import { expiryJobId } from '../jobs/queues.ts';
 import { createApprovalRenewalCheck } from './approval-renewal-check.ts';
 import { createOpenRequest } from './open-request.ts';
 import type { CardClaim, QueuedLater, Refusal } from './outcomes.ts';
-import { queueAfterDecision } from './queue-after-decision.ts';
-import type { RenewalRecord, RenewalState } from './record.ts';
+import type { RenewalRecord } from './record.ts';
 import { deliverSoon, type RequestServiceDeps } from './request-deps.ts';
-import type { OutboxMessage, TransitionResult } from './store.ts';
+import { createScheduledMoves } from './scheduled-move.ts';
+import type { Notice, TransitionResult } from './store.ts';
 import type { ThreadEvent } from './thread-events.ts';
+import { can, canFrom, type TransitionName } from './transitions.ts';
 
 export type { RequestServiceDeps } from './request-deps.ts';
 
-const tell = (event: ThreadEvent): OutboxMessage => ({ kind: 'event', event });
-// Card refreshes go through the outbox too: each renders the record as it is when delivered, and deliveries are
-// serialised, so a slow update from one process can never put an older state back on the card.
-const card: OutboxMessage = { kind: 'card' };
+const tell = (event: ThreadEvent): Notice => ({ kind: 'event', event });
 
 /**
  * The approval flow behind the Slack listeners: open a request, decide it exactly once, expire it, attach a CSR.
@@ -23,6 +21,7 @@ const card: OutboxMessage = { kind: 'card' };
  */
 export function createRequestService(deps: RequestServiceDeps) {
   const { store, logger, now } = deps;
+  const move = createScheduledMoves({ store, renewals: deps.queues.renewals, logger });
 
   // Thread messages are queued in the request's outbox by the state change itself (so none is lost, and they
   // stay in order with the worker's); this delivers them now.
@@ -54,7 +53,7 @@ export function createRequestService(deps: RequestServiceDeps) {
   }
 
   async function expireIfDue(record: RenewalRecord): Promise<RenewalRecord | undefined> {
-    if (record.state !== 'requested' || now() < record.expiresAt) return undefined;
+    if (!can(record, 'expired', now())) return undefined;
     const result = await store.transition(record.id, 'expired', {
       actor: 'certbot',
       notify: [
@@ -63,7 +62,6 @@ export function createRequestService(deps: RequestServiceDeps) {
           orderId: record.orderId,
           ttlHours: Math.round(deps.requestTtlMs / 3_600_000),
         }),
-        card,
       ],
     });
     if (!result.ok) return undefined;
@@ -77,18 +75,18 @@ export function createRequestService(deps: RequestServiceDeps) {
   };
 
   /**
-   * The request behind a card, at the version the person saw and in one of `states` (the approval card's: still
-   * `requested`); a refusal otherwise.
+   * The request behind a card, at the version the person saw and able to make `move` (the approval card's:
+   * `approved`, while it waits for a decision); a refusal otherwise.
    */
   async function seenRequest(
     channelId: string,
     messageTs: string,
     claim: CardClaim,
-    states: readonly RenewalState[] = ['requested'],
+    move: TransitionName = 'approved',
   ): Promise<{ record: RenewalRecord } | { refusal: Refusal }> {
     const record = await requestForCard(channelId, messageTs, claim.id);
     if (!record) return { refusal: { code: 'unknown_card' } };
-    if (!states.includes(record.state)) return { refusal: { code: 'not_waiting', record } };
+    if (!canFrom(record, move)) return { refusal: { code: 'not_waiting', record } };
     if (record.version !== claim.version) return { refusal: { code: 'changed', record } };
     return { record };
   }
@@ -122,25 +120,20 @@ export function createRequestService(deps: RequestServiceDeps) {
         (await authorise(record, input.userId, 'approve')) ??
         (await renewedBeforeApproval(record, input.userId, input.claim.version));
       if (refusal) return refusal;
-      const result = await store.transition(record.id, 'approved', {
+      const result = await move(record.id, 'approved', {
         actor: input.userId,
         ifVersion: input.claim.version,
         fields: { decidedBy: input.userId, decidedAt: now() },
-        notify: [tell({ type: 'approved', by: input.userId, at: now() }), card],
+        notify: [tell({ type: 'approved', by: input.userId, at: now() })],
       });
       if (!result.ok) return notWaiting(result);
-      const queued = await queueAfterDecision(
-        () => enqueueRenewal(deps.queues.renewals, record.id),
-        logger,
-        record.id,
-      );
       await deps.queues.approvals.remove(expiryJobId(record.id)).catch(() => undefined);
       logger.info(
         { recordId: record.id, orderId: record.orderId, approvedBy: input.userId },
         'renewal approved',
       );
       await deliverNow(result.record);
-      return queued;
+      return result.queued;
     },
 
     /** Reject (after the reason modal): authorise again, then one compare-and-set decides, for the version seen. */
@@ -161,7 +154,7 @@ export function createRequestService(deps: RequestServiceDeps) {
         ifVersion: input.claim.version,
         ...(reason ? { detail: reason } : {}),
         fields: { decidedBy: input.userId, decidedAt: now(), reason },
-        notify: [tell({ type: 'rejected', by: input.userId, ...(reason ? { reason } : {}) }), card],
+        notify: [tell({ type: 'rejected', by: input.userId, ...(reason ? { reason } : {}) })],
       });
       if (!result.ok) return notWaiting(result);
       await deps.queues.approvals.remove(expiryJobId(record.id)).catch(() => undefined);
@@ -197,10 +190,7 @@ export function createRequestService(deps: RequestServiceDeps) {
         ifVersion: input.claim.version,
         detail: `CN ${input.csr.summary.commonName}`,
         fields: { csrPem: input.csr.pem, csrSummary: input.csr.summary },
-        notify: [
-          tell({ type: 'csr_attached', by: input.userId, commonName: input.csr.summary.commonName }),
-          card,
-        ],
+        notify: [tell({ type: 'csr_attached', by: input.userId, commonName: input.csr.summary.commonName })],
       });
       if (!result.ok) return notWaiting(result);
       await deliverNow(result.record);

@@ -2,7 +2,8 @@ import type { CasClient } from '../cas/client.ts';
 import type { CertificateState } from '../cas/order-schemas.ts';
 import { isAppError } from '../errors.ts';
 import type { DeploymentRecord } from './deployment-record.ts';
-import { isRenewed, type RenewalRecord } from './record.ts';
+import type { RenewalRecord } from './record.ts';
+import { isRenewed } from './renewal-states.ts';
 import type { RenewalStore } from './store.ts';
 
 /** `/cert status`: the latest request of an order and what CAS says now (of its new order, once there is one). */

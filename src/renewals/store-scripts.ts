@@ -2,15 +2,18 @@
 
 /**
  * Creates a request unless the order already has an open one. KEYS: record, open-order index, audit,
- * latest-by-order, pending-approvals set. ARGV: id, audit entry JSON, then field/value pairs.
+ * latest-by-order, pending-approvals set, active set. ARGV: id, audit entry JSON, the sets the initial state is in
+ * (comma-separated `pending`, `active`: transitions.ts decides), now, then field/value pairs.
  */
 export const createScript = `
 local existing = redis.call('GET', KEYS[2])
 if existing then return {'exists', existing} end
+local sets = ',' .. ARGV[3] .. ','
 redis.call('SET', KEYS[2], ARGV[1])
 redis.call('SET', KEYS[4], ARGV[1])
-redis.call('SADD', KEYS[5], ARGV[1])
-for i = 3, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+if string.find(sets, ',pending,', 1, true) then redis.call('SADD', KEYS[5], ARGV[1]) end
+if string.find(sets, ',active,', 1, true) then redis.call('ZADD', KEYS[6], ARGV[4], ARGV[1]) end
+for i = 5, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
 redis.call('RPUSH', KEYS[3], ARGV[2])
 return {'ok', ARGV[1]}
 `;
@@ -21,7 +24,9 @@ return {'ok', ARGV[1]}
  * with the `create` flag, from no record at all), and in the same step the row's effects happen: the
  * audit entry, the outbox items (and the index of requests with undelivered items), the active and pending sets,
  * the open-order index (release or reclaim), the claim of a new order ID, and the retention clock of every key
- * of the request.
+ * of the request. Which states a move goes between, which sets the record is in after it (flags `active` and
+ * `pending`; it leaves the others) and which states hold the renew lease all come from the table: no state is
+ * named here.
  *
  * KEYS: record, open-order index, audit, outbox, active set (of the record's kind), pending set, latest-by-order, card index, new-order
  * claim, outbox index (the card index and the claim stand in for the record key when there is nothing of theirs
@@ -32,8 +37,8 @@ return {'ok', ARGV[1]}
  * ARGV: from, to, flags, retention ms, audit JSON (from/to filled in here), outbox items JSON array, now, new
  * order ID to claim (or ''), the version the caller saw (or '' for any), lease scope to take (`*` the account,
  * `d:<domain>` one domain), record key prefix (a lease holder is its record), the lease's `unresolved` count read
- * before the caller's listing of pending orders began (or '' for no check), the request ID (the sets and the
- * outbox index hold it), then field/value pairs.
+ * before the caller's listing of pending orders began (or '' for no check), the comma-separated states in which a
+ * lease holder holds its lease, the request ID (the sets and the outbox index hold it), then field/value pairs.
  */
 export const transitionScript = `
 local flags = ',' .. ARGV[3] .. ','
@@ -48,7 +53,7 @@ else
   state = 'none'
 end
 if ARGV[9] ~= '' and redis.call('HGET', KEYS[1], 'version') ~= ARGV[9] then return {'stale', state} end
-local id = ARGV[13]
+local id = ARGV[14]
 if has('reclaim') then
   local owner = redis.call('GET', KEYS[2])
   if owner and owner ~= id then return {'order_taken', owner} end
@@ -65,8 +70,11 @@ if has('lease_take') then
   for i = 1, #held, 2 do
     local scope, holder = held[i], held[i + 1]
     if scope ~= 'unresolved' and holder ~= id and (ARGV[10] == '*' or scope == '*' or scope == ARGV[10]) then
-      -- The holder is its record: one that left submitting, or is gone, holds nothing (a crash cannot block).
-      if redis.call('HGET', ARGV[11] .. holder, 'state') == 'submitting' then return {'lease_held', holder} end
+      -- The holder is its record: one that left the lease's states, or is gone, holds nothing (a crash cannot block).
+      local holding = false
+      local held_state = redis.call('HGET', ARGV[11] .. holder, 'state')
+      for s in string.gmatch(ARGV[13], '[^,]+') do if s == held_state then holding = true end end
+      if holding then return {'lease_held', holder} end
       redis.call('HDEL', KEYS[11], scope)
     end
   end
@@ -82,7 +90,7 @@ if has('lease_take') or has('lease_release') then
 end
 if has('lease_take') then redis.call('HSET', KEYS[11], ARGV[10], id) end
 redis.call('HSET', KEYS[1], 'state', ARGV[2])
-for i = 14, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+for i = 15, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
 redis.call('HINCRBY', KEYS[1], 'version', 1)
 local entry = cjson.decode(ARGV[5])
 entry['from'] = state
@@ -95,7 +103,7 @@ for _, item in ipairs(cjson.decode(ARGV[6])) do
 end
 if pushed > 0 then redis.call('ZADD', KEYS[10], 'NX', ARGV[7], id) end
 if has('active') then redis.call('ZADD', KEYS[5], ARGV[7], id) else redis.call('ZREM', KEYS[5], id) end
-if ARGV[2] ~= 'requested' then redis.call('SREM', KEYS[6], id) end
+if has('pending') then redis.call('SADD', KEYS[6], id) else redis.call('SREM', KEYS[6], id) end
 if claiming then
   redis.call('SET', KEYS[9], id)
   redis.call('SET', KEYS[12], id, 'PX', ARGV[4])

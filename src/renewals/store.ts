@@ -3,22 +3,29 @@ import type { Redis } from 'ioredis';
 import type { DurableClaims } from './claim-fence.ts';
 import type { DeployOutcome } from './deploy-transitions.ts';
 import { createDeploymentStore } from './deployment-store.ts';
-import { type AuditEntry, RenewalRecord, type RenewalState, workerStates } from './record.ts';
+import type { OutboxItem, OutboxLock } from './outbox-message.ts';
+import { type AuditEntry, RenewalRecord, type RenewalState } from './record.ts';
 import {
   countFailure,
   createMoves,
   type MoveChange,
   type MoveResult,
-  type OutboxItem,
-  type OutboxLock,
   type RecordKind,
   toFields,
 } from './record-moves.ts';
 import { createRenewLeases } from './renew-lease.ts';
+import { initialState } from './renewal-states.ts';
 import { createScript, extendLockScript, popOutboxScript, releaseLockScript } from './store-scripts.ts';
-import { type TransitionName, transitions } from './transitions.ts';
+import { applying, entered, type TransitionName } from './transitions.ts';
 
-export type { Deliver, DeliveryResult, OutboxItem, OutboxLock, OutboxMessage } from './record-moves.ts';
+export type {
+  Deliver,
+  DeliveryResult,
+  Notice,
+  OutboxItem,
+  OutboxLock,
+  OutboxMessage,
+} from './outbox-message.ts';
 
 /** Result of a compare-and-set on a request: `ok` with the state it left, or why it did not happen. */
 export type TransitionResult = MoveResult<RenewalRecord, RenewalState>;
@@ -85,16 +92,8 @@ function storeKeys(prefix: string) {
 }
 
 /** A request, as a kind of record the store moves through the transition table. */
-function requestKindOf(
-  key: ReturnType<typeof storeKeys>,
-): RecordKind<RenewalRecord, RenewalState, TransitionName> {
-  return {
-    rows: transitions,
-    key: key.record,
-    parse: (hash) => RenewalRecord.parse(hash),
-    activeKey: key.active(),
-    isActive: (state) => workerStates.has(state),
-  };
+function requestKindOf(key: ReturnType<typeof storeKeys>): RecordKind<RenewalRecord, TransitionName> {
+  return { applying, key: key.record, parse: (hash) => RenewalRecord.parse(hash), activeKey: key.active() };
 }
 
 /**
@@ -124,25 +123,28 @@ export function createRenewalStore(deps: RenewalStoreDeps) {
     leases,
 
     /**
-     * Creates a request in `requested` unless the order has an open one; then returns that one's ID instead.
+     * Creates a request in the table's initial state unless the order has an open one; then returns that one's ID.
      */
     async create(
       input: NewRequest,
     ): Promise<{ created: true; record: RenewalRecord } | { created: false; openId: string }> {
       const id = newId();
       const at = now();
-      const audit: AuditEntry = { at, actor: input.requestedBy, action: 'requested', to: 'requested' };
+      const audit: AuditEntry = { at, actor: input.requestedBy, action: initialState, to: initialState };
       const [status, value] = (await redis.eval(
         createScript,
-        5,
+        6,
         key.record(id),
         key.open(input.orderId),
         key.audit(id),
         key.latest(input.orderId),
         key.pending(),
+        key.active(),
         id,
         JSON.stringify(audit),
-        ...toFields({ ...input, id, state: 'requested', version: 1, requestedAt: at, updatedAt: at }),
+        entered({ state: initialState }).join(','),
+        String(at),
+        ...toFields({ ...input, id, state: initialState, version: 1, requestedAt: at, updatedAt: at }),
       )) as [string, string];
       if (status === 'exists') return { created: false, openId: value };
       return { created: true, record: (await get(id)) as RenewalRecord };
@@ -150,7 +152,9 @@ export function createRenewalStore(deps: RenewalStoreDeps) {
 
     /**
      * Applies the named row of the transition table: the request moves only from one of the row's `from` states,
-     * and everything the row does happens in the same Lua script, or nothing does.
+     * and everything the row does happens in the same Lua script, or nothing does: its effects, the sets the
+     * request enters and leaves, and the card's refresh after `notify` when the row refreshes it (transitions.ts's
+     * {@link applying}). What the row schedules runs after it (scheduled-move.ts).
      */
     transition: (
       id: string,

@@ -1,9 +1,13 @@
+import { type GuardedRecord, type GuardName, moveGuards } from './move-guards.ts';
 import type { RenewalState } from './record.ts';
+import { awaitsDecision, isWorkerOwned, stateAttributes, statesWhere } from './renewal-states.ts';
+import { defineMachine, type Guards } from './state-machine.ts';
 
 /**
  * One row per move of a renewal request: where it may come from, where it goes, and what the move does besides.
- * The store applies a row in one Lua script, so every effect happens together with the state change or not at
- * all. Call sites name a row; they never list states.
+ * The store applies a row in one Lua script ({@link applying}), so every effect happens together with the state
+ * change or not at all. Call sites name a row and ask {@link can}; they never list nor compare states. What a
+ * state is (holds its order, worker-owned, finished, its worker step, …) is renewal-states.ts's attribute table.
  */
 export interface TransitionRow {
   /** States the move is allowed from (compare-and-set: any other state is a conflict). */
@@ -32,12 +36,24 @@ export interface TransitionRow {
   readonly renewLease?: 'take' | 'release' | 'release_unresolved';
   /** Returns only once Redis has the write on disk: the paid call follows this move. */
   readonly durable?: true;
-  /** What the caller must schedule after the move (the renewal job). */
-  readonly schedule?: 'renewal';
+  /** What runs after the move (scheduled-move.ts enqueues it, and only it): see {@link Schedule}. */
+  readonly schedule?: Schedule;
+  /** Whether the move refreshes the approval card: every move does but those marked `false` (the store queues it). */
+  readonly refreshCard?: false;
+  /** What must also hold of the request for the move to be offered (move-guards.ts), checked by {@link can}. */
+  readonly guard?: GuardName;
 }
 
+/**
+ * The renewal job after a person's move: `renewal` enqueues it (a new request's first job), `renewal_again`
+ * replaces a finished one (the worker gave the request up, and a person gives it back). A deployment's runs are
+ * jobs of their own (deploy-transitions.ts).
+ */
+export type Schedule = 'renewal' | 'renewal_again';
+
 const pollStates = ['submitted', 'applying', 'validating', 'reviewing'] as const;
-const workerStates = ['approved', 'submitting', ...pollStates] as const;
+/** Where the worker renews the order: a person is needed when that goes wrong. */
+const renewalWorkerStates = statesWhere((a) => a.worker === 'renewal');
 const ends = { release: true, retain: true, count: true } as const;
 
 /** Every move a renewal request can make. The audit trail records each by its name. */
@@ -45,26 +61,32 @@ export const transitions = {
   // Decisions on the approval card.
   approved: { from: ['requested'], to: 'approved', schedule: 'renewal' },
   rejected: { from: ['requested'], to: 'rejected', ...ends },
-  expired: { from: ['requested'], to: 'expired', ...ends },
+  expired: { from: ['requested'], to: 'expired', ...ends, guard: 'expiry_due' },
   csr_attached: { from: ['requested'], to: 'requested' },
   /** Approve found (in CAS, at the click) an earlier renewal the card did not show: the card now shows it. */
   earlier_renewal_found: { from: ['requested'], to: 'requested' },
   /** The process that opened the request died before its card was posted. */
-  abandoned: { from: ['requested'], to: 'cancelled', ...ends },
-  card_not_posted: { from: ['requested'], to: 'cancelled', ...ends },
+  abandoned: {
+    from: ['requested'],
+    to: 'cancelled',
+    ...ends,
+    refreshCard: false,
+    guard: 'card_never_posted',
+  },
+  card_not_posted: { from: ['requested'], to: 'cancelled', ...ends, refreshCard: false },
 
   // The paid call (worker): claim, then exactly one outcome.
   submitting: { from: ['approved'], to: 'submitting', durable: true, renewLease: 'take' },
   submitted: { from: ['submitting'], to: 'submitted', claimNewOrder: true, renewLease: 'release' },
   not_executed: { from: ['submitting'], to: 'approved', renewLease: 'release' },
-  outcome_unknown: { from: ['submitting'], to: 'submitting' },
+  outcome_unknown: { from: ['submitting'], to: 'submitting', refreshCard: false },
   /** A reconcile holds the lease while it looks (after a recheck, the request holds none yet). */
-  reconciling: { from: ['submitting'], to: 'submitting', renewLease: 'take' },
+  reconciling: { from: ['submitting'], to: 'submitting', renewLease: 'take', refreshCard: false },
   reconciled: { from: ['submitting'], to: 'submitted', claimNewOrder: true, renewLease: 'release' },
   refused: { from: ['submitting'], to: 'failed', ...ends, renewLease: 'release' },
 
   // The new order's application (worker): found its instance, then claim, then exactly one ApplyCertificate.
-  instance_found: { from: ['submitted'], to: 'submitted' },
+  instance_found: { from: ['submitted'], to: 'submitted', refreshCard: false },
   /**
    * The instance API refused (or CERT_APPLY=manual): a person applies in the console; polling goes on. Also from
    * `applying`: UpdateInstance is sent after the claim, and may be the call refused.
@@ -74,7 +96,7 @@ export const transitions = {
   /** CAS confirmed the application, or the instance shows one (applied by hand, or a lost answer). */
   applied: { from: ['submitted', 'applying'], to: 'applying' },
   apply_not_executed: { from: ['submitted', 'applying'], to: 'submitted' },
-  apply_outcome_unknown: { from: ['applying'], to: 'applying' },
+  apply_outcome_unknown: { from: ['applying'], to: 'applying', refreshCard: false },
 
   // Following the new order (worker).
   pending_application: { from: pollStates, to: 'submitted' },
@@ -86,13 +108,18 @@ export const transitions = {
 
   // A person must decide. The order is released (a new request may open, alerts resume) until someone
   // checks CAS again (which takes the order back) or closes the request.
-  needs_attention: { from: workerStates, to: 'needs_attention', ...ends, renewLease: 'release_unresolved' },
-  recheck: { from: ['needs_attention'], to: 'submitting', reclaimOrder: true, schedule: 'renewal' },
+  needs_attention: {
+    from: renewalWorkerStates,
+    to: 'needs_attention',
+    ...ends,
+    renewLease: 'release_unresolved',
+  },
+  recheck: { from: ['needs_attention'], to: 'submitting', reclaimOrder: true, schedule: 'renewal_again' },
   recheck_new_order: {
     from: ['needs_attention'],
     to: 'submitted',
     reclaimOrder: true,
-    schedule: 'renewal',
+    schedule: 'renewal_again',
   },
   resolved: { from: ['needs_attention'], to: 'resolved', retain: true, count: true },
   resolved_renewed: {
@@ -106,3 +133,71 @@ export const transitions = {
 
 /** The name of a move. */
 export type TransitionName = keyof typeof transitions;
+
+/** The renewal state machine: the attribute table of its states and the table of its moves. */
+export const renewalMachine = defineMachine(
+  stateAttributes,
+  transitions,
+  moveGuards as Guards<GuardedRecord>,
+);
+
+/**
+ * Whether the request may make `move` now: its state is one the row is allowed from, and the row's guard (if
+ * any) holds at `now` (epoch ms). The store's compare-and-set decides again on the state when the move is made.
+ */
+export const can = (record: GuardedRecord, move: TransitionName, now?: number): boolean =>
+  renewalMachine.can(record, move, now);
+
+/** Whether the request is in a state `move` is allowed from, its guard aside (the card a person clicked is live). */
+export const canFrom = (record: { readonly state: RenewalState }, move: TransitionName): boolean =>
+  renewalMachine.canFrom(record, move);
+
+/** Whether the request already is where `move` goes (making it again would change no state). */
+export const isAt = (record: { readonly state: RenewalState }, move: TransitionName): boolean =>
+  renewalMachine.isAt(record, move);
+
+/** What applying a move does: everything the store writes with it, in one Lua script, and what runs after it. */
+export interface Applying {
+  readonly row: TransitionRow;
+  readonly from: readonly RenewalState[];
+  readonly to: RenewalState;
+  /** The Lua script's flags: the row's effects, and the sets the request is in once it is in `to`. */
+  readonly flags: readonly string[];
+  /** Whether the approval card is refreshed (queued after the caller's thread events). */
+  readonly refreshCard: boolean;
+  readonly schedule: Schedule | undefined;
+}
+
+/** What applying the named move means (the store applies it; scheduled-move.ts runs its schedule). */
+export function applying(name: TransitionName): Applying {
+  const row: TransitionRow = transitions[name];
+  const target = { state: row.to };
+  const flags = [
+    row.release && 'release',
+    row.reclaimOrder && 'reclaim',
+    row.retain && 'retain',
+    row.claimNewOrder && 'claim',
+    ...entered(target),
+    row.renewLease === 'take' ? 'lease_take' : row.renewLease && 'lease_release',
+    row.renewLease === 'release_unresolved' && 'lease_unresolved',
+  ].filter((f): f is string => typeof f === 'string');
+  return {
+    row,
+    from: row.from,
+    to: row.to,
+    flags,
+    refreshCard: row.refreshCard !== false,
+    schedule: row.schedule,
+  };
+}
+
+/** The sets a request is in, in a state (any other it leaves): `active` (worker-owned), `pending` (a decision). */
+export function entered(record: { readonly state: RenewalState }): Array<'active' | 'pending'> {
+  return [
+    ...(isWorkerOwned(record) ? (['active'] as const) : []),
+    ...(awaitsDecision(record) ? (['pending'] as const) : []),
+  ];
+}
+
+/** States in which a holder of the renew lease holds it (the Lua script drops a holder in any other). */
+export const leaseHoldingStates = statesWhere((a) => a.holdsLease === true);

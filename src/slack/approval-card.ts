@@ -1,6 +1,8 @@
 import type { Button, KnownBlock, MrkdwnElement } from '@slack/web-api';
 import type { DeploymentRecord } from '../renewals/deployment-record.ts';
 import type { RenewalRecord } from '../renewals/record.ts';
+import { awaitsDecision } from '../renewals/renewal-states.ts';
+import { can } from '../renewals/transitions.ts';
 import { cardWarnings, earlierRenewalConfirm } from './card-warnings.ts';
 import { actionIds, cardValue, md, plain, type SlackMessage } from './cards.ts';
 import { fitMessage } from './message-limits.ts';
@@ -170,11 +172,11 @@ export function renderApprovalCard(
     csrSection(record),
     applicationSection(record),
   ];
-  if (record.state === 'requested') blocks.push(decisionActions(record));
-  if (record.state === 'needs_attention') blocks.push(...attentionBlocks(record));
+  if (awaitsDecision(record)) blocks.push(decisionActions(record));
+  if (can(record, 'resolved')) blocks.push(...attentionBlocks(record));
   blocks.push({ type: 'context', block_id: 'status', elements: [md(statusLine(record, deployment))] });
   // The fallback text is shown in notifications and parsed like mrkdwn: a domain from CAS is escaped here too.
-  const warned = record.renewedBefore && record.state === 'requested' ? ' · :warning: renewed before' : '';
+  const warned = record.renewedBefore && awaitsDecision(record) ? ' · :warning: renewed before' : '';
   const text = `Certificate renewal request for order ${record.orderId}${record.domain ? ` (${escapeMrkdwn(record.domain)})` : ''}: ${(deployment?.state ?? record.state).replace('_', ' ')}${warned}`;
   return fitMessage({ text, blocks });
 }

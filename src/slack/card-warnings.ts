@@ -1,11 +1,7 @@
 import type { KnownBlock } from '@slack/web-api';
-import {
-  type EarlierRenewal,
-  isRenewed,
-  type PreviousRequest,
-  type RenewalRecord,
-  renewalWorkerStates,
-} from '../renewals/record.ts';
+import type { EarlierRenewal, PreviousRequest, RenewalRecord } from '../renewals/record.ts';
+import { awaitsDecision, phaseOf } from '../renewals/renewal-states.ts';
+import { can } from '../renewals/transitions.ts';
 import { threadLink } from './links.ts';
 import { clipMrkdwn, escapeMrkdwn, mention, slackDate } from './mrkdwn.ts';
 import { code } from './thread-messages.ts';
@@ -14,11 +10,20 @@ type OurRenewal = Extract<EarlierRenewal, { source: 'ours' }>;
 
 /** Where our earlier renewal stands, in a few words. */
 function ourOutcome(r: OurRenewal): string {
-  if (r.state === 'resolved') return `closed as renewed${r.resolvedBy ? ` by ${mention(r.resolvedBy)}` : ''}`;
-  if (r.state === 'failed') return 'the new order then failed';
-  if (r.state === 'needs_attention') return 'it needs attention';
-  if (isRenewed(r)) return 'issued';
-  return renewalWorkerStates.has(r.state) ? 'still in progress' : r.state.replace('_', ' ');
+  switch (phaseOf(r)) {
+    case 'closed_by_person':
+      return `closed as renewed${r.resolvedBy ? ` by ${mention(r.resolvedBy)}` : ''}`;
+    case 'order_failed':
+      return 'the new order then failed';
+    case 'waiting_for_person':
+      return 'it needs attention';
+    case 'renewed':
+      return 'issued';
+    case 'renewing':
+      return 'still in progress';
+    default:
+      return r.state.replace('_', ' ');
+  }
 }
 
 /** What the card says first about an earlier renewal of the order (mrkdwn; CAS text escaped here). */
@@ -40,7 +45,7 @@ export function earlierRenewalConfirm(r: EarlierRenewal): string {
 
 /** What the approver of a new request must know about the order's previous one. */
 function previousWarning(previous: PreviousRequest): string {
-  if (previous.state === 'needs_attention')
+  if (can(previous, 'resolved'))
     return `The previous request for this order ended in *needs attention* and nobody closed it (${previous.permalink ?? threadLink(previous)}). Check the CAS console for a new order before approving, or this renews twice.`;
   const outcome =
     previous.resolution === 'renewed'
@@ -54,7 +59,7 @@ function previousWarning(previous: PreviousRequest): string {
  * previous request that needed a person. None once the request was decided.
  */
 export function cardWarnings(record: RenewalRecord): KnownBlock[] {
-  if (record.state !== 'requested') return [];
+  if (!awaitsDecision(record)) return [];
   const section = (blockId: string, text: string): KnownBlock => ({
     type: 'section',
     block_id: blockId,

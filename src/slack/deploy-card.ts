@@ -1,5 +1,5 @@
 import type { KnownBlock } from '@slack/web-api';
-import { deployTransitions } from '../renewals/deploy-transitions.ts';
+import { canDeploy } from '../renewals/deploy-transitions.ts';
 import { canRecheckTls, canRollBack, type DeployResult } from '../renewals/deployment.ts';
 import type { DeploymentRecord } from '../renewals/deployment-record.ts';
 import type { RenewalRecord } from '../renewals/record.ts';
@@ -105,8 +105,7 @@ export function renderDeployCard(request: RenewalRecord, record: DeploymentRecor
       ),
     },
   ];
-  if ((deployTransitions.deploy_approved.from as readonly string[]).includes(record.state))
-    blocks.push(deployDecision(record, n));
+  if (canDeploy(record, 'deploy_approved')) blocks.push(deployDecision(record, n));
   // Resources that can be rolled back first, then failed ones; what does not fit in one message is counted.
   const rank = (r: DeployResult) =>
     canRollBack(record, r) ? 0 : r.status === 'success' || r.status === 'rollback_success' ? 2 : 1;

@@ -1,6 +1,7 @@
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from '../logger.ts';
-import { isRenewed, type RenewalRecord } from '../renewals/record.ts';
+import type { RenewalRecord } from '../renewals/record.ts';
+import { isRenewed } from '../renewals/renewal-states.ts';
 import type { Deliver, DeliveryResult, OutboxItem, OutboxLock, RenewalStore } from '../renewals/store.ts';
 import { renderApprovalCard } from './approval-card.ts';
 import type { SlackMessage } from './cards.ts';

@@ -1,5 +1,6 @@
 import type { DeploymentRecord, DeployState } from '../renewals/deployment-record.ts';
 import type { RenewalRecord, RenewalState } from '../renewals/record.ts';
+import { passedApproval } from '../renewals/renewal-states.ts';
 import { clipMrkdwn, escapeMrkdwn, mention, slackDate } from './mrkdwn.ts';
 import { code, renderAttention } from './thread-messages.ts';
 
@@ -61,7 +62,7 @@ export function statusLine(record: RenewalRecord, deployment?: DeploymentRecord)
     resolved: `:ballot_box_with_check: Closed${record.resolvedBy ? ` by ${mention(record.resolvedBy)}` : ''}${record.resolvedAt ? ` at ${slackDate(record.resolvedAt)}` : ''}: ${record.resolution === 'renewed' ? `renewed in the CAS console${newOrder}` : 'not renewed'}`,
   };
   const decided =
-    record.decidedBy && record.state !== 'rejected' && record.state !== 'requested'
+    record.decidedBy && passedApproval(record)
       ? ` · approved by ${mention(record.decidedBy)}${record.decidedAt ? ` at ${slackDate(record.decidedAt)}` : ''}`
       : '';
   // Text from CAS can be any length: clipped here so the card's status (a context element) stays within Slack's limit.

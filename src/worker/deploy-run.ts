@@ -1,4 +1,5 @@
-import { type DeploymentRecord, deployWorkerStates } from '../renewals/deployment-record.ts';
+import { type DeployStep, deployStepOf, deployWorkerStates } from '../renewals/deploy-transitions.ts';
+import type { DeploymentRecord } from '../renewals/deployment-record.ts';
 import type { RenewalJobData, Step, StepContext } from './step-context.ts';
 import {
   deployCreateStep,
@@ -7,6 +8,22 @@ import {
   rollbackStep,
   verifyStep,
 } from './steps/deploy.ts';
+
+type DeployStepRun = (
+  ctx: StepContext,
+  deployment: DeploymentRecord,
+  data: RenewalJobData,
+  signal: AbortSignal | undefined,
+) => Promise<Step>;
+
+/** The function of each worker step the deployment's table names (deploy-transitions.ts: a state's `step`). */
+const steps: Record<DeployStep, DeployStepRun> = {
+  deploy_create: deployCreateStep,
+  deploy_reconcile: deployReconcileStep,
+  deploy_follow: deployFollowStep,
+  tls_check: (ctx, deployment, data) => verifyStep(ctx, deployment, data),
+  rollback: rollbackStep,
+};
 
 /**
  * Runs the step a deployment's state calls for. Each decision of a person (Deploy, Check again, Roll back) is a run
@@ -20,20 +37,8 @@ export async function runDeployStep(
   signal: AbortSignal | undefined,
 ): Promise<Step> {
   if (deployment.run !== data.run) return { kind: 'done' };
-  switch (deployment.state) {
-    case 'deploy_approved':
-      return deployCreateStep(ctx, deployment, data, signal);
-    case 'deploy_creating':
-      return deployReconcileStep(ctx, deployment, data, signal);
-    case 'deploying':
-      return deployFollowStep(ctx, deployment, data, signal);
-    case 'verifying':
-      return verifyStep(ctx, deployment, data);
-    case 'rolling_back':
-      return rollbackStep(ctx, deployment, data, signal);
-    default:
-      return { kind: 'done' };
-  }
+  const step = deployStepOf(deployment);
+  return step ? steps[step](ctx, deployment, data, signal) : { kind: 'done' };
 }
 
 /**
@@ -54,7 +59,6 @@ export async function giveUpDeployment(
     notify: [
       { kind: 'event', event: { type: 'deploy_lost', jobId: deployment.jobId, reason } },
       { kind: 'deploy_card' },
-      { kind: 'card' },
     ],
   });
   return true;

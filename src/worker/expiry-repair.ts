@@ -2,6 +2,7 @@ import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { expiryJobId, type RecordJobData, scheduleExpiry } from '../jobs/queues.ts';
 import type { Logger } from '../logger.ts';
+import { awaitsDecision } from '../renewals/renewal-states.ts';
 import type { RenewalStore } from '../renewals/store.ts';
 
 /** Job states in which an expiry job will still run. */
@@ -24,7 +25,7 @@ export async function sweepExpiries(deps: {
   let scheduled = 0;
   for (const recordId of await deps.redis.smembers(deps.store.key.pending())) {
     const record = await deps.store.get(recordId);
-    if (record?.state !== 'requested') continue;
+    if (!record || !awaitsDecision(record)) continue;
     const job = await deps.queue.getJob(expiryJobId(recordId));
     const state = job ? await job.getState() : 'missing';
     if (pendingJobStates.has(state)) continue;

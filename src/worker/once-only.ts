@@ -6,7 +6,7 @@ import type { MoveChange } from '../renewals/record-moves.ts';
 import type { TransitionResult } from '../renewals/store.ts';
 import type { ThreadEvent } from '../renewals/thread-events.ts';
 import type { TransitionName } from '../renewals/transitions.ts';
-import { card, type RenewalJobData, type Step, type StepContext, tell } from './step-context.ts';
+import { type RenewalJobData, type Step, type StepContext, tell } from './step-context.ts';
 
 /** The record a once-only call is claimed on: a request, or its deployment (named by its request's ID). */
 export interface OnceRecord {
@@ -170,7 +170,7 @@ export async function retryNotExecuted(
   await moveOnce(ctx, record.id, spec.move, {
     actor: 'worker',
     detail: reason,
-    ...(spec.event ? { notify: [tell(spec.event(reason, ctx.now() + delay)), card] } : {}),
+    ...(spec.event ? { notify: [tell(spec.event(reason, ctx.now() + delay))] } : {}),
   });
   return { kind: 'later', ms: delay };
 }

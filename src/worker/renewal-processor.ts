@@ -1,7 +1,8 @@
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import { scrubText } from '../logging.ts';
 import type { RenewalRecord } from '../renewals/record.ts';
-import { workerStates } from '../renewals/record.ts';
+import { isWorkerOwned, stepOf, type WorkerStep } from '../renewals/renewal-states.ts';
+import { can } from '../renewals/transitions.ts';
 import { giveUpDeployment, runDeployStep } from './deploy-run.ts';
 import {
   createStepContext,
@@ -17,33 +18,36 @@ import { submitStep } from './steps/submit.ts';
 
 export type { RenewalJobData, RenewalProcessorDeps, RenewalTimings } from './step-context.ts';
 
-/** Runs the step the record's state calls for (one worker run is one or more of these). */
+type StepRun = (
+  ctx: StepContext,
+  record: RenewalRecord,
+  data: RenewalJobData,
+  signal: AbortSignal | undefined,
+) => Promise<Step>;
+
+/** The function of each worker step the state machine names (renewal-states.ts: a state's `step`). */
+const steps: Record<WorkerStep, StepRun> = {
+  submit: submitStep,
+  reconcile: (ctx, record, data) => reconcileStep(ctx, record, data),
+  // The application first (unless a person applies in the console): the order waits for it.
+  application: (ctx, record, data, signal) =>
+    record.applyMode === 'manual'
+      ? pollStep(ctx, record, data, signal)
+      : applyStep(ctx, record, data, signal),
+  application_check: (ctx, record, data, signal) =>
+    record.appliedAt ? pollStep(ctx, record, data, signal) : applyReconcileStep(ctx, record, data, signal),
+  poll: pollStep,
+};
+
+/** Runs the step the record's state calls for (one worker run is one or more of these); none: done. */
 export async function runStep(
   ctx: StepContext,
   record: RenewalRecord,
   data: RenewalJobData,
   signal: AbortSignal | undefined,
 ): Promise<Step> {
-  switch (record.state) {
-    case 'approved':
-      return submitStep(ctx, record, data, signal);
-    case 'submitting':
-      return reconcileStep(ctx, record, data);
-    case 'submitted':
-      // The application first (unless a person applies in the console): the order waits for it.
-      return record.applyMode === 'manual'
-        ? pollStep(ctx, record, data, signal)
-        : applyStep(ctx, record, data, signal);
-    case 'applying':
-      return record.appliedAt
-        ? pollStep(ctx, record, data, signal)
-        : applyReconcileStep(ctx, record, data, signal);
-    case 'validating':
-    case 'reviewing':
-      return pollStep(ctx, record, data, signal);
-    default:
-      return { kind: 'done' };
-  }
+  const step = stepOf(record);
+  return step ? steps[step](ctx, record, data, signal) : { kind: 'done' };
 }
 
 /**
@@ -92,7 +96,7 @@ export function createRenewalProcessor(deps: RenewalProcessorDeps) {
         throw err;
       }
       const record = await store.get(recordId).catch(() => undefined);
-      if (record && workerStates.has(record.state)) {
+      if (record && can(record, 'needs_attention')) {
         await ctx.needsAttention(
           record,
           { code: 'run_failures', failures, lastError: message.slice(0, 300) },
@@ -131,8 +135,8 @@ export function createRenewalProcessor(deps: RenewalProcessorDeps) {
     if (delayMs === undefined) {
       // A person may have given the request more work while this run finished (Check CAS again): their requeue
       // found this job still active, so the job carries on instead of completing.
-      const state = (await store.get(recordId))?.state;
-      if (!state || !workerStates.has(state)) return state ?? 'missing';
+      const current = await store.get(recordId);
+      if (!current || !isWorkerOwned(current)) return current?.state ?? 'missing';
       delayMs = 0;
     }
     // Save the counters before moving to delayed: a crash in between then replays the *next* step, never an old one.

@@ -4,7 +4,7 @@ import type { RecordJobData } from '../jobs/queues.ts';
 import type { Logger } from '../logger.ts';
 import type { TlsResult } from '../renewals/deployment.ts';
 import type { RenewalRecord } from '../renewals/record.ts';
-import type { DeliveryResult, OutboxMessage, RenewalStore } from '../renewals/store.ts';
+import type { DeliveryResult, Notice, RenewalStore } from '../renewals/store.ts';
 import type { AttentionReason, ThreadEvent } from '../renewals/thread-events.ts';
 import { createSingleFlightCache } from '../single-flight-cache.ts';
 
@@ -65,9 +65,8 @@ export interface RenewalProcessorDeps {
 /** What a step decided: finished, run the next step now, or run again after `ms`. */
 export type Step = { kind: 'done' } | { kind: 'again' } | { kind: 'later'; ms: number };
 
-export const card: OutboxMessage = { kind: 'card' };
 /** Queues an event for the request's thread. */
-export const tell = (event: ThreadEvent): OutboxMessage => ({ kind: 'event', event });
+export const tell = (event: ThreadEvent): Notice => ({ kind: 'event', event });
 
 /** What every step uses: the dependencies, the poll back-off, and the way to hand a request to a person. */
 export interface StepContext extends Omit<RenewalProcessorDeps, 'deliver'> {
@@ -104,7 +103,7 @@ export function createStepContext(deps: RenewalProcessorDeps): StepContext {
       actor: 'worker',
       detail: reason.code,
       fields: { attention: reason, ...fields },
-      notify: [tell({ type: 'needs_attention', reason }), card],
+      notify: [tell({ type: 'needs_attention', reason })],
     });
     logger.warn(
       { recordId: record.id, orderId: record.orderId, reason: reason.code },

@@ -3,13 +3,25 @@ import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import type { Fault } from '../../src/cas-sim/faults.ts';
 import { createLogger } from '../../src/logging.ts';
-import { openStates, type RenewalRecord, renewalStates, workerStates } from '../../src/renewals/record.ts';
+import { type RenewalRecord, type RenewalState, renewalStates } from '../../src/renewals/record.ts';
 import { createRenewalStore, type RenewalStore } from '../../src/renewals/store.ts';
 import { runStep } from '../../src/worker/renewal-processor.ts';
 import { createStepContext, type StepContext } from '../../src/worker/step-context.ts';
 import { buildOrder, startCasSim, testContactId } from '../support/cas.ts';
 import { deleteKeysWithPrefix, testRedisUrl, uniquePrefix } from '../support/redis.ts';
 import { stepTimings } from '../support/step-timings.ts';
+
+// DESIGN.md's sets, written out here (not read from the table), so a wrong membership column fails this test.
+const openStates = new Set<RenewalState>([
+  'requested',
+  'approved',
+  'submitting',
+  'submitted',
+  'applying',
+  'validating',
+  'reviewing',
+]);
+const workerStates = new Set<RenewalState>([...[...openStates].filter((s) => s !== 'requested')]);
 
 /** What the test remembers: the requests it opened, in order (commands pick one by index). */
 interface Model {

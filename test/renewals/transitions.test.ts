@@ -1,10 +1,38 @@
 import { describe, expect, it } from 'vitest';
-import { type DeployRow, deployTransitions } from '../../src/renewals/deploy-transitions.ts';
-import { deployStates, deployWorkerStates } from '../../src/renewals/deployment-record.ts';
-import { finishedStates, openStates, renewalStates } from '../../src/renewals/record.ts';
-import { type TransitionRow, transitions } from '../../src/renewals/transitions.ts';
+import { type RenewalState, renewalStates } from '../../src/renewals/record.ts';
+import {
+  initialState,
+  type StateAttributes,
+  stateAttributes,
+  statesWhere,
+  stepOf,
+} from '../../src/renewals/renewal-states.ts';
+import {
+  applying,
+  can,
+  canFrom,
+  entered,
+  isAt,
+  type TransitionName,
+  type TransitionRow,
+  transitions,
+} from '../../src/renewals/transitions.ts';
 
 const rows = Object.entries(transitions) as Array<[string, TransitionRow]>;
+const openStates = new Set(statesWhere((a) => a.holdsOrder === true));
+const finishedStates = new Set(statesWhere((a) => a.finished === true));
+
+import {
+  applyingDeploy,
+  canDeploy,
+  type DeployRow,
+  type DeployTransitionName,
+  deployStepOf,
+  deployTransitions,
+  deployWorkerStates,
+} from '../../src/renewals/deploy-transitions.ts';
+import { deployStates } from '../../src/renewals/deployment-record.ts';
+
 const deployRows = Object.entries(deployTransitions) as Array<[string, DeployRow]>;
 
 describe('the transition table', () => {
@@ -86,5 +114,154 @@ describe("the deployment's table", () => {
       const ends = row.from.some((s) => deployWorkerStates.has(s)) && !deployWorkerStates.has(row.to);
       expect({ name, counted: row.deployOutcome !== undefined }).toEqual({ name, counted: ends });
     }
+  });
+});
+
+describe('what a state is (renewal-states.ts) and what applying a move does', () => {
+  const states = Object.entries(stateAttributes) as Array<[RenewalState, StateAttributes]>;
+
+  it.each(states)(
+    '%s: the worker has a step exactly where it owns the request, and never a finished one',
+    (_, a) => {
+      expect(a.step !== undefined).toBe(a.worker !== undefined);
+      if (a.finished) expect({ worker: a.worker, pending: a.pending }).toEqual({});
+      // A request holds its order while it waits for a decision and while the worker renews it, and only then.
+      expect(a.holdsOrder === true).toBe(a.pending === true || a.worker === 'renewal');
+    },
+  );
+
+  it('starts a request waiting for a decision, holding its order, in the pending set only', () => {
+    expect(initialState).toBe('requested');
+    expect(entered({ state: initialState })).toEqual(['pending']);
+  });
+
+  it('puts a request in the pending set while it waits for a decision, in the active set while the worker owns it', () => {
+    const inSet = (set: 'active' | 'pending') =>
+      renewalStates.filter((state) => entered({ state }).includes(set));
+
+    expect(inSet('pending')).toEqual(['requested']);
+    expect(inSet('active')).toEqual([
+      'approved',
+      'submitting',
+      'submitted',
+      'applying',
+      'validating',
+      'reviewing',
+    ]);
+    for (const [name] of rows)
+      expect(applying(name as TransitionName).flags.includes('active')).toBe(
+        inSet('active').includes(transitions[name as TransitionName].to),
+      );
+    // A deployment is in its own active set while the worker owns it (deploy-active).
+    expect([...deployWorkerStates]).toEqual([
+      'deploy_approved',
+      'deploy_creating',
+      'deploying',
+      'verifying',
+      'rolling_back',
+    ]);
+    for (const [name, row] of deployRows)
+      expect(applyingDeploy(name as DeployTransitionName).flags.includes('active')).toBe(
+        deployWorkerStates.has(row.to),
+      );
+  });
+
+  it('refreshes the approval card on every move but those that change nothing it shows', () => {
+    expect(
+      rows.filter(([name]) => !applying(name as TransitionName).refreshCard).map(([name]) => name),
+    ).toEqual([
+      'abandoned',
+      'card_not_posted',
+      'outcome_unknown',
+      'reconciling',
+      'instance_found',
+      'apply_outcome_unknown',
+    ]);
+    expect(
+      deployRows
+        .filter(([name]) => !applyingDeploy(name as DeployTransitionName).refreshCard)
+        .map(([n]) => n),
+    ).toEqual(['deploy_creating', 'deploy_not_executed', 'deploy_job_created']);
+  });
+
+  it('schedules the renewal job after a person gives the worker work, and only then', () => {
+    const scheduled = Object.fromEntries(
+      rows.flatMap(([name]) => {
+        const schedule = applying(name as TransitionName).schedule;
+        return schedule ? [[name, schedule]] : [];
+      }),
+    );
+
+    expect(scheduled).toEqual({
+      approved: 'renewal',
+      recheck: 'renewal_again',
+      recheck_new_order: 'renewal_again',
+    });
+    // Each lands in a state the worker owns (the sweeper enqueues it when the enqueue failed).
+    for (const name of Object.keys(scheduled))
+      expect(entered({ state: transitions[name as TransitionName].to })).toContain('active');
+    // A deployment's run is its own job, after a person's Deploy, Check again or Roll back.
+    const runs = deployRows.filter(([, row]) => row.schedule).map(([name, row]) => [name, row.schedule]);
+    expect(runs).toEqual([
+      ['deploy_approved', 'deployment'],
+      ['tls_recheck', 'deployment'],
+      ['rollback_requested', 'deployment'],
+    ]);
+    for (const [, row] of deployRows.filter(([, r]) => r.schedule))
+      expect(deployWorkerStates.has(row.to)).toBe(true);
+  });
+
+  it('checks the named guard of a row besides its state: expiry, a card never posted, a TLS check worth running again', () => {
+    const requested = { state: 'requested', expiresAt: 10_000, requestedAt: 0 } as const;
+    const deployed = (outcomes: Array<'new' | 'old'>) => ({
+      state: 'deployed' as const,
+      tlsResults: outcomes.map((outcome) => ({ domain: 'a.example', address: 'a.example:443', outcome })),
+    });
+
+    expect([can(requested, 'expired', 9_999), can(requested, 'expired', 10_000)]).toEqual([false, true]);
+    expect([can(requested, 'abandoned', 60_000), can(requested, 'abandoned', 60_001)]).toEqual([false, true]);
+    expect(can({ ...requested, messageTs: '1.2' }, 'abandoned', 120_000)).toBe(false);
+    expect([
+      canDeploy(deployed(['new']), 'tls_recheck'),
+      canDeploy(deployed(['new', 'old']), 'tls_recheck'),
+    ]).toEqual([false, true]);
+    // The state alone (a card's button is live): the guard aside, never a state the row does not leave.
+    expect([canFrom(requested, 'expired'), canFrom({ state: 'approved' }, 'expired')]).toEqual([true, false]);
+    expect(rows.filter(([, row]) => row.guard).map(([name, row]) => [name, row.guard])).toEqual([
+      ['expired', 'expiry_due'],
+      ['abandoned', 'card_never_posted'],
+    ]);
+    expect(deployRows.filter(([, row]) => row.guard).map(([name, row]) => [name, row.guard])).toEqual([
+      ['tls_recheck', 'tls_not_all_new'],
+    ]);
+  });
+
+  it('answers can and isAt from the rows, and gives every worker-owned state its step', () => {
+    expect(can({ state: 'requested' }, 'approved')).toBe(true);
+    expect(can({ state: 'approved' }, 'approved')).toBe(false);
+    expect(canDeploy({ state: 'verified' }, 'rollback_requested')).toBe(true);
+    expect(isAt({ state: 'validating' }, 'domain_validation')).toBe(true);
+    expect(isAt({ state: 'submitted' }, 'domain_validation')).toBe(false);
+    expect(
+      renewalStates.filter((state) => stepOf({ state })).map((state) => [state, stepOf({ state })]),
+    ).toEqual([
+      ['approved', 'submit'],
+      ['submitting', 'reconcile'],
+      ['submitted', 'application'],
+      ['applying', 'application_check'],
+      ['validating', 'poll'],
+      ['reviewing', 'poll'],
+    ]);
+    expect(
+      deployStates
+        .filter((state) => deployStepOf({ state }))
+        .map((state) => [state, deployStepOf({ state })]),
+    ).toEqual([
+      ['deploy_approved', 'deploy_create'],
+      ['deploy_creating', 'deploy_reconcile'],
+      ['deploying', 'deploy_follow'],
+      ['verifying', 'tls_check'],
+      ['rolling_back', 'rollback'],
+    ]);
   });
 });

@@ -1,6 +1,6 @@
 import { WebClient } from '@slack/web-api';
 import { Redis } from 'ioredis';
-import { createRenewalStore, type OutboxMessage, type RenewalStore } from '../../src/renewals/store.ts';
+import { createRenewalStore, type Notice, type RenewalStore } from '../../src/renewals/store.ts';
 import { createSlackStandIn } from '../../src/slack-standin/server.ts';
 import { channelId } from './app-harness.ts';
 import { deleteKeysWithPrefix, testRedisUrl, uniquePrefix } from './redis.ts';
@@ -38,7 +38,7 @@ export async function requestWithCard(cleanups: Array<() => Promise<void>>, name
  * Takes a request of {@link requestWithCard} to `issued` and proposes its deployment, queueing `notify` with the
  * proposal (a deployment card, say).
  */
-export async function issueWithDeployment(store: RenewalStore, id: string, notify: OutboxMessage[]) {
+export async function issueWithDeployment(store: RenewalStore, id: string, notify: Notice[]) {
   for (const step of ['approved', 'submitting', 'submitted', 'issued'] as const) {
     const moved = await store.transition(id, step, { actor: 'test', fields: { newOrderId: '900123' } });
     if (!moved.ok) throw new Error(`${step} refused: ${moved.reason}`);

@@ -131,7 +131,7 @@ describe('an item Slack refuses for good', () => {
     const next: ThreadEvent = { type: 'reviewing', newOrderId: '900123' };
     await store.transition(id, 'csr_attached', {
       actor: 'U0REQUESTER',
-      notify: [{ kind: 'card' }, { kind: 'event', event: next }],
+      notify: [{ kind: 'event', event: next }],
     });
     slack.addFault({ method: 'chat.update', error: 'msg_too_long', times: 2 });
 

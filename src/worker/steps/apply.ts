@@ -6,7 +6,7 @@ import { isAppError } from '../../errors.ts';
 import type { RenewalRecord } from '../../renewals/record.ts';
 import type { ThreadEvent } from '../../renewals/thread-events.ts';
 import { type NotExecuted, type OnceOnly, onceOnly, reconcileOnce, retryNotExecuted } from '../once-only.ts';
-import { card, type RenewalJobData, type Step, type StepContext, tell } from '../step-context.ts';
+import { type RenewalJobData, type Step, type StepContext, tell } from '../step-context.ts';
 import { retryTransient, transientMessage } from './transient.ts';
 
 type Application = NonNullable<RenewalRecord['application']>;
@@ -116,7 +116,6 @@ function applying(
         fields: { applyingAt: now(), intentId: randomUUID() },
         notify: [
           tell({ type: 'applying', newOrderId, instanceId, application, csr: record.csrPem !== undefined }),
-          card,
         ],
       }),
     async before() {
@@ -210,7 +209,6 @@ async function byHand(
         why,
         ...(casCode ? { casCode } : {}),
       }),
-      card,
     ],
   });
   return result.ok ? { kind: 'later', ms: ctx.pollDelay(0) } : { kind: 'again' };
@@ -222,7 +220,7 @@ function applied(ctx: StepContext, record: RenewalRecord, instanceId: string, by
     actor: 'worker',
     detail: byHand ? 'the instance already has its application' : 'ApplyCertificate accepted',
     fields: { appliedAt: ctx.now() },
-    notify: [tell({ type: 'applied', newOrderId: record.newOrderId as string, instanceId, byHand }), card],
+    notify: [tell({ type: 'applied', newOrderId: record.newOrderId as string, instanceId, byHand })],
   });
 }
 

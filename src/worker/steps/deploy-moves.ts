@@ -2,10 +2,10 @@ import type { DeployTransitionName } from '../../renewals/deploy-transitions.ts'
 import type { DeployResult } from '../../renewals/deployment.ts';
 import type { DeploymentRecord } from '../../renewals/deployment-record.ts';
 import type { MoveChange } from '../../renewals/record-moves.ts';
-import type { OutboxMessage } from '../../renewals/store.ts';
-import { card, type Step, type StepContext, tell } from '../step-context.ts';
+import type { Notice } from '../../renewals/store.ts';
+import { type Step, type StepContext, tell } from '../step-context.ts';
 
-export const deployCard: OutboxMessage = { kind: 'deploy_card' };
+export const deployCard: Notice = { kind: 'deploy_card' };
 
 /** A move of the deployment by the worker. */
 export function moveDeployment(
@@ -70,7 +70,6 @@ export async function lost(
       notify: [
         tell(jobId ? { type: 'deploy_lost', jobId, reason } : { type: 'deploy_not_created', reason }),
         deployCard,
-        card,
       ],
     },
   );

@@ -3,7 +3,7 @@ import { isAppError } from '../../errors.ts';
 import { type DeployResult, deploymentJobName } from '../../renewals/deployment.ts';
 import type { DeploymentRecord } from '../../renewals/deployment-record.ts';
 import { onceOnly, reconcileOnce } from '../once-only.ts';
-import { card, type RenewalJobData, type Step, type StepContext, tell } from '../step-context.ts';
+import { type RenewalJobData, type Step, type StepContext, tell } from '../step-context.ts';
 import { casErrorText as errorText } from './deploy-errors.ts';
 import { anyContact, deployCard, lost, moveDeployment, workerResults } from './deploy-moves.ts';
 
@@ -118,7 +118,7 @@ async function startJob(
   }
   const result = await moveDeployment(ctx, record, 'deploy_started', {
     detail: `job ${jobId} started`,
-    notify: [tell({ type: 'deploy_started', jobId, resources: record.resources ?? [] }), deployCard, card],
+    notify: [tell({ type: 'deploy_started', jobId, resources: record.resources ?? [] }), deployCard],
   });
   ctx.logger.info({ recordId: record.requestId, jobId }, 'deployment job started');
   return result.ok ? { kind: 'later', ms: ctx.pollDelay(0) } : { kind: 'again' };
@@ -160,7 +160,7 @@ export async function deployFollowStep(
   const moved = await moveDeployment(ctx, record, tls ? 'deploy_finished' : 'deploy_finished_unchecked', {
     detail: `job ${jobId} ${status}`,
     fields: { results },
-    notify: [tell({ type: 'deploy_results', jobId, results }), deployCard, card],
+    notify: [tell({ type: 'deploy_results', jobId, results }), deployCard],
   });
   ctx.logger.info({ recordId: record.requestId, jobId, status }, 'deployment job finished');
   return moved.ok ? (tls ? { kind: 'again' } : { kind: 'done' }) : { kind: 'again' };
@@ -200,7 +200,7 @@ export async function rollbackStep(
     const moved = await moveDeployment(ctx, record, 'rolled_back', {
       detail: `worker ${workerId} ${target.status}`,
       fields: { results: results },
-      notify: [tell({ type: 'rolled_back', resource: target, jobId }), deployCard, card],
+      notify: [tell({ type: 'rolled_back', resource: target, jobId }), deployCard],
     });
     return moved.ok ? { kind: 'done' } : { kind: 'again' };
   } catch (err) {

@@ -1,8 +1,8 @@
 import type { RenewalRecord } from '../../renewals/record.ts';
-import type { OutboxMessage } from '../../renewals/store.ts';
+import type { Notice } from '../../renewals/store.ts';
 import type { ThreadEvent } from '../../renewals/thread-events.ts';
 import type { TransitionName } from '../../renewals/transitions.ts';
-import { card, type RenewalJobData, type Step, type StepContext, tell } from '../step-context.ts';
+import { type RenewalJobData, type Step, type StepContext, tell } from '../step-context.ts';
 import { type DeployTargets, findDeployTargets } from './deploy-targets.ts';
 
 type Found = Extract<DeployTargets, { kind: 'found' }>;
@@ -47,11 +47,11 @@ export async function issued(
   signal: AbortSignal | undefined,
 ): Promise<Step> {
   const { store, timings } = ctx;
-  const move = (name: TransitionName, notify: OutboxMessage[], more: Partial<RenewalRecord> = {}) =>
+  const move = (name: TransitionName, notify: Notice[], more: Partial<RenewalRecord> = {}) =>
     store.transition(record.id, name, { actor: 'worker', fields: { ...fields, ...more }, notify });
   const settings = ctx.deploy;
   if (!settings || settings.mode === 'off') {
-    const r = await move('issued', [tell(event), card], newCertId ? { newCertId } : {});
+    const r = await move('issued', [tell(event)], newCertId ? { newCertId } : {});
     if (r.ok)
       ctx.logger.info(
         { recordId: record.id, orderId: record.orderId, newOrderId: event.newOrderId },
@@ -69,7 +69,7 @@ export async function issued(
   if (targets.kind === 'found') {
     const proposed = await proposeDeployment(ctx, record, targets, fields.newCertSha256);
     if (!proposed.ok) return { kind: 'again' };
-    result = await move('issued', [tell(event), { kind: 'deploy_card' }, card], {
+    result = await move('issued', [tell(event), { kind: 'deploy_card' }], {
       newCertId: targets.newCertId,
     });
   } else if (targets.kind === 'none') {
@@ -78,7 +78,6 @@ export async function issued(
       [
         tell(event),
         tell({ type: 'no_resources', oldCertId: targets.oldCertId, products: [...settings.products] }),
-        card,
       ],
       newCertId ? { newCertId } : {},
     );
@@ -86,7 +85,6 @@ export async function issued(
     result = await move('issued', [
       tell(event),
       tell({ type: 'resources_unknown', message: targets.message }),
-      card,
     ]);
   }
   return result.ok ? { kind: 'done' } : { kind: 'again' };

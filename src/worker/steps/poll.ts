@@ -3,10 +3,10 @@ import type { InstanceValidation } from '../../cas/instance-schemas.ts';
 import type { DomainValidation } from '../../cas/order-schemas.ts';
 import { isAppError } from '../../errors.ts';
 import type { RenewalRecord } from '../../renewals/record.ts';
-import type { OutboxMessage } from '../../renewals/store.ts';
-import type { TransitionName } from '../../renewals/transitions.ts';
+import type { Notice } from '../../renewals/store.ts';
+import { isAt, type TransitionName } from '../../renewals/transitions.ts';
 import { summariseCertificate } from '../cert-summary.ts';
-import { card, type RenewalJobData, type Step, type StepContext, tell } from '../step-context.ts';
+import { type RenewalJobData, type Step, type StepContext, tell } from '../step-context.ts';
 import { issued } from './issuance.ts';
 
 /** From `submitted`, `validating` or `reviewing`: asks CAS for the new order's state and posts each change once. */
@@ -45,7 +45,7 @@ export async function pollStep(
   }
   if (state.type !== 'unknow') data.unknowns = 0;
   const next: Step = { kind: 'later', ms: pollDelay(data.polls) };
-  const move = (name: TransitionName, notify: OutboxMessage[], fields: Partial<RenewalRecord> = {}) =>
+  const move = (name: TransitionName, notify: Notice[], fields: Partial<RenewalRecord> = {}) =>
     store.transition(record.id, name, {
       actor: 'worker',
       fields: { casState: state.type, ...fields },
@@ -59,11 +59,11 @@ export async function pollStep(
       if (record.appliedAt !== undefined && record.instanceId)
         return followInstance(ctx, record, data, record.instanceId, next, signal);
       if (record.casState !== 'payed')
-        await move('pending_application', [tell({ type: 'pending_application', newOrderId }), card]);
+        await move('pending_application', [tell({ type: 'pending_application', newOrderId })]);
       return next;
     case 'domain_verify': {
       const key = JSON.stringify(state.validation);
-      if (record.state !== 'validating' || record.validationKey !== key) {
+      if (!isAt(record, 'domain_validation') || record.validationKey !== key) {
         await move(
           'domain_validation',
           [
@@ -72,7 +72,6 @@ export async function pollStep(
               validation: state.validation,
               ...(record.domain ? { domain: record.domain } : {}),
             }),
-            card,
           ],
           {
             validationKey: key,
@@ -82,8 +81,7 @@ export async function pollStep(
       return next;
     }
     case 'process':
-      if (record.state !== 'reviewing')
-        await move('ca_review', [tell({ type: 'reviewing', newOrderId }), card]);
+      if (!isAt(record, 'ca_review')) await move('ca_review', [tell({ type: 'reviewing', newOrderId })]);
       return next;
     case 'certificate': {
       const summary = await summariseCertificate(state.certificatePem).catch(() => undefined);
@@ -108,7 +106,7 @@ export async function pollStep(
       );
     }
     case 'verify_fail':
-      await move('review_failed', [tell({ type: 'review_failed', newOrderId }), card], {
+      await move('review_failed', [tell({ type: 'review_failed', newOrderId })], {
         detail: 'CA review failed (verify_fail)',
       });
       logger.warn({ recordId: record.id, newOrderId }, 'renewal failed: CA review failed');
@@ -150,7 +148,7 @@ async function followInstance(
   } catch {
     return next;
   }
-  const move = (name: TransitionName, notify: OutboxMessage[], fields: Partial<RenewalRecord> = {}) =>
+  const move = (name: TransitionName, notify: Notice[], fields: Partial<RenewalRecord> = {}) =>
     store.transition(record.id, name, { actor: 'worker', fields: { casState: 'payed', ...fields }, notify });
   if (instance.CertificateStatus === 'issued' || instance.Status === 'normal') {
     return issued(
@@ -170,7 +168,7 @@ async function followInstance(
   const first = records[0];
   if (first) {
     const key = JSON.stringify(first);
-    if (record.state !== 'validating' || record.validationKey !== key) {
+    if (!isAt(record, 'domain_validation') || record.validationKey !== key) {
       await move(
         'domain_validation',
         [
@@ -179,7 +177,6 @@ async function followInstance(
             validation: first,
             ...(record.domain ? { domain: record.domain } : {}),
           }),
-          card,
         ],
         { validationKey: key },
       );

@@ -2,7 +2,7 @@ import { isCasRefusal } from '../../cas/errors.ts';
 import type { RenewalRecord } from '../../renewals/record.ts';
 import { accountScope } from '../../renewals/renew-lease.ts';
 import { reconcileOnce } from '../once-only.ts';
-import { card, type RenewalJobData, type Step, type StepContext, tell } from '../step-context.ts';
+import { type RenewalJobData, type Step, type StepContext, tell } from '../step-context.ts';
 import { retryTransient, transientMessage } from './transient.ts';
 
 /**
@@ -111,7 +111,7 @@ async function followFound(
       actor: 'worker',
       detail: `found new order ${newOrderId}`,
       fields: { newOrderId, submittedAt: now(), ...(instanceId ? { instanceId } : {}) },
-      notify: [tell({ type: 'reconciled', newOrderId }), card],
+      notify: [tell({ type: 'reconciled', newOrderId })],
     });
     if (result.ok) return { kind: 'later', ms: pollDelay(0) };
     // Another request claimed it in the meantime: look again later, with that one excluded.

@@ -3,7 +3,7 @@ import { errorCode } from '../../cas/errors.ts';
 import type { RenewalRecord } from '../../renewals/record.ts';
 import { leaseScope } from '../../renewals/renew-lease.ts';
 import type { TransitionResult } from '../../renewals/store.ts';
-import { card, type StepContext, tell } from '../step-context.ts';
+import { type StepContext, tell } from '../step-context.ts';
 
 /** What the listing before the call says, as far as this request's reconcile could be confused by it. */
 interface Baseline {
@@ -33,7 +33,7 @@ export async function claimRenewal(ctx: StepContext, record: RenewalRecord): Pro
         ...(baseline ? { payedBefore: baseline.payedBefore, leaseEpoch: baseline.epoch } : {}),
       },
       lease: { scope, epoch: baseline?.epoch },
-      notify: [tell({ type: 'submitting', orderId: record.orderId }), card],
+      notify: [tell({ type: 'submitting', orderId: record.orderId })],
     });
     if (result.ok || result.reason !== 'lease_stale') return result;
   }

@@ -1,7 +1,7 @@
 import { errorCode } from '../../cas/errors.ts';
 import type { RenewalRecord } from '../../renewals/record.ts';
 import { type OnceOnly, onceOnly } from '../once-only.ts';
-import { card, type RenewalJobData, type Step, type StepContext, tell } from '../step-context.ts';
+import { type RenewalJobData, type Step, type StepContext, tell } from '../step-context.ts';
 import { claimRenewal } from './renew-claim.ts';
 
 type Renewed = Awaited<ReturnType<StepContext['cas']['renewCertificateOrderForPackageRequest']>>;
@@ -43,7 +43,7 @@ function renewal(
         actor: 'worker',
         detail: `new order ${result.newOrderId}, RequestId ${result.requestId}`,
         fields: { newOrderId: result.newOrderId, submittedAt: now() },
-        notify: [tell({ type: 'submitted', newOrderId: result.newOrderId }), card],
+        notify: [tell({ type: 'submitted', newOrderId: result.newOrderId })],
       }),
     async afterwards(done, { newOrderId }) {
       logger.info({ recordId: record.id, orderId, newOrderId }, 'renewal submitted');
@@ -65,7 +65,7 @@ function renewal(
         actor: 'worker',
         detail: `${err.casCode}: ${err.casMessage}`,
         fields: { detail: `CAS refused: ${err.casCode}: ${err.casMessage}`.slice(0, 300) },
-        notify: [tell({ type: 'refused', orderId, casCode: err.casCode, casMessage: err.casMessage }), card],
+        notify: [tell({ type: 'refused', orderId, casCode: err.casCode, casMessage: err.casMessage })],
       });
       logger.warn({ recordId: record.id, casCode: err.casCode }, 'renewal refused by CAS');
       return { kind: 'done' };

@@ -1,7 +1,7 @@
 import { checkEndpoints } from '../../deploy/tls-check.ts';
 import { allServingNew, type DeployResult, type TlsResult } from '../../renewals/deployment.ts';
 import type { DeploymentRecord } from '../../renewals/deployment-record.ts';
-import { card, type RenewalJobData, type Step, type StepContext, tell } from '../step-context.ts';
+import { type RenewalJobData, type Step, type StepContext, tell } from '../step-context.ts';
 import { deployCard, moveDeployment } from './deploy-moves.ts';
 import { certificateFingerprint } from './deploy-targets.ts';
 
@@ -99,7 +99,7 @@ export async function verifyStep(
   const moved = await moveDeployment(ctx, record, verified ? 'tls_checked' : 'tls_not_serving', {
     detail: `serving the new certificate on ${serving} of ${results.length} endpoints`,
     fields: { tlsResults: results },
-    notify: [tell({ type: 'tls_results', results, final: true }), deployCard, card],
+    notify: [tell({ type: 'tls_results', results, final: true }), deployCard],
   });
   if (moved.ok) ctx.onTlsChecked?.(results);
   return moved.ok ? { kind: 'done' } : { kind: 'again' };
