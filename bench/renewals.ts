@@ -175,6 +175,10 @@ export async function benchRenewals(
     seed?: Parameters<typeof startCasSim>[0];
     /** Read the bot's memory after every quarter of the renewals, and ask for a heap snapshot at the end. */
     memoryTrace?: boolean;
+    /** How the bot starts. @defaultValue compiled */
+    mode?: StartMode;
+    /** Called just before the first approval and once every renewal is issued (e.g. to trace Redis commands). */
+    measure?: { start(): Promise<void>; stop(): Promise<void> };
   } = {},
 ) {
   const orders = Array.from({ length: n }, (_, i) => ({
@@ -208,6 +212,7 @@ export async function benchRenewals(
         ...variant.env,
       },
     ),
+    variant.mode,
   );
   const idleRss = await bot.rssBytes();
   const pool = new Pool(`http://127.0.0.1:${bot.port}`, { connections: concurrency });
@@ -268,6 +273,7 @@ export async function benchRenewals(
     });
   });
   const admin = new Redis(redisUrl);
+  await variant.measure?.start();
   const commandsBefore = await redisCommandStats(admin);
   const casBefore = cas.sim.calls.length;
   const slackBefore = slack.calls.length;
@@ -286,6 +292,7 @@ export async function benchRenewals(
   );
   await allIssued;
   const seconds = (performance.now() - started) / 1000;
+  await variant.measure?.stop();
   // Every Redis command of the whole server during the renewals (this bench is its only client), per renewal.
   const commands = commandsPerRenewal(commandsBefore, await redisCommandStats(admin), n);
   admin.disconnect();

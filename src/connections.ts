@@ -30,13 +30,6 @@ export interface Connections {
 /** Builds the connections from the configuration (lazily); `metrics` observes every Slack call. */
 export function createConnections(config: Config, logger: Logger, metrics: Metrics): Connections {
   const opened: Array<{ disconnect(): void }> = [];
-  const lazy = <T>(make: () => T): (() => T) => {
-    let value: T | undefined;
-    return () => {
-      value ??= make();
-      return value;
-    };
-  };
   const redis = (name: string, options: { maxRetriesPerRequest: number | null; connectTimeout?: number }) => {
     const client = new Redis(config.redis.url, options);
     client.on('error', (err) =>
@@ -55,35 +48,34 @@ export function createConnections(config: Config, logger: Logger, metrics: Metri
       ...options,
     });
 
-  const appRedis = lazy(() => redis('app', { maxRetriesPerRequest: 2, connectTimeout: 5_000 }));
-  const workerRedis = lazy(() => redis('worker', { maxRetriesPerRequest: 3 }));
-  const bullmqRedis = lazy(() => redis('bullmq', { maxRetriesPerRequest: null }));
-  const slackApp = lazy(() => createSlackApp(config, logger, observedSlackFetch(metrics)));
-  const threadSlack = lazy(() => webClient({ rejectRateLimitedCalls: true, retryConfig: { retries: 0 } }));
-  const alertSlack = lazy(() =>
-    webClient({ retryConfig: { retries: 3, factor: 2, minTimeout: 1_000, maxTimeout: 30_000 } }),
-  );
-  return {
-    get appRedis() {
-      return appRedis();
-    },
-    get workerRedis() {
-      return workerRedis();
-    },
-    get bullmqRedis() {
-      return bullmqRedis();
-    },
-    get slackApp() {
-      return slackApp();
-    },
-    get threadSlack() {
-      return threadSlack();
-    },
-    get alertSlack() {
-      return alertSlack();
-    },
+  const made = madeOnFirstUse<Omit<Connections, 'close'>>({
+    appRedis: () => redis('app', { maxRetriesPerRequest: 2, connectTimeout: 5_000 }),
+    workerRedis: () => redis('worker', { maxRetriesPerRequest: 3 }),
+    bullmqRedis: () => redis('bullmq', { maxRetriesPerRequest: null }),
+    slackApp: () => createSlackApp(config, logger, observedSlackFetch(metrics)),
+    threadSlack: () => webClient({ rejectRateLimitedCalls: true, retryConfig: { retries: 0 } }),
+    alertSlack: () =>
+      webClient({ retryConfig: { retries: 3, factor: 2, minTimeout: 1_000, maxTimeout: 30_000 } }),
+  });
+  return Object.assign(made, {
     close() {
       for (const client of opened.splice(0)) client.disconnect();
     },
-  };
+  });
+}
+
+/** An object each of whose properties is made by its maker on first read, then kept. */
+function madeOnFirstUse<T extends object>(makers: { [K in keyof T]: () => T[K] }): T {
+  const object = {} as T;
+  for (const key of Object.keys(makers) as Array<keyof T>) {
+    let value: T[typeof key] | undefined;
+    Object.defineProperty(object, key, {
+      enumerable: true,
+      get: () => {
+        value ??= makers[key]();
+        return value;
+      },
+    });
+  }
+  return object;
 }

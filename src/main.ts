@@ -59,13 +59,11 @@ const queuesFor = (name: 'app' | 'worker') => {
   return built;
 };
 const closeQueues = () => Promise.all(queues.map((q) => q.close()));
+// What both roles are built from.
+const roleDeps = { config, logger, cas, metrics, connections };
 if (role === 'all' || role === 'app') {
   const app = await startAppRole({
-    config,
-    logger,
-    cas,
-    metrics,
-    connections,
+    ...roleDeps,
     queues: queuesFor('app'),
     requestTtlMs: config.approval.requestTtlHours * 3_600_000,
   });
@@ -74,11 +72,7 @@ if (role === 'all' || role === 'app') {
 if (role === 'all' || role === 'worker') {
   // Alone, the worker serves its own /healthz, /readyz and /metrics on METRICS_PORT; with the app, the app's does.
   const worker = await startWorkerRole({
-    config,
-    logger,
-    cas,
-    metrics,
-    connections,
+    ...roleDeps,
     queues: queuesFor('worker'),
     serveHttp: role === 'worker',
   }).catch(async (err: unknown) => {

@@ -4,40 +4,63 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 /** Reads a value at scrape time (queue depth, pending approvals…); errors leave the gauge unset. */
 export type GaugeReader = () => Promise<Array<{ labels: Record<string, string>; value: number }>>;
 
-/**
- * The bot's Prometheus metrics (prom-client): renewals by outcome, CAS calls by operation and error code with a
- * latency histogram, Slack API errors, alerts sent, plus queue depth, age of the oldest waiting job and pending
- * approvals read from Redis at scrape time, and the process's own (RSS, event-loop lag…).
- */
-export function createMetrics() {
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'certbot_' });
-  const renewals = new Counter({
-    name: 'certbot_renewals_total',
-    help: 'Renewal requests that reached a final state, by outcome',
-    labelNames: ['outcome'],
-    registers: [registry],
-  });
-  const casCalls = new Counter({
-    name: 'certbot_cas_calls_total',
-    help: 'CAS API calls by operation and error code (ok when none)',
-    labelNames: ['action', 'code'],
-    registers: [registry],
-  });
-  const casLatency = new Histogram({
-    name: 'certbot_cas_call_duration_seconds',
-    help: 'CAS API call latency by operation',
-    labelNames: ['action'],
-    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-    registers: [registry],
-  });
-  const slackErrors = new Counter({
-    name: 'certbot_slack_api_errors_total',
-    help: 'Slack Web API calls that failed, by method and error (ratelimited for HTTP 429)',
-    labelNames: ['method', 'error'],
-    registers: [registry],
-  });
-  // Event-loop delay since the previous scrape (perf_hooks, 10 ms resolution): what delays acks under a burst.
+/** A counter of `registry`. */
+function counter(registry: Registry, name: string, help: string, labelNames: string[]) {
+  return new Counter({ name, help, labelNames, registers: [registry] });
+}
+
+/** The counters of what the bot did, and the CAS latency histogram. */
+function eventCounters(registry: Registry) {
+  return {
+    renewals: counter(
+      registry,
+      'certbot_renewals_total',
+      'Renewal requests that reached a final state, by outcome',
+      ['outcome'],
+    ),
+    casCalls: counter(
+      registry,
+      'certbot_cas_calls_total',
+      'CAS API calls by operation and error code (ok when none)',
+      ['action', 'code'],
+    ),
+    casLatency: new Histogram({
+      name: 'certbot_cas_call_duration_seconds',
+      help: 'CAS API call latency by operation',
+      labelNames: ['action'],
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [registry],
+    }),
+    slackErrors: counter(
+      registry,
+      'certbot_slack_api_errors_total',
+      'Slack Web API calls that failed, by method and error (ratelimited for HTTP 429)',
+      ['method', 'error'],
+    ),
+    deployments: counter(
+      registry,
+      'certbot_deployments_total',
+      'Deployments (and TLS re-checks) that ended, by outcome: verified, not_serving, unchecked, not_created, lost, rolled_back',
+      ['outcome'],
+    ),
+    // A counter named as the operators asked for (no _total): endpoints seen by final TLS checks, by result.
+    tlsEndpoints: counter(
+      registry,
+      'certbot_tls_endpoints',
+      'Endpoints seen by the final TLS check of a deployment, by result (new, old, other, unreachable)',
+      ['result'],
+    ),
+    alerts: counter(
+      registry,
+      'certbot_alerts_sent_total',
+      'Expiry alerts posted, by kind (expiring, expired, scan_health)',
+      ['kind'],
+    ),
+  };
+}
+
+/** Event-loop delay since the previous scrape (perf_hooks, 10 ms resolution): what delays acks under a burst. */
+function eventLoopGauge(registry: Registry): void {
   const loopDelay = monitorEventLoopDelay({ resolution: 10 });
   loopDelay.enable();
   new Gauge({
@@ -52,67 +75,56 @@ export function createMetrics() {
       loopDelay.reset();
     },
   });
-  const deployments = new Counter({
-    name: 'certbot_deployments_total',
-    help: 'Deployments (and TLS re-checks) that ended, by outcome: verified, not_serving, unchecked, not_created, lost, rolled_back',
-    labelNames: ['outcome'],
-    registers: [registry],
-  });
-  // A counter named as the operators asked for (no _total): endpoints seen by final TLS checks, by result.
-  const tlsEndpoints = new Counter({
-    name: 'certbot_tls_endpoints',
-    help: 'Endpoints seen by the final TLS check of a deployment, by result (new, old, other, unreachable)',
-    labelNames: ['result'],
-    registers: [registry],
-  });
-  const alerts = new Counter({
-    name: 'certbot_alerts_sent_total',
-    help: 'Expiry alerts posted, by kind (expiring, expired, scan_health)',
-    labelNames: ['kind'],
-    registers: [registry],
-  });
+}
 
-  function readerGauge(
-    name: string,
-    help: string,
-    labelNames: string[],
-    read: () => GaugeReader | undefined,
-  ) {
-    return new Gauge({
+/** Where the Redis-backed gauges read from, set by the role that has the queues. */
+interface GaugeReaders {
+  queues: GaugeReader;
+  oldestAge: GaugeReader;
+  pendingApprovals: GaugeReader;
+}
+
+/** The gauges read from Redis at scrape time (unset until `readFrom`); returns `readFrom`. */
+function readerGauges(registry: Registry): (readers: GaugeReaders) => void {
+  let readers: GaugeReaders | undefined;
+  const gauge = (name: string, help: string, labelNames: string[], which: keyof GaugeReaders) =>
+    new Gauge({
       name,
       help,
       labelNames,
       registers: [registry],
       async collect() {
-        const reader = read();
+        const reader = readers?.[which];
         if (!reader) return;
         this.reset();
         for (const { labels, value } of await reader().catch(() => [])) this.set(labels, value);
       },
     });
-  }
-  let queueReader: GaugeReader | undefined;
-  let ageReader: GaugeReader | undefined;
-  let pendingReader: GaugeReader | undefined;
-  readerGauge(
-    'certbot_queue_jobs',
-    'Jobs in each BullMQ queue by state',
-    ['queue', 'state'],
-    () => queueReader,
-  );
-  readerGauge(
+  gauge('certbot_queue_jobs', 'Jobs in each BullMQ queue by state', ['queue', 'state'], 'queues');
+  gauge(
     'certbot_queue_oldest_waiting_job_age_seconds',
     'Age of the oldest job waiting to run, by queue',
     ['queue'],
-    () => ageReader,
+    'oldestAge',
   );
-  readerGauge(
-    'certbot_pending_approvals',
-    'Renewal requests waiting for a decision',
-    [],
-    () => pendingReader,
-  );
+  gauge('certbot_pending_approvals', 'Renewal requests waiting for a decision', [], 'pendingApprovals');
+  return (set) => {
+    readers = set;
+  };
+}
 
+/**
+ * The bot's Prometheus metrics (prom-client): renewals by outcome, CAS calls by operation and error code with a
+ * latency histogram, Slack API errors, alerts sent, plus queue depth, age of the oldest waiting job and pending
+ * approvals read from Redis at scrape time, and the process's own (RSS, event-loop lag…).
+ */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'certbot_' });
+  const { renewals, casCalls, casLatency, slackErrors, deployments, tlsEndpoints, alerts } =
+    eventCounters(registry);
+  eventLoopGauge(registry);
+  const readFrom = readerGauges(registry);
   return {
     registry,
     casCall(event: { action: string; durationMs: number; errorCode: string | undefined }): void {
@@ -135,11 +147,7 @@ export function createMetrics() {
       alerts.inc({ kind }, count);
     },
     /** Sets where the Redis-backed gauges read from (the role that has the queues). */
-    readFrom(readers: { queues: GaugeReader; oldestAge: GaugeReader; pendingApprovals: GaugeReader }): void {
-      queueReader = readers.queues;
-      ageReader = readers.oldestAge;
-      pendingReader = readers.pendingApprovals;
-    },
+    readFrom,
     async render(): Promise<{ contentType: string; body: string }> {
       return { contentType: registry.contentType, body: await registry.metrics() };
     },

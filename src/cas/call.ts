@@ -54,6 +54,22 @@ export interface CasCaller {
   ): Promise<T[]>;
 }
 
+/**
+ * The read of `action` for the one ID it takes, named `param`: the ID's form is checked first (`check` throws,
+ * and nothing is sent, for a bad one).
+ */
+export function readById<S extends z.ZodType>(
+  caller: CasCaller,
+  action: string,
+  [param, check]: [string, (id: string) => void],
+  schema: S,
+): (id: string, options?: CallOptions) => Promise<z.output<S>> {
+  return async (id, options = {}) => {
+    check(id);
+    return caller.read(action, [[param, id]], schema, options);
+  };
+}
+
 /** The body of a 2xx answer, parsed as int64-exact JSON and checked against the action's schema. */
 function parseAnswer<S extends z.ZodType>(
   action: string,

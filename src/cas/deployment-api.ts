@@ -1,4 +1,4 @@
-import type { CasCaller, Query } from './call.ts';
+import { type CasCaller, type Query, readById } from './call.ts';
 import type { CallOptions } from './client-options.ts';
 import {
   CertificateDetailResponse,
@@ -104,15 +104,12 @@ function createJobCalls(
         callOptions,
       );
     },
-    async describeDeploymentJob(jobId, callOptions = {}) {
-      assertOrderId(jobId);
-      return caller.read(
-        'DescribeDeploymentJob',
-        [['JobId', jobId]],
-        DescribeDeploymentJobResponse,
-        callOptions,
-      );
-    },
+    describeDeploymentJob: readById(
+      caller,
+      'DescribeDeploymentJob',
+      ['JobId', assertOrderId],
+      DescribeDeploymentJobResponse,
+    ),
     async listDeploymentJobs(callOptions = {}) {
       return caller.pages('ListDeploymentJob', [['JobType', 'user']], ListDeploymentJobResponse, callOptions);
     },
@@ -139,6 +136,13 @@ function createJobCalls(
 
 /** The deployment calls, made through the shared request machinery. */
 export function createCasDeploymentApi(caller: CasCaller): CasDeploymentApi {
+  // Without CertFilter: the answer carries the certificate's PEM.
+  const certificatePem = readById(
+    caller,
+    'GetUserCertificateDetail',
+    ['CertId', assertOrderId],
+    CertificatePemResponse,
+  );
   return {
     ...createJobCalls(caller),
     async listCloudResources(filter, callOptions = {}) {
@@ -162,14 +166,7 @@ export function createCasDeploymentApi(caller: CasCaller): CasDeploymentApi {
       );
     },
     async getCertificatePem(certId, callOptions = {}) {
-      assertOrderId(certId);
-      const r = await caller.read(
-        'GetUserCertificateDetail',
-        [['CertId', certId]],
-        CertificatePemResponse,
-        callOptions,
-      );
-      return r.Cert;
+      return (await certificatePem(certId, callOptions)).Cert;
     },
   };
 }

@@ -1,5 +1,5 @@
 import type { CasCaller, Query } from './call.ts';
-import { maxPageSize } from './call.ts';
+import { maxPageSize, readById } from './call.ts';
 import type { CallOptions } from './client-options.ts';
 import { assertInstanceId } from './ids.ts';
 import { type Contact, GetInstanceDetailResponse, ListContactResponse } from './instance-schemas.ts';
@@ -54,15 +54,12 @@ function applicationQuery(input: InstanceApplication): Query {
 /** The instance calls, made through the shared request machinery. */
 export function createCasInstanceApi(caller: CasCaller): CasInstanceApi {
   return {
-    async getInstanceDetail(instanceId, callOptions = {}) {
-      assertInstanceId(instanceId);
-      return caller.read(
-        'GetInstanceDetail',
-        [['InstanceId', instanceId]],
-        GetInstanceDetailResponse,
-        callOptions,
-      );
-    },
+    getInstanceDetail: readById(
+      caller,
+      'GetInstanceDetail',
+      ['InstanceId', assertInstanceId],
+      GetInstanceDetailResponse,
+    ),
     async updateInstance(input, callOptions = {}) {
       assertInstanceId(input.instanceId);
       const r = await caller.read('UpdateInstance', applicationQuery(input), RequestIdOnly, callOptions);

@@ -1,19 +1,23 @@
 import { z } from 'zod';
-import { absentIfNull, Int64Id, optionalId, optionalText } from './schema-fields.ts';
+
+import { absentIfNull, Int64Id, optionalId, optionalText, optionalTexts } from './schema-fields.ts';
 import { instanceFields } from './subscription-schemas.ts';
 
-/** One domain-validation record of an instance (GetInstanceDetail). */
-export const InstanceValidation = z.object({
-  Domain: optionalText,
-  RootDomain: optionalText,
-  /** `TXT`, `HTTP` or `CNAME`. */
-  ValidationType: optionalText,
-  /** The DNS host record, or the HTTP path. */
-  ValidationKey: optionalText,
-  ValidationValue: optionalText,
-  Cname: optionalText,
-  CnameKey: optionalText,
-});
+/**
+ * One domain-validation record of an instance (GetInstanceDetail). `ValidationType`: `TXT`, `HTTP` or `CNAME`;
+ * `ValidationKey`: the DNS host record, or the HTTP path.
+ */
+export const InstanceValidation = z.object(
+  optionalTexts(
+    'Domain',
+    'RootDomain',
+    'ValidationType',
+    'ValidationKey',
+    'ValidationValue',
+    'Cname',
+    'CnameKey',
+  ),
+);
 export type InstanceValidation = z.infer<typeof InstanceValidation>;
 
 /**

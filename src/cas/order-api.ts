@@ -1,5 +1,5 @@
 import type { CasCaller, Query } from './call.ts';
-import { maxPageSize } from './call.ts';
+import { maxPageSize, readById } from './call.ts';
 import type { CallOptions } from './client-options.ts';
 import { assertOrderId } from './ids.ts';
 import {
@@ -68,15 +68,12 @@ export function createCasOrderApi(caller: CasCaller): CasOrderApi {
       );
       return { newOrderId: r.OrderId, requestId: r.RequestId };
     },
-    async describeCertificateState(orderId, callOptions = {}) {
-      assertOrderId(orderId);
-      return caller.read(
-        'DescribeCertificateState',
-        [['OrderId', orderId]],
-        DescribeCertificateStateResponse,
-        callOptions,
-      );
-    },
+    describeCertificateState: readById(
+      caller,
+      'DescribeCertificateState',
+      ['OrderId', assertOrderId],
+      DescribeCertificateStateResponse,
+    ),
     async listUserCertificateOrder(filter, callOptions = {}) {
       const query: Query = [
         ['OrderType', filter.orderType ?? 'CPACK'],

@@ -6,6 +6,7 @@ import {
   optionalEpochMs,
   optionalId,
   optionalText,
+  totalCountPage,
 } from './schema-fields.ts';
 
 /** `RenewCertificateOrderForPackageRequest` response: `OrderId` is the **new** order. */
@@ -126,13 +127,11 @@ export const CertificateOrder = z.object({
 });
 export type CertificateOrder = z.infer<typeof CertificateOrder>;
 
-export const ListUserCertificateOrderResponse = z.object({
-  RequestId: z.string(),
-  TotalCount: z.number().int().nonnegative(),
-  ShowSize: z.number().int().nonnegative(),
-  CurrentPage: z.number().int().nonnegative(),
-  CertificateOrderList: absentIfNull(z.array(CertificateOrder)).transform((v) => v ?? []),
-});
+export const ListUserCertificateOrderResponse = totalCountPage(
+  'CertificateOrderList',
+  CertificateOrder,
+  z.number().int().nonnegative(),
+);
 export type ListUserCertificateOrderResponse = z.infer<typeof ListUserCertificateOrderResponse>;
 
 export const DescribePackageStateResponse = z.object({

@@ -22,13 +22,6 @@ if oldest > now then
 end
 return math.max(1, oldest + window - now)
 `;
-// answered: KEYS the window set; ARGV now ms, member. Moves the entry to when its answer arrived (XX: an entry
-// the set or its expiry already dropped is not written back into a key without an expiry).
-const answeredScript = `
-redis.call('ZADD', KEYS[1], 'XX', ARGV[1], ARGV[2])
-return 0
-`;
-
 /**
  * CAS's window: it counts the calls that *arrived* in the last second (the simulator does the same). We cannot see
  * when a call arrives, only that it is after we sent it and before its answer came back; so a call stays in our
@@ -122,7 +115,9 @@ export function createRedisPacer(deps: {
     return () => {
       // Not awaited: a Redis that is slow or away must not hold back an answer already here. A failure leaves the
       // entry at its bound: slower, never over the limit.
-      deps.redis.eval(answeredScript, 1, key, String(now()), member).catch(() => undefined);
+      // XX: an entry the set or its expiry already dropped is not written back into a key without an expiry.
+      // One plain command (atomic by itself), not a script.
+      deps.redis.zadd(key, 'XX', now(), member).catch(() => undefined);
     };
   };
 }

@@ -43,3 +43,28 @@ export const dataPage = <T extends z.ZodType>(item: T) =>
     ShowSize: optionalCount,
     Data: absentIfNull(z.array(item)).transform((v) => v ?? []),
   });
+
+/** Optional text fields by name: a schema's run of plain text fields, as a table. */
+export function optionalTexts<const K extends string>(...names: K[]): { [N in K]: typeof optionalText } {
+  return Object.fromEntries(names.map((name) => [name, optionalText])) as { [N in K]: typeof optionalText };
+}
+
+/** A list field that may be absent or null: read as empty. */
+export const listOf = <T extends z.ZodType>(row: T) => absentIfNull(z.array(row)).transform((v) => v ?? []);
+
+/**
+ * The paged lists that count with `TotalCount` (ListUserCertificateOrder, ListInstances, ListCertificates): the
+ * rows under `key`, the counts read with `count` (ListUserCertificateOrder's paging needs them present).
+ */
+export const totalCountPage = <K extends string, T extends z.ZodType, C extends z.ZodType>(
+  key: K,
+  row: T,
+  count: C,
+) =>
+  z.object({
+    RequestId: z.string(),
+    TotalCount: count,
+    CurrentPage: count,
+    ShowSize: count,
+    ...({ [key]: listOf(row) } as Record<K, ReturnType<typeof listOf<T>>>),
+  });

@@ -4,7 +4,15 @@
  * (Csr, Tags, DingGroupList, UsingProductList of ListCertificates) are left out.
  */
 import { z } from 'zod';
-import { absentIfNull, optionalCount, optionalId, optionalText } from './schema-fields.ts';
+import {
+  absentIfNull,
+  listOf,
+  optionalCount,
+  optionalId,
+  optionalText,
+  optionalTexts,
+  totalCountPage,
+} from './schema-fields.ts';
 
 /**
  * An instant the SDK documents as "a UNIX timestamp accurate to seconds" while its examples are milliseconds
@@ -61,46 +69,35 @@ export const InstanceRow = z.object({
 export type InstanceRow = z.infer<typeof InstanceRow>;
 
 /** A page of ListInstances (`InstanceList`, `TotalCount`: not the deployment lists' `Data`/`Total`). */
-export const ListInstancesResponse = z.object({
-  RequestId: z.string(),
-  TotalCount: optionalCount,
-  CurrentPage: optionalCount,
-  ShowSize: optionalCount,
-  InstanceList: absentIfNull(z.array(InstanceRow)).transform((v) => v ?? []),
-});
+export const ListInstancesResponse = totalCountPage('InstanceList', InstanceRow, optionalCount);
 export type ListInstancesResponse = z.infer<typeof ListInstancesResponse>;
 
 /** One `CertificateList` row of ListCertificates; its CertificateId is a string in the SDK model. */
 export const CertificateRow = z.object({
   CertificateId: optionalId,
-  CertIdentifier: optionalText,
-  CertificateName: optionalText,
-  /** `BUY`, `TEST` or `UPLOAD`. */
-  CertificateSource: optionalText,
-  /** `issued`, `revoked`, `willExpire`, `expired`. */
-  CertificateStatus: optionalText,
   InstanceId: absentIfNull(z.union([z.string(), z.number()]).transform(String)),
-  CommonName: optionalText,
-  Domain: optionalText,
-  SubjectAlternativeNames: absentIfNull(z.array(z.string())).transform((v) => v ?? []),
-  Issuer: optionalText,
-  Algorithm: optionalText,
+  // CertificateSource: `BUY`, `TEST` or `UPLOAD`; CertificateStatus: `issued`, `revoked`, `willExpire`, `expired`.
+  ...optionalTexts(
+    'CertIdentifier',
+    'CertificateName',
+    'CertificateSource',
+    'CertificateStatus',
+    'CommonName',
+    'Domain',
+    'Issuer',
+    'Algorithm',
+    'FingerPrint',
+    'Serial',
+  ),
+  SubjectAlternativeNames: listOf(z.string()),
   KeySize: optionalCount,
   ExistPrivateKey: absentIfNull(z.boolean()),
-  FingerPrint: optionalText,
-  Serial: optionalText,
   NotBefore: instantMs,
   NotAfter: instantMs,
 });
 export type CertificateRow = z.infer<typeof CertificateRow>;
 
-export const ListCertificatesResponse = z.object({
-  RequestId: z.string(),
-  TotalCount: optionalCount,
-  CurrentPage: optionalCount,
-  ShowSize: optionalCount,
-  CertificateList: absentIfNull(z.array(CertificateRow)).transform((v) => v ?? []),
-});
+export const ListCertificatesResponse = totalCountPage('CertificateList', CertificateRow, optionalCount);
 export type ListCertificatesResponse = z.infer<typeof ListCertificatesResponse>;
 
 /** GetInstanceSummary: instance counts and the quotas left. */

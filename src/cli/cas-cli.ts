@@ -2,12 +2,14 @@ import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
-import type { CasClient } from '../cas/client.ts';
 import { createCasClientFromConfig } from '../cas/from-config.ts';
-import { findPendingInstance } from '../cas/instances.ts';
-import { type Environment, loadCasConfig } from '../config/config.ts';
+import { loadCasConfig } from '../config/config.ts';
 import { isAppError } from '../errors.ts';
+import { applyCommand } from './apply-command.ts';
+import { type CliIo, type CommandContext, confirm, type Options, pemRequest, print, text } from './cli-io.ts';
 import { instanceUsage, runInstanceCommand } from './instance-commands.ts';
+
+export type { CliIo } from './cli-io.ts';
 
 const usage = `Usage: npm run cas -- <command>
 
@@ -25,23 +27,68 @@ ${instanceUsage}
 Uses CAS_ENDPOINT and the Alibaba Cloud credentials (environment, else ~/.aliyun/config.json,
 else ~/.alibabacloud/credentials). Prints JSON.`;
 
-/** What the CLI reads and writes; injected so tests run it in-process. */
-export interface CliIo {
-  env: Environment;
-  homeDir: string;
-  stdout: { write(text: string): unknown };
-  stderr: { write(text: string): unknown };
-  /** Reads one answer to a question; undefined when there is no terminal to ask. */
-  ask: ((question: string) => Promise<string>) | undefined;
-  readFile: (path: string) => Promise<string>;
+/** A command: what its argument must be (checked before anything is called), and what it does. */
+interface Command {
+  argument?: 'order' | 'instance';
+  run(context: CommandContext): Promise<number>;
 }
 
-function print(io: CliIo, value: unknown): void {
-  io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
-}
+const commands = new Map<string, Command>([
+  [
+    'state',
+    { argument: 'order', run: async (c) => print(c.io, await c.client.describeCertificateState(c.arg)) },
+  ],
+  ['list', { run: listCommand }],
+  [
+    'package',
+    { run: async (c) => print(c.io, await c.client.describePackageState(text(c.values, 'product'))) },
+  ],
+  ['renew', { argument: 'order', run: renewCommand }],
+  [
+    'instance',
+    {
+      argument: 'instance',
+      run: (c) => runInstanceCommand(c.io, () => c.client, 'instance', c.arg, c.values),
+    },
+  ],
+  ['instances', { run: (c) => runInstanceCommand(c.io, () => c.client, 'instances', c.arg, c.values) }],
+  ['contacts', { run: async (c) => print(c.io, await c.client.listContacts()) }],
+  ['apply', { argument: 'order', run: applyCommand }],
+]);
 
 /** Runs one CLI command; resolves to the process exit code (0 ok, 1 failed, 2 usage). */
 export async function runCasCli(argv: string[], io: CliIo): Promise<number> {
+  const line = parseCommandLine(argv, io);
+  if (typeof line === 'number') return line;
+  const { command, arg, values } = line;
+  const problem = argumentProblem(command, arg);
+  if (problem !== undefined) {
+    io.stderr.write(problem);
+    return 2;
+  }
+  try {
+    const config = loadCasConfig(io.env);
+    const client = createCasClientFromConfig(config, { env: io.env, homeDir: io.homeDir });
+    const run = commands.get(command)?.run;
+    if (run === undefined) {
+      io.stderr.write(`Unknown command ${JSON.stringify(command)}.\n\n${usage}\n`);
+      return 2;
+    }
+    return await run({ io, client, endpoint: config.endpoint, arg: arg as string, values });
+  } catch (err) {
+    if (isAppError(err)) {
+      io.stderr.write(`error (${err.code}): ${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  }
+}
+
+/** The command, its argument and its options; or the exit code once usage has been printed. */
+function parseCommandLine(
+  argv: string[],
+  io: CliIo,
+): { command: string; arg: string | undefined; values: Options } | number {
   let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs({
@@ -65,184 +112,63 @@ export async function runCasCli(argv: string[], io: CliIo): Promise<number> {
     io.stderr.write(`${(err as Error).message}\n\n${usage}\n`);
     return 2;
   }
-  const [command, orderId, ...extra] = parsed.positionals;
-  const values = parsed.values as Record<string, string | boolean | undefined>;
+  const [command, arg, ...extra] = parsed.positionals;
+  const values = parsed.values as Options;
   if (values.help || command === undefined || extra.length > 0) {
     (values.help ? io.stdout : io.stderr).write(`${usage}\n`);
     return values.help ? 0 : 2;
   }
-  const needsOrder = command === 'state' || command === 'renew' || command === 'apply';
+  return { command, arg, values };
+}
+
+/** What is wrong with the argument `command` was given, as a line to print; undefined when nothing is. */
+function argumentProblem(command: string, arg: string | undefined): string | undefined {
+  const argument = commands.get(command)?.argument;
+  if (argument === 'instance' && (arg === undefined || !/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/.test(arg))) {
+    return 'instance needs an instance ID, e.g. npm run cas -- instance cas-ivauto-abc123\n';
+  }
   if (
-    needsOrder &&
-    (orderId === undefined || !/^[0-9]{1,19}$/.test(orderId) || BigInt(orderId) > 9223372036854775807n)
+    argument === 'order' &&
+    (arg === undefined || !/^[0-9]{1,19}$/.test(arg) || BigInt(arg) > 9223372036854775807n)
   ) {
-    io.stderr.write(
-      `${command} needs an order ID of 1-19 digits, e.g. npm run cas -- ${command} 123456789\n`,
-    );
-    return 2;
+    return `${command} needs an order ID of 1-19 digits, e.g. npm run cas -- ${command} 123456789\n`;
   }
-
-  try {
-    const config = loadCasConfig(io.env);
-    const client = createCasClientFromConfig(config, { env: io.env, homeDir: io.homeDir });
-    switch (command) {
-      case 'state':
-        print(io, await client.describeCertificateState(orderId as string));
-        return 0;
-      case 'list': {
-        const type = values.type as 'CPACK' | 'BUY' | 'UPLOAD' | 'CERT' | undefined;
-        const orders = [];
-        for await (const o of client.listAllUserCertificateOrders({
-          ...(typeof values.status === 'string' ? { status: values.status } : {}),
-          ...(typeof values.keyword === 'string' ? { keyword: values.keyword } : {}),
-          ...(type ? { orderType: type } : {}),
-        })) {
-          orders.push(o);
-        }
-        print(io, orders);
-        return 0;
-      }
-      case 'package':
-        print(
-          io,
-          await client.describePackageState(typeof values.product === 'string' ? values.product : undefined),
-        );
-        return 0;
-      case 'renew': {
-        const csr = typeof values.csr === 'string' ? await io.readFile(values.csr) : undefined;
-        if (csr !== undefined && !csr.includes('-----BEGIN CERTIFICATE REQUEST-----')) {
-          io.stderr.write(
-            `${values.csr} is not a PEM certificate request (expected -----BEGIN CERTIFICATE REQUEST-----)\n`,
-          );
-          return 2;
-        }
-        if (!values.yes) {
-          if (!io.ask) {
-            io.stderr.write('renew spends plan quota: add --yes to confirm when not running in a terminal\n');
-            return 2;
-          }
-          const answer = await io.ask(
-            `Renew order ${orderId} at ${config.endpoint}${csr ? ' with the given CSR' : ''}? This spends plan quota. [y/N] `,
-          );
-          if (!/^y(es)?$/i.test(answer.trim())) {
-            io.stderr.write('Not renewed.\n');
-            return 1;
-          }
-        }
-        print(io, await client.renewCertificateOrderForPackageRequest({ orderId: orderId as string, csr }));
-        return 0;
-      }
-      case 'instance':
-      case 'instances':
-        return await runInstanceCommand(io, () => client, command, orderId, values);
-      case 'contacts':
-        print(io, await client.listContacts());
-        return 0;
-      case 'apply':
-        return await applyCommand(io, client, config.endpoint, orderId as string, values);
-      default:
-        io.stderr.write(`Unknown command ${JSON.stringify(command)}.\n\n${usage}\n`);
-        return 2;
-    }
-  } catch (err) {
-    if (isAppError(err)) {
-      io.stderr.write(`error (${err.code}): ${err.message}\n`);
-      return 1;
-    }
-    throw err;
-  }
+  return undefined;
 }
 
-/** `apply`: the application of a pending order, as the bot would submit it, after asking. */
-async function applyCommand(
-  io: CliIo,
-  client: CasClient,
-  endpoint: string,
-  orderId: string,
-  values: Record<string, string | boolean | undefined>,
-): Promise<number> {
-  const text = (name: string) => (typeof values[name] === 'string' ? (values[name] as string) : undefined);
-  const method = (text('method') ?? 'DNS').toUpperCase();
-  if (method !== 'DNS' && method !== 'HTTP') {
-    io.stderr.write("--method must be DNS or HTTP (the instance API's names)\n");
-    return 2;
+/** `list`: every matching order, all pages. */
+async function listCommand({ io, client, values }: CommandContext): Promise<number> {
+  const status = text(values, 'status');
+  const keyword = text(values, 'keyword');
+  const type = values.type as 'CPACK' | 'BUY' | 'UPLOAD' | 'CERT' | undefined;
+  const orders = [];
+  for await (const o of client.listAllUserCertificateOrders({
+    ...(status !== undefined ? { status } : {}),
+    ...(keyword !== undefined ? { keyword } : {}),
+    ...(type ? { orderType: type } : {}),
+  })) {
+    orders.push(o);
   }
-  const contacts = text('contact')
-    ?.split(',')
-    .map((c) => c.trim())
-    .filter((c) => c !== '');
-  if (contacts?.some((c) => !/^[0-9]{1,19}$/.test(c))) {
-    io.stderr.write(
-      '--contact takes numeric CAS contact IDs, comma-separated (see npm run cas -- contacts)\n',
-    );
-    return 2;
-  }
-  const csrFile = text('csr');
-  const csr = csrFile !== undefined ? await io.readFile(csrFile) : undefined;
-  if (csr !== undefined && !csr.includes('-----BEGIN CERTIFICATE REQUEST-----')) {
-    io.stderr.write(`${csrFile} is not a PEM certificate request\n`);
-    return 2;
-  }
-  const found = await findPendingInstance(client, orderId, text('domain'));
-  if (!found) {
-    io.stderr.write(
-      `Order ${orderId} is not listed as pending application (Status=PAYED); nothing applied.\n`,
-    );
-    return 1;
-  }
-  const detail = await client.getInstanceDetail(found.instanceId);
-  if (detail.Status !== 'inactive') {
-    io.stderr.write(
-      `Instance ${found.instanceId} is ${detail.Status ?? 'not inactive'}: it already has its application.\n`,
-    );
-    return 1;
-  }
-  const contactIds = contacts?.length
-    ? contacts
-    : (await client.listContacts()).slice(0, 1).map((c) => c.ContactId);
-  if (contactIds.length === 0) {
-    io.stderr.write(
-      'No CAS contact: create one in the CAS console (SSL Certificates → Contacts), or pass --contact.\n',
-    );
-    return 1;
-  }
-  const domain = text('domain') ?? found.domain;
-  if (!domain && csr === undefined) {
-    io.stderr.write('The order is listed without a domain: pass --domain (or --csr).\n');
-    return 2;
-  }
-  const application = {
-    instanceId: found.instanceId,
-    domain,
-    csr,
-    validationMethod: method as 'DNS' | 'HTTP',
-    keyAlgorithm: text('key') ?? 'RSA_2048',
-    contactIds,
-  };
-  if (!values.yes) {
-    if (!io.ask) {
-      io.stderr.write('apply submits an application: add --yes to confirm when not running in a terminal\n');
-      return 2;
-    }
-    const answer = await io.ask(
-      `Apply for order ${orderId} (instance ${found.instanceId}) at ${endpoint}: ${domain ?? "the CSR's names"}, ${method} validation, ${csr ? 'your CSR' : `key ${application.keyAlgorithm} made by CAS`}, contacts ${contactIds.join(',')}? [y/N] `,
-    );
-    if (!/^y(es)?$/i.test(answer.trim())) {
-      io.stderr.write('Not applied.\n');
-      return 1;
-    }
-  }
-  await client.updateInstance(application);
-  const applied = await client.applyCertificate(found.instanceId);
-  print(io, {
-    orderId,
-    instanceId: found.instanceId,
-    requestId: applied.requestId,
-    next: `npm run cas -- instance ${found.instanceId}`,
-  });
-  return 0;
+  return print(io, orders);
 }
 
+/** `renew`: a renewal for plan quota, after asking. */
+async function renewCommand(context: CommandContext): Promise<number> {
+  const { io, client, endpoint, arg: orderId, values } = context;
+  const csr = typeof values.csr === 'string' ? await io.readFile(values.csr) : undefined;
+  if (csr !== undefined && !csr.includes(pemRequest)) {
+    io.stderr.write(`${values.csr} is not a PEM certificate request (expected ${pemRequest})\n`);
+    return 2;
+  }
+  const refused = await confirm(
+    context,
+    `Renew order ${orderId} at ${endpoint}${csr ? ' with the given CSR' : ''}? This spends plan quota. [y/N] `,
+    'renew spends plan quota: add --yes to confirm when not running in a terminal\n',
+    'Not renewed.\n',
+  );
+  if (refused !== undefined) return refused;
+  return print(io, await client.renewCertificateOrderForPackageRequest({ orderId, csr }));
+}
 if (import.meta.url === `file://${process.argv[1]}`) {
   const tty = process.stdin.isTTY === true;
   const rl = tty ? createInterface({ input: process.stdin, output: process.stdout }) : undefined;

@@ -4,6 +4,41 @@ import { z } from 'zod';
 // Parsers of single environment variables: each turns the raw string (or its absence) into a value, or adds an
 // issue saying what the variable expects. config.ts composes them into the one schema.
 
+/** What a variable's parser returns instead of a value when the value is bad: the message to report. */
+class Problem {
+  constructor(readonly message: string) {}
+}
+
+/** The message to report for a bad value (a parser returns it instead of the value). */
+const problem = (message: string) => new Problem(message);
+
+/** The transform that runs `parse` and turns a returned {@link problem} into the variable's issue. */
+const reporting =
+  <I, T>(parse: (raw: I) => T | Problem) =>
+  (v: I, ctx: z.RefinementCtx): T => {
+    const parsed = parse(v);
+    if (!(parsed instanceof Problem)) return parsed;
+    ctx.addIssue({ code: 'custom', message: parsed.message });
+    return z.NEVER;
+  };
+
+/**
+ * A variable that may be unset: `parse` gets its trimmed value, undefined when unset or blank, and returns the
+ * value or a {@link problem}.
+ */
+const field = <T>(parse: (raw: string | undefined) => T | Problem) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => reporting(parse)(v === undefined || v.trim() === '' ? undefined : v.trim(), ctx));
+
+/** The non-blank items of a comma-separated list, trimmed. */
+export const listItems = (raw: string | undefined): string[] =>
+  (raw ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+
 /** A string that counts as unset when empty or blank. */
 export const optionalString = z
   .string()
@@ -12,145 +47,97 @@ export const optionalString = z
 
 /** `true`/`false` (also 1/0, yes/no), else `fallback`. */
 export const booleanFlag = (fallback: boolean) =>
-  z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      const raw = v?.trim().toLowerCase();
-      if (raw === undefined || raw === '') return fallback;
-      if (['true', '1', 'yes'].includes(raw)) return true;
-      if (['false', '0', 'no'].includes(raw)) return false;
-      ctx.addIssue({ code: 'custom', message: 'must be true or false' });
-      return z.NEVER;
-    });
+  field((raw) => {
+    const value = raw?.toLowerCase();
+    if (value === undefined) return fallback;
+    if (['true', '1', 'yes'].includes(value)) return true;
+    if (['false', '0', 'no'].includes(value)) return false;
+    return problem('must be true or false');
+  });
 
 /** A number within [min, max] (whole when `integer`), else `fallback`. */
 export const numberIn = (fallback: number, min: number, max: number, integer: boolean) =>
-  z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      if (v === undefined || v.trim() === '') return fallback;
-      const n = Number(v.trim());
-      if (!Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < min || n > max) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `must be ${integer ? 'an integer' : 'a number'} from ${min} to ${max}`,
-        });
-        return z.NEVER;
-      }
-      return n;
-    });
+  field((raw) => {
+    if (raw === undefined) return fallback;
+    const n = Number(raw);
+    if (!Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < min || n > max) {
+      return problem(`must be ${integer ? 'an integer' : 'a number'} from ${min} to ${max}`);
+    }
+    return n;
+  });
 
 /** A URL with one of `protocols` (trailing slashes dropped), else `fallback`. */
 export const url = (fallback: string | undefined, protocols: readonly string[]) =>
-  z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      const raw = v === undefined || v.trim() === '' ? fallback : v.trim();
-      if (raw === undefined) return undefined;
-      let parsed: URL;
-      try {
-        parsed = new URL(raw);
-      } catch {
-        ctx.addIssue({ code: 'custom', message: `must be a URL (${protocols.join(' or ')})` });
-        return z.NEVER;
-      }
-      if (!protocols.includes(parsed.protocol)) {
-        ctx.addIssue({ code: 'custom', message: `must be a URL starting with ${protocols.join(' or ')}//` });
-        return z.NEVER;
-      }
-      return raw.replace(/\/+$/, '');
-    });
+  field((value) => {
+    const raw = value ?? fallback;
+    if (raw === undefined) return undefined;
+    let parsed: URL;
+    try {
+      parsed = new URL(raw);
+    } catch {
+      return problem(`must be a URL (${protocols.join(' or ')})`);
+    }
+    if (!protocols.includes(parsed.protocol)) {
+      return problem(`must be a URL starting with ${protocols.join(' or ')}//`);
+    }
+    return raw.replace(/\/+$/, '');
+  });
+
+const slackIdsExpected = 'must be comma-separated Slack user IDs (U…/W…) or user-group IDs (S…)';
 
 /** Comma-separated Slack user (`U…`/`W…`) and user-group (`S…`) IDs, at least one. */
 export const slackIdList = z
   .string({ error: 'is required: comma-separated Slack user IDs (U…/W…) or user-group IDs (S…)' })
-  .transform((v, ctx) => {
-    const ids = v
-      .split(',')
-      .map((s) => s.trim())
-      .filter((s) => s !== '');
-    const bad = ids.filter((id) => !/^[UWS][A-Z0-9]{2,20}$/.test(id));
-    if (ids.length === 0 || bad.length > 0) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `must be comma-separated Slack user IDs (U…/W…) or user-group IDs (S…)${bad.length > 0 ? `; not an ID: ${bad.join(', ')}` : ''}`,
-      });
-      return z.NEVER;
-    }
-    return ids;
-  });
+  .transform(
+    reporting((v: string) => {
+      const ids = listItems(v);
+      const bad = ids.filter((id) => !/^[UWS][A-Z0-9]{2,20}$/.test(id));
+      if (ids.length === 0 || bad.length > 0) {
+        return problem(`${slackIdsExpected}${bad.length > 0 ? `; not an ID: ${bad.join(', ')}` : ''}`);
+      }
+      return ids;
+    }),
+  );
 
 /** Like {@link slackIdList}, but unset (or empty) means nobody is listed: an empty array. */
-export const optionalSlackIdList = z
-  .string()
-  .optional()
-  .transform((v, ctx) => {
-    if (v === undefined || v.trim() === '') return [] as string[];
-    const parsed = slackIdList.safeParse(v);
-    if (!parsed.success) {
-      ctx.addIssue({
-        code: 'custom',
-        message: 'must be comma-separated Slack user IDs (U…/W…) or user-group IDs (S…)',
-      });
-      return z.NEVER;
-    }
-    return parsed.data;
-  });
+export const optionalSlackIdList = field((raw) => {
+  if (raw === undefined) return [] as string[];
+  const parsed = slackIdList.safeParse(raw);
+  return parsed.success ? parsed.data : problem(slackIdsExpected);
+});
 
 /** Comma-separated whole days, largest first, duplicates dropped; default 30,14,7,3,1. */
-export const alertDays = z
-  .string()
-  .optional()
-  .transform((v, ctx) => {
-    const raw = v === undefined || v.trim() === '' ? '30,14,7,3,1' : v;
-    const days = raw.split(',').map((s) => Number(s.trim()));
-    if (days.some((d) => !Number.isInteger(d) || d < 0 || d > 3650)) {
-      ctx.addIssue({
-        code: 'custom',
-        message: 'must be comma-separated whole numbers of days, e.g. 30,14,7,3,1',
-      });
-      return z.NEVER;
-    }
-    return [...new Set(days)].sort((a, b) => b - a);
-  });
+export const alertDays = field((raw) => {
+  const days = (raw ?? '30,14,7,3,1').split(',').map((s) => Number(s.trim()));
+  if (days.some((d) => !Number.isInteger(d) || d < 0 || d > 3650)) {
+    return problem('must be comma-separated whole numbers of days, e.g. 30,14,7,3,1');
+  }
+  return [...new Set(days)].sort((a, b) => b - a);
+});
 
 /** A cron pattern of 5 fields (or 6 with seconds first); default `0 9 * * *`. */
-export const cron = z
-  .string()
-  .optional()
-  .transform((v, ctx) => {
-    const raw = v === undefined || v.trim() === '' ? '0 9 * * *' : v.trim();
-    const fields = raw.split(/\s+/);
-    if (
-      (fields.length !== 5 && fields.length !== 6) ||
-      !fields.every((f) => /^[\d*/,\-A-Za-z?LW#]+$/.test(f))
-    ) {
-      ctx.addIssue({
-        code: 'custom',
-        message: 'must be a cron pattern of 5 fields (or 6 with seconds first)',
-      });
-      return z.NEVER;
-    }
-    return raw;
-  });
+export const cron = field((value) => {
+  const raw = value ?? '0 9 * * *';
+  const fields = raw.split(/\s+/);
+  if (
+    (fields.length !== 5 && fields.length !== 6) ||
+    !fields.every((f) => /^[\d*/,\-A-Za-z?LW#]+$/.test(f))
+  ) {
+    return problem('must be a cron pattern of 5 fields (or 6 with seconds first)');
+  }
+  return raw;
+});
 
 /** An IANA time zone Intl knows; default UTC. */
-export const timezone = z
-  .string()
-  .optional()
-  .transform((v, ctx) => {
-    const raw = v === undefined || v.trim() === '' ? 'UTC' : v.trim();
-    try {
-      new Intl.DateTimeFormat('en-US', { timeZone: raw });
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'must be an IANA time zone such as UTC or Asia/Shanghai' });
-      return z.NEVER;
-    }
-    return raw;
-  });
+export const timezone = field((value) => {
+  const raw = value ?? 'UTC';
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: raw });
+  } catch {
+    return problem('must be an IANA time zone such as UTC or Asia/Shanghai');
+  }
+  return raw;
+});
 
 /** An optional string that must start with `prefix` (a token kind). */
 export const prefixed = (prefix: string, what: string) =>
@@ -160,108 +147,73 @@ export const prefixed = (prefix: string, what: string) =>
 
 /** One of `values` (case-insensitive, given in upper or lower case), else `fallback`. */
 export const oneOf = <const T extends string>(fallback: T, values: readonly T[]) =>
-  z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      const raw = v?.trim();
-      if (raw === undefined || raw === '') return fallback;
-      const match = values.find((x) => x.toLowerCase() === raw.toLowerCase());
-      if (match === undefined) {
-        ctx.addIssue({ code: 'custom', message: `must be one of ${values.join(', ')}` });
-        return z.NEVER;
-      }
-      return match;
-    });
+  field((raw) => {
+    if (raw === undefined) return fallback;
+    const match = values.find((x) => x.toLowerCase() === raw.toLowerCase());
+    return match ?? problem(`must be one of ${values.join(', ')}`);
+  });
 
 /** Comma-separated numeric IDs (CAS contacts), else empty. */
-export const numericIdList = z
-  .string()
-  .optional()
-  .transform((v, ctx) => {
-    const ids = (v ?? '')
-      .split(',')
-      .map((x) => x.trim())
-      .filter((x) => x !== '');
-    const bad = ids.find((x) => !/^[0-9]{1,19}$/.test(x));
-    if (bad !== undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `must be comma-separated numeric CAS contact IDs (see npm run cas -- contacts); "${bad.slice(0, 40)}" is not one`,
-      });
-      return z.NEVER;
-    }
-    return ids;
-  });
+export const numericIdList = field((raw) => {
+  const ids = listItems(raw);
+  const bad = ids.find((x) => !/^[0-9]{1,19}$/.test(x));
+  if (bad === undefined) return ids;
+  return problem(
+    `must be comma-separated numeric CAS contact IDs (see npm run cas -- contacts); "${bad.slice(0, 40)}" is not one`,
+  );
+});
 
 /** `domain=host:port,…` (like curl's --resolve): where the TLS check dials a domain instead of DNS. */
-export const tlsResolveMap = z
-  .string()
-  .optional()
-  .transform((v, ctx) => {
-    const map = new Map<string, { host: string; port: number }>();
-    for (const entry of (v ?? '')
-      .split(',')
-      .map((e) => e.trim())
-      .filter((e) => e !== '')) {
-      const match = /^([A-Za-z0-9*._-]+)=(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):([0-9]{1,5})$/.exec(entry);
-      const port = Number(match?.[3]);
-      if (!match || port < 1 || port > 65535) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `must be domain=host:port entries, comma-separated (e.g. shop.example.com=10.0.0.5:443); "${entry.slice(0, 60)}" is not one`,
-        });
-        return z.NEVER;
-      }
-      map.set((match[1] as string).toLowerCase(), {
-        host: (match[2] as string).replace(/^\[|\]$/g, ''),
-        port,
-      });
+export const tlsResolveMap = field((raw) => {
+  const map = new Map<string, { host: string; port: number }>();
+  for (const entry of listItems(raw)) {
+    const match = /^([A-Za-z0-9*._-]+)=(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):([0-9]{1,5})$/.exec(entry);
+    const port = Number(match?.[3]);
+    if (!match || port < 1 || port > 65535) {
+      return problem(
+        `must be domain=host:port entries, comma-separated (e.g. shop.example.com=10.0.0.5:443); "${entry.slice(0, 60)}" is not one`,
+      );
     }
-    return map as ReadonlyMap<string, { host: string; port: number }>;
-  });
+    map.set((match[1] as string).toLowerCase(), { host: (match[2] as string).replace(/^\[|\]$/g, ''), port });
+  }
+  return map as ReadonlyMap<string, { host: string; port: number }>;
+});
 
 /** A comma-separated subset of `allowed` (case as given there), else undefined. */
 export const subsetOf = (allowed: readonly string[]) =>
-  z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      const items = (v ?? '')
-        .split(',')
-        .map((x) => x.trim())
-        .filter((x) => x !== '');
-      if (items.length === 0) return undefined;
-      const out: string[] = [];
-      for (const item of items) {
-        const match = allowed.find((a) => a.toLowerCase() === item.toLowerCase());
-        if (!match) {
-          ctx.addIssue({
-            code: 'custom',
-            message: `must be a comma-separated list of ${allowed.join(', ')}; "${item.slice(0, 40)}" is not one`,
-          });
-          return z.NEVER;
-        }
-        out.push(match);
+  field((raw) => {
+    const items = listItems(raw);
+    if (items.length === 0) return undefined;
+    const out: string[] = [];
+    for (const item of items) {
+      const match = allowed.find((a) => a.toLowerCase() === item.toLowerCase());
+      if (!match) {
+        return problem(
+          `must be a comma-separated list of ${allowed.join(', ')}; "${item.slice(0, 40)}" is not one`,
+        );
       }
-      return out;
-    });
+      out.push(match);
+    }
+    return out;
+  });
 
 /**
  * An address to listen on: an IPv4 or IPv6 address (`0.0.0.0`, `::`, `127.0.0.1`) or a host name, else `fallback`.
  */
 export const listenHost = (fallback: string) =>
-  z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      const host = v === undefined || v.trim() === '' ? fallback : v.trim();
-      if (isIP(host) === 0 && !/^[A-Za-z0-9]([A-Za-z0-9-]{0,62}\.?)*$/.test(host)) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `must be an IP address to listen on, such as 127.0.0.1 or 0.0.0.0, or a host name (got "${host.slice(0, 60)}")`,
-        });
-        return z.NEVER;
-      }
-      return host;
-    });
+  field((raw) => {
+    const host = raw ?? fallback;
+    if (isIP(host) === 0 && !/^[A-Za-z0-9]([A-Za-z0-9-]{0,62}\.?)*$/.test(host)) {
+      return problem(
+        `must be an IP address to listen on, such as 127.0.0.1 or 0.0.0.0, or a host name (got "${host.slice(0, 60)}")`,
+      );
+    }
+    return host;
+  });
+
+/** A string matching `pattern`, else `message`; unset when blank. */
+export const matching = (pattern: RegExp, message: string) =>
+  optionalString.refine((v) => v === undefined || pattern.test(v), { message });
+
+/** The parsed variables of a shape (a group of variables that one settings section reads). */
+export type EnvOf<S extends z.ZodRawShape> = z.output<z.ZodObject<S>>;

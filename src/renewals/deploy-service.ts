@@ -3,7 +3,7 @@ import { type DeployTransitionName, deployMachine, deployTransitions } from './d
 import { canRecheckTls, canRollBack, type DeployResult } from './deployment.ts';
 import type { DeploymentRecord } from './deployment-record.ts';
 import type { DeployMoveResult } from './deployment-store.ts';
-import type { CardClaim, QueuedLater, Refusal } from './outcomes.ts';
+import type { CardAction, QueuedLater, Refusal } from './outcomes.ts';
 import type { RenewalRecord } from './record.ts';
 import type { MoveChange } from './record-moves.ts';
 import { deliverSoon, type RequestServiceDeps } from './request-deps.ts';
@@ -17,12 +17,7 @@ const tell = (event: ThreadEvent): Notice => ({ kind: 'event', event });
 const cards: Notice[] = [{ kind: 'deploy_card' }];
 
 /** A click on the deployment card: the card's message, the claim its button carries, who clicked. */
-interface DeployClick {
-  channelId: string;
-  messageTs: string;
-  claim: CardClaim;
-  userId: string;
-}
+type DeployClick = CardAction;
 
 type Seen = { request: RenewalRecord; deployment: DeploymentRecord } | { refusal: Refusal };
 

@@ -18,6 +18,62 @@ function unconfirmedPrevious(previous: RenewalRecord | undefined): PreviousReque
   return { id, state, channelId, messageTs, resolution, resolvedBy, newOrderId };
 }
 
+/** What `/cert renew` and an alert's Renew button start. */
+export interface OpenInput {
+  orderId: string;
+  csr: ParsedCsr | undefined;
+  channelId: string;
+  userId: string;
+  teamId: string | undefined;
+}
+
+/**
+ * The order's open request, unless it was abandoned: a process that died before posting its card leaves a
+ * request nobody could ever decide, which is ended here.
+ */
+async function liveOpenRequest(
+  { store, now }: RequestServiceDeps,
+  orderId: string,
+): Promise<RenewalRecord | undefined> {
+  const open = await store.findOpen(orderId);
+  if (open && can(open, 'abandoned', now())) {
+    // The process that opened it died before posting its card: nobody could ever decide it.
+    await store.transition(open.id, 'abandoned', {
+      actor: 'certbot',
+      fields: { reason: 'its approval card was never posted' },
+    });
+    return undefined;
+  }
+  return open;
+}
+
+/**
+ * The order as CAS lists it and the application planned for it; or the outcome that says why no request can be
+ * opened (CAS unavailable, the order not renewable, no application possible).
+ */
+async function renewableOrder(deps: RequestServiceDeps, orderId: string) {
+  const lookup = await lookupOrderForRenewal(deps.cas, deps.renewableOrders, orderId);
+  if (lookup.kind === 'unavailable')
+    return { outcome: { kind: 'unavailable', problem: lookup.problem } as const };
+  if (lookup.kind === 'not_renewable')
+    return { outcome: { kind: 'not_renewable', orderId, problem: lookup.problem } as const };
+  const { order, quotaRemaining } = lookup;
+  // The approver approves the renewal and its application together: decided now, shown on the card.
+  const planned = await deps.applications.plan(order.Domain);
+  if ('problem' in planned && planned.problem.code === 'contacts_unavailable')
+    return {
+      outcome: {
+        kind: 'unavailable',
+        problem: { code: 'unavailable', message: planned.problem.message },
+      } as const,
+    };
+  if ('problem' in planned)
+    return {
+      outcome: { kind: 'no_application', orderId, domain: order.Domain, problem: planned.problem } as const,
+    };
+  return { order, quotaRemaining, plan: planned.plan };
+}
+
 /**
  * `/cert renew`: finds the order's open request, or checks the order in CAS and creates the request (one open per
  * order, atomically). Returns what happened; the Slack layer posts the card and reports back with
@@ -27,39 +83,12 @@ export function createOpenRequest(deps: RequestServiceDeps) {
   const { store, logger, now } = deps;
   const earlierRenewal = createRecentRenewalCheck(deps);
   return {
-    async open(input: {
-      orderId: string;
-      csr: ParsedCsr | undefined;
-      channelId: string;
-      userId: string;
-      teamId: string | undefined;
-    }): Promise<OpenOutcome> {
-      let open = await store.findOpen(input.orderId);
-      if (open && can(open, 'abandoned', now())) {
-        // The process that opened it died before posting its card: nobody could ever decide it.
-        await store.transition(open.id, 'abandoned', {
-          actor: 'certbot',
-          fields: { reason: 'its approval card was never posted' },
-        });
-        open = undefined;
-      }
+    async open(input: OpenInput): Promise<OpenOutcome> {
+      const open = await liveOpenRequest(deps, input.orderId);
       if (open) return { kind: 'already_open', orderId: input.orderId, open };
-      const lookup = await lookupOrderForRenewal(deps.cas, deps.renewableOrders, input.orderId);
-      if (lookup.kind === 'unavailable') return { kind: 'unavailable', problem: lookup.problem };
-      if (lookup.kind === 'not_renewable')
-        return { kind: 'not_renewable', orderId: input.orderId, problem: lookup.problem };
-      const { order } = lookup;
-      // The approver approves the renewal and its application together: decided now, shown on the card.
-      const planned = await deps.applications.plan(order.Domain);
-      if ('problem' in planned && planned.problem.code === 'contacts_unavailable')
-        return { kind: 'unavailable', problem: { code: 'unavailable', message: planned.problem.message } };
-      if ('problem' in planned)
-        return {
-          kind: 'no_application',
-          orderId: input.orderId,
-          domain: order.Domain,
-          problem: planned.problem,
-        };
+      const checked = await renewableOrder(deps, input.orderId);
+      if ('outcome' in checked) return checked.outcome;
+      const { order } = checked;
       const previous = await store.findLatest(input.orderId);
       // Renewing an order that was already renewed is never silent: the card says so first when our records show
       // it; CAS is asked when an approver approves (approval-renewal-check.ts), so opening a card costs no CAS call.
@@ -76,10 +105,10 @@ export function createOpenRequest(deps: RequestServiceDeps) {
         certEndTime: order.CertEndTime,
         buyDate: order.BuyDate,
         certStartTime: order.CertStartTime,
-        quotaRemaining: lookup.quotaRemaining,
+        quotaRemaining: checked.quotaRemaining,
         csrPem: input.csr?.pem,
         csrSummary: input.csr?.summary,
-        application: planned.plan,
+        application: checked.plan,
         oldInstanceId: order.InstanceId,
         renewedBefore,
         // A renewal that ended unconfirmed may have happened: whoever approves must check CAS first.

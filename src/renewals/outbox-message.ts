@@ -1,3 +1,4 @@
+import type { RenewalRecord } from './record.ts';
 import type { ThreadEvent } from './thread-events.ts';
 
 /**
@@ -16,11 +17,22 @@ export type Notice = Exclude<OutboxMessage, { kind: 'card' }>;
 /** What delivering an outbox achieved: everything out, or try again after `retryMs`. */
 export type DeliveryResult = { done: true } | { done: false; retryMs: number; reason: string };
 
-/** Delivers one request's outbox (the Slack layer implements it). */
-export type Deliver = (recordId: string) => Promise<DeliveryResult>;
+/**
+ * Delivers one request's outbox (the Slack layer implements it). `known`: the record as the caller last read it
+ * (a transition's result); items queued at its version or before render from it without reading it again.
+ */
+export type Deliver = (
+  recordId: string,
+  known?: RenewalRecord,
+  /** Leave the items the worker queued after `known` to the worker, which delivers them after its run. */
+  options?: { leaveWorkerItems?: boolean },
+) => Promise<DeliveryResult>;
 
-/** A queued outbox item: its ID makes each one distinct, so removing it after delivery never removes another. */
-export type OutboxItem = OutboxMessage & { id: string };
+/**
+ * A queued outbox item: its ID makes each one distinct, so removing it after delivery never removes another;
+ * `version` is the record's version the change that queued it left, `by` who made it (set by the transition script).
+ */
+export type OutboxItem = OutboxMessage & { id: string; version?: number; by?: string };
 
 /** A held delivery lock of one request's outbox. */
 export interface OutboxLock {

@@ -9,6 +9,14 @@ export interface CardClaim {
   version: number;
 }
 
+/** A click on a card (or a modal opened from it): which card, the request and version it shows, and who acted. */
+export interface CardAction {
+  channelId: string;
+  messageTs: string;
+  claim: CardClaim;
+  userId: string;
+}
+
 /**
  * Why a click or a submitted modal changed nothing, as data: the Slack layer words it for the person who acted.
  * Services return one of these, or undefined when the action took effect.

@@ -4,17 +4,32 @@ import type { RenewableOrderIndex } from '../cas/renewable-orders.ts';
 import type { AppQueues } from '../jobs/queues.ts';
 import type { Logger } from '../logger.ts';
 import type { ApplicationPlanner } from './application.ts';
+import type { RenewalRecord } from './record.ts';
 import type { RenewalStore } from './store.ts';
 
 /** Delivers a request's outbox now (the Slack layer's deliverer); the sweeper retries what is left. */
-export type DeliverNow = (recordId: string) => Promise<{ done: boolean; reason?: string }>;
+export type DeliverNow = (
+  recordId: string,
+  known?: RenewalRecord,
+  options?: { leaveWorkerItems?: boolean },
+) => Promise<{ done: boolean; reason?: string }>;
 
 /**
  * Delivers a request's outbox right after a person acted (their click shows its effect at once); whatever does
  * not go out now, the sweeper delivers later. Never throws.
  */
-export async function deliverSoon(deliver: DeliverNow, logger: Logger, recordId: string): Promise<void> {
-  const result = await deliver(recordId).catch((err: unknown) => ({ done: false, reason: String(err) }));
+export async function deliverSoon(
+  deliver: DeliverNow,
+  logger: Logger,
+  recordId: string,
+  /** The record as the person's change left it (rendered from, when nothing newer is queued). */
+  known?: RenewalRecord,
+): Promise<void> {
+  // What the worker queued meanwhile, the worker delivers after its run: the person's part goes out now.
+  const result = await deliver(recordId, known, { leaveWorkerItems: true }).catch((err: unknown) => ({
+    done: false,
+    reason: String(err),
+  }));
   if (!result.done) logger.warn({ recordId, reason: result.reason }, 'thread message left for the sweeper');
 }
 

@@ -2,7 +2,7 @@ import type { ParsedCsr } from '../csr/parse-csr.ts';
 import { expiryJobId } from '../jobs/queues.ts';
 import { createApprovalRenewalCheck } from './approval-renewal-check.ts';
 import { createOpenRequest } from './open-request.ts';
-import type { CardClaim, QueuedLater, Refusal } from './outcomes.ts';
+import type { CardAction, CardClaim, QueuedLater, Refusal } from './outcomes.ts';
 import type { RenewalRecord } from './record.ts';
 import { deliverSoon, type RequestServiceDeps } from './request-deps.ts';
 import { createScheduledMoves } from './scheduled-move.ts';
@@ -25,7 +25,13 @@ export function createRequestService(deps: RequestServiceDeps) {
 
   // Thread messages are queued in the request's outbox by the state change itself (so none is lost, and they
   // stay in order with the worker's); this delivers them now.
-  const deliverNow = (record: RenewalRecord) => deliverSoon(deps.deliver, logger, record.id);
+  const deliverNow = (record: RenewalRecord) => deliverSoon(deps.deliver, logger, record.id, record);
+  /** A decision is written: the request's expiry job goes, the decision is logged, and the thread told now. */
+  const decided = async (record: RenewalRecord, by: Record<string, string>, message: string) => {
+    await deps.queues.approvals.remove(expiryJobId(record.id)).catch(() => undefined);
+    logger.info({ recordId: record.id, orderId: record.orderId, ...by }, message);
+    await deliverNow(record);
+  };
 
   /** Whether `userId` may `action` this request; the refusal otherwise. */
   async function authorise(
@@ -106,12 +112,7 @@ export function createRequestService(deps: RequestServiceDeps) {
      * approver saw on the card; the winner enqueues the renewal. Once the approval is written it stands: if the
      * enqueue then fails, the sweeper enqueues it later, and the approver is told so ({@link QueuedLater}).
      */
-    async approve(input: {
-      channelId: string;
-      messageTs: string;
-      claim: CardClaim;
-      userId: string;
-    }): Promise<Refusal | QueuedLater | undefined> {
+    async approve(input: CardAction): Promise<Refusal | QueuedLater | undefined> {
       const seen = await seenRequest(input.channelId, input.messageTs, input.claim);
       if ('refusal' in seen) return seen.refusal;
       const { record } = seen;
@@ -127,23 +128,12 @@ export function createRequestService(deps: RequestServiceDeps) {
         notify: [tell({ type: 'approved', by: input.userId, at: now() })],
       });
       if (!result.ok) return notWaiting(result);
-      await deps.queues.approvals.remove(expiryJobId(record.id)).catch(() => undefined);
-      logger.info(
-        { recordId: record.id, orderId: record.orderId, approvedBy: input.userId },
-        'renewal approved',
-      );
-      await deliverNow(result.record);
+      await decided(result.record, { approvedBy: input.userId }, 'renewal approved');
       return result.queued;
     },
 
     /** Reject (after the reason modal): authorise again, then one compare-and-set decides, for the version seen. */
-    async reject(input: {
-      channelId: string;
-      messageTs: string;
-      claim: CardClaim;
-      userId: string;
-      reason: string | undefined;
-    }): Promise<Refusal | undefined> {
+    async reject(input: CardAction & { reason: string | undefined }): Promise<Refusal | undefined> {
       const record = await requestForCard(input.channelId, input.messageTs, input.claim.id);
       if (!record) return { code: 'unknown_card' };
       const refusal = await authorise(record, input.userId, 'reject');
@@ -157,12 +147,7 @@ export function createRequestService(deps: RequestServiceDeps) {
         notify: [tell({ type: 'rejected', by: input.userId, ...(reason ? { reason } : {}) })],
       });
       if (!result.ok) return notWaiting(result);
-      await deps.queues.approvals.remove(expiryJobId(record.id)).catch(() => undefined);
-      logger.info(
-        { recordId: record.id, orderId: record.orderId, rejectedBy: input.userId },
-        'renewal rejected',
-      );
-      await deliverNow(result.record);
+      await decided(result.record, { rejectedBy: input.userId }, 'renewal rejected');
       return undefined;
     },
 
@@ -176,13 +161,7 @@ export function createRequestService(deps: RequestServiceDeps) {
      * Attach-CSR modal: only the requester, only while the request waits for a decision, and only onto the version
      * the modal was opened from (a second modal opened earlier cannot swap the key again).
      */
-    async attachCsr(input: {
-      channelId: string;
-      messageTs: string;
-      claim: CardClaim;
-      userId: string;
-      csr: ParsedCsr;
-    }): Promise<Refusal | undefined> {
+    async attachCsr(input: CardAction & { csr: ParsedCsr }): Promise<Refusal | undefined> {
       const record = await requestForCard(input.channelId, input.messageTs, input.claim.id);
       if (!record || record.requestedBy !== input.userId) return { code: 'not_requester' };
       const result = await store.transition(record.id, 'csr_attached', {

@@ -43,7 +43,8 @@ return {'ok', ARGV[1]}
 export const transitionScript = `
 local flags = ',' .. ARGV[3] .. ','
 local function has(flag) return string.find(flags, ',' .. flag .. ',', 1, true) ~= nil end
-local state = redis.call('HGET', KEYS[1], 'state')
+local current = redis.call('HMGET', KEYS[1], 'state', 'version')
+local state = current[1]
 if not state and not has('create') then return {'missing', ''} end
 if state then
   local allowed = false
@@ -52,7 +53,7 @@ if state then
 else
   state = 'none'
 end
-if ARGV[9] ~= '' and redis.call('HGET', KEYS[1], 'version') ~= ARGV[9] then return {'stale', state} end
+if ARGV[9] ~= '' and current[2] ~= ARGV[9] then return {'stale', state} end
 local id = ARGV[14]
 if has('reclaim') then
   local owner = redis.call('GET', KEYS[2])
@@ -89,21 +90,28 @@ if has('lease_take') or has('lease_release') then
   end
 end
 if has('lease_take') then redis.call('HSET', KEYS[11], ARGV[10], id) end
-redis.call('HSET', KEYS[1], 'state', ARGV[2])
-for i = 15, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
-redis.call('HINCRBY', KEYS[1], 'version', 1)
+-- One HSET for the state and every field (ARGV from 15 on are field/value pairs).
+redis.call('HSET', KEYS[1], 'state', ARGV[2], unpack(ARGV, 15))
+local version = redis.call('HINCRBY', KEYS[1], 'version', 1)
 local entry = cjson.decode(ARGV[5])
 entry['from'] = state
 entry['to'] = ARGV[2]
 redis.call('RPUSH', KEYS[3], cjson.encode(entry))
-local pushed = 0
+local pushed = {}
+-- Each item names the version this change left (a deliverer holding that version or a newer one renders from it)
+-- and who made the change (the worker delivers what it queued itself).
 for _, item in ipairs(cjson.decode(ARGV[6])) do
-  redis.call('RPUSH', KEYS[4], cjson.encode(item))
-  pushed = pushed + 1
+  item['version'] = version
+  item['by'] = entry['actor']
+  table.insert(pushed, cjson.encode(item))
 end
-if pushed > 0 then redis.call('ZADD', KEYS[10], 'NX', ARGV[7], id) end
+-- The index of requests with undelivered items holds this one while its outbox is not empty (the delivery's last
+-- step removes it only with the outbox empty): only a push into an empty outbox adds it.
+if #pushed > 0 and redis.call('RPUSH', KEYS[4], unpack(pushed)) == #pushed then
+  redis.call('ZADD', KEYS[10], 'NX', ARGV[7], id)
+end
 if has('active') then redis.call('ZADD', KEYS[5], ARGV[7], id) else redis.call('ZREM', KEYS[5], id) end
-if has('pending') then redis.call('SADD', KEYS[6], id) else redis.call('SREM', KEYS[6], id) end
+if has('pending') then redis.call('SADD', KEYS[6], id) elseif has('leave_pending') then redis.call('SREM', KEYS[6], id) end
 if claiming then
   redis.call('SET', KEYS[9], id)
   redis.call('SET', KEYS[12], id, 'PX', ARGV[4])
@@ -111,7 +119,7 @@ end
 if has('release') and redis.call('GET', KEYS[2]) == id then redis.call('DEL', KEYS[2]) end
 local owned = {KEYS[1], KEYS[3], KEYS[4], KEYS[8], KEYS[9], KEYS[13]}
 -- The latest-by-order pointer is this request's only while no newer request of the order replaced it.
-if redis.call('GET', KEYS[7]) == id then table.insert(owned, KEYS[7]) end
+if (has('reclaim') or has('retain')) and redis.call('GET', KEYS[7]) == id then table.insert(owned, KEYS[7]) end
 if has('reclaim') then
   redis.call('SET', KEYS[2], id)
   for _, k in ipairs(owned) do redis.call('PERSIST', k) end
@@ -120,21 +128,6 @@ if has('retain') then
   for _, k in ipairs(owned) do redis.call('PEXPIRE', k, ARGV[4]) end
 end
 return {'ok', state}
-`;
-
-/**
- * Removes the oldest outbox item only if it is still item ARGV[2] and the caller still holds the delivery lock
- * (token ARGV[1]): a deliverer that lost its lock can never remove an item another one has not delivered.
- * KEYS: outbox, lock, outbox index. ARGV: token, item ID, record ID. Returns 1 if removed.
- */
-export const popOutboxScript = `
-if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end
-local head = redis.call('LINDEX', KEYS[1], 0)
-if not head then return 0 end
-if cjson.decode(head)['id'] ~= ARGV[2] then return 0 end
-redis.call('LPOP', KEYS[1])
-if redis.call('LLEN', KEYS[1]) == 0 then redis.call('ZREM', KEYS[3], ARGV[3]) end
-return 1
 `;
 
 /** Extends a lock while its holder is still busy. KEYS: lock. ARGV: token, ttl ms. Returns 1 if still held. */

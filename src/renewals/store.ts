@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import type { DurableClaims } from './claim-fence.ts';
 import type { DeployOutcome } from './deploy-transitions.ts';
 import { createDeploymentStore } from './deployment-store.ts';
-import type { OutboxItem, OutboxLock } from './outbox-message.ts';
+import { createOutboxStore } from './outbox-store.ts';
 import { type AuditEntry, RenewalRecord, type RenewalState } from './record.ts';
 import {
   countFailure,
@@ -15,7 +15,7 @@ import {
 } from './record-moves.ts';
 import { createRenewLeases } from './renew-lease.ts';
 import { initialState } from './renewal-states.ts';
-import { createScript, extendLockScript, popOutboxScript, releaseLockScript } from './store-scripts.ts';
+import { createScript } from './store-scripts.ts';
 import { applying, entered, type TransitionName } from './transitions.ts';
 
 export type {
@@ -121,6 +121,7 @@ export function createRenewalStore(deps: RenewalStoreDeps) {
     key,
     get,
     leases,
+    ...createOutboxStore({ redis, key }),
 
     /**
      * Creates a request in the table's initial state unless the order has an open one; then returns that one's ID.
@@ -215,52 +216,6 @@ export function createRenewalStore(deps: RenewalStoreDeps) {
     async audit(id: string): Promise<AuditEntry[]> {
       const entries = await redis.lrange(key.audit(id), 0, -1);
       return entries.map((e) => JSON.parse(e) as AuditEntry);
-    },
-
-    /** The oldest undelivered outbox item, if any. */
-    async peekOutbox(id: string): Promise<OutboxItem | undefined> {
-      const raw = await redis.lindex(key.outbox(id), 0);
-      return raw === null ? undefined : (JSON.parse(raw) as OutboxItem);
-    },
-
-    /** Removes item `itemId` if it is still the oldest and `lock` still holds the outbox; true if removed. */
-    async popOutbox(id: string, itemId: string, lock: OutboxLock): Promise<boolean> {
-      const removed = await redis.eval(
-        popOutboxScript,
-        3,
-        key.outbox(id),
-        key.outboxLock(id),
-        key.outboxIndex(),
-        lock.token,
-        itemId,
-        id,
-      );
-      return removed === 1;
-    },
-
-    /** Takes the right to deliver a request's outbox for `ttlMs`; undefined if another process has it. */
-    async lockOutbox(id: string, ttlMs: number): Promise<OutboxLock | undefined> {
-      const token = randomBytes(8).toString('hex');
-      const ok = await redis.set(key.outboxLock(id), token, 'PX', ttlMs, 'NX');
-      if (ok !== 'OK') return undefined;
-      return {
-        token,
-        extend: async (ms) =>
-          (await redis.eval(extendLockScript, 1, key.outboxLock(id), token, String(ms))) === 1,
-        release: async () => {
-          await redis.eval(releaseLockScript, 1, key.outboxLock(id), token);
-        },
-      };
-    },
-
-    /** Requests with undelivered outbox items, oldest first: the sweeper retries them, job or no job. */
-    async idsWithOutbox(): Promise<string[]> {
-      return redis.zrange(key.outboxIndex(), '0', '-1');
-    },
-
-    /** Drops a request from the outbox index once its outbox is empty or gone (expired with the request). */
-    async pruneOutboxIndex(id: string): Promise<void> {
-      if ((await redis.llen(key.outbox(id))) === 0) await redis.zrem(key.outboxIndex(), id);
     },
 
     /** How many requests wait for a decision. */

@@ -161,7 +161,10 @@ export interface Applying {
   readonly row: TransitionRow;
   readonly from: readonly RenewalState[];
   readonly to: RenewalState;
-  /** The Lua script's flags: the row's effects, and the sets the request is in once it is in `to`. */
+  /**
+   * The Lua script's flags: the row's effects, the active set when `to` is in it, and `pending`/`leave_pending`
+   * when the move enters or leaves the pending set.
+   */
   readonly flags: readonly string[];
   /** Whether the approval card is refreshed (queued after the caller's thread events). */
   readonly refreshCard: boolean;
@@ -172,12 +175,17 @@ export interface Applying {
 export function applying(name: TransitionName): Applying {
   const row: TransitionRow = transitions[name];
   const target = { state: row.to };
+  // The pending set changes only on a move into or out of it (a move within it writes nothing there).
+  const fromPending = row.from.filter((state) => awaitsDecision({ state }));
+  const toPending = awaitsDecision(target);
   const flags = [
     row.release && 'release',
     row.reclaimOrder && 'reclaim',
     row.retain && 'retain',
     row.claimNewOrder && 'claim',
-    ...entered(target),
+    ...entered(target).filter((set) => set !== 'pending'),
+    toPending && fromPending.length < row.from.length && 'pending',
+    !toPending && fromPending.length > 0 && 'leave_pending',
     row.renewLease === 'take' ? 'lease_take' : row.renewLease && 'lease_release',
     row.renewLease === 'release_unresolved' && 'lease_unresolved',
   ].filter((f): f is string => typeof f === 'string');

@@ -2,35 +2,18 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { createAlertService } from '../alerts/alert-service.ts';
-import { createAlertState } from '../alerts/alert-state.ts';
-import { createApproverDirectory } from '../approval/approvers.ts';
-import { createReaderPolicy } from '../approval/readers.ts';
 import type { CasClient } from '../cas/client.ts';
-import { createRenewableOrderIndex } from '../cas/renewable-orders.ts';
 import type { Config } from '../config/config.ts';
 import { type Connections, createConnections } from '../connections.ts';
-import {
-  type AppQueues,
-  createQueues,
-  logQueueErrors,
-  queueNames,
-  type RecordJobData,
-  syncExpiryScanSchedule,
-} from '../jobs/queues.ts';
+import { type AppQueues, queueNames, type RecordJobData, syncExpiryScanSchedule } from '../jobs/queues.ts';
 import type { Logger } from '../logger.ts';
 import { createMetrics, type Metrics } from '../metrics.ts';
-import { createApplicationPlanner } from '../renewals/application.ts';
 import { createAttentionService } from '../renewals/attention-service.ts';
-import { createDeployService } from '../renewals/deploy-service.ts';
-import { createRequestService } from '../renewals/request-service.ts';
 import { orderStatus } from '../renewals/status-report.ts';
-import { createRenewalStore } from '../renewals/store.ts';
 import { settleWithin } from '../settle-within.ts';
 import { createAfterAckQueue, createGuard } from '../slack/after-ack.ts';
 import { expiringListText, scanNowText } from '../slack/alert-commands.ts';
-import { createAlertPoster } from '../slack/alert-poster.ts';
-import { createAlertPosts } from '../slack/alert-posts.ts';
+import type { SlackApp } from '../slack/create-slack-app.ts';
 import { createHttpServer } from '../slack/http-server.ts';
 import { guardInstallation } from '../slack/installation-guard.ts';
 import { registerAlertActions } from '../slack/listeners/alert-actions.ts';
@@ -41,11 +24,10 @@ import { registerDeployActions } from '../slack/listeners/deploy-actions.ts';
 import { registerFallbacks } from '../slack/listeners/fallbacks.ts';
 import { registerModalSubmissions } from '../slack/listeners/modal-submissions.ts';
 import { createOpenFlow } from '../slack/open-flow.ts';
-import { createOutboxDelivery } from '../slack/outbox-delivery.ts';
-import { createPermalinks } from '../slack/permalinks.ts';
-import { createRenewedAlertUpdates } from '../slack/renewed-alerts.ts';
 import { renderOrderStatus } from '../slack/status-text.ts';
-import { countOutcomes, queuesReady, readGaugesFrom, redisAnswers, startOpsServer } from './observability.ts';
+import { type AppServices, createAppServices } from './app-services.ts';
+import { redisAnswers } from './observability.ts';
+import { serveOps } from './role-parts.ts';
 
 /** What the app role is built from; everything with a side effect is injected. */
 export interface AppRoleDeps {
@@ -81,132 +63,24 @@ export async function startAppRole(deps: AppRoleDeps): Promise<AppRole> {
   const now = deps.now ?? Date.now;
   const metrics = deps.metrics ?? createMetrics();
   const connections = deps.connections ?? createConnections(config, logger, metrics);
-  // Commands fail fast instead of queueing while Redis is away: a Slack user gets an answer within seconds.
   const redis = connections.appRedis;
-  const workerConnection = connections.bullmqRedis;
-  const store = createRenewalStore({
-    redis,
-    prefix: config.redis.prefix,
-    now,
-    onTransition: countOutcomes(metrics),
-  });
-  const queues = deps.queues ?? createQueues(redis, config.redis.prefix, logQueueErrors(logger, 'app'));
   const slack = connections.slackApp;
-  const approvers = createApproverDirectory({
-    approvers: config.approval.approvers,
-    listGroupMembers: async (usergroup) =>
-      (await slack.client.usergroups.users.list({ usergroup })).users ?? [],
+  const services = createAppServices({
+    config,
     logger,
-    now,
-    ...(deps.approverCacheMs !== undefined ? { ttlMs: deps.approverCacheMs } : {}),
-    maxStaleMs: config.approval.approverMaxStaleMinutes * 60_000,
-  });
-  const permalinks = createPermalinks(slack.client);
-  const alertPosts = createAlertPosts({ redis, prefix: config.redis.prefix });
-  const alertsRenewed = createRenewedAlertUpdates({
-    posts: alertPosts,
-    slack: slack.client,
-    permalinks,
-    logger,
-  });
-  const deliver = createOutboxDelivery({ store, slack: slack.client, logger, now, alertsRenewed });
-  const serviceDeps = {
-    store,
     cas: deps.cas,
-    renewableOrders: createRenewableOrderIndex({ cas: deps.cas, now }),
-    approvers,
-    queues,
-    deliver,
-    logger,
     now,
-    requestTtlMs: deps.requestTtlMs ?? 24 * 3600 * 1000,
-    allowSelfApproval: config.approval.allowSelfApproval,
-    applications: createApplicationPlanner({
-      settings: config.application,
-      listContacts: () => deps.cas.listContacts(),
-      now,
-    }),
-  };
-  const service = createRequestService(serviceDeps);
-  const deployService = createDeployService({ ...serviceDeps, requests: service });
-  const alertState = createAlertState({ redis, prefix: config.redis.prefix, now });
-  const alerts = createAlertService({
-    cas: deps.cas,
-    state: alertState,
-    store,
-    post: createAlertPoster({ slack: slack.client, posts: alertPosts, logger }),
-    logger,
-    now,
-    alerts: config.alerts,
-    onPosted: (kind, count) => metrics.alertsSent(kind, count),
-  });
-  guardInstallation(slack.app, { logger, installation: slack.installation });
-  const openAndPost = createOpenFlow({ service, slack: slack.client, permalinks, now });
-  // Every listener's work after its ack goes through one bounded queue and answers the person on failure.
-  const guarded = createGuard({ afterAck: createAfterAckQueue(4), logger });
-  const describeApprovers = () => approvers.describe();
-  const readerList = config.approval.readers;
-  const readerDirectory =
-    readerList.length > 0
-      ? createApproverDirectory({
-          approvers: readerList,
-          listGroupMembers: async (usergroup) =>
-            (await slack.client.usergroups.users.list({ usergroup })).users ?? [],
-          logger,
-          now,
-        })
-      : undefined;
-  const readers = createReaderPolicy({
-    readers: readerDirectory,
-    approvers,
+    metrics,
     redis,
-    prefix: config.redis.prefix,
-    now,
+    slack,
+    queues: deps.queues,
+    requestTtlMs: deps.requestTtlMs ?? 24 * 3600 * 1000,
+    approverCacheMs: deps.approverCacheMs,
   });
-  registerCertCommand(slack.app, {
-    openAndPost,
-    readers: {
-      check: (userId) => readers.check(userId),
-      describe: () => [readerDirectory?.describe(), approvers.describe()].filter(Boolean).join(', '),
-    },
-    status: async (orderId) => {
-      const status = await orderStatus({ store, cas: deps.cas }, orderId);
-      return renderOrderStatus(status, status.record && (await permalinks(status.record)));
-    },
-    list: () => expiringListText(deps.cas, { now: now(), maxDays: config.alerts.days[0] ?? 30 }),
-    scan: (userId) => scanNowText({ alerts, approvers }, userId),
-    guarded,
-    logger,
-  });
-  registerAlertActions(slack.app, { openAndPost, alertState, approvers, guarded, logger, now });
-  registerCardActions(slack.app, { service, approvers: describeApprovers, guarded, logger });
-  registerDeployActions(slack.app, { deploy: deployService, approvers: describeApprovers, guarded });
-  registerAttentionActions(slack.app, {
-    attention: createAttentionService({ store, approvers, renewals: queues.renewals, deliver, logger, now }),
-    approvers: describeApprovers,
-    guarded,
-    logger,
-  });
-  registerModalSubmissions(slack.app, { service, approvers: describeApprovers, logger });
-  registerFallbacks(slack.app, logger);
-  slack.app.error(async (err) => {
-    logger.error(
-      { err: { message: err.message, code: (err as { code?: string }).code } },
-      'Slack listener failed',
-    );
-  });
-
-  const expiryWorker = new Worker<RecordJobData>(
-    queueNames.approvals,
-    async (job) => {
-      if (job.name === 'expire') await service.expire(job.data.recordId);
-    },
-    { connection: workerConnection, prefix: config.redis.prefix, concurrency: 4 },
-  );
-  expiryWorker.on('error', (err) => logger.warn({ err: { message: err.message } }, 'expiry worker error'));
-
+  const { queues, store } = services;
+  registerListeners(slack, services, { config, logger, cas: deps.cas, now });
+  const expiryWorker = startExpiryWorker(services, connections.bullmqRedis, config.redis.prefix, logger);
   await syncExpiryScanSchedule(queues.scans, config.alerts);
-  readGaugesFrom(metrics, [queues.renewals, queues.approvals, queues.scans], store, now);
 
   const server: Server = createHttpServer({
     slackListener: slack.httpListener,
@@ -216,15 +90,14 @@ export async function startAppRole(deps: AppRoleDeps): Promise<AppRole> {
     health: () => redisAnswers(redis, 1_000),
   });
   await new Promise<void>((resolve) => server.listen(config.port, resolve));
-  // Metrics and readiness cost Redis round trips and say more than the public needs: their own port.
-  const ops = await startOpsServer({
-    port: config.metricsPort,
-    host: config.metricsHost,
+  const ops = await serveOps({
+    config,
+    redis,
+    queues: [queues.renewals, queues.approvals, queues.scans],
+    store,
+    metrics,
     logger,
     now,
-    health: () => redisAnswers(redis, 1_000),
-    ready: queuesReady(redis, [queues.renewals, queues.approvals, queues.scans]),
-    metrics: () => metrics.render(),
   });
   if (slack.socketMode) await slack.app.start();
   const port = (server.address() as AddressInfo).port;
@@ -249,4 +122,64 @@ export async function startAppRole(deps: AppRoleDeps): Promise<AppRole> {
       if (!deps.connections) connections.close();
     },
   };
+}
+
+/** Every Slack listener of the app: the command, the cards' buttons, the modals, and the fallbacks. */
+function registerListeners(
+  slack: SlackApp,
+  services: AppServices,
+  { config, logger, cas, now }: Pick<AppRoleDeps, 'config' | 'logger' | 'cas'> & { now: () => number },
+): void {
+  const { store, service, approvers, readers, readerDirectory, permalinks, alerts, alertState } = services;
+  guardInstallation(slack.app, { logger, installation: slack.installation });
+  const openAndPost = createOpenFlow({ service, slack: slack.client, permalinks, now });
+  // Every listener's work after its ack goes through one bounded queue and answers the person on failure.
+  const guarded = createGuard({ afterAck: createAfterAckQueue(4), logger });
+  const describeApprovers = () => approvers.describe();
+  registerCertCommand(slack.app, {
+    openAndPost,
+    readers: {
+      check: (userId) => readers.check(userId),
+      describe: () => [readerDirectory?.describe(), approvers.describe()].filter(Boolean).join(', '),
+    },
+    status: async (orderId) => {
+      const status = await orderStatus({ store, cas }, orderId);
+      return renderOrderStatus(status, status.record && (await permalinks(status.record)));
+    },
+    list: () => expiringListText(cas, { now: now(), maxDays: config.alerts.days[0] ?? 30 }),
+    scan: (userId) => scanNowText({ alerts, approvers }, userId),
+    guarded,
+    logger,
+  });
+  registerAlertActions(slack.app, { openAndPost, alertState, approvers, guarded, logger, now });
+  registerCardActions(slack.app, { service, approvers: describeApprovers, guarded, logger });
+  registerDeployActions(slack.app, { deploy: services.deployService, approvers: describeApprovers, guarded });
+  const { renewals } = services.queues;
+  registerAttentionActions(slack.app, {
+    attention: createAttentionService({ store, approvers, renewals, deliver: services.deliver, logger, now }),
+    approvers: describeApprovers,
+    guarded,
+    logger,
+  });
+  registerModalSubmissions(slack.app, { service, approvers: describeApprovers, logger });
+  registerFallbacks(slack.app, logger);
+  slack.app.error(async (err) => {
+    logger.error(
+      { err: { message: err.message, code: (err as { code?: string }).code } },
+      'Slack listener failed',
+    );
+  });
+}
+
+/** Expires undecided requests when their expiry job comes due (the approvals queue). */
+function startExpiryWorker(services: AppServices, connection: Redis, prefix: string, logger: Logger) {
+  const expiryWorker = new Worker<RecordJobData>(
+    queueNames.approvals,
+    async (job) => {
+      if (job.name === 'expire') await services.service.expire(job.data.recordId);
+    },
+    { connection, prefix, concurrency: 4 },
+  );
+  expiryWorker.on('error', (err) => logger.warn({ err: { message: err.message } }, 'expiry worker error'));
+  return expiryWorker;
 }

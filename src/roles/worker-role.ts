@@ -1,5 +1,6 @@
 import { Worker } from 'bullmq';
-import { type AlertService, createAlertService } from '../alerts/alert-service.ts';
+import type { Redis } from 'ioredis';
+import type { AlertService } from '../alerts/alert-service.ts';
 import { createAlertState } from '../alerts/alert-state.ts';
 import type { CasClient } from '../cas/client.ts';
 import type { Config } from '../config/config.ts';
@@ -14,13 +15,9 @@ import {
 } from '../jobs/queues.ts';
 import type { Logger } from '../logger.ts';
 import { createMetrics, type Metrics } from '../metrics.ts';
-import { createRenewalStore } from '../renewals/store.ts';
+import { createRenewalStore, type Deliver, type RenewalStore } from '../renewals/store.ts';
 import { settleWithin } from '../settle-within.ts';
-import { createAlertPoster } from '../slack/alert-poster.ts';
-import { createAlertPosts } from '../slack/alert-posts.ts';
-import { createOutboxDelivery } from '../slack/outbox-delivery.ts';
 import { createPermalinks } from '../slack/permalinks.ts';
-import { createRenewedAlertUpdates } from '../slack/renewed-alerts.ts';
 import { createDurableClaims } from '../worker/durable-claims.ts';
 import {
   type DurableRedisOptions,
@@ -35,7 +32,8 @@ import {
   type RenewalTimings,
 } from '../worker/renewal-processor.ts';
 import { sweepOrphans, sweepOutboxes } from '../worker/sweeper.ts';
-import { countOutcomes, queuesReady, readGaugesFrom, redisAnswers, startOpsServer } from './observability.ts';
+import { countOutcomes } from './observability.ts';
+import { alertServiceOf, outboxDeliveryParts, serveOps } from './role-parts.ts';
 
 /** What the worker role is built from. */
 export interface WorkerRoleDeps {
@@ -83,22 +81,10 @@ export async function startWorkerRole(deps: WorkerRoleDeps): Promise<WorkerRole>
   const ownConnections = () => {
     if (!deps.connections) connections.close();
   };
-  const connection = connections.bullmqRedis;
-  const redis = connections.workerRedis;
-  const durability = await probeDurability(redis);
-  if (durability.kind === 'none') {
-    if (config.redis.requireDurable) {
-      ownConnections();
-      throw new AppError('REDIS_NOT_DURABLE', notDurableMessage(durability));
-    }
-    logger.warn({ redisVersion: durability.version, why: durability.why }, notDurableMessage(durability));
-  }
+  const { bullmqRedis: connection, workerRedis: redis } = connections;
+  const durability = await durabilityOrRefuse(redis, config, logger, ownConnections);
   // Built after the durability check: a refused start leaves nothing open.
   const queues = deps.queues ?? createQueues(redis, prefix, logQueueErrors(logger, 'worker'));
-  const renewalsQueue = queues.renewals;
-  const ownQueues = async () => {
-    if (!deps.queues) await queues.close();
-  };
   const store = createRenewalStore({
     redis,
     prefix,
@@ -107,12 +93,85 @@ export async function startWorkerRole(deps: WorkerRoleDeps): Promise<WorkerRole>
     onDeployment: (outcome) => metrics.deploymentEnded(outcome),
     durable: createDurableClaims(redis, durableWrites(redis, durability, deps.durability), now),
   });
-  const casTimeoutMs = config.cas.timeoutSeconds * 1000;
-  const timings: RenewalTimings = {
+  // No retries inside this client: a 429 becomes a job delay (Retry-After), so workers never hammer Slack.
+  const threadSlack = connections.threadSlack;
+  const parts = {
+    store,
+    redis,
+    prefix,
+    slack: threadSlack,
+    permalinks: createPermalinks(threadSlack),
+    logger,
+    now,
+  };
+  const { alertPosts, deliver } = outboxDeliveryParts(parts);
+  const timings = renewalTimings(config, deps.timings);
+  const worker = startRenewalWorker({ ...deps, now, metrics, store, deliver, timings, queues, connection });
+  // The scheduled expiry scan. Its alerts go out through a client that waits out 429s itself: a scan posts a
+  // few messages a day, a second apart per channel.
+  const state = createAlertState({ redis, prefix, now });
+  const alerts = alertServiceOf({
+    ...deps,
+    now,
+    metrics,
+    state,
+    store,
+    slack: connections.alertSlack,
+    alertPosts,
+  });
+  await syncExpiryScanSchedule(queues.scans, config.alerts);
+  const scanWorker = startScanWorker(alerts, connection, config, logger);
+  const sweeper = await startSweeper({ ...deps, now, redis, store, queues, deliver });
+  const ops = deps.serveHttp
+    ? await serveOps({ config, redis, queues: [queues.renewals, queues.scans], store, metrics, logger, now })
+    : undefined;
+  logger.info(
+    { concurrency: config.worker.concurrency, metricsPort: ops?.port, durability: durability.kind },
+    'worker role started',
+  );
+
+  return {
+    worker,
+    alerts,
+    sweep: sweeper.sweep,
+    async stop() {
+      sweeper.stop();
+      await ops?.close();
+      // Waits for in-flight steps (each is one bounded CAS call); past that, let the lock expire and another
+      // worker take over rather than hang shutdown.
+      for (const w of [worker, scanWorker] as Worker[]) {
+        if (!(await settleWithin(w.close(), config.cas.timeoutSeconds * 1000 + 5_000)))
+          await settleWithin(w.close(true), 1_000);
+      }
+      if (!deps.queues) await settleWithin(queues.close(), 2_000);
+      ownConnections();
+    },
+  };
+}
+
+/**
+ * How Redis makes the claim before the paid call durable; without a way, refuses to start (after `closeOwn`) when
+ * `CERT_REQUIRE_DURABLE_REDIS` is on, else warns.
+ */
+async function durabilityOrRefuse(redis: Redis, config: Config, logger: Logger, closeOwn: () => void) {
+  const durability = await probeDurability(redis);
+  if (durability.kind === 'none') {
+    if (config.redis.requireDurable) {
+      closeOwn();
+      throw new AppError('REDIS_NOT_DURABLE', notDurableMessage(durability));
+    }
+    logger.warn({ redisVersion: durability.version, why: durability.why }, notDurableMessage(durability));
+  }
+  return durability;
+}
+
+/** The step timings from the configuration, with the test overrides. */
+function renewalTimings(config: Config, overrides: Partial<RenewalTimings> | undefined): RenewalTimings {
+  return {
     pollMinMs: config.poll.minSeconds * 1000,
     pollMaxMs: config.poll.maxSeconds * 1000,
     deadlineMs: config.poll.deadlineHours * 3_600_000,
-    casTimeoutMs,
+    casTimeoutMs: config.cas.timeoutSeconds * 1000,
     reconcileSettleMs: config.worker.reconcileSettleSeconds * 1000,
     submitRetryBaseMs: 10_000,
     maxSubmitRetries: 8,
@@ -121,39 +180,38 @@ export async function startWorkerRole(deps: WorkerRoleDeps): Promise<WorkerRole>
     maxPollErrors: 20,
     persistResultMs: 600_000,
     maxRunFailures: config.worker.maxFailures,
-    ...deps.timings,
+    ...overrides,
   };
+}
 
-  // No retries inside this client: a 429 becomes a job delay (Retry-After), so workers never hammer Slack.
-  const threadSlack = connections.threadSlack;
-  const alertPosts = createAlertPosts({ redis, prefix });
-  const alertsRenewed = createRenewedAlertUpdates({
-    posts: alertPosts,
-    slack: threadSlack,
-    permalinks: createPermalinks(threadSlack),
-    logger,
-  });
-  const deliver = createOutboxDelivery({ store, slack: threadSlack, logger, now, alertsRenewed });
+/** The worker of the renewals queue: each job runs its record's next step. */
+function startRenewalWorker(deps: {
+  config: Config;
+  logger: Logger;
+  cas: CasClient;
+  now: () => number;
+  metrics: Metrics;
+  store: RenewalStore;
+  deliver: Deliver;
+  timings: RenewalTimings;
+  queues: AppQueues;
+  connection: Redis;
+}): Worker<RenewalJobData> {
+  const { config, logger, metrics } = deps;
   const processor = createRenewalProcessor({
-    store,
+    store: deps.store,
     cas: deps.cas,
-    deliver,
+    deliver: deps.deliver,
     logger,
-    now,
-    timings,
+    now: deps.now,
+    timings: deps.timings,
     onTlsChecked: (results) => metrics.tlsChecked(results),
-    deploy: {
-      mode: config.deploy.mode,
-      products: config.deploy.products,
-      tlsCheck: config.deploy.tlsCheck,
-      tlsResolve: config.deploy.tlsResolve,
-      // With back-off from CERT_POLL_MIN_SECONDS: a few minutes for a CDN to propagate.
-      tlsAttempts: 6,
-    },
+    // With back-off from CERT_POLL_MIN_SECONDS: a few minutes for a CDN to propagate.
+    deploy: { ...config.deploy, tlsAttempts: 6 },
   });
   const worker = new Worker<RenewalJobData>(queueNames.renewals, processor, {
-    connection,
-    prefix,
+    connection: deps.connection,
+    prefix: config.redis.prefix,
     concurrency: config.worker.concurrency,
     lockDuration: config.worker.lockSeconds * 1000,
     stalledInterval: config.worker.stalledIntervalSeconds * 1000,
@@ -169,34 +227,41 @@ export async function startWorkerRole(deps: WorkerRoleDeps): Promise<WorkerRole>
       'renewal job failed',
     );
   });
+  return worker;
+}
 
-  // The scheduled expiry scan. Its alerts go out through a client that waits out 429s itself: a scan posts a
-  // few messages a day, a second apart per channel.
-  const alerts = createAlertService({
-    cas: deps.cas,
-    state: createAlertState({ redis, prefix, now }),
-    store,
-    post: createAlertPoster({ slack: connections.alertSlack, posts: alertPosts, logger }),
-    logger,
-    now,
-    alerts: config.alerts,
-    onPosted: (kind, count) => metrics.alertsSent(kind, count),
-  });
-  const scansQueue = queues.scans;
-  await syncExpiryScanSchedule(scansQueue, config.alerts);
+/** The worker of the scans queue: the scheduled expiry scan. */
+function startScanWorker(alerts: AlertService, connection: Redis, config: Config, logger: Logger): Worker {
   const scanWorker = new Worker(queueNames.scans, async () => alerts.runWatchedScan(), {
     connection,
-    prefix,
+    prefix: config.redis.prefix,
     concurrency: 1,
     // Paging a large account takes a while: the lock must outlast it.
     lockDuration: Math.max(config.worker.lockSeconds * 1000, 120_000),
     stalledInterval: config.worker.stalledIntervalSeconds * 1000,
   });
   scanWorker.on('error', (err) => logger.warn({ err: { message: err.message } }, 'scan worker error'));
+  return scanWorker;
+}
 
-  // Undecided requests whose expiry job is missing get one (their expiry jobs run in the app role).
+/**
+ * The sweeper, run once now and then every `CERT_SWEEP_INTERVAL_SECONDS`: requests without a renewal job get one,
+ * undecided requests whose expiry job is missing get one (their expiry jobs run in the app role), and outboxes
+ * left undelivered are delivered.
+ */
+async function startSweeper(deps: {
+  config: Config;
+  logger: Logger;
+  now: () => number;
+  sweepIntervalMs?: number;
+  redis: Redis;
+  store: RenewalStore;
+  queues: AppQueues;
+  deliver: Deliver;
+}): Promise<{ sweep(): Promise<number>; stop(): void }> {
+  const { logger, redis, store, queues, deliver, now } = deps;
   const sweep = async () => {
-    const requeued = await sweepOrphans({ store, queue: renewalsQueue, logger });
+    const requeued = await sweepOrphans({ store, queue: queues.renewals, logger });
     await sweepExpiries({ redis, store, queue: queues.approvals, logger, now });
     await sweepOutboxes({ store, deliver, logger });
     return requeued;
@@ -208,41 +273,8 @@ export async function startWorkerRole(deps: WorkerRoleDeps): Promise<WorkerRole>
   await sweepQuietly();
   const sweeper = setInterval(
     sweepQuietly,
-    deps.sweepIntervalMs ?? config.worker.sweepIntervalSeconds * 1000,
+    deps.sweepIntervalMs ?? deps.config.worker.sweepIntervalSeconds * 1000,
   );
   sweeper.unref();
-  let ops: Awaited<ReturnType<typeof startOpsServer>> | undefined;
-  if (deps.serveHttp) {
-    readGaugesFrom(metrics, [renewalsQueue, scansQueue], store, now);
-    ops = await startOpsServer({
-      port: config.metricsPort,
-      host: config.metricsHost,
-      logger,
-      now,
-      health: () => redisAnswers(redis, 1_000),
-      ready: queuesReady(redis, [renewalsQueue, scansQueue]),
-      metrics: () => metrics.render(),
-    });
-  }
-  logger.info(
-    { concurrency: config.worker.concurrency, metricsPort: ops?.port, durability: durability.kind },
-    'worker role started',
-  );
-
-  return {
-    worker,
-    alerts,
-    sweep,
-    async stop() {
-      clearInterval(sweeper);
-      await ops?.close();
-      // Waits for in-flight steps (each is one bounded CAS call); past that, let the lock expire and another
-      // worker take over rather than hang shutdown.
-      for (const w of [worker, scanWorker] as Worker[]) {
-        if (!(await settleWithin(w.close(), casTimeoutMs + 5_000))) await settleWithin(w.close(true), 1_000);
-      }
-      await settleWithin(ownQueues(), 2_000);
-      ownConnections();
-    },
-  };
+  return { sweep, stop: () => clearInterval(sweeper) };
 }

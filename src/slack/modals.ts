@@ -1,4 +1,4 @@
-import type { ModalView } from '@slack/web-api';
+import type { InputBlock, ModalView } from '@slack/web-api';
 import { z } from 'zod';
 
 /** Callback IDs of the modals. */
@@ -28,94 +28,89 @@ export function modalContextOf(privateMetadata: string): ModalContext | undefine
   }
 }
 
-/** The optional-reason modal behind Reject. */
-export function rejectModal(context: ModalContext, orderId: string): ModalView {
+const plain = (text: string) => ({ type: 'plain_text' as const, text });
+
+/** A form modal of a card: what it is submitted as, the card it was opened from, an introduction, its inputs. */
+function formModal(
+  callbackId: string,
+  context: ModalContext,
+  labels: { title: string; submit: string },
+  intro: string,
+  inputs: InputBlock[],
+): ModalView {
   return {
     type: 'modal',
-    callback_id: callbackIds.reject,
+    callback_id: callbackId,
     private_metadata: JSON.stringify(context),
-    title: { type: 'plain_text', text: 'Reject renewal' },
-    submit: { type: 'plain_text', text: 'Reject' },
-    close: { type: 'plain_text', text: 'Cancel' },
-    blocks: [
-      { type: 'section', text: { type: 'mrkdwn', text: `Reject the renewal of order \`${orderId}\`?` } },
-      {
-        type: 'input',
-        block_id: 'reason',
-        optional: true,
-        label: { type: 'plain_text', text: 'Reason (shown in the thread)' },
-        element: { type: 'plain_text_input', action_id: 'value', multiline: true, max_length: 500 },
-      },
-    ],
+    title: plain(labels.title),
+    submit: plain(labels.submit),
+    close: plain('Cancel'),
+    blocks: [{ type: 'section', text: { type: 'mrkdwn', text: intro } }, ...inputs],
   };
+}
+
+/** A text input of a form, read back as its block's `value`. */
+function textInput(
+  blockId: string,
+  label: string,
+  limits: { max_length: number; multiline?: boolean },
+  optional = false,
+): InputBlock {
+  return {
+    type: 'input',
+    block_id: blockId,
+    ...(optional ? { optional: true } : {}),
+    label: plain(label),
+    element: { type: 'plain_text_input', action_id: 'value', ...limits },
+  };
+}
+
+/** The optional-reason modal behind Reject. */
+export function rejectModal(context: ModalContext, orderId: string): ModalView {
+  return formModal(
+    callbackIds.reject,
+    context,
+    { title: 'Reject renewal', submit: 'Reject' },
+    `Reject the renewal of order \`${orderId}\`?`,
+    [textInput('reason', 'Reason (shown in the thread)', { multiline: true, max_length: 500 }, true)],
+  );
 }
 
 /** The Attach CSR modal. */
 export function csrModal(context: ModalContext, orderId: string): ModalView {
-  return {
-    type: 'modal',
-    callback_id: callbackIds.csr,
-    private_metadata: JSON.stringify(context),
-    title: { type: 'plain_text', text: 'Attach CSR' },
-    submit: { type: 'plain_text', text: 'Attach' },
-    close: { type: 'plain_text', text: 'Cancel' },
-    blocks: [
-      {
-        type: 'section',
-        text: {
-          type: 'mrkdwn',
-          text: `Paste the PEM certificate request for order \`${orderId}\`. Never paste a private key.`,
-        },
-      },
-      {
-        type: 'input',
-        block_id: 'csr',
-        label: { type: 'plain_text', text: 'CSR (-----BEGIN CERTIFICATE REQUEST-----)' },
-        element: { type: 'plain_text_input', action_id: 'value', multiline: true, max_length: 3000 },
-      },
-    ],
-  };
+  return formModal(
+    callbackIds.csr,
+    context,
+    { title: 'Attach CSR', submit: 'Attach' },
+    `Paste the PEM certificate request for order \`${orderId}\`. Never paste a private key.`,
+    [textInput('csr', 'CSR (-----BEGIN CERTIFICATE REQUEST-----)', { multiline: true, max_length: 3000 })],
+  );
 }
 
 /** The Close modal of a request that needs attention: what the person found in the CAS console. */
 export function resolveModal(context: ModalContext): ModalView {
-  return {
-    type: 'modal',
-    callback_id: callbackIds.resolve,
-    private_metadata: JSON.stringify(context),
-    title: { type: 'plain_text', text: 'Close renewal request' },
-    submit: { type: 'plain_text', text: 'Close request' },
-    close: { type: 'plain_text', text: 'Cancel' },
-    blocks: [
-      {
-        type: 'section',
-        text: {
-          type: 'mrkdwn',
-          text: 'Say what the CAS console shows for this order. The request is closed with your answer and the audit trail names you.',
-        },
-      },
+  return formModal(
+    callbackIds.resolve,
+    context,
+    { title: 'Close renewal request', submit: 'Close request' },
+    'Say what the CAS console shows for this order. The request is closed with your answer and the audit trail names you.',
+    [
       {
         type: 'input',
         block_id: 'outcome',
-        label: { type: 'plain_text', text: 'Outcome' },
+        label: plain('Outcome'),
         element: {
           type: 'radio_buttons',
           action_id: 'value',
           options: [
-            { text: { type: 'plain_text', text: 'Renewed: there is a new order' }, value: 'renewed' },
-            { text: { type: 'plain_text', text: 'Not renewed: no new order' }, value: 'not_renewed' },
+            { text: plain('Renewed: there is a new order'), value: 'renewed' },
+            { text: plain('Not renewed: no new order'), value: 'not_renewed' },
           ],
         },
       },
-      {
-        type: 'input',
-        block_id: 'new_order',
-        optional: true,
-        label: { type: 'plain_text', text: 'New order ID (when renewed)' },
-        element: { type: 'plain_text_input', action_id: 'value', max_length: 19 },
-      },
+      textInput('new_order', 'New order ID (when renewed)', { max_length: 19 }, true),
     ],
-  };
+  );
 }
 
 /** Opened the moment a button is clicked (a `trigger_id` lasts ~3 s); filled in with views.update after checks. */

@@ -31,3 +31,6 @@ export function clipMrkdwn(text: string, max: number): string {
   cut = cut.replace(/&[a-z]*$/, '');
   return `${cut}…`;
 }
+
+/** Inline code of a value from outside: escaped once here, backticks replaced so the span cannot be closed. */
+export const code = (text: string) => `\`${escapeMrkdwn(text.replace(/`/g, "'"))}\``;

@@ -1,6 +1,7 @@
 import type { WebClient } from '@slack/web-api';
-import type { ParsedCsr } from '../csr/parse-csr.ts';
-import type { EarlierRenewal } from '../renewals/record.ts';
+import type { OpenInput } from '../renewals/open-request.ts';
+import type { OpenOutcome } from '../renewals/outcomes.ts';
+import type { EarlierRenewal, RenewalRecord } from '../renewals/record.ts';
 import type { RequestService } from '../renewals/request-service.ts';
 import { renderApprovalCard, renderNotRenewableCard } from './approval-card.ts';
 import { slackErrorCode } from './links.ts';
@@ -8,41 +9,33 @@ import type { Permalinks } from './permalinks.ts';
 import { renderApplicationProblem, renderLookupProblem } from './replies.ts';
 import { code } from './thread-messages.ts';
 
+export type { OpenInput } from '../renewals/open-request.ts';
+
 const channelProblems: Record<string, string> = {
   not_in_channel: 'I am not in this channel: invite me with `/invite @certbot` and try again.',
   channel_not_found: 'I cannot see this channel (private channels need an invite: `/invite @certbot`).',
   is_archived: 'This channel is archived.',
 };
 
-/** What `/cert renew` and an alert's Renew button start. */
-export interface OpenInput {
-  orderId: string;
-  csr: ParsedCsr | undefined;
-  channelId: string;
-  userId: string;
-  teamId: string | undefined;
+/** What the open flow posts with. */
+interface OpenFlowDeps {
+  service: RequestService;
+  slack: WebClient;
+  permalinks: Permalinks;
+  now: () => number;
 }
+
+/** Answers the person privately. */
+type Reply = (text: string) => Promise<unknown>;
 
 /**
  * `/cert renew` in Slack: asks the service to open the request, then posts its approval card (or the card that
  * says why the order cannot be renewed), or answers the person privately. A card that cannot be posted cancels
  * its request, and the person is told how to fix it.
  */
-export function createOpenFlow(deps: {
-  service: RequestService;
-  slack: WebClient;
-  permalinks: Permalinks;
-  now: () => number;
-}) {
-  const requests = deps.service.openRequest;
-  // An earlier renewal of ours links to its thread as Slack gives the link.
-  const withPermalink = async (r: EarlierRenewal | undefined) =>
-    r?.source === 'ours' ? { ...r, permalink: await deps.permalinks(r) } : r;
-  return async function openAndPost(
-    input: OpenInput,
-    reply: (text: string) => Promise<unknown>,
-  ): Promise<void> {
-    const outcome = await requests.open(input);
+export function createOpenFlow(deps: OpenFlowDeps) {
+  return async function openAndPost(input: OpenInput, reply: Reply): Promise<void> {
+    const outcome = await deps.service.openRequest.open(input);
     switch (outcome.kind) {
       case 'already_open': {
         const { open } = outcome;
@@ -57,63 +50,90 @@ export function createOpenFlow(deps: {
         await reply(`:warning: ${renderLookupProblem(outcome.problem)}`);
         return;
       case 'not_renewable':
-      case 'no_application': {
-        const reason =
-          outcome.kind === 'not_renewable'
-            ? renderLookupProblem(outcome.problem)
-            : renderApplicationProblem(outcome.problem);
-        const card = renderNotRenewableCard({
-          orderId: input.orderId,
-          requestedBy: input.userId,
-          reason,
-          ...(outcome.kind === 'no_application' ? { domain: outcome.domain } : {}),
-        });
-        await deps.slack.chat
-          .postMessage({ channel: input.channelId, text: card.text, blocks: card.blocks })
-          .catch(async (err: unknown) => {
-            await reply(
-              `${channelProblems[slackErrorCode(err) ?? ''] ?? 'I could not post in this channel.'}\n${reason}`,
-            );
-          });
+      case 'no_application':
+        await postNotRenewableCard(deps, input, outcome, reply);
         return;
-      }
-      case 'created': {
-        // The card links to the previous request's thread as Slack gives the link.
-        const previous = outcome.record.previous && {
-          ...outcome.record.previous,
-          permalink: await deps.permalinks(outcome.record.previous),
-        };
-        const renewedBefore = await withPermalink(outcome.record.renewedBefore);
-        const record = {
-          ...outcome.record,
-          ...(previous ? { previous } : {}),
-          ...(renewedBefore ? { renewedBefore } : {}),
-        };
-        const card = renderApprovalCard(record, deps.now());
-        let posted: { ts?: string | undefined; channel?: string | undefined };
-        try {
-          posted = await deps.slack.chat.postMessage({
-            channel: input.channelId,
-            text: card.text,
-            blocks: card.blocks,
-          });
-        } catch (err) {
-          const slackError = slackErrorCode(err) ?? 'error';
-          await requests.cardNotPosted(record.id, slackError);
-          await reply(
-            channelProblems[slackError] ??
-              `I could not post the approval card (${slackError}); nothing was requested.`,
-          );
-          return;
-        }
-        await requests.cardPosted(record.id, posted.channel ?? input.channelId, posted.ts as string, {
-          previous,
-          renewedBefore,
-        });
+      case 'created':
+        await postApprovalCard(deps, input, outcome.record, reply);
         return;
-      }
     }
   };
+}
+
+/** The card that says why the order cannot be renewed now; the reason privately when it cannot be posted. */
+async function postNotRenewableCard(
+  deps: OpenFlowDeps,
+  input: OpenInput,
+  outcome: Extract<OpenOutcome, { kind: 'not_renewable' | 'no_application' }>,
+  reply: Reply,
+): Promise<void> {
+  const reason =
+    outcome.kind === 'not_renewable'
+      ? renderLookupProblem(outcome.problem)
+      : renderApplicationProblem(outcome.problem);
+  const card = renderNotRenewableCard({
+    orderId: input.orderId,
+    requestedBy: input.userId,
+    reason,
+    ...(outcome.kind === 'no_application' ? { domain: outcome.domain } : {}),
+  });
+  await deps.slack.chat
+    .postMessage({ channel: input.channelId, text: card.text, blocks: card.blocks })
+    .catch(async (err: unknown) => {
+      await reply(
+        `${channelProblems[slackErrorCode(err) ?? ''] ?? 'I could not post in this channel.'}\n${reason}`,
+      );
+    });
+}
+
+/**
+ * The new request's approval card, linking to the earlier threads it names; reported to the service as posted
+ * (clicks on it can be matched) or not (the request is cancelled, and the person told why).
+ */
+async function postApprovalCard(
+  deps: OpenFlowDeps,
+  input: OpenInput,
+  created: RenewalRecord,
+  reply: Reply,
+): Promise<void> {
+  const requests = deps.service.openRequest;
+  // The card links to the previous request's thread, and to an earlier renewal of ours, as Slack gives the link.
+  const previous = created.previous && {
+    ...created.previous,
+    permalink: await deps.permalinks(created.previous),
+  };
+  const renewedBefore = await withPermalink(deps.permalinks, created.renewedBefore);
+  const record = {
+    ...created,
+    ...(previous ? { previous } : {}),
+    ...(renewedBefore ? { renewedBefore } : {}),
+  };
+  const card = renderApprovalCard(record, deps.now());
+  let posted: { ts?: string | undefined; channel?: string | undefined };
+  try {
+    posted = await deps.slack.chat.postMessage({
+      channel: input.channelId,
+      text: card.text,
+      blocks: card.blocks,
+    });
+  } catch (err) {
+    const slackError = slackErrorCode(err) ?? 'error';
+    await requests.cardNotPosted(record.id, slackError);
+    await reply(
+      channelProblems[slackError] ??
+        `I could not post the approval card (${slackError}); nothing was requested.`,
+    );
+    return;
+  }
+  await requests.cardPosted(record.id, posted.channel ?? input.channelId, posted.ts as string, {
+    previous,
+    renewedBefore,
+  });
+}
+
+/** An earlier renewal of ours with the link to its thread. */
+async function withPermalink(permalinks: Permalinks, r: EarlierRenewal | undefined) {
+  return r?.source === 'ours' ? { ...r, permalink: await permalinks(r) } : r;
 }
 
 /** Opens a request and posts its card. */

@@ -1,5 +1,6 @@
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from '../logger.ts';
+import type { OutboxEntry } from '../renewals/outbox-store.ts';
 import type { RenewalRecord } from '../renewals/record.ts';
 import { isRenewed } from '../renewals/renewal-states.ts';
 import type { Deliver, DeliveryResult, OutboxItem, OutboxLock, RenewalStore } from '../renewals/store.ts';
@@ -39,8 +40,16 @@ export function createOutboxDelivery(deps: OutboxDeliveryDeps): Deliver {
   const lost: DeliveryResult = { done: false, retryMs: 250, reason: 'delivery lock lost' };
   const postDeployCard = createDeployCardPoster(deps);
 
-  /** Sends one item as rendered now, or `replacement` in its place (a card stays a card, so later updates find it). */
-  async function send(record: RenewalRecord, item: OutboxItem, replacement?: SlackMessage): Promise<void> {
+  /**
+   * Sends one item as rendered now, or `replacement` in its place (a card stays a card, so later updates find it).
+   * `alerted`: the new orders whose expiry alerts this delivery already updated (once is enough).
+   */
+  async function send(
+    record: RenewalRecord,
+    item: OutboxItem,
+    alerted: Set<string>,
+    replacement?: SlackMessage,
+  ): Promise<void> {
     const messageTs = record.messageTs as string;
     // A renewed request may have a deployment: the cards show where it stands.
     const deployment =
@@ -58,7 +67,10 @@ export function createOutboxDelivery(deps: OutboxDeliveryDeps): Deliver {
       const card = replacement ?? renderApprovalCard(record, deps.now(), deployment);
       await deps.slack.chat.update({ channel: record.channelId, ts: messageTs, ...card });
       // With the card, the alerts: once the order is renewed, no alert may offer to renew it again.
-      if (record.newOrderId) await deps.alertsRenewed?.(record);
+      if (record.newOrderId && !alerted.has(record.newOrderId)) {
+        await deps.alertsRenewed?.(record);
+        alerted.add(record.newOrderId);
+      }
     }
   }
 
@@ -66,11 +78,15 @@ export function createOutboxDelivery(deps: OutboxDeliveryDeps): Deliver {
    * Sends an item; if Slack refuses it for what it holds, sends a short fallback in its place. Returns a result
    * to stop on (wait and try again), or undefined when the item is done with (sent, replaced, or undeliverable).
    */
-  async function sendOrReplace(record: RenewalRecord, item: OutboxItem): Promise<DeliveryResult | undefined> {
+  async function sendOrReplace(
+    record: RenewalRecord,
+    item: OutboxItem,
+    alerted: Set<string>,
+  ): Promise<DeliveryResult | undefined> {
     let replacement: SlackMessage | undefined;
     for (;;) {
       try {
-        await send(record, item, replacement);
+        await send(record, item, alerted, replacement);
         return undefined;
       } catch (err) {
         const e = err as { code?: string; retryAfter?: number };
@@ -99,31 +115,67 @@ export function createOutboxDelivery(deps: OutboxDeliveryDeps): Deliver {
     }
   }
 
+  /**
+   * Delivers the outbox in reads of several items. Each item renders from a record at least as new as the change
+   * that queued it (a card shows the record as it is when delivered): the one the caller knows if it is, else the
+   * record read after the items. Returns once the outbox is empty and the lock released, or with a result to stop on.
+   */
   async function deliverLocked(
     recordId: string,
     lock: OutboxLock,
     held: () => boolean,
+    known: RenewalRecord | undefined,
+    leaveWorkerItems: boolean,
   ): Promise<DeliveryResult> {
-    for (
-      let item = await deps.store.peekOutbox(recordId);
-      item;
-      item = await deps.store.peekOutbox(recordId)
-    ) {
-      if (!held()) return lost;
-      const record = await deps.store.get(recordId);
-      if (!record?.messageTs) {
-        deps.logger.warn({ recordId }, 'outbox item dropped: the request has no card to thread under');
-      } else {
-        const stop = await sendOrReplace(record, item);
-        if (stop) return stop;
+    const alerted = new Set<string>();
+    let record: RenewalRecord | undefined | null = known ?? null;
+    for (;;) {
+      const entries = await deps.store.readOutbox(recordId);
+      // Card refreshes a later one in this read supersedes (it renders the record as new or newer): not sent, and
+      // removed with the next item delivered, so a crash in between leaves that later one to send.
+      const superseded: OutboxEntry[] = [];
+      for (const [i, entry] of entries.entries()) {
+        if (!held()) return lost;
+        if (leaveWorkerItems && entry.item.by === 'worker' && !rendersFrom(known, entry.item)) {
+          // The worker's run queued it after the caller's change: the worker delivers it when its run ends.
+          await lock.release();
+          return { done: true };
+        }
+        if (entry.item.kind === 'card' && entries.slice(i + 1).some((e) => e.item.kind === 'card')) {
+          superseded.push(entry);
+          continue;
+        }
+        if (!rendersFrom(record, entry.item)) record = await deps.store.get(recordId);
+        if (!record?.messageTs) {
+          deps.logger.warn({ recordId }, 'outbox item dropped: the request has no card to thread under');
+        } else {
+          const stop = await sendOrReplace(record, entry.item, alerted);
+          if (stop) return stop;
+        }
+        if (!(await deps.store.removeOutboxItems(recordId, [...superseded.splice(0), entry], lock)))
+          return lost;
       }
-      if (!(await deps.store.popOutbox(recordId, item.id, lock))) return lost;
+      // Empty: the lock is released with it. Items queued meanwhile: the lock is kept for them.
+      const left = await deps.store.finishOutbox(recordId, lock);
+      if (left < 0) return lost;
+      if (left === 0) return { done: true };
     }
-    await deps.store.pruneOutboxIndex(recordId);
-    return { done: true };
   }
 
-  return async function deliver(recordId: string): Promise<DeliveryResult> {
+  /**
+   * Whether an item may render from the record in hand: the record is at least as new as the change that queued
+   * the item (so read after it). A deployment card reads the record afresh: posting it writes its ts there.
+   */
+  function rendersFrom(record: RenewalRecord | undefined | null, item: OutboxItem): boolean {
+    if (!record?.messageTs || item.kind === 'deploy_card') return false;
+    return item.version !== undefined && record.version >= item.version;
+  }
+
+  return async function deliver(
+    recordId: string,
+    known?: RenewalRecord,
+    options: { leaveWorkerItems?: boolean } = {},
+  ): Promise<DeliveryResult> {
     const lock = await deps.store.lockOutbox(recordId, lockMs);
     if (!lock) return { done: false, retryMs: 250, reason: 'another process is delivering' };
     let held = true;
@@ -137,11 +189,14 @@ export function createOutboxDelivery(deps: OutboxDeliveryDeps): Deliver {
         () => undefined,
       );
     }, lockMs / 3);
+    let result: DeliveryResult | undefined;
     try {
-      return await deliverLocked(recordId, lock, () => held);
+      result = await deliverLocked(recordId, lock, () => held, known, options.leaveWorkerItems === true);
+      return result;
     } finally {
       clearInterval(renew);
-      await lock.release();
+      // A finished delivery released the lock with its last step.
+      if (!result?.done) await lock.release();
     }
   };
 }

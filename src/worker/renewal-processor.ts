@@ -1,4 +1,5 @@
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { scrubText } from '../logging.ts';
 import type { RenewalRecord } from '../renewals/record.ts';
 import { isWorkerOwned, stepOf, type WorkerStep } from '../renewals/renewal-states.ts';
@@ -51,6 +52,42 @@ export async function runStep(
 }
 
 /**
+ * Takes one slot of the queue's rate limit (CERT_CAS_QPS: BullMQ's limiter, a count per fixed window) as BullMQ's
+ * activation of a job takes it (moveToActive's Lua). KEYS: limiter. ARGV: max, duration ms. Returns 1 if taken.
+ */
+const rateLimitSlotScript = `
+if tonumber(ARGV[1]) <= tonumber(redis.call('GET', KEYS[1]) or 0) and redis.call('PTTL', KEYS[1]) > 0 then
+  return 0
+end
+if redis.call('INCR', KEYS[1]) == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 1
+`;
+
+/** The worker a job runs in, as far as its rate limit goes (BullMQ keeps it on the job). */
+interface JobWorker {
+  keys?: { limiter?: string };
+  opts?: { limiter?: { max: number; duration: number } };
+  getBackend?: () => { client?: Promise<Redis> };
+}
+
+/**
+ * Whether the run may take its next step now instead of moving the job to delayed and back: it takes a slot of
+ * the worker's rate limit, so steps in a row are paced exactly as job activations are. False when the job does not
+ * say where its limit is (then the job goes through delayed, and BullMQ paces it).
+ */
+async function rateLimitSlot(job: Job): Promise<boolean> {
+  const worker = (job as unknown as { queue?: JobWorker }).queue;
+  const key = worker?.keys?.limiter;
+  const connection = worker?.getBackend?.().client;
+  if (!key || !connection) return false;
+  const limiter = worker.opts?.limiter;
+  if (!limiter) return true;
+  const client = await connection;
+  const args = [String(limiter.max), String(limiter.duration)];
+  return (await client.eval(rateLimitSlotScript, 1, key, ...args)) === 1;
+}
+
+/**
  * The renewal job: one per approved request, run as steps (submit, reconcile, poll) that save their counters and
  * move the job to delayed between polls, so waits of days hold no worker. The record decides each step; the paid
  * call is made only from `approved`, after the record moved to `submitting` — a run that finds `submitting` asks
@@ -62,21 +99,26 @@ export function createRenewalProcessor(deps: RenewalProcessorDeps) {
   // Requests whose record counts failed runs: a run that completes resets the count (one write, only then).
   const failuresSeen = new Set<string>();
 
+  /** Runs one step; says what it decided and the record it started from. */
   async function step(
     recordId: string,
     data: RenewalJobData,
     signal: AbortSignal | undefined,
-  ): Promise<Step> {
+  ): Promise<{ outcome: Step; record?: RenewalRecord }> {
     if (data.run !== undefined) {
+      // A deployment's run: its own record (read each step), its own job.
       const deployment = await store.deployments.get(recordId);
-      if (!deployment) return { kind: 'done' };
+      if (!deployment) return { outcome: { kind: 'done' } };
       if (deployment.failures) failuresSeen.add(`deploy:${recordId}`);
-      return runDeployStep(ctx, deployment, data, signal);
+      return { outcome: await runDeployStep(ctx, deployment, data, signal) };
     }
-    const record = await store.get(recordId);
-    if (!record) return { kind: 'done' };
+    // One read of the record per step at most: a step after a state change starts from the record it read back.
+    const kept = ctx.takeLatest(recordId);
+    const record = kept ?? (await store.get(recordId));
+    deps.logger.debug({ recordId, state: record?.state, record: kept ? 'kept' : 'read' }, 'renewal step');
+    if (!record) return { outcome: { kind: 'done' } };
     if (record.failures) failuresSeen.add(recordId);
-    return runStep(ctx, record, data, signal);
+    return { outcome: await runStep(ctx, record, data, signal), record };
   }
 
   /**
@@ -118,14 +160,27 @@ export function createRenewalProcessor(deps: RenewalProcessorDeps) {
     const deploy = data.run !== undefined;
     let outcome: Step = { kind: 'again' };
     let delivery: Awaited<ReturnType<typeof deps.deliver>>;
+    // A record kept from an earlier run may be old: the run's first step reads it.
+    ctx.takeLatest(recordId);
     try {
-      // A run may take several steps in a row (e.g. submitted, then the first poll after a zero delay).
-      for (let i = 0; i < 10 && outcome.kind === 'again'; i++) outcome = await step(recordId, data, signal);
-      delivery = await deps.deliver(recordId);
+      // A run may take several steps in a row (e.g. submitted, then the first poll after a zero delay): a zero
+      // delay runs the next step now rather than through a move to delayed and back.
+      let known: RenewalRecord | undefined;
+      for (let i = 0; i < 10; i++) {
+        if (outcome.kind === 'done') break;
+        // A zero delay goes on in this run if the queue's rate limit has room, as the job's next activation would.
+        if (outcome.kind === 'later' && !(outcome.ms <= 0 && (await rateLimitSlot(job)))) break;
+        ({ outcome, record: known } = await step(recordId, data, signal));
+      }
+      // The thread and the card render from the newest record the run has (its last state change's read-back),
+      // unless the outbox holds something newer.
+      delivery = await deps.deliver(recordId, ctx.takeLatest(recordId) ?? known);
       if (failuresSeen.delete(deploy ? `deploy:${recordId}` : recordId))
         await (deploy ? store.deployments : store).clearFailures(recordId);
     } catch (err) {
       return runFailed(recordId, deploy, err);
+    } finally {
+      ctx.takeLatest(recordId);
     }
     let delayMs: number | undefined =
       outcome.kind === 'later' ? outcome.ms : outcome.kind === 'again' ? 0 : undefined;

@@ -4,7 +4,7 @@ import type { RecordJobData } from '../jobs/queues.ts';
 import type { Logger } from '../logger.ts';
 import type { TlsResult } from '../renewals/deployment.ts';
 import type { RenewalRecord } from '../renewals/record.ts';
-import type { DeliveryResult, Notice, RenewalStore } from '../renewals/store.ts';
+import type { Deliver, Notice, RenewalStore } from '../renewals/store.ts';
 import type { AttentionReason, ThreadEvent } from '../renewals/thread-events.ts';
 import { createSingleFlightCache } from '../single-flight-cache.ts';
 
@@ -52,7 +52,7 @@ export interface RenewalTimings {
 export interface RenewalProcessorDeps {
   store: RenewalStore;
   cas: CasClient;
-  deliver: (recordId: string) => Promise<DeliveryResult>;
+  deliver: Deliver;
   logger: Logger;
   now: () => number;
   timings: RenewalTimings;
@@ -82,6 +82,11 @@ export interface StepContext extends Omit<RenewalProcessorDeps, 'deliver'> {
     reason: AttentionReason,
     fields?: Partial<RenewalRecord>,
   ): Promise<Step>;
+  /**
+   * The record as the last state change of this process read it back (every transition returns the record
+   * read right after it), taken once: the next step of the same run starts from it instead of reading it again.
+   */
+  takeLatest(recordId: string): RenewalRecord | undefined;
 }
 
 /** The account's plan orders pending application, and the renew lease's epoch read before they were listed. */
@@ -92,7 +97,23 @@ export interface PendingListing {
 
 /** Builds the context the steps share. */
 export function createStepContext(deps: RenewalProcessorDeps): StepContext {
-  const { store, logger, timings } = deps;
+  const { logger, timings } = deps;
+  // The steps change records only through transitions: each one's read-back is kept for the next step.
+  const latest = new Map<string, RenewalRecord>();
+  const store: RenewalStore = {
+    ...deps.store,
+    async transition(id, name, change) {
+      latest.delete(id);
+      const result = await deps.store.transition(id, name, change);
+      if ('record' in result) latest.set(id, result.record);
+      return result;
+    },
+  };
+  const takeLatest = (recordId: string) => {
+    const record = latest.get(recordId);
+    latest.delete(recordId);
+    return record;
+  };
   const pollDelay = (polls: number) => Math.min(timings.pollMaxMs, timings.pollMinMs * 2 ** polls);
   async function needsAttention(
     record: RenewalRecord,
@@ -127,5 +148,5 @@ export function createStepContext(deps: RenewalProcessorDeps): StepContext {
     if (fresh) pending.clear();
     return pending.get('payed');
   };
-  return { ...deps, pollDelay, needsAttention, pendingOrders };
+  return { ...deps, store, pollDelay, needsAttention, pendingOrders, takeLatest };
 }

@@ -51,6 +51,8 @@ export interface HarnessOptions {
   slackFaults?: SlackFault[];
   /** Changes the app's real queues before it starts (a test makes one call fail). */
   appQueues?: (queues: AppQueues) => AppQueues;
+  /** Another Redis than the tests' shared one (a test that counts every command starts its own). */
+  redisUrl?: string;
 }
 
 /** Step timings that keep worker tests fast without changing what the steps do. */
@@ -70,13 +72,14 @@ export async function startAppHarness(options: HarnessOptions = {}) {
   await slack.listen();
   for (const fault of options.slackFaults ?? []) slack.addFault(fault);
   const prefix = uniquePrefix('app');
+  const redisUrl = options.redisUrl ?? testRedisUrl();
   const config = loadConfig({
     SLACK_BOT_TOKEN: testBotToken,
     SLACK_SIGNING_SECRET: testSigningSecret,
     SLACK_API_URL: slack.apiUrl,
     PORT: '0',
     METRICS_PORT: '0',
-    REDIS_URL: testRedisUrl(),
+    REDIS_URL: redisUrl,
     CERT_REDIS_PREFIX: prefix,
     CAS_ENDPOINT: cas.url,
     ALIBABA_CLOUD_ACCESS_KEY_ID: testCredentials.accessKeyId,
@@ -107,7 +110,7 @@ export async function startAppHarness(options: HarnessOptions = {}) {
   });
   const metrics = createMetrics();
   // Paced like production: one window in Redis for every ListUserCertificateOrder caller.
-  const pacerRedis = new Redis(testRedisUrl());
+  const pacerRedis = new Redis(redisUrl);
   const casClient = createCasClient({
     endpoint: cas.url,
     credentials: () => testCredentials,
@@ -258,7 +261,7 @@ export async function startAppHarness(options: HarnessOptions = {}) {
       connections.close();
       await slack.close();
       await cas.close();
-      const redis = new Redis(testRedisUrl());
+      const redis = new Redis(redisUrl);
       await deleteKeysWithPrefix(redis, prefix);
       redis.disconnect();
     },

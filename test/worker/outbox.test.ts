@@ -6,6 +6,7 @@ import { renderThreadEvent } from '../../src/slack/thread-messages.ts';
 import {
   type AppHarness,
   approverId,
+  blocksText,
   channelId,
   openCard,
   rejectViaModal,
@@ -69,6 +70,72 @@ describe('the outbox', () => {
     // While the first held the lock, the second never delivered anything.
     expect(results.filter((r) => !r.done).length).toBeGreaterThan(10);
     expect(finalResult).toEqual({ done: true });
+    expect(await store.peekOutbox(id)).toBeUndefined();
+    expect(await store.idsWithOutbox()).toEqual([]);
+  });
+});
+
+describe('delivering from the record in hand', () => {
+  it('an item queued after the record the caller holds renders from the record read afresh', async () => {
+    const { slack, store, id, cardTs, deliverer } = await outboxSetup();
+    const first = await store.transition(id, 'csr_attached', {
+      actor: 'U0REQUESTER',
+      notify: [{ kind: 'event', event: { type: 'submitting', orderId: '800123' } }],
+    });
+    await store.transition(id, 'csr_attached', {
+      actor: 'U0REQUESTER',
+      fields: { domain: 'newer.example.com' },
+    });
+    if (!first.ok) throw new Error('not moved');
+
+    const result = await deliverer(30_000)(id, first.record);
+
+    expect(result).toEqual({ done: true });
+    const updates = slack.okCalls('chat.update').filter((c) => c.args.ts === cardTs);
+    expect(updates).toHaveLength(1);
+    expect(blocksText(updates[0]?.args.blocks)).toContain('newer.example.com');
+  });
+
+  it("a person's delivery leaves what the worker queued after their change to the worker", async () => {
+    const { slack, store, id, cardTs, deliverer } = await outboxSetup();
+    const mine: ThreadEvent = { type: 'submitting', orderId: '800123' };
+    const workers: ThreadEvent = { type: 'reviewing', newOrderId: '900123' };
+    const person = await store.transition(id, 'csr_attached', {
+      actor: 'U0REQUESTER',
+      notify: [{ kind: 'event', event: mine }],
+    });
+    await store.transition(id, 'csr_attached', {
+      actor: 'worker',
+      notify: [{ kind: 'event', event: workers }],
+    });
+    if (!person.ok) throw new Error('not moved');
+
+    const byPerson = await deliverer(30_000)(id, person.record, { leaveWorkerItems: true });
+
+    expect(byPerson).toEqual({ done: true });
+    expect(slack.thread(channelId, cardTs).map((m) => m.text)).toEqual([renderThreadEvent(mine)]);
+    // The lock is free, and the worker's delivery sends the rest.
+    expect(await deliverer(30_000)(id)).toEqual({ done: true });
+    expect(slack.thread(channelId, cardTs).map((m) => m.text)).toEqual(
+      [mine, workers].map(renderThreadEvent),
+    );
+    expect(await store.peekOutbox(id)).toBeUndefined();
+  });
+
+  it('a card refresh superseded by a later one in the same read is not sent; the thread message between is', async () => {
+    const { slack, store, id, cardTs, deliverer } = await outboxSetup();
+    const between: ThreadEvent = { type: 'submitting', orderId: '800123' };
+    // Each move refreshes the card (the table says so): card, the event, card.
+    await store.transition(id, 'csr_attached', { actor: 'U0REQUESTER' });
+    await store.transition(id, 'csr_attached', {
+      actor: 'U0REQUESTER',
+      notify: [{ kind: 'event', event: between }],
+    });
+
+    expect(await deliverer(30_000)(id)).toEqual({ done: true });
+
+    expect(slack.okCalls('chat.update').filter((c) => c.args.ts === cardTs)).toHaveLength(1);
+    expect(slack.thread(channelId, cardTs).map((m) => m.text)).toEqual([renderThreadEvent(between)]);
     expect(await store.peekOutbox(id)).toBeUndefined();
     expect(await store.idsWithOutbox()).toEqual([]);
   });

@@ -1,10 +1,13 @@
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
+import type { ModalView } from '@slack/web-api';
 import type { Logger } from '../../logger.ts';
+import type { Refusal } from '../../renewals/outcomes.ts';
+import type { RenewalRecord } from '../../renewals/record.ts';
 import type { RequestService } from '../../renewals/request-service.ts';
 import type { Guarded } from '../after-ack.ts';
 import { actionIds, parseCardValue } from '../cards.ts';
 import { openThenFill } from '../modal-first.ts';
-import { csrModal, rejectModal } from '../modals.ts';
+import { csrModal, type ModalContext, rejectModal } from '../modals.ts';
 import { approvalQueuedLater, renderRefusal } from '../replies.ts';
 
 /** What the card buttons need. */
@@ -57,47 +60,55 @@ export function registerCardActions(app: App, deps: CardActionDeps): void {
   });
 
   // Both modals open at once and are filled after the checks: a trigger_id lasts about 3 seconds.
-  app.action<BlockAction<ButtonAction>>(actionIds.reject, async ({ ack, body, action, client, respond }) => {
-    await ack();
-    await deps.guarded(
-      'reject',
-      replyTo(respond),
-      () =>
-        openThenFill(client, body.trigger_id, 'Reject renewal', async () => {
-          const found = await waitingRequest(body, action.value);
-          if ('refusal' in found) return { refusal: renderRefusal(found.refusal, 'reject', deps.approvers) };
-          const { card, claim, record } = found;
-          const refusal = await deps.service.authorise(record, body.user.id, 'reject');
-          if (refusal) return { refusal: renderRefusal(refusal, 'reject', deps.approvers) };
-          return {
-            view: rejectModal({ recordId: claim.id, version: claim.version, ...card }, record.orderId),
-          };
-        }).then(() => undefined),
-      false,
-    );
-  });
-
-  app.action<BlockAction<ButtonAction>>(
-    actionIds.attachCsr,
-    async ({ ack, body, action, client, respond }) => {
+  const modalButton = (button: ModalButton) =>
+    app.action<BlockAction<ButtonAction>>(button.actionId, async ({ ack, body, action, client, respond }) => {
       await ack();
       await deps.guarded(
-        'attach CSR',
+        button.what,
         replyTo(respond),
         () =>
-          openThenFill(client, body.trigger_id, 'Attach CSR', async () => {
+          openThenFill(client, body.trigger_id, button.title, async () => {
             const found = await waitingRequest(body, action.value);
             if ('refusal' in found)
-              return { refusal: renderRefusal(found.refusal, 'attach', deps.approvers) };
+              return { refusal: renderRefusal(found.refusal, button.attempt, deps.approvers) };
             const { card, claim, record } = found;
-            if (record.requestedBy !== body.user.id)
-              return { refusal: renderRefusal({ code: 'not_requester' }, 'attach', deps.approvers) };
+            const refusal = await button.refusal(record, body.user.id);
+            if (refusal) return { refusal: renderRefusal(refusal, button.attempt, deps.approvers) };
             return {
-              view: csrModal({ recordId: claim.id, version: claim.version, ...card }, record.orderId),
+              view: button.modal({ recordId: claim.id, version: claim.version, ...card }, record.orderId),
             };
           }).then(() => undefined),
         false,
       );
-    },
-  );
+    });
+  modalButton({
+    actionId: actionIds.reject,
+    what: 'reject',
+    title: 'Reject renewal',
+    attempt: 'reject',
+    refusal: (record, userId) => deps.service.authorise(record, userId, 'reject'),
+    modal: rejectModal,
+  });
+  modalButton({
+    actionId: actionIds.attachCsr,
+    what: 'attach CSR',
+    title: 'Attach CSR',
+    attempt: 'attach',
+    refusal: async (record, userId) =>
+      record.requestedBy !== userId ? { code: 'not_requester' } : undefined,
+    modal: csrModal,
+  });
+}
+
+/** A card button that opens a modal of the request: what the modal is, and who may open it. */
+interface ModalButton {
+  actionId: string;
+  /** The work's name, for the guard's log. */
+  what: string;
+  /** The modal's title while its checks run. */
+  title: string;
+  attempt: 'reject' | 'attach';
+  /** Why the clicker may not open it (for the request as the card showed it); undefined when they may. */
+  refusal(record: RenewalRecord, userId: string): Promise<Refusal | undefined>;
+  modal(context: ModalContext, orderId: string): ModalView;
 }

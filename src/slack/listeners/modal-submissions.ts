@@ -2,8 +2,9 @@ import type { App } from '@slack/bolt';
 import { looksLikePrivateKey, parseCsr } from '../../csr/parse-csr.ts';
 import { isAppError } from '../../errors.ts';
 import type { Logger } from '../../logger.ts';
+import type { CardAction } from '../../renewals/outcomes.ts';
 import type { RequestService } from '../../renewals/request-service.ts';
-import { callbackIds, modalContextOf } from '../modals.ts';
+import { callbackIds, type ModalContext, modalContextOf } from '../modals.ts';
 import { replyPrivately } from '../private-reply.ts';
 import { renderRefusal } from '../replies.ts';
 
@@ -33,20 +34,9 @@ export function registerModalSubmissions(app: App, deps: ModalDeps): void {
     await ack();
     const context = modalContextOf(view.private_metadata);
     if (!context) return;
-    const refusal = await deps.service.reject({
-      channelId: context.channelId,
-      messageTs: context.messageTs,
-      claim: { id: context.recordId, version: context.version },
-      userId: body.user.id,
-      reason: reason ?? undefined,
-    });
-    if (refusal) {
-      await replyPrivately(
-        client,
-        { channelId: context.channelId, userId: body.user.id },
-        renderRefusal(refusal, 'reject', deps.approvers),
-      );
-    }
+    const action = cardAction(context, body.user.id);
+    const refusal = await deps.service.reject({ ...action, reason: reason ?? undefined });
+    if (refusal) await replyPrivately(client, action, renderRefusal(refusal, 'reject', deps.approvers));
   });
 
   app.view(callbackIds.csr, async ({ ack, body, view, client }) => {
@@ -64,19 +54,14 @@ export function registerModalSubmissions(app: App, deps: ModalDeps): void {
     }
     await ack();
     if (!context) return;
-    const refusal = await deps.service.attachCsr({
-      channelId: context.channelId,
-      messageTs: context.messageTs,
-      claim: { id: context.recordId, version: context.version },
-      userId: body.user.id,
-      csr: parsed.value,
-    });
-    if (refusal) {
-      await replyPrivately(
-        client,
-        { channelId: context.channelId, userId: body.user.id },
-        renderRefusal(refusal, 'attach', deps.approvers),
-      );
-    }
+    const action = cardAction(context, body.user.id);
+    const refusal = await deps.service.attachCsr({ ...action, csr: parsed.value });
+    if (refusal) await replyPrivately(client, action, renderRefusal(refusal, 'attach', deps.approvers));
   });
+}
+
+/** The card a submitted modal was opened from, acted on by the person who submitted it. */
+function cardAction(context: ModalContext, userId: string): CardAction {
+  const { channelId, messageTs, recordId, version } = context;
+  return { channelId, messageTs, claim: { id: recordId, version }, userId };
 }
