@@ -6,6 +6,7 @@ import {
   releaseExpiredScript,
   releaseThresholdScript,
 } from './claim-scripts.ts';
+import { createPendingWatch } from './pending-watch.ts';
 
 /**
  * A claimed alert, to complete once posted or give back when not ({@link AlertState}); `lease` is its member of
@@ -100,6 +101,8 @@ export function createAlertState(deps: {
 
   return {
     key,
+    /** Since when V2 instances have been seen pending (stuck applications are reported by the scan). */
+    pendingWatch: createPendingWatch({ redis, prefix, now: deps.now }),
     /** A claim once per (order, end date, threshold): the caller then alerts, or gives it back on failure. */
     async claimThreshold(
       order: Omit<AlertedOrder, 'threshold'>,

@@ -1,4 +1,5 @@
 import type { AlertedOrder } from './alert-state.ts';
+import type { InstanceCertificate, SubscriptionEnding } from './expiring-instances.ts';
 import type { ExpiringOrder } from './expiring-orders.ts';
 
 /** An expiring order of an alert, with the smallest threshold (days) it crossed: the one claimed for it. */
@@ -9,7 +10,9 @@ export interface ThresholdOrder extends ExpiringOrder {
 /**
  * What the expiry scan has to say, as data (the Slack layer renders it, escaping outside text there):
  * - `expiry`: one channel's alerts of a scan: orders that crossed a threshold (each offered Renew and Snooze), and
- *   alerted orders that expired without a renewal (the final alert);
+ *   alerted orders that expired without a renewal (the final alert; V2 instances too); V2 certificates that crossed
+ *   a lifetime threshold (Renew carries the instance ID; a hosted one says hosting has not rotated it), and
+ *   subscriptions that end (a purchase: a console link, no button);
  * - `scan_failing`: the scan failed `failures` times in a row, for `reason` (an error's message);
  * - `scan_recovered`: it works again.
  */
@@ -19,6 +22,10 @@ export type Alert =
       channel: string;
       expiring: readonly ThresholdOrder[];
       expired: readonly AlertedOrder[];
+      certificates?: readonly InstanceCertificate[];
+      subscriptions?: readonly SubscriptionEnding[];
+      /** Hosting quota left, with hosted certificates hosting has not rotated (GetInstanceSummary). */
+      hostingQuotaLeft?: number;
     }
   | { kind: 'scan_failing'; channel: string; reason: string; failures: number }
   | { kind: 'scan_recovered'; channel: string };

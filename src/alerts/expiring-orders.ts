@@ -22,8 +22,10 @@ const dayMs = 86_400_000;
 export async function listExpiringOrders(
   cas: CasClient,
   options: { now: number; maxDays: number },
-): Promise<{ scanned: number; expiring: ExpiringOrder[] }> {
+): Promise<{ scanned: number; expiring: ExpiringOrder[]; instanceIds: Set<string> }> {
   const seen = new Map<string, ExpiringOrder>();
+  // The instances of the orders listed: if ListInstances also lists them, they are alerted as orders only.
+  const instanceIds = new Set<string>();
   let scanned = 0;
   for (const status of ['WILLEXPIRED', 'ISSUED']) {
     for await (const order of cas.listAllUserCertificateOrders({
@@ -32,6 +34,7 @@ export async function listExpiringOrders(
       showSize: 50,
     })) {
       scanned += 1;
+      if (order.InstanceId) instanceIds.add(order.InstanceId);
       if (!order.OrderId || order.CertEndTime === undefined || seen.has(order.OrderId)) continue;
       const daysLeft = Math.floor((order.CertEndTime - options.now) / dayMs);
       if (daysLeft > options.maxDays) continue;
@@ -45,5 +48,9 @@ export async function listExpiringOrders(
       });
     }
   }
-  return { scanned, expiring: [...seen.values()].sort((a, b) => a.certEndTime - b.certEndTime) };
+  return {
+    scanned,
+    expiring: [...seen.values()].sort((a, b) => a.certEndTime - b.certEndTime),
+    instanceIds,
+  };
 }

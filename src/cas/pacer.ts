@@ -31,10 +31,15 @@ return math.max(1, oldest + window - now)
 export const paceWindowMs = 1_000;
 
 /**
- * CAS's documented per-account rates (calls per second). Only ListUserCertificateOrder has one (10/s); the others
- * are paced by the worker's queue limiter (`CERT_CAS_QPS`).
+ * CAS's per-account rates (calls per second) the pacer keeps. ListUserCertificateOrder's is documented (10/s);
+ * ListInstances has none documented, and the expiry scan pages through it like the V1 listing, so it is held to the
+ * same 10/s (GetTaskAttribute's documented rate, reference §7.4, is 10/s too). Others are paced by the worker's queue
+ * limiter (`CERT_CAS_QPS`).
  */
-export const casRateLimits: Readonly<Record<string, number>> = { ListUserCertificateOrder: 10 };
+export const casRateLimits: Readonly<Record<string, number>> = {
+  ListUserCertificateOrder: 10,
+  ListInstances: 10,
+};
 
 /**
  * Call when the call's answer (or its failure) has arrived. Returns at once and never throws: the update goes to

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { parseAlertRoutes } from './alert-routes.ts';
-import { alertDays, cron, type EnvOf, matching, timezone } from './fields.ts';
+import { alertDays, cron, type EnvOf, lifetimePercent, matching, timezone } from './fields.ts';
 
 /** The expiry-alert variables. */
 export const alertEnvShape = {
@@ -9,6 +9,7 @@ export const alertEnvShape = {
     'must be a Slack channel ID such as C0123ABCD (not a #name)',
   ),
   CERT_ALERT_DAYS: alertDays,
+  CERT_ALERT_LIFETIME_PERCENT: lifetimePercent,
   CERT_ALERT_ROUTES: z
     .string()
     .optional()
@@ -31,6 +32,8 @@ export function alertSection(env: EnvOf<typeof alertEnvShape>) {
     channel: env.CERT_ALERT_CHANNEL,
     /** Thresholds in days before expiry, largest first. @defaultValue [30, 14, 7, 3, 1] */
     days: env.CERT_ALERT_DAYS,
+    /** V2 certificates: percent of their own lifetime left, largest first. @defaultValue [33, 15, 5] */
+    lifetimePercent: env.CERT_ALERT_LIFETIME_PERCENT,
     /** Domain patterns routed to other channels than `channel`, first match wins. @defaultValue [] */
     routes: env.CERT_ALERT_ROUTES,
     /** @defaultValue 0 9 * * * */

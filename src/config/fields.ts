@@ -115,6 +115,15 @@ export const alertDays = field((raw) => {
   return [...new Set(days)].sort((a, b) => b - a);
 });
 
+/** Comma-separated whole percents (1-99) of a certificate's lifetime left, largest first; default 33,15,5. */
+export const lifetimePercent = field((raw) => {
+  const percents = (raw ?? '33,15,5').split(',').map((s) => Number(s.trim()));
+  if (percents.some((p) => !Number.isInteger(p) || p < 1 || p > 99)) {
+    return problem('must be comma-separated whole percents from 1 to 99, e.g. 33,15,5');
+  }
+  return [...new Set(percents)].sort((a, b) => b - a);
+});
+
 /** A cron pattern of 5 fields (or 6 with seconds first); default `0 9 * * *`. */
 export const cron = field((value) => {
   const raw = value ?? '0 9 * * *';

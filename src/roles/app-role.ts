@@ -9,7 +9,6 @@ import { type AppQueues, queueNames, type RecordJobData, syncExpiryScanSchedule 
 import type { Logger } from '../logger.ts';
 import { createMetrics, type Metrics } from '../metrics.ts';
 import { createAttentionService } from '../renewals/attention-service.ts';
-import { orderStatus } from '../renewals/status-report.ts';
 import { settleWithin } from '../settle-within.ts';
 import { createAfterAckQueue, createGuard } from '../slack/after-ack.ts';
 import { expiringListText, scanNowText } from '../slack/alert-commands.ts';
@@ -24,7 +23,7 @@ import { registerDeployActions } from '../slack/listeners/deploy-actions.ts';
 import { registerFallbacks } from '../slack/listeners/fallbacks.ts';
 import { registerModalSubmissions } from '../slack/listeners/modal-submissions.ts';
 import { createOpenFlow } from '../slack/open-flow.ts';
-import { renderOrderStatus } from '../slack/status-text.ts';
+import { statusText } from '../slack/status-command.ts';
 import { type AppServices, createAppServices } from './app-services.ts';
 import { redisAnswers } from './observability.ts';
 import { serveOps } from './role-parts.ts';
@@ -142,11 +141,8 @@ function registerListeners(
       check: (userId) => readers.check(userId),
       describe: () => [readerDirectory?.describe(), approvers.describe()].filter(Boolean).join(', '),
     },
-    status: async (orderId) => {
-      const status = await orderStatus({ store, cas }, orderId);
-      return renderOrderStatus(status, status.record && (await permalinks(status.record)));
-    },
-    list: () => expiringListText(cas, { now: now(), maxDays: config.alerts.days[0] ?? 30 }),
+    status: (id) => statusText({ store, cas, permalinks }, id),
+    list: () => expiringListText(cas, { now: now(), thresholds: config.alerts }),
     scan: (userId) => scanNowText({ alerts, approvers }, userId),
     guarded,
     logger,

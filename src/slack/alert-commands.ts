@@ -1,27 +1,57 @@
-import type { AlertService } from '../alerts/alert-service.ts';
+import type { AlertService, ScanSummary } from '../alerts/alert-service.ts';
+import { listInstanceFindings } from '../alerts/expiring-instances.ts';
 import { listExpiringOrders } from '../alerts/expiring-orders.ts';
+import type { LifetimeThresholds } from '../alerts/lifetime.ts';
 import type { ApproverDirectory } from '../approval/approvers.ts';
 import type { CasClient } from '../cas/client.ts';
 import { isAppError } from '../errors.ts';
-import { escapeMrkdwn, slackDate } from './mrkdwn.ts';
+import { code, escapeMrkdwn, slackDate } from './mrkdwn.ts';
 
 const maxListed = 40;
 
-/** `/cert list`: orders expiring within the largest threshold, soonest first. */
+/** `/cert list`: V1 plan orders and V2 subscriptions within their alert thresholds, soonest first, each with its kind. */
 export async function expiringListText(
   cas: CasClient,
-  options: { now: number; maxDays: number },
+  options: { now: number; thresholds: LifetimeThresholds },
 ): Promise<string> {
-  const { expiring } = await listExpiringOrders(cas, options);
-  if (expiring.length === 0) return `No plan orders expire within ${options.maxDays} days.`;
-  const lines = expiring
-    .slice(0, maxListed)
-    .map(
-      (o) =>
-        `• ${escapeMrkdwn(o.domain || 'unknown domain')} · order \`${o.orderId}\` · ${slackDate(o.certEndTime, '{date_short}')} (${o.daysLeft} days) · ${escapeMrkdwn(o.productName)}`,
+  const maxDays = options.thresholds.days[0] ?? 30;
+  const { expiring, instanceIds } = await listExpiringOrders(cas, { now: options.now, maxDays });
+  const v2 = await listInstanceFindings(cas, { ...options, v1Instances: instanceIds });
+  const rows = [
+    ...expiring.map((o) => ({
+      end: o.certEndTime,
+      text: `• V1 plan order ${code(o.orderId)} · ${escapeMrkdwn(o.domain || 'unknown domain')} · ${slackDate(o.certEndTime, '{date_short}')} (${o.daysLeft} days) · ${escapeMrkdwn(o.productName)}`,
+    })),
+    ...v2.certificates.map((c) => ({
+      end: c.notAfter,
+      text: `• V2 subscription ${code(c.instanceId)} · ${escapeMrkdwn(c.domain || 'unknown domain')} · certificate ends ${slackDate(c.notAfter, '{date_short}')} (${c.daysLeft} days, ${c.percentLeft}% of its lifetime)${c.hosted ? ' · hosted, not rotated yet' : ''}`,
+    })),
+    ...v2.subscriptions.map((s) => ({
+      end: s.orderEndTime ?? options.now,
+      text: `• V2 subscription ${code(s.instanceId)} · ${escapeMrkdwn(s.domain || 'unknown domain')} · the subscription ${s.threshold === -1 ? 'has ended' : `ends ${s.orderEndTime ? slackDate(s.orderEndTime, '{date_short}') : 'soon'}`}: a purchase is needed (CAS console)`,
+    })),
+  ].sort((a, b) => a.end - b.end);
+  if (rows.length === 0)
+    return `No plan orders expire within ${maxDays} days, and no V2 subscription is within its alert thresholds.`;
+  const lines = rows.slice(0, maxListed).map((r) => r.text);
+  const more = rows.length > maxListed ? `\n…and ${rows.length - maxListed} more.` : '';
+  return `*Expiring within ${maxDays} days or a V2 certificate's lifetime threshold* (${rows.length}), soonest first:\n${lines.join('\n')}${more}\nRenew an order with \`/cert renew <orderId>\`; see a subscription with \`/cert status <instanceId>\`.`;
+}
+
+/** The scan's V2 instances that need a person, though no alert is sent: stuck applications, unused purchases. */
+function instanceNotes(s: ScanSummary): string[] {
+  const names = (list: ScanSummary['inactive']) =>
+    `${list.first.map((i) => `${code(i.instanceId)} (${escapeMrkdwn(i.domain || 'no domain')})`).join(', ')}${list.count > list.first.length ? `, and ${list.count - list.first.length} more` : ''}`;
+  const notes: string[] = [];
+  if (s.stuckPending.count > 0)
+    notes.push(
+      `:hourglass: ${s.stuckPending.count} application${s.stuckPending.count === 1 ? '' : 's'} pending for more than 3 days (domain validation stuck?): ${names(s.stuckPending)}`,
     );
-  const more = expiring.length > maxListed ? `\n…and ${expiring.length - maxListed} more.` : '';
-  return `*Expiring within ${options.maxDays} days* (${expiring.length}), soonest first:\n${lines.join('\n')}${more}\nRenew one with \`/cert renew <orderId>\`.`;
+  if (s.inactive.count > 0)
+    notes.push(
+      `:package: ${s.inactive.count} subscription${s.inactive.count === 1 ? '' : 's'} paid for and never applied for: ${names(s.inactive)}`,
+    );
+  return notes;
 }
 
 /** `/cert scan`: approvers only; runs the watched scan now and summarises it. */
@@ -39,7 +69,16 @@ export async function scanNowText(
       s.snoozed ? `${s.snoozed} snoozed` : '',
       s.unrouted ? `${s.unrouted} with no alert channel (set CERT_ALERT_CHANNEL)` : '',
     ].filter(Boolean);
-    return `Scanned ${s.scanned} orders: ${s.expiring} expiring soon, ${s.alerted} newly alerted${s.expired ? `, ${s.expired} expired` : ''}${where}.${skipped.length ? ` Skipped: ${skipped.join(', ')}.` : ''}`;
+    const v2 = [
+      s.hostingOverdue ? `${s.hostingOverdue} hosted not rotated by CAS` : '',
+      s.subscriptions
+        ? `${s.subscriptions} subscription${s.subscriptions === 1 ? '' : 's'} ending (a purchase)`
+        : '',
+    ].filter(Boolean);
+    return [
+      `Scanned ${s.scanned} orders${s.instances ? ` and ${s.instances} V2 subscriptions` : ''}: ${s.expiring} expiring soon, ${s.alerted} newly alerted${s.expired ? `, ${s.expired} expired` : ''}${v2.length ? `, ${v2.join(', ')}` : ''}${where}.${skipped.length ? ` Skipped: ${skipped.join(', ')}.` : ''}`,
+      ...instanceNotes(s),
+    ].join('\n');
   } catch (err) {
     return `:warning: The expiry scan failed: ${escapeMrkdwn(isAppError(err) ? err.message : 'unexpected error')}`;
   }

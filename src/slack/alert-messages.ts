@@ -2,10 +2,38 @@ import type { KnownBlock } from '@slack/web-api';
 import type { Alert } from '../alerts/alert.ts';
 import type { ExpiringOrder } from '../alerts/expiring-orders.ts';
 import type { SlackMessage } from './cards.ts';
+import {
+  renderHostingAlerts,
+  renderInstanceCertificateAlerts,
+  renderSubscriptionAlerts,
+} from './instance-alert-messages.ts';
 import { clipMrkdwn, escapeMrkdwn, slackDate } from './mrkdwn.ts';
 
 /** Action IDs of alert buttons (`cert_renew` is part of the contract). */
 export const alertActionIds = { renew: 'cert_renew', snooze: 'cert_snooze' } as const;
+
+/** An alert row's buttons: Renew and Snooze, both carrying the order's or instance's ID. */
+export function renewAndSnooze(blockId: string, value: string): KnownBlock {
+  return {
+    type: 'actions',
+    block_id: blockId,
+    elements: [
+      {
+        type: 'button',
+        action_id: alertActionIds.renew,
+        style: 'primary',
+        text: { type: 'plain_text', text: 'Renew' },
+        value,
+      },
+      {
+        type: 'button',
+        action_id: alertActionIds.snooze,
+        text: { type: 'plain_text', text: 'Snooze 7 days' },
+        value,
+      },
+    ],
+  };
+}
 
 /** Orders per alert message: two blocks each, within Slack's 50 blocks and ~13k characters. */
 export const ordersPerAlertMessage = 20;
@@ -14,7 +42,7 @@ const orderLine = (
   o: Pick<ExpiringOrder, 'domain' | 'orderId' | 'certEndTime' | 'productName'>,
   days: string,
 ) =>
-  `*${escapeMrkdwn(o.domain || 'unknown domain')}* · order \`${o.orderId}\` · expires ${slackDate(o.certEndTime, '{date_short}')} (${days}) · ${escapeMrkdwn(o.productName || 'unknown product')}`;
+  `*${escapeMrkdwn(o.domain || 'unknown domain')}* · ${/^[0-9]+$/.test(o.orderId) ? 'order' : 'instance'} \`${escapeMrkdwn(o.orderId)}\` · expires ${slackDate(o.certEndTime, '{date_short}')} (${days}) · ${escapeMrkdwn(o.productName || 'unknown product')}`;
 
 /** The alert messages for one channel: orders that crossed a threshold, each with Renew and Snooze. */
 export function renderExpiryAlerts(orders: readonly ExpiringOrder[]): SlackMessage[] {
@@ -31,25 +59,7 @@ export function renderExpiryAlerts(orders: readonly ExpiringOrder[]): SlackMessa
         block_id: `order-${o.orderId}`,
         text: { type: 'mrkdwn', text: orderLine(o, days) },
       });
-      blocks.push({
-        type: 'actions',
-        block_id: `actions-${o.orderId}`,
-        elements: [
-          {
-            type: 'button',
-            action_id: alertActionIds.renew,
-            style: 'primary',
-            text: { type: 'plain_text', text: 'Renew' },
-            value: o.orderId,
-          },
-          {
-            type: 'button',
-            action_id: alertActionIds.snooze,
-            text: { type: 'plain_text', text: 'Snooze 7 days' },
-            value: o.orderId,
-          },
-        ],
-      });
+      blocks.push(renewAndSnooze(`actions-${o.orderId}`, o.orderId));
     }
     const names = chunk.map((o) => `${escapeMrkdwn(o.domain)} (${o.daysLeft} days)`).join(', ');
     messages.push({ text: clipMrkdwn(`Certificates expiring soon: ${names}`, 3000), blocks });
@@ -110,16 +120,28 @@ export interface AlertMessage {
   orders: ReadonlyArray<Pick<ExpiringOrder, 'orderId' | 'certEndTime'>>;
 }
 
-/** The messages of an alert, in the order they are posted: expiring orders first, then the expired ones. */
+/**
+ * The messages of an alert, in the order they are posted: expiring orders, V2 certificates, hosted ones hosting has
+ * not rotated, ending subscriptions, then the expired ones.
+ */
 export function renderAlert(alert: Alert): AlertMessage[] {
   switch (alert.kind) {
     case 'expiry': {
-      const { expiring, expired } = alert;
+      const { expiring, expired, certificates = [], subscriptions = [] } = alert;
+      const v2 = [
+        ...renderInstanceCertificateAlerts(certificates.filter((c) => !c.hosted)),
+        ...renderHostingAlerts(
+          certificates.filter((c) => c.hosted),
+          alert.hostingQuotaLeft,
+        ),
+        ...renderSubscriptionAlerts(subscriptions),
+      ];
       return [
         ...renderExpiryAlerts(expiring).map((message, i) => ({
           message,
           orders: expiring.slice(i * ordersPerAlertMessage, (i + 1) * ordersPerAlertMessage),
         })),
+        ...v2.map((message) => ({ message, orders: [] })),
         ...renderExpiredAlerts(expired).map((message) => ({ message, orders: [] })),
       ];
     }

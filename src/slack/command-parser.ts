@@ -4,6 +4,9 @@ import { looksLikePrivateKey, privateKeyWarning } from '../csr/parse-csr.ts';
 export type CertCommand =
   | { kind: 'renew'; orderId: string; csrText: string | undefined }
   | { kind: 'status'; orderId: string }
+  /** `/cert renew <instanceId>`: a V2 rotation, which this version answers without creating anything. */
+  | { kind: 'rotate'; instanceId: string }
+  | { kind: 'instance_status'; instanceId: string }
   | { kind: 'list' }
   | { kind: 'scan' }
   | { kind: 'help' }
@@ -14,8 +17,8 @@ export const usage = [
   '*Usage*',
   '• `/cert renew <orderId>`: ask for approval to renew a CAS certificate order (CAS makes the key pair)',
   '• `/cert renew <orderId> <CSR>`: the same with your own CSR pasted after the order ID',
-  '• `/cert status <orderId>`: where a renewal stands, and the order state in CAS',
-  '• `/cert list`: orders expiring soon (only you see it)',
+  '• `/cert status <orderId|instanceId>`: where a renewal stands, and the order or V2 subscription state in CAS',
+  '• `/cert list`: orders and V2 subscriptions expiring soon (only you see it)',
   '• `/cert scan`: run the expiry scan now (approvers)',
   '• `/cert help`: this text',
   'Order IDs are the numeric IDs from the CAS console (Certificates → orders), e.g. `/cert renew 123456789`.',
@@ -23,12 +26,21 @@ export const usage = [
 
 const int64Max = 9223372036854775807n;
 
+/** A V2.0 subscription instance ID as CAS issues them (`cas-ivauto-…`, `cas_dv-cn-…`; reference §7, §10). */
+export function isInstanceId(raw: string): boolean {
+  return /^cas[-_][A-Za-z0-9_.:-]{1,124}$/.test(raw);
+}
+
+/** The private answer to renewing a V2 instance: rotations come later; nothing was created. */
+export const rotationNotYet = (instanceId: string) =>
+  `\`${instanceId}\` is a V2.0 subscription instance: its next certificate comes from a rotation (no payment), which this version of the bot cannot request yet; a later version will. Nothing was created. Apply for it in the CAS console, and see \`/cert status ${instanceId}\` for its state.`;
+
 /** Checks an order ID: 1-19 ASCII digits within int64; returns an error message or undefined. */
 export function orderIdProblem(raw: string | undefined): string | undefined {
   if (raw === undefined || raw === '') return 'an order ID is missing';
   // The input is never echoed back: a mistyped token or a pasted key fragment must not be repeated.
   if (!/^[0-9]+$/.test(raw))
-    return 'the order ID must be the numeric ID from the CAS console (digits 0-9 only)';
+    return 'the order ID must be the numeric ID from the CAS console (digits 0-9 only), or a V2 instance ID (cas-…)';
   if (raw.length > 19 || BigInt(raw) > int64Max)
     return 'the order ID is too large to be a CAS order ID (at most 19 digits, within int64)';
   return undefined;
@@ -53,6 +65,12 @@ export function parseCertCommand(text: string): CertCommand {
     case 'status':
     case 'renew': {
       const [orderId, ...more] = rest.split(/\s+/);
+      if (orderId !== undefined && isInstanceId(orderId)) {
+        if (sub === 'renew') return { kind: 'rotate', instanceId: orderId };
+        return more.length === 0
+          ? { kind: 'instance_status', instanceId: orderId }
+          : { kind: 'invalid', message: '`/cert status` takes only an order or instance ID.' };
+      }
       const problem = orderIdProblem(orderId);
       if (problem) return { kind: 'invalid', message: `Cannot ${sub}: ${problem}.` };
       const tail = rest.slice((orderId ?? '').length).trim();

@@ -18,7 +18,13 @@ describe('loadConfig', () => {
       cas: { endpoint: 'https://cas.aliyuncs.com', credentials: undefined, timeoutSeconds: 15 },
       approval: { approvers: ['U012ABC', 'S0PLATFORM'], allowSelfApproval: false },
       poll: { minSeconds: 30, maxSeconds: 900 },
-      alerts: { channel: undefined, days: [30, 14, 7, 3, 1], cron: '0 9 * * *', timezone: 'UTC' },
+      alerts: {
+        channel: undefined,
+        days: [30, 14, 7, 3, 1],
+        lifetimePercent: [33, 15, 5],
+        cron: '0 9 * * *',
+        timezone: 'UTC',
+      },
       slack: { appToken: undefined, apiUrl: undefined },
     });
   });
@@ -40,6 +46,7 @@ describe('loadConfig', () => {
       CERT_POLL_MAX_SECONDS: '60',
       CERT_ALERT_CHANNEL: 'C0ALERTS',
       CERT_ALERT_DAYS: '7, 30,1',
+      CERT_ALERT_LIFETIME_PERCENT: '10, 50',
       CERT_ALERT_CRON: '0 0 8 * * 1-5',
       CERT_TIMEZONE: 'Asia/Shanghai',
     });
@@ -54,7 +61,13 @@ describe('loadConfig', () => {
       },
       approval: { allowSelfApproval: true },
       poll: { minSeconds: 0.5, maxSeconds: 60 },
-      alerts: { channel: 'C0ALERTS', days: [30, 7, 1], cron: '0 0 8 * * 1-5', timezone: 'Asia/Shanghai' },
+      alerts: {
+        channel: 'C0ALERTS',
+        days: [30, 7, 1],
+        lifetimePercent: [50, 10],
+        cron: '0 0 8 * * 1-5',
+        timezone: 'Asia/Shanghai',
+      },
     });
   });
 
@@ -138,6 +151,10 @@ describe('loadConfig', () => {
     ],
     [{ CERT_ALERT_CHANNEL: '#certs' }, 'CERT_ALERT_CHANNEL must be a Slack channel ID'],
     [{ CERT_ALERT_DAYS: '30,two' }, 'CERT_ALERT_DAYS must be comma-separated whole numbers of days'],
+    [
+      { CERT_ALERT_LIFETIME_PERCENT: '33,150' },
+      'CERT_ALERT_LIFETIME_PERCENT must be comma-separated whole percents',
+    ],
     [{ CERT_ALERT_CRON: 'every day' }, 'CERT_ALERT_CRON must be a cron pattern of 5 fields'],
     [{ CERT_TIMEZONE: 'Mars/Base' }, 'CERT_TIMEZONE must be an IANA time zone'],
     [{ CERT_APPLY: 'sometimes' }, 'CERT_APPLY must be one of auto, manual (got "sometimes")'],

@@ -14,6 +14,20 @@ describe('parseCertCommand', () => {
       },
     ],
     ['status 42', { kind: 'status', orderId: '42' }],
+    [
+      'renew cas-ivauto-fe7kv4-15650439-renew',
+      { kind: 'rotate', instanceId: 'cas-ivauto-fe7kv4-15650439-renew' },
+    ],
+    [
+      'renew cas_dv-cn-123 -----BEGIN CERTIFICATE REQUEST-----',
+      { kind: 'rotate', instanceId: 'cas_dv-cn-123' },
+    ],
+    ['status cas_dv-cn-123', { kind: 'instance_status', instanceId: 'cas_dv-cn-123' }],
+    [
+      'status cas_dv-cn-123 more',
+      { kind: 'invalid', message: '`/cert status` takes only an order or instance ID.' },
+    ],
+    ['renew cas-<!channel>', { kind: 'invalid', message: expect.stringContaining('digits 0-9 only') }],
     ['list', { kind: 'list' }],
     ['scan', { kind: 'scan' }],
     ['help', { kind: 'help' }],

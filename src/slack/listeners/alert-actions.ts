@@ -4,7 +4,7 @@ import type { ApproverDirectory } from '../../approval/approvers.ts';
 import type { Logger } from '../../logger.ts';
 import type { Guarded } from '../after-ack.ts';
 import { alertActionIds } from '../alert-messages.ts';
-import { orderIdProblem } from '../command-parser.ts';
+import { isInstanceId, orderIdProblem, rotationNotYet } from '../command-parser.ts';
 import { mention, slackDate } from '../mrkdwn.ts';
 import type { OpenFlow } from '../open-flow.ts';
 
@@ -34,6 +34,11 @@ export function registerAlertActions(app: App, deps: AlertActionDeps): void {
     const reply = replyTo(respond);
     const orderId = action.value ?? '';
     const channelId = body.container?.channel_id ?? body.channel?.id;
+    if (isInstanceId(orderId)) {
+      // A V2 certificate's Renew: rotations come in a later version; answered privately, nothing created.
+      await reply(rotationNotYet(orderId));
+      return;
+    }
     if (orderIdProblem(orderId) || !channelId) {
       await reply('This button does not carry a valid order ID.');
       return;
@@ -52,8 +57,8 @@ export function registerAlertActions(app: App, deps: AlertActionDeps): void {
       await ack();
       const reply = replyTo(respond);
       const orderId = action.value ?? '';
-      if (orderIdProblem(orderId)) {
-        await reply('This button does not carry a valid order ID.');
+      if (orderIdProblem(orderId) && !isInstanceId(orderId)) {
+        await reply('This button does not carry a valid order or instance ID.');
         return;
       }
       await deps.guarded('snooze', reply, async () => {
@@ -71,11 +76,13 @@ export function registerAlertActions(app: App, deps: AlertActionDeps): void {
             .postMessage({
               channel,
               thread_ts: ts,
-              text: `:zzz: ${mention(body.user.id)} snoozed alerts for order \`${orderId}\` until ${slackDate(until)}.`,
+              text: `:zzz: ${mention(body.user.id)} snoozed alerts for ${isInstanceId(orderId) ? 'instance' : 'order'} \`${orderId}\` until ${slackDate(until)}.`,
             })
             .catch(() => undefined);
         }
-        await reply(`Alerts for order \`${orderId}\` are snoozed until ${slackDate(until)}.`);
+        await reply(
+          `Alerts for ${isInstanceId(orderId) ? 'instance' : 'order'} \`${orderId}\` are snoozed until ${slackDate(until)}.`,
+        );
       });
     },
   );

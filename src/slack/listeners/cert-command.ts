@@ -4,13 +4,14 @@ import { parseCsr } from '../../csr/parse-csr.ts';
 import { isAppError } from '../../errors.ts';
 import type { Logger } from '../../logger.ts';
 import type { Guarded } from '../after-ack.ts';
-import { parseCertCommand, usage } from '../command-parser.ts';
+import { parseCertCommand, rotationNotYet, usage } from '../command-parser.ts';
 import type { OpenFlow } from '../open-flow.ts';
 
 /** What the `/cert` listener needs. */
 export interface CertCommandDeps {
   openAndPost: OpenFlow;
-  status: (orderId: string) => Promise<string>;
+  /** `/cert status <orderId|instanceId>`. */
+  status: (id: string) => Promise<string>;
   /** Who may use `/cert list` and `/cert status`, and how often; `describe` names them (mentions). */
   readers: Pick<ReaderPolicy, 'check'> & { describe(): string };
   /** `/cert list`: the caller's private list of orders expiring soon. */
@@ -77,12 +78,18 @@ export function registerCertCommand(app: App, deps: CertCommandDeps): void {
         );
         return;
       }
+      case 'rotate':
+        await ack({ response_type: 'ephemeral', text: rotationNotYet(parsed.instanceId) });
+        return;
       case 'status':
+      case 'instance_status': {
+        const id = parsed.kind === 'status' ? parsed.orderId : parsed.instanceId;
         await ack();
         await guarded('status', async () => {
-          if (await mayRead(command.user_id, reply)) await reply(await deps.status(parsed.orderId));
+          if (await mayRead(command.user_id, reply)) await reply(await deps.status(id));
         });
         return;
+      }
       case 'list':
         await ack();
         await guarded('list', async () => {
