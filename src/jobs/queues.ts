@@ -37,6 +37,8 @@ export async function syncExpiryScanSchedule(
 /** Job data carries IDs only: the record in Redis decides, and nothing secret is ever in a job. */
 export interface RecordJobData {
   recordId: string;
+  /** A deployment's run (its job is `deploy-<recordId>-<run>`); absent in the request's renewal job. */
+  run?: number;
 }
 
 /** The queues a role writes to (the app role on its fail-fast connection, the worker role on its own). */
@@ -103,43 +105,57 @@ export async function enqueueRenewal(queue: Queue<RecordJobData>, recordId: stri
 }
 
 /**
- * Enqueues a request's renewal job again (a move's `schedule: renewal_again`; the sweeper too): a finished job of the same ID is removed first (BullMQ ignores an add
- * while the job exists). A job still waiting, delayed or active is left alone. Says whether it enqueued, and the
- * state of the job it found.
+ * Enqueues a job again under its ID: a finished job of that ID is removed first (BullMQ ignores an add while the
+ * job exists). A job still waiting, delayed or active is left alone. Says whether it enqueued, and the state of the
+ * job it found.
  */
-export async function requeueRenewal(
+async function requeue(
   queue: Queue<RecordJobData>,
-  recordId: string,
+  jobId: string,
+  add: () => Promise<void>,
 ): Promise<{ requeued: boolean; previous: string }> {
-  const job = await queue.getJob(renewalJobId(recordId));
+  const job = await queue.getJob(jobId);
   const previous = job ? await job.getState() : 'missing';
   if (!['missing', 'completed', 'failed', 'unknown'].includes(previous)) return { requeued: false, previous };
   if (job) await job.remove().catch(() => undefined);
-  await enqueueRenewal(queue, recordId);
+  await add();
   return { requeued: true, previous };
 }
 
+/** Enqueues a request's renewal job again (a move's `schedule: renewal_again`; the sweeper too; see {@link requeue}). */
+export function requeueRenewal(queue: Queue<RecordJobData>, recordId: string) {
+  return requeue(queue, renewalJobId(recordId), () => enqueueRenewal(queue, recordId));
+}
+
 /**
- * Makes sure a request's renewal job runs again (a person gave it more work: Deploy, Roll back; a move's
- * `schedule: renewal_more`). A finished job
- * is replaced at once; a job still active (finishing the previous step) cannot be, so a short "kick" job is
- * queued that requeues it once it has finished (retried with back-off while it is still active).
+ * Job ID of one run of a request's deployment. Each decision of a person (Deploy, Check again, Roll back) counts a
+ * run on the deployment record and is a job of its own: it never meets the renewal job, nor the previous run's job
+ * still finishing, so no decision waits for another job to complete.
  */
-export async function ensureRenewalRuns(queue: Queue<RecordJobData>, recordId: string): Promise<void> {
-  const { requeued, previous } = await requeueRenewal(queue, recordId);
-  if (requeued || previous !== 'active') return;
+export const deployJobId = (recordId: string, run: number) => `deploy-${recordId}-${run}`;
+
+/** Enqueues a run of a request's deployment (idempotent by job ID). */
+export async function enqueueDeployment(
+  queue: Queue<RecordJobData>,
+  recordId: string,
+  run: number,
+): Promise<void> {
   await queue.add(
-    'kick',
-    { recordId },
+    'deploy',
+    { recordId, run },
     {
-      jobId: `kick-${recordId}`,
-      delay: 500,
-      attempts: 10,
-      backoff: { type: 'exponential', delay: 500 },
-      removeOnComplete: true,
-      removeOnFail: { age: 24 * 3600 },
+      jobId: deployJobId(recordId, run),
+      attempts: 8,
+      backoff: { type: 'exponential', delay: 5_000 },
+      removeOnComplete: { age: 7 * 24 * 3600 },
+      removeOnFail: { age: 30 * 24 * 3600 },
     },
   );
+}
+
+/** Enqueues a deployment's run again (the sweeper's; see {@link requeue}). */
+export function requeueDeployment(queue: Queue<RecordJobData>, recordId: string, run: number) {
+  return requeue(queue, deployJobId(recordId, run), () => enqueueDeployment(queue, recordId, run));
 }
 
 /** Job ID of a request's expiry job: adding it twice is a no-op while the job exists. */

@@ -1,5 +1,5 @@
-import type { RenewalState } from './record.ts';
-import { can } from './transitions.ts';
+import { canDeploy } from './deploy-transitions.ts';
+import type { DeployState } from './deployment-record.ts';
 
 /** A cloud resource that serves the old certificate: where the new one is proposed to go. */
 export interface DeployResource {
@@ -44,10 +44,10 @@ export { allServingNew } from './move-guards.ts';
  * serving the new certificate.
  */
 export function canRollBack(
-  record: { state: RenewalState; tlsResults?: readonly TlsResult[] | undefined },
+  record: { state: DeployState; tlsResults?: readonly TlsResult[] | undefined },
   result: DeployResult,
 ): boolean {
-  if (!can(record, 'rollback_requested')) return false;
+  if (!canDeploy(record, 'rollback_requested')) return false;
   if (result.status === 'error' || result.status === 'rollback_error') return true;
   return (
     result.status === 'success' &&
@@ -57,11 +57,11 @@ export function canRollBack(
 
 /** Whether the TLS check may be run again from the thread: it ran, and did not find the new certificate everywhere. */
 export function canRecheckTls(record: {
-  state: RenewalState;
+  state: DeployState;
   tlsResults?: readonly TlsResult[] | undefined;
 }): boolean {
-  return can(record, 'tls_recheck');
+  return canDeploy(record, 'tls_recheck');
 }
 
-/** The name of a request's deployment job: it carries the request ID, so a crash after creating it finds it. */
+/** The name of a request's CAS deployment job: it carries the request ID, so a crash after creating it finds it. */
 export const deploymentJobName = (recordId: string) => `certbot-${recordId}`;

@@ -7,7 +7,6 @@ export interface GuardedRecord {
   readonly expiresAt?: number | undefined;
   readonly requestedAt?: number | undefined;
   readonly messageTs?: string | undefined;
-  readonly tlsResults?: readonly TlsResult[] | undefined;
 }
 
 /** A request still without a card this long after it was opened was abandoned by a process that died. */
@@ -28,8 +27,6 @@ export const moveGuards = {
   /** The process that opened the request died before posting its card: nobody could ever decide it. */
   card_never_posted: (r: GuardedRecord, now: number) =>
     !r.messageTs && r.requestedAt !== undefined && now - r.requestedAt > abandonedAfterMs,
-  /** The TLS check ran and did not find the new certificate everywhere: a person may run it again. */
-  tls_not_all_new: (r: GuardedRecord) => r.tlsResults !== undefined && !allServingNew(r.tlsResults),
 } as const satisfies Record<string, (r: GuardedRecord, now: number) => boolean>;
 
 /** The name of a move's guard. */

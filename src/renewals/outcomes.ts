@@ -1,5 +1,6 @@
 import type { LookupProblem } from '../cas/order-lookup.ts';
 import type { ApplicationProblem } from './application.ts';
+import type { DeploymentRecord } from './deployment-record.ts';
 import type { EarlierRenewal, RenewalRecord } from './record.ts';
 
 /** What a card button names: a request, at the version shown on the card. */
@@ -23,10 +24,10 @@ export interface CardAction {
 export type Refusal =
   /** The button is not on a card of a request this bot knows (or its value names another request). */
   | { code: 'unknown_card' }
-  /** The request is no longer waiting for this decision (decided, expired, moved on). */
-  | { code: 'not_waiting'; record: RenewalRecord }
-  /** The request changed since the person saw it (e.g. a CSR was attached): they must look again. */
-  | { code: 'changed'; record: RenewalRecord }
+  /** The request (or its `deployment`, for the deployment card) is no longer waiting for this decision. */
+  | { code: 'not_waiting'; record: RenewalRecord; deployment?: DeploymentRecord }
+  /** The request (or its deployment) changed since the person saw it (e.g. a CSR was attached): look again. */
+  | { code: 'changed'; record: RenewalRecord; deployment?: DeploymentRecord }
   /** The request expired before the click. */
   | { code: 'expired' }
   /** Only approvers may do this. */

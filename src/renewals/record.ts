@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { CsrSummary } from '../csr/csr-summary.ts';
 import { ApplicationPlan } from './application.ts';
-import type { DeployResource, DeployResult, TlsResult } from './deployment.ts';
 import type { AttentionReason } from './thread-events.ts';
 
 /**
@@ -23,17 +22,6 @@ export const renewalStates = [
   'failed',
   'needs_attention',
   'resolved',
-  // Installing the new certificate (after `issued`; CERT_DEPLOY=ask).
-  'deploy_requested',
-  'deploy_approved',
-  'deploy_creating',
-  'deploying',
-  'verifying',
-  'deployed',
-  'verified',
-  'rolling_back',
-  /** Issued, but no deployment job was created (CAS refused it, no contact, …): the thread says why. */
-  'not_deployed',
 ] as const;
 export type RenewalState = (typeof renewalStates)[number];
 
@@ -142,27 +130,10 @@ export const RenewalRecord = z.object({
   appliedAt: optionalNumber,
   /** The old order's certificate instance (from the order listing when the request opened). */
   oldInstanceId: z.string().optional(),
-  /** Certificate IDs: the one the old order's resources serve, and the new one to deploy. */
-  oldCertId: z.string().optional(),
+  /** The new certificate's ID, once issued. */
   newCertId: z.string().optional(),
-  /** SHA-256 fingerprint of the new certificate (what a TLS endpoint must serve once deployed). */
+  /** SHA-256 fingerprint of the new certificate (the issued event's summary). */
   newCertSha256: z.string().optional(),
-  /** SHA-256 of the old certificate, when CAS gave it (an endpoint serving it is named "still old"). */
-  oldCertSha256: z.string().optional(),
-  /** Where the old certificate is served, as proposed on the deployment card. */
-  deployResources: json(z.array(z.custom<DeployResource>((v) => typeof v === 'object' && v !== null))),
-  /** The deployment card's `ts` in the thread. */
-  deployCardTs: z.string().optional(),
-  deployDecidedBy: z.string().optional(),
-  /** When CreateDeploymentJob was claimed; the job (named after the request) is looked for after a crash. */
-  deployCreatingAt: optionalNumber,
-  deployJobId: z.string().optional(),
-  /** Each resource's outcome once the job finished (and after rollbacks). */
-  deployResults: json(z.array(z.custom<DeployResult>((v) => typeof v === 'object' && v !== null))),
-  /** What the TLS check found, endpoint by endpoint. */
-  tlsResults: json(z.array(z.custom<TlsResult>((v) => typeof v === 'object' && v !== null))),
-  /** The resource (WorkerId) a person asked to roll back. */
-  rollbackWorkerId: z.string().optional(),
   /** When the paid call was confirmed (epoch ms); the polling deadline counts from here. */
   submittedAt: optionalNumber,
   /** The last DescribeCertificateState `Type` seen. */

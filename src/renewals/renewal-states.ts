@@ -6,17 +6,7 @@ import { statesWhere as where } from './state-machine.ts';
  * record besides its state: `application` (from `submitted`: apply, or follow the order when a person applies by
  * hand) and `application_check` (from `applying`: settle an unanswered application, or follow the order once applied).
  */
-export type WorkerStep =
-  | 'submit'
-  | 'reconcile'
-  | 'application'
-  | 'application_check'
-  | 'poll'
-  | 'deploy_create'
-  | 'deploy_reconcile'
-  | 'deploy_follow'
-  | 'tls_check'
-  | 'rollback';
+export type WorkerStep = 'submit' | 'reconcile' | 'application' | 'application_check' | 'poll';
 
 /** Where a request stands, in one word (a card says it of an earlier renewal). */
 export type Phase =
@@ -36,10 +26,10 @@ export interface StateAttributes {
   /** In the pending-approvals set: a person decides it (the sweeper schedules its expiry). */
   readonly pending?: true;
   /**
-   * The worker owns it (the active set: the sweeper enqueues it when it has no job), and for what: renewing the
-   * order (a person is needed when that goes wrong), or installing the renewed certificate.
+   * The worker owns it (the active set: the sweeper enqueues it when it has no job) to renew the order (a person
+   * is needed when that goes wrong). Installing the renewed certificate is its deployment's (deploy-transitions.ts).
    */
-  readonly worker?: 'renewal' | 'deployment';
+  readonly worker?: 'renewal';
   /** The step a worker run takes in it. */
   readonly step?: WorkerStep;
   /** Nobody can act on the request any more. */
@@ -49,7 +39,6 @@ export interface StateAttributes {
 }
 
 const renewing = { phase: 'renewing', holdsOrder: true, worker: 'renewal' } as const;
-const installing = { phase: 'renewed', worker: 'deployment' } as const;
 
 /** Every state's attributes (DESIGN.md's state machine); the order is record.ts's. */
 export const stateAttributes = {
@@ -67,15 +56,6 @@ export const stateAttributes = {
   failed: { phase: 'order_failed', finished: true },
   needs_attention: { phase: 'waiting_for_person' },
   resolved: { phase: 'closed_by_person', finished: true },
-  deploy_requested: { phase: 'renewed' },
-  deploy_approved: { ...installing, step: 'deploy_create' },
-  deploy_creating: { ...installing, step: 'deploy_reconcile' },
-  deploying: { ...installing, step: 'deploy_follow' },
-  verifying: { ...installing, step: 'tls_check' },
-  deployed: { phase: 'renewed' },
-  verified: { phase: 'renewed' },
-  rolling_back: { ...installing, step: 'rollback' },
-  not_deployed: { phase: 'renewed', finished: true },
 } as const satisfies Record<RenewalState, StateAttributes>;
 
 const of = (state: RenewalState): StateAttributes => stateAttributes[state];
@@ -99,8 +79,6 @@ export const awaitsDecision = (r: Stateful): boolean => of(r.state).pending === 
 export const isWorkerOwned = (r: Stateful): boolean => of(r.state).worker !== undefined;
 /** Whether the worker is renewing the order (it holds the order; a person is needed when it goes wrong). */
 export const isRenewing = (r: Stateful): boolean => of(r.state).worker === 'renewal';
-/** Whether the worker is installing the renewed certificate. */
-export const isInstalling = (r: Stateful): boolean => of(r.state).worker === 'deployment';
 /** The worker step the request's state calls for, if the worker owns it. */
 export const stepOf = (r: Stateful): WorkerStep | undefined => of(r.state).step;
 /** Where the request stands, in one word. */
@@ -110,7 +88,7 @@ export const passedApproval = (r: Stateful): boolean =>
   phaseOf(r) !== 'deciding' && phaseOf(r) !== 'declined';
 
 /**
- * Whether a request renewed its order: it reached `issued` (and whatever the deployment did since), or a person
+ * Whether a request renewed its order: it reached `issued` (whatever its deployment did since), or a person
  * closed it as renewed in the CAS console (`resolved` with `resolution: renewed`).
  */
 export function isRenewed(record: Stateful & { readonly resolution?: string | undefined }): boolean {

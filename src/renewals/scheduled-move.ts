@@ -1,6 +1,6 @@
 import type { Queue } from 'bullmq';
 import { isAppError } from '../errors.ts';
-import { enqueueRenewal, ensureRenewalRuns, type RecordJobData, requeueRenewal } from '../jobs/queues.ts';
+import { enqueueRenewal, type RecordJobData, requeueRenewal } from '../jobs/queues.ts';
 import type { Logger } from '../logger.ts';
 import { scrubText } from '../logging.ts';
 import type { QueuedLater } from './outcomes.ts';
@@ -11,7 +11,6 @@ import { applying, type Schedule, type TransitionName } from './transitions.ts';
 const enqueue: Record<Schedule, (queue: Queue<RecordJobData>, recordId: string) => Promise<unknown>> = {
   renewal: enqueueRenewal,
   renewal_again: requeueRenewal,
-  renewal_more: ensureRenewalRuns,
 };
 
 /** A move's result, and whether what it scheduled was queued only for later (by the sweeper). */
@@ -36,24 +35,38 @@ export function createScheduledMoves(deps: {
     const result = await deps.store.transition(id, name, change);
     const schedule = applying(name).schedule;
     if (!result.ok || !schedule) return result;
-    try {
-      await enqueue[schedule](deps.renewals, id);
-      return result;
-    } catch (err) {
-      deps.logger.warn(
-        {
-          recordId: id,
-          err: {
-            message: scrubText(err instanceof Error ? err.message : String(err)),
-            code: isAppError(err) ? err.code : undefined,
-          },
-        },
-        'decision recorded but its job could not be queued; the sweeper will enqueue it',
-      );
-      return { ...result, queued: { code: 'queued_later' } };
-    }
+    const queued = await enqueueAfterMove(() => enqueue[schedule](deps.renewals, id), deps.logger, id);
+    return queued ? { ...result, queued } : result;
   };
 }
 
 /** Makes a person's moves and runs what they schedule. */
 export type ScheduledMove = ReturnType<typeof createScheduledMoves>;
+
+/**
+ * Enqueues the job of a move that is already written. A failure must not be reported as "nothing was changed":
+ * the move stands, and the worker's sweeper enqueues every record it owns that has no job; so it is logged and
+ * returned as {@link QueuedLater}, never thrown.
+ */
+export async function enqueueAfterMove(
+  enqueue: () => Promise<unknown>,
+  logger: Logger,
+  recordId: string,
+): Promise<QueuedLater | undefined> {
+  try {
+    await enqueue();
+    return undefined;
+  } catch (err) {
+    logger.warn(
+      {
+        recordId,
+        err: {
+          message: scrubText(err instanceof Error ? err.message : String(err)),
+          code: isAppError(err) ? err.code : undefined,
+        },
+      },
+      'decision recorded but its job could not be queued; the sweeper will enqueue it',
+    );
+    return { code: 'queued_later' };
+  }
+}

@@ -19,36 +19,42 @@ return {'ok', ARGV[1]}
 `;
 
 /**
- * Applies one row of the transition table (transitions.ts) as a compare-and-set: the record moves to ARGV[2]
- * only from one of the comma-separated states in ARGV[1], and in the same step the row's effects happen: the
+ * Applies one row of a record kind's table (transitions.ts for a request, deploy-transitions.ts for its deployment)
+ * as a compare-and-set: the record moves to ARGV[2] only from one of the comma-separated states in ARGV[1] (or,
+ * with the `create` flag, from no record at all), and in the same step the row's effects happen: the
  * audit entry, the outbox items (and the index of requests with undelivered items), the active and pending sets,
  * the open-order index (release or reclaim), the claim of a new order ID, and the retention clock of every key
  * of the request. Which states a move goes between, which sets the record is in after it (flags `active` and
  * `pending`; it leaves the others) and which states hold the renew lease all come from the table: no state is
  * named here.
  *
- * KEYS: record, open-order index, audit, outbox, active set, pending set, latest-by-order, card index, new-order
+ * KEYS: record, open-order index, audit, outbox, active set (of the record's kind), pending set, latest-by-order, card index, new-order
  * claim, outbox index (the card index and the claim stand in for the record key when there is nothing of theirs
  * yet), renew lease hash (scope → holder ID, and `unresolved`: how many holders gave up without knowing their new
  * order), the order's last renewal (set with the claim of a new order ID: the order was renewed into it; kept for
- * the retention, so that a new request of the order warns that it renews again).
+ * the retention, so that a new request of the order warns that it renews again), the request's record (the same
+ * as the first key for a request; a deployment's moves keep its request as long as itself).
  * ARGV: from, to, flags, retention ms, audit JSON (from/to filled in here), outbox items JSON array, now, new
  * order ID to claim (or ''), the version the caller saw (or '' for any), lease scope to take (`*` the account,
  * `d:<domain>` one domain), record key prefix (a lease holder is its record), the lease's `unresolved` count read
  * before the caller's listing of pending orders began (or '' for no check), the comma-separated states in which a
- * lease holder holds its lease, then field/value pairs.
+ * lease holder holds its lease, the request ID (the sets and the outbox index hold it), then field/value pairs.
  */
 export const transitionScript = `
-local current = redis.call('HMGET', KEYS[1], 'state', 'version', 'id')
-local state = current[1]
-if not state then return {'missing', ''} end
-local allowed = false
-for s in string.gmatch(ARGV[1], '[^,]+') do if s == state then allowed = true end end
-if not allowed then return {'conflict', state} end
-if ARGV[9] ~= '' and current[2] ~= ARGV[9] then return {'stale', state} end
-local id = current[3]
 local flags = ',' .. ARGV[3] .. ','
 local function has(flag) return string.find(flags, ',' .. flag .. ',', 1, true) ~= nil end
+local current = redis.call('HMGET', KEYS[1], 'state', 'version')
+local state = current[1]
+if not state and not has('create') then return {'missing', ''} end
+if state then
+  local allowed = false
+  for s in string.gmatch(ARGV[1], '[^,]+') do if s == state then allowed = true end end
+  if not allowed then return {'conflict', state} end
+else
+  state = 'none'
+end
+if ARGV[9] ~= '' and current[2] ~= ARGV[9] then return {'stale', state} end
+local id = ARGV[14]
 if has('reclaim') then
   local owner = redis.call('GET', KEYS[2])
   if owner and owner ~= id then return {'order_taken', owner} end
@@ -84,8 +90,8 @@ if has('lease_take') or has('lease_release') then
   end
 end
 if has('lease_take') then redis.call('HSET', KEYS[11], ARGV[10], id) end
--- One HSET for the state and every field (ARGV from 14 on are field/value pairs).
-redis.call('HSET', KEYS[1], 'state', ARGV[2], unpack(ARGV, 14))
+-- One HSET for the state and every field (ARGV from 15 on are field/value pairs).
+redis.call('HSET', KEYS[1], 'state', ARGV[2], unpack(ARGV, 15))
 local version = redis.call('HINCRBY', KEYS[1], 'version', 1)
 local entry = cjson.decode(ARGV[5])
 entry['from'] = state
@@ -111,7 +117,7 @@ if claiming then
   redis.call('SET', KEYS[12], id, 'PX', ARGV[4])
 end
 if has('release') and redis.call('GET', KEYS[2]) == id then redis.call('DEL', KEYS[2]) end
-local owned = {KEYS[1], KEYS[3], KEYS[4], KEYS[8], KEYS[9]}
+local owned = {KEYS[1], KEYS[3], KEYS[4], KEYS[8], KEYS[9], KEYS[13]}
 -- The latest-by-order pointer is this request's only while no newer request of the order replaced it.
 if (has('reclaim') or has('retain')) and redis.call('GET', KEYS[7]) == id then table.insert(owned, KEYS[7]) end
 if has('reclaim') then

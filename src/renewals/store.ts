@@ -1,20 +1,22 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { DurableClaims } from './claim-fence.ts';
-import type { Notice, OutboxItem, OutboxMessage } from './outbox-message.ts';
+import type { DeployOutcome } from './deploy-transitions.ts';
+import { createDeploymentStore } from './deployment-store.ts';
 import { createOutboxStore } from './outbox-store.ts';
 import { type AuditEntry, RenewalRecord, type RenewalState } from './record.ts';
+import {
+  countFailure,
+  createMoves,
+  type MoveChange,
+  type MoveResult,
+  type RecordKind,
+  toFields,
+} from './record-moves.ts';
 import { createRenewLeases } from './renew-lease.ts';
 import { initialState } from './renewal-states.ts';
-import { createScript, transitionScript } from './store-scripts.ts';
-import {
-  applying,
-  type DeployOutcome,
-  entered,
-  leaseHoldingStates,
-  type TransitionName,
-  type TransitionRow,
-} from './transitions.ts';
+import { createScript } from './store-scripts.ts';
+import { applying, entered, type TransitionName } from './transitions.ts';
 
 export type {
   Deliver,
@@ -25,21 +27,8 @@ export type {
   OutboxMessage,
 } from './outbox-message.ts';
 
-/** Result of a compare-and-set: `ok` with the state it left, or why it did not happen. */
-export type TransitionResult =
-  | { ok: true; from: RenewalState; record: RenewalRecord; row: TransitionRow }
-  | { ok: false; reason: 'missing' }
-  | { ok: false; reason: 'conflict'; current: RenewalState; record: RenewalRecord }
-  /** The request changed since the caller saw it (`ifVersion`). */
-  | { ok: false; reason: 'stale'; record: RenewalRecord }
-  /** The row takes the order back, and another request holds it now. */
-  | { ok: false; reason: 'order_taken'; ownerId: string; record: RenewalRecord }
-  /** The row claims a new order ID that another request already has. */
-  | { ok: false; reason: 'order_claimed'; ownerId: string; record: RenewalRecord }
-  /** The row takes the renew lease, and another unresolved request holds an overlapping scope. */
-  | { ok: false; reason: 'lease_held'; ownerId: string; record: RenewalRecord }
-  /** The row takes the renew lease with a listing older than a holder that gave up: list again. */
-  | { ok: false; reason: 'lease_stale'; record: RenewalRecord };
+/** Result of a compare-and-set on a request: `ok` with the state it left, or why it did not happen. */
+export type TransitionResult = MoveResult<RenewalRecord, RenewalState>;
 
 /** Fields a new request starts with. */
 export type NewRequest = Pick<RenewalRecord, 'orderId' | 'channelId' | 'requestedBy' | 'expiresAt'> &
@@ -84,28 +73,9 @@ export interface RenewalStoreDeps {
   durable?: DurableClaims;
 }
 
-const card: OutboxMessage = { kind: 'card' };
-
-function toFields(values: Record<string, unknown>): string[] {
-  const out: string[] = [];
-  for (const [k, v] of Object.entries(values)) {
-    if (v === undefined) continue;
-    out.push(k, typeof v === 'object' ? JSON.stringify(v) : String(v));
-  }
-  return out;
-}
-
-/**
- * Renewal requests in Redis: one hash per request, an index of the open request per order, an audit list and an
- * outbox. Every state change is one row of the transition table applied by one Lua script (compare-and-set), so
- * double clicks, concurrent approvers and redelivered payloads resolve to exactly one winner.
- */
-export function createRenewalStore(deps: RenewalStoreDeps) {
-  const { redis, prefix } = deps;
-  const now = deps.now ?? Date.now;
-  const newId = deps.newId ?? (() => `r${randomBytes(9).toString('base64url').replace(/[-_]/g, 'x')}`);
-  const retentionMs = deps.retentionMs ?? 90 * 24 * 3600 * 1000;
-  const key = {
+/** The keys of the store under `prefix`. */
+function storeKeys(prefix: string) {
+  return {
     record: (id: string) => `${prefix}:renewal:${id}`,
     outbox: (id: string) => `${prefix}:outbox:${id}`,
     outboxLock: (id: string) => `${prefix}:outbox-lock:${id}`,
@@ -119,8 +89,27 @@ export function createRenewalStore(deps: RenewalStoreDeps) {
     newOrder: (newOrderId: string) => `${prefix}:new-order:${newOrderId}`,
     renewal: (orderId: string) => `${prefix}:order-renewal:${orderId}`,
   };
-  const itemId = () => randomBytes(8).toString('hex');
+}
+
+/** A request, as a kind of record the store moves through the transition table. */
+function requestKindOf(key: ReturnType<typeof storeKeys>): RecordKind<RenewalRecord, TransitionName> {
+  return { applying, key: key.record, parse: (hash) => RenewalRecord.parse(hash), activeKey: key.active() };
+}
+
+/**
+ * Renewal requests in Redis: one hash per request, an index of the open request per order, an audit list and an
+ * outbox. Every state change is one row of the transition table applied by one Lua script (compare-and-set), so
+ * double clicks, concurrent approvers and redelivered payloads resolve to exactly one winner.
+ */
+export function createRenewalStore(deps: RenewalStoreDeps) {
+  const { redis, prefix } = deps;
+  const now = deps.now ?? Date.now;
+  const newId = deps.newId ?? (() => `r${randomBytes(9).toString('base64url').replace(/[-_]/g, 'x')}`);
+  const retentionMs = deps.retentionMs ?? 90 * 24 * 3600 * 1000;
+  const key = storeKeys(prefix);
   const leases = createRenewLeases({ redis, prefix });
+  const move = createMoves({ ...deps, key, leaseKey: leases.key.lease, now, retentionMs });
+  const requestKind = requestKindOf(key);
 
   async function get(id: string): Promise<RenewalRecord | undefined> {
     const hash = await redis.hgetall(key.record(id));
@@ -168,85 +157,14 @@ export function createRenewalStore(deps: RenewalStoreDeps) {
      * request enters and leaves, and the card's refresh after `notify` when the row refreshes it (transitions.ts's
      * {@link applying}). What the row schedules runs after it (scheduled-move.ts).
      */
-    async transition(
+    transition: (
       id: string,
       name: TransitionName,
-      change: {
-        actor: string;
-        detail?: string | undefined;
-        fields?: Partial<RenewalRecord>;
-        /** Queued in the outbox atomically with the state change, so no message is lost (the card: see above). */
-        notify?: Notice[];
-        /** Only if the request is still at this version (what a person saw on the card). */
-        ifVersion?: number | undefined;
-        /** For a row that takes the renew lease: its scope, and the epoch its listing was taken at (if any). */
-        lease?: { scope: string; epoch?: number | undefined };
-      },
-    ): Promise<TransitionResult> {
-      const move = applying(name);
-      const { row } = move;
-      const at = now();
-      const audit: AuditEntry = {
-        at,
-        actor: change.actor,
-        action: name,
-        ...(change.detail ? { detail: change.detail } : {}),
-      };
-      const [orderId, channelId, messageTs, knownNewOrderId] = await redis.hmget(
-        key.record(id),
-        'orderId',
-        'channelId',
-        'messageTs',
-        'newOrderId',
-      );
-      const newOrderId = change.fields?.newOrderId ?? knownNewOrderId ?? '';
-      const notify: OutboxMessage[] = [...(change.notify ?? []), ...(move.refreshCard ? [card] : [])];
-      const items: OutboxItem[] = notify.map((m) => ({ ...m, id: itemId() }));
-      const mark = row.durable ? deps.durable?.mark?.() : undefined;
-      const [status, value] = (await redis.eval(
-        transitionScript,
-        12,
-        key.record(id),
-        key.open(orderId ?? 'none'),
-        key.audit(id),
-        key.outbox(id),
-        key.active(),
-        key.pending(),
-        key.latest(orderId ?? 'none'),
-        channelId && messageTs ? key.card(channelId, messageTs) : key.record(id),
-        newOrderId ? key.newOrder(newOrderId) : key.record(id),
-        key.outboxIndex(),
-        leases.key.lease,
-        key.renewal(orderId ?? 'none'),
-        move.from.join(','),
-        move.to,
-        move.flags.join(','),
-        String(retentionMs),
-        JSON.stringify(audit),
-        JSON.stringify(items),
-        String(at),
-        row.claimNewOrder ? newOrderId : '',
-        change.ifVersion === undefined ? '' : String(change.ifVersion),
-        change.lease?.scope ?? '*',
-        key.record(''),
-        change.lease?.epoch === undefined ? '' : String(change.lease.epoch),
-        leaseHoldingStates.join(','),
-        ...toFields({ ...change.fields, updatedAt: at }),
-      )) as [string, string];
-      if (status === 'missing') return { ok: false, reason: 'missing' };
-      const record = (await get(id)) as RenewalRecord;
-      if (status === 'conflict')
-        return { ok: false, reason: 'conflict', current: value as RenewalState, record };
-      if (status === 'stale') return { ok: false, reason: 'stale', record };
-      if (status === 'order_taken' || status === 'order_claimed' || status === 'lease_held')
-        return { ok: false, reason: status, ownerId: value, record };
-      if (status === 'lease_stale') return { ok: false, reason: status, record };
-      if (row.count && value !== row.to) deps.onTransition?.(row.count === true ? row.to : row.count);
-      if (row.deployOutcome) deps.onDeployment?.(row.deployOutcome);
-      if (row.durable && deps.durable)
-        await deps.durable({ key: key.record(id), state: row.to, token: change.fields?.intentId, mark });
-      return { ok: true, from: value as RenewalState, record, row };
-    },
+      change: MoveChange<RenewalRecord>,
+    ): Promise<TransitionResult> => move(requestKind, id, name, change),
+
+    /** Each issued request's deployment: its own record and table, moved by the same script. */
+    deployments: createDeploymentStore({ redis, prefix, move, retentionMs, cardKey: key.card }),
 
     /** The request that claimed a new order ID (renewed into it, reconciled it, or a person said so). */
     async newOrderOwner(newOrderId: string): Promise<string | undefined> {
@@ -267,18 +185,6 @@ export function createRenewalStore(deps: RenewalStoreDeps) {
         .multi()
         .hset(key.record(id), 'channelId', channelId, 'messageTs', messageTs, ...toFields(fields))
         .set(key.card(channelId, messageTs), id)
-        .exec();
-    },
-
-    /**
-     * Records where the deployment card was posted in the thread, and indexes it like the approval card (its
-     * buttons are matched to the request the same way); the index expires with the record.
-     */
-    async setDeployCard(id: string, channelId: string, messageTs: string): Promise<void> {
-      await redis
-        .multi()
-        .hset(key.record(id), 'deployCardTs', messageTs)
-        .set(key.card(channelId, messageTs), id, 'PX', retentionMs)
         .exec();
     },
 
@@ -326,17 +232,8 @@ export function createRenewalStore(deps: RenewalStoreDeps) {
      * Counts a worker run that ended in an unexpected error; returns how many in a row. `error` is a message,
      * never a secret. A completed run resets the count ({@link clearFailures}).
      */
-    async countFailure(id: string, error: string): Promise<number> {
-      // Only on a request that still exists: a partial hash would be a record nobody can read.
-      const failures = await redis.eval(
-        `if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-         redis.call('HSET', KEYS[1], 'lastError', ARGV[1])
-         return redis.call('HINCRBY', KEYS[1], 'failures', 1)`,
-        1,
-        key.record(id),
-        error.slice(0, 300),
-      );
-      return Number(failures);
+    countFailure(id: string, error: string): Promise<number> {
+      return countFailure(redis, key.record(id), error);
     },
 
     /** Resets the count of failed worker runs. */

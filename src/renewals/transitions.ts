@@ -40,28 +40,21 @@ export interface TransitionRow {
   readonly schedule?: Schedule;
   /** Whether the move refreshes the approval card: every move does but those marked `false` (the store queues it). */
   readonly refreshCard?: false;
-  /** Counted in `certbot_deployments_total{outcome=<this>}`: how a deployment (or its re-check) ended. */
-  readonly deployOutcome?: DeployOutcome;
   /** What must also hold of the request for the move to be offered (move-guards.ts), checked by {@link can}. */
   readonly guard?: GuardName;
 }
 
 /**
  * The renewal job after a person's move: `renewal` enqueues it (a new request's first job), `renewal_again`
- * replaces a finished one (the worker gave the request up, and a person gives it back), `renewal_more` also
- * makes an active one run again once it finishes (a person gave a deployment more work: Deploy, Roll back).
+ * replaces a finished one (the worker gave the request up, and a person gives it back). A deployment's runs are
+ * jobs of their own (deploy-transitions.ts).
  */
-export type Schedule = 'renewal' | 'renewal_again' | 'renewal_more';
-
-/** How a deployment ends, for `certbot_deployments_total`. */
-export type DeployOutcome = 'verified' | 'not_serving' | 'unchecked' | 'not_created' | 'lost' | 'rolled_back';
+export type Schedule = 'renewal' | 'renewal_again';
 
 const pollStates = ['submitted', 'applying', 'validating', 'reviewing'] as const;
 /** Where the worker renews the order: a person is needed when that goes wrong. */
 const renewalWorkerStates = statesWhere((a) => a.worker === 'renewal');
 const ends = { release: true, retain: true, count: true } as const;
-/** Moves of the deployment: the order was renewed, so they hold nothing; each keeps the record's retention. */
-const kept = { retain: true } as const;
 
 /** Every move a renewal request can make. The audit trail records each by its name. */
 export const transitions = {
@@ -109,60 +102,9 @@ export const transitions = {
   pending_application: { from: pollStates, to: 'submitted' },
   domain_validation: { from: pollStates, to: 'validating' },
   ca_review: { from: pollStates, to: 'reviewing' },
+  /** The certificate is issued: the renewal is over (its deployment, if any, is a record of its own). */
   issued: { from: pollStates, to: 'issued', ...ends },
   review_failed: { from: pollStates, to: 'failed', ...ends },
-
-  // Installing the new certificate (CERT_DEPLOY=ask): a card proposes where, a person decides, then one job.
-  /** Issued, and the old certificate is served somewhere: the deployment card goes to the thread. */
-  deployment_proposed: { from: pollStates, to: 'deploy_requested', ...ends, count: 'issued' },
-  deploy_skipped: { from: ['deploy_requested'], to: 'issued', ...kept },
-  deploy_approved: { from: ['deploy_requested'], to: 'deploy_approved', ...kept, schedule: 'renewal_more' },
-  deploy_creating: {
-    from: ['deploy_approved'],
-    to: 'deploy_creating',
-    ...kept,
-    durable: true,
-    refreshCard: false,
-  },
-  deploy_not_executed: { from: ['deploy_creating'], to: 'deploy_approved', ...kept, refreshCard: false },
-  /** The job exists (created, or found by its name after a crash): recorded before it is started. */
-  deploy_job_created: { from: ['deploy_creating'], to: 'deploy_creating', ...kept, refreshCard: false },
-  deploy_started: { from: ['deploy_creating'], to: 'deploying', ...kept },
-  deploy_finished: { from: ['deploying'], to: 'verifying', ...kept },
-  deploy_finished_unchecked: { from: ['deploying'], to: 'deployed', ...kept, deployOutcome: 'unchecked' },
-  /** Every deployed endpoint serves the new certificate: the only way to `verified`. */
-  tls_checked: { from: ['verifying'], to: 'verified', ...kept, deployOutcome: 'verified' },
-  /** Some endpoint serves something else, or could not be checked: `deployed`, with what was seen. */
-  tls_not_serving: { from: ['verifying'], to: 'deployed', ...kept, deployOutcome: 'not_serving' },
-  /** Check again (a person, after `tls_not_serving`): the TLS check runs once more. */
-  tls_recheck: {
-    from: ['deployed'],
-    to: 'verifying',
-    ...kept,
-    schedule: 'renewal_more',
-    guard: 'tls_not_all_new',
-  },
-  rollback_requested: {
-    from: ['deployed', 'verified'],
-    to: 'rolling_back',
-    ...kept,
-    schedule: 'renewal_more',
-  },
-  rolled_back: { from: ['rolling_back'], to: 'deployed', ...kept, deployOutcome: 'rolled_back' },
-  /** The job exists but could not be followed to its end: the thread says what to check in the console. */
-  deploy_lost: {
-    from: ['deploy_creating', 'deploying', 'verifying', 'rolling_back'],
-    to: 'deployed',
-    ...kept,
-    deployOutcome: 'lost',
-  },
-  /** No job was created (refused, nothing to deploy, no contact, not found after a crash): never "Deployed". */
-  deploy_not_created: {
-    from: ['deploy_approved', 'deploy_creating'],
-    to: 'not_deployed',
-    ...kept,
-    deployOutcome: 'not_created',
-  },
 
   // A person must decide. The order is released (a new request may open, alerts resume) until someone
   // checks CAS again (which takes the order back) or closes the request.

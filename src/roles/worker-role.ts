@@ -11,7 +11,6 @@ import {
   createQueues,
   logQueueErrors,
   queueNames,
-  requeueRenewal,
   syncExpiryScanSchedule,
 } from '../jobs/queues.ts';
 import type { Logger } from '../logger.ts';
@@ -200,7 +199,6 @@ function startRenewalWorker(deps: {
 }): Worker<RenewalJobData> {
   const { config, logger, metrics } = deps;
   const processor = createRenewalProcessor({
-    requeue: (recordId) => requeueRenewal(deps.queues.renewals, recordId),
     store: deps.store,
     cas: deps.cas,
     deliver: deps.deliver,

@@ -1,4 +1,5 @@
 import type { Button, KnownBlock, MrkdwnElement } from '@slack/web-api';
+import type { DeploymentRecord } from '../renewals/deployment-record.ts';
 import type { RenewalRecord } from '../renewals/record.ts';
 import { awaitsDecision } from '../renewals/renewal-states.ts';
 import { can } from '../renewals/transitions.ts';
@@ -149,8 +150,12 @@ function attentionBlocks(record: RenewalRecord): KnownBlock[] {
   ];
 }
 
-/** The approval card for a request, as it should look in its current state. */
-export function renderApprovalCard(record: RenewalRecord, now: number): SlackMessage {
+/** The approval card for a request, as it should look in its current state (and its deployment's, if any). */
+export function renderApprovalCard(
+  record: RenewalRecord,
+  now: number,
+  deployment?: DeploymentRecord,
+): SlackMessage {
   // An earlier renewal of the order comes first: approving would pay a second time.
   const blocks: KnownBlock[] = [
     ...cardWarnings(record),
@@ -161,10 +166,10 @@ export function renderApprovalCard(record: RenewalRecord, now: number): SlackMes
   ];
   if (awaitsDecision(record)) blocks.push(decisionActions(record));
   if (can(record, 'resolved')) blocks.push(...attentionBlocks(record));
-  blocks.push({ type: 'context', block_id: 'status', elements: [md(statusLine(record))] });
+  blocks.push({ type: 'context', block_id: 'status', elements: [md(statusLine(record, deployment))] });
   // The fallback text is shown in notifications and parsed like mrkdwn: a domain from CAS is escaped here too.
   const warned = record.renewedBefore && awaitsDecision(record) ? ' · :warning: renewed before' : '';
-  const text = `Certificate renewal request for order ${record.orderId}${record.domain ? ` (${escapeMrkdwn(record.domain)})` : ''}: ${record.state.replace('_', ' ')}${warned}`;
+  const text = `Certificate renewal request for order ${record.orderId}${record.domain ? ` (${escapeMrkdwn(record.domain)})` : ''}: ${(deployment?.state ?? record.state).replace('_', ' ')}${warned}`;
   return fitMessage({ text, blocks });
 }
 

@@ -1,13 +1,14 @@
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from '../logger.ts';
+import type { DeploymentRecord } from '../renewals/deployment-record.ts';
+import type { DeploymentStore } from '../renewals/deployment-store.ts';
 import type { RenewalRecord } from '../renewals/record.ts';
-import type { RenewalStore } from '../renewals/store.ts';
 import type { SlackMessage } from './cards.ts';
 import { renderDeployCard } from './deploy-card.ts';
 
 /** Options of {@link createDeployCardPoster}. */
 export interface DeployCardPosterDeps {
-  store: Pick<RenewalStore, 'setDeployCard'>;
+  store: { deployments: Pick<DeploymentStore, 'setCard'> };
   slack: WebClient;
   logger: Logger;
 }
@@ -25,7 +26,7 @@ export function createDeployCardPoster(deps: DeployCardPosterDeps) {
   const unrecorded = new Map<string, string>();
 
   async function record(item: RenewalRecord, ts: string): Promise<void> {
-    await deps.store.setDeployCard(item.id, item.channelId, ts);
+    await deps.store.deployments.setCard(item.id, item.channelId, ts);
     unrecorded.delete(item.id);
     deps.logger.info({ recordId: item.id, ts }, 'deployment card posted');
   }
@@ -33,11 +34,12 @@ export function createDeployCardPoster(deps: DeployCardPosterDeps) {
   /** `card` replaces the rendered card (a short fallback after Slack refused the full one). */
   return async function postDeployCard(
     item: RenewalRecord,
-    card: SlackMessage = renderDeployCard(item),
+    deployment: DeploymentRecord,
+    card: SlackMessage = renderDeployCard(item, deployment),
   ): Promise<void> {
-    const known = item.deployCardTs ?? unrecorded.get(item.id);
+    const known = deployment.cardTs ?? unrecorded.get(item.id);
     if (known) {
-      if (!item.deployCardTs) await record(item, known);
+      if (!deployment.cardTs) await record(item, known);
       await deps.slack.chat.update({
         channel: item.channelId,
         ts: known,

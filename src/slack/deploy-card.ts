@@ -1,15 +1,19 @@
 import type { KnownBlock } from '@slack/web-api';
+import { canDeploy } from '../renewals/deploy-transitions.ts';
 import { canRecheckTls, canRollBack, type DeployResult } from '../renewals/deployment.ts';
+import type { DeploymentRecord } from '../renewals/deployment-record.ts';
 import type { RenewalRecord } from '../renewals/record.ts';
-import { can } from '../renewals/transitions.ts';
 import { actionIds, cardValue, md, plain, type SlackMessage } from './cards.ts';
 import { fitMessage, foldBlocks, foldLines } from './message-limits.ts';
 import { clipMrkdwn, escapeMrkdwn } from './mrkdwn.ts';
 import { statusLine } from './status-line.ts';
 import { code, resourceName } from './thread-messages.ts';
 
+/** What the card's buttons claim: the request, at the version of its deployment the person saw. */
+const claimOf = (d: DeploymentRecord) => ({ id: d.requestId, version: d.version });
+
 /** Deploy (with its confirm) and Skip, while a person must decide. */
-function deployDecision(record: RenewalRecord, n: number): KnownBlock {
+function deployDecision(record: DeploymentRecord, n: number): KnownBlock {
   return {
     type: 'actions',
     block_id: 'deploy_decision',
@@ -19,7 +23,7 @@ function deployDecision(record: RenewalRecord, n: number): KnownBlock {
         action_id: actionIds.deploy,
         style: 'primary',
         text: plain(`Deploy to ${n} resource${n === 1 ? '' : 's'}`),
-        value: cardValue(record),
+        value: cardValue(claimOf(record)),
         confirm: {
           title: plain('Deploy the new certificate?'),
           text: md(
@@ -32,21 +36,27 @@ function deployDecision(record: RenewalRecord, n: number): KnownBlock {
           deny: plain('Cancel'),
         },
       },
-      { type: 'button', action_id: actionIds.deploySkip, text: plain('Skip'), value: cardValue(record) },
+      {
+        type: 'button',
+        action_id: actionIds.deploySkip,
+        text: plain('Skip'),
+        value: cardValue(claimOf(record)),
+      },
     ],
   };
 }
 
 /** Below the outcomes: where to read why a resource failed, Check again, and the status line. */
-function deployTail(record: RenewalRecord, results: readonly DeployResult[] | undefined): KnownBlock[] {
+function deployTail(request: RenewalRecord, record: DeploymentRecord): KnownBlock[] {
+  const results = record.results;
   const tail: KnownBlock[] = [];
-  if (record.deployJobId && results?.some((r) => r.status !== 'success' && r.status !== 'rollback_success')) {
+  if (record.jobId && results?.some((r) => r.status !== 'success' && r.status !== 'rollback_success')) {
     tail.push({
       type: 'context',
       block_id: 'deploy_reason',
       elements: [
         md(
-          `CAS does not give the reason of a failed resource through its API: open job ${code(record.deployJobId)} in the CAS console → Deployment to read it.`,
+          `CAS does not give the reason of a failed resource through its API: open job ${code(record.jobId)} in the CAS console → Deployment to read it.`,
         ),
       ],
     });
@@ -60,12 +70,12 @@ function deployTail(record: RenewalRecord, results: readonly DeployResult[] | un
           type: 'button',
           action_id: actionIds.tlsRecheck,
           text: plain('Check again'),
-          value: cardValue(record),
+          value: cardValue(claimOf(record)),
         },
       ],
     });
   }
-  tail.push({ type: 'context', block_id: 'deploy_status', elements: [md(statusLine(record))] });
+  tail.push({ type: 'context', block_id: 'deploy_status', elements: [md(statusLine(request, record))] });
   return tail;
 }
 
@@ -73,9 +83,9 @@ function deployTail(record: RenewalRecord, results: readonly DeployResult[] | un
  * The deployment card in the thread: where the old certificate is served, and Deploy / Skip while a person must
  * decide; after the job, each resource's outcome, with Roll back on a failed one.
  */
-export function renderDeployCard(record: RenewalRecord): SlackMessage {
-  const resources = record.deployResources ?? [];
-  const results = record.deployResults;
+export function renderDeployCard(request: RenewalRecord, record: DeploymentRecord): SlackMessage {
+  const resources = record.resources ?? [];
+  const results = record.results;
   const n = resources.length;
   const blocks: KnownBlock[] = [
     { type: 'header', block_id: 'deploy_title', text: plain('Install the new certificate') },
@@ -85,7 +95,7 @@ export function renderDeployCard(record: RenewalRecord): SlackMessage {
       text: md(
         foldLines({
           head: [
-            `The old certificate${record.oldCertId ? ` (${code(record.oldCertId)})` : ''} is served by ${n} resource${n === 1 ? '' : 's'}. Deploying puts the new certificate${record.newCertId ? ` (${code(record.newCertId)})` : ''} on ${n === 1 ? 'it' : 'all of them'} with one CAS deployment job, then checks over TLS what the endpoints serve.`,
+            `The old certificate (${code(record.oldCertId)}) is served by ${n} resource${n === 1 ? '' : 's'}. Deploying puts the new certificate (${code(record.newCertId)}) on ${n === 1 ? 'it' : 'all of them'} with one CAS deployment job, then checks over TLS what the endpoints serve.`,
           ],
           items: resources.map((r) => `• ${resourceName(r)}`),
           tail: [],
@@ -95,12 +105,12 @@ export function renderDeployCard(record: RenewalRecord): SlackMessage {
       ),
     },
   ];
-  if (can(record, 'deploy_approved')) blocks.push(deployDecision(record, n));
+  if (canDeploy(record, 'deploy_approved')) blocks.push(deployDecision(record, n));
   // Resources that can be rolled back first, then failed ones; what does not fit in one message is counted.
   const rank = (r: DeployResult) =>
     canRollBack(record, r) ? 0 : r.status === 'success' || r.status === 'rollback_success' ? 2 : 1;
   const sorted = [...(results ?? [])].sort((a, b) => rank(a) - rank(b));
-  const tail = deployTail(record, results);
+  const tail = deployTail(request, record);
   const folded = foldBlocks({
     head: blocks,
     items: sorted.map((r) => resultBlock(record, r)),
@@ -118,7 +128,7 @@ export function renderDeployCard(record: RenewalRecord): SlackMessage {
 }
 
 /** One resource's outcome on the deployment card, with Roll back where {@link canRollBack} allows it. */
-function resultBlock(record: RenewalRecord, r: DeployResult): KnownBlock {
+function resultBlock(record: DeploymentRecord, r: DeployResult): KnownBlock {
   const rollbackable = canRollBack(record, r);
   const icon =
     r.status === 'success'
@@ -141,7 +151,7 @@ function resultBlock(record: RenewalRecord, r: DeployResult): KnownBlock {
             type: 'button',
             action_id: actionIds.rollback,
             text: plain('Roll back'),
-            value: cardValue(record),
+            value: cardValue(claimOf(record)),
             confirm: {
               title: plain('Roll back this resource?'),
               text: md(clipMrkdwn(`Puts the previous certificate back on ${resourceName(r)}.`, 300)),

@@ -2,6 +2,7 @@ import type { WebClient } from '@slack/web-api';
 import type { Logger } from '../logger.ts';
 import type { OutboxEntry } from '../renewals/outbox-store.ts';
 import type { RenewalRecord } from '../renewals/record.ts';
+import { isRenewed } from '../renewals/renewal-states.ts';
 import type { Deliver, DeliveryResult, OutboxItem, OutboxLock, RenewalStore } from '../renewals/store.ts';
 import { renderApprovalCard } from './approval-card.ts';
 import type { SlackMessage } from './cards.ts';
@@ -50,8 +51,11 @@ export function createOutboxDelivery(deps: OutboxDeliveryDeps): Deliver {
     replacement?: SlackMessage,
   ): Promise<void> {
     const messageTs = record.messageTs as string;
+    // A renewed request may have a deployment: the cards show where it stands.
+    const deployment =
+      item.kind !== 'event' && isRenewed(record) ? await deps.store.deployments.get(record.id) : undefined;
     if (item.kind === 'deploy_card') {
-      await postDeployCard(record, replacement);
+      if (deployment) await postDeployCard(record, deployment, replacement);
     } else if (item.kind !== 'card') {
       await deps.slack.chat.postMessage({
         channel: record.channelId,
@@ -60,7 +64,7 @@ export function createOutboxDelivery(deps: OutboxDeliveryDeps): Deliver {
         ...(replacement ?? { text: renderThreadEvent(item.event) }),
       });
     } else {
-      const card = replacement ?? renderApprovalCard(record, deps.now());
+      const card = replacement ?? renderApprovalCard(record, deps.now(), deployment);
       await deps.slack.chat.update({ channel: record.channelId, ts: messageTs, ...card });
       // With the card, the alerts: once the order is renewed, no alert may offer to renew it again.
       if (record.newOrderId && !alerted.has(record.newOrderId)) {

@@ -21,9 +21,9 @@ export function renderRefusal(refusal: Refusal, attempt: Attempt, approvers: () 
     case 'not_waiting':
       return attempt === 'attach'
         ? 'This request is no longer waiting for a decision; the CSR was not attached.'
-        : `Nothing changed: this request is no longer waiting for a decision. ${statusLine(refusal.record)}`;
+        : `Nothing changed: this request is no longer waiting for a decision. ${statusLine(refusal.record, refusal.deployment)}`;
     case 'changed':
-      return `Nothing was done: this request changed since you saw it (${refusal.record.csrSummary ? 'a CSR was attached' : 'it was updated'}). Look at the card again, then decide. ${statusLine(refusal.record)}`;
+      return `Nothing was done: this request changed since you saw it (${refusal.record.csrSummary ? 'a CSR was attached' : 'it was updated'}). Look at the card again, then decide. ${statusLine(refusal.record, refusal.deployment)}`;
     case 'expired':
       return 'This request expired before it was approved. Run `/cert renew` again if it is still needed.';
     case 'not_approver':

@@ -1,16 +1,17 @@
+import type { DeploymentRecord, DeployState } from '../renewals/deployment-record.ts';
 import type { RenewalRecord, RenewalState } from '../renewals/record.ts';
 import { passedApproval } from '../renewals/renewal-states.ts';
 import { clipMrkdwn, escapeMrkdwn, mention, slackDate } from './mrkdwn.ts';
 import { code, renderAttention } from './thread-messages.ts';
 
-function deployedSummary(record: RenewalRecord): string {
-  const results = record.deployResults;
+function deployedSummary(record: DeploymentRecord): string {
+  const results = record.results;
   if (!results) return '';
   const ok = results.filter((r) => r.status === 'success').length;
   return ` · ${ok} of ${results.length} resources`;
 }
 
-function tlsSummary(record: RenewalRecord): string {
+function tlsSummary(record: DeploymentRecord): string {
   const tls = record.tlsResults;
   if (!tls || tls.length === 0) return deployedSummary(record);
   return ` · serving the new certificate on ${tls.filter((t) => t.outcome === 'new').length} of ${tls.length} endpoints`;
@@ -19,8 +20,30 @@ function tlsSummary(record: RenewalRecord): string {
 /** Longest status line, characters: a context element takes 3,000, and the thread has the full text. */
 export const statusLineMax = 1_000;
 
-/** One line saying where a request stands, for the card and `/cert status`; at most {@link statusLineMax}. */
-export function statusLine(record: RenewalRecord): string {
+/** Where an issued request's deployment stands (the request's own state ended at `issued`). */
+function deployLine(deployment: DeploymentRecord, newOrder: string): string {
+  const lines: Record<DeployState, string> = {
+    deploy_requested: `:white_check_mark: Issued${newOrder} · deployment proposed in the thread`,
+    deploy_approved: `:white_check_mark: Issued${newOrder} · deployment approved${deployment.decidedBy ? ` by ${mention(deployment.decidedBy)}` : ''}, queued`,
+    deploy_creating: `:rocket: Issued${newOrder} · creating the deployment job`,
+    deploying: `:rocket: Issued${newOrder} · deploying${deployment.jobId ? ` (job ${code(deployment.jobId)})` : ''}`,
+    verifying: `:rocket: Deployed${newOrder} · checking what the endpoints serve`,
+    deployed: deployment.tlsResults
+      ? `:warning: Deployed${newOrder}${tlsSummary(deployment)}`
+      : `:rocket: Deployed${newOrder}${deployedSummary(deployment)}`,
+    verified: `:white_check_mark: Deployed and checked${newOrder}${tlsSummary(deployment)}`,
+    rolling_back: `:leftwards_arrow_with_hook: Rolling back a resource${newOrder}`,
+    not_deployed: `:warning: Issued${newOrder} · not deployed: no deployment job was created (see the thread)`,
+    skipped: `:white_check_mark: Issued${newOrder} · deployment skipped${deployment.decidedBy ? ` by ${mention(deployment.decidedBy)}` : ''}`,
+  };
+  return lines[deployment.state];
+}
+
+/**
+ * One line saying where a request stands (and, once issued, its deployment, if it has one), for the cards and
+ * `/cert status`; at most {@link statusLineMax}.
+ */
+export function statusLine(record: RenewalRecord, deployment?: DeploymentRecord): string {
   const newOrder = record.newOrderId ? ` (new order \`${record.newOrderId}\`)` : '';
   const lines: Record<RenewalState, string> = {
     requested: `:hourglass_flowing_sand: Waiting for approval · expires ${slackDate(record.expiresAt)}`,
@@ -30,18 +53,7 @@ export function statusLine(record: RenewalRecord): string {
     applying: `:arrows_counterclockwise: Application ${record.appliedAt ? 'submitted' : 'being submitted'}${newOrder} · waiting for CAS`,
     validating: `:mag: Waiting for domain validation${newOrder}`,
     reviewing: `:mag: Under CA review${newOrder}`,
-    issued: `:white_check_mark: Issued${newOrder}${record.deployDecidedBy ? ` · deployment skipped by ${mention(record.deployDecidedBy)}` : ''}`,
-    deploy_requested: `:white_check_mark: Issued${newOrder} · deployment proposed in the thread`,
-    deploy_approved: `:white_check_mark: Issued${newOrder} · deployment approved${record.deployDecidedBy ? ` by ${mention(record.deployDecidedBy)}` : ''}, queued`,
-    deploy_creating: `:rocket: Issued${newOrder} · creating the deployment job`,
-    deploying: `:rocket: Issued${newOrder} · deploying${record.deployJobId ? ` (job ${code(record.deployJobId)})` : ''}`,
-    verifying: `:rocket: Deployed${newOrder} · checking what the endpoints serve`,
-    deployed: record.tlsResults
-      ? `:warning: Deployed${newOrder}${tlsSummary(record)}`
-      : `:rocket: Deployed${newOrder}${deployedSummary(record)}`,
-    verified: `:white_check_mark: Deployed and checked${newOrder}${tlsSummary(record)}`,
-    rolling_back: `:leftwards_arrow_with_hook: Rolling back a resource${newOrder}`,
-    not_deployed: `:warning: Issued${newOrder} · not deployed: no deployment job was created (see the thread)`,
+    issued: `:white_check_mark: Issued${newOrder}`,
     failed: `:x: Failed${record.detail ? `: ${escapeMrkdwn(record.detail)}` : ''}`,
     needs_attention: `:warning: Needs attention${record.attention ? `: ${renderAttention(record.attention)}` : ''}`,
     rejected: `:no_entry_sign: Rejected${record.decidedBy ? ` by ${mention(record.decidedBy)}` : ''}${record.decidedAt ? ` at ${slackDate(record.decidedAt)}` : ''}${record.reason ? `: ${escapeMrkdwn(record.reason)}` : ''}`,
@@ -54,5 +66,6 @@ export function statusLine(record: RenewalRecord): string {
       ? ` · approved by ${mention(record.decidedBy)}${record.decidedAt ? ` at ${slackDate(record.decidedAt)}` : ''}`
       : '';
   // Text from CAS can be any length: clipped here so the card's status (a context element) stays within Slack's limit.
-  return clipMrkdwn(`${lines[record.state]}${decided}`, statusLineMax);
+  const line = deployment ? deployLine(deployment, newOrder) : lines[record.state];
+  return clipMrkdwn(`${line}${decided}`, statusLineMax);
 }

@@ -20,7 +20,7 @@ export function renderOrderStatus(status: OrderStatus, threadPermalink?: string)
   const { record, orderId, target } = status;
   const lines = [
     record
-      ? `*Request* for order ${code(orderId)}: ${statusLine(record)}\nThread: ${threadPermalink ?? threadLink(record)}`
+      ? `*Request* for order ${code(orderId)}: ${statusLine(record, status.deployment)}\nThread: ${threadPermalink ?? threadLink(record)}`
       : `No renewal request for order ${code(orderId)} yet. Start one with \`/cert renew ${escapeMrkdwn(orderId)}\`.`,
   ];
   if (status.cas.ok) {

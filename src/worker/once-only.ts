@@ -1,16 +1,34 @@
 import { type CasApiError, casOutcome, isCasRefusal, retryAfterMs } from '../cas/errors.ts';
 import { type AppError, isAppError } from '../errors.ts';
-import type { RenewalRecord } from '../renewals/record.ts';
+import { type DeployTransitionName, deployTransitions } from '../renewals/deploy-transitions.ts';
+import type { DeployMoveResult } from '../renewals/deployment-store.ts';
+import type { MoveChange } from '../renewals/record-moves.ts';
 import type { TransitionResult } from '../renewals/store.ts';
 import type { ThreadEvent } from '../renewals/thread-events.ts';
 import type { TransitionName } from '../renewals/transitions.ts';
 import { type RenewalJobData, type Step, type StepContext, tell } from './step-context.ts';
 
+/** The record a once-only call is claimed on: a request, or its deployment (named by its request's ID). */
+export interface OnceRecord {
+  id: string;
+  updatedAt?: number | undefined;
+}
+
+/** A move of either table: the two tables' row names are distinct (transitions.test.ts). */
+export type OnceMove = TransitionName | DeployTransitionName;
+
+/** Applies a hand-back move to the record of its table. */
+function moveOnce(ctx: StepContext, id: string, name: OnceMove, change: MoveChange<never>) {
+  return name in deployTransitions
+    ? ctx.store.deployments.transition(id, name as DeployTransitionName, change)
+    : ctx.store.transition(id, name as TransitionName, change);
+}
+
 /** How "CAS did not take it" is tried again: counted in the job, with back-off, capped at `maxSubmitRetries`. */
 export interface NotExecuted {
   counter: 'submitRetries' | 'applyRetries' | 'deployRetries';
   /** The hand-back move: back to the state before the claim (also when the claim was not durable). */
-  move: TransitionName;
+  move: OnceMove;
   /** What the move, the thread and a person are told about the error. */
   reason(err: unknown): string;
   /** The thread's event of a hand-back, with when the next try is; none: the move tells nobody. */
@@ -24,27 +42,27 @@ export interface NotExecuted {
  * it: the claim, the call, its moves and its messages. {@link onceOnly} runs it; {@link reconcileOnce} settles an
  * unknown outcome.
  */
-export interface OnceOnly<T> {
+export interface OnceOnly<T, W = TransitionResult> {
   /** The CAS action, for the log. */
   action: string;
   /** What the log says of the call besides the record's ID. */
   logFields: Record<string, unknown>;
   /** The claim: a `durable` row's move (its fields, its lease), written before anything is sent. */
-  claim(): Promise<TransitionResult>;
+  claim(): Promise<TransitionResult | DeployMoveResult>;
   /** Idempotent calls the once-only one needs, after the claim: a step to end the run with, or none to go on. */
   before?(): Promise<Step | undefined>;
   /** The call itself: made only after a claim that Redis confirmed, still this run's. */
   call(): Promise<T>;
   /** The write of the result CAS gave; retried (see {@link persistKnownResult}), never guessed back later. */
-  record(result: T): Promise<TransitionResult>;
+  record(result: T): Promise<W>;
   /** What follows the written result. */
-  afterwards(written: TransitionResult, result: T): Promise<Step>;
+  afterwards(written: W, result: T): Promise<Step>;
   /** CAS refused it (its own error code): asking again gets the same answer. */
   refused(err: CasApiError): Promise<Step>;
   /** Nothing happened (CAS did not take it, or the claim was not durable): handed back, tried again, bounded. */
   notExecuted: NotExecuted;
   /** The outcome is unknown (it may have happened): the move that says so, if any; then a reconcile looks. */
-  unknown: { move?: TransitionName; event?(err: unknown): ThreadEvent; log: string };
+  unknown: { move?: OnceMove; event?(err: unknown): ThreadEvent; log: string };
   /** No usable credentials (nothing was sent); without this, treated as an unknown outcome. */
   noCredentials?(err: AppError): Promise<Step>;
 }
@@ -53,11 +71,11 @@ export interface OnceOnly<T> {
  * The exactly-once skeleton: the claim on disk first, then the call, then the outcome classified (done, not
  * executed, refused, unknown). Nothing is sent unless the claim is this run's and durable.
  */
-export async function onceOnly<T>(
+export async function onceOnly<T, W = TransitionResult>(
   ctx: StepContext,
-  record: RenewalRecord,
+  record: OnceRecord,
   data: RenewalJobData,
-  once: OnceOnly<T>,
+  once: OnceOnly<T, W>,
 ): Promise<Step> {
   const failed = await claimFirst(ctx, record, once);
   if (failed) return failed;
@@ -76,12 +94,12 @@ export async function onceOnly<T>(
 }
 
 /** The claim, or the step to take instead of the call when it failed: undefined once the call may be sent. */
-async function claimFirst<T>(
+async function claimFirst<T, W>(
   ctx: StepContext,
-  record: RenewalRecord,
-  once: OnceOnly<T>,
+  record: OnceRecord,
+  once: OnceOnly<T, W>,
 ): Promise<Step | undefined> {
-  let claimed: TransitionResult;
+  let claimed: TransitionResult | DeployMoveResult;
   try {
     claimed = await once.claim();
   } catch (err) {
@@ -89,7 +107,7 @@ async function claimFirst<T>(
     if (isAppError(err) && err.code === 'CLAIM_LOST') return { kind: 'again' };
     if (!isAppError(err) || err.code !== 'REDIS_NOT_DURABLE') throw err;
     // The claim may not survive a Redis crash, so nothing is sent: hand it back, and try again later.
-    await ctx.store.transition(record.id, once.notExecuted.move, { actor: 'worker', detail: err.message });
+    await moveOnce(ctx, record.id, once.notExecuted.move, { actor: 'worker', detail: err.message });
     ctx.logger.warn({ recordId: record.id }, `claim not durable; ${once.action} not sent`);
     return { kind: 'later', ms: ctx.timings.submitRetryBaseMs };
   }
@@ -106,11 +124,11 @@ async function claimFirst<T>(
 }
 
 /** The call failed: decide from what the failure proves (refused, nothing happened, or unknown). */
-async function callFailed<T>(
+async function callFailed<T, W>(
   ctx: StepContext,
-  record: RenewalRecord,
+  record: OnceRecord,
   data: RenewalJobData,
-  once: OnceOnly<T>,
+  once: OnceOnly<T, W>,
   err: unknown,
 ): Promise<Step> {
   if (isCasRefusal(err)) return once.refused(err);
@@ -121,7 +139,7 @@ async function callFailed<T>(
   // Timeout, reset, 5xx, or anything unexpected after the call may have left: it may have happened.
   const { move, event, log } = once.unknown;
   if (move) {
-    await ctx.store.transition(record.id, move, {
+    await moveOnce(ctx, record.id, move, {
       actor: 'worker',
       detail: isAppError(err) ? err.message : 'unexpected error',
       ...(event ? { notify: [tell(event(err))] } : {}),
@@ -137,7 +155,7 @@ async function callFailed<T>(
  */
 export async function retryNotExecuted(
   ctx: StepContext,
-  record: RenewalRecord,
+  record: OnceRecord,
   data: RenewalJobData,
   spec: NotExecuted,
   err: unknown,
@@ -149,7 +167,7 @@ export async function retryNotExecuted(
   if (tries > timings.maxSubmitRetries) return spec.gaveUp(tries, reason, err);
   const backOff = Math.min(300_000, timings.submitRetryBaseMs * 2 ** (tries - 1));
   const delay = Math.max(retryAfterMs(err) ?? 0, backOff);
-  await ctx.store.transition(record.id, spec.move, {
+  await moveOnce(ctx, record.id, spec.move, {
     actor: 'worker',
     detail: reason,
     ...(spec.event ? { notify: [tell(spec.event(reason, ctx.now() + delay))] } : {}),
@@ -183,7 +201,7 @@ async function persistKnownResult<T>(ctx: StepContext, write: () => Promise<T>):
  */
 export async function reconcileOnce(
   ctx: StepContext,
-  record: RenewalRecord,
+  record: OnceRecord,
   claimedAt: number | undefined,
   look: () => Promise<Step>,
 ): Promise<Step> {

@@ -2,8 +2,9 @@ import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { scrubText } from '../logging.ts';
 import type { RenewalRecord } from '../renewals/record.ts';
-import { isInstalling, isWorkerOwned, stepOf, type WorkerStep } from '../renewals/renewal-states.ts';
+import { isWorkerOwned, stepOf, type WorkerStep } from '../renewals/renewal-states.ts';
 import { can } from '../renewals/transitions.ts';
+import { giveUpDeployment, runDeployStep } from './deploy-run.ts';
 import {
   createStepContext,
   type RenewalJobData,
@@ -12,13 +13,6 @@ import {
   type StepContext,
 } from './step-context.ts';
 import { applyReconcileStep, applyStep } from './steps/apply.ts';
-import {
-  deployCreateStep,
-  deployFollowStep,
-  deployReconcileStep,
-  rollbackStep,
-  verifyStep,
-} from './steps/deploy.ts';
 import { pollStep } from './steps/poll.ts';
 import { reconcileStep } from './steps/reconcile.ts';
 import { submitStep } from './steps/submit.ts';
@@ -44,11 +38,6 @@ const steps: Record<WorkerStep, StepRun> = {
   application_check: (ctx, record, data, signal) =>
     record.appliedAt ? pollStep(ctx, record, data, signal) : applyReconcileStep(ctx, record, data, signal),
   poll: pollStep,
-  deploy_create: deployCreateStep,
-  deploy_reconcile: deployReconcileStep,
-  deploy_follow: deployFollowStep,
-  tls_check: (ctx, record, data) => verifyStep(ctx, record, data),
-  rollback: rollbackStep,
 };
 
 /** Runs the step the record's state calls for (one worker run is one or more of these); none: done. */
@@ -116,6 +105,13 @@ export function createRenewalProcessor(deps: RenewalProcessorDeps) {
     data: RenewalJobData,
     signal: AbortSignal | undefined,
   ): Promise<{ outcome: Step; record?: RenewalRecord }> {
+    if (data.run !== undefined) {
+      // A deployment's run: its own record (read each step), its own job.
+      const deployment = await store.deployments.get(recordId);
+      if (!deployment) return { outcome: { kind: 'done' } };
+      if (deployment.failures) failuresSeen.add(`deploy:${recordId}`);
+      return { outcome: await runDeployStep(ctx, deployment, data, signal) };
+    }
     // One read of the record per step at most: a step after a state change starts from the record it read back.
     const kept = ctx.takeLatest(recordId);
     const record = kept ?? (await store.get(recordId));
@@ -130,33 +126,25 @@ export function createRenewalProcessor(deps: RenewalProcessorDeps) {
    * survives retries and the sweeper's re-enqueues. At the limit the request needs attention with the last error,
    * and the job stops retrying.
    */
-  async function runFailed(recordId: string, err: unknown): Promise<never> {
+  async function runFailed(recordId: string, deploy: boolean, err: unknown): Promise<never> {
     // Free text from anywhere: it goes to the record, the thread and the job, so PEMs and tokens are scrubbed.
     const message = scrubText(err instanceof Error ? err.message : String(err));
-    const failures = await store.countFailure(recordId, message).catch(() => undefined);
+    const records = deploy ? store.deployments : store;
+    const failures = await records.countFailure(recordId, message).catch(() => undefined);
     if (failures !== undefined && failures >= deps.timings.maxRunFailures) {
-      const record = await store.get(recordId).catch(() => undefined);
-      if (record && isInstalling(record)) {
-        await store.transition(record.id, 'deploy_lost', {
-          actor: 'worker',
-          detail: message.slice(0, 300),
-          notify: [
-            {
-              kind: 'event',
-              event: { type: 'deploy_lost', jobId: record.deployJobId, reason: message.slice(0, 300) },
-            },
-            { kind: 'deploy_card' },
-          ],
-        });
-        throw new UnrecoverableError(`gave up after ${failures} failed runs: ${message}`);
+      const gaveUp = () => new UnrecoverableError(`gave up after ${failures} failed runs: ${message}`);
+      if (deploy) {
+        if (await giveUpDeployment(ctx, recordId, message)) throw gaveUp();
+        throw err;
       }
+      const record = await store.get(recordId).catch(() => undefined);
       if (record && can(record, 'needs_attention')) {
         await ctx.needsAttention(
           record,
           { code: 'run_failures', failures, lastError: message.slice(0, 300) },
           { lastError: message.slice(0, 300) },
         );
-        throw new UnrecoverableError(`gave up after ${failures} failed runs: ${message}`);
+        throw gaveUp();
       }
     }
     throw err;
@@ -169,13 +157,7 @@ export function createRenewalProcessor(deps: RenewalProcessorDeps) {
   ): Promise<string> {
     const data: RenewalJobData = { ...job.data };
     const recordId = data.recordId;
-    if (job.name === 'kick' && deps.requeue) {
-      // The request's renewal job was still active when a person gave it more work: requeue it now that it is
-      // not (BullMQ retries this kick with back-off while it still is).
-      const { requeued, previous } = await deps.requeue(recordId);
-      if (!requeued && previous === 'active') throw new Error('the renewal job is still active');
-      return previous;
-    }
+    const deploy = data.run !== undefined;
     let outcome: Step = { kind: 'again' };
     let delivery: Awaited<ReturnType<typeof deps.deliver>>;
     // A record kept from an earlier run may be old: the run's first step reads it.
@@ -193,17 +175,20 @@ export function createRenewalProcessor(deps: RenewalProcessorDeps) {
       // The thread and the card render from the newest record the run has (its last state change's read-back),
       // unless the outbox holds something newer.
       delivery = await deps.deliver(recordId, ctx.takeLatest(recordId) ?? known);
-      if (failuresSeen.delete(recordId)) await store.clearFailures(recordId);
+      if (failuresSeen.delete(deploy ? `deploy:${recordId}` : recordId))
+        await (deploy ? store.deployments : store).clearFailures(recordId);
     } catch (err) {
-      return runFailed(recordId, err);
+      return runFailed(recordId, deploy, err);
     } finally {
       ctx.takeLatest(recordId);
     }
     let delayMs: number | undefined =
       outcome.kind === 'later' ? outcome.ms : outcome.kind === 'again' ? 0 : undefined;
     if (!delivery.done) delayMs = Math.max(delayMs ?? 0, delivery.retryMs);
+    // A deployment run ends here: a person's next decision is a run, and a job, of its own.
+    if (delayMs === undefined && deploy) return 'done';
     if (delayMs === undefined) {
-      // A person may have given the request more work while this run finished (Deploy, Roll back): their requeue
+      // A person may have given the request more work while this run finished (Check CAS again): their requeue
       // found this job still active, so the job carries on instead of completing.
       const current = await store.get(recordId);
       if (!current || !isWorkerOwned(current)) return current?.state ?? 'missing';

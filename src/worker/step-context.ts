@@ -56,8 +56,6 @@ export interface RenewalProcessorDeps {
   logger: Logger;
   now: () => number;
   timings: RenewalTimings;
-  /** Requeues a request's renewal job once it has finished (for "kick" jobs; see ensureRenewalRuns). */
-  requeue?: (recordId: string) => Promise<{ requeued: boolean; previous: string }>;
   /** How renewed certificates are installed; undefined: no deployment step (CERT_DEPLOY=off). */
   deploy?: DeploySettings | undefined;
   /** Called with what a final TLS check saw, endpoint by endpoint (metrics). */
@@ -71,7 +69,7 @@ export type Step = { kind: 'done' } | { kind: 'again' } | { kind: 'later'; ms: n
 export const tell = (event: ThreadEvent): Notice => ({ kind: 'event', event });
 
 /** What every step uses: the dependencies, the poll back-off, and the way to hand a request to a person. */
-export interface StepContext extends Omit<RenewalProcessorDeps, 'deliver' | 'requeue'> {
+export interface StepContext extends Omit<RenewalProcessorDeps, 'deliver'> {
   pollDelay(polls: number): number;
   /**
    * The account's plan orders pending application (ID and listed domain), listed at most once per few seconds

@@ -1,12 +1,13 @@
 import type { Queue } from 'bullmq';
-import { type RecordJobData, requeueRenewal } from '../jobs/queues.ts';
+import { type RecordJobData, requeueDeployment, requeueRenewal } from '../jobs/queues.ts';
 import type { Logger } from '../logger.ts';
 import type { Deliver, RenewalStore } from '../renewals/store.ts';
 
 /**
- * Finds requests the worker owns (approved … reviewing) whose renewal job is gone or finished (lost to a crash
- * between approval and enqueue, a Redis failover, a manual removal) and enqueues them again under the same job
- * ID. Safe to run anywhere, any number of times: the record decides what the job does.
+ * Finds requests the worker owns (approved … reviewing), and deployments it owns (deploy_approved … rolling_back),
+ * whose job is gone or finished (lost to a crash between a decision and its enqueue, a Redis failover, a manual
+ * removal) and enqueues them again under the same job ID (a deployment's: its current run). Safe to run anywhere,
+ * any number of times: the record decides what the job does.
  */
 export async function sweepOrphans(deps: {
   store: RenewalStore;
@@ -14,11 +15,19 @@ export async function sweepOrphans(deps: {
   logger: Logger;
 }): Promise<number> {
   let requeued = 0;
+  const found = (recordId: string, previous: string, job: string) => {
+    requeued += 1;
+    deps.logger.warn({ recordId, previousJob: previous }, `${job} job re-enqueued by the sweeper`);
+  };
   for (const recordId of await deps.store.activeIds()) {
     const { requeued: done, previous } = await requeueRenewal(deps.queue, recordId);
-    if (!done) continue;
-    requeued += 1;
-    deps.logger.warn({ recordId, previousJob: previous }, 'renewal job re-enqueued by the sweeper');
+    if (done) found(recordId, previous, 'renewal');
+  }
+  for (const recordId of await deps.store.deployments.activeIds()) {
+    const run = (await deps.store.deployments.get(recordId))?.run;
+    if (run === undefined) continue;
+    const { requeued: done, previous } = await requeueDeployment(deps.queue, recordId, run);
+    if (done) found(recordId, previous, 'deployment');
   }
   return requeued;
 }

@@ -117,6 +117,7 @@ describe('expiry scan and thresholds', () => {
         'submitting',
         'submitted',
         'deployment_proposed',
+        'issued',
         'deploy_approved',
         'deploy_creating',
         'deploy_started',

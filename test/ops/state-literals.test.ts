@@ -1,10 +1,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { deployStates } from '../../src/renewals/deployment-record.ts';
 import { renewalStates } from '../../src/renewals/record.ts';
 
 /**
- * The state machine's module decides everything about a state (issue 19): cards, services and steps ask it
+ * The state machines' modules (a request's, a deployment's) decide everything about a state (issue 19): cards, services and steps ask it
  * (`can(record, move)`, its guards, a state's attributes) and never compare state names. This scans src/ outside
  * the module for code that does: a state literal compared with a `state`, a `case` of one in a switch over a
  * `state`, or an array or Set listing state names. Other words that happen to be state names (CAS `Type` values,
@@ -17,6 +18,9 @@ const moduleFiles = new Set([
   'src/renewals/renewal-states.ts',
   'src/renewals/transitions.ts',
   'src/renewals/state-machine.ts',
+  // A deployment's: its record schema, the attributes of its states, its table of moves and guards.
+  'src/renewals/deployment-record.ts',
+  'src/renewals/deploy-transitions.ts',
 ]);
 
 function sources(dir: string): string[] {
@@ -30,7 +34,7 @@ function withoutComments(text: string): string {
   return text.replace(/\/\*[\s\S]*?\*\/|(?<![:'"`\\])\/\/[^\n]*/g, (c) => c.replace(/[^\n]/g, ' '));
 }
 
-const names = renewalStates.join('|');
+const names = [...renewalStates, ...deployStates].join('|');
 const literal = `'(?:${names})'`;
 /** An expression naming a state: `state`, `record.state`, `r?.state` (never `casState`, `state.type`). */
 const stateExpr = String.raw`[\w$.?]*\bstate\b(?!\s*\.)`;

@@ -21,14 +21,7 @@ const openStates = new Set<RenewalState>([
   'validating',
   'reviewing',
 ]);
-const workerStates = new Set<RenewalState>([
-  ...[...openStates].filter((s) => s !== 'requested'),
-  'deploy_approved',
-  'deploy_creating',
-  'deploying',
-  'verifying',
-  'rolling_back',
-]);
+const workerStates = new Set<RenewalState>([...[...openStates].filter((s) => s !== 'requested')]);
 
 /** What the test remembers: the requests it opened, in order (commands pick one by index). */
 interface Model {

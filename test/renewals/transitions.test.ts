@@ -22,6 +22,19 @@ const rows = Object.entries(transitions) as Array<[string, TransitionRow]>;
 const openStates = new Set(statesWhere((a) => a.holdsOrder === true));
 const finishedStates = new Set(statesWhere((a) => a.finished === true));
 
+import {
+  applyingDeploy,
+  canDeploy,
+  type DeployRow,
+  type DeployTransitionName,
+  deployStepOf,
+  deployTransitions,
+  deployWorkerStates,
+} from '../../src/renewals/deploy-transitions.ts';
+import { deployStates } from '../../src/renewals/deployment-record.ts';
+
+const deployRows = Object.entries(deployTransitions) as Array<[string, DeployRow]>;
+
 describe('the transition table', () => {
   it.each(rows)('%s: leaving the open states releases the order, entering them takes it back', (_, row) => {
     const leavesOpen = row.from.some((s) => openStates.has(s)) && !openStates.has(row.to);
@@ -69,11 +82,38 @@ describe('the transition table', () => {
   );
 
   it('makes only the claims before the paid call, the application and the deployment job durable', () => {
-    expect(rows.filter(([, row]) => row.durable).map(([name]) => name)).toEqual([
-      'submitting',
-      'applying',
-      'deploy_creating',
+    expect(rows.filter(([, row]) => row.durable).map(([name]) => name)).toEqual(['submitting', 'applying']);
+    expect(deployRows.filter(([, row]) => row.durable).map(([name]) => name)).toEqual(['deploy_creating']);
+  });
+});
+
+describe("the deployment's table", () => {
+  it("names no row as the request's table does (a move is found by its name alone)", () => {
+    expect(deployRows.map(([name]) => name).filter((name) => name in transitions)).toEqual([]);
+  });
+
+  it('has no dead end: every state the worker owns has a way out, and every state is reachable', () => {
+    const exits = new Set(deployRows.flatMap(([, row]) => row.from.filter((s) => s !== row.to)));
+    const reached = new Set(deployRows.map(([, row]) => row.to));
+
+    for (const state of deployWorkerStates)
+      expect({ state, exit: exits.has(state) }).toEqual({ state, exit: true });
+    for (const state of deployStates)
+      expect({ state, reached: reached.has(state) }).toEqual({ state, reached: true });
+  });
+
+  it('keeps the deployment (and its request) for the retention on every move; only the proposal creates it', () => {
+    expect(deployRows.filter(([, row]) => !row.retain)).toEqual([]);
+    expect(deployRows.filter(([, row]) => row.creates).map(([name]) => name)).toEqual([
+      'deployment_proposed',
     ]);
+  });
+
+  it('every move that leaves the worker states ends the deployment in certbot_deployments_total, and only those', () => {
+    for (const [name, row] of deployRows) {
+      const ends = row.from.some((s) => deployWorkerStates.has(s)) && !deployWorkerStates.has(row.to);
+      expect({ name, counted: row.deployOutcome !== undefined }).toEqual({ name, counted: ends });
+    }
   });
 });
 
@@ -107,15 +147,22 @@ describe('what a state is (renewal-states.ts) and what applying a move does', ()
       'applying',
       'validating',
       'reviewing',
+    ]);
+    for (const [name] of rows)
+      expect(applying(name as TransitionName).flags.includes('active')).toBe(
+        inSet('active').includes(transitions[name as TransitionName].to),
+      );
+    // A deployment is in its own active set while the worker owns it (deploy-active).
+    expect([...deployWorkerStates]).toEqual([
       'deploy_approved',
       'deploy_creating',
       'deploying',
       'verifying',
       'rolling_back',
     ]);
-    for (const [name] of rows)
-      expect(applying(name as TransitionName).flags.includes('active')).toBe(
-        inSet('active').includes(transitions[name as TransitionName].to),
+    for (const [name, row] of deployRows)
+      expect(applyingDeploy(name as DeployTransitionName).flags.includes('active')).toBe(
+        deployWorkerStates.has(row.to),
       );
   });
 
@@ -129,10 +176,12 @@ describe('what a state is (renewal-states.ts) and what applying a move does', ()
       'reconciling',
       'instance_found',
       'apply_outcome_unknown',
-      'deploy_creating',
-      'deploy_not_executed',
-      'deploy_job_created',
     ]);
+    expect(
+      deployRows
+        .filter(([name]) => !applyingDeploy(name as DeployTransitionName).refreshCard)
+        .map(([n]) => n),
+    ).toEqual(['deploy_creating', 'deploy_not_executed', 'deploy_job_created']);
   });
 
   it('schedules the renewal job after a person gives the worker work, and only then', () => {
@@ -145,15 +194,21 @@ describe('what a state is (renewal-states.ts) and what applying a move does', ()
 
     expect(scheduled).toEqual({
       approved: 'renewal',
-      deploy_approved: 'renewal_more',
-      tls_recheck: 'renewal_more',
-      rollback_requested: 'renewal_more',
       recheck: 'renewal_again',
       recheck_new_order: 'renewal_again',
     });
     // Each lands in a state the worker owns (the sweeper enqueues it when the enqueue failed).
     for (const name of Object.keys(scheduled))
       expect(entered({ state: transitions[name as TransitionName].to })).toContain('active');
+    // A deployment's run is its own job, after a person's Deploy, Check again or Roll back.
+    const runs = deployRows.filter(([, row]) => row.schedule).map(([name, row]) => [name, row.schedule]);
+    expect(runs).toEqual([
+      ['deploy_approved', 'deployment'],
+      ['tls_recheck', 'deployment'],
+      ['rollback_requested', 'deployment'],
+    ]);
+    for (const [, row] of deployRows.filter(([, r]) => r.schedule))
+      expect(deployWorkerStates.has(row.to)).toBe(true);
   });
 
   it('checks the named guard of a row besides its state: expiry, a card never posted, a TLS check worth running again', () => {
@@ -166,15 +221,17 @@ describe('what a state is (renewal-states.ts) and what applying a move does', ()
     expect([can(requested, 'expired', 9_999), can(requested, 'expired', 10_000)]).toEqual([false, true]);
     expect([can(requested, 'abandoned', 60_000), can(requested, 'abandoned', 60_001)]).toEqual([false, true]);
     expect(can({ ...requested, messageTs: '1.2' }, 'abandoned', 120_000)).toBe(false);
-    expect([can(deployed(['new']), 'tls_recheck'), can(deployed(['new', 'old']), 'tls_recheck')]).toEqual([
-      false,
-      true,
-    ]);
+    expect([
+      canDeploy(deployed(['new']), 'tls_recheck'),
+      canDeploy(deployed(['new', 'old']), 'tls_recheck'),
+    ]).toEqual([false, true]);
     // The state alone (a card's button is live): the guard aside, never a state the row does not leave.
     expect([canFrom(requested, 'expired'), canFrom({ state: 'approved' }, 'expired')]).toEqual([true, false]);
     expect(rows.filter(([, row]) => row.guard).map(([name, row]) => [name, row.guard])).toEqual([
       ['expired', 'expiry_due'],
       ['abandoned', 'card_never_posted'],
+    ]);
+    expect(deployRows.filter(([, row]) => row.guard).map(([name, row]) => [name, row.guard])).toEqual([
       ['tls_recheck', 'tls_not_all_new'],
     ]);
   });
@@ -182,7 +239,7 @@ describe('what a state is (renewal-states.ts) and what applying a move does', ()
   it('answers can and isAt from the rows, and gives every worker-owned state its step', () => {
     expect(can({ state: 'requested' }, 'approved')).toBe(true);
     expect(can({ state: 'approved' }, 'approved')).toBe(false);
-    expect(can({ state: 'verified' }, 'rollback_requested')).toBe(true);
+    expect(canDeploy({ state: 'verified' }, 'rollback_requested')).toBe(true);
     expect(isAt({ state: 'validating' }, 'domain_validation')).toBe(true);
     expect(isAt({ state: 'submitted' }, 'domain_validation')).toBe(false);
     expect(
@@ -194,6 +251,12 @@ describe('what a state is (renewal-states.ts) and what applying a move does', ()
       ['applying', 'application_check'],
       ['validating', 'poll'],
       ['reviewing', 'poll'],
+    ]);
+    expect(
+      deployStates
+        .filter((state) => deployStepOf({ state }))
+        .map((state) => [state, deployStepOf({ state })]),
+    ).toEqual([
       ['deploy_approved', 'deploy_create'],
       ['deploy_creating', 'deploy_reconcile'],
       ['deploying', 'deploy_follow'],

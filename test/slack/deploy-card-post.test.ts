@@ -3,24 +3,27 @@ import { createLogger } from '../../src/logging.ts';
 import type { RenewalStore } from '../../src/renewals/store.ts';
 import { createOutboxDelivery } from '../../src/slack/outbox-delivery.ts';
 import { channelId } from '../support/app-harness.ts';
-import { requestWithCard } from '../support/outbox.ts';
+import { issueWithDeployment, requestWithCard } from '../support/outbox.ts';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-/** A request with its card and a queued deployment card; the store's `setDeployCard` fails `failures` times. */
+/** A request with its card and a queued deployment card; the store's `deployments.setCard` fails `failures` times. */
 async function withDeployCardQueued(failures: number) {
   const { slack, store, client, id } = await requestWithCard(cleanups, 'deploy-card');
-  await store.transition(id, 'csr_attached', { actor: 'U0REQUESTER', notify: [{ kind: 'deploy_card' }] });
+  await issueWithDeployment(store, id, [{ kind: 'deploy_card' }]);
   let left = failures;
   // The fault seam: the write that records the card's ts fails after Slack took the post (a Redis blip).
   const faulty: RenewalStore = {
     ...store,
-    async setDeployCard(...args) {
-      if (left-- > 0) throw Object.assign(new Error('Connection is closed.'), { code: 'ECONNRESET' });
-      return store.setDeployCard(...args);
+    deployments: {
+      ...store.deployments,
+      async setCard(...args) {
+        if (left-- > 0) throw Object.assign(new Error('Connection is closed.'), { code: 'ECONNRESET' });
+        return store.deployments.setCard(...args);
+      },
     },
   };
   const deliver = createOutboxDelivery({
@@ -47,7 +50,7 @@ describe('the deployment card', () => {
     expect(second).toEqual({ done: true });
     expect(deployCards()).toHaveLength(1);
     const ts = deployCards()[0]?.response.ts;
-    expect((await store.get(id))?.deployCardTs).toBe(ts);
+    expect((await store.deployments.get(id))?.cardTs).toBe(ts);
     expect(await store.findByCard(channelId, String(ts))).toMatchObject({ id });
     // The retry refreshed the card it had posted instead of posting another.
     expect(slack.okCalls('chat.update').filter((c) => c.args.ts === ts)).toHaveLength(1);
@@ -60,6 +63,6 @@ describe('the deployment card', () => {
 
     expect(results.map((r) => r.done)).toEqual([false, false, false, true]);
     expect(deployCards()).toHaveLength(1);
-    expect((await store.get(id))?.deployCardTs).toBe(deployCards()[0]?.response.ts);
+    expect((await store.deployments.get(id))?.cardTs).toBe(deployCards()[0]?.response.ts);
   });
 });

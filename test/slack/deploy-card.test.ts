@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { DeployResult } from '../../src/renewals/deployment.ts';
-import type { RenewalRecord } from '../../src/renewals/record.ts';
+import type { DeployState } from '../../src/renewals/deployment-record.ts';
 import { renderDeployCard } from '../../src/slack/deploy-card.ts';
 import { blockKitProblems } from '../../src/slack-standin/block-kit-limits.ts';
 import { deployRecord } from '../support/deploy-record.ts';
 
-const record = (results: DeployResult[], state: RenewalRecord['state'] = 'verified') =>
-  deployRecord(results, { state });
+const render = (results: DeployResult[], state: DeployState = 'verified') => {
+  const { request, deployment } = deployRecord(results, { state });
+  return renderDeployCard(request, deployment);
+};
 
 const result = (i: number, status: string): DeployResult => ({
   workerId: String(1000 + i),
@@ -21,7 +23,7 @@ describe('the deployment card', () => {
   it('stays within Slack limits with 60 resources: failed ones first with Roll back, the rest summarised', () => {
     const results = Array.from({ length: 60 }, (_, i) => result(i, i % 20 === 7 ? 'error' : 'success'));
 
-    const card = renderDeployCard(record(results));
+    const card = render(results);
 
     expect(blockKitProblems(card.blocks, 'message')).toEqual([]);
     expect(card.blocks.length).toBeLessThanOrEqual(50);
@@ -38,7 +40,7 @@ describe('the deployment card', () => {
   });
 
   it('offers Roll back only once the job is finished', () => {
-    const card = renderDeployCard(record([result(1, 'error')], 'rolling_back'));
+    const card = render([result(1, 'error')], 'rolling_back');
 
     expect(JSON.stringify(card.blocks)).not.toContain('cert_rollback');
   });

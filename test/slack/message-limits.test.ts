@@ -2,6 +2,7 @@ import { WebClient } from '@slack/web-api';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DeployResult, TlsResult } from '../../src/renewals/deployment.ts';
+import { deployStates } from '../../src/renewals/deployment-record.ts';
 import { renewalStates } from '../../src/renewals/record.ts';
 import type { ThreadEvent } from '../../src/renewals/thread-events.ts';
 import { renderApprovalCard } from '../../src/slack/approval-card.ts';
@@ -66,9 +67,9 @@ describe('messages within Slack limits', () => {
     'a deployment card with 20 failed resources and long CAS text is accepted (%o)',
     async (limit) => {
       const { slack, client } = await standIn(limit);
-      const record = deployRecord(Array.from({ length: 20 }, (_, i) => failedResult(i)));
+      const { request, deployment } = deployRecord(Array.from({ length: 20 }, (_, i) => failedResult(i)));
 
-      const card = renderDeployCard(record);
+      const card = renderDeployCard(request, deployment);
       const posted = await client.chat.postMessage({ channel: 'C0CERTS', ...card });
 
       expect(posted.ok).toBe(true);
@@ -133,6 +134,7 @@ const resultsArb = fc.uniqueArray(resultArb, { maxLength: 120, selector: (r) => 
 const recordArb = fc
   .record({
     state: fc.constantFrom(...renewalStates),
+    deployState: fc.constantFrom(...deployStates),
     domain: bigText,
     productName: bigText,
     reason: bigText,
@@ -143,8 +145,8 @@ const recordArb = fc
     results: resultsArb,
     tls: fc.array(tlsArb, { maxLength: 60 }),
   })
-  .map((r) =>
-    deployRecord(r.results, {
+  .map((r) => {
+    const pair = deployRecord(r.results, {
       state: r.state,
       domain: r.domain,
       productName: r.productName,
@@ -161,9 +163,10 @@ const recordArb = fc
         contactNames: r.contacts,
       }),
       tlsResults: JSON.stringify(r.tls),
-      deployJobId: r.detail,
-    }),
-  );
+      jobId: r.detail,
+    });
+    return { ...pair, deployment: { ...pair.deployment, state: r.deployState } };
+  });
 
 /** What the stand-in would answer: nothing, when Slack takes the message. */
 const refusals = (message: { text: string; blocks?: unknown }) =>
@@ -173,8 +176,10 @@ describe('every rendered message stays within the stand-in limits, whatever its 
   it('approval and deployment cards', () => {
     fc.assert(
       fc.property(recordArb, (record) => {
-        expect(refusals(renderApprovalCard(record, Date.now()))).toEqual([]);
-        expect(refusals(renderDeployCard(record))).toEqual([]);
+        const { request, deployment } = record;
+        expect(refusals(renderApprovalCard(request, Date.now()))).toEqual([]);
+        expect(refusals(renderApprovalCard(request, Date.now(), deployment))).toEqual([]);
+        expect(refusals(renderDeployCard(request, deployment))).toEqual([]);
       }),
       { numRuns: 150 },
     );

@@ -1,4 +1,5 @@
 import type { SeedOrder } from '../../src/cas-sim/seed.ts';
+import { type DeployTransitionName, deployTransitions } from '../../src/renewals/deploy-transitions.ts';
 import { createRenewalStore } from '../../src/renewals/store.ts';
 import type { TransitionName } from '../../src/renewals/transitions.ts';
 import { type AppHarness, requesterId, startAppHarness } from './app-harness.ts';
@@ -58,7 +59,7 @@ export function expiredPosts(harness: AppHarness) {
 export async function requestThrough(
   harness: AppHarness,
   orderId: string,
-  steps: readonly TransitionName[],
+  steps: readonly (TransitionName | DeployTransitionName)[],
 ): Promise<string> {
   const store = createRenewalStore({ redis: harness.app.redis, prefix: harness.prefix });
   const created = await store.create({
@@ -72,7 +73,16 @@ export async function requestThrough(
   for (const step of steps) {
     const closed = step === 'resolved_renewed' || step === 'resolved' ? resolution[step] : undefined;
     const fields = { newOrderId: `9${orderId}`, ...(closed ? { resolution: closed } : {}) };
-    const moved = await store.transition(created.record.id, step, { actor: 'test', fields });
+    const id = created.record.id;
+    // A step of the deployment's table moves the request's deployment (proposed with what it needs).
+    const proposal = { requestId: id, channelId: 'C0CERTS', oldCertId: '1', newCertId: '2' };
+    const moved =
+      step in deployTransitions
+        ? await store.deployments.transition(id, step as DeployTransitionName, {
+            actor: 'test',
+            fields: proposal,
+          })
+        : await store.transition(id, step as TransitionName, { actor: 'test', fields });
     if (!moved.ok) throw new Error(`${step} refused: ${moved.reason}`);
   }
   return created.record.id;

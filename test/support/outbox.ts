@@ -1,6 +1,6 @@
 import { WebClient } from '@slack/web-api';
 import { Redis } from 'ioredis';
-import { createRenewalStore } from '../../src/renewals/store.ts';
+import { createRenewalStore, type Notice, type RenewalStore } from '../../src/renewals/store.ts';
 import { createSlackStandIn } from '../../src/slack-standin/server.ts';
 import { channelId } from './app-harness.ts';
 import { deleteKeysWithPrefix, testRedisUrl, uniquePrefix } from './redis.ts';
@@ -32,4 +32,21 @@ export async function requestWithCard(cleanups: Array<() => Promise<void>>, name
   const card = await client.chat.postMessage({ channel: channelId, text: 'card' });
   await store.setCard(created.record.id, channelId, card.ts as string);
   return { slack, store, client, id: created.record.id, cardTs: card.ts as string };
+}
+
+/**
+ * Takes a request of {@link requestWithCard} to `issued` and proposes its deployment, queueing `notify` with the
+ * proposal (a deployment card, say).
+ */
+export async function issueWithDeployment(store: RenewalStore, id: string, notify: Notice[]) {
+  for (const step of ['approved', 'submitting', 'submitted', 'issued'] as const) {
+    const moved = await store.transition(id, step, { actor: 'test', fields: { newOrderId: '900123' } });
+    if (!moved.ok) throw new Error(`${step} refused: ${moved.reason}`);
+  }
+  const proposed = await store.deployments.transition(id, 'deployment_proposed', {
+    actor: 'test',
+    fields: { requestId: id, channelId, oldCertId: '11', newCertId: '12', resources: [] },
+    notify,
+  });
+  if (!proposed.ok) throw new Error(`deployment_proposed refused: ${proposed.reason}`);
 }

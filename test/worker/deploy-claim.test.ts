@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { AppError } from '../../src/errors.ts';
 import { createLogger } from '../../src/logging.ts';
+import type { DeployTransitionName } from '../../src/renewals/deploy-transitions.ts';
+import type { DeploymentRecord } from '../../src/renewals/deployment-record.ts';
 import type { RenewalRecord } from '../../src/renewals/record.ts';
 import { createRenewalStore } from '../../src/renewals/store.ts';
 import type { TransitionName } from '../../src/renewals/transitions.ts';
@@ -16,7 +18,7 @@ afterEach(async () => {
 });
 
 /**
- * A request approved for deployment (`deploy_approved`), and a worker context whose durable write fails with
+ * An issued request whose deployment was approved (`deploy_approved`), and a worker context whose durable write fails with
  * `failure` (Redis did not confirm it on disk, or the fence found the claim no longer this run's).
  */
 async function approvedDeployment(failure: 'REDIS_NOT_DURABLE' | 'CLAIM_LOST' = 'REDIS_NOT_DURABLE') {
@@ -42,16 +44,23 @@ async function approvedDeployment(failure: 'REDIS_NOT_DURABLE' | 'CLAIM_LOST' = 
     ['approved', {}],
     ['submitting', {}],
     ['submitted', { newOrderId: '800000123' }],
-    [
-      'deployment_proposed',
-      {
-        newCertId: '1',
-        deployResources: [{ resourceId: '601', product: 'CDN', domain: 'claim.example.com' }],
-      },
-    ],
-    ['deploy_approved', {}],
+    ['issued', {}],
   ] satisfies Array<[TransitionName, Partial<RenewalRecord>]>) {
     const moved = await setup.transition(id, name, { actor: 'test', fields });
+    expect(moved.ok).toBe(true);
+  }
+  const proposal = {
+    requestId: id,
+    channelId: 'C0CERTS',
+    oldCertId: '2',
+    newCertId: '1',
+    resources: [{ resourceId: '601', product: 'CDN', domain: 'claim.example.com' }],
+  };
+  for (const [name, fields] of [
+    ['deployment_proposed', proposal],
+    ['deploy_approved', { run: 1 }],
+  ] satisfies Array<[DeployTransitionName, Partial<DeploymentRecord>]>) {
+    const moved = await setup.deployments.transition(id, name, { actor: 'test', fields });
     expect(moved.ok).toBe(true);
   }
   const store = createRenewalStore({
@@ -71,28 +80,36 @@ async function approvedDeployment(failure: 'REDIS_NOT_DURABLE' | 'CLAIM_LOST' = 
     now: Date.now,
     timings: stepTimings({}),
   });
-  return { id, store, ctx, sim: cas.sim, record: await setup.get(id) };
+  return { id, store, ctx, sim: cas.sim, record: await setup.deployments.get(id) };
 }
 
 /** One run of the step that claims, then creates the deployment job. */
-const createJob = (ctx: Parameters<typeof deployCreateStep>[0], record: RenewalRecord | undefined) =>
-  deployCreateStep(ctx, record as RenewalRecord, { recordId: (record as RenewalRecord).id }, undefined);
+const createJob = (ctx: Parameters<typeof deployCreateStep>[0], record: DeploymentRecord | undefined) =>
+  deployCreateStep(
+    ctx,
+    record as DeploymentRecord,
+    { recordId: (record as DeploymentRecord).requestId, run: 1 },
+    undefined,
+  );
 
 describe('the claim before CreateDeploymentJob', () => {
-  it('a failed durable claim: CreateDeploymentJob is not called, the request goes back to deploy_approved', async () => {
+  it('a failed durable claim: CreateDeploymentJob is not called, the deployment goes back to deploy_approved', async () => {
     const { id, ctx, sim, record, store } = await approvedDeployment();
 
     const step = await createJob(ctx, record);
 
     expect(sim.calls.filter((c) => c.action === 'CreateDeploymentJob')).toEqual([]);
     expect(step.kind).toBe('later');
-    expect((await store.get(id))?.state).toBe('deploy_approved');
+    expect((await store.deployments.get(id))?.state).toBe('deploy_approved');
   });
 
   it('a claim lost to another worker (the record moved on): CreateDeploymentJob is not called', async () => {
     const { id, ctx, sim, record } = await approvedDeployment();
     await expect(
-      ctx.store.transition(id, 'deploy_creating', { actor: 'other worker', fields: { deployCreatingAt: 1 } }),
+      ctx.store.deployments.transition(id, 'deploy_creating', {
+        actor: 'other worker',
+        fields: { creatingAt: 1 },
+      }),
     ).rejects.toMatchObject({ code: 'REDIS_NOT_DURABLE' });
 
     const step = await createJob(ctx, record);
@@ -109,6 +126,6 @@ describe('the claim before CreateDeploymentJob', () => {
     expect(sim.calls.filter((c) => c.action === 'CreateDeploymentJob')).toEqual([]);
     expect(step).toEqual({ kind: 'again' });
     // The record is the other run's to move on: this one hands nothing back.
-    expect((await store.get(id))?.state).toBe('deploy_creating');
+    expect((await store.deployments.get(id))?.state).toBe('deploy_creating');
   });
 });

@@ -21,7 +21,7 @@ describe('Deploy when queueing fails after the decision was written', () => {
     await harness.click('cert_deploy', { user: approverId, messageTs: deployTs, value: deployValue });
     const answer = await harness.slack.waitForResponse();
     const stateBeforeSweep = await harness.app.redis.hget(
-      `${harness.prefix}:renewal:${card.recordId}`,
+      `${harness.prefix}:deployment:${card.recordId}`,
       'state',
     );
     const queue = new Queue('renewals', { connection: harness.app.redis, prefix: harness.prefix });

@@ -70,7 +70,7 @@ describe('a rollback that ends rollback_error', () => {
           (c) => c.action === 'UpdateWorkerResourceStatus' && c.outcome === undefined,
         ),
       ).toHaveLength(rollbackAgain === 'allow' ? 2 : 1);
-      expect(await harness.app.redis.hget(`${harness.prefix}:renewal:${card.recordId}`, 'state')).toBe(
+      expect(await harness.app.redis.hget(`${harness.prefix}:deployment:${card.recordId}`, 'state')).toBe(
         'deployed',
       );
     },

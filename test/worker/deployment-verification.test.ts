@@ -19,7 +19,7 @@ const one: Resource[] = [
 type Block = { block_id?: string; accessory?: { action_id: string; value: string }; elements?: unknown[] };
 
 async function state(harness: AppHarness, recordId: string) {
-  return harness.app.redis.hget(`${harness.prefix}:renewal:${recordId}`, 'state');
+  return harness.app.redis.hget(`${harness.prefix}:deployment:${recordId}`, 'state');
 }
 
 describe('"verified" means every endpoint serves the new certificate', () => {
@@ -66,6 +66,44 @@ describe('"verified" means every endpoint serves the new certificate', () => {
     expect(metrics).toContain('certbot_deployments_total{outcome="verified"} 1');
     expect(metrics).toContain('certbot_tls_endpoints{result="old"} 1');
     expect(metrics).toContain('certbot_tls_endpoints{result="new"} 1');
+  });
+
+  it('a click on an older version of the deployment card changes nothing (the deployment moved on since)', async () => {
+    const { card, harness, deployTs, deployValue } = await upToDeployCard({
+      resources: one,
+      stale: ['shop.example.com'],
+    });
+    await harness.click('cert_deploy', { user: approverId, messageTs: deployTs, value: deployValue });
+    await threadUntil(harness, card.ts, /Serving the new certificate on 0 of 1/);
+    const seen = await harness.slack.waitForCall(
+      (c) =>
+        c.method === 'chat.update' &&
+        c.args.ts === deployTs &&
+        findButton(c.args.blocks, 'cert_tls_recheck') !== undefined,
+    );
+    const old = findButton(seen.args.blocks, 'cert_tls_recheck')?.value;
+    await harness.click('cert_tls_recheck', { user: approverId, messageTs: deployTs, value: old });
+    const checks = async () =>
+      (await harness.app.redis.lrange(`${harness.prefix}:audit:${card.recordId}`, 0, -1)).filter((e) =>
+        e.includes('"tls_not_serving"'),
+      ).length;
+    await harness.slack.waitForCall(
+      (c) =>
+        c.method === 'chat.postMessage' &&
+        c.args.thread_ts === card.ts &&
+        /Serving the new certificate on 0 of 1/.test(String(c.args.text)) &&
+        harness.slack.thread(channelId, card.ts).filter((m) => /Serving the new/.test(String(m.text)))
+          .length === 2,
+    );
+    const before = await checks();
+
+    await harness.click('cert_tls_recheck', { user: approverId, messageTs: deployTs, value: old });
+    const refused = await harness.slack.waitForResponse();
+
+    expect(before).toBe(2);
+    expect(refused.body.text).toMatch(/^Nothing was done: this request changed since you saw it/);
+    expect(await checks()).toBe(2);
+    expect(await state(harness, String(card.recordId))).toBe('deployed');
   });
 
   it('a deployed resource the TLS check finds wrong can be rolled back from the thread', async () => {
@@ -116,7 +154,7 @@ describe('"verified" means every endpoint serves the new certificate', () => {
     );
     const results = JSON.parse(
       (await harness.app.redis.hget(
-        `${harness.prefix}:renewal:${String(card.recordId)}`,
+        `${harness.prefix}:deployment:${String(card.recordId)}`,
         'tlsResults',
       )) as string,
     ) as Array<{ domain: string }>;

@@ -25,7 +25,7 @@ describe('installing the new certificate', () => {
     expect(deployText).toContain('is served by 2 resources');
     expect(deployText).toContain('CDN shop.example.com (cn-hangzhou)');
     expect(deployText).toContain('ALB www.shop.example.com (cn-shanghai)');
-    expect(await harness.app.redis.hget(`${harness.prefix}:renewal:${card.recordId}`, 'state')).toBe(
+    expect(await harness.app.redis.hget(`${harness.prefix}:deployment:${card.recordId}`, 'state')).toBe(
       'deploy_requested',
     );
 
@@ -41,9 +41,9 @@ describe('installing the new certificate', () => {
     expect(job?.name).toBe(`certbot-${card.recordId}`);
     expect(thread).toContainEqual(expect.stringContaining('deployed to 2 of 2 resources'));
     expect(thread.at(-1)).toBe(':white_check_mark: Serving the new certificate on 2 of 2 endpoints.');
-    const record = await harness.app.redis.hgetall(`${harness.prefix}:renewal:${card.recordId}`);
+    const record = await harness.app.redis.hgetall(`${harness.prefix}:deployment:${card.recordId}`);
     expect(record.state).toBe('verified');
-    expect(record.deployDecidedBy).toBe(approverId);
+    expect(record.decidedBy).toBe(approverId);
     // The card says it too, and the deployment card lost its buttons.
     await harness.slack.waitForCall(
       (c) =>
@@ -133,7 +133,7 @@ describe('installing the new certificate', () => {
     expect(sim.calls.filter((c) => c.action === 'UpdateWorkerResourceStatus')).toHaveLength(1);
     const job = [...sim.deployments.jobs.values()][0];
     expect(job?.workers.find((w) => w.resourceId === '602')?.status).toBe('rollback_success');
-    expect(await harness.app.redis.hget(`${harness.prefix}:renewal:${card.recordId}`, 'state')).toBe(
+    expect(await harness.app.redis.hget(`${harness.prefix}:deployment:${card.recordId}`, 'state')).toBe(
       'deployed',
     );
   });
@@ -152,12 +152,12 @@ describe('installing the new certificate', () => {
       (c) =>
         c.method === 'chat.update' && c.args.ts === card.ts && blocksText(c.args.blocks).includes('Deployed'),
     );
-    expect(await harness.app.redis.hget(`${harness.prefix}:renewal:${card.recordId}`, 'state')).toBe(
+    expect(await harness.app.redis.hget(`${harness.prefix}:deployment:${card.recordId}`, 'state')).toBe(
       'deployed',
     );
     expect(thread.some((t) => t.includes('Serving the new certificate'))).toBe(false);
     // No check ran, so there is nothing to check again: a click with the current version is refused.
-    const key = `${harness.prefix}:renewal:${card.recordId}`;
+    const key = `${harness.prefix}:deployment:${card.recordId}`;
     const current = `${card.recordId}.${await harness.app.redis.hget(key, 'version')}`;
     expect(JSON.stringify(latestDeployCard(harness, deployTs)?.args.blocks)).not.toContain(
       'cert_tls_recheck',
@@ -181,6 +181,9 @@ describe('installing the new certificate', () => {
     expect(harness.cas.sim.calls.filter((c) => c.action === 'CreateDeploymentJob')).toEqual([]);
     expect(await harness.app.redis.hget(`${harness.prefix}:renewal:${card.recordId}`, 'state')).toBe(
       'issued',
+    );
+    expect(await harness.app.redis.hget(`${harness.prefix}:deployment:${card.recordId}`, 'state')).toBe(
+      'skipped',
     );
   });
 

@@ -3,10 +3,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { findPendingInstance } from '../../src/cas/instances.ts';
 import type { Fault } from '../../src/cas-sim/faults.ts';
 import { AppError } from '../../src/errors.ts';
+import type { DeployTransitionName } from '../../src/renewals/deploy-transitions.ts';
+import type { DeploymentRecord, DeployState } from '../../src/renewals/deployment-record.ts';
 import type { RenewalRecord, RenewalState } from '../../src/renewals/record.ts';
 import { accountScope } from '../../src/renewals/renew-lease.ts';
 import { createRenewalStore, type RenewalStore } from '../../src/renewals/store.ts';
 import type { TransitionName } from '../../src/renewals/transitions.ts';
+import { runDeployStep } from '../../src/worker/deploy-run.ts';
 import { runStep } from '../../src/worker/renewal-processor.ts';
 import { testContactId } from '../support/cas.ts';
 import { approvedRequest, oldOrder, startWorkerSteps } from '../support/worker-steps.ts';
@@ -71,8 +74,10 @@ interface User {
   name: string;
   /** Every CAS action sent after the claim (the once-only call, and the idempotent ones it needs). */
   actions: string[];
-  before: RenewalState;
-  claim: TransitionName;
+  before: RenewalState | DeployState;
+  claim: TransitionName | DeployTransitionName;
+  /** The call is claimed on the request's deployment (its own record and table), not on the request. */
+  deployment?: true;
   failures: ClaimFailure[];
   ready(world: World): Promise<string>;
 }
@@ -111,18 +116,24 @@ const users: User[] = [
     actions: ['CreateDeploymentJob'],
     before: 'deploy_approved',
     claim: 'deploy_creating',
+    deployment: true,
     failures: ['CLAIM_LOST', 'REDIS_NOT_DURABLE', 'moved'],
     async ready({ other, order, steps }) {
       const { id } = await approvedRequest(steps.store, order);
       await moveAll(other, id, [
         ['submitting', {}],
         ['submitted', { newOrderId: '800000123' }],
-        [
-          'deployment_proposed',
-          { newCertId: '1', deployResources: [{ resourceId: '601', product: 'CDN', domain: order.domain }] },
-        ],
-        ['deploy_approved', {}],
+        ['issued', {}],
       ]);
+      const resources = [{ resourceId: '601', product: 'CDN', domain: order.domain }];
+      const proposal = { requestId: id, channelId: 'C0CERTS', oldCertId: '2', newCertId: '1', resources };
+      for (const [name, fields] of [
+        ['deployment_proposed', proposal],
+        ['deploy_approved', { run: 1 }],
+      ] as const) {
+        const moved = await other.deployments.transition(id, name, { actor: 'test', fields });
+        expect(moved.ok).toBe(true);
+      }
       return id;
     },
   },
@@ -133,6 +144,22 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
+/** The state of the record the user's call is claimed on. */
+async function stateOf(world: World, user: User, id: string) {
+  const records = user.deployment ? world.steps.store.deployments : world.steps.store;
+  return (await records.get(id))?.state;
+}
+
+/** One worker run of the user's record, as the processor runs it (a deployment: its run 1). */
+async function runOnce(world: World, user: User, id: string) {
+  if (!user.deployment) {
+    const record = (await world.steps.store.get(id)) as RenewalRecord;
+    return runStep(world.steps.ctx, record, { recordId: id }, undefined);
+  }
+  const deployment = (await world.steps.store.deployments.get(id)) as DeploymentRecord;
+  return runDeployStep(world.steps.ctx, deployment, { recordId: id, run: 1 }, undefined);
+}
+
 const callsOf = (world: World, user: User) =>
   world.steps.sim.sim.calls.filter((c) => user.actions.includes(c.action)).length;
 
@@ -141,8 +168,15 @@ const callsOf = (world: World, user: User) =>
  * claim "moved" is another run's, made after that read; a lease held is another request's unresolved call.
  */
 async function runWithFailingClaim(world: World, user: User, id: string, failure: ClaimFailure) {
-  const record = (await world.steps.store.get(id)) as RenewalRecord;
-  if (failure === 'moved') await world.other.transition(id, user.claim, { actor: 'other worker' });
+  const record = user.deployment
+    ? await world.steps.store.deployments.get(id)
+    : await world.steps.store.get(id);
+  if (failure === 'moved' && user.deployment)
+    await world.other.deployments.transition(id, user.claim as DeployTransitionName, {
+      actor: 'other worker',
+    });
+  else if (failure === 'moved')
+    await world.other.transition(id, user.claim as TransitionName, { actor: 'other worker' });
   if (failure === 'CLAIM_LOST' || failure === 'REDIS_NOT_DURABLE') world.claims.state.next = failure;
   if (failure === 'lease_held') {
     const holder = await approvedRequest(world.other, world.second);
@@ -151,7 +185,9 @@ async function runWithFailingClaim(world: World, user: User, id: string, failure
       lease: { scope: accountScope },
     });
   }
-  const step = await runStep(world.steps.ctx, record, { recordId: id }, undefined);
+  const step = user.deployment
+    ? await runDeployStep(world.steps.ctx, record as DeploymentRecord, { recordId: id, run: 1 }, undefined)
+    : await runStep(world.steps.ctx, record as RenewalRecord, { recordId: id }, undefined);
   world.claims.state.next = undefined;
   return step;
 }
@@ -165,7 +201,7 @@ describe.each(users)('the exactly-once skeleton, used by $name', (user) => {
     const step = await runWithFailingClaim(world, user, id, failure);
 
     expect(callsOf(world, user) - sent).toBe(0);
-    const state = (await world.steps.store.get(id))?.state;
+    const state = await stateOf(world, user, id);
     // Handed back (or never taken), the request waits in the state before the claim and tries again later; a
     // claim that is another run's is left to it (this run hands nothing back: the record decides).
     const handedBack = failure === 'REDIS_NOT_DURABLE' || failure === 'lease_held';
@@ -191,8 +227,7 @@ describe.each(users)('the exactly-once skeleton, used by $name', (user) => {
       }) satisfies fc.AsyncCommand<object, { world: World; id: string }>;
     const run = fc.constant(
       command('worker run', async (world, id) => {
-        const record = (await world.steps.store.get(id)) as RenewalRecord;
-        await runStep(world.steps.ctx, record, { recordId: id }, undefined);
+        await runOnce(world, user, id);
       }),
     );
     const failing = fc.constantFrom(...user.failures.filter((f) => f !== 'lease_held')).map((failure) =>

@@ -13,7 +13,7 @@ import {
   startAppHarness,
 } from '../support/app-harness.ts';
 import { buildOrder } from '../support/cas.ts';
-import { requestWithCard } from '../support/outbox.ts';
+import { issueWithDeployment, requestWithCard } from '../support/outbox.ts';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -175,10 +175,7 @@ describe('an item Slack refuses for good', () => {
   it('a deployment card refused for good: a fallback card takes its place (later updates find it)', async () => {
     const { slack, store, id, cardTs, deliverer } = await outboxSetup();
     const next: ThreadEvent = { type: 'reviewing', newOrderId: '900123' };
-    await store.transition(id, 'csr_attached', {
-      actor: 'U0REQUESTER',
-      notify: [{ kind: 'deploy_card' }, { kind: 'event', event: next }],
-    });
+    await issueWithDeployment(store, id, [{ kind: 'deploy_card' }, { kind: 'event', event: next }]);
     slack.addFault({
       method: 'chat.postMessage',
       error: 'invalid_blocks',
@@ -193,7 +190,7 @@ describe('an item Slack refuses for good', () => {
       'Order 800123: this update was too long to show',
       renderThreadEvent(next),
     ]);
-    expect((await store.get(id))?.deployCardTs).toBe(thread[0]?.ts);
+    expect((await store.deployments.get(id))?.cardTs).toBe(thread[0]?.ts);
   });
 
   it('a fallback refused too is dropped, and the line still moves on', async () => {

@@ -1,6 +1,8 @@
 import { once } from 'node:events';
+import { Job, Queue, QueueEvents } from 'bullmq';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { HeldRequest } from '../../src/cas-sim/faults.ts';
+import { renewalJobId } from '../../src/jobs/queues.ts';
 import {
   type AppHarness,
   approverId,
@@ -11,6 +13,7 @@ import {
   startAppHarness,
 } from '../support/app-harness.ts';
 import { buildOrder } from '../support/cas.ts';
+import { testRedis } from '../support/redis.ts';
 import { startTlsEndpoints } from '../support/tls-endpoints.ts';
 import { spawnWorker, type WorkerProcess } from '../support/worker-process.ts';
 
@@ -32,6 +35,22 @@ async function heldRequest(harness: AppHarness, action: string): Promise<HeldReq
     const [held] = (await once(harness.cas.sim.events, 'held', { signal: timeout })) as [HeldRequest];
     if (held.action === action) return held;
     held.release('answer');
+  }
+}
+
+/** Waits until the request's renewal job has finished (completed or failed). */
+async function renewalJobFinished(harness: AppHarness, recordId: string | undefined): Promise<void> {
+  const connection = testRedis();
+  const queue = new Queue('renewals', { connection, prefix: harness.prefix });
+  const events = new QueueEvents('renewals', { connection: testRedis(), prefix: harness.prefix });
+  try {
+    await events.waitUntilReady();
+    const job = await Job.fromId(queue, renewalJobId(String(recordId)));
+    await job?.waitUntilFinished(events, 15_000);
+  } finally {
+    await events.close();
+    await queue.close();
+    connection.disconnect();
   }
 }
 
@@ -183,6 +202,9 @@ describe('a worker process killed with SIGKILL around CreateDeploymentJob, then 
     );
     // Clicks match the card once its poster stored where it is.
     await first.waitForLog((e) => e.msg === 'deployment card posted' && e.ts === deployCard.response.ts);
+    // The deployment runs in a job of its own: the renewal job has finished delivering before the crash, so the
+    // killed process holds no lock of the thread's outbox (that would hold the thread back until it expired).
+    await renewalJobFinished(h, card.recordId);
     h.cas.sim.faults.add({ action: 'CreateDeploymentJob', fault: { kind: 'hold', afterActing } });
     await h.click('cert_deploy', {
       user: approverId,

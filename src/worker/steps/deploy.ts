@@ -1,16 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { isAppError } from '../../errors.ts';
 import { type DeployResult, deploymentJobName } from '../../renewals/deployment.ts';
-import type { RenewalRecord } from '../../renewals/record.ts';
-import type { Notice } from '../../renewals/store.ts';
+import type { DeploymentRecord } from '../../renewals/deployment-record.ts';
 import { onceOnly, reconcileOnce } from '../once-only.ts';
 import { type RenewalJobData, type Step, type StepContext, tell } from '../step-context.ts';
 import { casErrorText as errorText } from './deploy-errors.ts';
+import { anyContact, deployCard, lost, moveDeployment, workerResults } from './deploy-moves.ts';
 
 export { findDeployTargets } from './deploy-targets.ts';
 export { verifyStep } from './verify.ts';
-
-const deployCard: Notice = { kind: 'deploy_card' };
 
 /**
  * From `deploy_approved`: claims (on disk), then creates the job once, named after the request, and starts it.
@@ -19,30 +17,27 @@ const deployCard: Notice = { kind: 'deploy_card' };
  */
 export async function deployCreateStep(
   ctx: StepContext,
-  record: RenewalRecord,
+  record: DeploymentRecord,
   data: RenewalJobData,
   signal: AbortSignal | undefined,
 ): Promise<Step> {
   const options = signal ? { signal } : {};
-  const resources = record.deployResources ?? [];
-  const contactIds =
-    record.application?.contactIds ??
-    (await ctx.cas.listContacts(options).catch(() => [])).slice(0, 1).map((c) => c.ContactId);
-  if (!record.newCertId || resources.length === 0 || contactIds.length === 0) {
+  const resources = record.resources ?? [];
+  const contactIds = record.contactIds ?? (await anyContact(ctx, options));
+  if (resources.length === 0 || contactIds.length === 0) {
     const reason =
-      contactIds.length === 0
-        ? 'a deployment job needs a CAS contact, and there is none'
-        : 'nothing to deploy';
+      resources.length === 0
+        ? 'nothing to deploy'
+        : 'a deployment job needs a CAS contact, and there is none';
     return lost(ctx, record, undefined, reason);
   }
-  const job = { name: deploymentJobName(record.id), certIds: [record.newCertId], contactIds };
-  return onceOnly(ctx, record, data, {
+  const job = { name: deploymentJobName(record.requestId), certIds: [record.newCertId], contactIds };
+  return onceOnly(ctx, onceRecord(record), data, {
     action: 'CreateDeploymentJob',
     logFields: { resources: resources.length },
     claim: () =>
-      ctx.store.transition(record.id, 'deploy_creating', {
-        actor: 'worker',
-        fields: { deployCreatingAt: ctx.now(), intentId: randomUUID() },
+      moveDeployment(ctx, record, 'deploy_creating', {
+        fields: { creatingAt: ctx.now(), intentId: randomUUID() },
       }),
     call: () =>
       ctx.cas.createDeploymentJob({ ...job, resourceIds: resources.map((r) => r.resourceId) }, options),
@@ -60,13 +55,12 @@ export async function deployCreateStep(
   });
 }
 
+/** The deployment as the once-only skeleton names it: by its request's ID (its moves, its log). */
+const onceRecord = (record: DeploymentRecord) => ({ id: record.requestId, updatedAt: record.updatedAt });
+
 /** Records the job (created, or found by its name after a crash) before it is started. */
-function jobKnown(ctx: StepContext, record: RenewalRecord, jobId: string, detail: string) {
-  return ctx.store.transition(record.id, 'deploy_job_created', {
-    actor: 'worker',
-    detail,
-    fields: { deployJobId: jobId },
-  });
+function jobKnown(ctx: StepContext, record: DeploymentRecord, jobId: string, detail: string) {
+  return moveDeployment(ctx, record, 'deploy_job_created', { detail, fields: { jobId } });
 }
 
 /**
@@ -75,13 +69,13 @@ function jobKnown(ctx: StepContext, record: RenewalRecord, jobId: string, detail
  */
 export async function deployReconcileStep(
   ctx: StepContext,
-  record: RenewalRecord,
+  record: DeploymentRecord,
   _data: RenewalJobData,
   signal: AbortSignal | undefined,
 ): Promise<Step> {
-  if (record.deployJobId) return startJob(ctx, record, record.deployJobId, signal);
-  return reconcileOnce(ctx, record, record.deployCreatingAt, async () => {
-    const name = deploymentJobName(record.id);
+  if (record.jobId) return startJob(ctx, record, record.jobId, signal);
+  return reconcileOnce(ctx, onceRecord(record), record.creatingAt, async () => {
+    const name = deploymentJobName(record.requestId);
     let jobs: Awaited<ReturnType<typeof ctx.cas.listDeploymentJobs>>;
     try {
       // ListDeploymentJob has no name filter: every user job is paged, the name matched exactly, deleted ones
@@ -99,10 +93,7 @@ export async function deployReconcileStep(
     }
     const job = jobs[0];
     if (!job) {
-      await ctx.store.transition(record.id, 'deploy_not_executed', {
-        actor: 'worker',
-        detail: `no job named ${name}`,
-      });
+      await moveDeployment(ctx, record, 'deploy_not_executed', { detail: `no job named ${name}` });
       return { kind: 'again' };
     }
     const saved = await jobKnown(ctx, record, job.Id, `found job ${job.Id} by its name`);
@@ -113,7 +104,7 @@ export async function deployReconcileStep(
 /** A new job waits in `editing` until started (UpdateDeploymentJobStatus pending); a started one is left alone. */
 async function startJob(
   ctx: StepContext,
-  record: RenewalRecord,
+  record: DeploymentRecord,
   jobId: string,
   signal: AbortSignal | undefined,
 ): Promise<Step> {
@@ -125,24 +116,23 @@ async function startJob(
     if (isAppError(err) && err.retryable) return { kind: 'later', ms: ctx.timings.reconcileSettleMs };
     return lost(ctx, record, jobId, `starting the job failed: ${errorText(err)}`);
   }
-  const result = await ctx.store.transition(record.id, 'deploy_started', {
-    actor: 'worker',
+  const result = await moveDeployment(ctx, record, 'deploy_started', {
     detail: `job ${jobId} started`,
-    notify: [tell({ type: 'deploy_started', jobId, resources: record.deployResources ?? [] }), deployCard],
+    notify: [tell({ type: 'deploy_started', jobId, resources: record.resources ?? [] }), deployCard],
   });
-  ctx.logger.info({ recordId: record.id, jobId }, 'deployment job started');
+  ctx.logger.info({ recordId: record.requestId, jobId }, 'deployment job started');
   return result.ok ? { kind: 'later', ms: ctx.pollDelay(0) } : { kind: 'again' };
 }
 
 /** From `deploying`: follows the job to success or error, then records each resource's outcome. */
 export async function deployFollowStep(
   ctx: StepContext,
-  record: RenewalRecord,
+  record: DeploymentRecord,
   data: RenewalJobData,
   signal: AbortSignal | undefined,
 ): Promise<Step> {
-  const { store, cas, timings, now } = ctx;
-  const jobId = record.deployJobId as string;
+  const { cas, timings, now } = ctx;
+  const jobId = record.jobId as string;
   const options = signal ? { signal } : {};
   let status: string;
   let results: DeployResult[] = [];
@@ -161,58 +151,30 @@ export async function deployFollowStep(
   data.pollErrors = 0;
   if (status !== 'success' && status !== 'error') {
     data.deployPolls = (data.deployPolls ?? 0) + 1;
-    if (now() - (record.deployCreatingAt ?? now()) > timings.deadlineMs)
+    if (now() - (record.creatingAt ?? now()) > timings.deadlineMs)
       return lost(ctx, record, jobId, `the job is still ${status}`);
     return { kind: 'later', ms: ctx.pollDelay(data.deployPolls) };
   }
   // Checked even when every resource failed: what the endpoints serve is the answer people need.
   const tls = ctx.deploy?.tlsCheck === true;
-  const moved = await store.transition(record.id, tls ? 'deploy_finished' : 'deploy_finished_unchecked', {
-    actor: 'worker',
+  const moved = await moveDeployment(ctx, record, tls ? 'deploy_finished' : 'deploy_finished_unchecked', {
     detail: `job ${jobId} ${status}`,
-    fields: { deployResults: results },
+    fields: { results },
     notify: [tell({ type: 'deploy_results', jobId, results }), deployCard],
   });
-  ctx.logger.info({ recordId: record.id, jobId, status }, 'deployment job finished');
+  ctx.logger.info({ recordId: record.requestId, jobId, status }, 'deployment job finished');
   return moved.ok ? (tls ? { kind: 'again' } : { kind: 'done' }) : { kind: 'again' };
-}
-
-async function workerResults(
-  ctx: StepContext,
-  record: RenewalRecord,
-  jobId: string,
-  signal: AbortSignal | undefined,
-): Promise<DeployResult[]> {
-  const workers = await ctx.cas.listWorkerResources(jobId, signal ? { signal } : {});
-  const proposed = new Map((record.deployResources ?? []).map((r) => [r.resourceId, r]));
-  return workers.map((w) => {
-    const known = w.ResourceId ? proposed.get(w.ResourceId) : undefined;
-    // What ListWorkerResource really has (Alibaba's model): ResourceDomain, CertDomain, Port; no reason of a failure.
-    const domain = w.ResourceDomain ?? known?.domain;
-    const region = w.RegionId ?? known?.region;
-    const port = w.Port ?? known?.listenerPort;
-    return {
-      workerId: w.Id,
-      resourceId: w.ResourceId ?? known?.resourceId ?? '',
-      product: w.CloudProduct ?? known?.product ?? 'unknown',
-      ...(domain ? { domain } : {}),
-      ...(region ? { region } : {}),
-      ...(port ? { listenerPort: port } : {}),
-      ...(w.CertDomain ? { certDomain: w.CertDomain } : {}),
-      status: w.Status,
-    };
-  });
 }
 
 /** From `rolling_back`: asks CAS to roll the resource back (once it is finished), then follows it. */
 export async function rollbackStep(
   ctx: StepContext,
-  record: RenewalRecord,
+  record: DeploymentRecord,
   data: RenewalJobData,
   signal: AbortSignal | undefined,
 ): Promise<Step> {
-  const { cas, store, timings } = ctx;
-  const jobId = record.deployJobId;
+  const { cas, timings } = ctx;
+  const jobId = record.jobId;
   const workerId = record.rollbackWorkerId;
   if (!jobId || !workerId) return lost(ctx, record, jobId, 'no resource to roll back');
   const options = signal ? { signal } : {};
@@ -235,10 +197,9 @@ export async function rollbackStep(
       data.deployPolls = (data.deployPolls ?? 0) + 1;
       return { kind: 'later', ms: ctx.pollDelay(data.deployPolls) };
     }
-    const moved = await store.transition(record.id, 'rolled_back', {
-      actor: 'worker',
+    const moved = await moveDeployment(ctx, record, 'rolled_back', {
       detail: `worker ${workerId} ${target.status}`,
-      fields: { deployResults: results },
+      fields: { results: results },
       notify: [tell({ type: 'rolled_back', resource: target, jobId }), deployCard],
     });
     return moved.ok ? { kind: 'done' } : { kind: 'again' };
@@ -246,26 +207,4 @@ export async function rollbackStep(
     if (isAppError(err) && err.retryable) return { kind: 'later', ms: timings.reconcileSettleMs };
     return lost(ctx, record, jobId, `rolling back failed: ${errorText(err)}`);
   }
-}
-
-/**
- * Ends a deployment the worker cannot take further: with a job (it exists; the console has the rest) as
- * `deploy_lost`, without one as `deploy_not_created` — a deployment never created is never "Deployed".
- */
-async function lost(
-  ctx: StepContext,
-  record: RenewalRecord,
-  jobId: string | undefined,
-  reason: string,
-): Promise<Step> {
-  const moved = await ctx.store.transition(record.id, jobId ? 'deploy_lost' : 'deploy_not_created', {
-    actor: 'worker',
-    detail: reason,
-    notify: [
-      tell(jobId ? { type: 'deploy_lost', jobId, reason } : { type: 'deploy_not_created', reason }),
-      deployCard,
-    ],
-  });
-  ctx.logger.warn({ recordId: record.id, jobId, reason }, 'deployment not followed to its end');
-  return moved.ok ? { kind: 'done' } : { kind: 'again' };
 }

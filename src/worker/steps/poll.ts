@@ -4,11 +4,10 @@ import type { DomainValidation } from '../../cas/order-schemas.ts';
 import { isAppError } from '../../errors.ts';
 import type { RenewalRecord } from '../../renewals/record.ts';
 import type { Notice } from '../../renewals/store.ts';
-import type { ThreadEvent } from '../../renewals/thread-events.ts';
 import { isAt, type TransitionName } from '../../renewals/transitions.ts';
 import { summariseCertificate } from '../cert-summary.ts';
 import { type RenewalJobData, type Step, type StepContext, tell } from '../step-context.ts';
-import { findDeployTargets } from './deploy.ts';
+import { issued } from './issuance.ts';
 
 /** From `submitted`, `validating` or `reviewing`: asks CAS for the new order's state and posts each change once. */
 export async function pollStep(
@@ -203,63 +202,4 @@ export function instanceValidation(v: InstanceValidation): DomainValidation | un
     recordType: v.ValidationType ?? 'TXT',
     recordValue: v.ValidationValue,
   };
-}
-
-/**
- * The certificate is issued. With deployment on, where the old certificate is served is looked up first, so that
- * the same move posts the deployment card (or says there is nothing to deploy to); a lookup CAS could not answer
- * yet is tried again on the next poll (the certificate stays issued in CAS).
- */
-async function issued(
-  ctx: StepContext,
-  record: RenewalRecord,
-  data: RenewalJobData,
-  event: Extract<ThreadEvent, { type: 'issued' }>,
-  fields: Partial<RenewalRecord>,
-  newCertId: string | undefined,
-  signal: AbortSignal | undefined,
-): Promise<Step> {
-  const { store, timings } = ctx;
-  const move = (name: TransitionName, notify: Notice[], more: Partial<RenewalRecord> = {}) =>
-    store.transition(record.id, name, { actor: 'worker', fields: { ...fields, ...more }, notify });
-  const settings = ctx.deploy;
-  if (!settings || settings.mode === 'off') {
-    const r = await move('issued', [tell(event)], newCertId ? { newCertId } : {});
-    if (r.ok)
-      ctx.logger.info(
-        { recordId: record.id, orderId: record.orderId, newOrderId: event.newOrderId },
-        'renewal issued',
-      );
-    return r.ok ? { kind: 'done' } : { kind: 'again' };
-  }
-  const targets = await findDeployTargets(ctx, record, newCertId, signal);
-  if (targets.kind === 'unknown' && targets.retryable) {
-    data.pollErrors = (data.pollErrors ?? 0) + 1;
-    if (data.pollErrors <= timings.maxPollErrors)
-      return { kind: 'later', ms: ctx.pollDelay(data.polls ?? 0) };
-  }
-  let result: Awaited<ReturnType<typeof move>>;
-  if (targets.kind === 'found') {
-    result = await move('deployment_proposed', [tell(event), { kind: 'deploy_card' }], {
-      newCertId: targets.newCertId,
-      oldCertId: targets.oldCertId,
-      ...(targets.oldCertSha256 ? { oldCertSha256: targets.oldCertSha256 } : {}),
-      deployResources: targets.resources,
-    });
-  } else if (targets.kind === 'none') {
-    result = await move(
-      'issued',
-      [
-        tell(event),
-        tell({ type: 'no_resources', oldCertId: targets.oldCertId, products: [...settings.products] }),
-      ],
-      { ...(newCertId ? { newCertId } : {}), ...(targets.oldCertId ? { oldCertId: targets.oldCertId } : {}) },
-    );
-  } else {
-    result = await move('issued', [
-      tell(event),
-      tell({ type: 'resources_unknown', message: targets.message }),
-    ]);
-  }
-  return result.ok ? { kind: 'done' } : { kind: 'again' };
 }

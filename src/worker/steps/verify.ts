@@ -1,11 +1,9 @@
 import { checkEndpoints } from '../../deploy/tls-check.ts';
 import { allServingNew, type DeployResult, type TlsResult } from '../../renewals/deployment.ts';
-import type { RenewalRecord } from '../../renewals/record.ts';
-import type { Notice } from '../../renewals/store.ts';
+import type { DeploymentRecord } from '../../renewals/deployment-record.ts';
 import { type RenewalJobData, type Step, type StepContext, tell } from '../step-context.ts';
+import { deployCard, moveDeployment } from './deploy-moves.ts';
 import { certificateFingerprint } from './deploy-targets.ts';
-
-const deployCard: Notice = { kind: 'deploy_card' };
 
 /** One endpoint of a deployment: a host name a deployed resource reports, or a resource with none to dial. */
 export interface TlsEndpoint {
@@ -81,14 +79,12 @@ async function checkAll(
  */
 export async function verifyStep(
   ctx: StepContext,
-  record: RenewalRecord,
+  record: DeploymentRecord,
   data: RenewalJobData,
 ): Promise<Step> {
   const settings = ctx.deploy;
-  const expected =
-    record.newCertSha256 ??
-    (record.newCertId ? await certificateFingerprint(ctx, record.newCertId, {}) : undefined);
-  const endpoints = tlsEndpoints(record.deployResults ?? []);
+  const expected = record.newCertSha256 ?? (await certificateFingerprint(ctx, record.newCertId, {}));
+  const endpoints = tlsEndpoints(record.results ?? []);
   const results = expected ? await checkAll(ctx, endpoints, expected, record.oldCertSha256) : [];
   data.tlsAttempts = (data.tlsAttempts ?? 0) + 1;
   const attempts = data.tlsAttempts;
@@ -100,8 +96,7 @@ export async function verifyStep(
     };
   }
   const serving = results.filter((r) => r.outcome === 'new').length;
-  const moved = await ctx.store.transition(record.id, verified ? 'tls_checked' : 'tls_not_serving', {
-    actor: 'worker',
+  const moved = await moveDeployment(ctx, record, verified ? 'tls_checked' : 'tls_not_serving', {
     detail: `serving the new certificate on ${serving} of ${results.length} endpoints`,
     fields: { tlsResults: results },
     notify: [tell({ type: 'tls_results', results, final: true }), deployCard],
