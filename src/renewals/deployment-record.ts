@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { DeployResource, DeployResult, TlsResult } from './deployment.ts';
+import { json, optionalNumber } from './hash-fields.ts';
 
 /**
  * Every state of a deployment (DESIGN.md: installing the renewed certificate, CERT_DEPLOY=ask). A deployment is
@@ -21,13 +22,6 @@ export const deployStates = [
 ] as const;
 export type DeployState = (typeof deployStates)[number];
 
-const optionalNumber = z.coerce.number().optional();
-const json = <T extends z.ZodType>(schema: T) =>
-  z
-    .string()
-    .transform((s) => JSON.parse(s) as unknown)
-    .pipe(schema)
-    .optional();
 const object = <T>() => z.custom<T>((v) => typeof v === 'object' && v !== null);
 
 /**

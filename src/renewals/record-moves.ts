@@ -9,16 +9,35 @@ import { leaseHoldingStates } from './transitions.ts';
 
 /** The columns of a row the store reads, whichever table it is from (transitions.ts, deploy-transitions.ts). */
 export interface MoveRow {
+  /** States the move is allowed from (compare-and-set: any other state is a conflict). */
   readonly from: readonly string[];
   readonly to: string;
+  /** The move creates the record (or, from `from`, proposes it again before anyone saw it). */
   readonly creates?: true;
+  /** Frees the order for a new request (the open-order index is removed if it still names this request). */
   readonly release?: true;
+  /** Takes the order again; the move is refused (`order_taken`) when another request holds it meanwhile. */
   readonly reclaimOrder?: true;
+  /** Starts the retention clock of the record and of every key written for it (a reclaim stops it). */
   readonly retain?: true;
+  /** Counted in `certbot_renewals_total{outcome=<to>}` (or the outcome named here). */
   readonly count?: true | string;
+  /**
+   * Claims the `newOrderId` given with the move for this request; refused (`order_claimed`) when another request
+   * already has it, so no request ever follows an order that another one created.
+   */
   readonly claimNewOrder?: true;
+  /**
+   * The account's lease on unresolved paid calls (DESIGN: calls a reconciliation could confuse are never
+   * unresolved at the same time). `take` holds a scope (one domain, or the whole account when listings may omit
+   * the domain) and is refused (`lease_held`) while another request in `submitting` holds an overlapping one;
+   * `release` gives back what this request holds; `release_unresolved` also marks every listing taken before now as
+   * stale for a new claim (this request's new order, if CAS made one, is claimed by nobody).
+   */
   readonly renewLease?: 'take' | 'release' | 'release_unresolved';
+  /** Returns only once Redis has the write on disk: a once-only call follows this move. */
   readonly durable?: true;
+  /** Counted in `certbot_deployments_total{outcome=<this>}`: how a deployment (or its re-check) ended. */
   readonly deployOutcome?: DeployOutcome;
 }
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CsrSummary } from '../csr/csr-summary.ts';
 import { ApplicationPlan } from './application.ts';
+import { json, optionalNumber } from './hash-fields.ts';
 import type { AttentionReason } from './thread-events.ts';
 
 /**
@@ -24,8 +25,6 @@ export const renewalStates = [
   'resolved',
 ] as const;
 export type RenewalState = (typeof renewalStates)[number];
-
-const optionalNumber = z.coerce.number().optional();
 
 /** What a new request's card says about the order's previous request that needed a person. */
 export const PreviousRequest = z.object({
@@ -71,13 +70,6 @@ export const EarlierRenewal = z.discriminatedUnion('source', [
   z.object({ source: z.literal('unchecked'), reason: z.string() }),
 ]);
 export type EarlierRenewal = z.infer<typeof EarlierRenewal>;
-
-const json = <T extends z.ZodType>(schema: T) =>
-  z
-    .string()
-    .transform((s) => JSON.parse(s) as unknown)
-    .pipe(schema)
-    .optional();
 
 /** A renewal request as stored in its Redis hash (all values are strings there). */
 export const RenewalRecord = z.object({

@@ -1,5 +1,6 @@
 import { type GuardedRecord, type GuardName, moveGuards } from './move-guards.ts';
 import type { RenewalState } from './record.ts';
+import type { MoveApplying, MoveRow } from './record-moves.ts';
 import { awaitsDecision, isWorkerOwned, stateAttributes, statesWhere } from './renewal-states.ts';
 import { defineMachine, type Guards } from './state-machine.ts';
 
@@ -9,33 +10,11 @@ import { defineMachine, type Guards } from './state-machine.ts';
  * change or not at all. Call sites name a row and ask {@link can}; they never list nor compare states. What a
  * state is (holds its order, worker-owned, finished, its worker step, …) is renewal-states.ts's attribute table.
  */
-export interface TransitionRow {
-  /** States the move is allowed from (compare-and-set: any other state is a conflict). */
+export interface TransitionRow extends Omit<MoveRow, 'from' | 'to' | 'count' | 'creates' | 'deployOutcome'> {
   readonly from: readonly RenewalState[];
   readonly to: RenewalState;
-  /** Frees the order for a new request (the open-order index is removed if it still names this request). */
-  readonly release?: true;
-  /** Takes the order again; the move is refused (`order_taken`) when another request holds it meanwhile. */
-  readonly reclaimOrder?: true;
-  /** Starts the retention clock of the record and of every key written for it (a reclaim stops it). */
-  readonly retain?: true;
   /** Counted in `certbot_renewals_total{outcome=<to>}` (or the outcome named here). */
   readonly count?: true | RenewalState;
-  /**
-   * Claims the `newOrderId` given with the move for this request; refused (`order_claimed`) when another request
-   * already has it, so no request ever follows an order that another one created.
-   */
-  readonly claimNewOrder?: true;
-  /**
-   * The account's lease on unresolved paid calls (DESIGN: calls a reconciliation could confuse are never
-   * unresolved at the same time). `take` holds a scope (one domain, or the whole account when listings may omit
-   * the domain) and is refused (`lease_held`) while another request in `submitting` holds an overlapping one;
-   * `release` gives back what this request holds; `release_unresolved` also marks every listing taken before now as
-   * stale for a new claim (this request's new order, if CAS made one, is claimed by nobody).
-   */
-  readonly renewLease?: 'take' | 'release' | 'release_unresolved';
-  /** Returns only once Redis has the write on disk: the paid call follows this move. */
-  readonly durable?: true;
   /** What runs after the move (scheduled-move.ts enqueues it, and only it): see {@link Schedule}. */
   readonly schedule?: Schedule;
   /** Whether the move refreshes the approval card: every move does but those marked `false` (the store queues it). */
@@ -156,18 +135,15 @@ export const canFrom = (record: { readonly state: RenewalState }, move: Transiti
 export const isAt = (record: { readonly state: RenewalState }, move: TransitionName): boolean =>
   renewalMachine.isAt(record, move);
 
-/** What applying a move does: everything the store writes with it, in one Lua script, and what runs after it. */
-export interface Applying {
+/**
+ * What applying a move does: everything the store writes with it, in one Lua script (its flags: the row's effects,
+ * the active set when `to` is in it, and `pending`/`leave_pending` when the move enters or leaves the pending set),
+ * and what runs after it.
+ */
+export interface Applying extends MoveApplying {
   readonly row: TransitionRow;
   readonly from: readonly RenewalState[];
   readonly to: RenewalState;
-  /**
-   * The Lua script's flags: the row's effects, the active set when `to` is in it, and `pending`/`leave_pending`
-   * when the move enters or leaves the pending set.
-   */
-  readonly flags: readonly string[];
-  /** Whether the approval card is refreshed (queued after the caller's thread events). */
-  readonly refreshCard: boolean;
   readonly schedule: Schedule | undefined;
 }
 

@@ -1,6 +1,6 @@
 import { type DeployStep, deployStepOf, deployWorkerStates } from '../renewals/deploy-transitions.ts';
 import type { DeploymentRecord } from '../renewals/deployment-record.ts';
-import type { RenewalJobData, Step, StepContext } from './step-context.ts';
+import type { RenewalJobData, Step, StepContext, StepRun } from './step-context.ts';
 import {
   deployCreateStep,
   deployFollowStep,
@@ -9,15 +9,8 @@ import {
   verifyStep,
 } from './steps/deploy.ts';
 
-type DeployStepRun = (
-  ctx: StepContext,
-  deployment: DeploymentRecord,
-  data: RenewalJobData,
-  signal: AbortSignal | undefined,
-) => Promise<Step>;
-
 /** The function of each worker step the deployment's table names (deploy-transitions.ts: a state's `step`). */
-const steps: Record<DeployStep, DeployStepRun> = {
+const steps: Record<DeployStep, StepRun<DeploymentRecord>> = {
   deploy_create: deployCreateStep,
   deploy_reconcile: deployReconcileStep,
   deploy_follow: deployFollowStep,

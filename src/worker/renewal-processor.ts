@@ -11,6 +11,7 @@ import {
   type RenewalProcessorDeps,
   type Step,
   type StepContext,
+  type StepRun,
 } from './step-context.ts';
 import { applyReconcileStep, applyStep } from './steps/apply.ts';
 import { pollStep } from './steps/poll.ts';
@@ -19,15 +20,8 @@ import { submitStep } from './steps/submit.ts';
 
 export type { RenewalJobData, RenewalProcessorDeps, RenewalTimings } from './step-context.ts';
 
-type StepRun = (
-  ctx: StepContext,
-  record: RenewalRecord,
-  data: RenewalJobData,
-  signal: AbortSignal | undefined,
-) => Promise<Step>;
-
 /** The function of each worker step the state machine names (renewal-states.ts: a state's `step`). */
-const steps: Record<WorkerStep, StepRun> = {
+const steps: Record<WorkerStep, StepRun<RenewalRecord>> = {
   submit: submitStep,
   reconcile: (ctx, record, data) => reconcileStep(ctx, record, data),
   // The application first (unless a person applies in the console): the order waits for it.

@@ -65,6 +65,14 @@ export interface RenewalProcessorDeps {
 /** What a step decided: finished, run the next step now, or run again after `ms`. */
 export type Step = { kind: 'done' } | { kind: 'again' } | { kind: 'later'; ms: number };
 
+/** A worker step: what it does with a record (a request's or a deployment's) in one run. */
+export type StepRun<R> = (
+  ctx: StepContext,
+  record: R,
+  data: RenewalJobData,
+  signal: AbortSignal | undefined,
+) => Promise<Step>;
+
 /** Queues an event for the request's thread. */
 export const tell = (event: ThreadEvent): Notice => ({ kind: 'event', event });
 

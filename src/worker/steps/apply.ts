@@ -6,7 +6,7 @@ import { isAppError } from '../../errors.ts';
 import type { RenewalRecord } from '../../renewals/record.ts';
 import type { ThreadEvent } from '../../renewals/thread-events.ts';
 import { type NotExecuted, type OnceOnly, onceOnly, reconcileOnce, retryNotExecuted } from '../once-only.ts';
-import { type RenewalJobData, type Step, type StepContext, tell } from '../step-context.ts';
+import { type RenewalJobData, type Step, type StepContext, type StepRun, tell } from '../step-context.ts';
 import { retryTransient, transientMessage } from './transient.ts';
 
 type Application = NonNullable<RenewalRecord['application']>;
@@ -162,12 +162,7 @@ function applying(
  * certainly over, the instance decides. Still `inactive`: it did not happen, back to `submitted` to apply again.
  * Anything else: it did.
  */
-export async function applyReconcileStep(
-  ctx: StepContext,
-  record: RenewalRecord,
-  data: RenewalJobData,
-  signal: AbortSignal | undefined,
-): Promise<Step> {
+export const applyReconcileStep: StepRun<RenewalRecord> = async (ctx, record, data, signal) => {
   const { store, needsAttention } = ctx;
   const instanceId = record.instanceId;
   const newOrderId = record.newOrderId;
@@ -187,7 +182,7 @@ export async function applyReconcileStep(
     });
     return { kind: 'again' };
   });
-}
+};
 
 /** The thread says how to apply in the console; the order is followed as before. */
 async function byHand(

@@ -3,7 +3,7 @@ import { isAppError } from '../../errors.ts';
 import { type DeployResult, deploymentJobName } from '../../renewals/deployment.ts';
 import type { DeploymentRecord } from '../../renewals/deployment-record.ts';
 import { onceOnly, reconcileOnce } from '../once-only.ts';
-import { type RenewalJobData, type Step, type StepContext, tell } from '../step-context.ts';
+import { type RenewalJobData, type Step, type StepContext, type StepRun, tell } from '../step-context.ts';
 import { casErrorText as errorText } from './deploy-errors.ts';
 import { anyContact, deployCard, lost, moveDeployment, workerResults } from './deploy-moves.ts';
 
@@ -167,12 +167,7 @@ export async function deployFollowStep(
 }
 
 /** From `rolling_back`: asks CAS to roll the resource back (once it is finished), then follows it. */
-export async function rollbackStep(
-  ctx: StepContext,
-  record: DeploymentRecord,
-  data: RenewalJobData,
-  signal: AbortSignal | undefined,
-): Promise<Step> {
+export const rollbackStep: StepRun<DeploymentRecord> = async (ctx, record, data, signal) => {
   const { cas, timings } = ctx;
   const jobId = record.jobId;
   const workerId = record.rollbackWorkerId;
@@ -207,4 +202,4 @@ export async function rollbackStep(
     if (isAppError(err) && err.retryable) return { kind: 'later', ms: timings.reconcileSettleMs };
     return lost(ctx, record, jobId, `rolling back failed: ${errorText(err)}`);
   }
-}
+};
