@@ -4,54 +4,84 @@ import type { DomainValidation } from '../../cas/order-schemas.ts';
 import { isAppError } from '../../errors.ts';
 import type { RenewalRecord } from '../../renewals/record.ts';
 import type { Notice } from '../../renewals/store.ts';
+import type { ThreadEvent } from '../../renewals/thread-events.ts';
 import { isAt, type TransitionName } from '../../renewals/transitions.ts';
 import { summariseCertificate } from '../cert-summary.ts';
 import { type RenewalJobData, type Step, type StepContext, tell } from '../step-context.ts';
 import { issued } from './issuance.ts';
 
+type CasState = Awaited<ReturnType<CasClient['describeCertificateState']>>;
+
 /** From `submitted`, `validating` or `reviewing`: asks CAS for the new order's state and posts each change once. */
 export async function pollStep(
   ctx: StepContext,
-
   record: RenewalRecord,
   data: RenewalJobData,
   signal: AbortSignal | undefined,
 ): Promise<Step> {
-  const { store, cas, logger, now, timings, pollDelay, needsAttention } = ctx;
   const newOrderId = record.newOrderId;
-  if (!newOrderId) return needsAttention(record, { code: 'no_new_order_id' });
-  let state: Awaited<ReturnType<CasClient['describeCertificateState']>>;
+  if (!newOrderId) return ctx.needsAttention(record, { code: 'no_new_order_id' });
+  const state = await readState(ctx, record, data, newOrderId, signal);
+  if ('kind' in state) return state;
+  data.pollErrors = 0;
+  data.polls = (data.polls ?? 0) + 1;
+  // The deadline is checked after asking CAS, so a certificate issued just past it still counts as issued.
+  const since = record.submittedAt ?? record.updatedAt ?? ctx.now();
+  if (
+    state.type !== 'certificate' &&
+    state.type !== 'verify_fail' &&
+    ctx.now() - since > ctx.timings.deadlineMs
+  ) {
+    const days = Math.floor((ctx.now() - since) / 86_400_000);
+    const shown = state.type === 'other' ? state.rawType : state.type;
+    return ctx.needsAttention(
+      record,
+      { code: 'stalled', newOrderId, state: shown, days },
+      { casState: shown },
+    );
+  }
+  if (state.type !== 'unknow') data.unknowns = 0;
+  return onState(ctx, record, data, { state, newOrderId, signal });
+}
+
+/** DescribeCertificateState of the new order; or the step to take when CAS cannot say now (retried, then a person). */
+async function readState(
+  ctx: StepContext,
+  record: RenewalRecord,
+  data: RenewalJobData,
+  newOrderId: string,
+  signal: AbortSignal | undefined,
+): Promise<CasState | Step> {
   try {
-    state = await cas.describeCertificateState(newOrderId, signal ? { signal } : {});
+    return await ctx.cas.describeCertificateState(newOrderId, signal ? { signal } : {});
   } catch (err) {
     if (isAppError(err) && err.retryable) {
       data.pollErrors = (data.pollErrors ?? 0) + 1;
-      if (data.pollErrors <= timings.maxPollErrors) return { kind: 'later', ms: pollDelay(data.polls ?? 0) };
+      if (data.pollErrors <= ctx.timings.maxPollErrors)
+        return { kind: 'later', ms: ctx.pollDelay(data.polls ?? 0) };
     }
-    return needsAttention(record, {
+    return ctx.needsAttention(record, {
       code: 'state_unavailable',
       newOrderId,
       message: isAppError(err) ? err.message : 'unexpected error',
     });
   }
-  data.pollErrors = 0;
-  data.polls = (data.polls ?? 0) + 1;
-  // The deadline is checked after asking CAS, so a certificate issued just past it still counts as issued.
-  const since = record.submittedAt ?? record.updatedAt ?? now();
-  if (state.type !== 'certificate' && state.type !== 'verify_fail' && now() - since > timings.deadlineMs) {
-    const days = Math.floor((now() - since) / 86_400_000);
-    const shown = state.type === 'other' ? state.rawType : state.type;
-    return needsAttention(record, { code: 'stalled', newOrderId, state: shown, days }, { casState: shown });
-  }
-  if (state.type !== 'unknow') data.unknowns = 0;
-  const next: Step = { kind: 'later', ms: pollDelay(data.polls) };
-  const move = (name: TransitionName, notify: Notice[], fields: Partial<RenewalRecord> = {}) =>
-    store.transition(record.id, name, {
+}
+
+/** What the order's state calls for: a move posted once per change, issuance, or a person. */
+async function onState(
+  ctx: StepContext,
+  record: RenewalRecord,
+  data: RenewalJobData,
+  { state, newOrderId, signal }: { state: CasState; newOrderId: string; signal: AbortSignal | undefined },
+): Promise<Step> {
+  const next: Step = { kind: 'later', ms: ctx.pollDelay(data.polls ?? 0) };
+  const move = (name: TransitionName, event: ThreadEvent, fields: Partial<RenewalRecord> = {}) =>
+    ctx.store.transition(record.id, name, {
       actor: 'worker',
       fields: { casState: state.type, ...fields },
-      notify,
+      notify: [tell(event)],
     });
-
   switch (state.type) {
     case 'payed':
       // Applied, but the order still says pending: the instance is the authority (DescribeCertificateState may
@@ -59,20 +89,15 @@ export async function pollStep(
       if (record.appliedAt !== undefined && record.instanceId)
         return followInstance(ctx, record, data, record.instanceId, next, signal);
       if (record.casState !== 'payed')
-        await move('pending_application', [tell({ type: 'pending_application', newOrderId })]);
+        await move('pending_application', { type: 'pending_application', newOrderId });
       return next;
     case 'domain_verify': {
       const key = JSON.stringify(state.validation);
       if (!isAt(record, 'domain_validation') || record.validationKey !== key) {
+        const domain = record.domain ? { domain: record.domain } : {};
         await move(
           'domain_validation',
-          [
-            tell({
-              type: 'validation',
-              validation: state.validation,
-              ...(record.domain ? { domain: record.domain } : {}),
-            }),
-          ],
+          { type: 'validation', validation: state.validation, ...domain },
           {
             validationKey: key,
           },
@@ -81,51 +106,70 @@ export async function pollStep(
       return next;
     }
     case 'process':
-      if (!isAt(record, 'ca_review')) await move('ca_review', [tell({ type: 'reviewing', newOrderId })]);
+      if (!isAt(record, 'ca_review')) await move('ca_review', { type: 'reviewing', newOrderId });
       return next;
-    case 'certificate': {
-      const summary = await summariseCertificate(state.certificatePem).catch(() => undefined);
-      const certificate = summary && { ...summary, notAfter: summary.notAfter.getTime() };
-      return issued(
-        ctx,
-        record,
-        data,
-        {
-          type: 'issued',
-          newOrderId,
-          casGeneratedKey: state.casGeneratedKey,
-          ...(certificate ? { certificate } : {}),
-        },
-        {
-          casState: state.type,
-          detail: summary ? `not after ${summary.notAfter.toISOString()}` : undefined,
-          ...(summary ? { newCertSha256: summary.sha256 } : {}),
-        },
-        state.certId,
-        signal,
-      );
-    }
+    case 'certificate':
+      return certificateIssued(ctx, record, data, { state, newOrderId, signal });
     case 'verify_fail':
-      await move('review_failed', [tell({ type: 'review_failed', newOrderId })], {
-        detail: 'CA review failed (verify_fail)',
-      });
-      logger.warn({ recordId: record.id, newOrderId }, 'renewal failed: CA review failed');
+      await move(
+        'review_failed',
+        { type: 'review_failed', newOrderId },
+        { detail: 'CA review failed (verify_fail)' },
+      );
+      ctx.logger.warn({ recordId: record.id, newOrderId }, 'renewal failed: CA review failed');
       return { kind: 'done' };
     case 'unknow':
       data.unknowns = (data.unknowns ?? 0) + 1;
-      if (data.unknowns <= timings.maxUnknowns) return next;
-      return needsAttention(
+      if (data.unknowns <= ctx.timings.maxUnknowns) return next;
+      return ctx.needsAttention(
         record,
         { code: 'unknow_repeated', newOrderId, times: data.unknowns },
         { casState: 'unknow' },
       );
     case 'other':
-      return needsAttention(
+      return ctx.needsAttention(
         record,
         { code: 'undocumented_state', newOrderId, state: state.rawType },
         { casState: state.rawType },
       );
   }
+}
+
+/** The order's certificate is issued: its summary (not-after, SHA-256) goes with the issuance. */
+async function certificateIssued(
+  ctx: StepContext,
+  record: RenewalRecord,
+  data: RenewalJobData,
+  {
+    state,
+    newOrderId,
+    signal,
+  }: {
+    state: Extract<CasState, { type: 'certificate' }>;
+    newOrderId: string;
+    signal: AbortSignal | undefined;
+  },
+): Promise<Step> {
+  const summary = await summariseCertificate(state.certificatePem).catch(() => undefined);
+  const certificate = summary && { ...summary, notAfter: summary.notAfter.getTime() };
+  return issued(
+    ctx,
+    record,
+    data,
+    {
+      type: 'issued',
+      newOrderId,
+      casGeneratedKey: state.casGeneratedKey,
+      ...(certificate ? { certificate } : {}),
+    },
+    {
+      casState: state.type,
+      detail: summary ? `not after ${summary.notAfter.toISOString()}` : undefined,
+      ...(summary ? { newCertSha256: summary.sha256 } : {}),
+    },
+    state.certId,
+    signal,
+  );
 }
 
 /**
