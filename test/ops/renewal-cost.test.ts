@@ -40,7 +40,8 @@ function recordReads(prefix: string) {
     const key = String(args[0]);
     if (key.startsWith(`${prefix}:renewal:`))
       reads.push({
-        byTransition: /\.transition \(/.test(new Error().stack ?? ''),
+        // A move's own read-back (record-moves.ts applies every move, whichever store method called it).
+        byTransition: /\.transition \(|record-moves\.ts/.test(new Error().stack ?? ''),
       });
     return (original as (...a: unknown[]) => ReturnType<Redis['hgetall']>).apply(this, args);
   });
