@@ -15,6 +15,7 @@ import {
 } from '../jobs/queues.ts';
 import type { Logger } from '../logger.ts';
 import { createMetrics, type Metrics } from '../metrics.ts';
+import { migrateDeployments } from '../renewals/migrate-deployments.ts';
 import { createRenewalStore, type Deliver, type RenewalStore } from '../renewals/store.ts';
 import { settleWithin } from '../settle-within.ts';
 import { createPermalinks } from '../slack/permalinks.ts';
@@ -83,6 +84,8 @@ export async function startWorkerRole(deps: WorkerRoleDeps): Promise<WorkerRole>
   };
   const { bullmqRedis: connection, workerRedis: redis } = connections;
   const durability = await durabilityOrRefuse(redis, config, logger, ownConnections);
+  // Requests stored before the deployment had its own record are moved to it before any job reads them.
+  await migrateDeployments({ redis, prefix, logger, now });
   // Built after the durability check: a refused start leaves nothing open.
   const queues = deps.queues ?? createQueues(redis, prefix, logQueueErrors(logger, 'worker'));
   const store = createRenewalStore({
