@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.ts';
+import { ApplicationPlan } from './application.ts';
 import { deployWorkerStates } from './deploy-transitions.ts';
 import { DeploymentRecord, type DeployState, deployStates } from './deployment-record.ts';
 import type { AuditEntry } from './record.ts';
@@ -93,10 +94,27 @@ export function deploymentFields(hash: Record<string, string>): Record<string, s
   );
 }
 
+/** The application plan's contacts as the deployment stores them; none when the plan does not read. */
 function contactsOf(application: string | undefined): string | undefined {
-  if (!application) return undefined;
-  const ids = (JSON.parse(application) as { contactIds?: unknown }).contactIds;
-  return Array.isArray(ids) ? JSON.stringify(ids) : undefined;
+  const plan = ApplicationPlan.safeParse(application === undefined ? undefined : safeJson(application));
+  return plan.success ? JSON.stringify(plan.data.contactIds) : undefined;
+}
+
+/** Whether the deployment would read (a JSON field that is not JSON throws while it is read). */
+function reads(fields: Record<string, string>): boolean {
+  try {
+    return DeploymentRecord.safeParse(fields).success;
+  } catch {
+    return false;
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }
 
 /** The keys the migration reads and writes under `prefix` (as store.ts and deployment-store.ts name them). */
@@ -123,7 +141,7 @@ export async function migrateOne(
   const id = hash.id;
   if (!id || !isOldShape(hash.state)) return 'skipped';
   const fields = deploymentFields(hash);
-  if (!DeploymentRecord.safeParse(fields).success) return 'invalid';
+  if (!reads(fields)) return 'invalid';
   const key = keysOf(prefix);
   const audit: AuditEntry = {
     at: now,

@@ -215,6 +215,31 @@ describe('the upgrade moves deployments stored on their request to their own rec
     await queue.close();
   });
 
+  it('a request whose deployment exists already, or whose fields do not read, is left as it is and named', async () => {
+    await redis.hset(`${prefix}:deployment:rDeployed`, { requestId: 'rDeployed', state: 'verified' });
+    await redis.hset(`${prefix}:renewal:rVerified`, 'deployResources', 'not json');
+    const before = await snapshot();
+
+    expect(await migrateDeployments({ redis, prefix, logger })).toBe(cases.length - 2);
+
+    const after = await snapshot();
+    for (const id of ['rDeployed', 'rVerified'])
+      for (const k of [`${prefix}:renewal:${id}`, `${prefix}:audit:${id}`, `${prefix}:deployment:${id}`])
+        expect(after[k], k).toEqual(before[k]);
+    const warned = lines.filter((l) => l.msg === 'request in an old deployment state left as it is');
+    expect(warned.map((l) => l.obj)).toEqual(
+      expect.arrayContaining([
+        { recordId: 'rDeployed', outcome: 'exists' },
+        { recordId: 'rVerified', outcome: 'invalid' },
+      ]),
+    );
+    expect(warned).toHaveLength(2);
+    expect(lines.at(-1)).toEqual({
+      obj: { migrated: cases.length - 2, leftAsIs: 2 },
+      msg: 'deployment records migrated',
+    });
+  });
+
   it('running it again changes nothing', async () => {
     await migrateDeployments({ redis, prefix, logger });
     const before = await snapshot();
