@@ -15,6 +15,7 @@ import {
 } from '../jobs/queues.ts';
 import type { Logger } from '../logger.ts';
 import { createMetrics, type Metrics } from '../metrics.ts';
+import { migrateDeployments } from '../renewals/migrate-deployments.ts';
 import { createRenewalStore, type Deliver, type RenewalStore } from '../renewals/store.ts';
 import { settleWithin } from '../settle-within.ts';
 import { createPermalinks } from '../slack/permalinks.ts';
@@ -82,7 +83,7 @@ export async function startWorkerRole(deps: WorkerRoleDeps): Promise<WorkerRole>
     if (!deps.connections) connections.close();
   };
   const { bullmqRedis: connection, workerRedis: redis } = connections;
-  const durability = await durabilityOrRefuse(redis, config, logger, ownConnections);
+  const durability = await redisReady(redis, config, logger, ownConnections, now);
   // Built after the durability check: a refused start leaves nothing open.
   const queues = deps.queues ?? createQueues(redis, prefix, logQueueErrors(logger, 'worker'));
   const store = createRenewalStore({
@@ -147,6 +148,22 @@ export async function startWorkerRole(deps: WorkerRoleDeps): Promise<WorkerRole>
       ownConnections();
     },
   };
+}
+
+/**
+ * Redis as the worker needs it before its first job: a way to make claims durable ({@link durabilityOrRefuse}), and
+ * every record in this version's shape (requests stored before the deployment had its own record are moved to it).
+ */
+async function redisReady(
+  redis: Redis,
+  config: Config,
+  logger: Logger,
+  closeOwn: () => void,
+  now: () => number,
+) {
+  const durability = await durabilityOrRefuse(redis, config, logger, closeOwn);
+  await migrateDeployments({ redis, prefix: config.redis.prefix, logger, now });
+  return durability;
 }
 
 /**
