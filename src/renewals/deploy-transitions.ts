@@ -143,8 +143,14 @@ export const deployStepOf = (d: { readonly state: DeployState }): DeployStep | u
 /** What applying a deployment's move means (the store's one script applies it, as a request's). */
 export function applyingDeploy(name: DeployTransitionName): MoveApplying {
   const row: DeployRow = deployTransitions[name];
-  const flags = [row.creates && 'create', 'retain', deployWorkerStates.has(row.to) && 'active'].filter(
-    (f): f is string => typeof f === 'string',
-  );
+  // The active set changes only on a move into or out of it, as a request's (transitions.ts).
+  const fromActive = row.from.filter((state) => deployWorkerStates.has(state));
+  const toActive = deployWorkerStates.has(row.to);
+  const flags = [
+    row.creates && 'create',
+    'retain',
+    toActive && (row.creates || fromActive.length < row.from.length) && 'active',
+    !toActive && fromActive.length > 0 && 'leave_active',
+  ].filter((f): f is string => typeof f === 'string');
   return { row, from: row.from, to: row.to, flags, refreshCard: row.refreshCard !== false };
 }

@@ -15,14 +15,22 @@ export const outboxBatch = 50;
 /**
  * Removes delivered items only if the caller still holds the delivery lock (token ARGV[1]): a deliverer that lost
  * its lock can never remove an item another one has not delivered. Each item is named by its stored value, which
- * holds its unique ID, so removing it never removes another. KEYS: outbox, lock. ARGV: token, then the stored
- * values. Returns how many were removed.
+ * holds its unique ID, so removing it never removes another. With a record ID (ARGV[2]; '' for none) and every
+ * item removed, it ends the delivery as {@link finishScript} does, in the same step. KEYS: outbox, lock, outbox
+ * index. ARGV: token, record ID or '', then the stored values. Returns how many were removed (-1: the lock is not
+ * the caller's) and the items left when it ended the delivery (else -1).
  */
 const removeItemsScript = `
-if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end
+if redis.call('GET', KEYS[2]) ~= ARGV[1] then return {-1, -1} end
 local removed = 0
-for i = 2, #ARGV do removed = removed + redis.call('LREM', KEYS[1], 1, ARGV[i]) end
-return removed
+for i = 3, #ARGV do removed = removed + redis.call('LREM', KEYS[1], 1, ARGV[i]) end
+if ARGV[2] == '' or removed < #ARGV - 2 then return {removed, -1} end
+local left = redis.call('LLEN', KEYS[1])
+if left == 0 then
+  redis.call('ZREM', KEYS[3], ARGV[2])
+  redis.call('DEL', KEYS[2])
+end
+return {removed, left}
 `;
 
 /**
@@ -63,18 +71,29 @@ export function createOutboxStore(deps: {
       return raws.map((raw) => ({ item: JSON.parse(raw) as OutboxItem, raw }));
     },
 
-    /** Removes delivered items while `lock` still holds the outbox; true if all of them were removed. */
-    async removeOutboxItems(id: string, entries: OutboxEntry[], lock: OutboxLock): Promise<boolean> {
+    /**
+     * Removes delivered items while `lock` still holds the outbox; `removed`: all of them were. With `finish`, a
+     * removal of all of them also ends the delivery ({@link finishOutbox}) in the same step: `left` is then how
+     * many items are left (undefined when it did not end it).
+     */
+    async removeOutboxItems(
+      id: string,
+      entries: OutboxEntry[],
+      lock: OutboxLock,
+      finish = false,
+    ): Promise<{ removed: boolean; left: number | undefined }> {
       const raws = entries.map((e) => e.raw);
-      const removed = await redis.eval(
+      const [removed, left] = (await redis.eval(
         removeItemsScript,
-        2,
+        3,
         key.outbox(id),
         key.outboxLock(id),
+        key.outboxIndex(),
         lock.token,
+        finish ? id : '',
         ...raws,
-      );
-      return removed === raws.length;
+      )) as [number, number];
+      return { removed: removed === raws.length, left: left < 0 ? undefined : left };
     },
 
     /**

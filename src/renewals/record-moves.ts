@@ -173,7 +173,8 @@ export function createMoves(deps: MovesDeps) {
       change.lease?.epoch === undefined ? '' : String(change.lease.epoch),
       leaseHoldingStates.join(','),
       id,
-      ...toFields({ ...fields, updatedAt: change.at }),
+      // The version is the script's to write (the next one, in the same HSET): a caller's is dropped.
+      ...toFields({ ...fields, version: undefined, updatedAt: change.at }),
     ];
   }
 

@@ -55,6 +55,7 @@ else
 end
 if ARGV[9] ~= '' and current[2] ~= ARGV[9] then return {'stale', state} end
 local id = ARGV[14]
+local lease_held = nil
 if has('reclaim') then
   local owner = redis.call('GET', KEYS[2])
   if owner and owner ~= id then return {'order_taken', owner} end
@@ -68,6 +69,7 @@ if has('lease_take') then
   local unresolved = tonumber(redis.call('HGET', KEYS[11], 'unresolved') or '0')
   if ARGV[12] ~= '' and tonumber(ARGV[12]) < unresolved then return {'lease_stale', ''} end
   local held = redis.call('HGETALL', KEYS[11])
+  lease_held = held
   for i = 1, #held, 2 do
     local scope, holder = held[i], held[i + 1]
     if scope ~= 'unresolved' and holder ~= id and (ARGV[10] == '*' or scope == '*' or scope == ARGV[10]) then
@@ -81,7 +83,8 @@ if has('lease_take') then
   end
 end
 if has('lease_take') or has('lease_release') then
-  local held = redis.call('HGETALL', KEYS[11])
+  -- Read above when taking: the scopes it dropped were others', and only this request's are looked at here.
+  local held = lease_held or redis.call('HGETALL', KEYS[11])
   for i = 1, #held, 2 do
     if held[i] ~= 'unresolved' and held[i + 1] == id then
       redis.call('HDEL', KEYS[11], held[i])
@@ -91,8 +94,9 @@ if has('lease_take') or has('lease_release') then
 end
 if has('lease_take') then redis.call('HSET', KEYS[11], ARGV[10], id) end
 -- One HSET for the state and every field (ARGV from 15 on are field/value pairs).
-redis.call('HSET', KEYS[1], 'state', ARGV[2], unpack(ARGV, 15))
-local version = redis.call('HINCRBY', KEYS[1], 'version', 1)
+-- The next version (read above, in this same step) goes in the same HSET as the state and the fields.
+local version = tonumber(current[2] or '0') + 1
+redis.call('HSET', KEYS[1], 'state', ARGV[2], 'version', version, unpack(ARGV, 15))
 local entry = cjson.decode(ARGV[5])
 entry['from'] = state
 entry['to'] = ARGV[2]
@@ -110,7 +114,7 @@ end
 if #pushed > 0 and redis.call('RPUSH', KEYS[4], unpack(pushed)) == #pushed then
   redis.call('ZADD', KEYS[10], 'NX', ARGV[7], id)
 end
-if has('active') then redis.call('ZADD', KEYS[5], ARGV[7], id) else redis.call('ZREM', KEYS[5], id) end
+if has('active') then redis.call('ZADD', KEYS[5], ARGV[7], id) elseif has('leave_active') then redis.call('ZREM', KEYS[5], id) end
 if has('pending') then redis.call('SADD', KEYS[6], id) elseif has('leave_pending') then redis.call('SREM', KEYS[6], id) end
 if claiming then
   redis.call('SET', KEYS[9], id)

@@ -151,15 +151,20 @@ export interface Applying extends MoveApplying {
 export function applying(name: TransitionName): Applying {
   const row: TransitionRow = transitions[name];
   const target = { state: row.to };
-  // The pending set changes only on a move into or out of it (a move within it writes nothing there).
+  // The active and pending sets change only on a move into or out of them (a move within one writes nothing
+  // there). Nothing reads the active set's scores (the sweeper requeues every member, in any order), so the score
+  // is when the request entered it.
   const fromPending = row.from.filter((state) => awaitsDecision({ state }));
   const toPending = awaitsDecision(target);
+  const fromActive = row.from.filter((state) => isWorkerOwned({ state }));
+  const toActive = isWorkerOwned(target);
   const flags = [
     row.release && 'release',
     row.reclaimOrder && 'reclaim',
     row.retain && 'retain',
     row.claimNewOrder && 'claim',
-    ...entered(target).filter((set) => set !== 'pending'),
+    toActive && fromActive.length < row.from.length && 'active',
+    !toActive && fromActive.length > 0 && 'leave_active',
     toPending && fromPending.length < row.from.length && 'pending',
     !toPending && fromPending.length > 0 && 'leave_pending',
     row.renewLease === 'take' ? 'lease_take' : row.renewLease && 'lease_release',

@@ -152,9 +152,17 @@ export function createOutboxDelivery(deps: OutboxDeliveryDeps): Deliver {
           const stop = await sendOrReplace(record, entry.item, alerted);
           if (stop) return stop;
         }
-        if (!(await deps.store.removeOutboxItems(recordId, [...superseded.splice(0), entry], lock)))
-          return lost;
+        // The last item of the read ends the delivery in the same step as its removal.
+        const removal = await deps.store.removeOutboxItems(
+          recordId,
+          [...superseded.splice(0), entry],
+          lock,
+          i === entries.length - 1,
+        );
+        if (!removal.removed) return lost;
+        if (removal.left === 0) return { done: true };
       }
+      if (entries.length > 0) continue;
       // Empty: the lock is released with it. Items queued meanwhile: the lock is kept for them.
       const left = await deps.store.finishOutbox(recordId, lock);
       if (left < 0) return lost;

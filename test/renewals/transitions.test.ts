@@ -148,10 +148,16 @@ describe('what a state is (renewal-states.ts) and what applying a move does', ()
       'validating',
       'reviewing',
     ]);
-    for (const [name] of rows)
-      expect(applying(name as TransitionName).flags.includes('active')).toBe(
-        inSet('active').includes(transitions[name as TransitionName].to),
-      );
+    // The store writes a set only on a move into it or out of it (a move within one writes nothing there).
+    for (const [name] of rows) {
+      const { from, to, flags } = applying(name as TransitionName);
+      for (const set of ['active', 'pending'] as const) {
+        const inTo = inSet(set).includes(to);
+        const fromIn = from.filter((state) => inSet(set).includes(state)).length;
+        expect(flags.includes(set), `${name} ${set}`).toBe(inTo && fromIn < from.length);
+        expect(flags.includes(`leave_${set}`), `${name} leave_${set}`).toBe(!inTo && fromIn > 0);
+      }
+    }
     // A deployment is in its own active set while the worker owns it (deploy-active).
     expect([...deployWorkerStates]).toEqual([
       'deploy_approved',
@@ -160,10 +166,14 @@ describe('what a state is (renewal-states.ts) and what applying a move does', ()
       'verifying',
       'rolling_back',
     ]);
-    for (const [name, row] of deployRows)
-      expect(applyingDeploy(name as DeployTransitionName).flags.includes('active')).toBe(
-        deployWorkerStates.has(row.to),
-      );
+    for (const [name, row] of deployRows) {
+      const { flags } = applyingDeploy(name as DeployTransitionName);
+      const inTo = deployWorkerStates.has(row.to);
+      const fromIn = row.from.filter((state) => deployWorkerStates.has(state)).length;
+      const created = 'creates' in row && row.creates === true;
+      expect(flags.includes('active'), `${name} active`).toBe(inTo && (created || fromIn < row.from.length));
+      expect(flags.includes('leave_active'), `${name} leave_active`).toBe(!inTo && fromIn > 0);
+    }
   });
 
   it('refreshes the approval card on every move but those that change nothing it shows', () => {
