@@ -8,6 +8,7 @@ import {
   type MoveResult,
   type RecordKind,
 } from './record-moves.ts';
+import { storeKeys } from './store-keys.ts';
 
 /** Result of a compare-and-set on a deployment. */
 export type DeployMoveResult = MoveResult<DeploymentRecord, DeployState>;
@@ -24,8 +25,8 @@ export function createDeploymentStore(deps: {
   cardKey: (channel: string, ts: string) => string;
 }) {
   const { redis, prefix } = deps;
-  const key = (requestId: string) => `${prefix}:deployment:${requestId}`;
-  const activeKey = `${prefix}:deploy-active`;
+  const key = storeKeys(prefix).deployment;
+  const activeKey = storeKeys(prefix).deployActive();
   const kind: RecordKind<DeploymentRecord, DeployTransitionName> = {
     applying: applyingDeploy,
     key,

@@ -5,6 +5,7 @@ import { deployWorkerStates } from './deploy-transitions.ts';
 import { DeploymentRecord, type DeployState, deployStates } from './deployment-record.ts';
 import type { AuditEntry } from './record.ts';
 import { toFields } from './record-moves.ts';
+import { storeKeys } from './store-keys.ts';
 
 /**
  * The upgrade to a deployment of its own (deployment-record.ts). Before it, a request went on from `issued` through
@@ -117,14 +118,17 @@ function safeJson(text: string): unknown {
   }
 }
 
-/** The keys the migration reads and writes under `prefix` (as store.ts and deployment-store.ts name them). */
-const keysOf = (prefix: string) => ({
-  request: (id: string) => `${prefix}:renewal:${id}`,
-  deployment: (id: string) => `${prefix}:deployment:${id}`,
-  audit: (id: string) => `${prefix}:audit:${id}`,
-  active: `${prefix}:active`,
-  deployActive: `${prefix}:deploy-active`,
-});
+/** The keys the migration reads and writes under `prefix`: the store's own. */
+const keysOf = (prefix: string) => {
+  const key = storeKeys(prefix);
+  return {
+    request: key.record,
+    deployment: key.deployment,
+    audit: key.audit,
+    active: key.active(),
+    deployActive: key.deployActive(),
+  };
+};
 
 export type MigrateOutcome = 'migrated' | 'skipped' | 'exists' | 'invalid';
 

@@ -15,6 +15,7 @@ import {
 } from './record-moves.ts';
 import { createRenewLeases } from './renew-lease.ts';
 import { initialState } from './renewal-states.ts';
+import { storeKeys } from './store-keys.ts';
 import { createScript } from './store-scripts.ts';
 import { applying, entered, type TransitionName } from './transitions.ts';
 
@@ -71,24 +72,6 @@ export interface RenewalStoreDeps {
    * when it cannot. @defaultValue nothing is waited for
    */
   durable?: DurableClaims;
-}
-
-/** The keys of the store under `prefix`. */
-function storeKeys(prefix: string) {
-  return {
-    record: (id: string) => `${prefix}:renewal:${id}`,
-    outbox: (id: string) => `${prefix}:outbox:${id}`,
-    outboxLock: (id: string) => `${prefix}:outbox-lock:${id}`,
-    outboxIndex: () => `${prefix}:outbox-pending`,
-    active: () => `${prefix}:active`,
-    pending: () => `${prefix}:pending-approvals`,
-    open: (orderId: string) => `${prefix}:order-open:${orderId}`,
-    latest: (orderId: string) => `${prefix}:order-latest:${orderId}`,
-    audit: (id: string) => `${prefix}:audit:${id}`,
-    card: (channel: string, ts: string) => `${prefix}:card:${channel}:${ts}`,
-    newOrder: (newOrderId: string) => `${prefix}:new-order:${newOrderId}`,
-    renewal: (orderId: string) => `${prefix}:order-renewal:${orderId}`,
-  };
 }
 
 /** A request, as a kind of record the store moves through the transition table. */

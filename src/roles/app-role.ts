@@ -9,6 +9,7 @@ import { type AppQueues, queueNames, type RecordJobData, syncExpiryScanSchedule 
 import type { Logger } from '../logger.ts';
 import { createMetrics, type Metrics } from '../metrics.ts';
 import { createAttentionService } from '../renewals/attention-service.ts';
+import { migrateDeployments } from '../renewals/migrate-deployments.ts';
 import { settleWithin } from '../settle-within.ts';
 import { createAfterAckQueue, createGuard } from '../slack/after-ack.ts';
 import { expiringListText, scanNowText } from '../slack/alert-commands.ts';
@@ -77,6 +78,8 @@ export async function startAppRole(deps: AppRoleDeps): Promise<AppRole> {
     approverCacheMs: deps.approverCacheMs,
   });
   const { queues, store } = services;
+  // Old-shape requests become readable before the first click: the same idempotent step as the worker's start.
+  await migrateDeployments({ redis, prefix: config.redis.prefix, logger, now });
   registerListeners(slack, services, { config, logger, cas: deps.cas, now });
   const expiryWorker = startExpiryWorker(services, connections.bullmqRedis, config.redis.prefix, logger);
   await syncExpiryScanSchedule(queues.scans, config.alerts);
