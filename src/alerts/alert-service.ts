@@ -10,9 +10,9 @@ import {
   hostingQuotaLeft,
   type InstanceFindings,
   type InstanceNote,
-  listInstanceFindings,
+  listOrdersAndInstances,
 } from './expiring-instances.ts';
-import { type ExpiringOrder, listExpiringOrders } from './expiring-orders.ts';
+import type { ExpiringOrder } from './expiring-orders.ts';
 import { claimInstanceAlerts, expiredVerdict, type InstanceChannelAlerts } from './instance-alerts.ts';
 import { routeFor } from './routes.ts';
 
@@ -211,12 +211,8 @@ export function createAlertService(deps: AlertServiceDeps) {
     // Claims a scan made and never settled (it died, or lost Redis) go back once their lease ran out.
     const stale = await state.releaseExpiredLeases();
     if (stale > 0) logger.warn({ claims: stale }, 'expiry alert claims of an unfinished scan given back');
-    const { scanned, expiring, instanceIds } = await listExpiringOrders(deps.cas, { now: now(), maxDays });
-    const findings = await listInstanceFindings(deps.cas, {
-      now: now(),
-      thresholds,
-      v1Instances: instanceIds,
-    });
+    const { orders, findings } = await listOrdersAndInstances(deps.cas, { now: now(), maxDays, thresholds });
+    const { scanned, expiring } = orders;
     const summary: ScanSummary = {
       scanned,
       instances: findings.scanned,

@@ -1,6 +1,5 @@
 import type { AlertService, ScanSummary } from '../alerts/alert-service.ts';
-import { listInstanceFindings } from '../alerts/expiring-instances.ts';
-import { listExpiringOrders } from '../alerts/expiring-orders.ts';
+import { listOrdersAndInstances } from '../alerts/expiring-instances.ts';
 import type { LifetimeThresholds } from '../alerts/lifetime.ts';
 import type { ApproverDirectory } from '../approval/approvers.ts';
 import type { CasClient } from '../cas/client.ts';
@@ -15,8 +14,8 @@ export async function expiringListText(
   options: { now: number; thresholds: LifetimeThresholds },
 ): Promise<string> {
   const maxDays = options.thresholds.days[0] ?? 30;
-  const { expiring, instanceIds } = await listExpiringOrders(cas, { now: options.now, maxDays });
-  const v2 = await listInstanceFindings(cas, { ...options, v1Instances: instanceIds });
+  const { orders, findings: v2 } = await listOrdersAndInstances(cas, { ...options, maxDays });
+  const { expiring } = orders;
   const rows = [
     ...expiring.map((o) => ({
       end: o.certEndTime,
