@@ -166,6 +166,8 @@ export function createSubscriptionStore(input: {
     mustGet,
     /** Every subscription, brought to the present. */
     all: () => [...subs.values()].map(advance),
+    /** Every subscription as last brought to the present (to page through; `mustGet` brings one up to date). */
+    asLastSeen: () => [...subs.values()],
     /** The next application of `instanceId` fails with `message` (TaskMessage). */
     failNextApplication(instanceId: string, message: string): void {
       mustGet(instanceId).outcomes.push({ task: 'failed', message });
