@@ -2,9 +2,10 @@ import { findPendingInstance } from '../cas/instances.ts';
 import { listItems } from '../config/fields.ts';
 import { type CommandContext, confirm, pemRequest, print, text } from './cli-io.ts';
 
-/** What `apply` was told: the parts of the application given on the command line. */
-interface ApplyOptions {
-  method: 'DNS' | 'HTTP';
+/** What `apply` or `rotate` was told: the parts of the application given on the command line. */
+export interface ApplyOptions {
+  /** Undefined when not given (`apply` then uses DNS, `rotate` the instance's own). */
+  method: 'DNS' | 'HTTP' | undefined;
   contacts: string[] | undefined;
   csr: string | undefined;
 }
@@ -16,10 +17,10 @@ export async function applyCommand(context: CommandContext): Promise<number> {
   if (typeof options === 'number') return options;
   const application = await pendingApplication(context, options);
   if (typeof application === 'number') return application;
-  const { instanceId, domain, csr, keyAlgorithm, contactIds } = application;
+  const { instanceId, domain, csr, keyAlgorithm, contactIds, validationMethod } = application;
   const refused = await confirm(
     context,
-    `Apply for order ${orderId} (instance ${instanceId}) at ${endpoint}: ${domain ?? "the CSR's names"}, ${options.method} validation, ${csr ? 'your CSR' : `key ${keyAlgorithm} made by CAS`}, contacts ${contactIds.join(',')}? [y/N] `,
+    `Apply for order ${orderId} (instance ${instanceId}) at ${endpoint}: ${domain ?? "the CSR's names"}, ${validationMethod} validation, ${csr ? 'your CSR' : `key ${keyAlgorithm} made by CAS`}, contacts ${contactIds.join(',')}? [y/N] `,
     'apply submits an application: add --yes to confirm when not running in a terminal\n',
     'Not applied.\n',
   );
@@ -34,10 +35,10 @@ export async function applyCommand(context: CommandContext): Promise<number> {
   });
 }
 
-/** The options `apply` was given, checked; or the exit code once the bad one is named. */
-async function applyOptions({ io, values }: CommandContext): Promise<ApplyOptions | number> {
-  const method = (text(values, 'method') ?? 'DNS').toUpperCase();
-  if (method !== 'DNS' && method !== 'HTTP') {
+/** The application options `apply` or `rotate` was given, checked; or the exit code once the bad one is named. */
+export async function applyOptions({ io, values }: CommandContext): Promise<ApplyOptions | number> {
+  const method = text(values, 'method')?.toUpperCase();
+  if (method !== undefined && method !== 'DNS' && method !== 'HTTP') {
     io.stderr.write("--method must be DNS or HTTP (the instance API's names)\n");
     return 2;
   }
@@ -95,5 +96,12 @@ async function pendingApplication(
     return 2;
   }
   const keyAlgorithm = text(values, 'key') ?? 'RSA_2048';
-  return { instanceId: found.instanceId, domain, csr, validationMethod: method, keyAlgorithm, contactIds };
+  return {
+    instanceId: found.instanceId,
+    domain,
+    csr,
+    validationMethod: method ?? ('DNS' as const),
+    keyAlgorithm,
+    contactIds,
+  };
 }

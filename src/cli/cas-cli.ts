@@ -8,6 +8,7 @@ import { isAppError } from '../errors.ts';
 import { applyCommand } from './apply-command.ts';
 import { type CliIo, type CommandContext, confirm, type Options, pemRequest, print, text } from './cli-io.ts';
 import { instanceUsage, runInstanceCommand } from './instance-commands.ts';
+import { rotateCommand, rotateUsage } from './rotate-command.ts';
 
 export type { CliIo } from './cli-io.ts';
 
@@ -19,6 +20,7 @@ const usage = `Usage: npm run cas -- <command>
   package [--product CODE]             DescribePackageState (plan quota)
   renew <orderId> [--csr FILE] [--yes] RenewCertificateOrderForPackageRequest (spends quota; asks first)
 ${instanceUsage}
+${rotateUsage}
   contacts                             ListContact (the IDs CERT_CAS_CONTACT_IDS takes)
   apply <newOrderId> [--domain D] [--method DNS|HTTP] [--contact ID,…] [--key ALG] [--csr FILE] [--yes]
                                        submits a pending order's application: finds its instance,
@@ -54,6 +56,7 @@ const commands = new Map<string, Command>([
   ['instances', { run: (c) => runInstanceCommand(c.io, () => c.client, 'instances', c.arg, c.values) }],
   ['contacts', { run: async (c) => print(c.io, await c.client.listContacts()) }],
   ['apply', { argument: 'order', run: applyCommand }],
+  ['rotate', { argument: 'instance', run: rotateCommand }],
 ]);
 
 /** Runs one CLI command; resolves to the process exit code (0 ok, 1 failed, 2 usage). */
@@ -104,6 +107,7 @@ function parseCommandLine(
         method: { type: 'string' },
         contact: { type: 'string' },
         key: { type: 'string' },
+        force: { type: 'boolean' },
         yes: { type: 'boolean', short: 'y' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -125,7 +129,7 @@ function parseCommandLine(
 function argumentProblem(command: string, arg: string | undefined): string | undefined {
   const argument = commands.get(command)?.argument;
   if (argument === 'instance' && (arg === undefined || !/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/.test(arg))) {
-    return 'instance needs an instance ID, e.g. npm run cas -- instance cas-ivauto-abc123\n';
+    return `${command} needs an instance ID, e.g. npm run cas -- ${command} cas-ivauto-abc123\n`;
   }
   if (
     argument === 'order' &&
