@@ -31,10 +31,16 @@ return math.max(1, oldest + window - now)
 export const paceWindowMs = 1_000;
 
 /**
- * CAS's per-account rates (calls per second) the pacer keeps. ListUserCertificateOrder's is documented (10/s);
- * ListInstances has none documented, and the expiry scan pages through it like the V1 listing, so it is held to the
- * same 10/s (GetTaskAttribute's documented rate, reference §7.4, is 10/s too). Others are paced by the worker's queue
- * limiter (`CERT_CAS_QPS`).
+ * CAS's per-account rates (calls per second) the pacer keeps, one window per action: Alibaba's quotas are per API
+ * operation ("the maximum number of calls allowed for a specific OpenAPI operation", help.aliyun.com/en/openapi/
+ * throttling-and-quota-management), so the V1 and V2 listings do not share a budget.
+ * - ListUserCertificateOrder: 10/s per account, documented (alibabacloud.com/help/en/ssl-certificate/
+ *   developer-reference/api-cas-2020-04-07-listusercertificateorder, "QPS limit").
+ * - ListInstances: the English and Chinese pages (api-cas-2020-04-07-listinstances, updated 2026-06-26) state no
+ *   limit; the Portuguese and French ones (2026-09) state 10 per user, beside a description copied from the private-CA
+ *   listing. Held to 10/s: the expiry scan pages through it like the V1 listing (GetTaskAttribute's documented rate,
+ *   reference §7.4, is 10/s too).
+ * Others are paced by the worker's queue limiter (`CERT_CAS_QPS`).
  */
 export const casRateLimits: Readonly<Record<string, number>> = {
   ListUserCertificateOrder: 10,
