@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SeedSubscription } from '../../src/cas-sim/subscription-model.ts';
-import { type CliIo, runCasCli } from '../../src/cli/cas-cli.ts';
+import { runCasCli } from '../../src/cli/cas-cli.ts';
 import { startCasSim } from '../support/cas.ts';
-import { testCredentials } from '../support/secrets.ts';
+import { cliAgainst } from '../support/cli.ts';
 
 type Harness = Awaited<ReturnType<typeof startCasSim>>;
 let harness: Harness | undefined;
@@ -13,25 +13,7 @@ afterEach(async () => {
 
 const dayMs = 24 * 60 * 60 * 1000;
 
-function cli(url: string) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const value: CliIo = {
-    env: {
-      CAS_ENDPOINT: url,
-      ALIBABA_CLOUD_ACCESS_KEY_ID: testCredentials.accessKeyId,
-      ALIBABA_CLOUD_ACCESS_KEY_SECRET: testCredentials.accessKeySecret,
-    },
-    homeDir: '/nonexistent-home',
-    stdout: { write: (t: string) => out.push(t) },
-    stderr: { write: (t: string) => err.push(t) },
-    ask: undefined,
-    readFile: async (path) => {
-      throw Object.assign(new Error(`ENOENT: ${path}`), { code: 'ENOENT' });
-    },
-  };
-  return { value, out: () => out.join(''), err: () => err.join('') };
-}
+const cli = (url: string) => cliAgainst(url);
 
 /** `count` subscriptions: the even ones issued (normal), the odd ones never applied (inactive). */
 function subscriptions(count: number): SeedSubscription[] {

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SeedSubscription, SubscriptionBehaviour } from '../../src/cas-sim/subscription-model.ts';
-import { type CliIo, runCasCli } from '../../src/cli/cas-cli.ts';
+import { runCasCli } from '../../src/cli/cas-cli.ts';
 import { startCasSim, testContactId } from '../support/cas.ts';
-import { testCredentials } from '../support/secrets.ts';
+import { cliAgainst } from '../support/cli.ts';
 
 type Harness = Awaited<ReturnType<typeof startCasSim>>;
 let harness: Harness | undefined;
@@ -13,33 +13,7 @@ afterEach(async () => {
 
 const dayMs = 24 * 60 * 60 * 1000;
 
-/** The CLI's input and output, in memory; `answer` is what the operator types at the prompt (none: no terminal). */
-function cli(url: string, answer?: string) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const asked: string[] = [];
-  const value: CliIo = {
-    env: {
-      CAS_ENDPOINT: url,
-      ALIBABA_CLOUD_ACCESS_KEY_ID: testCredentials.accessKeyId,
-      ALIBABA_CLOUD_ACCESS_KEY_SECRET: testCredentials.accessKeySecret,
-    },
-    homeDir: '/nonexistent-home',
-    stdout: { write: (t: string) => out.push(t) },
-    stderr: { write: (t: string) => err.push(t) },
-    ask:
-      answer === undefined
-        ? undefined
-        : async (q) => {
-            asked.push(q);
-            return answer;
-          },
-    readFile: async (path) => {
-      throw Object.assign(new Error(`ENOENT: ${path}`), { code: 'ENOENT' });
-    },
-  };
-  return { value, out: () => out.join(''), err: () => err.join(''), asked };
-}
+const cli = cliAgainst;
 
 /** An issued subscription: a 200-day certificate with 20 days left, applied for with DNS and the test contact. */
 function subscription(overrides: Partial<SeedSubscription> = {}): SeedSubscription {
