@@ -1,10 +1,12 @@
 import type { Button, KnownBlock, MrkdwnElement } from '@slack/web-api';
+import { decisionOf } from '../approval/decisions.ts';
 import type { DeploymentRecord } from '../renewals/deployment-record.ts';
 import type { RenewalRecord } from '../renewals/record.ts';
 import { awaitsDecision } from '../renewals/renewal-states.ts';
 import { can } from '../renewals/transitions.ts';
 import { cardWarnings, earlierRenewalConfirm } from './card-warnings.ts';
 import { actionIds, cardValue, md, plain, type SlackMessage } from './cards.ts';
+import { approvalStateBlock, decisionBlock } from './decision-lines.ts';
 import { fitMessage } from './message-limits.ts';
 import { clipMrkdwn, daysLeft, escapeMrkdwn, mention, slackDate } from './mrkdwn.ts';
 import { statusLine } from './status-line.ts';
@@ -158,12 +160,15 @@ export function renderApprovalCard(
 ): SlackMessage {
   // An earlier renewal of the order comes first: approving would pay a second time.
   const blocks: KnownBlock[] = [
+    decisionBlock(decisionOf(record)),
     ...cardWarnings(record),
     { type: 'header', block_id: 'title', text: plain('Certificate renewal request') },
     { type: 'section', block_id: 'order', fields: orderFields(record, now) },
     csrSection(record),
     applicationSection(record),
   ];
+  const approvals = approvalStateBlock(record, awaitsDecision(record), now);
+  if (approvals) blocks.push(approvals);
   if (awaitsDecision(record)) blocks.push(decisionActions(record));
   if (can(record, 'resolved')) blocks.push(...attentionBlocks(record));
   blocks.push({ type: 'context', block_id: 'status', elements: [md(statusLine(record, deployment))] });
