@@ -35,3 +35,19 @@ export const moveGuards = {
 
 /** The name of a move's guard. */
 export type GuardName = keyof typeof moveGuards;
+
+/**
+ * Whether a person who saw `version` of the request saw what it is now: the same version, or one before moves that
+ * change nothing a decision is about (the store's script decides the same way when the move is made).
+ */
+export function sawCurrent(
+  r: {
+    readonly version: number;
+    readonly seenFrom?: number | undefined;
+    readonly seenTo?: number | undefined;
+  },
+  version: number,
+): boolean {
+  if (r.version === version) return true;
+  return r.seenTo === r.version && r.seenFrom !== undefined && version >= r.seenFrom && version < r.version;
+}

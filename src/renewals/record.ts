@@ -95,6 +95,12 @@ export const RenewalRecord = z.object({
     .transform((s) => (s ? s.split(',') : [])),
   /** Distinct approvers approving needs, as the request was opened or last approved (the card shows it). */
   approvalsRequired: optionalNumber,
+  /**
+   * The versions a decision still applies to: moves that change nothing a decision is about (an approval counted, a
+   * reminder) keep what a person saw at `seenFrom` valid while the record is at `seenTo` (store-scripts.ts).
+   */
+  seenFrom: optionalNumber,
+  seenTo: optionalNumber,
   /** The last reminder posted while the request waited (each is posted once: reminders.ts). */
   reminded: z.enum(['half', 'last']).optional(),
   /** Epoch ms after which an undecided request expires. */

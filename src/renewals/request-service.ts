@@ -3,6 +3,7 @@ import type { ParsedCsr } from '../csr/parse-csr.ts';
 import { expiryJobId } from '../jobs/queues.ts';
 import { createApprovalRenewalCheck } from './approval-renewal-check.ts';
 import { vote } from './approval-vote.ts';
+import { sawCurrent } from './move-guards.ts';
 import { createOpenRequest } from './open-request.ts';
 import type { ApprovalCounted, CardAction, CardClaim, QueuedLater, Refusal } from './outcomes.ts';
 import type { RenewalRecord } from './record.ts';
@@ -108,7 +109,7 @@ export function createRequestService(deps: RequestServiceDeps) {
     const record = await requestForCard(channelId, messageTs, claim.id);
     if (!record) return { refusal: { code: 'unknown_card' } };
     if (!canFrom(record, move)) return { refusal: { code: 'not_waiting', record } };
-    if (record.version !== claim.version) return { refusal: { code: 'changed', record } };
+    if (!sawCurrent(record, claim.version)) return { refusal: { code: 'changed', record } };
     return { record };
   }
 

@@ -1,0 +1,64 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  type AppHarness,
+  approverId,
+  openCard,
+  otherApproverId,
+  startAppHarness,
+} from '../support/app-harness.ts';
+import { buildOrder } from '../support/cas.ts';
+import { deploymentTests, type Resource } from '../support/deployment.ts';
+
+// Money and rotation are different decisions (issue 20.2): CERT_ROTATION_APPROVERS may approve what spends no
+// money (rotations, deployments), never a V1 renewal, which spends plan quota.
+
+const rotator = 'U0ROTATOR';
+const { upToDeployCard } = deploymentTests();
+let h: AppHarness | undefined;
+afterEach(async () => {
+  await h?.stop();
+  h = undefined;
+});
+
+describe('a rotation approver', () => {
+  it('may not approve a V1 renewal: a private message says why and who can', async () => {
+    const order = buildOrder();
+    h = await startAppHarness({ seed: { orders: [order] }, env: { CERT_ROTATION_APPROVERS: rotator } });
+    const card = await openCard(h, String(order.orderId));
+
+    await h.click('cert_approve', { user: rotator, messageTs: card.ts, value: card.value });
+    const answer = await h.slack.waitForResponse();
+
+    expect(answer.body).toMatchObject({ response_type: 'ephemeral', replace_original: false });
+    expect(answer.body.text).toBe(
+      `Only <@${approverId}>, <@${otherApproverId}> can approve this renewal. It spends plan quota (money); you may approve rotations and deployments only (\`CERT_ROTATION_APPROVERS\`).`,
+    );
+    expect(await h.app.redis.hget(`${h.prefix}:renewal:${card.recordId}`, 'state')).toBe('requested');
+    expect(await h.app.redis.hget(`${h.prefix}:renewal:${card.recordId}`, 'approvals')).toBeNull();
+  });
+
+  it('may approve a deployment (the card says it is free), and a bystander is told who can', async () => {
+    const resources: Resource[] = [
+      { id: '601', cloudProduct: 'CDN', domain: 'shop.example.com', regionId: 'cn-hangzhou' },
+    ];
+    const { card, harness, deployTs, deployValue, deployText } = await upToDeployCard({
+      resources,
+      env: { CERT_ROTATION_APPROVERS: rotator },
+    });
+    expect(deployText).toMatch(/^\[\{"type":"context","block_id":"decision_kind".*\*Free:\* deploying/);
+
+    await harness.click('cert_deploy', { user: 'U0BYSTANDER', messageTs: deployTs, value: deployValue });
+    const refused = await harness.slack.waitForResponse();
+    await harness.click('cert_deploy', { user: rotator, messageTs: deployTs, value: deployValue });
+    await harness.slack.waitForCall(
+      (c) => c.method === 'chat.postMessage' && /Serving the new certificate on/.test(String(c.args.text)),
+      20_000,
+    );
+
+    expect(refused.body.text).toBe(
+      `Only <@${approverId}>, <@${otherApproverId}>, <@${rotator}> can deploy, skip or roll back this certificate.`,
+    );
+    const deployment = await harness.app.redis.hgetall(`${harness.prefix}:deployment:${card.recordId}`);
+    expect(deployment.decidedBy).toBe(rotator);
+  });
+});
