@@ -82,7 +82,8 @@ export function createRequestService(deps: RequestServiceDeps) {
         tell({
           type: 'expired',
           orderId: record.orderId,
-          ttlHours: Math.round(deps.requestTtlMs / 3_600_000),
+          // The request's own TTL: a process started since with another CERT_REQUEST_TTL_HOURS may expire it.
+          ttlHours: Math.round((record.expiresAt - record.requestedAt) / 3_600_000),
         }),
       ],
     });

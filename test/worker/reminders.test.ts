@@ -1,19 +1,21 @@
 import { Queue } from 'bullmq';
-import { afterEach, describe, expect, it } from 'vitest';
-import { expiryJobId, queueNames, type RecordJobData, scheduleExpiry } from '../../src/jobs/queues.ts';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createCasClient } from '../../src/cas/client.ts';
+import { expiryJobId, queueNames, type RecordJobData } from '../../src/jobs/queues.ts';
+import { createLogger } from '../../src/logging.ts';
+import { startAppRole } from '../../src/roles/app-role.ts';
 import {
   type AppHarness,
   approverId,
   blocksText,
   channelId,
-  childRoleEnv,
   openCard,
   otherApproverId,
   startAppHarness,
 } from '../support/app-harness.ts';
 import { buildOrder } from '../support/cas.ts';
 import { testRedis } from '../support/redis.ts';
-import { spawnRole, type WorkerProcess } from '../support/worker-process.ts';
+import { testCredentials } from '../support/secrets.ts';
 
 // Reminders (issue 22.3): an undecided request reminds its approvers in its thread at half of its TTL (and an hour
 // before it expires when the TTL is over two hours: test/renewals/reminders.test.ts), each once, also across a
@@ -33,6 +35,7 @@ const posted = (harness: AppHarness, ts: string, pattern: RegExp, timeoutMs = 10
     timeoutMs,
   );
 const reminder = /:alarm_clock:/;
+const hour = 3_600_000;
 const expired = /this request expired/;
 
 async function open(requestTtlMs: number) {
@@ -71,30 +74,63 @@ describe('reminders', () => {
     ]);
   });
 
-  it('once across a restart: the app role stops after the reminder, its job runs again in a new app process, no second reminder', async () => {
-    const { harness, ts, recordId } = await open(8_000);
-    await posted(harness, ts, reminder);
-
-    // The app role stops; its job is run again at once by the next process, as after a crash between the
-    // reminder and the job's next delay (a stalled job is redelivered).
-    await harness.app.stop();
+  it('each reminder once across a restart: the app role stops after the first, a new one wakes the request again', async () => {
+    // The test clock (app and requests) moves by hours; the request's one job is promoted instead of waited for.
+    let clock = Date.now();
+    const order = buildOrder();
+    h = await startAppHarness({
+      seed: { orders: [order] },
+      now: () => clock,
+      appDeps: { requestTtlMs: 4 * hour },
+    });
+    const harness = h;
+    const card = await openCard(harness, String(order.orderId));
+    const id = card.recordId as string;
     const approvals = new Queue<RecordJobData>(queueNames.approvals, {
       connection: testRedis(),
       prefix: harness.prefix,
     });
     cleanups.push(() => approvals.close());
-    await (await approvals.getJob(expiryJobId(recordId)))?.remove();
-    await scheduleExpiry(approvals, recordId, 0);
-    const next: WorkerProcess = await spawnRole('app', childRoleEnv(harness));
-    cleanups.push(async () => {
-      await next.stop();
-    });
-    await posted(harness, ts, expired, 20_000);
-
-    expect(harness.slack.thread(channelId, ts).filter((m) => reminder.test(String(m.text)))).toHaveLength(1);
-    const audit = (await harness.app.redis.lrange(`${harness.prefix}:audit:${recordId}`, 0, -1)).map(
-      (e) => (JSON.parse(e) as { action: string }).action,
+    const wake = async (at: number) => {
+      clock = at;
+      const job = await approvals.getJob(expiryJobId(id));
+      await vi.waitFor(async () => expect(await job?.getState()).toBe('delayed'), { timeout: 5_000 });
+      await job?.promote();
+    };
+    const requestedAt = Number(
+      await harness.app.redis.hget(`${harness.prefix}:renewal:${id}`, 'requestedAt'),
     );
-    expect(audit).toEqual(['requested', 'reminded', 'expired']);
+
+    await wake(requestedAt + 2 * hour + 60_000);
+    await posted(harness, card.ts, reminder);
+    await harness.app.stop();
+    const next = await startAppRole({
+      config: harness.config,
+      logger: createLogger({ level: 'silent' }),
+      cas: createCasClient({ endpoint: harness.cas.url, credentials: () => testCredentials }),
+      now: () => clock,
+    });
+    cleanups.push(() => next.stop());
+    // The new role runs the job again before the last reminder is due (as a stalled job is redelivered), then at it.
+    await wake(requestedAt + 2 * hour + 120_000);
+    await vi.waitFor(
+      async () => expect(await (await approvals.getJob(expiryJobId(id)))?.getState()).toBe('delayed'),
+      {
+        timeout: 5_000,
+      },
+    );
+    await wake(requestedAt + 3 * hour);
+    const last = await posted(harness, card.ts, /expires in 1 h/);
+
+    const reminders = harness.slack.thread(channelId, card.ts).filter((m) => reminder.test(String(m.text)));
+    expect(reminders.map((m) => m.text)).toEqual([expect.stringContaining('expires in 2 h'), last.args.text]);
+    const audit = (await harness.app.redis.lrange(`${harness.prefix}:audit:${id}`, 0, -1)).map(
+      (e) => JSON.parse(e) as { action: string; detail?: string },
+    );
+    expect(audit.map((e) => [e.action, e.detail])).toEqual([
+      ['requested', undefined],
+      ['reminded', 'half'],
+      ['reminded', 'last'],
+    ]);
   });
 });
