@@ -158,10 +158,11 @@ export function renderApprovalCard(
   now: number,
   deployment?: DeploymentRecord,
 ): SlackMessage {
-  // An earlier renewal of the order comes first: approving would pay a second time.
+  // An earlier renewal of the order comes first (DESIGN: never silent): approving would pay a second time. Then
+  // the first line proper: which decision approving is (money or not).
   const blocks: KnownBlock[] = [
-    decisionBlock(decisionOf(record)),
     ...cardWarnings(record),
+    decisionBlock(decisionOf(record)),
     { type: 'header', block_id: 'title', text: plain('Certificate renewal request') },
     { type: 'section', block_id: 'order', fields: orderFields(record, now) },
     csrSection(record),
