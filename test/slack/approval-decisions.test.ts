@@ -1,4 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { createApproverDirectory } from '../../src/approval/approvers.ts';
+import { createDecisionPolicy, type Decision } from '../../src/approval/decisions.ts';
+import { createLogger } from '../../src/logging.ts';
 import {
   type AppHarness,
   approverId,
@@ -60,5 +63,49 @@ describe('a rotation approver', () => {
     );
     const deployment = await harness.app.redis.hgetall(`${harness.prefix}:deployment:${card.recordId}`);
     expect(deployment.decidedBy).toBe(rotator);
+  });
+});
+
+describe('mayDecide', () => {
+  const logger = createLogger({ level: 'silent' });
+  const policy = (rotationGroup: () => Promise<string[]>) =>
+    createDecisionPolicy({
+      approvers: createApproverDirectory({
+        approvers: [approverId],
+        listGroupMembers: async () => [],
+        logger,
+      }),
+      rotationApprovers: createApproverDirectory({
+        approvers: [rotator, 'S0ONCALL'],
+        listGroupMembers: rotationGroup,
+        logger,
+      }),
+    });
+
+  it.each([
+    ['money', approverId, 'approver'],
+    ['rotation', approverId, 'approver'],
+    ['deployment', approverId, 'approver'],
+    ['money', rotator, 'not_approver'],
+    ['rotation', rotator, 'approver'],
+    ['deployment', rotator, 'approver'],
+    ['money', 'U0ONCALLER', 'not_approver'],
+    ['rotation', 'U0ONCALLER', 'approver'],
+    ['deployment', 'U0BYSTANDER', 'not_approver'],
+  ] as const)('%s by %s: %s', async (decision: Decision, userId, expected) => {
+    const decide = policy(async () => ['U0ONCALLER']);
+
+    expect(await decide.mayDecide(decision, userId)).toBe(expected);
+  });
+
+  it('fails closed on a rotation group Slack cannot list, and names who may decide', async () => {
+    const decide = policy(async () => {
+      throw new Error('ratelimited');
+    });
+
+    expect(await decide.mayDecide('rotation', 'U0ONCALLER')).toBe('unknown');
+    expect(await decide.mayDecide('money', 'U0ONCALLER')).toBe('not_approver');
+    expect(decide.describe('money')).toBe(`<@${approverId}>`);
+    expect(decide.describe('deployment')).toBe(`<@${approverId}>, <@${rotator}>, <!subteam^S0ONCALL>`);
   });
 });
