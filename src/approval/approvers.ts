@@ -95,6 +95,8 @@ export function createApproverDirectory(options: ApproverDirectoryOptions) {
     async isApprover(userId: string): Promise<boolean> {
       return (await status(userId)) === 'approver';
     },
+    /** The listed user and user-group IDs, as configured. */
+    ids: [...options.approvers],
     /** How to name the approvers in a message: `<@U…>` and `<!subteam^S…>` mentions. */
     describe(): string {
       return options.approvers.map((id) => (id.startsWith('S') ? `<!subteam^${id}>` : `<@${id}>`)).join(', ');

@@ -16,6 +16,8 @@ export const approvalEnvShape = {
   CERT_ALLOW_SELF_APPROVAL: booleanFlag(false),
   CERT_APPROVER_MAX_STALE_MINUTES: numberIn(15, 0, 1440, false),
   CERT_REQUEST_TTL_HOURS: numberIn(24, 0.01, 24 * 30, false),
+  CERT_ROTATION_APPROVERS: optionalSlackIdList,
+  CERT_APPROVALS_REQUIRED: numberIn(1, 1, 6, true),
 };
 
 /** What the bot puts on a renewed order's application. */
@@ -46,6 +48,16 @@ export function approvalSection(env: EnvOf<typeof approvalEnvShape>) {
     approverMaxStaleMinutes: env.CERT_APPROVER_MAX_STALE_MINUTES,
     /** How long a request waits for a decision before it expires, hours. @defaultValue 24 */
     requestTtlHours: env.CERT_REQUEST_TTL_HOURS,
+    /**
+     * Users and user groups who may approve what spends no money (V2 rotations, deployments), besides
+     * {@link approvers}. @defaultValue none
+     */
+    rotationApprovers: env.CERT_ROTATION_APPROVERS,
+    /**
+     * Distinct approvers (never the requester, unless self-approval is allowed) a money decision (a V1 renewal)
+     * needs, 1 to 6; read per request through `approvalsRequired` (approval/decisions.ts). @defaultValue 1
+     */
+    approvalsRequired: env.CERT_APPROVALS_REQUIRED,
   };
 }
 

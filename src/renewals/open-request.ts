@@ -1,9 +1,11 @@
+import { approvalsRequired } from '../approval/decisions.ts';
 import { lookupOrderForRenewal } from '../cas/order-lookup.ts';
 import type { ParsedCsr } from '../csr/parse-csr.ts';
 import { scheduleExpiry } from '../jobs/queues.ts';
 import type { OpenOutcome } from './outcomes.ts';
 import { createRecentRenewalCheck } from './recent-renewal.ts';
 import type { EarlierRenewal, PreviousRequest, RenewalRecord } from './record.ts';
+import { nextWakeAt } from './reminders.ts';
 import { endedUnconfirmed } from './renewal-states.ts';
 import type { RequestServiceDeps } from './request-deps.ts';
 import { can } from './transitions.ts';
@@ -110,6 +112,7 @@ export function createOpenRequest(deps: RequestServiceDeps) {
         csrSummary: input.csr?.summary,
         application: checked.plan,
         oldInstanceId: order.InstanceId,
+        approvalsRequired: approvalsRequired({}, deps.approvalCount),
         renewedBefore,
         // A renewal that ended unconfirmed may have happened: whoever approves must check CAS first.
         previous: unconfirmedPrevious(previous),
@@ -119,12 +122,13 @@ export function createOpenRequest(deps: RequestServiceDeps) {
       // Scheduled before the card is posted, so that even a request whose card never appears ends. The request
       // is written either way: if scheduling fails, the card still goes out (telling the person "nothing was
       // changed" would be false) and the sweeper schedules the expiry (sweepExpiries).
-      await scheduleExpiry(deps.queues.approvals, created.record.id, created.record.expiresAt - now()).catch(
-        (err: unknown) =>
-          logger.warn(
-            { recordId: created.record.id, err: { message: (err as Error).message } },
-            'expiry job not scheduled; the sweeper schedules it',
-          ),
+      // The job wakes the request at its first reminder, then at each next one, and at its expiry (reminders.ts).
+      const wakeIn = nextWakeAt(created.record) - now();
+      await scheduleExpiry(deps.queues.approvals, created.record.id, wakeIn).catch((err: unknown) =>
+        logger.warn(
+          { recordId: created.record.id, err: { message: (err as Error).message } },
+          'expiry job not scheduled; the sweeper schedules it',
+        ),
       );
       return { kind: 'created', record: created.record };
     },

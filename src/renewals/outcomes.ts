@@ -1,3 +1,4 @@
+import type { Decision } from '../approval/decisions.ts';
 import type { LookupProblem } from '../cas/order-lookup.ts';
 import type { ApplicationProblem } from './application.ts';
 import type { DeploymentRecord } from './deployment-record.ts';
@@ -30,8 +31,18 @@ export type Refusal =
   | { code: 'changed'; record: RenewalRecord; deployment?: DeploymentRecord }
   /** The request expired before the click. */
   | { code: 'expired' }
-  /** Only approvers may do this. */
-  | { code: 'not_approver'; action: 'approve' | 'reject' | 'snooze' | 'decide' | 'deploy' }
+  /**
+   * Only approvers may do this: of `decision`, when it is a card's (a `rotationOnly` clicker may approve rotations
+   * and deployments, not what spends money).
+   */
+  | {
+      code: 'not_approver';
+      action: 'approve' | 'reject' | 'snooze' | 'decide' | 'deploy';
+      decision?: Decision;
+      rotationOnly?: true;
+    }
+  /** The approver's approval was counted before: the request still needs `required` of them. */
+  | { code: 'approval_repeated'; count: number; required: number }
   /** An approver group cannot be read from Slack and its last known members are too old to trust. */
   | { code: 'approvers_unknown' }
   /**
@@ -60,6 +71,13 @@ export type Refusal =
  */
 export interface QueuedLater {
   code: 'queued_later';
+}
+
+/** An approval that was counted, `count` of the `required` distinct approvers the request needs: it waits for more. */
+export interface ApprovalCounted {
+  code: 'approval_counted';
+  count: number;
+  required: number;
 }
 
 /** What `/cert renew` (or an alert's Renew) led to; the Slack layer posts the card or answers the person. */

@@ -39,6 +39,13 @@ export interface MoveRow {
   readonly durable?: true;
   /** Counted in `certbot_deployments_total{outcome=<this>}`: how a deployment (or its re-check) ended. */
   readonly deployOutcome?: DeployOutcome;
+  /**
+   * An approval of N (the change's `approvalsRequired`): `count` adds a distinct approver short of N, `quorum` is
+   * the move only the approval that reaches N makes (store-scripts.ts keeps the approvers, in the same step).
+   */
+  readonly approvals?: 'count' | 'quorum';
+  /** Changes nothing a decision is about: a version seen before it still decides (store-scripts.ts). */
+  readonly keepsSeen?: true;
 }
 
 /** What applying a move means (transitions.ts's `applying`, deploy-transitions.ts's `applyingDeploy`). */
@@ -74,6 +81,10 @@ export interface MoveChange<R> {
   ifVersion?: number | undefined;
   /** For a row that takes the renew lease: its scope, and the epoch its listing was taken at (if any). */
   lease?: { scope: string; epoch?: number | undefined };
+  /** For an approval row: how many distinct approvers the request needs. */
+  approvalsRequired?: number;
+  /** Only if these fields hold these values now ('' for absent); else `stale`. */
+  ifFields?: Record<string, string>;
 }
 
 /** Result of a compare-and-set: `ok` with the state it left, or why it did not happen. */
@@ -90,7 +101,17 @@ export type MoveResult<R, S extends string> =
   /** The row takes the renew lease, and another unresolved request holds an overlapping scope. */
   | { ok: false; reason: 'lease_held'; ownerId: string; record: R }
   /** The row takes the renew lease with a listing older than a holder that gave up: list again. */
-  | { ok: false; reason: 'lease_stale'; record: R };
+  | { ok: false; reason: 'lease_stale'; record: R }
+  /**
+   * An approval row did not move, `count` being the distinct approvers with the actor: `approval_repeated` (the actor
+   * was counted before), `approval_quorum` (the actor's approval reaches the count: make the quorum row),
+   * `approval_short` (the quorum row, short of the count: count the approval instead).
+   */
+  | { ok: false; reason: ApprovalShortfall; count: number; record: R };
+
+/** Why an approval row did not move (see {@link MoveResult}). */
+export type ApprovalShortfall = 'approval_repeated' | 'approval_quorum' | 'approval_short';
+const shortfalls = new Set(['approval_repeated', 'approval_quorum', 'approval_short']);
 
 /** The request's keys a move touches (every record kind belongs to one request). */
 export interface RequestKeys {
@@ -173,6 +194,8 @@ export function createMoves(deps: MovesDeps) {
       change.lease?.epoch === undefined ? '' : String(change.lease.epoch),
       leaseHoldingStates.join(','),
       id,
+      change.approvalsRequired === undefined ? '' : String(change.approvalsRequired),
+      JSON.stringify(change.ifFields ?? {}),
       // The version is the script's to write (the next one, in the same HSET): a caller's is dropped.
       ...toFields({ ...fields, version: undefined, updatedAt: change.at }),
     ];
@@ -204,6 +227,8 @@ export function createMoves(deps: MovesDeps) {
     if (failed.has(status))
       return { ok: false, reason: status as 'order_taken', ownerId: value, record: moved };
     if (status === 'lease_stale') return { ok: false, reason: status, record: moved };
+    if (shortfalls.has(status))
+      return { ok: false, reason: status as ApprovalShortfall, count: Number(value), record: moved };
     if (row.count && value !== row.to) deps.onTransition?.(row.count === true ? row.to : row.count);
     if (row.deployOutcome) deps.onDeployment?.(row.deployOutcome);
     const token = (change.fields as { intentId?: string } | undefined)?.intentId;

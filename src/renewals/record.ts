@@ -83,6 +83,26 @@ export const RenewalRecord = z.object({
   messageTs: z.string().optional(),
   requestedBy: z.string(),
   requestedAt: z.coerce.number(),
+  /** What approving spends: a V1 `renewal` (plan quota: money) or a V2 `rotation` (free). Absent: a renewal. */
+  kind: z.enum(['renewal', 'rotation']).optional(),
+  /**
+   * Who approved so far, in order (distinct; written only by the approval rows' Lua: store-scripts.ts). Stored as
+   * comma-separated user IDs; absent before the first approval.
+   */
+  approvals: z
+    .string()
+    .optional()
+    .transform((s) => (s ? s.split(',') : [])),
+  /** Distinct approvers approving needs, as the request was opened or last approved (the card shows it). */
+  approvalsRequired: optionalNumber,
+  /**
+   * The versions a decision still applies to: moves that change nothing a decision is about (an approval counted, a
+   * reminder) keep what a person saw at `seenFrom` valid while the record is at `seenTo` (store-scripts.ts).
+   */
+  seenFrom: optionalNumber,
+  seenTo: optionalNumber,
+  /** The last reminder posted while the request waited (each is posted once: reminders.ts). */
+  reminded: z.enum(['half', 'last']).optional(),
   /** Epoch ms after which an undecided request expires. */
   expiresAt: z.coerce.number(),
   updatedAt: optionalNumber,

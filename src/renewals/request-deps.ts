@@ -1,4 +1,5 @@
 import type { ApproverDirectory } from '../approval/approvers.ts';
+import type { ApprovalCountSettings, DecisionPolicy } from '../approval/decisions.ts';
 import type { CasClient } from '../cas/client.ts';
 import type { RenewableOrderIndex } from '../cas/renewable-orders.ts';
 import type { AppQueues } from '../jobs/queues.ts';
@@ -39,6 +40,10 @@ export interface RequestServiceDeps {
   cas: CasClient;
   renewableOrders: RenewableOrderIndex;
   approvers: ApproverDirectory;
+  /** Who may make each decision (money, rotation, deployment). */
+  decisions: DecisionPolicy;
+  /** How many distinct approvers a money decision needs (read per request: approval/decisions.ts). */
+  approvalCount: ApprovalCountSettings;
   queues: Pick<AppQueues, 'renewals' | 'approvals'>;
   /** Delivers a request's outbox (thread messages) now. */
   deliver: DeliverNow;

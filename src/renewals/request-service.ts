@@ -1,10 +1,16 @@
+import { approvalsRequired, type Decision, decisionOf } from '../approval/decisions.ts';
 import type { ParsedCsr } from '../csr/parse-csr.ts';
 import { expiryJobId } from '../jobs/queues.ts';
 import { createApprovalRenewalCheck } from './approval-renewal-check.ts';
+import { vote } from './approval-vote.ts';
+import { sawCurrent } from './move-guards.ts';
 import { createOpenRequest } from './open-request.ts';
-import type { CardAction, CardClaim, QueuedLater, Refusal } from './outcomes.ts';
+import type { ApprovalCounted, CardAction, CardClaim, QueuedLater, Refusal } from './outcomes.ts';
 import type { RenewalRecord } from './record.ts';
+import { nextWakeAt } from './reminders.ts';
+import { awaitsDecision } from './renewal-states.ts';
 import { deliverSoon, type RequestServiceDeps } from './request-deps.ts';
+import { remindIfDue } from './request-reminders.ts';
 import { createScheduledMoves } from './scheduled-move.ts';
 import type { Notice, TransitionResult } from './store.ts';
 import type { ThreadEvent } from './thread-events.ts';
@@ -33,6 +39,15 @@ export function createRequestService(deps: RequestServiceDeps) {
     await deliverNow(record);
   };
 
+  /** The refusal of someone who may not make `decision`; it says when they may make the free decisions only. */
+  async function notApprover(action: 'approve' | 'reject' | 'deploy', decision: Decision, userId: string) {
+    const rotationOnly =
+      decision === 'money' &&
+      deps.decisions.hasRotationApprovers &&
+      (await deps.decisions.mayDecide('rotation', userId)) === 'approver';
+    return { code: 'not_approver', action, decision, ...(rotationOnly ? { rotationOnly } : {}) } as const;
+  }
+
   /** Whether `userId` may `action` this request; the refusal otherwise. */
   async function authorise(
     record: RenewalRecord,
@@ -40,9 +55,10 @@ export function createRequestService(deps: RequestServiceDeps) {
     action: 'approve' | 'reject' | 'deploy',
   ): Promise<Refusal | undefined> {
     if (action === 'reject' && userId === record.requestedBy) return undefined;
-    const approver = await deps.approvers.status(userId);
+    const decision: Decision = action === 'deploy' ? 'deployment' : decisionOf(record);
+    const approver = await deps.decisions.mayDecide(decision, userId);
     if (approver === 'unknown') return { code: 'approvers_unknown' };
-    if (approver === 'not_approver') return { code: 'not_approver', action };
+    if (approver === 'not_approver') return notApprover(action, decision, userId);
     if (action !== 'reject' && userId === record.requestedBy && !deps.allowSelfApproval)
       return { code: 'self_approval' };
     return undefined;
@@ -66,7 +82,8 @@ export function createRequestService(deps: RequestServiceDeps) {
         tell({
           type: 'expired',
           orderId: record.orderId,
-          ttlHours: Math.round(deps.requestTtlMs / 3_600_000),
+          // The request's own TTL: a process started since with another CERT_REQUEST_TTL_HOURS may expire it.
+          ttlHours: Math.round((record.expiresAt - record.requestedAt) / 3_600_000),
         }),
       ],
     });
@@ -93,11 +110,22 @@ export function createRequestService(deps: RequestServiceDeps) {
     const record = await requestForCard(channelId, messageTs, claim.id);
     if (!record) return { refusal: { code: 'unknown_card' } };
     if (!canFrom(record, move)) return { refusal: { code: 'not_waiting', record } };
-    if (record.version !== claim.version) return { refusal: { code: 'changed', record } };
+    if (!sawCurrent(record, claim.version)) return { refusal: { code: 'changed', record } };
     return { record };
   }
 
   const renewedBeforeApproval = createApprovalRenewalCheck(deps, notWaiting);
+
+  /** An approval counted short of the request's count (the card shows it), or repeated: the approver is told. */
+  async function countedApproval(result: TransitionResult, count: number, required: number) {
+    if (result.ok) {
+      logger.info({ recordId: result.record.id, count, required }, 'approval counted');
+      await deliverNow(result.record);
+      return { code: 'approval_counted', count, required } as const;
+    }
+    if (result.reason === 'approval_repeated') return { code: 'approval_repeated', count, required } as const;
+    return notWaiting(result);
+  }
 
   return {
     requestForCard,
@@ -112,7 +140,7 @@ export function createRequestService(deps: RequestServiceDeps) {
      * approver saw on the card; the winner enqueues the renewal. Once the approval is written it stands: if the
      * enqueue then fails, the sweeper enqueues it later, and the approver is told so ({@link QueuedLater}).
      */
-    async approve(input: CardAction): Promise<Refusal | QueuedLater | undefined> {
+    async approve(input: CardAction): Promise<Refusal | QueuedLater | ApprovalCounted | undefined> {
       const seen = await seenRequest(input.channelId, input.messageTs, input.claim);
       if ('refusal' in seen) return seen.refusal;
       const { record } = seen;
@@ -121,12 +149,14 @@ export function createRequestService(deps: RequestServiceDeps) {
         (await authorise(record, input.userId, 'approve')) ??
         (await renewedBeforeApproval(record, input.userId, input.claim.version));
       if (refusal) return refusal;
-      const result = await move(record.id, 'approved', {
-        actor: input.userId,
-        ifVersion: input.claim.version,
-        fields: { decidedBy: input.userId, decidedAt: now() },
-        notify: [tell({ type: 'approved', by: input.userId, at: now() })],
-      });
+      const required = approvalsRequired(record, deps.approvalCount);
+      const voted = await vote(
+        { store, move },
+        { record, userId: input.userId, seenVersion: input.claim.version, required, at: now() },
+        tell({ type: 'approved', by: input.userId, at: now() }),
+      );
+      if (voted.kind === 'counted') return countedApproval(voted.result, voted.count, required);
+      const { result } = voted;
       if (!result.ok) return notWaiting(result);
       await decided(result.record, { approvedBy: input.userId }, 'renewal approved');
       return result.queued;
@@ -151,10 +181,19 @@ export function createRequestService(deps: RequestServiceDeps) {
       return undefined;
     },
 
-    /** The expiry job: an undecided request past its TTL becomes `expired` (a decided one is left alone). */
-    async expire(recordId: string): Promise<void> {
+    /**
+     * The expiry job: an undecided request past its TTL becomes `expired`; before that, its due reminder is posted
+     * (request-reminders.ts). A decided one is left alone. Returns in how many milliseconds the job must run again
+     * (the request's next reminder or its expiry), or undefined when it is done.
+     */
+    async wake(recordId: string): Promise<number | undefined> {
       const record = await store.get(recordId);
-      if (record) await expireIfDue(record);
+      if (!record || (await expireIfDue(record)) || !awaitsDecision(record)) return undefined;
+      const reminded = await remindIfDue(deps, record);
+      if (reminded) await deliverNow(reminded);
+      const wait = nextWakeAt(reminded ?? record) - now();
+      // A reminder due but not recorded here was recorded by another process meanwhile: look again shortly.
+      return wait > 0 || reminded ? Math.max(0, wait) : 1_000;
     },
 
     /**

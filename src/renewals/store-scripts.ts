@@ -38,7 +38,12 @@ return {'ok', ARGV[1]}
  * order ID to claim (or ''), the version the caller saw (or '' for any), lease scope to take (`*` the account,
  * `d:<domain>` one domain), record key prefix (a lease holder is its record), the lease's `unresolved` count read
  * before the caller's listing of pending orders began (or '' for no check), the comma-separated states in which a
- * lease holder holds its lease, the request ID (the sets and the outbox index hold it), then field/value pairs.
+ * lease holder holds its lease, the request ID (the sets and the outbox index hold it), the approvals the request
+ * needs (for the `approval_count`/`approval_quorum` rows; '' otherwise), a JSON object of fields that must hold
+ * these values (absent: '') for the move to happen, else `stale` (`{}` for none), then field/value pairs.
+ * The approval rows keep the distinct approvers in the record's `approvals` field: `approval_count` adds the actor
+ * unless they are in it (`approval_repeated`) or adding them reaches the count (`approval_quorum`: the caller makes
+ * the quorum row instead); `approval_quorum` moves only when the approvers with the actor reach it (`approval_short`).
  */
 export const transitionScript = `
 local flags = ',' .. ARGV[3] .. ','
@@ -53,8 +58,42 @@ if state then
 else
   state = 'none'
 end
-if ARGV[9] ~= '' and current[2] ~= ARGV[9] then return {'stale', state} end
+-- A version seen before moves that change nothing a decision is about (an approval counted, a reminder: rows
+-- flagged keeps_seen, which record the window they span) is still the version seen.
+if ARGV[9] ~= '' and current[2] ~= ARGV[9] then
+  local window = redis.call('HMGET', KEYS[1], 'seenFrom', 'seenTo')
+  if window[2] ~= current[2] or tonumber(ARGV[9]) < tonumber(window[1] or current[2]) then return {'stale', state} end
+end
+for field, expected in pairs(cjson.decode(ARGV[16])) do
+  if (redis.call('HGET', KEYS[1], field) or '') ~= expected then return {'stale', state} end
+end
 local id = ARGV[14]
+local extra = {}
+if has('approval_count') or has('approval_quorum') then
+  -- The distinct approvers so far; the actor counts once, whatever they click.
+  local actor = cjson.decode(ARGV[5])['actor']
+  local list = redis.call('HGET', KEYS[1], 'approvals') or ''
+  local approvers, counted = {}, false
+  for a in string.gmatch(list, '[^,]+') do
+    table.insert(approvers, a)
+    if a == actor then counted = true end
+  end
+  if not counted then table.insert(approvers, actor) end
+  local required = tonumber(ARGV[15]) or 1
+  if has('approval_count') and counted then return {'approval_repeated', tostring(#approvers)} end
+  -- Only the approval that reaches the count may make the quorum row; any earlier one is only counted.
+  if has('approval_count') and #approvers >= required then return {'approval_quorum', tostring(#approvers)} end
+  if has('approval_quorum') and #approvers < required then return {'approval_short', tostring(#approvers)} end
+  table.insert(extra, 'approvals')
+  table.insert(extra, table.concat(approvers, ','))
+end
+if has('keeps_seen') then
+  local window = redis.call('HMGET', KEYS[1], 'seenFrom', 'seenTo')
+  table.insert(extra, 'seenFrom')
+  table.insert(extra, window[2] == current[2] and window[1] or current[2])
+  table.insert(extra, 'seenTo')
+  table.insert(extra, tostring(tonumber(current[2]) + 1))
+end
 local lease_held = nil
 if has('reclaim') then
   local owner = redis.call('GET', KEYS[2])
@@ -93,10 +132,11 @@ if has('lease_take') or has('lease_release') then
   end
 end
 if has('lease_take') then redis.call('HSET', KEYS[11], ARGV[10], id) end
--- One HSET for the state and every field (ARGV from 15 on are field/value pairs).
+-- One HSET for the state and every field (ARGV from 17 on are field/value pairs).
 -- The next version (read above, in this same step) goes in the same HSET as the state and the fields.
 local version = tonumber(current[2] or '0') + 1
-redis.call('HSET', KEYS[1], 'state', ARGV[2], 'version', version, unpack(ARGV, 15))
+redis.call('HSET', KEYS[1], 'state', ARGV[2], 'version', version, unpack(ARGV, 17))
+if #extra > 0 then redis.call('HSET', KEYS[1], unpack(extra)) end
 local entry = cjson.decode(ARGV[5])
 entry['from'] = state
 entry['to'] = ARGV[2]

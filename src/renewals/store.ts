@@ -50,6 +50,8 @@ export type NewRequest = Pick<RenewalRecord, 'orderId' | 'channelId' | 'requeste
       | 'renewedBefore'
       | 'application'
       | 'oldInstanceId'
+      | 'kind'
+      | 'approvalsRequired'
     >
   >;
 

@@ -1,6 +1,7 @@
 import type { DomainValidation } from '../cas/order-schemas.ts';
 import type { ApplicationPlan } from './application.ts';
 import type { DeployResource, DeployResult, TlsResult } from './deployment.ts';
+import type { ReminderMark } from './reminders.ts';
 
 /** What the "issued" message shows of the new certificate (plain values; times in epoch ms). */
 export interface CertificateFacts {
@@ -76,6 +77,8 @@ export type ThreadEvent =
   | { type: 'approved'; by: string; at: number }
   | { type: 'rejected'; by: string; reason?: string }
   | { type: 'expired'; orderId: string; ttlHours: number }
+  /** An undecided request reminds who may decide it (user and group IDs) at `at`; it expires at `expiresAt`. */
+  | { type: 'reminder'; mark: ReminderMark; approvers: string[]; expiresAt: number; at: number }
   | { type: 'csr_attached'; by: string; commonName: string }
   | { type: 'submitting'; orderId: string }
   | { type: 'submitted'; newOrderId: string }

@@ -37,8 +37,12 @@ const ends = { release: true, retain: true, count: true } as const;
 
 /** Every move a renewal request can make. The audit trail records each by its name. */
 export const transitions = {
-  // Decisions on the approval card.
-  approved: { from: ['requested'], to: 'approved', schedule: 'renewal' },
+  // Decisions on the approval card. An approval short of the request's count is counted (distinct approvers);
+  // the one that reaches it, and only that one, approves (both in the store's one script: store-scripts.ts).
+  approved: { from: ['requested'], to: 'approved', schedule: 'renewal', approvals: 'quorum' },
+  approval_counted: { from: ['requested'], to: 'requested', approvals: 'count', keepsSeen: true },
+  /** A reminder of an undecided request was posted in its thread (each once: reminders.ts). */
+  reminded: { from: ['requested'], to: 'requested', keepsSeen: true, guard: 'reminder_due' },
   rejected: { from: ['requested'], to: 'rejected', ...ends },
   expired: { from: ['requested'], to: 'expired', ...ends, guard: 'expiry_due' },
   csr_attached: { from: ['requested'], to: 'requested' },
@@ -169,6 +173,8 @@ export function applying(name: TransitionName): Applying {
     !toPending && fromPending.length > 0 && 'leave_pending',
     row.renewLease === 'take' ? 'lease_take' : row.renewLease && 'lease_release',
     row.renewLease === 'release_unresolved' && 'lease_unresolved',
+    row.approvals && `approval_${row.approvals}`,
+    row.keepsSeen && 'keeps_seen',
   ].filter((f): f is string => typeof f === 'string');
   return {
     row,

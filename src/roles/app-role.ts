@@ -1,7 +1,8 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Worker } from 'bullmq';
+import { DelayedError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { Decision } from '../approval/decisions.ts';
 import type { CasClient } from '../cas/client.ts';
 import type { Config } from '../config/config.ts';
 import { type Connections, createConnections } from '../connections.ts';
@@ -137,7 +138,8 @@ function registerListeners(
   const openAndPost = createOpenFlow({ service, slack: slack.client, permalinks, now });
   // Every listener's work after its ack goes through one bounded queue and answers the person on failure.
   const guarded = createGuard({ afterAck: createAfterAckQueue(4), logger });
-  const describeApprovers = () => approvers.describe();
+  /** Who may make a decision (a refusal names them): CERT_APPROVERS, and for the free ones CERT_ROTATION_APPROVERS. */
+  const describeApprovers = (decision?: Decision) => services.decisions.describe(decision ?? 'money');
   registerCertCommand(slack.app, {
     openAndPost,
     readers: {
@@ -170,12 +172,18 @@ function registerListeners(
   });
 }
 
-/** Expires undecided requests when their expiry job comes due (the approvals queue). */
+/** Reminds, then expires, undecided requests when their expiry job comes due (the approvals queue). */
 function startExpiryWorker(services: AppServices, connection: Redis, prefix: string, logger: Logger) {
   const expiryWorker = new Worker<RecordJobData>(
     queueNames.approvals,
-    async (job) => {
-      if (job.name === 'expire') await services.service.expire(job.data.recordId);
+    async (job, token) => {
+      if (job.name !== 'expire') return;
+      const wakeIn = await services.service.wake(job.data.recordId);
+      if (wakeIn === undefined) return;
+      // The same job wakes the request again at its next reminder or its expiry (BullMQ's clock is the wall
+      // clock; the delay is the request's): one job per request, which the sweeper re-creates if it is lost.
+      await job.moveToDelayed(Date.now() + wakeIn, token);
+      throw new DelayedError();
     },
     { connection, prefix, concurrency: 4 },
   );

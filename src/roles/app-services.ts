@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { createAlertState } from '../alerts/alert-state.ts';
 import { createApproverDirectory } from '../approval/approvers.ts';
+import { createDecisionPolicy } from '../approval/decisions.ts';
 import { createReaderPolicy } from '../approval/readers.ts';
 import type { CasClient } from '../cas/client.ts';
 import { createRenewableOrderIndex } from '../cas/renewable-orders.ts';
@@ -49,12 +50,14 @@ export function createAppServices(ctx: AppContext) {
     logger,
     now,
   });
-  const { approvers, readers, readerDirectory } = accessDirectories(ctx);
+  const { approvers, readers, readerDirectory, decisions } = accessDirectories(ctx);
   const serviceDeps = {
     store,
     cas,
     renewableOrders: createRenewableOrderIndex({ cas, now }),
     approvers,
+    decisions,
+    approvalCount: { approvalsRequired: config.approval.approvalsRequired },
     queues,
     deliver,
     logger,
@@ -80,6 +83,7 @@ export function createAppServices(ctx: AppContext) {
     alertState,
     alerts,
     approvers,
+    decisions,
     readers,
     readerDirectory,
   };
@@ -88,17 +92,24 @@ export function createAppServices(ctx: AppContext) {
 /** The app role's services. */
 export type AppServices = ReturnType<typeof createAppServices>;
 
-/** Who may approve (`CERT_APPROVERS`) and who may read (`CERT_READERS`, approvers always may). */
+/** Who may approve (`CERT_APPROVERS`; `CERT_ROTATION_APPROVERS` the free decisions) and who may read (`CERT_READERS`, approvers always may). */
 function accessDirectories({ config, logger, now, redis, slack, approverCacheMs }: AppContext) {
   const listGroupMembers = async (usergroup: string) =>
     (await slack.client.usergroups.users.list({ usergroup })).users ?? [];
-  const approvers = createApproverDirectory({
-    approvers: config.approval.approvers,
-    listGroupMembers,
-    logger,
-    now,
-    ...(approverCacheMs !== undefined ? { ttlMs: approverCacheMs } : {}),
-    maxStaleMs: config.approval.approverMaxStaleMinutes * 60_000,
+  const directory = (list: readonly string[]) =>
+    createApproverDirectory({
+      approvers: list,
+      listGroupMembers,
+      logger,
+      now,
+      ...(approverCacheMs !== undefined ? { ttlMs: approverCacheMs } : {}),
+      maxStaleMs: config.approval.approverMaxStaleMinutes * 60_000,
+    });
+  const approvers = directory(config.approval.approvers);
+  const rotation = config.approval.rotationApprovers;
+  const decisions = createDecisionPolicy({
+    approvers,
+    rotationApprovers: rotation.length > 0 ? directory(rotation) : undefined,
   });
   const readerList = config.approval.readers;
   const readerDirectory =
@@ -112,5 +123,5 @@ function accessDirectories({ config, logger, now, redis, slack, approverCacheMs 
     prefix: config.redis.prefix,
     now,
   });
-  return { approvers, readers, readerDirectory };
+  return { approvers, readers, readerDirectory, decisions };
 }

@@ -1,10 +1,12 @@
 import type { Button, KnownBlock, MrkdwnElement } from '@slack/web-api';
+import { decisionOf } from '../approval/decisions.ts';
 import type { DeploymentRecord } from '../renewals/deployment-record.ts';
 import type { RenewalRecord } from '../renewals/record.ts';
 import { awaitsDecision } from '../renewals/renewal-states.ts';
 import { can } from '../renewals/transitions.ts';
 import { cardWarnings, earlierRenewalConfirm } from './card-warnings.ts';
 import { actionIds, cardValue, md, plain, type SlackMessage } from './cards.ts';
+import { approvalStateBlock, decisionBlock } from './decision-lines.ts';
 import { fitMessage } from './message-limits.ts';
 import { clipMrkdwn, daysLeft, escapeMrkdwn, mention, slackDate } from './mrkdwn.ts';
 import { statusLine } from './status-line.ts';
@@ -156,14 +158,18 @@ export function renderApprovalCard(
   now: number,
   deployment?: DeploymentRecord,
 ): SlackMessage {
-  // An earlier renewal of the order comes first: approving would pay a second time.
+  // An earlier renewal of the order comes first (DESIGN: never silent): approving would pay a second time. Then
+  // the first line proper: which decision approving is (money or not).
   const blocks: KnownBlock[] = [
     ...cardWarnings(record),
+    decisionBlock(decisionOf(record)),
     { type: 'header', block_id: 'title', text: plain('Certificate renewal request') },
     { type: 'section', block_id: 'order', fields: orderFields(record, now) },
     csrSection(record),
     applicationSection(record),
   ];
+  const approvals = approvalStateBlock(record, awaitsDecision(record), now);
+  if (approvals) blocks.push(approvals);
   if (awaitsDecision(record)) blocks.push(decisionActions(record));
   if (can(record, 'resolved')) blocks.push(...attentionBlocks(record));
   blocks.push({ type: 'context', block_id: 'status', elements: [md(statusLine(record, deployment))] });

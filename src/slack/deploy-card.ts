@@ -4,6 +4,7 @@ import { canRecheckTls, canRollBack, type DeployResult } from '../renewals/deplo
 import type { DeploymentRecord } from '../renewals/deployment-record.ts';
 import type { RenewalRecord } from '../renewals/record.ts';
 import { actionIds, cardValue, md, plain, type SlackMessage } from './cards.ts';
+import { decisionBlock } from './decision-lines.ts';
 import { fitMessage, foldBlocks, foldLines } from './message-limits.ts';
 import { clipMrkdwn, escapeMrkdwn } from './mrkdwn.ts';
 import { statusLine } from './status-line.ts';
@@ -88,6 +89,7 @@ export function renderDeployCard(request: RenewalRecord, record: DeploymentRecor
   const results = record.results;
   const n = resources.length;
   const blocks: KnownBlock[] = [
+    decisionBlock('deployment'),
     { type: 'header', block_id: 'deploy_title', text: plain('Install the new certificate') },
     {
       type: 'section',

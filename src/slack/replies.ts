@@ -1,6 +1,8 @@
+import type { Decision } from '../approval/decisions.ts';
 import type { LookupProblem } from '../cas/order-lookup.ts';
 import type { ApplicationProblem } from '../renewals/application.ts';
 import type { QueuedLater, Refusal } from '../renewals/outcomes.ts';
+import { rotationOnlyWhy } from './decision-lines.ts';
 import { threadLink } from './links.ts';
 import { escapeMrkdwn, slackDate } from './mrkdwn.ts';
 import { statusLine } from './status-line.ts';
@@ -12,7 +14,11 @@ export type Attempt = 'approve' | 'reject' | 'attach' | 'decide';
 /**
  * The private answer to someone whose click or modal changed nothing. `approvers` names who may act (mentions).
  */
-export function renderRefusal(refusal: Refusal, attempt: Attempt, approvers: () => string): string {
+export function renderRefusal(
+  refusal: Refusal,
+  attempt: Attempt,
+  approvers: (decision?: Decision) => string,
+): string {
   switch (refusal.code) {
     case 'unknown_card':
       return attempt === 'reject'
@@ -26,12 +32,18 @@ export function renderRefusal(refusal: Refusal, attempt: Attempt, approvers: () 
       return `Nothing was done: this request changed since you saw it (${refusal.record.csrSummary ? 'a CSR was attached' : 'it was updated'}). Look at the card again, then decide. ${statusLine(refusal.record, refusal.deployment)}`;
     case 'expired':
       return 'This request expired before it was approved. Run `/cert renew` again if it is still needed.';
-    case 'not_approver':
-      return refusal.action === 'decide'
-        ? `Only ${approvers()} can decide on a request that needs attention.`
-        : refusal.action === 'deploy'
-          ? `Only ${approvers()} can deploy, skip or roll back this certificate.`
-          : `Only ${approvers()} can ${refusal.action} this ${refusal.action === 'snooze' ? 'alert' : 'renewal'}.`;
+    case 'not_approver': {
+      const who = approvers(refusal.decision);
+      const text =
+        refusal.action === 'decide'
+          ? `Only ${who} can decide on a request that needs attention.`
+          : refusal.action === 'deploy'
+            ? `Only ${who} can deploy, skip or roll back this certificate.`
+            : `Only ${who} can ${refusal.action} this ${refusal.action === 'snooze' ? 'alert' : 'renewal'}.`;
+      return refusal.rotationOnly ? `${text} ${rotationOnlyWhy}` : text;
+    }
+    case 'approval_repeated':
+      return `Your approval is already counted (${refusal.count} of ${refusal.required}); another approver must approve too.`;
     case 'approvers_unknown':
       return 'I cannot read the approver group from Slack right now, and what I knew of it is too old to trust, so nothing was decided. Try again in a few minutes.';
     case 'renewed_before':
@@ -49,6 +61,11 @@ export function renderRefusal(refusal: Refusal, attempt: Attempt, approvers: () 
     case 'order_claimed':
       return `New order ${code(refusal.newOrderId)} belongs to another renewal request; check the ID in the CAS console.`;
   }
+}
+
+/** The private answer to an approver whose approval was counted, short of the request's count. */
+export function approvalCountedText(counted: { count: number; required: number }): string {
+  return `:ballot_box_with_check: Your approval is counted: ${counted.count} of ${counted.required}. The renewal starts once ${counted.required} different approvers have approved; the card shows who has.`;
 }
 
 /**

@@ -6,6 +6,7 @@ import {
   issuedText,
   validationText,
 } from './application-messages.ts';
+import { reminderText } from './decision-lines.ts';
 import { deployResultsText, renderTlsResults, resourceName } from './deploy-messages.ts';
 import { foldLines, slackLimits } from './message-limits.ts';
 import { clipMrkdwn, code, escapeMrkdwn, mention, slackDate } from './mrkdwn.ts';
@@ -67,6 +68,8 @@ function eventText(event: ThreadEvent): string {
       return `:no_entry_sign: Rejected by ${mention(event.by)}${event.reason ? `: ${escapeMrkdwn(event.reason)}` : ''}.`;
     case 'expired':
       return `:zzz: No decision within ${event.ttlHours} h: this request expired. Run \`/cert renew ${escapeMrkdwn(event.orderId)}\` again if it is still needed.`;
+    case 'reminder':
+      return reminderText(event);
     case 'csr_attached':
       return `:page_facing_up: ${mention(event.by)} attached a CSR (CN ${escapeMrkdwn(event.commonName)}).`;
     case 'submitting':

@@ -2,6 +2,7 @@ import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { expiryJobId, type RecordJobData, scheduleExpiry } from '../jobs/queues.ts';
 import type { Logger } from '../logger.ts';
+import { nextWakeAt } from '../renewals/reminders.ts';
 import { awaitsDecision } from '../renewals/renewal-states.ts';
 import type { RenewalStore } from '../renewals/store.ts';
 
@@ -11,7 +12,8 @@ const pendingJobStates = new Set(['waiting', 'delayed', 'active', 'prioritized',
 /**
  * Finds undecided requests (`requested`) whose expiry job is missing or finished without expiring them
  * (scheduling failed right after the request was written, a crash in between, a failover that lost the job)
- * and schedules it again: due at the request's `expiresAt`, at once when that has passed. Without it such a
+ * and schedules it again: due at the request's next reminder not yet posted, else at its `expiresAt` (reminders.ts),
+ * at once when that has passed. Without it such a
  * request would hold its order, and silence its expiry alerts, for ever. Safe to run anywhere, any number of
  * times (the job ID is the request's). Returns how many it scheduled.
  */
@@ -31,7 +33,7 @@ export async function sweepExpiries(deps: {
     if (pendingJobStates.has(state)) continue;
     // A failed or completed job of the same ID would make the add a no-op.
     if (job) await job.remove().catch(() => undefined);
-    await scheduleExpiry(deps.queue, recordId, record.expiresAt - deps.now());
+    await scheduleExpiry(deps.queue, recordId, nextWakeAt(record) - deps.now());
     scheduled += 1;
     deps.logger.warn({ recordId, previousJob: state }, 'expiry job scheduled by the sweeper');
   }

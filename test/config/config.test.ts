@@ -16,7 +16,12 @@ describe('loadConfig', () => {
       port: 3000,
       redis: { url: 'redis://127.0.0.1:6379', prefix: 'certbot' },
       cas: { endpoint: 'https://cas.aliyuncs.com', credentials: undefined, timeoutSeconds: 15 },
-      approval: { approvers: ['U012ABC', 'S0PLATFORM'], allowSelfApproval: false },
+      approval: {
+        approvers: ['U012ABC', 'S0PLATFORM'],
+        allowSelfApproval: false,
+        rotationApprovers: [],
+        approvalsRequired: 1,
+      },
       poll: { minSeconds: 30, maxSeconds: 900 },
       alerts: {
         channel: undefined,
@@ -135,6 +140,16 @@ describe('loadConfig', () => {
     ],
     [{ CAS_ENDPOINT: 'ftp://cas' }, 'CAS_ENDPOINT must be a URL starting with http: or https:'],
     [{ CERT_APPROVERS: undefined }, 'CERT_APPROVERS is required'],
+    [{ CERT_APPROVALS_REQUIRED: '0' }, 'CERT_APPROVALS_REQUIRED must be an integer from 1 to 6 (got "0")'],
+    [{ CERT_APPROVALS_REQUIRED: '7' }, 'CERT_APPROVALS_REQUIRED must be an integer from 1 to 6 (got "7")'],
+    [
+      { CERT_APPROVALS_REQUIRED: '1.5' },
+      'CERT_APPROVALS_REQUIRED must be an integer from 1 to 6 (got "1.5")',
+    ],
+    [
+      { CERT_ROTATION_APPROVERS: 'oncall' },
+      'CERT_ROTATION_APPROVERS must be comma-separated Slack user IDs (U…/W…) or user-group IDs (S…)',
+    ],
     [
       { CERT_APPROVERS: 'alice,U01' },
       'CERT_APPROVERS must be comma-separated Slack user IDs (U…/W…) or user-group IDs (S…); not an ID: alice',

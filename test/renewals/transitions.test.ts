@@ -237,7 +237,11 @@ describe('what a state is (renewal-states.ts) and what applying a move does', ()
     ]).toEqual([false, true]);
     // The state alone (a card's button is live): the guard aside, never a state the row does not leave.
     expect([canFrom(requested, 'expired'), canFrom({ state: 'approved' }, 'expired')]).toEqual([true, false]);
+    const halfway = { ...requested, requestedAt: 0, expiresAt: 10_000 };
+    expect([can(halfway, 'reminded', 4_999), can(halfway, 'reminded', 5_000)]).toEqual([false, true]);
+    expect(can({ ...halfway, reminded: 'half' }, 'reminded', 5_000)).toBe(false);
     expect(rows.filter(([, row]) => row.guard).map(([name, row]) => [name, row.guard])).toEqual([
+      ['reminded', 'reminder_due'],
       ['expired', 'expiry_due'],
       ['abandoned', 'card_never_posted'],
     ]);

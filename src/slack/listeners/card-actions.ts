@@ -1,5 +1,6 @@
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import type { ModalView } from '@slack/web-api';
+import type { Decision } from '../../approval/decisions.ts';
 import type { Logger } from '../../logger.ts';
 import type { Refusal } from '../../renewals/outcomes.ts';
 import type { RenewalRecord } from '../../renewals/record.ts';
@@ -8,13 +9,13 @@ import type { Guarded } from '../after-ack.ts';
 import { actionIds, parseCardValue } from '../cards.ts';
 import { openThenFill } from '../modal-first.ts';
 import { csrModal, type ModalContext, rejectModal } from '../modals.ts';
-import { approvalQueuedLater, renderRefusal } from '../replies.ts';
+import { approvalCountedText, approvalQueuedLater, renderRefusal } from '../replies.ts';
 
 /** What the card buttons need. */
 export interface CardActionDeps {
   service: RequestService;
   /** Names the approvers in a refusal (mentions). */
-  approvers: () => string;
+  approvers: (decision?: Decision) => string;
   /** Runs the work after the ack, bounded, answering the person if it fails. */
   guarded: Guarded;
   logger: Logger;
@@ -55,6 +56,7 @@ export function registerCardActions(app: App, deps: CardActionDeps): void {
         ? await deps.service.approve({ ...card, claim, userId: body.user.id })
         : ({ code: 'unknown_card' } as const);
       if (outcome?.code === 'queued_later') await reply(approvalQueuedLater);
+      else if (outcome?.code === 'approval_counted') await reply(approvalCountedText(outcome));
       else if (outcome) await reply(renderRefusal(outcome, 'approve', deps.approvers));
     });
   });

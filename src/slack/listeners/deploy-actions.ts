@@ -1,4 +1,5 @@
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
+import type { Decision } from '../../approval/decisions.ts';
 import type { DeployService } from '../../renewals/deploy-service.ts';
 import type { CardClaim, QueuedLater, Refusal } from '../../renewals/outcomes.ts';
 import type { Guarded } from '../after-ack.ts';
@@ -8,7 +9,7 @@ import { decisionQueuedLater, renderRefusal } from '../replies.ts';
 /** What the deployment card's buttons need. */
 export interface DeployActionDeps {
   deploy: DeployService;
-  approvers: () => string;
+  approvers: (decision?: Decision) => string;
   guarded: Guarded;
 }
 

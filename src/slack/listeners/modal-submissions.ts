@@ -1,4 +1,5 @@
 import type { App } from '@slack/bolt';
+import type { Decision } from '../../approval/decisions.ts';
 import { looksLikePrivateKey, parseCsr } from '../../csr/parse-csr.ts';
 import { isAppError } from '../../errors.ts';
 import type { Logger } from '../../logger.ts';
@@ -12,7 +13,7 @@ import { renderRefusal } from '../replies.ts';
 export interface ModalDeps {
   service: RequestService;
   /** Names the approvers in a refusal (mentions). */
-  approvers: () => string;
+  approvers: (decision?: Decision) => string;
   logger: Logger;
 }
 
