@@ -2,6 +2,7 @@ import type { ParsedCsr } from '../csr/parse-csr.ts';
 import { expiryJobId } from '../jobs/queues.ts';
 import { createApprovalRenewalCheck } from './approval-renewal-check.ts';
 import { createOpenRequest } from './open-request.ts';
+import { createOpenRotation } from './open-rotation.ts';
 import type { CardAction, CardClaim, QueuedLater, Refusal } from './outcomes.ts';
 import type { RenewalRecord } from './record.ts';
 import { deliverSoon, type RequestServiceDeps } from './request-deps.ts';
@@ -105,7 +106,7 @@ export function createRequestService(deps: RequestServiceDeps) {
     authorise,
     notWaiting,
 
-    openRequest: createOpenRequest(deps),
+    openRequest: { ...createOpenRequest(deps), openRotation: createOpenRotation(deps) },
 
     /**
      * Approve button: authorise, then one compare-and-set decides, and only for the version of the request the
@@ -117,11 +118,15 @@ export function createRequestService(deps: RequestServiceDeps) {
       if ('refusal' in seen) return seen.refusal;
       const { record } = seen;
       if (await expireIfDue(record)) return { code: 'expired' };
+      // A rotation's approval is its own row (no paid call follows, so no earlier-renewal check in CAS).
+      const row = can(record, 'rotation_approved', now()) ? 'rotation_approved' : 'approved';
       const refusal =
         (await authorise(record, input.userId, 'approve')) ??
-        (await renewedBeforeApproval(record, input.userId, input.claim.version));
+        (row === 'approved'
+          ? await renewedBeforeApproval(record, input.userId, input.claim.version)
+          : undefined);
       if (refusal) return refusal;
-      const result = await move(record.id, 'approved', {
+      const result = await move(record.id, row, {
         actor: input.userId,
         ifVersion: input.claim.version,
         fields: { decidedBy: input.userId, decidedAt: now() },

@@ -50,6 +50,11 @@ export type NewRequest = Pick<RenewalRecord, 'orderId' | 'channelId' | 'requeste
       | 'renewedBefore'
       | 'application'
       | 'oldInstanceId'
+      | 'kind'
+      | 'instanceId'
+      | 'certIdBefore'
+      | 'certNotBefore'
+      | 'subscriptionEnd'
     >
   >;
 

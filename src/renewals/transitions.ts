@@ -38,7 +38,12 @@ const ends = { release: true, retain: true, count: true } as const;
 /** Every move a renewal request can make. The audit trail records each by its name. */
 export const transitions = {
   // Decisions on the approval card.
-  approved: { from: ['requested'], to: 'approved', schedule: 'renewal' },
+  approved: { from: ['requested'], to: 'approved', schedule: 'renewal', guard: 'renewal_kind' },
+  /**
+   * A rotation's approval goes where the application step runs: no paid call, no plan quota, no renew lease
+   * (DESIGN: a V2 rotation enters the machine at the application).
+   */
+  rotation_approved: { from: ['requested'], to: 'submitted', schedule: 'renewal', guard: 'rotation_kind' },
   rejected: { from: ['requested'], to: 'rejected', ...ends },
   expired: { from: ['requested'], to: 'expired', ...ends, guard: 'expiry_due' },
   csr_attached: { from: ['requested'], to: 'requested' },
@@ -84,6 +89,8 @@ export const transitions = {
   /** The certificate is issued: the renewal is over (its deployment, if any, is a record of its own). */
   issued: { from: pollStates, to: 'issued', ...ends },
   review_failed: { from: pollStates, to: 'failed', ...ends },
+  /** A rotation's application ended without a certificate: its task failed, or CAS refused ApplyCertificate. */
+  application_failed: { from: pollStates, to: 'failed', ...ends },
 
   // A person must decide. The order is released (a new request may open, alerts resume) until someone
   // checks CAS again (which takes the order back) or closes the request.
