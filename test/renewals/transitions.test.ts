@@ -204,6 +204,7 @@ describe('what a state is (renewal-states.ts) and what applying a move does', ()
 
     expect(scheduled).toEqual({
       approved: 'renewal',
+      rotation_approved: 'renewal',
       recheck: 'renewal_again',
       recheck_new_order: 'renewal_again',
     });
@@ -238,6 +239,8 @@ describe('what a state is (renewal-states.ts) and what applying a move does', ()
     // The state alone (a card's button is live): the guard aside, never a state the row does not leave.
     expect([canFrom(requested, 'expired'), canFrom({ state: 'approved' }, 'expired')]).toEqual([true, false]);
     expect(rows.filter(([, row]) => row.guard).map(([name, row]) => [name, row.guard])).toEqual([
+      ['approved', 'renewal_kind'],
+      ['rotation_approved', 'rotation_kind'],
       ['expired', 'expiry_due'],
       ['abandoned', 'card_never_posted'],
     ]);
@@ -249,6 +252,11 @@ describe('what a state is (renewal-states.ts) and what applying a move does', ()
   it('answers can and isAt from the rows, and gives every worker-owned state its step', () => {
     expect(can({ state: 'requested' }, 'approved')).toBe(true);
     expect(can({ state: 'approved' }, 'approved')).toBe(false);
+    // A rotation is approved by its own row, into the application step: never into the paid call.
+    expect(can({ state: 'requested', kind: 'rotation' }, 'approved')).toBe(false);
+    expect(can({ state: 'requested', kind: 'rotation' }, 'rotation_approved')).toBe(true);
+    expect(can({ state: 'requested', kind: 'renewal' }, 'rotation_approved')).toBe(false);
+    expect(transitions.rotation_approved.to).toBe('submitted');
     expect(canDeploy({ state: 'verified' }, 'rollback_requested')).toBe(true);
     expect(isAt({ state: 'validating' }, 'domain_validation')).toBe(true);
     expect(isAt({ state: 'submitted' }, 'domain_validation')).toBe(false);
