@@ -29,7 +29,7 @@ export function rotationEventText(event: RotationEvent): string {
         ? `:memo: Subscription ${instance} already has an application under way. Following it here.`
         : `:memo: Application submitted for subscription ${instance}. CAS checks it, then posts the domain-validation record; I will put it here.`;
     case 'rotation_failed':
-      return `:x: Rotation failed: CAS did not take the application of subscription ${instance}${event.casCode ? ` (${code(event.casCode)})` : ''}: ${escapeMrkdwn(event.message)}. Fix it in the ${consoleLinks} or run \`/cert renew ${escapeMrkdwn(event.instanceId)}\` again.`;
+      return `:x: Rotation failed: CAS did not take the application of subscription ${instance}${event.casCode ? ` (${code(event.casCode)})` : ''}: ${escapeMrkdwn(event.message)}. Fix the cause in the ${consoleLinks}, then run \`/cert renew ${escapeMrkdwn(event.instanceId)}\` again.`;
     case 'rotation_reviewing':
       return `:mag: Domain validated; the CA is reviewing the application of subscription ${instance}.`;
     case 'rotation_issued':
