@@ -107,6 +107,17 @@ export const transitions = {
     reclaimOrder: true,
     schedule: 'renewal_again',
   },
+  /**
+   * Check CAS again on a rotation: back to following its instance (the task, then the instance), never to a second
+   * application; a new CertificateId is issued, anything else ends where CAS says.
+   */
+  recheck_rotation: {
+    from: ['needs_attention'],
+    to: 'validating',
+    reclaimOrder: true,
+    schedule: 'renewal_again',
+    guard: 'rotation_kind',
+  },
   resolved: { from: ['needs_attention'], to: 'resolved', retain: true, count: true },
   resolved_renewed: {
     from: ['needs_attention'],

@@ -207,6 +207,7 @@ describe('what a state is (renewal-states.ts) and what applying a move does', ()
       rotation_approved: 'renewal',
       recheck: 'renewal_again',
       recheck_new_order: 'renewal_again',
+      recheck_rotation: 'renewal_again',
     });
     // Each lands in a state the worker owns (the sweeper enqueues it when the enqueue failed).
     for (const name of Object.keys(scheduled))
@@ -243,6 +244,7 @@ describe('what a state is (renewal-states.ts) and what applying a move does', ()
       ['rotation_approved', 'rotation_kind'],
       ['expired', 'expiry_due'],
       ['abandoned', 'card_never_posted'],
+      ['recheck_rotation', 'rotation_kind'],
     ]);
     expect(deployRows.filter(([, row]) => row.guard).map(([name, row]) => [name, row.guard])).toEqual([
       ['tls_recheck', 'tls_not_all_new'],

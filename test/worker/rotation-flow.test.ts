@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { blocksText, channelId, findButton } from '../support/app-harness.ts';
+import { approverId, blocksText, channelId, findButton } from '../support/app-harness.ts';
 import {
   applicationsActed,
   approveRotation,
@@ -114,5 +114,20 @@ describe('a V2 rotation from /cert renew <instanceId> to the TLS proof', () => {
     expect(thread.some((t) => t.includes('Rotation issued'))).toBe(false);
     expect(await h.app.redis.hget(`${h.prefix}:renewal:${card.recordId}`, 'state')).toBe('needs_attention');
     expect(h.slack.thread(channelId, card.ts).some((m) => findButton(m.blocks, 'cert_deploy'))).toBe(false);
+
+    // Check CAS again looks at the instance once more: never a second application, still not issued.
+    const attentionCard = await h.slack.waitForCall(
+      (c) =>
+        c.method === 'chat.update' &&
+        c.args.ts === card.ts &&
+        /Needs attention/.test(blocksText(c.args.blocks)),
+    );
+    const value = findButton(attentionCard.args.blocks, 'cert_recheck')?.value;
+    await h.click('cert_recheck', { user: approverId, messageTs: card.ts, value });
+    await h.slack.waitForThread(channelId, card.ts, thread.length + 2, 15_000);
+    const again = h.slack.thread(channelId, card.ts).map((m) => m.text);
+    expect(again.at(-2)).toMatch(/asked me to check CAS again/);
+    expect(again.at(-1)).toContain('nothing was issued');
+    expect(callsOf(h, 'ApplyCertificate')).toHaveLength(1);
   });
 });
