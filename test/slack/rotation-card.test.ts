@@ -1,4 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { RenewalRecord } from '../../src/renewals/record.ts';
+import { cardFirstLine, renderRotationCard } from '../../src/slack/rotation-card.ts';
 import {
   type AppHarness,
   approverId,
@@ -24,6 +26,45 @@ async function renewPrivately(h: AppHarness, id: string) {
   await h.command(`renew ${id}`);
   return h.slack.waitForResponse((r) => h.slack.responses.indexOf(r) >= before);
 }
+
+describe('the rotation card, rendered', () => {
+  it('says first it is a free rotation, escapes what CAS gave, and its Approve spends no plan quota', () => {
+    const now = Date.UTC(2027, 0, 1);
+    const record = RenewalRecord.parse({
+      id: 'r1',
+      kind: 'rotation',
+      orderId: 'cas-ivauto-x1',
+      instanceId: 'cas-ivauto-x1',
+      state: 'requested',
+      version: '1',
+      channelId: 'C0CERTS',
+      requestedBy: 'U0REQUESTER',
+      requestedAt: String(now),
+      expiresAt: String(now + day),
+      domain: '<!channel> & <https://evil.example|co>',
+      certIdBefore: '900000001',
+      certNotBefore: String(now - 150 * day),
+      certEndTime: String(now + 50 * day),
+      quotaRemaining: '3',
+    });
+
+    const card = renderRotationCard(record, now);
+
+    const text = `${card.text}${blocksText(card.blocks)}`;
+    expect(card.blocks[0]).toMatchObject({
+      block_id: 'decision_kind',
+      text: { text: cardFirstLine('rotation') },
+    });
+    expect(cardFirstLine('rotation')).toContain('No plan quota is spent');
+    expect(cardFirstLine('renewal')).toContain('plan quota');
+    expect(text).toContain('&lt;!channel&gt; &amp; &lt;https://evil.example|co&gt;');
+    expect(text).not.toContain('<!channel>');
+    expect(text).toContain('(50 days, 25% of its lifetime left)');
+    expect(text).toContain('*Certificate quota left (account)*\\n3');
+    expect(text).not.toMatch(/spends one certificate of the plan quota/);
+    expect(findButton(card.blocks, 'cert_approve')).toBeDefined();
+  });
+});
 
 describe('the rotation card and what opens nothing', () => {
   it('a hosted instance (AutoReissue=enable) gets a card without Approve that says CAS rotates it; nothing is created', async () => {
