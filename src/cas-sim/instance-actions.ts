@@ -10,23 +10,38 @@ async function certificateDetail(store: OrderStore, params: SimParams): Promise<
   const cert = await store.servable(certId);
   const order = [...store.orders.values()].find((o) => o.instance.certificateId === certId);
   if (!order?.issued) throw new SimError(404, 'NotFound', '没有找到必要内容，请检查参数输入');
-  const parsed = new x509.X509Certificate(order.issued.certificatePem);
+  const issued = { certificatePem: order.issued.certificatePem, privateKeyPem: cert?.privateKeyPem };
+  const owner = { domain: order.domain, orderId: order.orderId, instanceId: order.instanceId };
+  return certificateBody(certId, owner, issued, params.CertFilter === 'true');
+}
+
+/** The body of GetUserCertificateDetail for a certificate the simulator issued (an order's or a subscription's). */
+export async function certificateBody(
+  certId: string,
+  owner: { domain: string; orderId?: string | undefined; instanceId?: string | undefined },
+  issued: { certificatePem: string; privateKeyPem?: string | undefined },
+  certFilter: boolean,
+): Promise<Record<string, unknown>> {
+  const parsed = new x509.X509Certificate(issued.certificatePem);
   const sha256 = Buffer.from(await parsed.getThumbprint('SHA-256'))
     .toString('hex')
     .toUpperCase();
   return {
     Id: certId,
-    Common: order.domain,
-    Sans: order.domain,
+    Common: owner.domain,
+    Sans: owner.domain,
     NotAfter: parsed.notAfter.getTime(),
     SerialNo: parsed.serialNumber,
     Sha2: sha256,
-    OrderId: order.orderId,
-    InstanceId: order.instanceId,
+    OrderId: owner.orderId ?? null,
+    InstanceId: owner.instanceId ?? null,
     // Only without CertFilter=true: the PEM and the private key, as the real service returns them.
-    ...(params.CertFilter === 'true'
+    ...(certFilter
       ? {}
-      : { Cert: order.issued.certificatePem, ...(cert ? { Key: cert.privateKeyPem } : {}) }),
+      : {
+          Cert: issued.certificatePem,
+          ...(issued.privateKeyPem ? { Key: issued.privateKeyPem } : {}),
+        }),
   };
 }
 

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { SimActionTable } from './actions.ts';
+import type { SimAction, SimActionTable } from './actions.ts';
 import { createDeploymentActions } from './deployment-actions.ts';
 import { createDeploymentStore } from './deployments.ts';
 import { createFaultQueue, type HeldRequest } from './faults.ts';
@@ -13,6 +13,7 @@ import { createRequestGuards } from './request-guards.ts';
 import { type ParsedSimSeed, SimSeed } from './seed.ts';
 import { createSimCa } from './sim-ca.ts';
 import { createSubscriptionActions } from './subscription-actions.ts';
+import { createSubscriptionCertificates } from './subscription-certificates.ts';
 import { createSubscriptionStore } from './subscriptions.ts';
 import type { RawRequest, SimAccessKey } from './verify-v3.ts';
 
@@ -29,14 +30,26 @@ export interface CasSimulatorOptions {
   keepRawRequests?: number;
 }
 
-/** The order store and the deployment store, seeded, each resource serving its order's certificate. */
+/** The order store, the subscriptions and the deployment store, seeded, each resource serving its certificate. */
 function createSimStores(seed: ParsedSimSeed, now: () => number) {
-  const store = createOrderStore(seed, { now, ca: createSimCa() });
+  const ca = createSimCa();
+  const store = createOrderStore(seed, { now, ca });
+  const subscriptions = createSubscriptionStore({
+    subscriptions: seed.subscriptions,
+    behaviour: seed.subscriptionApi,
+    now,
+    newCertificateId: store.newCertificateId,
+    firstContactId: () => [...store.contacts.keys()][0],
+    contactExists: (contactId) => store.contacts.has(contactId),
+  });
+  // A V2 subscription's certificates are deployed and served like an order's.
+  const v2 = createSubscriptionCertificates(subscriptions, ca);
   const deployments = createDeploymentStore({
     now,
-    certificateExists: (certId) => store.certificateExists(certId),
+    certificateExists: (certId) => store.certificateExists(certId) || v2.exists(certId),
     certificateDomain: (certId) =>
-      [...store.orders.values()].find((o) => o.instance.certificateId === certId)?.domain,
+      [...store.orders.values()].find((o) => o.instance.certificateId === certId)?.domain ??
+      v2.domain(certId),
     contactExists: (contactId) => store.contacts.has(contactId),
     behaviour: seed.deployApi,
   });
@@ -54,14 +67,6 @@ function createSimStores(seed: ParsedSimSeed, now: () => number) {
       rollbackFails,
     });
   }
-  const subscriptions = createSubscriptionStore({
-    subscriptions: seed.subscriptions,
-    behaviour: seed.subscriptionApi,
-    now,
-    newCertificateId: store.newCertificateId,
-    firstContactId: () => [...store.contacts.keys()][0],
-    contactExists: (contactId) => store.contacts.has(contactId),
-  });
   const instanceActions = createInstanceActions(store, seed.maxShowSize);
   const actions: SimActionTable = {
     ...createOrderActions(store, seed.maxShowSize),
@@ -71,8 +76,10 @@ function createSimStores(seed: ParsedSimSeed, now: () => number) {
       orderAppliedAt: (id) => [...store.orders.values()].find((o) => o.instanceId === id)?.instance.appliedAt,
     }),
     ...createDeploymentActions(deployments, seed.maxShowSize),
+    GetUserCertificateDetail: v2.certificateDetail(instanceActions.GetUserCertificateDetail as SimAction),
   };
-  return { store, deployments, subscriptions, actions };
+  const servable = async (certId: string) => (await store.servable(certId)) ?? v2.servable(certId);
+  return { store, deployments, subscriptions, actions, servable };
 }
 
 /** Serves `handle` on a local port until closed. */
@@ -102,7 +109,7 @@ function createListener(handle: (req: IncomingMessage, res: ServerResponse) => v
 export function createCasSimulator(options: CasSimulatorOptions = {}) {
   const now = options.now ?? Date.now;
   const seed = SimSeed.parse(options.seed ?? {});
-  const { store, deployments, subscriptions, actions } = createSimStores(seed, now);
+  const { store, deployments, subscriptions, actions, servable } = createSimStores(seed, now);
   const keys = new Map<string, SimAccessKey>(seed.accessKeys.map((k) => [k.accessKeyId, k]));
   const faults = createFaultQueue();
   /** Emits `held` with a {@link HeldRequest} when a `hold` fault parks a request. */
@@ -135,7 +142,7 @@ export function createCasSimulator(options: CasSimulatorOptions = {}) {
      */
     async served(domain: string): Promise<{ certificatePem: string; privateKeyPem: string } | undefined> {
       const resource = [...deployments.resources.values()].find((r) => r.domain === domain);
-      return resource?.certId ? store.servable(resource.certId) : undefined;
+      return resource?.certId ? servable(resource.certId) : undefined;
     },
     faults,
     events,

@@ -5,6 +5,8 @@ import type { Notice, RenewalStore, TransitionResult } from './store.ts';
 
 /** One approval click, as the service authorised it. */
 export interface Vote {
+  /** The row that decides: `approved` (a V1 renewal) or `rotation_approved` (a V2 rotation). */
+  row: 'approved' | 'rotation_approved';
   record: RenewalRecord;
   userId: string;
   /** The version of the request the approver saw. */
@@ -36,12 +38,12 @@ export async function vote(
   /** What the thread is told when the approval decides the request. */
   approvedNotice: Notice,
 ): Promise<VoteResult> {
-  const { record, userId, required } = v;
+  const { row, record, userId, required } = v;
   const common = { actor: userId, ifVersion: v.seenVersion, approvalsRequired: required };
   const detail = required > 1 ? { detail: `approval ${required} of ${required}` } : {};
   let last: TransitionResult = { ok: false, reason: 'missing' };
   for (let attempt = 0; attempt < 4; attempt += 1) {
-    const approved = await deps.move(record.id, 'approved', {
+    const approved = await deps.move(record.id, row, {
       ...common,
       ...detail,
       fields: { decidedBy: userId, decidedAt: v.at, approvalsRequired: required },

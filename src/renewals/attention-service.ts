@@ -60,7 +60,13 @@ export function createAttentionService(deps: AttentionServiceDeps) {
       const found = await requestNeedingAttention(click);
       if ('refusal' in found) return found.refusal;
       const { record } = found;
-      const result = await move(record.id, record.newOrderId ? 'recheck_new_order' : 'recheck', {
+      // A rotation is looked at again on its instance; a renewal reconciles, or follows its new order.
+      const row = can(record, 'recheck_rotation')
+        ? 'recheck_rotation'
+        : record.newOrderId
+          ? 'recheck_new_order'
+          : 'recheck';
+      const result = await move(record.id, row, {
         actor: click.userId,
         ifVersion: record.version,
         fields: { failures: 0 },

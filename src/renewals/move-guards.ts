@@ -9,6 +9,7 @@ export interface GuardedRecord {
   readonly requestedAt?: number | undefined;
   readonly messageTs?: string | undefined;
   readonly reminded?: ReminderMark | undefined;
+  readonly kind?: 'renewal' | 'rotation' | undefined;
 }
 
 /** A request still without a card this long after it was opened was abandoned by a process that died. */
@@ -31,6 +32,10 @@ export const moveGuards = {
   reminder_due: (r: GuardedRecord, now: number) => dueReminder(r, now) !== undefined,
   card_never_posted: (r: GuardedRecord, now: number) =>
     !r.messageTs && r.requestedAt !== undefined && now - r.requestedAt > abandonedAfterMs,
+  /** A V1 renewal: approving it leads to the paid call. */
+  renewal_kind: (r: GuardedRecord) => r.kind !== 'rotation',
+  /** A V2 rotation: approving it leads straight to the application (no paid call, no plan quota, no lease). */
+  rotation_kind: (r: GuardedRecord) => r.kind === 'rotation',
 } as const satisfies Record<string, (r: GuardedRecord, now: number) => boolean>;
 
 /** The name of a move's guard. */

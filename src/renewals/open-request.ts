@@ -33,7 +33,7 @@ export interface OpenInput {
  * The order's open request, unless it was abandoned: a process that died before posting its card leaves a
  * request nobody could ever decide, which is ended here.
  */
-async function liveOpenRequest(
+export async function liveOpenRequest(
   { store, now }: RequestServiceDeps,
   orderId: string,
 ): Promise<RenewalRecord | undefined> {
@@ -60,8 +60,17 @@ async function renewableOrder(deps: RequestServiceDeps, orderId: string) {
   if (lookup.kind === 'not_renewable')
     return { outcome: { kind: 'not_renewable', orderId, problem: lookup.problem } as const };
   const { order, quotaRemaining } = lookup;
-  // The approver approves the renewal and its application together: decided now, shown on the card.
-  const planned = await deps.applications.plan(order.Domain);
+  const planned = await planFor(deps, orderId, order.Domain);
+  if ('outcome' in planned) return { outcome: planned.outcome };
+  return { order, quotaRemaining, plan: planned.plan };
+}
+
+/**
+ * The application planned for a new request (the approver approves it with the request: decided now, shown on
+ * the card), or the outcome that says why none can be (CAS contacts unavailable, no usable contact).
+ */
+export async function planFor(deps: RequestServiceDeps, orderId: string, domain: string | undefined) {
+  const planned = await deps.applications.plan(domain);
   if ('problem' in planned && planned.problem.code === 'contacts_unavailable')
     return {
       outcome: {
@@ -70,10 +79,24 @@ async function renewableOrder(deps: RequestServiceDeps, orderId: string) {
       } as const,
     };
   if ('problem' in planned)
-    return {
-      outcome: { kind: 'no_application', orderId, domain: order.Domain, problem: planned.problem } as const,
-    };
-  return { order, quotaRemaining, plan: planned.plan };
+    return { outcome: { kind: 'no_application', orderId, domain, problem: planned.problem } as const };
+  return { plan: planned.plan };
+}
+
+/**
+ * A new request's expiry, scheduled before its card is posted, so that even a request whose card never appears
+ * ends. The request is written either way: if scheduling fails, the card still goes out (telling the person
+ * "nothing was changed" would be false) and the sweeper schedules the expiry (sweepExpiries).
+ */
+export async function scheduleNewExpiry(deps: RequestServiceDeps, record: RenewalRecord): Promise<void> {
+  // The job wakes the request at its first reminder, then at each next one, and at its expiry (reminders.ts).
+  await scheduleExpiry(deps.queues.approvals, record.id, nextWakeAt(record) - deps.now()).catch(
+    (err: unknown) =>
+      deps.logger.warn(
+        { recordId: record.id, err: { message: (err as Error).message } },
+        'expiry job not scheduled; the sweeper schedules it',
+      ),
+  );
 }
 
 /**
@@ -119,17 +142,7 @@ export function createOpenRequest(deps: RequestServiceDeps) {
       });
       if (!created.created)
         return { kind: 'already_open', orderId: input.orderId, open: await store.get(created.openId) };
-      // Scheduled before the card is posted, so that even a request whose card never appears ends. The request
-      // is written either way: if scheduling fails, the card still goes out (telling the person "nothing was
-      // changed" would be false) and the sweeper schedules the expiry (sweepExpiries).
-      // The job wakes the request at its first reminder, then at each next one, and at its expiry (reminders.ts).
-      const wakeIn = nextWakeAt(created.record) - now();
-      await scheduleExpiry(deps.queues.approvals, created.record.id, wakeIn).catch((err: unknown) =>
-        logger.warn(
-          { recordId: created.record.id, err: { message: (err as Error).message } },
-          'expiry job not scheduled; the sweeper schedules it',
-        ),
-      );
+      await scheduleNewExpiry(deps, created.record);
       return { kind: 'created', record: created.record };
     },
 

@@ -91,4 +91,27 @@ export type OpenOutcome =
   /** The new order's application cannot be planned (no CAS contact): a card without Approve says how to fix it. */
   | { kind: 'no_application'; orderId: string; domain: string | undefined; problem: ApplicationProblem }
   /** A request was created: post its card, then report where ({@link cardPosted}) or that it failed. */
-  | { kind: 'created'; record: RenewalRecord };
+  | { kind: 'created'; record: RenewalRecord }
+  /** A V2 instance CAS hosting rotates (`AutoReissue=enable`): a card without Approve says so; nothing created. */
+  | { kind: 'hosted'; facts: RotationFacts }
+  /** The instance cannot be rotated now: unknown to CAS, ended, or an application is under way. Nothing created. */
+  | {
+      kind: 'not_rotatable';
+      instanceId: string;
+      problem: 'not_found' | 'ended' | 'pending';
+      status?: string;
+    };
+
+/** What a rotation card shows of a V2 subscription instance (GetInstanceDetail, GetInstanceSummary). */
+export interface RotationFacts {
+  instanceId: string;
+  domain: string | undefined;
+  certificateId: string | undefined;
+  /** The current certificate's validity, epoch ms. */
+  notBefore: number | undefined;
+  notAfter: number | undefined;
+  /** The subscription's end (OrderEndTime), epoch ms. */
+  subscriptionEnd: number | undefined;
+  /** The account's certificate quota left (GetInstanceSummary.CertificateCount). */
+  quotaLeft: number | undefined;
+}

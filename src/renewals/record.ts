@@ -74,7 +74,16 @@ export type EarlierRenewal = z.infer<typeof EarlierRenewal>;
 /** A renewal request as stored in its Redis hash (all values are strings there). */
 export const RenewalRecord = z.object({
   id: z.string(),
-  orderId: z.string().regex(/^[0-9]{1,19}$/),
+  /**
+   * What the request is about, and the key of its open-request index: a V1 plan order's ID (digits), or for a
+   * rotation the V2 subscription instance's ID.
+   */
+  orderId: z.string().regex(/^(?:[0-9]{1,19}|cas[-_][A-Za-z0-9_.:-]{1,124})$/),
+  /**
+   * `renewal`: a V1 plan order is renewed (the paid call, plan quota spent). `rotation`: a V2 subscription
+   * instance applies for its next certificate (no paid call, no plan quota). Records older than rotations have none.
+   */
+  kind: z.enum(['renewal', 'rotation']).default('renewal'),
   state: z.enum(renewalStates),
   version: z.coerce.number().int(),
   teamId: z.string().optional(),
@@ -83,8 +92,6 @@ export const RenewalRecord = z.object({
   messageTs: z.string().optional(),
   requestedBy: z.string(),
   requestedAt: z.coerce.number(),
-  /** What approving spends: a V1 `renewal` (plan quota: money) or a V2 `rotation` (free). Absent: a renewal. */
-  kind: z.enum(['renewal', 'rotation']).optional(),
   /**
    * Who approved so far, in order (distinct; written only by the approval rows' Lua: store-scripts.ts). Stored as
    * comma-separated user IDs; absent before the first approval.
@@ -132,8 +139,14 @@ export const RenewalRecord = z.object({
   leaseScope: z.string().optional(),
   /** The lease's `unresolved` count when the call was claimed: a higher one later means a holder gave up since. */
   leaseEpoch: optionalNumber,
-  /** The new order's certificate instance (from ListUserCertificateOrder). */
+  /** The new order's certificate instance (from ListUserCertificateOrder); a rotation's own instance. */
   instanceId: z.string().optional(),
+  /** A rotation's certificate before it (GetInstanceDetail.CertificateId): issued means a different one. */
+  certIdBefore: z.string().optional(),
+  /** A rotation's current certificate's not-before (epoch ms): the card's share of its lifetime left. */
+  certNotBefore: optionalNumber,
+  /** A rotation's subscription end (GetInstanceDetail.OrderEndTime, epoch ms). */
+  subscriptionEnd: optionalNumber,
   /** `manual` once the bot gave console instructions instead of applying (the instance API refused, or CERT_APPLY). */
   applyMode: z.enum(['manual']).optional(),
   /** When ApplyCertificate was claimed (epoch ms); its outcome is settled from GetInstanceDetail after a crash. */

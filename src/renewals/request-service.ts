@@ -5,6 +5,7 @@ import { createApprovalRenewalCheck } from './approval-renewal-check.ts';
 import { vote } from './approval-vote.ts';
 import { sawCurrent } from './move-guards.ts';
 import { createOpenRequest } from './open-request.ts';
+import { createOpenRotation } from './open-rotation.ts';
 import type { ApprovalCounted, CardAction, CardClaim, QueuedLater, Refusal } from './outcomes.ts';
 import type { RenewalRecord } from './record.ts';
 import { nextWakeAt } from './reminders.ts';
@@ -133,7 +134,7 @@ export function createRequestService(deps: RequestServiceDeps) {
     authorise,
     notWaiting,
 
-    openRequest: createOpenRequest(deps),
+    openRequest: { ...createOpenRequest(deps), openRotation: createOpenRotation(deps) },
 
     /**
      * Approve button: authorise, then one compare-and-set decides, and only for the version of the request the
@@ -145,14 +146,18 @@ export function createRequestService(deps: RequestServiceDeps) {
       if ('refusal' in seen) return seen.refusal;
       const { record } = seen;
       if (await expireIfDue(record)) return { code: 'expired' };
+      // A rotation's approval is its own row (no paid call follows, so no earlier-renewal check in CAS).
+      const row = can(record, 'rotation_approved', now()) ? 'rotation_approved' : 'approved';
       const refusal =
         (await authorise(record, input.userId, 'approve')) ??
-        (await renewedBeforeApproval(record, input.userId, input.claim.version));
+        (row === 'approved'
+          ? await renewedBeforeApproval(record, input.userId, input.claim.version)
+          : undefined);
       if (refusal) return refusal;
       const required = approvalsRequired(record, deps.approvalCount);
       const voted = await vote(
         { store, move },
-        { record, userId: input.userId, seenVersion: input.claim.version, required, at: now() },
+        { row, record, userId: input.userId, seenVersion: input.claim.version, required, at: now() },
         tell({ type: 'approved', by: input.userId, at: now() }),
       );
       if (voted.kind === 'counted') return countedApproval(voted.result, voted.count, required);

@@ -52,6 +52,10 @@ export type NewRequest = Pick<RenewalRecord, 'orderId' | 'channelId' | 'requeste
       | 'oldInstanceId'
       | 'kind'
       | 'approvalsRequired'
+      | 'instanceId'
+      | 'certIdBefore'
+      | 'certNotBefore'
+      | 'subscriptionEnd'
     >
   >;
 

@@ -67,7 +67,16 @@ export type AttentionReason =
   /** CAS did not take the application after this many tries (throttling, update protection). */
   | { code: 'apply_not_taken'; newOrderId: string; instanceId: string; tries: number; last: string }
   /** The worker kept failing on an unexpected error. */
-  | { code: 'run_failures'; failures: number; lastError: string };
+  | { code: 'run_failures'; failures: number; lastError: string }
+  /**
+   * A rotation's application was withdrawn (or settled without a certificate): the instance is `normal` again with
+   * the certificate it had before. Not issued.
+   */
+  | { code: 'rotation_withdrawn'; instanceId: string; certId: string | undefined; status: string }
+  /** A rotation's ApplyCertificate was not confirmed and CAS cannot say whether it happened: never applied twice. */
+  | { code: 'rotation_unconfirmed'; instanceId: string; taskMessage: string | undefined }
+  /** The subscription ended (refunded, closed, expired) or its certificate was revoked during the rotation. */
+  | { code: 'rotation_ended'; instanceId: string; status: string };
 
 /**
  * Something that happened to a request, for its thread. Services and the worker queue these (with the state change
@@ -131,4 +140,20 @@ export type ThreadEvent =
   | { type: 'deploy_not_created'; reason: string }
   /** The deployment could not be followed to its end. */
   | { type: 'deploy_lost'; jobId?: string | undefined; reason: string }
-  | { type: 'closed'; by: string; orderId: string; newOrderId?: string };
+  | { type: 'closed'; by: string; orderId: string; newOrderId?: string }
+  /** A rotation: the bot submits the instance's next application (UpdateInstance when it differs, ApplyCertificate). */
+  | {
+      type: 'rotation_applying';
+      instanceId: string;
+      certIdBefore: string | undefined;
+      application: ApplicationPlan;
+      csr: boolean;
+    }
+  /** CAS has the rotation's application (`byHand`: the instance already had one under way). */
+  | { type: 'rotation_applied'; instanceId: string; byHand: boolean }
+  /** The rotation's application failed: its task's `TaskMessage`, or CAS's refusal of ApplyCertificate. */
+  | { type: 'rotation_failed'; instanceId: string; message: string; casCode?: string }
+  /** Domain validated; the CA is reviewing the rotation's application. */
+  | { type: 'rotation_reviewing'; instanceId: string }
+  /** The rotation issued a new certificate (a CertificateId the instance did not have before). */
+  | { type: 'rotation_issued'; instanceId: string; newCertId: string; certIdBefore: string | undefined };

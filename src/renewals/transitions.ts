@@ -39,7 +39,24 @@ const ends = { release: true, retain: true, count: true } as const;
 export const transitions = {
   // Decisions on the approval card. An approval short of the request's count is counted (distinct approvers);
   // the one that reaches it, and only that one, approves (both in the store's one script: store-scripts.ts).
-  approved: { from: ['requested'], to: 'approved', schedule: 'renewal', approvals: 'quorum' },
+  approved: {
+    from: ['requested'],
+    to: 'approved',
+    schedule: 'renewal',
+    approvals: 'quorum',
+    guard: 'renewal_kind',
+  },
+  /**
+   * A rotation's approval goes where the application step runs: no paid call, no plan quota, no renew lease
+   * (DESIGN: a V2 rotation enters the machine at the application). It needs one approver (approval/decisions.ts).
+   */
+  rotation_approved: {
+    from: ['requested'],
+    to: 'submitted',
+    schedule: 'renewal',
+    approvals: 'quorum',
+    guard: 'rotation_kind',
+  },
   approval_counted: { from: ['requested'], to: 'requested', approvals: 'count', keepsSeen: true },
   /** A reminder of an undecided request was posted in its thread (each once: reminders.ts). */
   reminded: { from: ['requested'], to: 'requested', keepsSeen: true, guard: 'reminder_due' },
@@ -88,6 +105,8 @@ export const transitions = {
   /** The certificate is issued: the renewal is over (its deployment, if any, is a record of its own). */
   issued: { from: pollStates, to: 'issued', ...ends },
   review_failed: { from: pollStates, to: 'failed', ...ends },
+  /** A rotation's application ended without a certificate: its task failed, or CAS refused ApplyCertificate. */
+  application_failed: { from: pollStates, to: 'failed', ...ends },
 
   // A person must decide. The order is released (a new request may open, alerts resume) until someone
   // checks CAS again (which takes the order back) or closes the request.
@@ -103,6 +122,17 @@ export const transitions = {
     to: 'submitted',
     reclaimOrder: true,
     schedule: 'renewal_again',
+  },
+  /**
+   * Check CAS again on a rotation: back to following its instance (the task, then the instance), never to a second
+   * application; a new CertificateId is issued, anything else ends where CAS says.
+   */
+  recheck_rotation: {
+    from: ['needs_attention'],
+    to: 'validating',
+    reclaimOrder: true,
+    schedule: 'renewal_again',
+    guard: 'rotation_kind',
   },
   resolved: { from: ['needs_attention'], to: 'resolved', retain: true, count: true },
   resolved_renewed: {

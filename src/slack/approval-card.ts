@@ -9,6 +9,7 @@ import { actionIds, cardValue, md, plain, type SlackMessage } from './cards.ts';
 import { approvalStateBlock, decisionBlock } from './decision-lines.ts';
 import { fitMessage } from './message-limits.ts';
 import { clipMrkdwn, daysLeft, escapeMrkdwn, mention, slackDate } from './mrkdwn.ts';
+import { renderRotationCard } from './rotation-card.ts';
 import { statusLine } from './status-line.ts';
 import { code } from './thread-messages.ts';
 
@@ -40,7 +41,7 @@ function textSection(blockId: string, text: string): KnownBlock {
   return { type: 'section', block_id: blockId, text: md(text) };
 }
 
-function csrSection(record: RenewalRecord): KnownBlock {
+export function csrSection(record: RenewalRecord): KnownBlock {
   const s = record.csrSummary;
   if (!s) return textSection('csr', withoutOne.csr);
   const sans = s.sans.length > 0 ? s.sans.map(escapeMrkdwn).join(', ') : '_none_';
@@ -58,7 +59,7 @@ function csrSection(record: RenewalRecord): KnownBlock {
 }
 
 /** What is applied for the new order, as the approver approves it (or that a person applies in the console). */
-function applicationSection(record: RenewalRecord): KnownBlock {
+export function applicationSection(record: RenewalRecord, when = 'after the renewal'): KnownBlock {
   const a = record.application;
   if (!a) return textSection('application', withoutOne.application);
   const key = record.csrSummary
@@ -73,7 +74,7 @@ function applicationSection(record: RenewalRecord): KnownBlock {
   return textSection(
     'application',
     clipMrkdwn(
-      `*Application* (submitted by the bot after the renewal): ${a.domain ? escapeMrkdwn(a.domain) : "the CSR's names"} · ${a.validationMethod} validation · key ${key} · contacts ${contacts}${a.companyId ? ` · company ${code(a.companyId)}` : ''}`,
+      `*Application* (submitted by the bot ${when}): ${a.domain ? escapeMrkdwn(a.domain) : "the CSR's names"} · ${a.validationMethod} validation · key ${key} · contacts ${contacts}${a.companyId ? ` · company ${code(a.companyId)}` : ''}`,
       2900,
     ),
   );
@@ -107,27 +108,29 @@ function decisionActions(record: RenewalRecord): KnownBlock {
         deny: plain('Cancel'),
       },
     },
-    {
-      type: 'button',
-      action_id: actionIds.reject,
-      style: 'danger',
-      text: plain('Reject'),
-      value: cardValue(record),
-    },
+    ...otherDecisions(record),
   ];
-  if (!record.csrSummary) {
-    elements.push({
-      type: 'button',
-      action_id: actionIds.attachCsr,
-      text: plain('Attach CSR'),
-      value: cardValue(record),
-    });
-  }
   return { type: 'actions', block_id: 'decision', elements };
 }
 
+/** Reject and (without a CSR) Attach CSR: the buttons beside Approve on every card awaiting a decision. */
+export function otherDecisions(record: RenewalRecord): Button[] {
+  const reject: Button = {
+    type: 'button',
+    action_id: actionIds.reject,
+    style: 'danger',
+    text: plain('Reject'),
+    value: cardValue(record),
+  };
+  if (record.csrSummary) return [reject];
+  return [
+    reject,
+    { type: 'button', action_id: actionIds.attachCsr, text: plain('Attach CSR'), value: cardValue(record) },
+  ];
+}
+
 /** What a person can do once the bot cannot decide: check CAS again, or close the request with what they found. */
-function attentionBlocks(record: RenewalRecord): KnownBlock[] {
+export function attentionBlocks(record: RenewalRecord): KnownBlock[] {
   return [
     {
       type: 'section',
@@ -158,6 +161,7 @@ export function renderApprovalCard(
   now: number,
   deployment?: DeploymentRecord,
 ): SlackMessage {
+  if (record.kind === 'rotation') return renderRotationCard(record, now, deployment);
   // An earlier renewal of the order comes first (DESIGN: never silent): approving would pay a second time. Then
   // the first line proper: which decision approving is (money or not).
   const blocks: KnownBlock[] = [

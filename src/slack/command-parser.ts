@@ -2,10 +2,9 @@ import { looksLikePrivateKey, privateKeyWarning } from '../csr/parse-csr.ts';
 
 /** What `/cert <text>` asks for. */
 export type CertCommand =
+  /** `/cert renew <orderId|instanceId> [CSR]`: a V1 renewal, or (an instance ID) a V2 rotation. */
   | { kind: 'renew'; orderId: string; csrText: string | undefined }
   | { kind: 'status'; orderId: string }
-  /** `/cert renew <instanceId>`: a V2 rotation, which this version answers without creating anything. */
-  | { kind: 'rotate'; instanceId: string }
   | { kind: 'instance_status'; instanceId: string }
   | { kind: 'list' }
   | { kind: 'scan' }
@@ -16,6 +15,7 @@ export type CertCommand =
 export const usage = [
   '*Usage*',
   '• `/cert renew <orderId>`: ask for approval to renew a CAS certificate order (CAS makes the key pair)',
+  '• `/cert renew <instanceId>`: ask for approval to rotate a V2 subscription to its next certificate (no plan quota)',
   '• `/cert renew <orderId> <CSR>`: the same with your own CSR pasted after the order ID',
   '• `/cert status <orderId|instanceId>`: where a renewal stands, and the order or V2 subscription state in CAS',
   '• `/cert list`: orders and V2 subscriptions expiring soon (only you see it)',
@@ -30,10 +30,6 @@ const int64Max = 9223372036854775807n;
 export function isInstanceId(raw: string): boolean {
   return /^cas[-_][A-Za-z0-9_.:-]{1,124}$/.test(raw);
 }
-
-/** The private answer to renewing a V2 instance: rotations come later; nothing was created. */
-export const rotationNotYet = (instanceId: string) =>
-  `\`${instanceId}\` is a V2.0 subscription instance: its next certificate comes from a rotation (no payment), which this version of the bot cannot request yet; a later version will. Nothing was created. Apply for it in the CAS console, and see \`/cert status ${instanceId}\` for its state.`;
 
 /** Checks an order ID: 1-19 ASCII digits within int64; returns an error message or undefined. */
 export function orderIdProblem(raw: string | undefined): string | undefined {
@@ -66,7 +62,8 @@ export function parseCertCommand(text: string): CertCommand {
     case 'renew': {
       const [orderId, ...more] = rest.split(/\s+/);
       if (orderId !== undefined && isInstanceId(orderId)) {
-        if (sub === 'renew') return { kind: 'rotate', instanceId: orderId };
+        const csrText = rest.slice(orderId.length).trim();
+        if (sub === 'renew') return { kind: 'renew', orderId, csrText: csrText === '' ? undefined : csrText };
         return more.length === 0
           ? { kind: 'instance_status', instanceId: orderId }
           : { kind: 'invalid', message: '`/cert status` takes only an order or instance ID.' };

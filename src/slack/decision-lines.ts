@@ -6,8 +6,8 @@ import { mention } from './mrkdwn.ts';
 
 /*
  * What a card says about the decision it asks for, apart from the rest of the card: what approving spends (its first
- * line), how many approvals it has of how many, and how long it still waits. The approval card and the deployment
- * card both use these; a rotation card's first line is the rotation flow's (its case here is a plain default).
+ * line), how many approvals it has of how many, and how long it still waits. The approval, rotation and deployment
+ * cards use these.
  */
 
 /** The first line of a card: which decision it asks for, and whether it spends money. */
@@ -16,7 +16,7 @@ export function decisionLine(decision: Decision): string {
     case 'money':
       return ':moneybag: *Spends plan quota (money):* approving renews this V1 order with one certificate of the plan.';
     case 'rotation':
-      return ':repeat: *Free rotation:* approving applies for the subscription’s next certificate; no plan quota is spent.';
+      return ':recycle: *Free rotation:* approving applies for the V2 subscription’s next certificate. No plan quota is spent.';
     case 'deployment':
       return ':package: *Free:* deploying installs the issued certificate on its cloud resources; nothing is bought.';
   }

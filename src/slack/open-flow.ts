@@ -4,9 +4,13 @@ import type { OpenOutcome } from '../renewals/outcomes.ts';
 import type { EarlierRenewal, RenewalRecord } from '../renewals/record.ts';
 import type { RequestService } from '../renewals/request-service.ts';
 import { renderApprovalCard, renderNotRenewableCard } from './approval-card.ts';
+import type { SlackMessage } from './cards.ts';
+import { isInstanceId } from './command-parser.ts';
 import { slackErrorCode } from './links.ts';
 import type { Permalinks } from './permalinks.ts';
 import { renderApplicationProblem, renderLookupProblem } from './replies.ts';
+import { renderHostedCard } from './rotation-card.ts';
+import { notRotatableText } from './rotation-messages.ts';
 import { code } from './thread-messages.ts';
 
 export type { OpenInput } from '../renewals/open-request.ts';
@@ -35,15 +39,27 @@ type Reply = (text: string) => Promise<unknown>;
  */
 export function createOpenFlow(deps: OpenFlowDeps) {
   return async function openAndPost(input: OpenInput, reply: Reply): Promise<void> {
-    const outcome = await deps.service.openRequest.open(input);
+    // An instance ID asks for a V2 rotation; an order ID for a V1 renewal.
+    const rotation = isInstanceId(input.orderId);
+    const requests = deps.service.openRequest;
+    const outcome = await (rotation ? requests.openRotation(input) : requests.open(input));
     switch (outcome.kind) {
       case 'already_open': {
         const { open } = outcome;
+        const what = `${rotation ? 'Subscription' : 'Order'} ${code(outcome.orderId)} already has an open ${rotation ? 'rotation' : 'renewal'} request`;
         await reply(
           open
-            ? `Order ${code(outcome.orderId)} already has an open renewal request (${open.state.replace('_', ' ')}): ${await deps.permalinks(open)}`
-            : `Order ${code(outcome.orderId)} already has an open renewal request: just opened`,
+            ? `${what} (${open.state.replace('_', ' ')}): ${await deps.permalinks(open)}`
+            : `${what}: just opened`,
         );
+        return;
+      }
+      case 'not_rotatable':
+        await reply(notRotatableText(outcome));
+        return;
+      case 'hosted': {
+        const card = renderHostedCard(outcome.facts, input.userId, deps.now());
+        await postNotice(deps, input.channelId, card, reply, 'CAS hosting rotates this subscription.');
         return;
       }
       case 'unavailable':
@@ -77,8 +93,19 @@ async function postNotRenewableCard(
     reason,
     ...(outcome.kind === 'no_application' ? { domain: outcome.domain } : {}),
   });
+  await postNotice(deps, input.channelId, card, reply, reason);
+}
+
+/** Posts a card that asks nothing (no request behind it); when it cannot be posted, the person is told privately. */
+async function postNotice(
+  deps: OpenFlowDeps,
+  channel: string,
+  card: SlackMessage,
+  reply: Reply,
+  reason: string,
+): Promise<void> {
   await deps.slack.chat
-    .postMessage({ channel: input.channelId, text: card.text, blocks: card.blocks })
+    .postMessage({ channel, text: card.text, blocks: card.blocks })
     .catch(async (err: unknown) => {
       await reply(
         `${channelProblems[slackErrorCode(err) ?? ''] ?? 'I could not post in this channel.'}\n${reason}`,

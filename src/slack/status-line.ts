@@ -44,12 +44,20 @@ function deployLine(deployment: DeploymentRecord, newOrder: string): string {
  * `/cert status`; at most {@link statusLineMax}.
  */
 export function statusLine(record: RenewalRecord, deployment?: DeploymentRecord): string {
-  const newOrder = record.newOrderId ? ` (new order \`${record.newOrderId}\`)` : '';
+  const rotation = record.kind === 'rotation';
+  // A rotation names its new certificate where a renewal names its new order.
+  const newOrder = rotation
+    ? record.newCertId
+      ? ` (new certificate \`${record.newCertId}\`)`
+      : ''
+    : record.newOrderId
+      ? ` (new order \`${record.newOrderId}\`)`
+      : '';
   const lines: Record<RenewalState, string> = {
     requested: `:hourglass_flowing_sand: Waiting for approval · expires ${slackDate(record.expiresAt)}`,
     approved: ':inbox_tray: Approved · queued for renewal',
     submitting: ':arrows_counterclockwise: Renewing in CAS…',
-    submitted: `:arrows_counterclockwise: Renewal submitted${newOrder} · ${record.applyMode === 'manual' || !record.application ? 'waiting for the application in the CAS console' : 'submitting the application'}`,
+    submitted: `:arrows_counterclockwise: ${rotation ? 'Rotation approved' : 'Renewal submitted'}${newOrder} · ${record.applyMode === 'manual' || !record.application ? 'waiting for the application in the CAS console' : 'submitting the application'}`,
     applying: `:arrows_counterclockwise: Application ${record.appliedAt ? 'submitted' : 'being submitted'}${newOrder} · waiting for CAS`,
     validating: `:mag: Waiting for domain validation${newOrder}`,
     reviewing: `:mag: Under CA review${newOrder}`,

@@ -10,6 +10,7 @@ import { reminderText } from './decision-lines.ts';
 import { deployResultsText, renderTlsResults, resourceName } from './deploy-messages.ts';
 import { foldLines, slackLimits } from './message-limits.ts';
 import { clipMrkdwn, code, escapeMrkdwn, mention, slackDate } from './mrkdwn.ts';
+import { rotationAttentionText, rotationEventText } from './rotation-messages.ts';
 
 export { resourceName } from './deploy-messages.ts';
 export { code } from './mrkdwn.ts';
@@ -47,6 +48,10 @@ export function renderAttention(reason: AttentionReason): string {
       return `CAS refused the application of new order ${code(reason.newOrderId)} (instance ${code(reason.instanceId)}): ${code(reason.casCode)} ${escapeMrkdwn(reason.casMessage.replace(/\.$/, ''))}. The renewal is paid: fix the application in the CAS console (${consoleLinks}) and submit it there, then *Check CAS again*.`;
     case 'apply_not_taken':
       return `CAS did not take the application of new order ${code(reason.newOrderId)} (instance ${code(reason.instanceId)}) after ${reason.tries} tries (last: ${escapeMrkdwn(reason.last)}). Submit it in the CAS console (${consoleLinks}), then *Check CAS again*.`;
+    case 'rotation_withdrawn':
+    case 'rotation_unconfirmed':
+    case 'rotation_ended':
+      return rotationAttentionText(reason);
     case 'run_failures':
       return `the worker failed ${reason.failures} times in a row on this request and stopped retrying. Last error: ${escapeMrkdwn(reason.lastError.slice(0, 200))}. Check the worker's logs and the order in the CAS console, then *Check CAS again* or *Close…*.`;
   }
@@ -143,6 +148,12 @@ function eventText(event: ThreadEvent): string {
       return `:warning: No deployment job was created: ${escapeMrkdwn(event.reason)}. The new certificate is issued but not deployed; install it from the CAS console → Deployment.`;
     case 'deploy_lost':
       return `:warning: I could not follow the deployment${event.jobId ? ` (job ${code(event.jobId)})` : ''} to its end: ${escapeMrkdwn(event.reason)}. Check it in the CAS console → Deployment.`;
+    case 'rotation_applying':
+    case 'rotation_applied':
+    case 'rotation_failed':
+    case 'rotation_reviewing':
+    case 'rotation_issued':
+      return rotationEventText(event);
     case 'closed':
       return event.newOrderId
         ? `:ballot_box_with_check: ${mention(event.by)} closed this request: CAS renewed order ${code(event.orderId)} as new order ${code(event.newOrderId)}. Follow that order in the CAS console.`

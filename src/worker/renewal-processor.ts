@@ -16,6 +16,8 @@ import {
 import { applyReconcileStep, applyStep } from './steps/apply.ts';
 import { pollStep } from './steps/poll.ts';
 import { reconcileStep } from './steps/reconcile.ts';
+import { rotateStep, rotationCheckStep } from './steps/rotate.ts';
+import { rotationPollStep } from './steps/rotation-follow.ts';
 import { submitStep } from './steps/submit.ts';
 
 export type { RenewalJobData, RenewalProcessorDeps, RenewalTimings } from './step-context.ts';
@@ -34,6 +36,21 @@ const steps: Record<WorkerStep, StepRun<RenewalRecord>> = {
   poll: pollStep,
 };
 
+/**
+ * A rotation's steps (a V2 subscription's next certificate): it enters at `submitted` (no paid call), applies on
+ * its own instance, then follows the application's task and the instance. The states and moves are the same rows.
+ */
+const rotationSteps: Record<WorkerStep, StepRun<RenewalRecord>> = {
+  submit: (ctx, record) => ctx.needsAttention(record, { code: 'no_new_order_id' }),
+  reconcile: (ctx, record) => ctx.needsAttention(record, { code: 'no_new_order_id' }),
+  application: rotateStep,
+  application_check: (ctx, record, data, signal) =>
+    record.appliedAt
+      ? rotationPollStep(ctx, record, data, signal)
+      : rotationCheckStep(ctx, record, data, signal),
+  poll: rotationPollStep,
+};
+
 /** Runs the step the record's state calls for (one worker run is one or more of these); none: done. */
 export async function runStep(
   ctx: StepContext,
@@ -42,7 +59,8 @@ export async function runStep(
   signal: AbortSignal | undefined,
 ): Promise<Step> {
   const step = stepOf(record);
-  return step ? steps[step](ctx, record, data, signal) : { kind: 'done' };
+  const table = record.kind === 'rotation' ? rotationSteps : steps;
+  return step ? table[step](ctx, record, data, signal) : { kind: 'done' };
 }
 
 /**

@@ -16,6 +16,8 @@ export interface RenewalJobData extends RecordJobData {
   submitRetries?: number;
   reconciles?: number;
   instanceLookups?: number;
+  /** A rotation's application task ended `success` (GetTaskAttribute is not asked again). */
+  taskSucceeded?: boolean;
   applyRetries?: number;
   deployRetries?: number;
   deployPolls?: number;

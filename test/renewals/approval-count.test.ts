@@ -77,7 +77,7 @@ describe('the approval rows', () => {
         ['U0ANA', 'U0BEN'].map((userId) =>
           vote(
             { store, move },
-            { record, userId, seenVersion: record.version, required: 2, at: 1 },
+            { row: 'approved', record, userId, seenVersion: record.version, required: 2, at: 1 },
             { kind: 'event', event: { type: 'approved', by: userId, at: 1 } },
           ),
         ),

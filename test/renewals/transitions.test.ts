@@ -204,8 +204,10 @@ describe('what a state is (renewal-states.ts) and what applying a move does', ()
 
     expect(scheduled).toEqual({
       approved: 'renewal',
+      rotation_approved: 'renewal',
       recheck: 'renewal_again',
       recheck_new_order: 'renewal_again',
+      recheck_rotation: 'renewal_again',
     });
     // Each lands in a state the worker owns (the sweeper enqueues it when the enqueue failed).
     for (const name of Object.keys(scheduled))
@@ -241,9 +243,12 @@ describe('what a state is (renewal-states.ts) and what applying a move does', ()
     expect([can(halfway, 'reminded', 4_999), can(halfway, 'reminded', 5_000)]).toEqual([false, true]);
     expect(can({ ...halfway, reminded: 'half' }, 'reminded', 5_000)).toBe(false);
     expect(rows.filter(([, row]) => row.guard).map(([name, row]) => [name, row.guard])).toEqual([
+      ['approved', 'renewal_kind'],
+      ['rotation_approved', 'rotation_kind'],
       ['reminded', 'reminder_due'],
       ['expired', 'expiry_due'],
       ['abandoned', 'card_never_posted'],
+      ['recheck_rotation', 'rotation_kind'],
     ]);
     expect(deployRows.filter(([, row]) => row.guard).map(([name, row]) => [name, row.guard])).toEqual([
       ['tls_recheck', 'tls_not_all_new'],
@@ -253,6 +258,11 @@ describe('what a state is (renewal-states.ts) and what applying a move does', ()
   it('answers can and isAt from the rows, and gives every worker-owned state its step', () => {
     expect(can({ state: 'requested' }, 'approved')).toBe(true);
     expect(can({ state: 'approved' }, 'approved')).toBe(false);
+    // A rotation is approved by its own row, into the application step: never into the paid call.
+    expect(can({ state: 'requested', kind: 'rotation' }, 'approved')).toBe(false);
+    expect(can({ state: 'requested', kind: 'rotation' }, 'rotation_approved')).toBe(true);
+    expect(can({ state: 'requested', kind: 'renewal' }, 'rotation_approved')).toBe(false);
+    expect(transitions.rotation_approved.to).toBe('submitted');
     expect(canDeploy({ state: 'verified' }, 'rollback_requested')).toBe(true);
     expect(isAt({ state: 'validating' }, 'domain_validation')).toBe(true);
     expect(isAt({ state: 'submitted' }, 'domain_validation')).toBe(false);

@@ -16,11 +16,11 @@ describe('parseCertCommand', () => {
     ['status 42', { kind: 'status', orderId: '42' }],
     [
       'renew cas-ivauto-fe7kv4-15650439-renew',
-      { kind: 'rotate', instanceId: 'cas-ivauto-fe7kv4-15650439-renew' },
+      { kind: 'renew', orderId: 'cas-ivauto-fe7kv4-15650439-renew', csrText: undefined },
     ],
     [
       'renew cas_dv-cn-123 -----BEGIN CERTIFICATE REQUEST-----',
-      { kind: 'rotate', instanceId: 'cas_dv-cn-123' },
+      { kind: 'renew', orderId: 'cas_dv-cn-123', csrText: '-----BEGIN CERTIFICATE REQUEST-----' },
     ],
     ['status cas_dv-cn-123', { kind: 'instance_status', instanceId: 'cas_dv-cn-123' }],
     [

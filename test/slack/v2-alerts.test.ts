@@ -109,7 +109,7 @@ const posts = (harness: AppHarness, title: string) =>
   harness.slack.okCalls('chat.postMessage').filter((c) => String(c.args.text).startsWith(title));
 
 describe('V2 instances in Slack', () => {
-  it('one subscription notice, no button, not again on the next scan; Renew on an instance answers privately and creates nothing', async () => {
+  it('one subscription notice, no button, not again on the next scan; Renew on a V2 certificate row opens a rotation', async () => {
     const harness = await v2Harness();
     await harness.worker?.alerts.runScan();
     await harness.worker?.alerts.runScan();
@@ -124,28 +124,28 @@ describe('V2 instances in Slack', () => {
     expect(renew).toMatchObject({ value: 'cas-long' });
     expect(posts(harness, 'Certificates expiring soon')).toHaveLength(1);
 
-    const casCallsBefore = harness.cas.sim.calls.length;
-    const postsBefore = harness.slack.calls.filter((c) => c.method === 'chat.postMessage').length;
+    const postsBefore = harness.slack.okCalls('chat.postMessage').length;
     await harness.click('cert_renew', {
       user: approverId,
       messageTs: certs[0]?.response.ts as string,
       value: renew?.value,
       channel: 'C0ALERTS',
     });
-    const answer = await harness.slack.waitForResponse();
-    const typed = await harness.command('renew cas-long');
+    const card = await harness.slack.waitForCall(
+      (c) =>
+        c.method === 'chat.postMessage' && blocksText(c.args.blocks).includes('Certificate rotation request'),
+    );
+    const recordId = findButton(card.args.blocks, 'cert_approve')?.value?.split('.')[0];
+    await harness.waitForLog((e) => e.msg === 'renewal requested' && e.recordId === recordId);
+    await harness.command('renew cas-long');
+    const typed = await harness.slack.waitForResponse((r) => String(r.body.text).includes('already has'));
 
-    expect(answer.body).toMatchObject({
-      response_type: 'ephemeral',
-      text: expect.stringContaining('later version'),
-    });
-    expect(typed.json).toMatchObject({
-      response_type: 'ephemeral',
-      text: expect.stringContaining('Nothing was created'),
-    });
-    expect(harness.cas.sim.calls).toHaveLength(casCallsBefore);
-    expect(harness.slack.calls.filter((c) => c.method === 'chat.postMessage')).toHaveLength(postsBefore);
-    expect(await renewalRecordKeys(harness)).toEqual([]);
+    // The V2 row's Renew opens a rotation (its card in the alert's channel); a second one links to it.
+    expect(card.args.channel).toBe('C0ALERTS');
+    expect(blocksText(card.args.blocks)).toContain('Free rotation');
+    expect(typed.body.text).toContain('Subscription `cas-long` already has an open rotation request');
+    expect(harness.slack.okCalls('chat.postMessage')).toHaveLength(postsBefore + 1);
+    expect(await renewalRecordKeys(harness)).toHaveLength(1);
   });
 
   it('Snooze on a V2 certificate row snoozes the instance (approvers), in its audit trail', async () => {

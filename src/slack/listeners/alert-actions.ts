@@ -4,7 +4,7 @@ import type { ApproverDirectory } from '../../approval/approvers.ts';
 import type { Logger } from '../../logger.ts';
 import type { Guarded } from '../after-ack.ts';
 import { alertActionIds } from '../alert-messages.ts';
-import { isInstanceId, orderIdProblem, rotationNotYet } from '../command-parser.ts';
+import { isInstanceId, orderIdProblem } from '../command-parser.ts';
 import { mention, slackDate } from '../mrkdwn.ts';
 import type { OpenFlow } from '../open-flow.ts';
 
@@ -22,8 +22,9 @@ export interface AlertActionDeps {
 const snoozeMs = 7 * 86_400_000;
 
 /**
- * Renew and Snooze on expiry alerts. The button's value is only an order ID typed by the bot: it is checked like
- * typed input, and Renew starts exactly the `/cert renew` flow (CAS is asked again; an open request is linked).
+ * Renew and Snooze on expiry alerts. The button's value is only an order (or instance) ID typed by the bot: it is
+ * checked like typed input, and Renew starts exactly the `/cert renew` flow (CAS is asked again; an open request is
+ * linked): a V1 renewal, or a V2 rotation.
  */
 export function registerAlertActions(app: App, deps: AlertActionDeps): void {
   const replyTo = (respond: (m: object) => Promise<unknown>) => (text: string) =>
@@ -34,13 +35,9 @@ export function registerAlertActions(app: App, deps: AlertActionDeps): void {
     const reply = replyTo(respond);
     const orderId = action.value ?? '';
     const channelId = body.container?.channel_id ?? body.channel?.id;
-    if (isInstanceId(orderId)) {
-      // A V2 certificate's Renew: rotations come in a later version; answered privately, nothing created.
-      await reply(rotationNotYet(orderId));
-      return;
-    }
-    if (orderIdProblem(orderId) || !channelId) {
-      await reply('This button does not carry a valid order ID.');
+    // A V1 row's Renew carries an order ID; a V2 row's an instance ID (the same flow opens a rotation).
+    if ((orderIdProblem(orderId) && !isInstanceId(orderId)) || !channelId) {
+      await reply('This button does not carry a valid order or instance ID.');
       return;
     }
     await deps.guarded('renew from alert', reply, () =>

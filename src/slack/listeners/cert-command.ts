@@ -4,7 +4,7 @@ import { parseCsr } from '../../csr/parse-csr.ts';
 import { isAppError } from '../../errors.ts';
 import type { Logger } from '../../logger.ts';
 import type { Guarded } from '../after-ack.ts';
-import { parseCertCommand, rotationNotYet, usage } from '../command-parser.ts';
+import { parseCertCommand, usage } from '../command-parser.ts';
 import type { OpenFlow } from '../open-flow.ts';
 
 /** What the `/cert` listener needs. */
@@ -78,9 +78,6 @@ export function registerCertCommand(app: App, deps: CertCommandDeps): void {
         );
         return;
       }
-      case 'rotate':
-        await ack({ response_type: 'ephemeral', text: rotationNotYet(parsed.instanceId) });
-        return;
       case 'status':
       case 'instance_status': {
         const id = parsed.kind === 'status' ? parsed.orderId : parsed.instanceId;

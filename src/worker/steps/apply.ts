@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { CasApiError, casReason, errorCode, isCasRefusal, isInstanceApiRefusal } from '../../cas/errors.ts';
+import type { InstanceApplication } from '../../cas/instance-api.ts';
 import type { GetInstanceDetailResponse } from '../../cas/instance-schemas.ts';
 import { findPendingInstance } from '../../cas/instances.ts';
 import { isAppError } from '../../errors.ts';
@@ -120,18 +121,7 @@ function applying(
       }),
     async before() {
       try {
-        await cas.updateInstance(
-          {
-            instanceId,
-            domain: application.domain,
-            csr: record.csrPem,
-            validationMethod: application.validationMethod,
-            keyAlgorithm: application.keyAlgorithm,
-            contactIds: application.contactIds,
-            companyId: application.companyId,
-          },
-          options,
-        );
+        await cas.updateInstance(applicationInput(record, instanceId, application), options);
         return undefined;
       } catch (err) {
         if (isInstanceApiRefusal(err)) return byHand(ctx, record, 'instance_api_refused', err.casCode);
@@ -252,8 +242,25 @@ async function refused(ctx: StepContext, record: RenewalRecord, err: unknown): P
   });
 }
 
+/** What UpdateInstance is sent: the planned application, with the request's CSR when it has one. */
+export function applicationInput(
+  record: RenewalRecord,
+  instanceId: string,
+  application: Application,
+): InstanceApplication {
+  return {
+    instanceId,
+    domain: application.domain,
+    csr: record.csrPem,
+    validationMethod: application.validationMethod,
+    keyAlgorithm: application.keyAlgorithm,
+    contactIds: application.contactIds,
+    companyId: application.companyId,
+  };
+}
+
 /** GetInstanceDetail, or what to do instead: try later (bounded), or the instance API refused. */
-async function readInstance(
+export async function readInstance(
   ctx: StepContext,
   record: RenewalRecord,
   data: RenewalJobData,
@@ -274,7 +281,7 @@ async function readInstance(
     return {
       step: await ctx.needsAttention(record, {
         code: 'state_unavailable',
-        newOrderId: record.newOrderId as string,
+        newOrderId: record.newOrderId ?? instanceId,
         message: transientMessage(err),
       }),
     };

@@ -74,6 +74,8 @@ async function oldCertificateId(
   record: RenewalRecord,
   options: CallOptions,
 ): Promise<string | undefined> {
+  // A rotation knows its old certificate: the instance's CertificateId before it (the instance now shows the new).
+  if (record.certIdBefore) return record.certIdBefore;
   let oldInstanceId = record.oldInstanceId;
   if (!oldInstanceId && record.domain) {
     for await (const o of ctx.cas.listAllUserCertificateOrders(

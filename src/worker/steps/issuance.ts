@@ -41,7 +41,7 @@ export async function issued(
   ctx: StepContext,
   record: RenewalRecord,
   data: RenewalJobData,
-  event: Extract<ThreadEvent, { type: 'issued' }>,
+  event: Extract<ThreadEvent, { type: 'issued' | 'rotation_issued' }>,
   fields: Partial<RenewalRecord>,
   newCertId: string | undefined,
   signal: AbortSignal | undefined,
@@ -54,7 +54,7 @@ export async function issued(
     const r = await move('issued', [tell(event)], newCertId ? { newCertId } : {});
     if (r.ok)
       ctx.logger.info(
-        { recordId: record.id, orderId: record.orderId, newOrderId: event.newOrderId },
+        { recordId: record.id, orderId: record.orderId, newOrderId: record.newOrderId, newCertId },
         'renewal issued',
       );
     return r.ok ? { kind: 'done' } : { kind: 'again' };

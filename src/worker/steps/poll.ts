@@ -238,8 +238,9 @@ export function instanceValidation(v: InstanceValidation): DomainValidation | un
     return { kind: 'FILE', domain: v.Domain ?? '', uri: v.ValidationKey, content: v.ValidationValue };
   }
   const root = v.RootDomain;
-  // The key is a host record; made a full name when CAS gives it relative to the root domain.
-  const name = root && !v.ValidationKey.endsWith(root) ? `${v.ValidationKey}.${root}` : v.ValidationKey;
+  // The key is a host record relative to the root domain (`@`: the root itself; reference §7, item 6), made a full name.
+  const key = v.ValidationKey;
+  const name = !root || key.endsWith(root) ? key : key === '@' ? root : `${key}.${root}`;
   return {
     kind: 'DNS',
     recordDomain: name,
