@@ -26,6 +26,21 @@ export interface AccountCas {
   readonly cas: CasClient;
   /** Runs `work` in `session`: every CAS call it makes (through `cas`) acts in that account, as that session. */
   run<T>(session: AccountSession, work: () => Promise<T>): Promise<T>;
+  /**
+   * Runs `work` in the session `certbot-<label>` of the account named `accountName` (a record's binding; undefined:
+   * the one account without a file); throws `ACCOUNT_NOT_BOUND`, nothing sent, when no account has that name.
+   */
+  actAs<T>(
+    accountName: string | undefined,
+    label: string,
+    purpose: SessionPurpose,
+    work: () => Promise<T>,
+  ): Promise<T>;
+  /**
+   * Runs read-only `work` in the session `certbot-<label>` of the channel's account; throws `ACCOUNT_NOT_BOUND`,
+   * nothing sent, for a channel of no account.
+   */
+  inChannel<T>(channelId: string, label: string, work: (account: Account) => Promise<T>): Promise<T>;
   /** The account of the current session (or the one account without a file); undefined: none bound. */
   current(): Account | undefined;
   /**
@@ -108,6 +123,18 @@ export function createAccountCas(deps: AccountCasDeps): AccountCas {
     directory,
     cas,
     run: (session, work) => storage.run(session, work),
+    async inChannel(channelId, label, work) {
+      const account = directory.accountFor(channelId);
+      if (!account) throw notBound(`channel ${channelId} belongs to no account`);
+      return storage.run({ account, sessionName: sessionNameOf(label), purpose: 'read' }, () =>
+        work(account),
+      );
+    },
+    async actAs(accountName, label, purpose, work) {
+      const account = directory.byName(accountName);
+      if (!account) throw notBound(`account ${accountName ?? '(none)'} is not in CERT_ACCOUNTS`);
+      return storage.run({ account, sessionName: sessionNameOf(label), purpose }, work);
+    },
     current,
     perAccount,
   };

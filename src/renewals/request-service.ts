@@ -117,9 +117,12 @@ export function createRequestService(deps: RequestServiceDeps) {
       if ('refusal' in seen) return seen.refusal;
       const { record } = seen;
       if (await expireIfDue(record)) return { code: 'expired' };
+      // CAS is asked in the request's own account (bound at creation), never in another.
+      const inAccount = <T>(work: () => Promise<T>) =>
+        deps.actAs ? deps.actAs(record.account, record.id, 'read', work) : work();
       const refusal =
         (await authorise(record, input.userId, 'approve')) ??
-        (await renewedBeforeApproval(record, input.userId, input.claim.version));
+        (await inAccount(() => renewedBeforeApproval(record, input.userId, input.claim.version)));
       if (refusal) return refusal;
       const result = await move(record.id, 'approved', {
         actor: input.userId,
