@@ -106,6 +106,12 @@ function crossAccountProblems(entries: z.infer<typeof AccountEntry>[]): string[]
     }
     const routes = parseAlertRoutes(a.alertRoutes ?? '');
     if ('problem' in routes) problems.push(`${at} field alertRoutes: ${routes.problem}`);
+    // An alert's Renew button opens a request in the channel it is in: that channel must be the account's own.
+    const foreign = 'routes' in routes ? routes.routes.filter((r) => !a.channels.includes(r.channel)) : [];
+    if (foreign.length > 0)
+      problems.push(
+        `${at} field alertRoutes: ${foreign.map((r) => r.channel).join(', ')} must be among the account's channels`,
+      );
   });
   return problems;
 }
