@@ -6,25 +6,25 @@ import type { Account } from './accounts-file.ts';
 export function mergeSummaries(summaries: readonly ScanSummary[]): ScanSummary {
   const [first, ...rest] = summaries;
   if (!first) throw new Error('no scan summary');
-  return rest.reduce<ScanSummary>((sum, s) => {
-    const total = { ...sum };
-    for (const key of Object.keys(s) as Array<keyof ScanSummary>) {
-      const value = s[key];
-      if (typeof value === 'number') (total as Record<string, unknown>)[key] = (sum[key] as number) + value;
-    }
-    return {
-      ...total,
-      channels: [...sum.channels, ...s.channels],
-      stuckPending: {
-        count: sum.stuckPending.count + s.stuckPending.count,
-        first: [...sum.stuckPending.first, ...s.stuckPending.first].slice(0, listedMost),
-      },
-      inactive: {
-        count: sum.inactive.count + s.inactive.count,
-        first: [...sum.inactive.first, ...s.inactive.first].slice(0, listedMost),
-      },
-    };
-  }, first);
+  const total: ScanSummary = {
+    ...first,
+    channels: [...first.channels],
+    stuckPending: { ...first.stuckPending, first: [...first.stuckPending.first] },
+    inactive: { ...first.inactive, first: [...first.inactive.first] },
+  };
+  const counts = total as unknown as Record<string, number>;
+  for (const s of rest) {
+    for (const [key, value] of Object.entries(s))
+      if (typeof value === 'number') counts[key] = (counts[key] ?? 0) + value;
+    total.channels.push(...s.channels);
+    total.stuckPending.count += s.stuckPending.count;
+    total.stuckPending.first.push(...s.stuckPending.first);
+    total.inactive.count += s.inactive.count;
+    total.inactive.first.push(...s.inactive.first);
+  }
+  total.stuckPending.first.splice(listedMost);
+  total.inactive.first.splice(listedMost);
+  return total;
 }
 
 /**

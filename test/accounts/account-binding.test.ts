@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AccountsSimulator } from '../../src/cas-sim/accounts-sim.ts';
-import { accountCasFor, accountsYaml, roleArns, startAccountsSim } from '../support/accounts.ts';
+import { accountCasFor, accountsYaml, botKey, roleArns, startAccountsSim } from '../support/accounts.ts';
 import {
   type AppHarness,
   approverId,
@@ -79,6 +79,17 @@ describe('one Alibaba account per channel (CERT_ACCOUNTS)', () => {
       expect.arrayContaining([expect.objectContaining({ roleArn: roleArns.shop, externalId: 'shop-7f3a' })]),
     );
     expect(sim.account('pay').renewCount()).toBe(0);
+    // The session's secret and token, and the bot's own secret, are in no log line and nowhere in Redis.
+    const session = sim.account('shop').accessKey(renewals[0]?.accessKeyId ?? '');
+    const secrets = [session?.accessKeySecret, session?.securityToken, botKey.accessKeySecret];
+    const redisDump = JSON.stringify(
+      await Promise.all((await h.app.redis.keys(`${h.prefix}:*`)).map((k) => h.app.redis.dump(k))),
+    );
+    for (const secret of secrets) {
+      expect(secret).toBeTruthy();
+      expect(h.logs.join('\n')).not.toContain(secret);
+      expect(redisDump).not.toContain(secret);
+    }
   });
 
   it("an order ID is looked up in the channel's account only: pay's order from the shop channel is not found", async () => {

@@ -1,6 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sessionNameOf } from '../../src/accounts/account-cas.ts';
-import type { AccountsSimulator } from '../../src/cas-sim/accounts-sim.ts';
+import { type AccountsSimulator, SimAccountsSeed } from '../../src/cas-sim/accounts-sim.ts';
 import {
   accountCasFor,
   accountsYaml,
@@ -12,6 +13,17 @@ import {
 } from '../support/accounts.ts';
 
 const minute = 60_000;
+
+describe('the example seed of several accounts (npm run cas-sim, the demo)', () => {
+  it('holds the ops account with the bot key and two team accounts whose roles trust it', () => {
+    const seed = SimAccountsSeed.parse(
+      JSON.parse(readFileSync('src/cas-sim/example-accounts-seed.json', 'utf8')) as unknown,
+    );
+
+    expect(seed.accounts.map((a) => a.name)).toEqual(['ops', 'shop', 'payments']);
+    expect(seed.roles.map((r) => r.trust)).toEqual([['1000000000000001'], ['1000000000000001']]);
+  });
+});
 
 describe('accounts through STS AssumeRole (simulated STS and CAS of several accounts)', () => {
   let sim: AccountsSimulator | undefined;
