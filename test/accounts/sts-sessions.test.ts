@@ -161,6 +161,24 @@ describe('accounts through STS AssumeRole (simulated STS and CAS of several acco
     expect(t.sim.assumptions).toEqual([]);
   });
 
+  it("a call made in one account's session cannot be carried on in another's: refused, nothing sent", async () => {
+    const t = await setup();
+    const listing = await t.accounts.run(
+      { account: t.shop, sessionName: 'certbot-r5', purpose: 'read' },
+      async () => t.accounts.cas.listAllUserCertificateOrders({}),
+    );
+
+    const carriedOn = t.accounts.run(
+      { account: t.pay, sessionName: 'certbot-r6', purpose: 'read' },
+      async () => {
+        for await (const order of listing) void order;
+      },
+    );
+
+    await expect(carriedOn).rejects.toMatchObject({ code: 'ACCOUNT_NOT_BOUND' });
+    expect(t.sim.calls()).toEqual([]);
+  });
+
   it('the bot key itself is never in the sessions the simulator records', async () => {
     const t = await setup();
     await t.accounts.run({ account: t.pay, sessionName: 'certbot-scan', purpose: 'read' }, () =>
