@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sessionNameOf } from '../../src/accounts/account-cas.ts';
+import { createRenewableOrderIndex } from '../../src/cas/renewable-orders.ts';
 import { type AccountsSimulator, SimAccountsSeed } from '../../src/cas-sim/accounts-sim.ts';
 import {
   accountCasFor,
@@ -11,6 +12,7 @@ import {
   uids,
   type YamlOverrides,
 } from '../support/accounts.ts';
+import { buildOrder } from '../support/cas.ts';
 
 const minute = 60_000;
 
@@ -32,10 +34,14 @@ describe('accounts through STS AssumeRole (simulated STS and CAS of several acco
     sim = undefined;
   });
 
-  async function setup(yamlOverrides: YamlOverrides = {}, marginMs?: number) {
+  async function setup(
+    yamlOverrides: YamlOverrides = {},
+    marginMs?: number,
+    seeds: Parameters<typeof startAccountsSim>[0] = {},
+  ) {
     let clock = Date.now();
     const now = () => clock;
-    const started = await startAccountsSim({}, now);
+    const started = await startAccountsSim(seeds, now);
     sim = started.sim;
     const accounts = accountCasFor(accountsYaml(started.url, yamlOverrides), now, marginMs);
     const shop = accounts.directory.accountFor('C0SHOP1');
@@ -177,6 +183,23 @@ describe('accounts through STS AssumeRole (simulated STS and CAS of several acco
 
     await expect(carriedOn).rejects.toMatchObject({ code: 'ACCOUNT_NOT_BOUND' });
     expect(t.sim.calls()).toEqual([]);
+  });
+
+  it('caches of CAS listings are kept per account: an order listed in shop is not found from pay', async () => {
+    const order = buildOrder();
+    const t = await setup({}, undefined, { shop: { orders: [order] } });
+    const index = t.accounts.perAccount(() => createRenewableOrderIndex({ cas: t.accounts.cas }));
+    const inShop = await t.accounts.run({ account: t.shop, sessionName: 'certbot-a', purpose: 'read' }, () =>
+      index.find(String(order.orderId)),
+    );
+
+    const inPay = await t.accounts.run({ account: t.pay, sessionName: 'certbot-b', purpose: 'read' }, () =>
+      index.find(String(order.orderId)),
+    );
+
+    expect(inShop?.OrderId).toBe(String(order.orderId));
+    expect(inPay).toBeUndefined();
+    expect(t.sim.account('pay').calls.map((c) => c.action)).toContain('ListUserCertificateOrder');
   });
 
   it('the bot key itself is never in the sessions the simulator records', async () => {
