@@ -112,30 +112,12 @@ export async function startWorkerRole(deps: WorkerRoleDeps): Promise<WorkerRole>
   };
   const { alertPosts, deliver } = outboxDeliveryParts(parts);
   const timings = renewalTimings(config, deps.timings);
-  const worker = startRenewalWorker({
-    ...deps,
-    accounts,
-    now,
-    metrics,
-    store,
-    deliver,
-    timings,
-    queues,
-    connection,
-  });
+  const basics = { ...deps, accounts, now, metrics, store };
+  const worker = startRenewalWorker({ ...basics, deliver, timings, queues, connection });
   // The scheduled expiry scan. Its alerts go out through a client that waits out 429s itself: a scan posts a
   // few messages a day, a second apart per channel.
   const state = createAlertState({ redis, prefix, now });
-  const alerts = alertServiceOf({
-    ...deps,
-    accounts,
-    now,
-    metrics,
-    state,
-    store,
-    slack: connections.alertSlack,
-    alertPosts,
-  });
+  const alerts = alertServiceOf({ ...basics, state, slack: connections.alertSlack, alertPosts });
   await syncExpiryScanSchedule(queues.scans, config.alerts);
   const scanWorker = startScanWorker(alerts, connection, config, logger);
   const sweeper = await startSweeper({ ...deps, now, redis, store, queues, deliver });
