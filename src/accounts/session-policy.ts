@@ -28,6 +28,8 @@ export const sessionActions: Readonly<Record<SessionPurpose, readonly string[]>>
     'UpdateInstance',
     'ApplyCertificate',
     'CancelPendingCertificate',
+    // After issuance the run looks for where the old certificate is served, to propose the deployment.
+    'ListCloudResources',
   ],
   deploy: [
     ...readActions,

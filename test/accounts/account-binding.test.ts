@@ -92,6 +92,67 @@ describe('one Alibaba account per channel (CERT_ACCOUNTS)', () => {
     }
   });
 
+  it("the deployment of a shop request runs in shop, as the request, and every step's session allows what it calls", async () => {
+    const order = buildOrder({
+      domain: 'cdn.shop.example.com',
+      renewScript: [{ type: 'payed' }, { type: 'certificate' }],
+    });
+    const started = await startAccountsSim({
+      shop: {
+        orders: [order],
+        resources: [
+          { id: '601', cloudProduct: 'CDN', domain: 'cdn.shop.example.com', servesOrder: order.orderId },
+        ],
+      },
+    });
+    sim = started.sim;
+    h = await startAppHarness({
+      worker: {},
+      accounts: accountCasFor(accountsYaml(started.url), Date.now),
+      env: { CERT_DEPLOY: 'ask', CERT_TLS_CHECK: 'off' },
+    });
+    const card = await cardIn(h, 'C0SHOP1', String(order.orderId));
+    await h.click('cert_approve', {
+      user: approverId,
+      messageTs: card.ts,
+      value: card.value,
+      channel: 'C0SHOP1',
+    });
+    const deployCard = await h.slack.waitForCall(
+      (c) =>
+        c.method === 'chat.postMessage' &&
+        c.args.thread_ts === card.ts &&
+        findButton(c.args.blocks, 'cert_deploy') !== undefined,
+      15_000,
+    );
+    await h.waitForLog((e) => e.msg === 'deployment card posted' && e.ts === deployCard.response.ts);
+
+    const deployValue = findButton(deployCard.args.blocks, 'cert_deploy')?.value;
+    await h.click('cert_deploy', {
+      user: approverId,
+      messageTs: deployCard.response.ts as string,
+      value: deployValue,
+      channel: 'C0SHOP1',
+    });
+    await h.slack.waitForCall(
+      (c) =>
+        c.method === 'chat.postMessage' &&
+        c.args.thread_ts === card.ts &&
+        /deployed to 1 of 1/.test(String(c.args.text)),
+      15_000,
+    );
+
+    expect(started.sim.calls().filter((c) => c.action === 'CreateDeploymentJob')).toEqual([
+      expect.objectContaining({
+        account: 'shop',
+        sessionName: `certbot-${card.recordId}`,
+        outcome: undefined,
+      }),
+    ]);
+    expect(started.sim.calls().filter((c) => c.outcome === 'Forbidden.RAM')).toEqual([]);
+    expect(started.sim.account('pay').calls).toEqual([]);
+  });
+
   it("an order ID is looked up in the channel's account only: pay's order from the shop channel is not found", async () => {
     const { h, sim } = await start();
 
