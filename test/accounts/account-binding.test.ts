@@ -189,6 +189,24 @@ describe('one Alibaba account per channel (CERT_ACCOUNTS)', () => {
     expect(String(answer.body.text)).not.toContain('shop.example.com');
   });
 
+  it("/cert status asks CAS in the channel's account", async () => {
+    const { h, sim } = await start();
+
+    await h.command(`status ${shopOrder.orderId}`, requesterId, { channel_id: 'C0PAY1' });
+    await h.slack.waitForResponse((r) => String(r.body.text).includes(String(shopOrder.orderId)));
+    const first = h.slack.responses.length;
+    await h.command(`status ${shopOrder.orderId}`, requesterId, { channel_id: 'C0SHOPOPS' });
+    await h.slack.waitForResponse((r) => h?.slack.responses.indexOf(r) === first);
+
+    expect(
+      sim
+        .calls()
+        .filter((c) => c.action === 'DescribeCertificateState')
+        .map((c) => `${c.account} ${c.sessionName} ${c.outcome ?? 'ok'}`)
+        .sort(),
+    ).toEqual([expect.stringMatching(/^pay certbot-status /), 'shop certbot-status ok']);
+  });
+
   it("each account's scan runs in its own session and its alerts go to its own channel", async () => {
     const { h, sim } = await start();
 
