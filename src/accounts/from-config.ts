@@ -5,7 +5,7 @@ import { createStsClient } from '../cas/sts.ts';
 import type { AlertRoute } from '../config/alert-routes.ts';
 import { type AccountCas, createAccountCas } from './account-cas.ts';
 import { type AccountDirectory, createAccountDirectory } from './account-directory.ts';
-import { type Account, type AccountsFile, loadAccountsFile } from './accounts-file.ts';
+import type { Account, AccountsFile } from './accounts-file.ts';
 import { createSessionCredentials } from './session-credentials.ts';
 
 /** The parts of the configuration the accounts are made of. */
@@ -23,7 +23,13 @@ export async function loadAccounts(
   read: (path: string) => Promise<string>,
 ): Promise<{ directory: AccountDirectory; file: AccountsFile | undefined }> {
   const path = config.cas.accountsFile;
-  const file = path ? await loadAccountsFile(path, read, { endpoint: config.cas.endpoint }) : undefined;
+  // Loaded only with a file: its YAML parser is not needed (nor, until it is a runtime dependency, installed in the
+  // production image) by a deployment of one account.
+  const file = path
+    ? await (await import('./accounts-file.ts')).loadAccountsFile(path, read, {
+        endpoint: config.cas.endpoint,
+      })
+    : undefined;
   const directory = createAccountDirectory(file, {
     endpoint: config.cas.endpoint,
     alertChannel: config.alerts.channel,
