@@ -13,6 +13,8 @@ export const errorCodes = [
   'REDIS_NOT_DURABLE',
   /** A claim before a paid call is no longer the run's (state or token changed): nothing was sent. */
   'CLAIM_LOST',
+  /** A CAS call outside the session of an account (no account bound, or another account's): nothing was sent. */
+  'ACCOUNT_NOT_BOUND',
 ] as const;
 
 /** A stable machine-readable error code. */

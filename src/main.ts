@@ -1,6 +1,7 @@
+import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { parseArgs } from 'node:util';
-import { createCasClientFromConfig } from './cas/from-config.ts';
+import { createAccountCasFromConfig, loadAccounts } from './accounts/from-config.ts';
 import { casRateLimits, createRedisPacer } from './cas/pacer.ts';
 import { loadConfig } from './config/config.ts';
 import { createConnections } from './connections.ts';
@@ -20,8 +21,11 @@ if (role !== 'all' && role !== 'app' && role !== 'worker') {
 }
 
 let config: ReturnType<typeof loadConfig>;
+let accountList: Awaited<ReturnType<typeof loadAccounts>>;
 try {
   config = loadConfig(process.env);
+  // The accounts file (CERT_ACCOUNTS) is validated with the rest: a bad one stops the start naming account and field.
+  accountList = await loadAccounts(config, (path) => readFile(path, 'utf8'));
 } catch (err) {
   if (isAppError(err) && err.code === 'CONFIG_INVALID') {
     process.stderr.write(`${err.message}\n`);
@@ -34,19 +38,22 @@ const logger = createLogger({ level: config.logLevel, base: { service: 'certbot'
 const metrics = createMetrics();
 // The composition root: every Redis connection and Slack client, built once here and handed to the roles.
 const connections = createConnections(config, logger, metrics);
-// CAS rate limits are per account: every process paces its calls through one window in Redis.
-const pace = createRedisPacer({
-  redis: connections.workerRedis,
-  prefix: config.redis.prefix,
-  limits: casRateLimits,
-});
-const cas = createCasClientFromConfig(config.cas, {
+// CAS rate limits are per account: every process paces each account's calls through that account's window in
+// Redis (the one account of a deployment without an accounts file keeps the window it always had).
+const accounts = createAccountCasFromConfig(config, accountList, {
   env: process.env,
   homeDir: homedir(),
   logger,
-  pace,
+  now: Date.now,
+  paceFor: (account) =>
+    createRedisPacer({
+      redis: connections.workerRedis,
+      prefix: accountList.file ? `${config.redis.prefix}:account:${account.name}` : config.redis.prefix,
+      limits: casRateLimits,
+    }),
   onCall: (event) => metrics.casCall(event),
 });
+const cas = accounts.cas;
 
 const stops: Array<() => Promise<void>> = [];
 // Each role's queues on its own connection: the app's fail fast (a Slack user gets an answer within seconds), the
@@ -60,7 +67,7 @@ const queuesFor = (name: 'app' | 'worker') => {
 };
 const closeQueues = () => Promise.all(queues.map((q) => q.close()));
 // What both roles are built from.
-const roleDeps = { config, logger, cas, metrics, connections };
+const roleDeps = { config, logger, cas, accounts, metrics, connections };
 if (role === 'all' || role === 'app') {
   const app = await startAppRole({
     ...roleDeps,

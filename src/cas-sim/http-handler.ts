@@ -14,6 +14,8 @@ export interface SimCall {
   action: string;
   params: Record<string, string>;
   accessKeyId: string | undefined;
+  /** The STS session the call was made in (its `RoleSessionName`), for calls with temporary credentials. */
+  sessionName?: string | undefined;
   at: number;
   /** The error code answered, `dropped`/`lost` for network faults, undefined on success. */
   outcome: string | undefined;
@@ -37,7 +39,16 @@ export interface CasRequestHandlerDeps {
 
 const casVersion = '2020-04-07';
 
-async function readRaw(req: IncomingMessage): Promise<RawRequest> {
+/** A call as it is learnt while it is admitted. */
+type SimCallDraft = {
+  action: string;
+  params: SimParams;
+  accessKeyId?: string;
+  sessionName?: string | undefined;
+};
+
+/** The request as it arrived (method, raw URL, headers, body bytes). */
+export async function readRaw(req: IncomingMessage): Promise<RawRequest> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   return {
@@ -48,7 +59,14 @@ async function readRaw(req: IncomingMessage): Promise<RawRequest> {
   };
 }
 
-function send(res: ServerResponse, status: number, body: Record<string, unknown>, headers = {}, action = '') {
+/** Answers with a JSON body in Alibaba's shape. */
+export function send(
+  res: ServerResponse,
+  status: number,
+  body: Record<string, unknown>,
+  headers = {},
+  action = '',
+) {
   res.writeHead(status, {
     'content-type': 'application/json;charset=utf-8',
     'x-acs-request-id': String(body.RequestId),
@@ -57,13 +75,19 @@ function send(res: ServerResponse, status: number, body: Record<string, unknown>
   res.end(toCasJson(body, action));
 }
 
-function errorBody(requestId: string, hostId: string, err: SimError): Record<string, unknown> {
+/** Alibaba's error body. */
+export function errorBody(
+  requestId: string,
+  hostId: string,
+  err: SimError,
+  product = 'cas',
+): Record<string, unknown> {
   return {
     RequestId: requestId,
     HostId: hostId,
     Code: err.code,
     Message: err.message,
-    Recommend: `https://api.aliyun.com/troubleshoot?q=${encodeURIComponent(err.code)}&product=cas`,
+    Recommend: `https://api.aliyun.com/troubleshoot?q=${encodeURIComponent(err.code)}&product=${product}`,
   };
 }
 
@@ -73,16 +97,25 @@ function errorBody(requestId: string, hostId: string, err: SimError): Record<str
  */
 export function createCasRequestHandler(deps: CasRequestHandlerDeps) {
   /** The checks before any action: refused requests are answered with CAS's error codes. */
-  function admit(raw: RawRequest, call: { action: string; params: SimParams; accessKeyId?: string }): void {
+  function admit(raw: RawRequest, call: SimCallDraft): void {
     if (raw.method !== 'POST' && raw.method !== 'GET') {
       throw new SimError(400, 'UnsupportedHTTPMethod', `HTTP method ${raw.method} is not supported.`);
     }
     call.params = Object.fromEntries(parseRawQuery(raw.url));
-    call.accessKeyId = verifyV3(raw, deps.keys, deps.now()).accessKeyId;
+    const key = verifyV3(raw, deps.keys, deps.now());
+    call.accessKeyId = key.accessKeyId;
+    call.sessionName = key.sessionName;
     deps.guards.checkNonce(raw.headers['x-acs-signature-nonce'] ?? '');
     const version = raw.headers['x-acs-version'];
     if (version !== casVersion)
       throw new SimError(400, 'InvalidVersion', `Specified parameter Version ${version} is not valid.`);
+    // A session's inline policy narrows it: RAM refuses what the policy does not allow.
+    if (key.allowedActions && !key.allowedActions.has(call.action))
+      throw new SimError(
+        403,
+        'Forbidden.RAM',
+        `User not authorized to operate on the specified resource, or this API doesn't support RAM (${call.action}).`,
+      );
   }
 
   function act(action: string, params: SimParams): ReturnType<SimActionTable[string]> {
@@ -101,9 +134,15 @@ export function createCasRequestHandler(deps: CasRequestHandlerDeps) {
     const raw = await readRaw(req);
     deps.keepRaw(raw);
     const action = raw.headers['x-acs-action'] ?? '';
-    const call: { action: string; params: SimParams; accessKeyId?: string } = { action, params: {} };
+    const call: SimCallDraft = { action, params: {} };
     const record = (outcome: string | undefined) =>
-      deps.calls.push({ ...call, accessKeyId: call.accessKeyId, at: deps.now(), outcome });
+      deps.calls.push({
+        ...call,
+        accessKeyId: call.accessKeyId,
+        ...(call.sessionName !== undefined ? { sessionName: call.sessionName } : {}),
+        at: deps.now(),
+        outcome,
+      });
     try {
       admit(raw, call);
       const fault = deps.takeFault(action);

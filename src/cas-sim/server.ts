@@ -83,7 +83,7 @@ function createSimStores(seed: ParsedSimSeed, now: () => number) {
 }
 
 /** Serves `handle` on a local port until closed. */
-function createListener(handle: (req: IncomingMessage, res: ServerResponse) => void) {
+export function createListener(handle: (req: IncomingMessage, res: ServerResponse) => void) {
   let server: Server | undefined;
   return {
     /** Starts listening on 127.0.0.1 (port 0 = any free port); resolves to the base URL. */
@@ -153,6 +153,12 @@ export function createCasSimulator(options: CasSimulatorOptions = {}) {
     /** Adds an AccessKey the simulator accepts. */
     addAccessKey(key: SimAccessKey): void {
       keys.set(key.accessKeyId, key);
+    },
+    /** The AccessKey of that ID, if this account has it. */
+    accessKey: (accessKeyId: string): SimAccessKey | undefined => keys.get(accessKeyId),
+    /** The HTTP handler itself (a server of several accounts routes each request to its account's). */
+    handle(req: IncomingMessage, res: ServerResponse): void {
+      handle(req, res).catch(() => res.destroy());
     },
     /** How many applications were submitted for an order's instance (ApplyCertificate or by hand). */
     applications: (orderId: string): number => store.get(orderId)?.instance.applications ?? 0,

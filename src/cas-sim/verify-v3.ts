@@ -14,6 +14,12 @@ export interface SimAccessKey {
   accessKeyId: string;
   accessKeySecret: string;
   securityToken?: string | undefined;
+  /** An STS session's: when it stops being accepted (simulator clock, epoch ms). */
+  expiresAt?: number | undefined;
+  /** An STS session's `RoleSessionName` (recorded with each call, as ActionTrail shows it). */
+  sessionName?: string | undefined;
+  /** An STS session's inline policy: the CAS actions it may call; undefined: every action. */
+  allowedActions?: ReadonlySet<string> | undefined;
 }
 
 /** A request as it arrived: raw path and query, lowercase headers, raw body bytes. */
@@ -154,8 +160,8 @@ function checkSignature(
   }
 }
 
-/** An STS key must carry its token; a permanent key must carry none. */
-function checkSecurityToken(request: RawRequest, key: SimAccessKey): void {
+/** An STS key must carry its token, until it expires; a permanent key must carry none. */
+function checkSecurityToken(request: RawRequest, key: SimAccessKey, nowMs: number): void {
   if (key.securityToken !== undefined && request.headers['x-acs-security-token'] !== key.securityToken) {
     throw new SimError(
       400,
@@ -169,6 +175,9 @@ function checkSecurityToken(request: RawRequest, key: SimAccessKey): void {
       'InvalidSecurityToken.Malformed',
       'A SecurityToken was sent with a permanent AccessKey.',
     );
+  }
+  if (key.expiresAt !== undefined && nowMs >= key.expiresAt) {
+    throw new SimError(400, 'InvalidSecurityToken.Expired', 'Specified SecurityToken is expired.');
   }
 }
 
@@ -195,6 +204,6 @@ export function verifyV3(
   }
   const bodySha256 = checkDateAndBody(request, nowMs);
   checkSignature(request, auth, key, bodySha256);
-  checkSecurityToken(request, key);
+  checkSecurityToken(request, key, nowMs);
   return key;
 }

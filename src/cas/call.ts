@@ -100,7 +100,7 @@ async function signedRequest(s: Settings, action: string, query: Query) {
     method: 'POST',
     host: s.endpoint.host,
     action,
-    version: casApiVersion,
+    version: s.options.version ?? casApiVersion,
     query,
     credentials,
     date: new Date(s.now()),

@@ -15,6 +15,8 @@ export interface CallOptions {
 export interface CasClientOptions {
   /** Base URL, e.g. `https://cas.aliyuncs.com`. */
   endpoint: string;
+  /** API version every call is made with (STS shares the machinery). @defaultValue 2020-04-07 (CAS) */
+  version?: string;
   /** Returns the credentials to sign with; called for every request so that rotated keys are picked up. */
   credentials: () => Credentials | Promise<Credentials>;
   /** @defaultValue undici's fetch */

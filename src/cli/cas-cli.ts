@@ -2,10 +2,10 @@ import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
-import { createCasClientFromConfig } from '../cas/from-config.ts';
 import { loadCasConfig } from '../config/config.ts';
 import { isAppError } from '../errors.ts';
 import { applyCommand } from './apply-command.ts';
+import { cliAccount } from './cli-account.ts';
 import { type CliIo, type CommandContext, confirm, type Options, pemRequest, print, text } from './cli-io.ts';
 import { instanceUsage, runInstanceCommand } from './instance-commands.ts';
 import { rotateCommand, rotateUsage } from './rotate-command.ts';
@@ -26,8 +26,10 @@ ${rotateUsage}
                                        submits a pending order's application: finds its instance,
                                        UpdateInstance, then ApplyCertificate (asks first)
 
-Uses CAS_ENDPOINT and the Alibaba Cloud credentials (environment, else ~/.aliyun/config.json,
-else ~/.alibabacloud/credentials). Prints JSON.`;
+  --account NAME                       the account of CERT_ACCOUNTS to act in (through its STS role)
+
+Uses CAS_ENDPOINT (or the account's endpoint) and the Alibaba Cloud credentials (environment, else
+~/.aliyun/config.json, else ~/.alibabacloud/credentials). Prints JSON.`;
 
 /** A command: what its argument must be (checked before anything is called), and what it does. */
 interface Command {
@@ -71,13 +73,15 @@ export async function runCasCli(argv: string[], io: CliIo): Promise<number> {
   }
   try {
     const config = loadCasConfig(io.env);
-    const client = createCasClientFromConfig(config, { env: io.env, homeDir: io.homeDir });
     const run = commands.get(command)?.run;
     if (run === undefined) {
       io.stderr.write(`Unknown command ${JSON.stringify(command)}.\n\n${usage}\n`);
       return 2;
     }
-    return await run({ io, client, endpoint: config.endpoint, arg: arg as string, values });
+    const purpose = command === 'renew' || command === 'apply' ? 'renew' : 'read';
+    const account = await cliAccount(io, config, text(values, 'account'), purpose);
+    const { client, endpoint } = account;
+    return await account.run(() => run({ io, client, endpoint, arg: arg as string, values }));
   } catch (err) {
     if (isAppError(err)) {
       io.stderr.write(`error (${err.code}): ${err.message}\n`);
@@ -108,6 +112,7 @@ function parseCommandLine(
         contact: { type: 'string' },
         key: { type: 'string' },
         force: { type: 'boolean' },
+        account: { type: 'string' },
         yes: { type: 'boolean', short: 'y' },
         help: { type: 'boolean', short: 'h' },
       },

@@ -12,6 +12,7 @@ export const casEnvShape = {
   HTTPS_PROXY: optionalString,
   HTTP_PROXY: optionalString,
   NO_PROXY: optionalString,
+  CERT_ACCOUNTS: optionalString,
 };
 
 /** The `cas` section of the configuration. */
@@ -31,6 +32,11 @@ export function casSection(env: EnvOf<typeof casEnvShape>) {
           }
         : undefined,
     proxy: { httpsProxy: env.HTTPS_PROXY, httpProxy: env.HTTP_PROXY, noProxy: env.NO_PROXY },
+    /**
+     * Path of the accounts file (YAML: per Alibaba account its channels, STS role and approvers), read and validated
+     * at start-up (accounts/accounts-file.ts); unset: one account, reached with the credentials above.
+     */
+    accountsFile: env.CERT_ACCOUNTS,
   };
 }
 

@@ -27,6 +27,8 @@ export interface OpenInput {
   channelId: string;
   userId: string;
   teamId: string | undefined;
+  /** The account of the channel (CERT_ACCOUNTS), the request is bound to it; absent without an accounts file. */
+  account?: string | undefined;
 }
 
 /**
@@ -124,6 +126,7 @@ export function createOpenRequest(deps: RequestServiceDeps) {
         requestedBy: input.userId,
         expiresAt: now() + deps.requestTtlMs,
         teamId: input.teamId,
+        ...(input.account !== undefined ? { account: input.account } : {}),
         domain: order.Domain,
         productName: order.ProductName,
         productCode: order.ProductCode,

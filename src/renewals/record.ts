@@ -88,6 +88,11 @@ export const RenewalRecord = z.object({
   version: z.coerce.number().int(),
   teamId: z.string().optional(),
   channelId: z.string(),
+  /**
+   * The Alibaba account (CERT_ACCOUNTS name) the request acts in, bound at creation from its channel: the order is
+   * looked up, and the worker acts, in this account only. Absent on requests made without an accounts file.
+   */
+  account: z.string().optional(),
   /** The approval card's `ts`, once posted; its thread holds the whole story. */
   messageTs: z.string().optional(),
   requestedBy: z.string(),

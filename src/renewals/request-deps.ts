@@ -54,4 +54,16 @@ export interface RequestServiceDeps {
   allowSelfApproval: boolean;
   /** What a new request will apply with (shown on its card). */
   applications: ApplicationPlanner;
+  /**
+   * Runs CAS work about a request in its account's session (`certbot-<requestId>`, read-only); unset: the one
+   * account (accounts/account-cas.ts).
+   */
+  actAs?:
+    | (<T>(
+        account: string | undefined,
+        requestId: string,
+        purpose: 'read',
+        work: () => Promise<T>,
+      ) => Promise<T>)
+    | undefined;
 }

@@ -148,10 +148,13 @@ export function createRequestService(deps: RequestServiceDeps) {
       if (await expireIfDue(record)) return { code: 'expired' };
       // A rotation's approval is its own row (no paid call follows, so no earlier-renewal check in CAS).
       const row = can(record, 'rotation_approved', now()) ? 'rotation_approved' : 'approved';
+      // CAS is asked in the request's own account (bound at creation), never in another.
+      const inAccount = <T>(work: () => Promise<T>) =>
+        deps.actAs ? deps.actAs(record.account, record.id, 'read', work) : work();
       const refusal =
         (await authorise(record, input.userId, 'approve')) ??
         (row === 'approved'
-          ? await renewedBeforeApproval(record, input.userId, input.claim.version)
+          ? await inAccount(() => renewedBeforeApproval(record, input.userId, input.claim.version))
           : undefined);
       if (refusal) return refusal;
       const required = approvalsRequired(record, deps.approvalCount);

@@ -37,6 +37,7 @@ export type NewRequest = Pick<RenewalRecord, 'orderId' | 'channelId' | 'requeste
     Pick<
       RenewalRecord,
       | 'teamId'
+      | 'account'
       | 'domain'
       | 'productName'
       | 'productCode'

@@ -2,6 +2,8 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DelayedError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { AccountCas } from '../accounts/account-cas.ts';
+import { singleAccountCas } from '../accounts/single-account.ts';
 import type { Decision } from '../approval/decisions.ts';
 import type { CasClient } from '../cas/client.ts';
 import type { Config } from '../config/config.ts';
@@ -12,6 +14,7 @@ import { createMetrics, type Metrics } from '../metrics.ts';
 import { createAttentionService } from '../renewals/attention-service.ts';
 import { migrateDeployments } from '../renewals/migrate-deployments.ts';
 import { settleWithin } from '../settle-within.ts';
+import { noAccountText } from '../slack/account-replies.ts';
 import { createAfterAckQueue, createGuard } from '../slack/after-ack.ts';
 import { expiringListText, scanNowText } from '../slack/alert-commands.ts';
 import type { SlackApp } from '../slack/create-slack-app.ts';
@@ -35,6 +38,8 @@ export interface AppRoleDeps {
   config: Config;
   logger: Logger;
   cas: CasClient;
+  /** Every account's CAS client (the composition root's); the one account of `cas` when unset. */
+  accounts?: AccountCas;
   now?: () => number;
   /** How long a request waits for a decision, milliseconds. @defaultValue 24 h */
   requestTtlMs?: number;
@@ -66,10 +71,11 @@ export async function startAppRole(deps: AppRoleDeps): Promise<AppRole> {
   const connections = deps.connections ?? createConnections(config, logger, metrics);
   const redis = connections.appRedis;
   const slack = connections.slackApp;
+  const accounts = deps.accounts ?? singleAccountCas(deps.cas, config);
   const services = createAppServices({
     config,
     logger,
-    cas: deps.cas,
+    accounts,
     now,
     metrics,
     redis,
@@ -81,7 +87,7 @@ export async function startAppRole(deps: AppRoleDeps): Promise<AppRole> {
   const { queues, store } = services;
   // Old-shape requests become readable before the first click: the same idempotent step as the worker's start.
   await migrateDeployments({ redis, prefix: config.redis.prefix, logger, now });
-  registerListeners(slack, services, { config, logger, cas: deps.cas, now });
+  registerListeners(slack, services, { config, logger, accounts, now });
   const expiryWorker = startExpiryWorker(services, connections.bullmqRedis, config.redis.prefix, logger);
   await syncExpiryScanSchedule(queues.scans, config.alerts);
 
@@ -131,11 +137,22 @@ export async function startAppRole(deps: AppRoleDeps): Promise<AppRole> {
 function registerListeners(
   slack: SlackApp,
   services: AppServices,
-  { config, logger, cas, now }: Pick<AppRoleDeps, 'config' | 'logger' | 'cas'> & { now: () => number },
+  {
+    config,
+    logger,
+    accounts,
+    now,
+  }: Pick<AppRoleDeps, 'config' | 'logger'> & { accounts: AccountCas; now: () => number },
 ): void {
   const { store, service, approvers, readers, readerDirectory, permalinks, alerts, alertState } = services;
   guardInstallation(slack.app, { logger, installation: slack.installation });
-  const openAndPost = createOpenFlow({ service, slack: slack.client, permalinks, now });
+  const openFlow = createOpenFlow({ service, slack: slack.client, permalinks, now });
+  // A request is bound to its channel's account at creation, and its order looked up in that account only.
+  const openAndPost: typeof openFlow = (input, reply) =>
+    accounts.inChannel(input.channelId, `by-${input.userId}`, (account) =>
+      openFlow({ ...input, ...(accounts.directory.fromFile ? { account: account.name } : {}) }, reply),
+    );
+  const { cas } = accounts;
   // Every listener's work after its ack goes through one bounded queue and answers the person on failure.
   const guarded = createGuard({ afterAck: createAfterAckQueue(4), logger });
   /** Who may make a decision (a refusal names them): CERT_APPROVERS, and for the free ones CERT_ROTATION_APPROVERS. */
@@ -146,8 +163,16 @@ function registerListeners(
       check: (userId) => readers.check(userId),
       describe: () => [readerDirectory?.describe(), approvers.describe()].filter(Boolean).join(', '),
     },
-    status: (id) => statusText({ store, cas, permalinks }, id),
-    list: () => expiringListText(cas, { now: now(), thresholds: config.alerts }),
+    noAccount: (channelId) =>
+      accounts.directory.accountFor(channelId)
+        ? undefined
+        : noAccountText(accounts.directory.channelsWithAccount()),
+    status: (id, channelId) =>
+      accounts.inChannel(channelId, 'status', () => statusText({ store, cas, permalinks }, id)),
+    list: (channelId) =>
+      accounts.inChannel(channelId, 'list', () =>
+        expiringListText(cas, { now: now(), thresholds: config.alerts }),
+      ),
     scan: (userId) => scanNowText({ alerts, approvers }, userId),
     guarded,
     logger,

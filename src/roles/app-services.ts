@@ -1,9 +1,9 @@
 import type { Redis } from 'ioredis';
+import type { AccountCas } from '../accounts/account-cas.ts';
 import { createAlertState } from '../alerts/alert-state.ts';
 import { createApproverDirectory } from '../approval/approvers.ts';
 import { createDecisionPolicy } from '../approval/decisions.ts';
 import { createReaderPolicy } from '../approval/readers.ts';
-import type { CasClient } from '../cas/client.ts';
 import { createRenewableOrderIndex } from '../cas/renewable-orders.ts';
 import type { Config } from '../config/config.ts';
 import { type AppQueues, createQueues, logQueueErrors } from '../jobs/queues.ts';
@@ -22,7 +22,8 @@ import { alertServiceOf, outboxDeliveryParts } from './role-parts.ts';
 export interface AppContext {
   config: Config;
   logger: Logger;
-  cas: CasClient;
+  /** Every account's CAS client; a request's CAS work runs in its account's session. */
+  accounts: AccountCas;
   now: () => number;
   metrics: Metrics;
   /** Commands fail fast instead of queueing while Redis is away: a Slack user gets an answer within seconds. */
@@ -36,7 +37,8 @@ export interface AppContext {
 
 /** The services behind the app role's listeners: requests, deployments, alerts, and who may approve or read. */
 export function createAppServices(ctx: AppContext) {
-  const { config, logger, cas, now, redis, slack } = ctx;
+  const { config, logger, accounts, now, redis, slack } = ctx;
+  const { cas } = accounts;
   const prefix = config.redis.prefix;
   const store = createRenewalStore({ redis, prefix, now, onTransition: countOutcomes(ctx.metrics) });
   const queues = ctx.queues ?? createQueues(redis, prefix, logQueueErrors(logger, 'app'));
@@ -54,7 +56,8 @@ export function createAppServices(ctx: AppContext) {
   const serviceDeps = {
     store,
     cas,
-    renewableOrders: createRenewableOrderIndex({ cas, now }),
+    // Caches of CAS listings, one per account: an order is looked up in its channel's account only.
+    renewableOrders: accounts.perAccount(() => createRenewableOrderIndex({ cas, now })),
     approvers,
     decisions,
     approvalCount: { approvalsRequired: config.approval.approvalsRequired },
@@ -64,11 +67,10 @@ export function createAppServices(ctx: AppContext) {
     now,
     requestTtlMs: ctx.requestTtlMs,
     allowSelfApproval: config.approval.allowSelfApproval,
-    applications: createApplicationPlanner({
-      settings: config.application,
-      listContacts: () => cas.listContacts(),
-      now,
-    }),
+    applications: accounts.perAccount(() =>
+      createApplicationPlanner({ settings: config.application, listContacts: () => cas.listContacts(), now }),
+    ),
+    ...(accounts.directory.fromFile ? { actAs: accounts.actAs } : {}),
   };
   const service = createRequestService(serviceDeps);
   const alertState = createAlertState({ redis, prefix, now });

@@ -1,9 +1,10 @@
 import type { WebClient } from '@slack/web-api';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { createAccountAlerts } from '../accounts/account-alerts.ts';
+import type { AccountCas } from '../accounts/account-cas.ts';
 import { createAlertService } from '../alerts/alert-service.ts';
 import type { AlertState } from '../alerts/alert-state.ts';
-import type { CasClient } from '../cas/client.ts';
 import type { Config } from '../config/config.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
@@ -13,6 +14,7 @@ import { type AlertPosts, createAlertPosts } from '../slack/alert-posts.ts';
 import { createOutboxDelivery } from '../slack/outbox-delivery.ts';
 import type { Permalinks } from '../slack/permalinks.ts';
 import { createRenewedAlertUpdates } from '../slack/renewed-alerts.ts';
+import type { RenewalTimings } from '../worker/renewal-processor.ts';
 import { queuesReady, readGaugesFrom, redisAnswers, startOpsServer } from './observability.ts';
 
 // What the app role and the worker role build the same way, each on its own connections.
@@ -38,28 +40,34 @@ export function outboxDeliveryParts(
   return { alertPosts, deliver };
 }
 
-/** The expiry-alert service: scans CAS, posts through `slack`, counts what it posted. */
+/**
+ * The expiry-alert service: scans each account's CAS in its own session, posts to that account's channels (its
+ * first channel, or its routes) through `slack`, counts what it posted.
+ */
 export function alertServiceOf(
   deps: PartBasics & {
     config: Config;
-    cas: CasClient;
+    accounts: AccountCas;
     state: AlertState;
     slack: WebClient;
     alertPosts: AlertPosts;
     metrics: Metrics;
   },
 ) {
-  const { cas, state, store, logger, now } = deps;
-  return createAlertService({
-    cas,
-    state,
-    store,
-    post: createAlertPoster({ slack: deps.slack, posts: deps.alertPosts, logger }),
-    logger,
-    now,
-    alerts: deps.config.alerts,
-    onPosted: (kind, count) => deps.metrics.alertsSent(kind, count),
-  });
+  const { accounts, state, store, logger, now } = deps;
+  const post = createAlertPoster({ slack: deps.slack, posts: deps.alertPosts, logger });
+  return createAccountAlerts(accounts, (account) =>
+    createAlertService({
+      cas: accounts.cas,
+      state,
+      store,
+      post,
+      logger,
+      now,
+      alerts: { ...deps.config.alerts, channel: account.alertChannel, routes: [...account.alertRoutes] },
+      onPosted: (kind, count) => deps.metrics.alertsSent(kind, count),
+    }),
+  );
 }
 
 /**
@@ -81,4 +89,26 @@ export function serveOps(
     ready: queuesReady(redis, queues),
     metrics: () => metrics.render(),
   });
+}
+
+/** The step timings from the configuration, with the test overrides. */
+export function renewalTimings(
+  config: Config,
+  overrides: Partial<RenewalTimings> | undefined,
+): RenewalTimings {
+  return {
+    pollMinMs: config.poll.minSeconds * 1000,
+    pollMaxMs: config.poll.maxSeconds * 1000,
+    deadlineMs: config.poll.deadlineHours * 3_600_000,
+    casTimeoutMs: config.cas.timeoutSeconds * 1000,
+    reconcileSettleMs: config.worker.reconcileSettleSeconds * 1000,
+    submitRetryBaseMs: 10_000,
+    maxSubmitRetries: 8,
+    maxReconciles: 3,
+    maxUnknowns: 5,
+    maxPollErrors: 20,
+    persistResultMs: 600_000,
+    maxRunFailures: config.worker.maxFailures,
+    ...overrides,
+  };
 }

@@ -1,5 +1,7 @@
 import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { AccountCas } from '../accounts/account-cas.ts';
+import { singleAccountCas } from '../accounts/single-account.ts';
 import type { AlertService } from '../alerts/alert-service.ts';
 import { createAlertState } from '../alerts/alert-state.ts';
 import type { CasClient } from '../cas/client.ts';
@@ -34,13 +36,15 @@ import {
 } from '../worker/renewal-processor.ts';
 import { sweepOrphans, sweepOutboxes } from '../worker/sweeper.ts';
 import { countOutcomes } from './observability.ts';
-import { alertServiceOf, outboxDeliveryParts, serveOps } from './role-parts.ts';
+import { alertServiceOf, outboxDeliveryParts, renewalTimings, serveOps } from './role-parts.ts';
 
 /** What the worker role is built from. */
 export interface WorkerRoleDeps {
   config: Config;
   logger: Logger;
   cas: CasClient;
+  /** Every account's CAS client (the composition root's); the one account of `cas` when unset. */
+  accounts?: AccountCas;
   now?: () => number;
   /** Overrides of the step timings (tests). */
   timings?: Partial<RenewalTimings>;
@@ -78,6 +82,7 @@ export async function startWorkerRole(deps: WorkerRoleDeps): Promise<WorkerRole>
   const now = deps.now ?? Date.now;
   const prefix = config.redis.prefix;
   const metrics = deps.metrics ?? createMetrics();
+  const accounts = deps.accounts ?? singleAccountCas(deps.cas, config);
   const connections = deps.connections ?? createConnections(config, logger, metrics);
   const ownConnections = () => {
     if (!deps.connections) connections.close();
@@ -107,19 +112,12 @@ export async function startWorkerRole(deps: WorkerRoleDeps): Promise<WorkerRole>
   };
   const { alertPosts, deliver } = outboxDeliveryParts(parts);
   const timings = renewalTimings(config, deps.timings);
-  const worker = startRenewalWorker({ ...deps, now, metrics, store, deliver, timings, queues, connection });
+  const basics = { ...deps, accounts, now, metrics, store };
+  const worker = startRenewalWorker({ ...basics, deliver, timings, queues, connection });
   // The scheduled expiry scan. Its alerts go out through a client that waits out 429s itself: a scan posts a
   // few messages a day, a second apart per channel.
   const state = createAlertState({ redis, prefix, now });
-  const alerts = alertServiceOf({
-    ...deps,
-    now,
-    metrics,
-    state,
-    store,
-    slack: connections.alertSlack,
-    alertPosts,
-  });
+  const alerts = alertServiceOf({ ...basics, state, slack: connections.alertSlack, alertPosts });
   await syncExpiryScanSchedule(queues.scans, config.alerts);
   const scanWorker = startScanWorker(alerts, connection, config, logger);
   const sweeper = await startSweeper({ ...deps, now, redis, store, queues, deliver });
@@ -182,30 +180,11 @@ async function durabilityOrRefuse(redis: Redis, config: Config, logger: Logger, 
   return durability;
 }
 
-/** The step timings from the configuration, with the test overrides. */
-function renewalTimings(config: Config, overrides: Partial<RenewalTimings> | undefined): RenewalTimings {
-  return {
-    pollMinMs: config.poll.minSeconds * 1000,
-    pollMaxMs: config.poll.maxSeconds * 1000,
-    deadlineMs: config.poll.deadlineHours * 3_600_000,
-    casTimeoutMs: config.cas.timeoutSeconds * 1000,
-    reconcileSettleMs: config.worker.reconcileSettleSeconds * 1000,
-    submitRetryBaseMs: 10_000,
-    maxSubmitRetries: 8,
-    maxReconciles: 3,
-    maxUnknowns: 5,
-    maxPollErrors: 20,
-    persistResultMs: 600_000,
-    maxRunFailures: config.worker.maxFailures,
-    ...overrides,
-  };
-}
-
 /** The worker of the renewals queue: each job runs its record's next step. */
 function startRenewalWorker(deps: {
   config: Config;
   logger: Logger;
-  cas: CasClient;
+  accounts: AccountCas;
   now: () => number;
   metrics: Metrics;
   store: RenewalStore;
@@ -217,7 +196,11 @@ function startRenewalWorker(deps: {
   const { config, logger, metrics } = deps;
   const processor = createRenewalProcessor({
     store: deps.store,
-    cas: deps.cas,
+    cas: deps.accounts.cas,
+    // Without an accounts file there is one account and no session: steps run as they always did.
+    ...(deps.accounts.directory.fromFile
+      ? { actAs: deps.accounts.actAs, currentAccount: () => deps.accounts.current()?.name }
+      : {}),
     deliver: deps.deliver,
     logger,
     now: deps.now,

@@ -110,6 +110,18 @@ export function createRenewalProcessor(deps: RenewalProcessorDeps) {
   const { store, now } = deps;
   // Requests whose record counts failed runs: a run that completes resets the count (one write, only then).
   const failuresSeen = new Set<string>();
+  // The account each step acts in is its request's, bound when the request was created (accounts/account-cas.ts).
+  const inAccount = <T>(
+    account: string | undefined,
+    id: string,
+    purpose: 'renew' | 'deploy',
+    work: () => Promise<T>,
+  ) => (deps.actAs ? deps.actAs(account, id, purpose, work) : work());
+  const accounts = new Map<string, string | undefined>();
+  async function accountOfRequest(requestId: string): Promise<string | undefined> {
+    if (!accounts.has(requestId)) accounts.set(requestId, (await store.get(requestId))?.account);
+    return accounts.get(requestId);
+  }
 
   /** Runs one step; says what it decided and the record it started from. */
   async function step(
@@ -122,7 +134,13 @@ export function createRenewalProcessor(deps: RenewalProcessorDeps) {
       const deployment = await store.deployments.get(recordId);
       if (!deployment) return { outcome: { kind: 'done' } };
       if (deployment.failures) failuresSeen.add(`deploy:${recordId}`);
-      return { outcome: await runDeployStep(ctx, deployment, data, signal) };
+      // In its request's account: read from the request once per process (accounts are bound at creation).
+      const account = deps.actAs ? await accountOfRequest(recordId) : undefined;
+      return {
+        outcome: await inAccount(account, recordId, 'deploy', () =>
+          runDeployStep(ctx, deployment, data, signal),
+        ),
+      };
     }
     // One read of the record per step at most: a step after a state change starts from the record it read back.
     const kept = ctx.takeLatest(recordId);
@@ -130,7 +148,10 @@ export function createRenewalProcessor(deps: RenewalProcessorDeps) {
     deps.logger.debug({ recordId, state: record?.state, record: kept ? 'kept' : 'read' }, 'worker step');
     if (!record) return { outcome: { kind: 'done' } };
     if (record.failures) failuresSeen.add(recordId);
-    return { outcome: await runStep(ctx, record, data, signal), record };
+    return {
+      outcome: await inAccount(record.account, recordId, 'renew', () => runStep(ctx, record, data, signal)),
+      record,
+    };
   }
 
   /**

@@ -62,6 +62,20 @@ export interface RenewalProcessorDeps {
   deploy?: DeploySettings | undefined;
   /** Called with what a final TLS check saw, endpoint by endpoint (metrics). */
   onTlsChecked?: ((results: readonly TlsResult[]) => void) | undefined;
+  /**
+   * Runs a step in the session of the request's account (`certbot-<requestId>`; accounts/account-cas.ts), so that
+   * every CAS call of the step acts there; unset: the one account, no sessions.
+   */
+  actAs?:
+    | (<T>(
+        account: string | undefined,
+        requestId: string,
+        purpose: 'renew' | 'deploy',
+        work: () => Promise<T>,
+      ) => Promise<T>)
+    | undefined;
+  /** The account the current step acts in (caches of CAS listings are kept per account). */
+  currentAccount?: (() => string | undefined) | undefined;
 }
 
 /** What a step decided: finished, run the next step now, or run again after `ms`. */
@@ -156,7 +170,7 @@ export function createStepContext(deps: RenewalProcessorDeps): StepContext {
   );
   const pendingOrders = (fresh = false) => {
     if (fresh) pending.clear();
-    return pending.get('payed');
+    return pending.get(`payed:${deps.currentAccount?.() ?? ''}`);
   };
   return { ...deps, store, pollDelay, needsAttention, pendingOrders, takeLatest };
 }

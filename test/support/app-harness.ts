@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { Redis } from 'ioredis';
 import { request } from 'undici';
+import type { AccountCas } from '../../src/accounts/account-cas.ts';
 import { createCasClient } from '../../src/cas/client.ts';
 import { casRateLimits, createRedisPacer } from '../../src/cas/pacer.ts';
 import type { SimSeed } from '../../src/cas-sim/seed.ts';
@@ -53,6 +54,8 @@ export interface HarnessOptions {
   appQueues?: (queues: AppQueues) => AppQueues;
   /** Another Redis than the tests' shared one (a test that counts every command starts its own). */
   redisUrl?: string;
+  /** Several Alibaba accounts (test/support/accounts.ts) instead of the one account of the simulator's client. */
+  accounts?: AccountCas;
 }
 
 /** Step timings that keep worker tests fast without changing what the steps do. */
@@ -128,6 +131,7 @@ export async function startAppHarness(options: HarnessOptions = {}) {
     config,
     logger,
     cas: casClient,
+    ...(options.accounts ? { accounts: options.accounts } : {}),
     metrics,
     connections,
     ...(queues ? { queues } : {}),
@@ -139,6 +143,7 @@ export async function startAppHarness(options: HarnessOptions = {}) {
         config,
         logger,
         cas: casClient,
+        ...(options.accounts ? { accounts: options.accounts } : {}),
         metrics,
         connections,
         timings: { ...fastTimings, ...options.worker },

@@ -10,12 +10,17 @@ import type { OpenFlow } from '../open-flow.ts';
 /** What the `/cert` listener needs. */
 export interface CertCommandDeps {
   openAndPost: OpenFlow;
-  /** `/cert status <orderId|instanceId>`. */
-  status: (id: string) => Promise<string>;
+  /**
+   * The private answer for a channel that belongs to no Alibaba account (CERT_ACCOUNTS), undefined when it has one:
+   * every sub-command but help is refused there, and nothing is created.
+   */
+  noAccount: (channelId: string) => string | undefined;
+  /** `/cert status <orderId|instanceId>`, in the channel's account. */
+  status: (id: string, channelId: string) => Promise<string>;
   /** Who may use `/cert list` and `/cert status`, and how often; `describe` names them (mentions). */
   readers: Pick<ReaderPolicy, 'check'> & { describe(): string };
-  /** `/cert list`: the caller's private list of orders expiring soon. */
-  list: () => Promise<string>;
+  /** `/cert list`: the caller's private list of the channel's account's orders expiring soon. */
+  list: (channelId: string) => Promise<string>;
   /** `/cert scan`: runs the expiry scan now (approvers only) and summarises it. */
   scan: (userId: string) => Promise<string>;
   /** Runs the slow part after the ack, a few at a time, answering the person if it fails (see after-ack.ts). */
@@ -49,6 +54,13 @@ export function registerCertCommand(app: App, deps: CertCommandDeps): void {
       case 'invalid':
         await ack({ response_type: 'ephemeral', text: `${parsed.message}\n\n${usage}` });
         return;
+    }
+    const refusal = deps.noAccount(command.channel_id);
+    if (refusal !== undefined) {
+      await ack({ response_type: 'ephemeral', text: refusal });
+      return;
+    }
+    switch (parsed.kind) {
       case 'renew': {
         let csr: Awaited<ReturnType<typeof parseCsr>> | undefined;
         if (parsed.csrText !== undefined) {
@@ -83,14 +95,14 @@ export function registerCertCommand(app: App, deps: CertCommandDeps): void {
         const id = parsed.kind === 'status' ? parsed.orderId : parsed.instanceId;
         await ack();
         await guarded('status', async () => {
-          if (await mayRead(command.user_id, reply)) await reply(await deps.status(id));
+          if (await mayRead(command.user_id, reply)) await reply(await deps.status(id, command.channel_id));
         });
         return;
       }
       case 'list':
         await ack();
         await guarded('list', async () => {
-          if (await mayRead(command.user_id, reply)) await reply(await deps.list());
+          if (await mayRead(command.user_id, reply)) await reply(await deps.list(command.channel_id));
         });
         return;
       case 'scan':
