@@ -1,3 +1,5 @@
+import type { SlackStandIn } from '../slack-standin/server.ts';
+
 /** Names the demo gives its Slack users and channels. */
 export const demoNames: Record<string, string> = {
   U0REQUESTER: 'alice',
@@ -59,4 +61,33 @@ export function indent(text: string, prefix: string): string {
     .split('\n')
     .map((l) => `${prefix}${l}`)
     .join('\n');
+}
+
+/** Writes a line of the conversation. */
+export const out = (line = '') => process.stdout.write(`${line}\n`);
+
+/** Prints every message the bot sends through `slack`, as a person reads it; returns how to stop. */
+export function printConversation(slack: Pick<SlackStandIn, 'onCall'>): () => void {
+  const cards = new Set<string>();
+  const deployCards = new Set<string>();
+  return slack.onCall((call) => {
+    if (call.response.ok !== true) return;
+    const channel = `#${demoNames[String(call.args.channel)] ?? call.args.channel}`;
+    if (call.method === 'chat.postMessage' && call.args.thread_ts === undefined) {
+      if (/^Certificate (renewal|rotation) request/.test(String(call.args.text)))
+        cards.add(String(call.response.ts));
+      out(`\n${channel}  certbot:`);
+      out(indent(blocksToLines(call.args.blocks).join('\n') || mrkdwnToText(String(call.args.text)), '  │ '));
+    } else if (call.method === 'chat.postMessage' && call.args.blocks) {
+      deployCards.add(String(call.response.ts));
+      out('  ↳ thread  certbot:');
+      out(indent(blocksToLines(call.args.blocks).join('\n'), '    │ '));
+    } else if (call.method === 'chat.postMessage') {
+      out(`  ↳ thread  certbot: ${indent(mrkdwnToText(String(call.args.text)), '    ').trimStart()}`);
+    } else if (call.method === 'chat.update' && deployCards.has(String(call.args.ts))) {
+      out(`  ✎ deployment card now says: ${blocksToLines(call.args.blocks).at(-1) ?? ''}`);
+    } else if (call.method === 'chat.update' && cards.has(String(call.args.ts))) {
+      out(`  ✎ card now says: ${blocksToLines(call.args.blocks).at(-1) ?? ''}`);
+    }
+  });
 }
