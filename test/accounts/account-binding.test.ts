@@ -1,9 +1,17 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AccountsSimulator } from '../../src/cas-sim/accounts-sim.ts';
-import { accountCasFor, accountsYaml, botKey, roleArns, startAccountsSim } from '../support/accounts.ts';
+import {
+  accountCasFor,
+  accountGroups,
+  accountsYaml,
+  botKey,
+  roleArns,
+  shopLeadIds,
+  shopOnCallId,
+  startAccountsSim,
+} from '../support/accounts.ts';
 import {
   type AppHarness,
-  approverId,
   findButton,
   renewalRecordKeys,
   requesterId,
@@ -28,7 +36,7 @@ async function start() {
   const started = await startAccountsSim({ shop: { orders: [shopOrder] }, pay: { orders: [payOrder] } });
   sim = started.sim;
   const accounts = accountCasFor(accountsYaml(started.url), Date.now);
-  h = await startAppHarness({ worker: {}, accounts });
+  h = await startAppHarness({ worker: {}, accounts, standIn: { usergroups: accountGroups } });
   return { h, sim: started.sim };
 }
 
@@ -43,17 +51,21 @@ async function cardIn(harness: AppHarness, channel: string, orderId: string) {
   return { ts: call.response.ts as string, value, recordId: value.split('.')[0] as string };
 }
 
+/** Shop needs two of its leads (approvalsRequired: 2): the first approval is counted, the second approves. */
+async function approveByShopLeads(harness: AppHarness, card: { ts: string; value: string }) {
+  for (const user of shopLeadIds) {
+    await harness.click('cert_approve', { user, messageTs: card.ts, value: card.value, channel: 'C0SHOP1' });
+    if (user === shopLeadIds[0])
+      await harness.slack.waitForResponse((r) => String(r.body.text).includes('counted: 1 of 2'));
+  }
+}
+
 describe('one Alibaba account per channel (CERT_ACCOUNTS)', () => {
   it('a request from the shop channel is bound to shop and renews there, in the session certbot-<its request id>', async () => {
     const { h, sim } = await start();
     const card = await cardIn(h, 'C0SHOP1', String(shopOrder.orderId));
 
-    await h.click('cert_approve', {
-      user: approverId,
-      messageTs: card.ts,
-      value: card.value,
-      channel: 'C0SHOP1',
-    });
+    await approveByShopLeads(h, card);
     await h.slack.waitForCall(
       (c) =>
         c.method === 'chat.postMessage' &&
@@ -110,14 +122,10 @@ describe('one Alibaba account per channel (CERT_ACCOUNTS)', () => {
       worker: {},
       accounts: accountCasFor(accountsYaml(started.url), Date.now),
       env: { CERT_DEPLOY: 'ask', CERT_TLS_CHECK: 'off' },
+      standIn: { usergroups: accountGroups },
     });
     const card = await cardIn(h, 'C0SHOP1', String(order.orderId));
-    await h.click('cert_approve', {
-      user: approverId,
-      messageTs: card.ts,
-      value: card.value,
-      channel: 'C0SHOP1',
-    });
+    await approveByShopLeads(h, card);
     const deployCard = await h.slack.waitForCall(
       (c) =>
         c.method === 'chat.postMessage' &&
@@ -128,8 +136,9 @@ describe('one Alibaba account per channel (CERT_ACCOUNTS)', () => {
     await h.waitForLog((e) => e.msg === 'deployment card posted' && e.ts === deployCard.response.ts);
 
     const deployValue = findButton(deployCard.args.blocks, 'cert_deploy')?.value;
+    // Shop's on-call (its rotationApprovers: rotations and deployments) deploys.
     await h.click('cert_deploy', {
-      user: approverId,
+      user: shopOnCallId,
       messageTs: deployCard.response.ts as string,
       value: deployValue,
       channel: 'C0SHOP1',

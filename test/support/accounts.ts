@@ -42,6 +42,18 @@ export function accountsSeed(seeds: { shop?: SimSeed; pay?: SimSeed } = {}): Sim
   };
 }
 
+/** Members of the shop account's approver groups (S0SHOPLEADS: money; S0SHOPONCALL: rotations and deployments). */
+export const shopLeadIds = ['U0SHOPLEAD1', 'U0SHOPLEAD2'] as const;
+export const shopOnCallId = 'U0SHOPONCALL';
+/** The payments account's own approver (with the group S0PAYLEADS). */
+export const payLeadId = 'U0PAYLEAD';
+/** The Slack user groups of the accounts file's lists, for the stand-in (`usergroups.users.list`). */
+export const accountGroups: Record<string, string[]> = {
+  S0SHOPLEADS: [...shopLeadIds],
+  S0SHOPONCALL: [shopOnCallId],
+  S0PAYLEADS: ['U0PAYLEAD2'],
+};
+
 /** What a test changes in the accounts file. */
 export interface YamlOverrides {
   shopExternalId?: string;
@@ -66,6 +78,8 @@ accounts:
     roleArn: ${overrides.payRoleArn ?? roleArns.pay}
     endpoint: ${url}
     channels: [C0PAY1]
+    approvers: [${payLeadId}, S0PAYLEADS]
+    approvalsRequired: 1
 `;
 }
 
