@@ -1,12 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AccountsSimulator } from '../../src/cas-sim/accounts-sim.ts';
+import { approveByShopLeads, cardIn } from '../support/account-app.ts';
 import {
   accountCasFor,
   accountGroups,
   accountsYaml,
   botKey,
   roleArns,
-  shopLeadIds,
   shopOnCallId,
   startAccountsSim,
 } from '../support/accounts.ts';
@@ -38,26 +38,6 @@ async function start() {
   const accounts = accountCasFor(accountsYaml(started.url), Date.now);
   h = await startAppHarness({ worker: {}, accounts, standIn: { usergroups: accountGroups } });
   return { h, sim: started.sim };
-}
-
-/** `/cert renew` in `channel`; resolves with the card posted there. */
-async function cardIn(harness: AppHarness, channel: string, orderId: string) {
-  await harness.command(`renew ${orderId}`, requesterId, { channel_id: channel });
-  const call = await harness.slack.waitForCall(
-    (c) => c.method === 'chat.postMessage' && c.args.channel === channel && c.response.ok === true,
-  );
-  const value = findButton(call.args.blocks, 'cert_approve')?.value as string;
-  await harness.waitForLog((e) => e.msg === 'renewal requested');
-  return { ts: call.response.ts as string, value, recordId: value.split('.')[0] as string };
-}
-
-/** Shop needs two of its leads (approvalsRequired: 2): the first approval is counted, the second approves. */
-async function approveByShopLeads(harness: AppHarness, card: { ts: string; value: string }) {
-  for (const user of shopLeadIds) {
-    await harness.click('cert_approve', { user, messageTs: card.ts, value: card.value, channel: 'C0SHOP1' });
-    if (user === shopLeadIds[0])
-      await harness.slack.waitForResponse((r) => String(r.body.text).includes('counted: 1 of 2'));
-  }
 }
 
 describe('one Alibaba account per channel (CERT_ACCOUNTS)', () => {
