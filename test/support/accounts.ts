@@ -1,8 +1,9 @@
 import { createAccountCas } from '../../src/accounts/account-cas.ts';
 import { createAccountDirectory } from '../../src/accounts/account-directory.ts';
-import { parseAccountsFile } from '../../src/accounts/accounts-file.ts';
+import { type Account, parseAccountsFile } from '../../src/accounts/accounts-file.ts';
 import { createSessionCredentials } from '../../src/accounts/session-credentials.ts';
 import { createCasClient } from '../../src/cas/client.ts';
+import type { Pace } from '../../src/cas/pacer.ts';
 import { createStsClient } from '../../src/cas/sts.ts';
 import { createAccountsSimulator, type SimAccountsSeed } from '../../src/cas-sim/accounts-sim.ts';
 import type { SimSeed } from '../../src/cas-sim/seed.ts';
@@ -91,7 +92,12 @@ export async function startAccountsSim(seeds: Parameters<typeof accountsSeed>[0]
 }
 
 /** The bot's account clients for the file `yaml`, signing with `now` (the simulator's clock). */
-export function accountCasFor(yaml: string, now: () => number, marginMs?: number) {
+export function accountCasFor(
+  yaml: string,
+  now: () => number,
+  marginMs?: number,
+  paceFor?: (account: Account) => Pace,
+) {
   const file = parseAccountsFile(yaml, 'accounts.yaml', { endpoint: 'http://127.0.0.1:9' });
   const directory = createAccountDirectory(file, { endpoint: '', alertChannel: undefined, alertRoutes: [] });
   const sts = createStsClient({
@@ -105,6 +111,13 @@ export function accountCasFor(yaml: string, now: () => number, marginMs?: number
     baseCredentials: () => botKey,
     sessions: createSessionCredentials({ sts, now, ...(marginMs !== undefined ? { marginMs } : {}) }),
     makeClient: (account, credentials) =>
-      createCasClient({ endpoint: account.endpoint, credentials, now, timeoutMs: 5_000, readRetries: 0 }),
+      createCasClient({
+        endpoint: account.endpoint,
+        credentials,
+        now,
+        timeoutMs: 5_000,
+        readRetries: 0,
+        ...(paceFor ? { pace: paceFor(account) } : {}),
+      }),
   });
 }
