@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { AccountsSimulator } from '../../src/cas-sim/accounts-sim.ts';
 import { type AccountCard, answerTo, approveAs, cardIn, startAccountsApp } from '../support/account-app.ts';
 import { payLeadId, shopLeadIds, shopOnCallId } from '../support/accounts.ts';
-import { type AppHarness, approverId, blocksText } from '../support/app-harness.ts';
+import { type AppHarness, approverId, blocksText, findButton } from '../support/app-harness.ts';
 import { buildOrder } from '../support/cas.ts';
 
 // An account's own approvers (money), rotationApprovers (rotations and deployments) and approvalsRequired decide its
@@ -107,5 +107,36 @@ describe("an account's approvers decide its requests", () => {
 
     expect(String(reminder.args.text)).toContain('<!subteam^S0SHOPLEADS>');
     expect(String(reminder.args.text)).not.toContain(approverId);
+  });
+
+  it('on a payments request that needs attention, only payments’ approvers may act: a shop lead is refused, naming them', async () => {
+    const { h, sim } = await start();
+    sim.account('pay').faults.add({
+      action: 'RenewCertificateOrderForPackageRequest',
+      fault: { kind: 'server-error' },
+    });
+    const pay = await cardIn(h, 'C0PAY1', String(payOrder.orderId));
+    await approveAs(h, pay, payLeadId);
+    const attention = await h.slack.waitForCall(
+      (c) =>
+        c.method === 'chat.update' &&
+        c.args.ts === pay.ts &&
+        /Needs attention/.test(blocksText(c.args.blocks)),
+      15_000,
+    );
+    const value = findButton(attention.args.blocks, 'cert_recheck')?.value;
+    const recheck = (user: string) =>
+      h.click('cert_recheck', { user, messageTs: pay.ts, value, channel: 'C0PAY1' });
+
+    const refused = await answerTo(h, () => recheck(shopLeadIds[0]));
+    const afterRefusal = (await fields(h, pay)).state;
+    await recheck(payLeadId);
+    await h.waitForLog((e) => e.recordId === pay.recordId && e.msg === 'recheck requested');
+
+    expect(refused.body.text).toBe(
+      `Only <@${payLeadId}>, <!subteam^S0PAYLEADS> can decide on a request that needs attention.`,
+    );
+    expect(afterRefusal).toBe('needs_attention');
+    expect((await fields(h, pay)).state).not.toBe('needs_attention');
   });
 });
