@@ -1,8 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { parseArgs } from 'node:util';
+import { accountPacers } from './accounts/account-pacers.ts';
 import { createAccountCasFromConfig, loadAccounts } from './accounts/from-config.ts';
-import { casRateLimits, createRedisPacer } from './cas/pacer.ts';
+import { casRateLimits } from './cas/pacer.ts';
 import { loadConfig } from './config/config.ts';
 import { createConnections } from './connections.ts';
 import { isAppError } from './errors.ts';
@@ -45,12 +46,12 @@ const accounts = createAccountCasFromConfig(config, accountList, {
   homeDir: homedir(),
   logger,
   now: Date.now,
-  paceFor: (account) =>
-    createRedisPacer({
-      redis: connections.workerRedis,
-      prefix: accountList.file ? `${config.redis.prefix}:account:${account.name}` : config.redis.prefix,
-      limits: casRateLimits,
-    }),
+  paceFor: accountPacers({
+    redis: connections.workerRedis,
+    prefix: config.redis.prefix,
+    fromFile: accountList.file !== undefined,
+    limits: casRateLimits,
+  }),
   onCall: (event) => metrics.casCall(event),
 });
 const cas = accounts.cas;

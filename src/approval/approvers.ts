@@ -3,10 +3,8 @@ import type { Logger } from '../logger.ts';
 /** Looks up the members of a Slack user group (`usergroups.users.list`). */
 export type ListGroupMembers = (groupId: string) => Promise<string[]>;
 
-/** Options of {@link createApproverDirectory}. */
-export interface ApproverDirectoryOptions {
-  /** `CERT_APPROVERS`: user IDs (`U…`/`W…`) and user-group IDs (`S…`). */
-  approvers: readonly string[];
+/** Options of {@link createGroupMembers}. */
+export interface GroupMembersOptions {
   listGroupMembers: ListGroupMembers;
   /** How long a group's member list is trusted, milliseconds. @defaultValue 300000 */
   ttlMs?: number;
@@ -22,17 +20,24 @@ export interface ApproverDirectoryOptions {
   logger: Logger;
 }
 
+/**
+ * Options of {@link createApproverDirectory}: the list, and the group cache shared by every list (an account's lists
+ * too), or what to build its own with.
+ */
+export type ApproverDirectoryOptions = {
+  /** `CERT_APPROVERS`: user IDs (`U…`/`W…`) and user-group IDs (`S…`). */
+  approvers: readonly string[];
+} & ({ groupMembers: GroupMembers } | GroupMembersOptions);
+
 /** Whether someone may approve: `unknown` when a group they may be in cannot be read and is too stale to trust. */
 export type ApproverStatus = 'approver' | 'not_approver' | 'unknown';
 
 /**
- * Who may approve: direct user IDs, plus members of the listed user groups (cached, refreshed). While Slack cannot
- * list a group, its last known members count for a bounded time only (fail closed): someone removed from the
- * group must not keep approving paid renewals for as long as Slack errors last.
+ * The members of Slack user groups (cached, refreshed), one cache for every approver list. While Slack cannot list
+ * a group, its last known members count for a bounded time only (fail closed): someone removed from the group must
+ * not keep approving paid renewals for as long as Slack errors last.
  */
-export function createApproverDirectory(options: ApproverDirectoryOptions) {
-  const users = new Set(options.approvers.filter((id) => !id.startsWith('S')));
-  const groups = options.approvers.filter((id) => id.startsWith('S'));
+export function createGroupMembers(options: GroupMembersOptions) {
   const ttlMs = options.ttlMs ?? 300_000;
   const maxStaleMs = options.maxStaleMs ?? 900_000;
   const retryAfterFailureMs = options.retryAfterFailureMs ?? 30_000;
@@ -77,6 +82,18 @@ export function createApproverDirectory(options: ApproverDirectoryOptions) {
     }
     return pending;
   }
+
+  return { members };
+}
+
+/** The shared cache of user groups' members. */
+export type GroupMembers = ReturnType<typeof createGroupMembers>;
+
+/** Who may approve: direct user IDs, plus members of the listed user groups (through the shared group cache). */
+export function createApproverDirectory(options: ApproverDirectoryOptions) {
+  const users = new Set(options.approvers.filter((id) => !id.startsWith('S')));
+  const groups = options.approvers.filter((id) => id.startsWith('S'));
+  const { members } = 'groupMembers' in options ? options.groupMembers : createGroupMembers(options);
 
   async function status(userId: string): Promise<ApproverStatus> {
     if (users.has(userId)) return 'approver';

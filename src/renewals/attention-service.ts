@@ -1,5 +1,5 @@
 import type { Queue } from 'bullmq';
-import type { ApproverDirectory } from '../approval/approvers.ts';
+import type { DecisionPolicy } from '../approval/decisions.ts';
 import type { RecordJobData } from '../jobs/queues.ts';
 import type { Logger } from '../logger.ts';
 import type { CardClaim, QueuedLater, Refusal } from './outcomes.ts';
@@ -12,7 +12,8 @@ import { can } from './transitions.ts';
 /** Dependencies of {@link createAttentionService}. */
 export interface AttentionServiceDeps {
   store: RenewalStore;
-  approvers: ApproverDirectory;
+  /** Who may decide (the money approvers of the request's account, else CERT_APPROVERS). */
+  decisions: Pick<DecisionPolicy, 'mayDecide'>;
   renewals: Queue<RecordJobData>;
   deliver: DeliverNow;
   logger: Logger;
@@ -46,9 +47,12 @@ export function createAttentionService(deps: AttentionServiceDeps) {
     if (!record || !click.claim || record.id !== click.claim.id) return { refusal: { code: 'unknown_card' } };
     if (!can(record, 'resolved')) return { refusal: { code: 'not_needing_attention' } };
     if (record.version !== click.claim.version) return { refusal: { code: 'changed', record } };
-    const approver = await deps.approvers.status(click.userId);
+    const approver = await deps.decisions.mayDecide('money', click.userId, record.account);
     if (approver === 'unknown') return { refusal: { code: 'approvers_unknown' } };
-    if (approver === 'not_approver') return { refusal: { code: 'not_approver', action: 'decide' } };
+    if (approver === 'not_approver') {
+      const where = record.account !== undefined ? { account: record.account } : {};
+      return { refusal: { code: 'not_approver', action: 'decide', decision: 'money', ...where } };
+    }
     return { record };
   }
 

@@ -138,7 +138,7 @@ export function createOpenRequest(deps: RequestServiceDeps) {
         csrSummary: input.csr?.summary,
         application: checked.plan,
         oldInstanceId: order.InstanceId,
-        approvalsRequired: approvalsRequired({}, deps.approvalCount),
+        approvalsRequired: approvalsRequired({ account: input.account }, deps.approvalCount),
         renewedBefore,
         // A renewal that ended unconfirmed may have happened: whoever approves must check CAS first.
         previous: unconfirmedPrevious(previous),

@@ -62,6 +62,8 @@ export function createOpenRotation(deps: RequestServiceDeps) {
       requestedBy: input.userId,
       expiresAt: deps.now() + deps.requestTtlMs,
       teamId: input.teamId,
+      // Bound at creation to its channel's account: its application is made there, and its approvers are that account's.
+      ...(input.account !== undefined ? { account: input.account } : {}),
       domain: facts.domain,
       productName: [read.detail.Brand, read.detail.CertificateType].filter(Boolean).join(' ') || undefined,
       certIdBefore: facts.certificateId,

@@ -39,6 +39,8 @@ export type Refusal =
       code: 'not_approver';
       action: 'approve' | 'reject' | 'snooze' | 'decide' | 'deploy';
       decision?: Decision;
+      /** The request's account: its approvers are the ones named. */
+      account?: string;
       rotationOnly?: true;
     }
   /** The approver's approval was counted before: the request still needs `required` of them. */

@@ -28,7 +28,7 @@ export async function remindIfDue(
         event: {
           type: 'reminder',
           mark,
-          approvers: deps.decisions.ids(decisionOf(record)),
+          approvers: deps.decisions.ids(decisionOf(record), record.account),
           expiresAt: record.expiresAt,
           at,
         },

@@ -41,12 +41,24 @@ export function createRequestService(deps: RequestServiceDeps) {
   };
 
   /** The refusal of someone who may not make `decision`; it says when they may make the free decisions only. */
-  async function notApprover(action: 'approve' | 'reject' | 'deploy', decision: Decision, userId: string) {
+  async function notApprover(
+    action: 'approve' | 'reject' | 'deploy',
+    decision: Decision,
+    userId: string,
+    account: string | undefined,
+  ) {
     const rotationOnly =
       decision === 'money' &&
-      deps.decisions.hasRotationApprovers &&
-      (await deps.decisions.mayDecide('rotation', userId)) === 'approver';
-    return { code: 'not_approver', action, decision, ...(rotationOnly ? { rotationOnly } : {}) } as const;
+      deps.decisions.hasRotationApprovers(account) &&
+      (await deps.decisions.mayDecide('rotation', userId, account)) === 'approver';
+    const where = account !== undefined ? { account } : {};
+    return {
+      code: 'not_approver',
+      action,
+      decision,
+      ...where,
+      ...(rotationOnly ? { rotationOnly } : {}),
+    } as const;
   }
 
   /** Whether `userId` may `action` this request; the refusal otherwise. */
@@ -57,9 +69,10 @@ export function createRequestService(deps: RequestServiceDeps) {
   ): Promise<Refusal | undefined> {
     if (action === 'reject' && userId === record.requestedBy) return undefined;
     const decision: Decision = action === 'deploy' ? 'deployment' : decisionOf(record);
-    const approver = await deps.decisions.mayDecide(decision, userId);
+    // Who may decide comes from the request's account (bound at creation), else the environment's lists.
+    const approver = await deps.decisions.mayDecide(decision, userId, record.account);
     if (approver === 'unknown') return { code: 'approvers_unknown' };
-    if (approver === 'not_approver') return notApprover(action, decision, userId);
+    if (approver === 'not_approver') return notApprover(action, decision, userId, record.account);
     if (action !== 'reject' && userId === record.requestedBy && !deps.allowSelfApproval)
       return { code: 'self_approval' };
     return undefined;

@@ -155,8 +155,12 @@ function registerListeners(
   const { cas } = accounts;
   // Every listener's work after its ack goes through one bounded queue and answers the person on failure.
   const guarded = createGuard({ afterAck: createAfterAckQueue(4), logger });
-  /** Who may make a decision (a refusal names them): CERT_APPROVERS, and for the free ones CERT_ROTATION_APPROVERS. */
-  const describeApprovers = (decision?: Decision) => services.decisions.describe(decision ?? 'money');
+  /**
+   * Who may make a decision (a refusal names them): the request's account's lists, else CERT_APPROVERS (and for the
+   * free ones CERT_ROTATION_APPROVERS).
+   */
+  const describeApprovers = (decision?: Decision, account?: string) =>
+    services.decisions.describe(decision ?? 'money', account);
   registerCertCommand(slack.app, {
     openAndPost,
     readers: {
@@ -182,7 +186,14 @@ function registerListeners(
   registerDeployActions(slack.app, { deploy: services.deployService, approvers: describeApprovers, guarded });
   const { renewals } = services.queues;
   registerAttentionActions(slack.app, {
-    attention: createAttentionService({ store, approvers, renewals, deliver: services.deliver, logger, now }),
+    attention: createAttentionService({
+      store,
+      decisions: services.decisions,
+      renewals,
+      deliver: services.deliver,
+      logger,
+      now,
+    }),
     approvers: describeApprovers,
     guarded,
     logger,

@@ -1,8 +1,8 @@
 import type { Redis } from 'ioredis';
 import type { AccountCas } from '../accounts/account-cas.ts';
 import { createAlertState } from '../alerts/alert-state.ts';
-import { createApproverDirectory } from '../approval/approvers.ts';
-import { createDecisionPolicy } from '../approval/decisions.ts';
+import { createApproverDirectory, createGroupMembers } from '../approval/approvers.ts';
+import { type ApproverLists, createDecisionPolicy } from '../approval/decisions.ts';
 import { createReaderPolicy } from '../approval/readers.ts';
 import { createRenewableOrderIndex } from '../cas/renewable-orders.ts';
 import type { Config } from '../config/config.ts';
@@ -60,7 +60,12 @@ export function createAppServices(ctx: AppContext) {
     renewableOrders: accounts.perAccount(() => createRenewableOrderIndex({ cas, now })),
     approvers,
     decisions,
-    approvalCount: { approvalsRequired: config.approval.approvalsRequired },
+    // The request's account's count, else CERT_APPROVALS_REQUIRED (approval/decisions.ts).
+    approvalCount: {
+      approvalsRequired: config.approval.approvalsRequired,
+      accountApprovals: (account: string | undefined) =>
+        accounts.directory.byName(account)?.approvalsRequired,
+    },
     queues,
     deliver,
     logger,
@@ -94,30 +99,29 @@ export function createAppServices(ctx: AppContext) {
 /** The app role's services. */
 export type AppServices = ReturnType<typeof createAppServices>;
 
-/** Who may approve (`CERT_APPROVERS`; `CERT_ROTATION_APPROVERS` the free decisions) and who may read (`CERT_READERS`, approvers always may). */
-function accessDirectories({ config, logger, now, redis, slack, approverCacheMs }: AppContext) {
-  const listGroupMembers = async (usergroup: string) =>
-    (await slack.client.usergroups.users.list({ usergroup })).users ?? [];
-  const directory = (list: readonly string[]) =>
-    createApproverDirectory({
-      approvers: list,
-      listGroupMembers,
-      logger,
-      now,
-      ...(approverCacheMs !== undefined ? { ttlMs: approverCacheMs } : {}),
-      maxStaleMs: config.approval.approverMaxStaleMinutes * 60_000,
-    });
+/**
+ * Who may approve (`CERT_APPROVERS`; `CERT_ROTATION_APPROVERS` the free decisions; an account's own lists for its
+ * requests) and who may read (`CERT_READERS`, approvers always may). One group cache serves every list.
+ */
+function accessDirectories({ config, logger, now, redis, slack, approverCacheMs, accounts }: AppContext) {
+  const groupMembers = createGroupMembers({
+    listGroupMembers: async (usergroup: string) =>
+      (await slack.client.usergroups.users.list({ usergroup })).users ?? [],
+    logger,
+    now,
+    ...(approverCacheMs !== undefined ? { ttlMs: approverCacheMs } : {}),
+    maxStaleMs: config.approval.approverMaxStaleMinutes * 60_000,
+  });
+  const directory = (list: readonly string[]) => createApproverDirectory({ approvers: list, groupMembers });
   const approvers = directory(config.approval.approvers);
   const rotation = config.approval.rotationApprovers;
   const decisions = createDecisionPolicy({
     approvers,
     rotationApprovers: rotation.length > 0 ? directory(rotation) : undefined,
+    accountLists: accountApproverLists(accounts, directory),
   });
   const readerList = config.approval.readers;
-  const readerDirectory =
-    readerList.length > 0
-      ? createApproverDirectory({ approvers: readerList, listGroupMembers, logger, now })
-      : undefined;
+  const readerDirectory = readerList.length > 0 ? directory(readerList) : undefined;
   const readers = createReaderPolicy({
     readers: readerDirectory,
     approvers,
@@ -126,4 +130,23 @@ function accessDirectories({ config, logger, now, redis, slack, approverCacheMs 
     now,
   });
   return { approvers, readers, readerDirectory, decisions };
+}
+
+/** Each account's own approver lists (accounts file), by account name; what an account leaves out stays undefined. */
+function accountApproverLists(
+  accounts: AccountCas,
+  directory: (list: readonly string[]) => ApproverLists['approvers'],
+) {
+  const lists = new Map<string, Partial<ApproverLists>>();
+  for (const a of accounts.directory.accounts) {
+    const own: Partial<ApproverLists> = {};
+    if (a.approvers?.length) own.approvers = directory(a.approvers);
+    if (a.rotationApprovers?.length) own.rotationApprovers = directory(a.rotationApprovers);
+    lists.set(a.name, own);
+  }
+  // A record without an account is the default account's (account-directory.ts's byName).
+  return (account: string | undefined) => {
+    const found = accounts.directory.byName(account);
+    return found ? lists.get(found.name) : undefined;
+  };
 }

@@ -12,12 +12,13 @@ import { code } from './thread-messages.ts';
 export type Attempt = 'approve' | 'reject' | 'attach' | 'decide';
 
 /**
- * The private answer to someone whose click or modal changed nothing. `approvers` names who may act (mentions).
+ * The private answer to someone whose click or modal changed nothing. `approvers` names who may act (mentions):
+ * those of the request's account, when the refusal names one.
  */
 export function renderRefusal(
   refusal: Refusal,
   attempt: Attempt,
-  approvers: (decision?: Decision) => string,
+  approvers: (decision?: Decision, account?: string) => string,
 ): string {
   switch (refusal.code) {
     case 'unknown_card':
@@ -33,7 +34,7 @@ export function renderRefusal(
     case 'expired':
       return 'This request expired before it was approved. Run `/cert renew` again if it is still needed.';
     case 'not_approver': {
-      const who = approvers(refusal.decision);
+      const who = approvers(refusal.decision, refusal.account);
       const text =
         refusal.action === 'decide'
           ? `Only ${who} can decide on a request that needs attention.`

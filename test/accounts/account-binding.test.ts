@@ -1,9 +1,17 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AccountsSimulator } from '../../src/cas-sim/accounts-sim.ts';
-import { accountCasFor, accountsYaml, botKey, roleArns, startAccountsSim } from '../support/accounts.ts';
+import { approveByShopLeads, cardIn } from '../support/account-app.ts';
+import {
+  accountCasFor,
+  accountGroups,
+  accountsYaml,
+  botKey,
+  roleArns,
+  shopOnCallId,
+  startAccountsSim,
+} from '../support/accounts.ts';
 import {
   type AppHarness,
-  approverId,
   findButton,
   renewalRecordKeys,
   requesterId,
@@ -28,19 +36,8 @@ async function start() {
   const started = await startAccountsSim({ shop: { orders: [shopOrder] }, pay: { orders: [payOrder] } });
   sim = started.sim;
   const accounts = accountCasFor(accountsYaml(started.url), Date.now);
-  h = await startAppHarness({ worker: {}, accounts });
+  h = await startAppHarness({ worker: {}, accounts, standIn: { usergroups: accountGroups } });
   return { h, sim: started.sim };
-}
-
-/** `/cert renew` in `channel`; resolves with the card posted there. */
-async function cardIn(harness: AppHarness, channel: string, orderId: string) {
-  await harness.command(`renew ${orderId}`, requesterId, { channel_id: channel });
-  const call = await harness.slack.waitForCall(
-    (c) => c.method === 'chat.postMessage' && c.args.channel === channel && c.response.ok === true,
-  );
-  const value = findButton(call.args.blocks, 'cert_approve')?.value as string;
-  await harness.waitForLog((e) => e.msg === 'renewal requested');
-  return { ts: call.response.ts as string, value, recordId: value.split('.')[0] as string };
 }
 
 describe('one Alibaba account per channel (CERT_ACCOUNTS)', () => {
@@ -48,12 +45,7 @@ describe('one Alibaba account per channel (CERT_ACCOUNTS)', () => {
     const { h, sim } = await start();
     const card = await cardIn(h, 'C0SHOP1', String(shopOrder.orderId));
 
-    await h.click('cert_approve', {
-      user: approverId,
-      messageTs: card.ts,
-      value: card.value,
-      channel: 'C0SHOP1',
-    });
+    await approveByShopLeads(h, card);
     await h.slack.waitForCall(
       (c) =>
         c.method === 'chat.postMessage' &&
@@ -110,14 +102,10 @@ describe('one Alibaba account per channel (CERT_ACCOUNTS)', () => {
       worker: {},
       accounts: accountCasFor(accountsYaml(started.url), Date.now),
       env: { CERT_DEPLOY: 'ask', CERT_TLS_CHECK: 'off' },
+      standIn: { usergroups: accountGroups },
     });
     const card = await cardIn(h, 'C0SHOP1', String(order.orderId));
-    await h.click('cert_approve', {
-      user: approverId,
-      messageTs: card.ts,
-      value: card.value,
-      channel: 'C0SHOP1',
-    });
+    await approveByShopLeads(h, card);
     const deployCard = await h.slack.waitForCall(
       (c) =>
         c.method === 'chat.postMessage' &&
@@ -128,8 +116,9 @@ describe('one Alibaba account per channel (CERT_ACCOUNTS)', () => {
     await h.waitForLog((e) => e.msg === 'deployment card posted' && e.ts === deployCard.response.ts);
 
     const deployValue = findButton(deployCard.args.blocks, 'cert_deploy')?.value;
+    // Shop's on-call (its rotationApprovers: rotations and deployments) deploys.
     await h.click('cert_deploy', {
-      user: approverId,
+      user: shopOnCallId,
       messageTs: deployCard.response.ts as string,
       value: deployValue,
       channel: 'C0SHOP1',

@@ -1,8 +1,9 @@
 import { createAccountCas } from '../../src/accounts/account-cas.ts';
 import { createAccountDirectory } from '../../src/accounts/account-directory.ts';
-import { parseAccountsFile } from '../../src/accounts/accounts-file.ts';
+import { type Account, parseAccountsFile } from '../../src/accounts/accounts-file.ts';
 import { createSessionCredentials } from '../../src/accounts/session-credentials.ts';
 import { createCasClient } from '../../src/cas/client.ts';
+import type { Pace } from '../../src/cas/pacer.ts';
 import { createStsClient } from '../../src/cas/sts.ts';
 import { createAccountsSimulator, type SimAccountsSeed } from '../../src/cas-sim/accounts-sim.ts';
 import type { SimSeed } from '../../src/cas-sim/seed.ts';
@@ -42,6 +43,18 @@ export function accountsSeed(seeds: { shop?: SimSeed; pay?: SimSeed } = {}): Sim
   };
 }
 
+/** Members of the shop account's approver groups (S0SHOPLEADS: money; S0SHOPONCALL: rotations and deployments). */
+export const shopLeadIds = ['U0SHOPLEAD1', 'U0SHOPLEAD2'] as const;
+export const shopOnCallId = 'U0SHOPONCALL';
+/** The payments account's own approver (with the group S0PAYLEADS). */
+export const payLeadId = 'U0PAYLEAD';
+/** The Slack user groups of the accounts file's lists, for the stand-in (`usergroups.users.list`). */
+export const accountGroups: Record<string, string[]> = {
+  S0SHOPLEADS: [...shopLeadIds],
+  S0SHOPONCALL: [shopOnCallId],
+  S0PAYLEADS: ['U0PAYLEAD2'],
+};
+
 /** What a test changes in the accounts file. */
 export interface YamlOverrides {
   shopExternalId?: string;
@@ -66,6 +79,8 @@ accounts:
     roleArn: ${overrides.payRoleArn ?? roleArns.pay}
     endpoint: ${url}
     channels: [C0PAY1]
+    approvers: [${payLeadId}, S0PAYLEADS]
+    approvalsRequired: 1
 `;
 }
 
@@ -77,7 +92,12 @@ export async function startAccountsSim(seeds: Parameters<typeof accountsSeed>[0]
 }
 
 /** The bot's account clients for the file `yaml`, signing with `now` (the simulator's clock). */
-export function accountCasFor(yaml: string, now: () => number, marginMs?: number) {
+export function accountCasFor(
+  yaml: string,
+  now: () => number,
+  marginMs?: number,
+  paceFor?: (account: Account) => Pace,
+) {
   const file = parseAccountsFile(yaml, 'accounts.yaml', { endpoint: 'http://127.0.0.1:9' });
   const directory = createAccountDirectory(file, { endpoint: '', alertChannel: undefined, alertRoutes: [] });
   const sts = createStsClient({
@@ -91,6 +111,13 @@ export function accountCasFor(yaml: string, now: () => number, marginMs?: number
     baseCredentials: () => botKey,
     sessions: createSessionCredentials({ sts, now, ...(marginMs !== undefined ? { marginMs } : {}) }),
     makeClient: (account, credentials) =>
-      createCasClient({ endpoint: account.endpoint, credentials, now, timeoutMs: 5_000, readRetries: 0 }),
+      createCasClient({
+        endpoint: account.endpoint,
+        credentials,
+        now,
+        timeoutMs: 5_000,
+        readRetries: 0,
+        ...(paceFor ? { pace: paceFor(account) } : {}),
+      }),
   });
 }

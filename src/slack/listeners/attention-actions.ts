@@ -1,4 +1,5 @@
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
+import type { Decision } from '../../approval/decisions.ts';
 import type { Logger } from '../../logger.ts';
 import type { AttentionService } from '../../renewals/attention-service.ts';
 import type { Refusal } from '../../renewals/outcomes.ts';
@@ -13,7 +14,7 @@ import { decisionQueuedLater, renderRefusal } from '../replies.ts';
 export interface AttentionActionDeps {
   attention: AttentionService;
   /** Names the approvers in a refusal (mentions). */
-  approvers: () => string;
+  approvers: (decision?: Decision, account?: string) => string;
   /** Runs the work after the ack, bounded, answering the person if it fails. */
   guarded: Guarded;
   logger: Logger;

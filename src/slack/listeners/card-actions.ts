@@ -15,7 +15,7 @@ import { approvalCountedText, approvalQueuedLater, renderRefusal } from '../repl
 export interface CardActionDeps {
   service: RequestService;
   /** Names the approvers in a refusal (mentions). */
-  approvers: (decision?: Decision) => string;
+  approvers: (decision?: Decision, account?: string) => string;
   /** Runs the work after the ack, bounded, answering the person if it fails. */
   guarded: Guarded;
   logger: Logger;

@@ -9,7 +9,7 @@ import { decisionQueuedLater, renderRefusal } from '../replies.ts';
 /** What the deployment card's buttons need. */
 export interface DeployActionDeps {
   deploy: DeployService;
-  approvers: (decision?: Decision) => string;
+  approvers: (decision?: Decision, account?: string) => string;
   guarded: Guarded;
 }
 

@@ -13,7 +13,7 @@ import { renderRefusal } from '../replies.ts';
 export interface ModalDeps {
   service: RequestService;
   /** Names the approvers in a refusal (mentions). */
-  approvers: (decision?: Decision) => string;
+  approvers: (decision?: Decision, account?: string) => string;
   logger: Logger;
 }
 
