@@ -62,6 +62,8 @@ export function createOpenRotation(deps: RequestServiceDeps) {
       requestedBy: input.userId,
       expiresAt: deps.now() + deps.requestTtlMs,
       teamId: input.teamId,
+      // Bound to the channel's account like a renewal: the worker applies and deploys there only.
+      ...(input.account !== undefined ? { account: input.account } : {}),
       domain: facts.domain,
       productName: [read.detail.Brand, read.detail.CertificateType].filter(Boolean).join(' ') || undefined,
       certIdBefore: facts.certificateId,

@@ -10,6 +10,7 @@ import {
   startAppHarness,
 } from '../support/app-harness.ts';
 import { buildOrder } from '../support/cas.ts';
+import { quickSubscriptions, rotated, rotationSubscription } from '../support/rotation.ts';
 
 let h: AppHarness | undefined;
 let sim: AccountsSimulator | undefined;
@@ -151,6 +152,36 @@ describe('one Alibaba account per channel (CERT_ACCOUNTS)', () => {
     ]);
     expect(started.sim.calls().filter((c) => c.outcome === 'Forbidden.RAM')).toEqual([]);
     expect(started.sim.account('pay').calls).toEqual([]);
+  });
+
+  it('a rotation from the payments channel is bound to payments and applies there, in the session certbot-<its request id>', async () => {
+    const started = await startAccountsSim({
+      pay: { subscriptions: [rotationSubscription()], subscriptionApi: quickSubscriptions },
+    });
+    sim = started.sim;
+    h = await startAppHarness({ worker: {}, accounts: accountCasFor(accountsYaml(started.url), Date.now) });
+    const card = await cardIn(h, 'C0PAY1', rotated.instanceId);
+
+    await h.click('cert_approve', {
+      user: approverId,
+      messageTs: card.ts,
+      value: card.value,
+      channel: 'C0PAY1',
+    });
+    await h.slack.waitForCall(
+      (c) => c.args.thread_ts === card.ts && /Rotation issued/.test(String(c.args.text)),
+      15_000,
+    );
+
+    expect(await h.app.redis.hget(`${h.prefix}:renewal:${card.recordId}`, 'account')).toBe('payments');
+    expect(started.sim.calls().filter((c) => c.action === 'ApplyCertificate')).toEqual([
+      expect.objectContaining({
+        account: 'pay',
+        sessionName: `certbot-${card.recordId}`,
+        outcome: undefined,
+      }),
+    ]);
+    expect(started.sim.account('shop').calls).toEqual([]);
   });
 
   it("an order ID is looked up in the channel's account only: pay's order from the shop channel is not found", async () => {
