@@ -44,24 +44,26 @@ async function cardIn(harness: AppHarness, channel: string, orderId: string) {
   return { ts: call.response.ts as string, value, recordId: value.split('.')[0] as string };
 }
 
+/** Approve on `card` in `channel`; resolves once its thread says `done`. */
+async function approveUntil(
+  harness: AppHarness,
+  card: { ts: string; value: string },
+  channel: string,
+  done: RegExp,
+) {
+  await harness.click('cert_approve', { user: approverId, messageTs: card.ts, value: card.value, channel });
+  await harness.slack.waitForCall(
+    (c) => c.method === 'chat.postMessage' && c.args.thread_ts === card.ts && done.test(String(c.args.text)),
+    15_000,
+  );
+}
+
 describe('one Alibaba account per channel (CERT_ACCOUNTS)', () => {
   it('a request from the shop channel is bound to shop and renews there, in the session certbot-<its request id>', async () => {
     const { h, sim } = await start();
     const card = await cardIn(h, 'C0SHOP1', String(shopOrder.orderId));
 
-    await h.click('cert_approve', {
-      user: approverId,
-      messageTs: card.ts,
-      value: card.value,
-      channel: 'C0SHOP1',
-    });
-    await h.slack.waitForCall(
-      (c) =>
-        c.method === 'chat.postMessage' &&
-        c.args.thread_ts === card.ts &&
-        /Renewal issued/.test(String(c.args.text)),
-      15_000,
-    );
+    await approveUntil(h, card, 'C0SHOP1', /Renewal issued/);
 
     expect(await h.app.redis.hget(`${h.prefix}:renewal:${card.recordId}`, 'account')).toBe('shop-prod');
     const renewals = sim.calls().filter((c) => c.action === 'RenewCertificateOrderForPackageRequest');
@@ -162,16 +164,7 @@ describe('one Alibaba account per channel (CERT_ACCOUNTS)', () => {
     h = await startAppHarness({ worker: {}, accounts: accountCasFor(accountsYaml(started.url), Date.now) });
     const card = await cardIn(h, 'C0PAY1', rotated.instanceId);
 
-    await h.click('cert_approve', {
-      user: approverId,
-      messageTs: card.ts,
-      value: card.value,
-      channel: 'C0PAY1',
-    });
-    await h.slack.waitForCall(
-      (c) => c.args.thread_ts === card.ts && /Rotation issued/.test(String(c.args.text)),
-      15_000,
-    );
+    await approveUntil(h, card, 'C0PAY1', /Rotation issued/);
 
     expect(await h.app.redis.hget(`${h.prefix}:renewal:${card.recordId}`, 'account')).toBe('payments');
     expect(started.sim.calls().filter((c) => c.action === 'ApplyCertificate')).toEqual([
