@@ -4,8 +4,8 @@ import type { SlackStandIn } from '../slack-standin/server.ts';
 export const demoNames: Record<string, string> = {
   U0REQUESTER: 'alice',
   U0APPROVER: 'bob',
-  C0CERTS: 'certs',
-  C0ALERTS: 'cert-alerts',
+  C0SHOP: 'shop-certs',
+  C0PAY: 'payments-certs',
 };
 
 /** Slack mrkdwn as a person reads it in a terminal: dates, mentions and channels resolved, entities decoded. */

@@ -1,6 +1,8 @@
 import { blockActionBody, slashCommandBody } from '../dev/slack-payloads.ts';
+import { parseCardValue } from '../slack/cards.ts';
 import type { SlackCall } from '../slack-standin/server.ts';
 import { demoNames, out } from './format.ts';
+import { type AccountCall, callMark, callsSince, renewAction } from './ledger.ts';
 import type { Stage } from './stage.ts';
 
 // One request told from the command to the TLS proof, for a V1 renewal and a V2 rotation alike: the person types
@@ -64,15 +66,19 @@ function posted(stage: Stage, play: RequestPlay, match: (c: SlackCall) => boolea
 
 /** What a played request did, from the simulator's log of the CAS calls made meanwhile. */
 export interface Played {
+  /** The request's ID, as its card's buttons carry it: its CAS calls are made as `certbot-<requestId>`. */
+  requestId: string;
   /** The bot's last line: "Serving the new certificate on N of M endpoints." */
   serving: string;
+  /** Every CAS call made meanwhile, in any account. */
+  calls: AccountCall[];
   renewCalls: number;
   applyCalls: number;
   deployJobs: number;
 }
 
 /** `/cert renew <id>`, then Approve on the card, until the thread says the new certificate is issued. */
-async function requestAndApprove(stage: Stage, play: RequestPlay, where: string): Promise<SlackCall> {
+async function requestAndApprove(stage: Stage, play: RequestPlay, where: string) {
   out(`\n${where}  ${person(play.requester)}: /cert renew ${play.id}`);
   const text = `renew ${play.id}`;
   const responseUrl = stage.slack.responseUrl();
@@ -89,10 +95,11 @@ async function requestAndApprove(stage: Stage, play: RequestPlay, where: string)
     15_000,
   );
   await read();
-  out(`\n${where}  ${person(play.approver)} clicks [Approve] and confirms`);
+  const requestId = parseCardValue(button(card, 'cert_approve')?.value)?.id ?? '(none)';
+  out(`\n${where}  ${person(play.approver)} clicks [Approve] on request ${requestId} and confirms`);
   await click(stage, play, card, 'cert_approve');
   await posted(stage, play, (c) => inThread(c, card) && play.issued.test(String(c.args.text)), 45_000);
-  return card;
+  return { card, requestId };
 }
 
 /** Deploy on the deployment card in the thread of `card`, until the endpoints serve the new certificate. */
@@ -126,15 +133,18 @@ async function deployAndCheck(stage: Stage, play: RequestPlay, where: string, ca
 
 /** Plays `play` from `/cert renew` to "Serving the new certificate on N of M endpoints". */
 export async function playRequest(stage: Stage, play: RequestPlay): Promise<Played> {
-  const from = stage.sim.calls.length;
+  const mark = callMark(stage.sim, stage.accounts);
   const where = `#${demoNames[play.channel] ?? play.channel}`;
-  const card = await requestAndApprove(stage, play, where);
+  const { card, requestId } = await requestAndApprove(stage, play, where);
   const serving = await deployAndCheck(stage, play, where, card);
-  const calls = (action: string) => stage.sim.calls.slice(from).filter((c) => c.action === action).length;
+  const calls = callsSince(stage.sim, mark);
+  const count = (action: string) => calls.filter((c) => c.action === action).length;
   return {
+    requestId,
     serving,
-    renewCalls: calls('RenewCertificateOrderForPackageRequest'),
-    applyCalls: calls('ApplyCertificate'),
-    deployJobs: calls('CreateDeploymentJob'),
+    calls,
+    renewCalls: count(renewAction),
+    applyCalls: count('ApplyCertificate'),
+    deployJobs: count('CreateDeploymentJob'),
   };
 }

@@ -19,7 +19,7 @@ export const renewalCast: RenewalCast = {
   orderId: '9007199254740993',
   domain: 'shop.example.com',
   alertedOrderId: '123451222',
-  alertedDomain: 'api.example.com',
+  alertedDomain: 'api.shop.example.com',
 };
 
 /** The story's part of the simulator's seed, and the domains its TLS endpoints serve. */
@@ -27,7 +27,7 @@ export function renewalSeed(cast: RenewalCast, now: number) {
   const plan = { productName: 'DigiCert DV SSL (plan)', productCode: 'digicert-dv-1-plan' };
   const seed = {
     // The simulator is strict: the renewed order waits for its application, which needs a CAS contact.
-    contacts: [{ contactId: '1001', name: 'Platform team', email: 'platform@example.com' }],
+    contacts: [{ contactId: '1001', name: 'Shop team', email: 'shop@example.com' }],
     packages: [{ productCode: plan.productCode, totalCount: 20, usedCount: 7 }],
     resources: [
       {

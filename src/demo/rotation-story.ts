@@ -25,6 +25,8 @@ export const rotationCast: RotationCast = {
 /** The story's part of the simulator's seed, and the domains its TLS endpoints serve. */
 export function rotationSeed(cast: RotationCast, now: number) {
   const seed = {
+    // The simulator is strict: an application needs a CAS contact of the subscription's account.
+    contacts: [{ contactId: '2001', name: 'Payments team', email: 'payments@example.com' }],
     subscriptions: [
       {
         instanceId: cast.instanceId,
@@ -64,6 +66,11 @@ export async function tellRotation(
     card: 'Certificate rotation request',
     issued: /Rotation issued/,
   });
-  const newCertId = stage.sim.subscriptions.mustGet(cast.instanceId).certificates.at(-1)?.certificateId;
+  // The subscription as the simulator of the channel's account holds it now.
+  const account = stage.accounts.find((a) => a.channel === channel)?.name ?? '';
+  const subscriptions = stage.sim.account(account).subscriptions;
+  const newCertId = subscriptions.has(cast.instanceId)
+    ? subscriptions.mustGet(cast.instanceId).certificates.at(-1)?.certificateId
+    : undefined;
   return { ...played, newCertId };
 }

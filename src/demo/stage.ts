@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { Redis } from 'ioredis';
 import { request } from 'undici';
-import { createCasClient } from '../cas/client.ts';
+import { createAccountCasFromConfig, loadAccounts } from '../accounts/from-config.ts';
 import { casRateLimits, createRedisPacer } from '../cas/pacer.ts';
-import type { SimSeed } from '../cas-sim/seed.ts';
-import { createCasSimulator } from '../cas-sim/server.ts';
+import { createAccountsSimulator } from '../cas-sim/accounts-sim.ts';
 import { loadConfig } from '../config/config.ts';
 import { findOrStartRedis } from '../dev/redis-server.ts';
 import { signedSlackHeaders } from '../dev/slack-payloads.ts';
@@ -13,43 +13,39 @@ import { createLogger } from '../logging.ts';
 import { startAppRole } from '../roles/app-role.ts';
 import { startWorkerRole } from '../roles/worker-role.ts';
 import { createSlackStandIn } from '../slack-standin/server.ts';
+import { accountsSimSeed, accountsYaml, type DemoAccount, writeAccountsFile } from './demo-accounts.ts';
 import { printConversation } from './format.ts';
 
-// The demo's stage: the real app and worker against the CAS simulator, real local TLS endpoints and the Slack
-// stand-in. The stories (renewal-story.ts, rotation-story.ts) bring their own part of the seed and play on it.
+// The demo's stage: the real app and worker against the CAS simulator of several accounts (and its STS), real local
+// TLS endpoints and the Slack stand-in. The bot reads the accounts file like an operator's (`CERT_ACCOUNTS`): each
+// team's account is reached through its role, and each story plays in the channel of its account.
 
 const botToken = 'xoxb-demo-bot-token';
 const signingSecret = 'demo-signing-secret';
-/** The AccessKey the simulator accepts and the bot signs with. */
+/** The AccessKey of the bot's RAM user in its own account: it signs the AssumeRole of every team's role. */
 export const demoKey = { accessKeyId: 'demoAccessKeyId', accessKeySecret: 'demoAccessKeySecret' };
 
-/** What the stage needs besides the stories' seeds. */
+/** What the stage is made of. */
 export interface StageOptions {
-  seed: SimSeed;
-  /** Domains served by local TLS endpoints (what the simulator's resources serve for them). */
-  tlsDomains: readonly string[];
-  alertChannel: string;
+  /** The teams' accounts, each with its channel, its part of the seed and its TLS endpoints. */
+  accounts: readonly DemoAccount[];
   /** The environment, for REDIS_URL (else a Redis of its own is started). */
   env: Record<string, string | undefined>;
 }
 
-/** The stories' seeds as one: their lists joined, their other settings (the last story's first) merged. */
-export function joinSeeds(...parts: SimSeed[]): SimSeed {
-  const joined: Record<string, unknown> = {};
-  for (const part of parts)
-    for (const [key, value] of Object.entries(part)) {
-      const before = joined[key];
-      joined[key] = Array.isArray(value) && Array.isArray(before) ? [...before, ...value] : value;
-    }
-  return joined as SimSeed;
-}
-
 /** The bot's settings for the demo, through loadConfig like an operator's. */
-function demoConfig(
-  env: { slack: string; redis: string; prefix: string; cas: string; tls: string },
-  alerts: string,
-) {
+function demoConfig(env: {
+  slack: string;
+  redis: string;
+  prefix: string;
+  cas: string;
+  tls: string;
+  accounts: string;
+}) {
   return loadConfig({
+    ALIBABA_CLOUD_ACCESS_KEY_ID: demoKey.accessKeyId,
+    ALIBABA_CLOUD_ACCESS_KEY_SECRET: demoKey.accessKeySecret,
+    CERT_ACCOUNTS: env.accounts,
     SLACK_BOT_TOKEN: botToken,
     SLACK_SIGNING_SECRET: signingSecret,
     SLACK_API_URL: env.slack,
@@ -62,7 +58,6 @@ function demoConfig(
     CERT_POLL_MIN_SECONDS: '0.3',
     CERT_POLL_MAX_SECONDS: '0.3',
     CERT_RECONCILE_SETTLE_SECONDS: '0.1',
-    CERT_ALERT_CHANNEL: alerts,
     CERT_DEPLOY: 'ask',
     CERT_DEPLOY_PRODUCTS: 'CDN,ALB',
     CERT_TLS_RESOLVE: env.tls,
@@ -71,28 +66,55 @@ function demoConfig(
   });
 }
 
+/** The simulators, the endpoints and the accounts file, running and written. */
+async function startSimulators(accounts: readonly DemoAccount[]) {
+  const sim = createAccountsSimulator({ seed: accountsSimSeed(accounts, demoKey) });
+  const simUrl = await sim.listen();
+  // Each account's endpoints serve what that account's resources serve.
+  const endpoints = await Promise.all(
+    accounts.map((a) => startTlsEndpoints(() => sim.account(a.name), a.tlsDomains)),
+  );
+  const accountsFile = await writeAccountsFile(accountsYaml(accounts, simUrl));
+  const slack = createSlackStandIn({ botToken });
+  await slack.listen();
+  return { sim, simUrl, endpoints, accountsFile, slack };
+}
+
 /** The simulators, the endpoints and the bot's two roles, running. */
 async function startParts(options: StageOptions) {
   const redisFound = await findOrStartRedis(options.env);
   const prefix = `demo-${randomUUID().slice(0, 8)}`;
-  const sim = createCasSimulator({ seed: { accessKeys: [demoKey], ...options.seed } });
-  const casUrl = await sim.listen();
-  const endpoints = await startTlsEndpoints(() => sim, options.tlsDomains);
-  const slack = createSlackStandIn({ botToken });
-  await slack.listen();
-  const urls = { slack: slack.apiUrl, redis: redisFound.url, prefix, cas: casUrl, tls: endpoints.resolve };
-  const config = demoConfig(urls, options.alertChannel);
+  const { sim, simUrl, endpoints, accountsFile, slack } = await startSimulators(options.accounts);
+  const config = demoConfig({
+    slack: slack.apiUrl,
+    redis: redisFound.url,
+    prefix,
+    cas: simUrl,
+    tls: endpoints.map((e) => e.resolve).join(','),
+    accounts: accountsFile.path,
+  });
   // The bot's own logs would drown the conversation: only warnings and errors, on stderr.
   const logger = createLogger({ level: 'warn', destination: process.stderr });
   const pacerRedis = new Redis(redisFound.url);
-  const cas = createCasClient({
-    endpoint: casUrl,
-    credentials: () => demoKey,
-    pace: createRedisPacer({ redis: pacerRedis, prefix, limits: casRateLimits }),
-  });
-  const app = await startAppRole({ config, logger, cas });
-  const worker = await startWorkerRole({ config, logger, cas });
-  return { redisFound, prefix, sim, endpoints, slack, pacerRedis, app, worker };
+  // As the composition root builds them: each account through its role, paced by its own window.
+  const accounts = createAccountCasFromConfig(
+    config,
+    await loadAccounts(config, (p) => readFile(p, 'utf8')),
+    {
+      env: {},
+      homeDir: accountsFile.path,
+      now: Date.now,
+      paceFor: (account) =>
+        createRedisPacer({
+          redis: pacerRedis,
+          prefix: `${prefix}:account:${account.name}`,
+          limits: casRateLimits,
+        }),
+    },
+  );
+  const app = await startAppRole({ config, logger, cas: accounts.cas, accounts });
+  const worker = await startWorkerRole({ config, logger, cas: accounts.cas, accounts });
+  return { redisFound, prefix, sim, endpoints, accountsFile, slack, pacerRedis, app, worker };
 }
 
 /** Deletes every key the demo wrote. */
@@ -114,6 +136,7 @@ export async function startStage(options: StageOptions) {
   const base = `http://127.0.0.1:${parts.app.port}`;
   return {
     sim: parts.sim,
+    accounts: options.accounts,
     slack: parts.slack,
     worker: parts.worker,
     /** Sends a signed Slack request (a command or a click) to the app. */
@@ -133,8 +156,9 @@ export async function startStage(options: StageOptions) {
       await forget(parts.redisFound.url, parts.prefix);
       parts.pacerRedis.disconnect();
       await parts.slack.close();
-      await parts.endpoints.close();
+      for (const e of parts.endpoints) await e.close();
       await parts.sim.close();
+      await parts.accountsFile.remove();
       await parts.redisFound.stop?.();
     },
   };
