@@ -22,8 +22,10 @@ export const expiryScanSchedulerId = 'expiry-scan';
 export async function syncExpiryScanSchedule(
   queue: Queue,
   alerts: { cron: string; timezone: string; channel: string | undefined; routes: readonly unknown[] },
+  /** An accounts file is read (CERT_ACCOUNTS): each account's alerts go to its own first channel. */
+  accountChannels = false,
 ): Promise<void> {
-  if (!alerts.channel && alerts.routes.length === 0) {
+  if (!accountChannels && !alerts.channel && alerts.routes.length === 0) {
     await queue.removeJobScheduler(expiryScanSchedulerId);
     return;
   }

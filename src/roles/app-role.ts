@@ -89,7 +89,7 @@ export async function startAppRole(deps: AppRoleDeps): Promise<AppRole> {
   await migrateDeployments({ redis, prefix: config.redis.prefix, logger, now });
   registerListeners(slack, services, { config, logger, accounts, now });
   const expiryWorker = startExpiryWorker(services, connections.bullmqRedis, config.redis.prefix, logger);
-  await syncExpiryScanSchedule(queues.scans, config.alerts);
+  await syncExpiryScanSchedule(queues.scans, config.alerts, accounts.directory.fromFile);
 
   const server: Server = createHttpServer({
     slackListener: slack.httpListener,

@@ -118,7 +118,7 @@ export async function startWorkerRole(deps: WorkerRoleDeps): Promise<WorkerRole>
   // few messages a day, a second apart per channel.
   const state = createAlertState({ redis, prefix, now });
   const alerts = alertServiceOf({ ...basics, state, slack: connections.alertSlack, alertPosts });
-  await syncExpiryScanSchedule(queues.scans, config.alerts);
+  await syncExpiryScanSchedule(queues.scans, config.alerts, accounts.directory.fromFile);
   const scanWorker = startScanWorker(alerts, connection, config, logger);
   const sweeper = await startSweeper({ ...deps, now, redis, store, queues, deliver });
   const ops = deps.serveHttp
