@@ -1,11 +1,11 @@
 import { lookupOrderForRenewal } from '../cas/order-lookup.ts';
 import type { ParsedCsr } from '../csr/parse-csr.ts';
-import { scheduleExpiry } from '../jobs/queues.ts';
 import type { OpenOutcome } from './outcomes.ts';
 import { createRecentRenewalCheck } from './recent-renewal.ts';
 import type { EarlierRenewal, PreviousRequest, RenewalRecord } from './record.ts';
 import { endedUnconfirmed } from './renewal-states.ts';
 import type { RequestServiceDeps } from './request-deps.ts';
+import { dueEntries } from './request-due.ts';
 import { can } from './transitions.ts';
 
 /**
@@ -119,13 +119,14 @@ export function createOpenRequest(deps: RequestServiceDeps) {
       // Scheduled before the card is posted, so that even a request whose card never appears ends. The request
       // is written either way: if scheduling fails, the card still goes out (telling the person "nothing was
       // changed" would be false) and the sweeper schedules the expiry (sweepExpiries).
-      await scheduleExpiry(deps.queues.approvals, created.record.id, created.record.expiresAt - now()).catch(
-        (err: unknown) =>
+      await deps.due
+        .schedule(dueEntries(created.record))
+        .catch((err: unknown) =>
           logger.warn(
             { recordId: created.record.id, err: { message: (err as Error).message } },
-            'expiry job not scheduled; the sweeper schedules it',
+            'expiry not scheduled; the sweeper schedules it',
           ),
-      );
+        );
       return { kind: 'created', record: created.record };
     },
 

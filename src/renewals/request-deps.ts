@@ -4,7 +4,9 @@ import type { RenewableOrderIndex } from '../cas/renewable-orders.ts';
 import type { AppQueues } from '../jobs/queues.ts';
 import type { Logger } from '../logger.ts';
 import type { ApplicationPlanner } from './application.ts';
+import type { DueRunner } from './due-runner.ts';
 import type { RenewalRecord } from './record.ts';
+import type { RequestExpiry } from './request-expiry.ts';
 import type { RenewalStore } from './store.ts';
 
 /** Delivers a request's outbox now (the Slack layer's deliverer); the sweeper retries what is left. */
@@ -39,7 +41,11 @@ export interface RequestServiceDeps {
   cas: CasClient;
   renewableOrders: RenewableOrderIndex;
   approvers: ApproverDirectory;
-  queues: Pick<AppQueues, 'renewals' | 'approvals'>;
+  queues: Pick<AppQueues, 'renewals'>;
+  /** What comes due for undecided requests (their expiry): scheduled when a request is made, cancelled on decision. */
+  due: Pick<DueRunner, 'schedule' | 'cancel'>;
+  /** Expires undecided requests past their TTL. */
+  expiry: RequestExpiry;
   /** Delivers a request's outbox (thread messages) now. */
   deliver: DeliverNow;
   logger: Logger;

@@ -1,5 +1,4 @@
 import type { ParsedCsr } from '../csr/parse-csr.ts';
-import { expiryJobId } from '../jobs/queues.ts';
 import { createApprovalRenewalCheck } from './approval-renewal-check.ts';
 import { createOpenRequest } from './open-request.ts';
 import type { CardAction, CardClaim, QueuedLater, Refusal } from './outcomes.ts';
@@ -8,7 +7,7 @@ import { deliverSoon, type RequestServiceDeps } from './request-deps.ts';
 import { createScheduledMoves } from './scheduled-move.ts';
 import type { Notice, TransitionResult } from './store.ts';
 import type { ThreadEvent } from './thread-events.ts';
-import { can, canFrom, type TransitionName } from './transitions.ts';
+import { canFrom, type TransitionName } from './transitions.ts';
 
 export type { RequestServiceDeps } from './request-deps.ts';
 
@@ -26,9 +25,10 @@ export function createRequestService(deps: RequestServiceDeps) {
   // Thread messages are queued in the request's outbox by the state change itself (so none is lost, and they
   // stay in order with the worker's); this delivers them now.
   const deliverNow = (record: RenewalRecord) => deliverSoon(deps.deliver, logger, record.id, record);
-  /** A decision is written: the request's expiry job goes, the decision is logged, and the thread told now. */
+  /** A decision is written: what was due for the request goes, the decision is logged, and the thread told now. */
   const decided = async (record: RenewalRecord, by: Record<string, string>, message: string) => {
-    await deps.queues.approvals.remove(expiryJobId(record.id)).catch(() => undefined);
+    // One ZREM; if it fails, the entry comes due later and finds the request decided (nothing happens).
+    await deps.due.cancel(record.id).catch(() => undefined);
     logger.info({ recordId: record.id, orderId: record.orderId, ...by }, message);
     await deliverNow(record);
   };
@@ -58,22 +58,7 @@ export function createRequestService(deps: RequestServiceDeps) {
     return record && record.id === claimedId ? record : undefined;
   }
 
-  async function expireIfDue(record: RenewalRecord): Promise<RenewalRecord | undefined> {
-    if (!can(record, 'expired', now())) return undefined;
-    const result = await store.transition(record.id, 'expired', {
-      actor: 'certbot',
-      notify: [
-        tell({
-          type: 'expired',
-          orderId: record.orderId,
-          ttlHours: Math.round(deps.requestTtlMs / 3_600_000),
-        }),
-      ],
-    });
-    if (!result.ok) return undefined;
-    await deliverNow(result.record);
-    return result.record;
-  }
+  const { expireIfDue } = deps.expiry;
 
   const notWaiting = (result: Extract<TransitionResult, { ok: false }>): Refusal => {
     if (result.reason === 'stale') return { code: 'changed', record: result.record };
@@ -151,11 +136,8 @@ export function createRequestService(deps: RequestServiceDeps) {
       return undefined;
     },
 
-    /** The expiry job: an undecided request past its TTL becomes `expired` (a decided one is left alone). */
-    async expire(recordId: string): Promise<void> {
-      const record = await store.get(recordId);
-      if (record) await expireIfDue(record);
-    },
+    /** An undecided request past its TTL becomes `expired` (a decided one is left alone). */
+    expire: deps.expiry.expire,
 
     /**
      * Attach-CSR modal: only the requester, only while the request waits for a decision, and only onto the version

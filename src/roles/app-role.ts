@@ -82,6 +82,7 @@ export async function startAppRole(deps: AppRoleDeps): Promise<AppRole> {
   await migrateDeployments({ redis, prefix: config.redis.prefix, logger, now });
   registerListeners(slack, services, { config, logger, cas: deps.cas, now });
   const expiryWorker = startExpiryWorker(services, connections.bullmqRedis, config.redis.prefix, logger);
+  services.due.start();
   await syncExpiryScanSchedule(queues.scans, config.alerts);
 
   const server: Server = createHttpServer({
@@ -113,6 +114,7 @@ export async function startAppRole(deps: AppRoleDeps): Promise<AppRole> {
     metricsPort: ops.port,
     redis,
     async stop() {
+      services.due.stop();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await ops.close();
@@ -170,7 +172,11 @@ function registerListeners(
   });
 }
 
-/** Expires undecided requests when their expiry job comes due (the approvals queue). */
+/**
+ * Runs the expiry jobs that versions before the due schedule (request-due.ts) added, one delayed job per request
+ * in the approvals queue; new requests have none. It can go once no such job is left (24 h after the upgrade with
+ * the default TTL); the sweeper schedules the expiry of every undecided request anyway.
+ */
 function startExpiryWorker(services: AppServices, connection: Redis, prefix: string, logger: Logger) {
   const expiryWorker = new Worker<RecordJobData>(
     queueNames.approvals,

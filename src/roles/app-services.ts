@@ -10,8 +10,11 @@ import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import { createApplicationPlanner } from '../renewals/application.ts';
 import { createDeployService } from '../renewals/deploy-service.ts';
+import { createDueRunner } from '../renewals/due-runner.ts';
+import { createDueSchedule } from '../renewals/request-due.ts';
+import { createRequestExpiry, type RequestExpiry } from '../renewals/request-expiry.ts';
 import { createRequestService } from '../renewals/request-service.ts';
-import { createRenewalStore } from '../renewals/store.ts';
+import { createRenewalStore, type RenewalStore } from '../renewals/store.ts';
 import type { SlackApp } from '../slack/create-slack-app.ts';
 import { createPermalinks } from '../slack/permalinks.ts';
 import { countOutcomes } from './observability.ts';
@@ -50,12 +53,16 @@ export function createAppServices(ctx: AppContext) {
     now,
   });
   const { approvers, readers, readerDirectory } = accessDirectories(ctx);
+  const expiry = createRequestExpiry({ store, deliver, logger, now });
+  const due = dueRunnerOf(ctx, store, expiry);
   const serviceDeps = {
     store,
     cas,
     renewableOrders: createRenewableOrderIndex({ cas, now }),
     approvers,
     queues,
+    due,
+    expiry,
     deliver,
     logger,
     now,
@@ -73,6 +80,7 @@ export function createAppServices(ctx: AppContext) {
   return {
     store,
     queues,
+    due,
     permalinks,
     deliver,
     service,
@@ -83,6 +91,20 @@ export function createAppServices(ctx: AppContext) {
     readers,
     readerDirectory,
   };
+}
+
+/**
+ * The app role's timer for what comes due (request-due.ts): the requests this process makes wake it on time,
+ * others' are seen within a sweep interval (the process that made them wakes on time too).
+ */
+function dueRunnerOf({ config, logger, now, redis }: AppContext, store: RenewalStore, expiry: RequestExpiry) {
+  return createDueRunner({
+    schedule: createDueSchedule({ redis, key: store.key.due() }),
+    handlers: { expire: expiry.expire },
+    logger,
+    now,
+    pollMs: config.worker.sweepIntervalSeconds * 1000,
+  });
 }
 
 /** The app role's services. */
