@@ -43,9 +43,12 @@ return {'ok', ARGV[1]}
 export const transitionScript = `
 local flags = ',' .. ARGV[3] .. ','
 local function has(flag) return string.find(flags, ',' .. flag .. ',', 1, true) ~= nil end
-local current = redis.call('HMGET', KEYS[1], 'state', 'version')
+local current = redis.call('HMGET', KEYS[1], 'state', 'version', 'newOrderId')
 local state = current[1]
 if not state and not has('create') then return {'missing', ''} end
+-- The caller named the keys from the request's fields as it last read them (record-moves.ts): a new order ID set
+-- since (its claim key would be missing) makes it read them again. A request's own record only (KEYS[13]).
+if KEYS[1] == KEYS[13] and current[3] and KEYS[9] == KEYS[1] then return {'refetch', ''} end
 if state then
   local allowed = false
   for s in string.gmatch(ARGV[1], '[^,]+') do if s == state then allowed = true end end
