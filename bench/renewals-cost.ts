@@ -48,7 +48,7 @@ function evalName(quoted: string, byText: Map<string, string>): string {
   const named: Array<[string, string]> = [
     ['ZREMRANGEBYSCORE', 'pacer:admit'],
     ["'ZADD', KEYS[1], 'XX'", 'pacer:answered'],
-    ["'HGET', KEYS[1], 'state') ~= ARGV[1]", 'durable-claims:fence'],
+    ["'HMGET', KEYS[1], 'state', 'intentId')", 'durable-claims:fence'],
     ["HINCRBY', KEYS[1], 'failures'", 'store:countFailure'],
   ];
   const found = named.find(([snippet]) => text.includes(snippet));

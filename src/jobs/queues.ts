@@ -159,24 +159,3 @@ export async function enqueueDeployment(
 export function requeueDeployment(queue: Queue<RecordJobData>, recordId: string, run: number) {
   return requeue(queue, deployJobId(recordId, run), () => enqueueDeployment(queue, recordId, run));
 }
-
-/** Job ID of a request's expiry job: adding it twice is a no-op while the job exists. */
-export const expiryJobId = (recordId: string) => `expire-${recordId}`;
-
-/** Schedules the expiry of an undecided request `delayMs` from now. */
-export async function scheduleExpiry(
-  queue: Queue<RecordJobData>,
-  recordId: string,
-  delayMs: number,
-): Promise<void> {
-  await queue.add(
-    'expire',
-    { recordId },
-    {
-      jobId: expiryJobId(recordId),
-      delay: Math.max(0, delayMs),
-      removeOnComplete: true,
-      removeOnFail: { age: 7 * 24 * 3600 },
-    },
-  );
-}

@@ -1,13 +1,12 @@
 import { approvalsRequired } from '../approval/decisions.ts';
 import { lookupOrderForRenewal } from '../cas/order-lookup.ts';
 import type { ParsedCsr } from '../csr/parse-csr.ts';
-import { scheduleExpiry } from '../jobs/queues.ts';
 import type { OpenOutcome } from './outcomes.ts';
 import { createRecentRenewalCheck } from './recent-renewal.ts';
 import type { EarlierRenewal, PreviousRequest, RenewalRecord } from './record.ts';
-import { nextWakeAt } from './reminders.ts';
 import { endedUnconfirmed } from './renewal-states.ts';
 import type { RequestServiceDeps } from './request-deps.ts';
+import { dueEntries } from './request-due.ts';
 import { can } from './transitions.ts';
 
 /**
@@ -91,14 +90,15 @@ export async function planFor(deps: RequestServiceDeps, orderId: string, domain:
  * "nothing was changed" would be false) and the sweeper schedules the expiry (sweepExpiries).
  */
 export async function scheduleNewExpiry(deps: RequestServiceDeps, record: RenewalRecord): Promise<void> {
-  // The job wakes the request at its first reminder, then at each next one, and at its expiry (reminders.ts).
-  await scheduleExpiry(deps.queues.approvals, record.id, nextWakeAt(record) - deps.now()).catch(
-    (err: unknown) =>
+  // Its expiry and its first reminder (request-due.ts); handling a reminder schedules the next one.
+  await deps.due
+    .schedule(dueEntries(record))
+    .catch((err: unknown) =>
       deps.logger.warn(
         { recordId: record.id, err: { message: (err as Error).message } },
-        'expiry job not scheduled; the sweeper schedules it',
+        'expiry not scheduled; the sweeper schedules it',
       ),
-  );
+    );
 }
 
 /**

@@ -15,15 +15,24 @@ export const outboxBatch = 50;
 /**
  * Removes delivered items only if the caller still holds the delivery lock (token ARGV[1]): a deliverer that lost
  * its lock can never remove an item another one has not delivered. Each item is named by its stored value, which
- * holds its unique ID, so removing it never removes another. With a record ID (ARGV[2]; '' for none) and every
+ * holds its unique ID, so removing it never removes another (they are expected at the head of the list, in order). With a record ID (ARGV[2]; '' for none) and every
  * item removed, it ends the delivery as {@link finishScript} does, in the same step. KEYS: outbox, lock, outbox
  * index. ARGV: token, record ID or '', then the stored values. Returns how many were removed (-1: the lock is not
  * the caller's) and the items left when it ended the delivery (else -1).
  */
 const removeItemsScript = `
 if redis.call('GET', KEYS[2]) ~= ARGV[1] then return {-1, -1} end
-local removed = 0
-for i = 3, #ARGV do removed = removed + redis.call('LREM', KEYS[1], 1, ARGV[i]) end
+-- Under the lock only its holder removes items, oldest first, and new ones go to the tail: what it delivered is
+-- the head of the list, taken in one LPOP. Anything else (not expected) is put back and removed item by item.
+local popped = redis.call('LPOP', KEYS[1], #ARGV - 2) or {}
+local removed = #popped
+local head = removed == #ARGV - 2
+for i = 1, #popped do head = head and popped[i] == ARGV[i + 2] end
+if not head then
+  for i = #popped, 1, -1 do redis.call('LPUSH', KEYS[1], popped[i]) end
+  removed = 0
+  for i = 3, #ARGV do removed = removed + redis.call('LREM', KEYS[1], 1, ARGV[i]) end
+end
 if ARGV[2] == '' or removed < #ARGV - 2 then return {removed, -1} end
 local left = redis.call('LLEN', KEYS[1])
 if left == 0 then

@@ -152,6 +152,17 @@ export interface MovesDeps {
 const card: OutboxMessage = { kind: 'card' };
 const failed = new Set(['order_taken', 'order_claimed', 'lease_held']);
 
+/** The fields of a request its moves name keys by; each is written once (set, never changed after). */
+type KeyFields = [
+  orderId: string | null,
+  channelId: string | null,
+  messageTs: string | null,
+  newOrderId: string | null,
+];
+const keyFieldNames = ['orderId', 'channelId', 'messageTs', 'newOrderId'] as const;
+/** How many requests' key fields a process keeps (the oldest is dropped first). */
+const keyFieldsKept = 10_000;
+
 /**
  * Applies a named row of a kind's table in one Lua script (store-scripts.ts): the record moves only from one of
  * the row's `from` states, and everything the row does (audit entry and outbox of the request, sets, retention of
@@ -159,21 +170,30 @@ const failed = new Set(['order_taken', 'order_claimed', 'lease_held']);
  */
 export function createMoves(deps: MovesDeps) {
   const { redis, key } = deps;
+  // A request's key fields as last read (its record, or a move's read-back), so that a move needs no read of them
+  // first. Write-once fields, so what was set stays right; an absent newOrderId the script checks (`refetch`).
+  const keyFields = new Map<string, KeyFields>();
+
+  /** Keeps a request's key fields as read, once the card is known (before that, they are read per move). */
+  function remember(id: string, record: Partial<Record<(typeof keyFieldNames)[number], unknown>>): void {
+    if (!record.orderId || !record.channelId || !record.messageTs) return;
+    keyFields.delete(id);
+    keyFields.set(id, keyFieldNames.map((f) => (record[f] ? String(record[f]) : null)) as KeyFields);
+    if (keyFields.size > keyFieldsKept) keyFields.delete(keyFields.keys().next().value as string);
+  }
 
   /** The script's keys and arguments for one move of request `id`'s record at `recordKey`. */
   async function scriptArgs(
     id: string,
     [recordKey, activeKey]: [string, string],
     move: MoveApplying,
-    change: MoveChange<unknown> & { audit: AuditEntry; at: number },
+    change: MoveChange<unknown> & { audit: AuditEntry; at: number; reread: boolean },
   ): Promise<string[]> {
-    const [orderId, channelId, messageTs, knownNewOrderId] = await redis.hmget(
-      key.record(id),
-      'orderId',
-      'channelId',
-      'messageTs',
-      'newOrderId',
-    );
+    const cached = change.reread ? undefined : keyFields.get(id);
+    // The script checks an absent newOrderId on a request's own record only: another kind's move reads it first.
+    const known = cached && (cached[3] || recordKey === key.record(id)) ? cached : undefined;
+    const [orderId, channelId, messageTs, knownNewOrderId] =
+      known ?? ((await redis.hmget(key.record(id), ...keyFieldNames)) as KeyFields);
     const fields = (change.fields ?? {}) as Record<string, unknown>;
     const newOrderId = (fields.newOrderId as string | undefined) ?? knownNewOrderId ?? '';
     const notify: OutboxMessage[] = [...(change.notify ?? []), ...(move.refreshCard ? [card] : [])];
@@ -201,7 +221,7 @@ export function createMoves(deps: MovesDeps) {
     ];
   }
 
-  return async function move<R, S extends string, N extends string>(
+  async function move<R, S extends string, N extends string>(
     kind: RecordKind<R, N>,
     id: string,
     name: N,
@@ -217,11 +237,17 @@ export function createMoves(deps: MovesDeps) {
       ...(change.detail ? { detail: change.detail } : {}),
     };
     const record = kind.key(id);
-    const args = await scriptArgs(id, [record, kind.activeKey], applied, { ...change, audit, at });
     const mark = row.durable ? deps.durable?.mark?.() : undefined;
-    const [status, value] = (await redis.eval(transitionScript, 13, ...args)) as [string, string];
+    let status = 'refetch';
+    let value = '';
+    for (let reread = false; status === 'refetch'; reread = true) {
+      const args = await scriptArgs(id, [record, kind.activeKey], applied, { ...change, audit, at, reread });
+      [status, value] = (await redis.eval(transitionScript, 13, ...args)) as [string, string];
+    }
     if (status === 'missing') return { ok: false, reason: 'missing' };
-    const moved = kind.parse(await redis.hgetall(record));
+    const hash = await redis.hgetall(record);
+    const moved = kind.parse(hash);
+    if (record === key.record(id)) remember(id, hash);
     if (status === 'conflict') return { ok: false, reason: 'conflict', current: value as S, record: moved };
     if (status === 'stale') return { ok: false, reason: 'stale', record: moved };
     if (failed.has(status))
@@ -234,7 +260,9 @@ export function createMoves(deps: MovesDeps) {
     const token = (change.fields as { intentId?: string } | undefined)?.intentId;
     if (row.durable && deps.durable) await deps.durable({ key: record, state: row.to, token, mark });
     return { ok: true, from: value as S, record: moved, row };
-  };
+  }
+
+  return Object.assign(move, { remember });
 }
 
 /** Counts a worker run that ended in an unexpected error on a record; returns how many in a row. */

@@ -2,8 +2,8 @@
  * When an undecided request reminds its approvers in its thread: at half of its TTL (`half`), and one hour before it
  * expires (`last`) when its TTL is longer than two hours (a shorter one would remind twice within an hour). Each
  * reminder is posted once: the `reminded` move records the last one posted in the record, and a later reminder
- * implies the earlier (one due after a long outage is posted alone). The request's one expiry job wakes it at each
- * reminder and at its expiry ({@link nextWakeAt}), so no other scheduler is needed.
+ * implies the earlier (one due after a long outage is posted alone). The due schedule (request-due.ts) holds an entry
+ * for the next reminder not posted yet ({@link nextReminder}); handling it schedules the one after.
  */
 
 /** A reminder, in the order they come. */
@@ -48,7 +48,7 @@ export function dueReminder(r: Remindable, now: number): ReminderMark | undefine
     .at(-1)?.mark;
 }
 
-/** When the request's expiry job should next run: its next unsent reminder, else its expiry (epoch ms). */
-export function nextWakeAt(r: Remindable & { readonly expiresAt: number }): number {
-  return unsent(r)[0]?.at ?? r.expiresAt;
+/** The request's next reminder not posted yet and when it is due (epoch ms), if any. */
+export function nextReminder(r: Remindable): { mark: ReminderMark; at: number } | undefined {
+  return unsent(r)[0];
 }

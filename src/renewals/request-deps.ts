@@ -5,7 +5,9 @@ import type { RenewableOrderIndex } from '../cas/renewable-orders.ts';
 import type { AppQueues } from '../jobs/queues.ts';
 import type { Logger } from '../logger.ts';
 import type { ApplicationPlanner } from './application.ts';
+import type { DueRunner } from './due-runner.ts';
 import type { RenewalRecord } from './record.ts';
+import type { RequestExpiry } from './request-expiry.ts';
 import type { RenewalStore } from './store.ts';
 
 /** Delivers a request's outbox now (the Slack layer's deliverer); the sweeper retries what is left. */
@@ -44,7 +46,14 @@ export interface RequestServiceDeps {
   decisions: DecisionPolicy;
   /** How many distinct approvers a money decision needs (read per request: approval/decisions.ts). */
   approvalCount: ApprovalCountSettings;
-  queues: Pick<AppQueues, 'renewals' | 'approvals'>;
+  queues: Pick<AppQueues, 'renewals'>;
+  /**
+   * What comes due for undecided requests (their expiry and reminders, request-due.ts): scheduled when a request is
+   * made, cancelled on decision.
+   */
+  due: Pick<DueRunner, 'schedule' | 'cancel'>;
+  /** Expires undecided requests past their TTL. */
+  expiry: RequestExpiry;
   /** Delivers a request's outbox (thread messages) now. */
   deliver: DeliverNow;
   logger: Logger;

@@ -1,6 +1,5 @@
 import { approvalsRequired, type Decision, decisionOf } from '../approval/decisions.ts';
 import type { ParsedCsr } from '../csr/parse-csr.ts';
-import { expiryJobId } from '../jobs/queues.ts';
 import { createApprovalRenewalCheck } from './approval-renewal-check.ts';
 import { vote } from './approval-vote.ts';
 import { sawCurrent } from './move-guards.ts';
@@ -8,10 +7,7 @@ import { createOpenRequest } from './open-request.ts';
 import { createOpenRotation } from './open-rotation.ts';
 import type { ApprovalCounted, CardAction, CardClaim, QueuedLater, Refusal } from './outcomes.ts';
 import type { RenewalRecord } from './record.ts';
-import { nextWakeAt } from './reminders.ts';
-import { awaitsDecision } from './renewal-states.ts';
 import { deliverSoon, type RequestServiceDeps } from './request-deps.ts';
-import { remindIfDue } from './request-reminders.ts';
 import { createScheduledMoves } from './scheduled-move.ts';
 import type { Notice, TransitionResult } from './store.ts';
 import type { ThreadEvent } from './thread-events.ts';
@@ -33,9 +29,10 @@ export function createRequestService(deps: RequestServiceDeps) {
   // Thread messages are queued in the request's outbox by the state change itself (so none is lost, and they
   // stay in order with the worker's); this delivers them now.
   const deliverNow = (record: RenewalRecord) => deliverSoon(deps.deliver, logger, record.id, record);
-  /** A decision is written: the request's expiry job goes, the decision is logged, and the thread told now. */
+  /** A decision is written: what was due for the request goes, the decision is logged, and the thread told now. */
   const decided = async (record: RenewalRecord, by: Record<string, string>, message: string) => {
-    await deps.queues.approvals.remove(expiryJobId(record.id)).catch(() => undefined);
+    // One ZREM; if it fails, the entry comes due later and finds the request decided (nothing happens).
+    await deps.due.cancel(record.id).catch(() => undefined);
     logger.info({ recordId: record.id, orderId: record.orderId, ...by }, message);
     await deliverNow(record);
   };
@@ -88,23 +85,7 @@ export function createRequestService(deps: RequestServiceDeps) {
     return record && record.id === claimedId ? record : undefined;
   }
 
-  async function expireIfDue(record: RenewalRecord): Promise<RenewalRecord | undefined> {
-    if (!can(record, 'expired', now())) return undefined;
-    const result = await store.transition(record.id, 'expired', {
-      actor: 'certbot',
-      notify: [
-        tell({
-          type: 'expired',
-          orderId: record.orderId,
-          // The request's own TTL: a process started since with another CERT_REQUEST_TTL_HOURS may expire it.
-          ttlHours: Math.round((record.expiresAt - record.requestedAt) / 3_600_000),
-        }),
-      ],
-    });
-    if (!result.ok) return undefined;
-    await deliverNow(result.record);
-    return result.record;
-  }
+  const { expireIfDue } = deps.expiry;
 
   const notWaiting = (result: Extract<TransitionResult, { ok: false }>): Refusal => {
     if (result.reason === 'stale') return { code: 'changed', record: result.record };
@@ -202,20 +183,8 @@ export function createRequestService(deps: RequestServiceDeps) {
       return undefined;
     },
 
-    /**
-     * The expiry job: an undecided request past its TTL becomes `expired`; before that, its due reminder is posted
-     * (request-reminders.ts). A decided one is left alone. Returns in how many milliseconds the job must run again
-     * (the request's next reminder or its expiry), or undefined when it is done.
-     */
-    async wake(recordId: string): Promise<number | undefined> {
-      const record = await store.get(recordId);
-      if (!record || (await expireIfDue(record)) || !awaitsDecision(record)) return undefined;
-      const reminded = await remindIfDue(deps, record);
-      if (reminded) await deliverNow(reminded);
-      const wait = nextWakeAt(reminded ?? record) - now();
-      // A reminder due but not recorded here was recorded by another process meanwhile: look again shortly.
-      return wait > 0 || reminded ? Math.max(0, wait) : 1_000;
-    },
+    /** An undecided request past its TTL becomes `expired` (a decided one is left alone). */
+    expire: deps.expiry.expire,
 
     /**
      * Attach-CSR modal: only the requester, only while the request waits for a decision, and only onto the version

@@ -9,6 +9,8 @@ export function storeKeys(prefix: string) {
     outboxIndex: () => `${prefix}:outbox-pending`,
     active: () => `${prefix}:active`,
     pending: () => `${prefix}:pending-approvals`,
+    /** What comes due for undecided requests (request-due.ts): a sorted set by time. */
+    due: () => `${prefix}:request-due`,
     open: (orderId: string) => `${prefix}:order-open:${orderId}`,
     latest: (orderId: string) => `${prefix}:order-latest:${orderId}`,
     audit: (id: string) => `${prefix}:audit:${id}`,

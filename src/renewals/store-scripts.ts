@@ -48,9 +48,12 @@ return {'ok', ARGV[1]}
 export const transitionScript = `
 local flags = ',' .. ARGV[3] .. ','
 local function has(flag) return string.find(flags, ',' .. flag .. ',', 1, true) ~= nil end
-local current = redis.call('HMGET', KEYS[1], 'state', 'version')
+local current = redis.call('HMGET', KEYS[1], 'state', 'version', 'newOrderId')
 local state = current[1]
 if not state and not has('create') then return {'missing', ''} end
+-- The caller named the keys from the request's fields as it last read them (record-moves.ts): a new order ID set
+-- since (its claim key would be missing) makes it read them again. A request's own record only (KEYS[13]).
+if KEYS[1] == KEYS[13] and current[3] and KEYS[9] == KEYS[1] then return {'refetch', ''} end
 if state then
   local allowed = false
   for s in string.gmatch(ARGV[1], '[^,]+') do if s == state then allowed = true end end
@@ -161,9 +164,12 @@ if claiming then
   redis.call('SET', KEYS[12], id, 'PX', ARGV[4])
 end
 if has('release') and redis.call('GET', KEYS[2]) == id then redis.call('DEL', KEYS[2]) end
-local owned = {KEYS[1], KEYS[3], KEYS[4], KEYS[8], KEYS[9], KEYS[13]}
+-- Each key once (a request's record is also its request's; an absent card or claim stands in as the record).
+local owned, seen = {}, {}
+local function own(k) if not seen[k] then seen[k] = true table.insert(owned, k) end end
+for _, k in ipairs({KEYS[1], KEYS[3], KEYS[4], KEYS[8], KEYS[9], KEYS[13]}) do own(k) end
 -- The latest-by-order pointer is this request's only while no newer request of the order replaced it.
-if (has('reclaim') or has('retain')) and redis.call('GET', KEYS[7]) == id then table.insert(owned, KEYS[7]) end
+if (has('reclaim') or has('retain')) and redis.call('GET', KEYS[7]) == id then own(KEYS[7]) end
 if has('reclaim') then
   redis.call('SET', KEYS[2], id)
   for _, k in ipairs(owned) do redis.call('PERSIST', k) end

@@ -104,6 +104,7 @@ export function createRenewalStore(deps: RenewalStoreDeps) {
   async function get(id: string): Promise<RenewalRecord | undefined> {
     const hash = await redis.hgetall(key.record(id));
     if (Object.keys(hash).length === 0) return undefined;
+    move.remember(id, hash);
     return RenewalRecord.parse(hash);
   }
 

@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { DelayedError, Worker } from 'bullmq';
+import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { AccountCas } from '../accounts/account-cas.ts';
 import { singleAccountCas } from '../accounts/single-account.ts';
@@ -60,6 +60,8 @@ export interface AppRole {
   /** The port `/metrics`, `/readyz` and `/healthz` listen on (`METRICS_PORT`). */
   metricsPort: number;
   redis: Redis;
+  /** Runs what is due now in this process; returns how many entries ran (its timer runs them on its own). */
+  runDue(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -89,6 +91,7 @@ export async function startAppRole(deps: AppRoleDeps): Promise<AppRole> {
   await migrateDeployments({ redis, prefix: config.redis.prefix, logger, now });
   registerListeners(slack, services, { config, logger, accounts, now });
   const expiryWorker = startExpiryWorker(services, connections.bullmqRedis, config.redis.prefix, logger);
+  services.due.start();
   await syncExpiryScanSchedule(queues.scans, config.alerts, accounts.directory.fromFile);
 
   const server: Server = createHttpServer({
@@ -119,7 +122,9 @@ export async function startAppRole(deps: AppRoleDeps): Promise<AppRole> {
     port,
     metricsPort: ops.port,
     redis,
+    runDue: () => services.due.run(),
     async stop() {
+      services.due.stop();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await ops.close();
@@ -208,18 +213,16 @@ function registerListeners(
   });
 }
 
-/** Reminds, then expires, undecided requests when their expiry job comes due (the approvals queue). */
+/**
+ * Runs the expiry jobs that versions before the due schedule (request-due.ts) added, one delayed job per request
+ * in the approvals queue; new requests have none. It can go once no such job is left (24 h after the upgrade with
+ * the default TTL); the sweeper schedules the expiry of every undecided request anyway.
+ */
 function startExpiryWorker(services: AppServices, connection: Redis, prefix: string, logger: Logger) {
   const expiryWorker = new Worker<RecordJobData>(
     queueNames.approvals,
-    async (job, token) => {
-      if (job.name !== 'expire') return;
-      const wakeIn = await services.service.wake(job.data.recordId);
-      if (wakeIn === undefined) return;
-      // The same job wakes the request again at its next reminder or its expiry (BullMQ's clock is the wall
-      // clock; the delay is the request's): one job per request, which the sweeper re-creates if it is lost.
-      await job.moveToDelayed(Date.now() + wakeIn, token);
-      throw new DelayedError();
+    async (job) => {
+      if (job.name === 'expire') await services.service.expire(job.data.recordId);
     },
     { connection, prefix, concurrency: 4 },
   );

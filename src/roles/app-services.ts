@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import type { AccountCas } from '../accounts/account-cas.ts';
 import { createAlertState } from '../alerts/alert-state.ts';
 import { createApproverDirectory, createGroupMembers } from '../approval/approvers.ts';
-import { type ApproverLists, createDecisionPolicy } from '../approval/decisions.ts';
+import { type ApproverLists, createDecisionPolicy, type DecisionPolicy } from '../approval/decisions.ts';
 import { createReaderPolicy } from '../approval/readers.ts';
 import { createRenewableOrderIndex } from '../cas/renewable-orders.ts';
 import type { Config } from '../config/config.ts';
@@ -11,8 +11,13 @@ import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import { createApplicationPlanner } from '../renewals/application.ts';
 import { createDeployService } from '../renewals/deploy-service.ts';
+import { createDueRunner, type DueRunner } from '../renewals/due-runner.ts';
+import type { DeliverNow } from '../renewals/request-deps.ts';
+import { createDueSchedule, type DueSchedule } from '../renewals/request-due.ts';
+import { createRequestExpiry, type RequestExpiry } from '../renewals/request-expiry.ts';
+import { createRequestReminders } from '../renewals/request-reminders.ts';
 import { createRequestService } from '../renewals/request-service.ts';
-import { createRenewalStore } from '../renewals/store.ts';
+import { createRenewalStore, type RenewalStore } from '../renewals/store.ts';
 import type { SlackApp } from '../slack/create-slack-app.ts';
 import { createPermalinks } from '../slack/permalinks.ts';
 import { countOutcomes } from './observability.ts';
@@ -53,6 +58,9 @@ export function createAppServices(ctx: AppContext) {
     now,
   });
   const { approvers, readers, readerDirectory, decisions } = accessDirectories(ctx);
+  const schedule = createDueSchedule({ redis, key: store.key.due() });
+  const expiry = createRequestExpiry({ store, deliver, logger, now, due: schedule });
+  const due = dueRunnerOf(ctx, { schedule, store, expiry, decisions, deliver });
   const serviceDeps = {
     store,
     cas,
@@ -67,6 +75,8 @@ export function createAppServices(ctx: AppContext) {
         accounts.directory.byName(account)?.approvalsRequired,
     },
     queues,
+    due,
+    expiry,
     deliver,
     logger,
     now,
@@ -83,6 +93,7 @@ export function createAppServices(ctx: AppContext) {
   return {
     store,
     queues,
+    due,
     permalinks,
     deliver,
     service,
@@ -94,6 +105,38 @@ export function createAppServices(ctx: AppContext) {
     readers,
     readerDirectory,
   };
+}
+
+/**
+ * The app role's timer for what comes due (request-due.ts): the requests this process makes wake it on time,
+ * others' are seen within a sweep interval (the process that made them wakes on time too).
+ */
+function dueRunnerOf(
+  { config, logger, now }: AppContext,
+  parts: {
+    schedule: DueSchedule;
+    store: RenewalStore;
+    expiry: RequestExpiry;
+    decisions: DecisionPolicy;
+    deliver: DeliverNow;
+  },
+): DueRunner {
+  const { schedule, expiry } = parts;
+  // A reminder schedules the next one through this runner, so that this process wakes for it on time.
+  const reminders = createRequestReminders({
+    ...parts,
+    logger,
+    now,
+    due: { schedule: (e) => runner.schedule(e) },
+  });
+  const runner = createDueRunner({
+    schedule,
+    handlers: { expire: expiry.expire, remind_half: reminders.remind, remind_last: reminders.remind },
+    logger,
+    now,
+    pollMs: config.worker.sweepIntervalSeconds * 1000,
+  });
+  return runner;
 }
 
 /** The app role's services. */

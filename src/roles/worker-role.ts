@@ -246,7 +246,7 @@ function startScanWorker(alerts: AlertService, connection: Redis, config: Config
 
 /**
  * The sweeper, run once now and then every `CERT_SWEEP_INTERVAL_SECONDS`: requests without a renewal job get one,
- * undecided requests whose expiry job is missing get one (their expiry jobs run in the app role), and outboxes
+ * undecided requests without an expiry entry get one (and what is due runs), and outboxes
  * left undelivered are delivered.
  */
 async function startSweeper(deps: {
@@ -262,7 +262,7 @@ async function startSweeper(deps: {
   const { logger, redis, store, queues, deliver, now } = deps;
   const sweep = async () => {
     const requeued = await sweepOrphans({ store, queue: queues.renewals, logger });
-    await sweepExpiries({ redis, store, queue: queues.approvals, logger, now });
+    await sweepExpiries({ redis, store, deliver, logger, now });
     await sweepOutboxes({ store, deliver, logger });
     return requeued;
   };

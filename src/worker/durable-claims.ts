@@ -7,8 +7,9 @@ import type { ClaimFence, DurableClaims } from '../renewals/claim-fence.ts';
  * field so that this connection's next WAIT/WAITAOF covers the claim. KEYS: record. Returns 1 if still claimed.
  */
 const fenceScript = `
-if redis.call('HGET', KEYS[1], 'state') ~= ARGV[1] then return 0 end
-if ARGV[2] ~= '' and redis.call('HGET', KEYS[1], 'intentId') ~= ARGV[2] then return 0 end
+local held = redis.call('HMGET', KEYS[1], 'state', 'intentId')
+if held[1] ~= ARGV[1] then return 0 end
+if ARGV[2] ~= '' and held[2] ~= ARGV[2] then return 0 end
 if ARGV[3] == '1' then redis.call('HSET', KEYS[1], 'claimCheckedAt', ARGV[4]) end
 return 1
 `;

@@ -1,41 +1,38 @@
-import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { expiryJobId, type RecordJobData, scheduleExpiry } from '../jobs/queues.ts';
 import type { Logger } from '../logger.ts';
-import { nextWakeAt } from '../renewals/reminders.ts';
+import { createDueRunner } from '../renewals/due-runner.ts';
 import { awaitsDecision } from '../renewals/renewal-states.ts';
-import type { RenewalStore } from '../renewals/store.ts';
-
-/** Job states in which an expiry job will still run. */
-const pendingJobStates = new Set(['waiting', 'delayed', 'active', 'prioritized', 'waiting-children']);
+import { createDueSchedule, dueEntries } from '../renewals/request-due.ts';
+import { createRequestExpiry } from '../renewals/request-expiry.ts';
+import type { Deliver, RenewalStore } from '../renewals/store.ts';
 
 /**
- * Finds undecided requests (`requested`) whose expiry job is missing or finished without expiring them
- * (scheduling failed right after the request was written, a crash in between, a failover that lost the job)
- * and schedules it again: due at the request's next reminder not yet posted, else at its `expiresAt` (reminders.ts),
- * at once when that has passed. Without it such a
- * request would hold its order, and silence its expiry alerts, for ever. Safe to run anywhere, any number of
- * times (the job ID is the request's). Returns how many it scheduled.
+ * Finds undecided requests (`requested`) without an expiry entry in the due schedule (scheduling failed right
+ * after the request was written, a crash in between, a failover that lost the write, a request made before the
+ * schedule existed) and schedules what is due for them again (their expiry and next reminder: dueEntries), then
+ * runs every expiry due now (so an expiry comes even when no app process is up to wake for it; reminders, which
+ * name the approvers, are the app processes' to post). Without it such a request would hold its order, and silence
+ * its expiry alerts, for ever. Safe to run anywhere, any number of times. Returns how many it scheduled.
  */
 export async function sweepExpiries(deps: {
   redis: Redis;
   store: RenewalStore;
-  queue: Queue<RecordJobData>;
+  deliver: Deliver;
   logger: Logger;
   now: () => number;
 }): Promise<number> {
+  const { redis, store, logger, now } = deps;
+  const schedule = createDueSchedule({ redis, key: store.key.due() });
   let scheduled = 0;
-  for (const recordId of await deps.redis.smembers(deps.store.key.pending())) {
-    const record = await deps.store.get(recordId);
+  for (const recordId of await schedule.withoutExpiry(await redis.smembers(store.key.pending()))) {
+    const record = await store.get(recordId);
     if (!record || !awaitsDecision(record)) continue;
-    const job = await deps.queue.getJob(expiryJobId(recordId));
-    const state = job ? await job.getState() : 'missing';
-    if (pendingJobStates.has(state)) continue;
-    // A failed or completed job of the same ID would make the add a no-op.
-    if (job) await job.remove().catch(() => undefined);
-    await scheduleExpiry(deps.queue, recordId, nextWakeAt(record) - deps.now());
+    await schedule.schedule(dueEntries(record));
     scheduled += 1;
-    deps.logger.warn({ recordId, previousJob: state }, 'expiry job scheduled by the sweeper');
+    logger.warn({ recordId }, 'expiry scheduled by the sweeper');
   }
+  const expiry = createRequestExpiry({ store, deliver: deps.deliver, logger, now, due: schedule });
+  const runner = createDueRunner({ schedule, handlers: { expire: expiry.expire }, logger, now, pollMs: 0 });
+  await runner.run();
   return scheduled;
 }

@@ -68,10 +68,13 @@ export async function runStep(
  * activation of a job takes it (moveToActive's Lua). KEYS: limiter. ARGV: max, duration ms. Returns 1 if taken.
  */
 const rateLimitSlotScript = `
-if tonumber(ARGV[1]) <= tonumber(redis.call('GET', KEYS[1]) or 0) and redis.call('PTTL', KEYS[1]) > 0 then
+local taken = redis.call('INCR', KEYS[1])
+if taken == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1 end
+-- Over the limit in a live window: the slot is given back (no one sees the count in between: one script).
+if taken > tonumber(ARGV[1]) and redis.call('PTTL', KEYS[1]) > 0 then
+  redis.call('DECR', KEYS[1])
   return 0
 end
-if redis.call('INCR', KEYS[1]) == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return 1
 `;
 

@@ -177,6 +177,19 @@ describe('the send is fenced on the claim', () => {
     expect(await store.get(record.id)).toMatchObject({ state: 'submitting', intentId: 'another-run' });
   });
 
+  it('a record moved out of its claimed state between the claim and the send (same token) is not sent', async () => {
+    const { sim, store, ctx, record } = await stepsOn(undefined, (redis) =>
+      createDurableClaims(redis, async () => {
+        await redis.hset(`${store.key.record(record.id)}`, 'state', 'approved');
+      }),
+    );
+
+    const step = await submit(ctx, record);
+
+    expect(step).toEqual({ kind: 'again' });
+    expect(renewCalls(sim)).toBe(0);
+  });
+
   it('the connection changed between the claim and the wait: the claim is read again there, then waited for', async () => {
     let waits = 0;
     const { sim, store, ctx, record, redis } = await stepsOn(undefined, (redis) =>

@@ -69,4 +69,31 @@ describe("an outbox item is removed only under its deliverer's lock", () => {
     expect(await redis.exists(store.key.outboxLock(id))).toBe(0);
     expect(await store.idsWithOutbox()).toEqual([]);
   });
+
+  it('removes exactly the delivered items, in one step when they are the head of the list, and else one by one', async () => {
+    const { redis, store, id } = await requestWithOutbox();
+    const lock = await store.lockOutbox(id, 30_000);
+    if (!lock) throw new Error('no lock');
+    const entries = await store.readOutbox(id);
+    // Not as the store queues (only at the tail), so that the delivered items are not the head of the list.
+    await redis.lpush(store.key.outbox(id), 'not-delivered');
+
+    const removal = await store.removeOutboxItems(id, entries, lock);
+
+    expect(removal).toEqual({ removed: true, left: undefined });
+    expect(await redis.lrange(store.key.outbox(id), 0, -1)).toEqual(['not-delivered']);
+  });
+
+  it('removes the head in order: an item delivered later than one not yet delivered is not taken for it', async () => {
+    const { redis, store, id } = await requestWithOutbox();
+    const lock = await store.lockOutbox(id, 30_000);
+    if (!lock) throw new Error('no lock');
+    const [first, second] = await store.readOutbox(id);
+    if (!first || !second) throw new Error('two items expected');
+
+    const removal = await store.removeOutboxItems(id, [second], lock);
+
+    expect(removal).toEqual({ removed: true, left: undefined });
+    expect(await redis.lrange(store.key.outbox(id), 0, -1)).toEqual([first.raw]);
+  });
 });

@@ -42,6 +42,11 @@ describe('Approve', () => {
   it('by an approver: one decision, the card updated in place, "queued" in the thread, one job with only the ID', async () => {
     const { ts, recordId, value, order } = await setup();
     const harness = h as AppHarness;
+    const dueKey = `${harness.prefix}:request-due`;
+    expect((await harness.app.redis.zrange(dueKey, '0', '-1')).sort()).toEqual([
+      `expire:${recordId}`,
+      `remind_half:${recordId}`,
+    ]);
 
     const res = await harness.click('cert_approve', { user: approverId, messageTs: ts, value });
     const update = await harness.slack.waitForCall(
@@ -62,6 +67,8 @@ describe('Approve', () => {
     expect(job?.data).toEqual({ recordId });
     expect(await harness.app.redis.hget(`${harness.prefix}:renewal:${recordId}`, 'state')).toBe('approved');
     expect(await harness.app.redis.exists(`${harness.prefix}:order-open:${order.orderId}`)).toBe(1);
+    // Decided: nothing is due for it any more (its expiry and reminder went with the decision).
+    expect(await harness.app.redis.zrange(dueKey, '0', '-1')).toEqual([]);
   });
 
   it('by someone else: an ephemeral "only … can approve" and nothing changes', async () => {

@@ -132,5 +132,11 @@ describe('the rotation card and what opens nothing', () => {
       );
     expect(posts(h)).toHaveLength(1);
     expect(await renewalRecordKeys(h)).toHaveLength(1);
+    // The rotation waits in the due schedule (its expiry and first reminder), with no expiry job of its own.
+    expect((await h.app.redis.zrange(`${h.prefix}:request-due`, '0', '-1')).sort()).toEqual([
+      `expire:${recordId}`,
+      `remind_half:${recordId}`,
+    ]);
+    expect(await h.app.redis.keys(`${h.prefix}:bull:approvals:*`)).toEqual([]);
   });
 });

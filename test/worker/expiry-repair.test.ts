@@ -1,7 +1,5 @@
-import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { expiryJobId, queueNames, type RecordJobData, scheduleExpiry } from '../../src/jobs/queues.ts';
 import { createLogger } from '../../src/logging.ts';
 import { createRenewalStore } from '../../src/renewals/store.ts';
 import { sweepExpiries } from '../../src/worker/expiry-repair.ts';
@@ -18,30 +16,41 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-describe('a request written without its expiry job', () => {
+describe('a request written without its expiry', () => {
   it('scheduling fails right after the write: the card still goes out, no false "nothing was changed", and the sweeper makes it expire', async () => {
     const order = buildOrder();
-    h = await startAppHarness({ worker: {}, appDeps: { requestTtlMs: 300 }, seed: { orders: [order] } });
-    const harness = h;
-    const approvals = new Queue<RecordJobData>(queueNames.approvals, {
-      connection: harness.app.redis,
-      prefix: harness.prefix,
+    // The test's clock: the request comes due when the test moves it, not while it is still being set up.
+    let skew = 0;
+    const now = () => Date.now() + skew;
+    h = await startAppHarness({
+      worker: {},
+      now,
+      appDeps: { requestTtlMs: 60_000 },
+      seed: { orders: [order] },
     });
-    cleanups.push(() => approvals.close());
-    // The seam: the next job added anywhere (the expiry job) fails, as when Redis drops the connection.
-    const add = vi.spyOn(Queue.prototype, 'add').mockRejectedValueOnce(new Error('Connection is closed.'));
+    const harness = h;
+    const dueKey = `${harness.prefix}:request-due`;
+    // The seam: the first add to the due schedule fails, as when Redis drops the connection.
+    const zadd = Redis.prototype.zadd as (...args: unknown[]) => Promise<unknown>;
+    const failed: unknown[] = [];
+    vi.spyOn(Redis.prototype, 'zadd').mockImplementation(function (this: Redis, ...args: unknown[]) {
+      if (args[0] !== dueKey || failed.length > 0) return zadd.apply(this, args) as never;
+      failed.push(args[0]);
+      return Promise.reject(new Error('Connection is closed.')) as never;
+    });
 
     const card = await openCard(harness, String(order.orderId));
 
-    expect(add.mock.calls[0]?.[0]).toBe('expire');
-    expect(await approvals.getJob(expiryJobId(card.recordId as string))).toBeUndefined();
+    expect(failed).toEqual([dueKey]);
+    expect(await harness.app.redis.zcard(dueKey)).toBe(0);
     // The request is real and its card is up: the person is not told that nothing was changed.
     expect(card.recordId).toBeDefined();
     expect(harness.slack.responses.map((r) => String(r.body.text))).not.toContainEqual(
       expect.stringContaining('nothing was changed'),
     );
-    await harness.waitForLog((e) => e.msg === 'expiry job not scheduled; the sweeper schedules it');
+    await harness.waitForLog((e) => e.msg === 'expiry not scheduled; the sweeper schedules it');
 
+    skew = 61_000;
     await harness.worker?.sweep();
     // Its reminder, if the sweep came before its expiry was due, then the expiry.
     await harness.slack.waitForCall(
@@ -53,18 +62,17 @@ describe('a request written without its expiry job', () => {
     expect(await harness.app.redis.hget(`${harness.prefix}:renewal:${card.recordId}`, 'state')).toBe(
       'expired',
     );
-    // The order is free again.
+    // The order is free again, and nothing is left due.
     expect(await harness.app.redis.exists(`${harness.prefix}:order-open:${order.orderId}`)).toBe(0);
+    expect(await harness.app.redis.zcard(dueKey)).toBe(0);
   });
 });
 
 describe('sweepExpiries', () => {
-  async function setup() {
+  async function setup(expiresIn = 3_600_000) {
     const redis = new Redis(testRedisUrl());
     const prefix = uniquePrefix('expiry-repair');
-    const queue = new Queue<RecordJobData>(queueNames.approvals, { connection: redis, prefix });
     cleanups.push(async () => {
-      await queue.close();
       await deleteKeysWithPrefix(redis, prefix);
       redis.disconnect();
     });
@@ -74,65 +82,71 @@ describe('sweepExpiries', () => {
       orderId: '800123',
       channelId,
       requestedBy: 'U0REQUESTER',
-      expiresAt: now + 3_600_000,
+      expiresAt: now + expiresIn,
     });
     if (!created.created) throw new Error('not created');
-    const sweep = () =>
-      sweepExpiries({ redis, store, queue, logger: createLogger({ level: 'silent' }), now: () => now });
-    return { queue, store, prefix, id: created.record.id, sweep };
+    const delivered: string[] = [];
+    const sweep = (at = now) =>
+      sweepExpiries({
+        redis,
+        store,
+        deliver: async (recordId) => {
+          delivered.push(recordId);
+          return { done: true };
+        },
+        logger: createLogger({ level: 'silent' }),
+        now: () => at,
+      });
+    const dueKey = `${prefix}:request-due`;
+    return { redis, store, dueKey, id: created.record.id, expiresAt: now + expiresIn, sweep, delivered };
   }
 
-  it('leaves a request whose expiry job is pending alone, and schedules one whose job is gone', async () => {
-    const { queue, id, sweep } = await setup();
-    await scheduleExpiry(queue, id, 3_600_000);
+  it('schedules the expiry and first reminder of an undecided request that has none, once', async () => {
+    const { redis, store, dueKey, id, expiresAt, sweep } = await setup();
+    const requestedAt = (await store.get(id))?.requestedAt ?? Number.NaN;
 
-    expect(await sweep()).toBe(0);
-
-    const job = await queue.getJob(expiryJobId(id));
-    await job?.remove();
     expect(await sweep()).toBe(1);
-    const again = await queue.getJob(expiryJobId(id));
-    expect(await again?.getState()).toBe('delayed');
-    // Due at its first reminder, half-way through its TTL (then the same job wakes it at its expiry).
-    expect(again?.delay).toBe(1_800_000);
+    // Its first reminder half-way through its TTL (handling it schedules the next), and its expiry.
+    expect(await redis.zrange(dueKey, '0', '-1', 'WITHSCORES')).toEqual([
+      `remind_half:${id}`,
+      String(requestedAt + Math.floor((expiresAt - requestedAt) / 2)),
+      `expire:${id}`,
+      String(expiresAt),
+    ]);
     expect(await sweep()).toBe(0);
   });
 
-  it('schedules again a request whose expiry job failed (an add under the same ID would do nothing)', async () => {
-    const { queue, prefix, id, sweep } = await setup();
-    const connection = new Redis(testRedisUrl(), { maxRetriesPerRequest: null });
-    const worker = new Worker<RecordJobData>(
-      queueNames.approvals,
-      async () => {
-        throw new Error('Redis went away mid-job');
-      },
-      { connection, prefix },
-    );
-    cleanups.push(async () => {
-      await worker.close();
-      connection.disconnect();
-    });
-    const failed = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('the expiry job did not fail within 5 s')), 5_000);
-      worker.on('failed', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
-    await scheduleExpiry(queue, id, 0);
-    await failed;
-    await worker.close();
+  it('leaves a due reminder to the app processes (they name the approvers), and drops it when the request expires', async () => {
+    const { redis, store, dueKey, id, expiresAt, sweep } = await setup();
+    await sweep();
 
-    expect(await (await queue.getJob(expiryJobId(id)))?.getState()).toBe('failed');
-    expect(await sweep()).toBe(1);
-    expect(await (await queue.getJob(expiryJobId(id)))?.getState()).toBe('delayed');
+    await sweep(expiresAt - 60_000);
+
+    expect((await store.get(id))?.reminded).toBeUndefined();
+    expect(await redis.zrange(dueKey, '0', '-1')).toEqual([`remind_half:${id}`, `expire:${id}`]);
+
+    await sweep(expiresAt);
+
+    expect((await store.get(id))?.state).toBe('expired');
+    expect(await redis.zcard(dueKey)).toBe(0);
+  });
+
+  it('expires an undecided request that is due, once, however often it sweeps', async () => {
+    const { store, dueKey, redis, id, sweep, delivered } = await setup(-1);
+
+    await sweep();
+    await sweep();
+
+    expect((await store.get(id))?.state).toBe('expired');
+    expect(delivered).toEqual([id]);
+    expect(await redis.zcard(dueKey)).toBe(0);
   });
 
   it('does not touch decided requests', async () => {
-    const { queue, store, id, sweep } = await setup();
+    const { store, redis, dueKey, id, sweep } = await setup();
     await store.transition(id, 'rejected', { actor: 'U0APPROVER', fields: { decidedBy: 'U0APPROVER' } });
 
     expect(await sweep()).toBe(0);
-    expect(await queue.getJob(expiryJobId(id))).toBeUndefined();
+    expect(await redis.zcard(dueKey)).toBe(0);
   });
 });

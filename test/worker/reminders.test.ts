@@ -1,7 +1,5 @@
-import { Queue } from 'bullmq';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { createCasClient } from '../../src/cas/client.ts';
-import { expiryJobId, queueNames, type RecordJobData } from '../../src/jobs/queues.ts';
 import { createLogger } from '../../src/logging.ts';
 import { startAppRole } from '../../src/roles/app-role.ts';
 import {
@@ -14,12 +12,12 @@ import {
   startAppHarness,
 } from '../support/app-harness.ts';
 import { buildOrder } from '../support/cas.ts';
-import { testRedis } from '../support/redis.ts';
 import { testCredentials } from '../support/secrets.ts';
 
 // Reminders (issue 22.3): an undecided request reminds its approvers in its thread at half of its TTL (and an hour
 // before it expires when the TTL is over two hours: test/renewals/reminders.test.ts), each once, also across a
-// restart. The TTLs here are short, as in the expiry tests; nothing sleeps: the tests wait for the messages.
+// restart, through the due schedule (request-due.ts). The first test's TTL is short, as in the expiry tests; nothing
+// sleeps: the tests wait for the messages or drive the clock.
 
 let h: AppHarness | undefined;
 const cleanups: Array<() => Promise<void>> = [];
@@ -74,8 +72,8 @@ describe('reminders', () => {
     ]);
   });
 
-  it('each reminder once across a restart: the app role stops after the first, a new one wakes the request again', async () => {
-    // The test clock (app and requests) moves by hours; the request's one job is promoted instead of waited for.
+  it('each reminder once across a restart: the app role stops after the first, a new one runs its entry again', async () => {
+    // The test clock (app and requests) moves by hours; the app role runs its due entries when told (no waiting).
     let clock = Date.now();
     const order = buildOrder();
     h = await startAppHarness({
@@ -86,23 +84,31 @@ describe('reminders', () => {
     const harness = h;
     const card = await openCard(harness, String(order.orderId));
     const id = card.recordId as string;
-    const approvals = new Queue<RecordJobData>(queueNames.approvals, {
-      connection: testRedis(),
-      prefix: harness.prefix,
-    });
-    cleanups.push(() => approvals.close());
-    const wake = async (at: number) => {
-      clock = at;
-      const job = await approvals.getJob(expiryJobId(id));
-      await vi.waitFor(async () => expect(await job?.getState()).toBe('delayed'), { timeout: 5_000 });
-      await job?.promote();
-    };
-    const requestedAt = Number(
-      await harness.app.redis.hget(`${harness.prefix}:renewal:${id}`, 'requestedAt'),
-    );
+    const dueKey = `${harness.prefix}:request-due`;
+    const record = await harness.app.redis.hgetall(`${harness.prefix}:renewal:${id}`);
+    const requestedAt = Number(record.requestedAt);
+    const expiresAt = Number(record.expiresAt);
+    const halfAt = requestedAt + 2 * hour;
 
-    await wake(requestedAt + 2 * hour + 60_000);
+    // No job per request: its expiry and first reminder are entries of the due schedule.
+    expect(await harness.app.redis.zrange(dueKey, '0', '-1', 'WITHSCORES')).toEqual([
+      `remind_half:${id}`,
+      String(halfAt),
+      `expire:${id}`,
+      String(expiresAt),
+    ]);
+    expect(await harness.app.redis.exists(`${harness.prefix}:bull:approvals:expire-${id}`)).toBe(0);
+
+    clock = halfAt + 60_000;
+    await harness.app.runDue();
     await posted(harness, card.ts, reminder);
+    // The reminder scheduled the next one (an hour before expiry) in place of its own entry.
+    expect(await harness.app.redis.zrange(dueKey, '0', '-1', 'WITHSCORES')).toEqual([
+      `remind_last:${id}`,
+      String(expiresAt - hour),
+      `expire:${id}`,
+      String(expiresAt),
+    ]);
     await harness.app.stop();
     const next = await startAppRole({
       config: harness.config,
@@ -111,15 +117,13 @@ describe('reminders', () => {
       now: () => clock,
     });
     cleanups.push(() => next.stop());
-    // The new role runs the job again before the last reminder is due (as a stalled job is redelivered), then at it.
-    await wake(requestedAt + 2 * hour + 120_000);
-    await vi.waitFor(
-      async () => expect(await (await approvals.getJob(expiryJobId(id)))?.getState()).toBe('delayed'),
-      {
-        timeout: 5_000,
-      },
-    );
-    await wake(requestedAt + 3 * hour);
+    // The new role runs the half-way entry again (as after a crash before its entry was removed): nothing posted.
+    clock = halfAt + 120_000;
+    await harness.app.redis.zadd(dueKey, String(halfAt), `remind_half:${id}`);
+    expect(await next.runDue()).toBe(1);
+    expect(await harness.app.redis.zscore(dueKey, `remind_half:${id}`)).toBeNull();
+    clock = expiresAt - hour;
+    expect(await next.runDue()).toBe(1);
     const last = await posted(harness, card.ts, /expires in 1 h/);
 
     const reminders = harness.slack.thread(channelId, card.ts).filter((m) => reminder.test(String(m.text)));
@@ -132,5 +136,6 @@ describe('reminders', () => {
       ['reminded', 'half'],
       ['reminded', 'last'],
     ]);
+    expect(await harness.app.redis.zrange(dueKey, '0', '-1')).toEqual([`expire:${id}`]);
   });
 });
