@@ -155,7 +155,12 @@ export function createRequestService(deps: RequestServiceDeps) {
       const voted = await vote(
         { store, move },
         { row, record, userId: input.userId, seenVersion: input.claim.version, required, at: now() },
-        tell({ type: 'approved', by: input.userId, at: now() }),
+        tell({
+          type: 'approved',
+          by: input.userId,
+          at: now(),
+          ...(row === 'rotation_approved' ? { rotation: true as const } : {}),
+        }),
       );
       if (voted.kind === 'counted') return countedApproval(voted.result, voted.count, required);
       const { result } = voted;

@@ -83,7 +83,8 @@ export type AttentionReason =
  * that caused them); the Slack layer renders them when it delivers the outbox.
  */
 export type ThreadEvent =
-  | { type: 'approved'; by: string; at: number }
+  /** `rotation`: a V2 rotation was approved (the application comes next, nothing is bought). */
+  | { type: 'approved'; by: string; at: number; rotation?: true }
   | { type: 'rejected'; by: string; reason?: string }
   | { type: 'expired'; orderId: string; ttlHours: number }
   /** An undecided request reminds who may decide it (user and group IDs) at `at`; it expires at `expiresAt`. */

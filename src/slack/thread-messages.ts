@@ -68,7 +68,7 @@ export function renderThreadEvent(event: ThreadEvent): string {
 function eventText(event: ThreadEvent): string {
   switch (event.type) {
     case 'approved':
-      return `:inbox_tray: Approved by ${mention(event.by)} at ${slackDate(event.at)}. Queued for renewal.`;
+      return `:inbox_tray: Approved by ${mention(event.by)} at ${slackDate(event.at)}. ${event.rotation ? 'Queued: the bot applies for the next certificate.' : 'Queued for renewal.'}`;
     case 'rejected':
       return `:no_entry_sign: Rejected by ${mention(event.by)}${event.reason ? `: ${escapeMrkdwn(event.reason)}` : ''}.`;
     case 'expired':

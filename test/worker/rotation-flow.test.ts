@@ -42,6 +42,10 @@ describe('a V2 rotation from /cert renew <instanceId> to the TLS proof', () => {
     const newCertId = h.cas.sim.subscriptions.mustGet(rotated.instanceId).certificates.at(-1)?.certificateId;
     expect(newCertId).not.toBe(rotated.certId);
     expect(thread).toContainEqual(expect.stringContaining('• Name: `_dnsauth.rot.example.com`'));
+    // Approving a rotation queues an application, not a renewal.
+    expect(thread[0]).toMatch(
+      /^:inbox_tray: Approved by .*Queued: the bot applies for the next certificate\.$/,
+    );
     expect(thread).toContainEqual(
       `:white_check_mark: Rotation issued: subscription \`${rotated.instanceId}\` has new certificate \`${newCertId}\` (replacing \`${rotated.certId}\`). Download it and its key from the CAS console; the key is never posted here.`,
     );
