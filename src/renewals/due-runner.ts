@@ -69,20 +69,28 @@ export function createDueRunner(deps: DueRunnerDeps) {
     }
   }
 
-  /** Runs every entry due now; returns how many ran, and arms the timer for the next. */
+  /**
+   * Runs every entry due now; returns how many ran, and arms the timer for the next. Due entries it leaves in place
+   * (a kind another process runs, or a handler that failed) are read past, so however many of them head the
+   * schedule, the entries behind them still run.
+   */
   async function runDue(): Promise<number> {
     let ran = 0;
+    let left = 0;
+    let failed = false;
     for (;;) {
       const at = now();
-      const read = await schedule.earliest(batch);
+      const read = await schedule.earliest(batch, left);
       const entries = read.filter((e) => deps.handlers[e.kind] !== undefined);
-      const due = entries.filter((e) => e.at <= at);
-      let failed = false;
-      for (const entry of due)
+      left += read.filter((e) => e.at <= at && deps.handlers[e.kind] === undefined).length;
+      for (const entry of entries.filter((e) => e.at <= at))
         if (await handle(entry)) ran += 1;
-        else failed = true;
+        else {
+          failed = true;
+          left += 1;
+        }
       const next = entries.find((e) => e.at > at)?.at ?? Number.POSITIVE_INFINITY;
-      if (!failed && due.length > 0 && read.length === batch && read.every((e) => e.at <= at)) continue;
+      if (read.length === batch && read.every((e) => e.at <= at)) continue;
       arm(Math.min(next, at + deps.pollMs, failed ? at + retryMs : Number.POSITIVE_INFINITY));
       return ran;
     }

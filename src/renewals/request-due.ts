@@ -63,9 +63,12 @@ export function createDueSchedule(deps: { redis: Redis; key: string }) {
       await redis.zrem(key, ...dueKinds.map((kind) => member({ kind, recordId })));
     },
 
-    /** The earliest `limit` entries, earliest first (due or not: the caller compares with its clock). */
-    async earliest(limit: number): Promise<DueEntry[]> {
-      const flat = await redis.zrange(key, '0', String(limit - 1), 'WITHSCORES');
+    /**
+     * The earliest `limit` entries after the first `offset`, earliest first (due or not: the caller compares with
+     * its clock).
+     */
+    async earliest(limit: number, offset = 0): Promise<DueEntry[]> {
+      const flat = await redis.zrange(key, String(offset), String(offset + limit - 1), 'WITHSCORES');
       const out: DueEntry[] = [];
       for (let i = 0; i + 1 < flat.length; i += 2) {
         const entry = parseMember(flat[i] ?? '', flat[i + 1] ?? '');

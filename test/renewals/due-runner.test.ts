@@ -113,6 +113,34 @@ describe('the due schedule runner', () => {
     expect(await schedule.earliest(10)).toEqual([later]);
   });
 
+  it("runs its due entries behind more than a batch of due entries it leaves to others (the worker's sweep behind reminders)", async () => {
+    const { schedule } = setup();
+    const { handler } = handled(2);
+    const runner = createDueRunner({
+      schedule,
+      handlers: { expire: handler },
+      logger,
+      now: Date.now,
+      pollMs: 0,
+    });
+    const t = Date.now() - 60_000;
+    // 120 reminders (the app processes' kind) came due first; two expiries behind them, one of them after 60.
+    const reminders = Array.from(
+      { length: 120 },
+      (_, i): DueEntry => ({ kind: 'remind_half', recordId: `m${i}`, at: t + i }),
+    );
+    await schedule.schedule([
+      ...reminders,
+      { kind: 'expire', recordId: 'mid', at: t + 60 },
+      { kind: 'expire', recordId: 'last', at: t + 500 },
+    ]);
+
+    expect(await runner.run()).toBe(2);
+    const left = await schedule.earliest(200);
+    expect(left).toHaveLength(120);
+    expect(left.every((e) => e.kind === 'remind_half')).toBe(true);
+  });
+
   it('two processes racing over the same due requests expire each once, with one thread message each', async () => {
     const { redis, prefix, key } = setup();
     const store = createRenewalStore({ redis, prefix });
