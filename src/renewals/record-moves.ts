@@ -150,6 +150,8 @@ export interface MovesDeps {
 }
 
 const card: OutboxMessage = { kind: 'card' };
+/** The transition script's reply: status, value, and the record's field/value pairs (store-scripts.ts). */
+type ScriptReply = [status: string, value: string, pairs?: string[]];
 const failed = new Set(['order_taken', 'order_claimed', 'lease_held']);
 
 /** The fields of a request its moves name keys by; each is written once (set, never changed after). */
@@ -243,7 +245,7 @@ export function createMoves(deps: MovesDeps) {
     let pairs: string[] = [];
     for (let reread = false; status === 'refetch'; reread = true) {
       const args = await scriptArgs(id, [record, kind.activeKey], applied, { ...change, audit, at, reread });
-      [status, value, pairs = []] = (await redis.eval(transitionScript, 13, ...args)) as [string, string, string[]?];
+      [status, value, pairs = []] = (await redis.eval(transitionScript, 13, ...args)) as ScriptReply;
     }
     if (status === 'missing') return { ok: false, reason: 'missing' };
     // The script's read-back: the record as the step left it, in the same atomic step (fresher than a read after).
