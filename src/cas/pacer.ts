@@ -10,13 +10,17 @@ const admitScript = `
 local now = tonumber(ARGV[1])
 local window = tonumber(ARGV[4])
 local maxCall = tonumber(ARGV[5])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
-if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[2]) then
+-- The calls still in the window, oldest first (at most the limit of them): one read both counts them and, when
+-- they fill it, names the oldest. Entries out of the window are dropped only by an admission, which adds one.
+local limit = tonumber(ARGV[2])
+local held = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. (now - window), '+inf', 'WITHSCORES', 'LIMIT', 0, limit)
+if #held < 2 * limit then
+  redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
   redis.call('ZADD', KEYS[1], now + maxCall, ARGV[3])
   redis.call('PEXPIRE', KEYS[1], maxCall + window)
   return 0
 end
-local oldest = tonumber(redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')[2])
+local oldest = tonumber(held[2])
 if oldest > now then
   return tonumber(ARGV[6])
 end

@@ -150,6 +150,8 @@ export interface MovesDeps {
 }
 
 const card: OutboxMessage = { kind: 'card' };
+/** The transition script's reply: status, value, and the record's field/value pairs (store-scripts.ts). */
+type ScriptReply = [status: string, value: string, pairs?: string[]];
 const failed = new Set(['order_taken', 'order_claimed', 'lease_held']);
 
 /** The fields of a request its moves name keys by; each is written once (set, never changed after). */
@@ -240,12 +242,15 @@ export function createMoves(deps: MovesDeps) {
     const mark = row.durable ? deps.durable?.mark?.() : undefined;
     let status = 'refetch';
     let value = '';
+    let pairs: string[] = [];
     for (let reread = false; status === 'refetch'; reread = true) {
       const args = await scriptArgs(id, [record, kind.activeKey], applied, { ...change, audit, at, reread });
-      [status, value] = (await redis.eval(transitionScript, 13, ...args)) as [string, string];
+      [status, value, pairs = []] = (await redis.eval(transitionScript, 13, ...args)) as ScriptReply;
     }
     if (status === 'missing') return { ok: false, reason: 'missing' };
-    const hash = await redis.hgetall(record);
+    // The script's read-back: the record as the step left it, in the same atomic step (fresher than a read after).
+    const hash: Record<string, string> = {};
+    for (let i = 0; i + 1 < pairs.length; i += 2) hash[pairs[i] as string] = pairs[i + 1] as string;
     const moved = kind.parse(hash);
     if (record === key.record(id)) remember(id, hash);
     if (status === 'conflict') return { ok: false, reason: 'conflict', current: value as S, record: moved };

@@ -44,38 +44,49 @@ return {'ok', ARGV[1]}
  * The approval rows keep the distinct approvers in the record's `approvals` field: `approval_count` adds the actor
  * unless they are in it (`approval_repeated`) or adding them reaches the count (`approval_quorum`: the caller makes
  * the quorum row instead); `approval_quorum` moves only when the approvers with the actor reach it (`approval_short`).
+ * Returns the status, its value (the state left, or who holds what was refused) and, but for `missing` and
+ * `refetch`, the record's field/value pairs as the step left it: the caller needs no read of its own after.
  */
 export const transitionScript = `
 local flags = ',' .. ARGV[3] .. ','
 local function has(flag) return string.find(flags, ',' .. flag .. ',', 1, true) ~= nil end
-local current = redis.call('HMGET', KEYS[1], 'state', 'version', 'newOrderId')
-local state = current[1]
+-- The whole record, read once: every check below reads it, and the caller gets it back as the move left it.
+local raw = redis.call('HGETALL', KEYS[1])
+local hash = {}
+for i = 1, #raw, 2 do hash[raw[i]] = raw[i + 1] end
+local function fields()
+  local out = {}
+  for f, v in pairs(hash) do table.insert(out, f) table.insert(out, v) end
+  return out
+end
+local state = hash['state']
 if not state and not has('create') then return {'missing', ''} end
 -- The caller named the keys from the request's fields as it last read them (record-moves.ts): a new order ID set
 -- since (its claim key would be missing) makes it read them again. A request's own record only (KEYS[13]).
-if KEYS[1] == KEYS[13] and current[3] and KEYS[9] == KEYS[1] then return {'refetch', ''} end
+if KEYS[1] == KEYS[13] and hash['newOrderId'] and KEYS[9] == KEYS[1] then return {'refetch', ''} end
 if state then
   local allowed = false
   for s in string.gmatch(ARGV[1], '[^,]+') do if s == state then allowed = true end end
-  if not allowed then return {'conflict', state} end
+  if not allowed then return {'conflict', state, fields()} end
 else
   state = 'none'
 end
 -- A version seen before moves that change nothing a decision is about (an approval counted, a reminder: rows
 -- flagged keeps_seen, which record the window they span) is still the version seen.
-if ARGV[9] ~= '' and current[2] ~= ARGV[9] then
-  local window = redis.call('HMGET', KEYS[1], 'seenFrom', 'seenTo')
-  if window[2] ~= current[2] or tonumber(ARGV[9]) < tonumber(window[1] or current[2]) then return {'stale', state} end
+if ARGV[9] ~= '' and hash['version'] ~= ARGV[9] then
+  if hash['seenTo'] ~= hash['version'] or tonumber(ARGV[9]) < tonumber(hash['seenFrom'] or hash['version']) then
+    return {'stale', state, fields()}
+  end
 end
 for field, expected in pairs(cjson.decode(ARGV[16])) do
-  if (redis.call('HGET', KEYS[1], field) or '') ~= expected then return {'stale', state} end
+  if (hash[field] or '') ~= expected then return {'stale', state, fields()} end
 end
 local id = ARGV[14]
 local extra = {}
 if has('approval_count') or has('approval_quorum') then
   -- The distinct approvers so far; the actor counts once, whatever they click.
   local actor = cjson.decode(ARGV[5])['actor']
-  local list = redis.call('HGET', KEYS[1], 'approvals') or ''
+  local list = hash['approvals'] or ''
   local approvers, counted = {}, false
   for a in string.gmatch(list, '[^,]+') do
     table.insert(approvers, a)
@@ -83,33 +94,32 @@ if has('approval_count') or has('approval_quorum') then
   end
   if not counted then table.insert(approvers, actor) end
   local required = tonumber(ARGV[15]) or 1
-  if has('approval_count') and counted then return {'approval_repeated', tostring(#approvers)} end
+  if has('approval_count') and counted then return {'approval_repeated', tostring(#approvers), fields()} end
   -- Only the approval that reaches the count may make the quorum row; any earlier one is only counted.
-  if has('approval_count') and #approvers >= required then return {'approval_quorum', tostring(#approvers)} end
-  if has('approval_quorum') and #approvers < required then return {'approval_short', tostring(#approvers)} end
+  if has('approval_count') and #approvers >= required then return {'approval_quorum', tostring(#approvers), fields()} end
+  if has('approval_quorum') and #approvers < required then return {'approval_short', tostring(#approvers), fields()} end
   table.insert(extra, 'approvals')
   table.insert(extra, table.concat(approvers, ','))
 end
 if has('keeps_seen') then
-  local window = redis.call('HMGET', KEYS[1], 'seenFrom', 'seenTo')
   table.insert(extra, 'seenFrom')
-  table.insert(extra, window[2] == current[2] and window[1] or current[2])
+  table.insert(extra, hash['seenTo'] == hash['version'] and hash['seenFrom'] or hash['version'])
   table.insert(extra, 'seenTo')
-  table.insert(extra, tostring(tonumber(current[2]) + 1))
+  table.insert(extra, tostring(tonumber(hash['version']) + 1))
 end
 local lease_held = nil
 if has('reclaim') then
   local owner = redis.call('GET', KEYS[2])
-  if owner and owner ~= id then return {'order_taken', owner} end
+  if owner and owner ~= id then return {'order_taken', owner, fields()} end
 end
 local claiming = has('claim') and ARGV[8] ~= ''
 if claiming then
   local owner = redis.call('GET', KEYS[9])
-  if owner and owner ~= id then return {'order_claimed', owner} end
+  if owner and owner ~= id then return {'order_claimed', owner, fields()} end
 end
 if has('lease_take') then
   local unresolved = tonumber(redis.call('HGET', KEYS[11], 'unresolved') or '0')
-  if ARGV[12] ~= '' and tonumber(ARGV[12]) < unresolved then return {'lease_stale', ''} end
+  if ARGV[12] ~= '' and tonumber(ARGV[12]) < unresolved then return {'lease_stale', '', fields()} end
   local held = redis.call('HGETALL', KEYS[11])
   lease_held = held
   for i = 1, #held, 2 do
@@ -119,7 +129,7 @@ if has('lease_take') then
       local holding = false
       local held_state = redis.call('HGET', ARGV[11] .. holder, 'state')
       for s in string.gmatch(ARGV[13], '[^,]+') do if s == held_state then holding = true end end
-      if holding then return {'lease_held', holder} end
+      if holding then return {'lease_held', holder, fields()} end
       redis.call('HDEL', KEYS[11], scope)
     end
   end
@@ -137,9 +147,14 @@ end
 if has('lease_take') then redis.call('HSET', KEYS[11], ARGV[10], id) end
 -- One HSET for the state and every field (ARGV from 17 on are field/value pairs).
 -- The next version (read above, in this same step) goes in the same HSET as the state and the fields.
-local version = tonumber(current[2] or '0') + 1
+local version = tonumber(hash['version'] or '0') + 1
 redis.call('HSET', KEYS[1], 'state', ARGV[2], 'version', version, unpack(ARGV, 17))
 if #extra > 0 then redis.call('HSET', KEYS[1], unpack(extra)) end
+-- The record as these writes left it (a reply's numbers would come back as integers: the version is a string).
+hash['state'] = ARGV[2]
+hash['version'] = tostring(version)
+for i = 17, #ARGV, 2 do hash[ARGV[i]] = ARGV[i + 1] end
+for i = 1, #extra, 2 do hash[extra[i]] = extra[i + 1] end
 local entry = cjson.decode(ARGV[5])
 entry['from'] = state
 entry['to'] = ARGV[2]
@@ -177,7 +192,7 @@ end
 if has('retain') then
   for _, k in ipairs(owned) do redis.call('PEXPIRE', k, ARGV[4]) end
 end
-return {'ok', state}
+return {'ok', state, fields()}
 `;
 
 /** Extends a lock while its holder is still busy. KEYS: lock. ARGV: token, ttl ms. Returns 1 if still held. */

@@ -186,7 +186,7 @@ describe('the window (a fake clock)', () => {
       get(target, property, receiver) {
         if (property === 'eval')
           return (script: string, ...rest: Array<string | number>) => {
-            if (failNext && script.includes('ZCARD')) {
+            if (failNext && script.includes('ZRANGEBYSCORE')) {
               failNext = false;
               return Promise.reject(new Error('connection lost'));
             }
