@@ -12,6 +12,7 @@ import type { TransitionName } from '../../src/renewals/transitions.ts';
 import { runDeployStep } from '../../src/worker/deploy-run.ts';
 import { runStep } from '../../src/worker/renewal-processor.ts';
 import { testContactId } from '../support/cas.ts';
+import { quickSubscriptions, rotated, rotationSubscription } from '../support/rotation.ts';
 import { approvedRequest, oldOrder, startWorkerSteps } from '../support/worker-steps.ts';
 
 type ClaimError = 'CLAIM_LOST' | 'REDIS_NOT_DURABLE';
@@ -44,7 +45,13 @@ async function setUp(domain: string) {
   const claims = claimsThatFail();
   // Two orders of one domain: another request's unresolved call holds the renew lease of the first's domain.
   const [order, second] = [oldOrder({ domain }), oldOrder({ domain })];
-  const steps = await startWorkerSteps([order, second], {}, { durable: () => claims.durable });
+  // A V2 subscription too, for the rotation's application (its own instance: no order of it).
+  const seed = {
+    subscriptions: [rotationSubscription()],
+    subscriptionApi: quickSubscriptions,
+    contacts: [{ contactId: testContactId, name: 'Platform team' }],
+  };
+  const steps = await startWorkerSteps([order, second], seed, { durable: () => claims.durable });
   cleanups.push(steps.cleanup);
   const other = createRenewalStore({ redis: steps.redis, prefix: steps.prefix });
   return { steps, other, claims, order, second };
@@ -109,6 +116,32 @@ const users: User[] = [
       ]);
       expect((await steps.store.get(record.id))?.state).toBe('submitted');
       return record.id;
+    },
+  },
+  {
+    name: 'the rotation (UpdateInstance + ApplyCertificate on a V2 instance)',
+    actions: ['UpdateInstance', 'ApplyCertificate'],
+    before: 'submitted',
+    claim: 'applying',
+    failures: ['CLAIM_LOST', 'REDIS_NOT_DURABLE', 'moved'],
+    async ready({ steps }) {
+      const created = await steps.store.create({
+        kind: 'rotation',
+        orderId: rotated.instanceId,
+        instanceId: rotated.instanceId,
+        certIdBefore: rotated.certId,
+        channelId: 'C0CERTS',
+        requestedBy: 'U0REQUESTER',
+        expiresAt: Date.now() + 60_000,
+        domain: rotated.domain,
+        application: application(rotated.domain),
+      });
+      expect(created.created).toBe(true);
+      const id = created.created ? created.record.id : '';
+      await moveAll(steps.store, id, [['rotation_approved', {}]]);
+      // Approved, a rotation waits where the application step runs: the next thing the step does is its claim.
+      expect((await steps.store.get(id))?.state).toBe('submitted');
+      return id;
     },
   },
   {
