@@ -84,6 +84,20 @@ export async function planFor(deps: RequestServiceDeps, orderId: string, domain:
   return { plan: planned.plan };
 }
 
+/** What every new request records of who asked, where, until when and with which key (renewals and rotations). */
+export function requestOrigin(deps: RequestServiceDeps, input: OpenInput) {
+  return {
+    channelId: input.channelId,
+    requestedBy: input.userId,
+    expiresAt: deps.now() + deps.requestTtlMs,
+    teamId: input.teamId,
+    // Bound at creation to its channel's account: its calls are made there, and its approvers are that account's.
+    ...(input.account !== undefined ? { account: input.account } : {}),
+    csrPem: input.csr?.pem,
+    csrSummary: input.csr?.summary,
+  };
+}
+
 /**
  * A new request's expiry, scheduled before its card is posted, so that even a request whose card never appears
  * ends. The request is written either way: if scheduling fails, the card still goes out (telling the person
@@ -107,7 +121,7 @@ export async function scheduleNewExpiry(deps: RequestServiceDeps, record: Renewa
  * {@link CardReport}, so that a request whose card never appears is cancelled.
  */
 export function createOpenRequest(deps: RequestServiceDeps) {
-  const { store, logger, now } = deps;
+  const { store, logger } = deps;
   const earlierRenewal = createRecentRenewalCheck(deps);
   return {
     async open(input: OpenInput): Promise<OpenOutcome> {
@@ -122,11 +136,7 @@ export function createOpenRequest(deps: RequestServiceDeps) {
       const renewedBefore = await earlierRenewal.inRecords(input.orderId);
       const created = await store.create({
         orderId: input.orderId,
-        channelId: input.channelId,
-        requestedBy: input.userId,
-        expiresAt: now() + deps.requestTtlMs,
-        teamId: input.teamId,
-        ...(input.account !== undefined ? { account: input.account } : {}),
+        ...requestOrigin(deps, input),
         domain: order.Domain,
         productName: order.ProductName,
         productCode: order.ProductCode,
@@ -134,8 +144,6 @@ export function createOpenRequest(deps: RequestServiceDeps) {
         buyDate: order.BuyDate,
         certStartTime: order.CertStartTime,
         quotaRemaining: checked.quotaRemaining,
-        csrPem: input.csr?.pem,
-        csrSummary: input.csr?.summary,
         application: checked.plan,
         oldInstanceId: order.InstanceId,
         approvalsRequired: approvalsRequired({ account: input.account }, deps.approvalCount),

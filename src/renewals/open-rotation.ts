@@ -1,7 +1,13 @@
 import { casReason } from '../cas/errors.ts';
 import type { GetInstanceDetailResponse } from '../cas/instance-schemas.ts';
 import { isAppError } from '../errors.ts';
-import { liveOpenRequest, type OpenInput, planFor, scheduleNewExpiry } from './open-request.ts';
+import {
+  liveOpenRequest,
+  type OpenInput,
+  planFor,
+  requestOrigin,
+  scheduleNewExpiry,
+} from './open-request.ts';
 import type { OpenOutcome, RotationFacts } from './outcomes.ts';
 import type { RequestServiceDeps } from './request-deps.ts';
 
@@ -58,12 +64,7 @@ export function createOpenRotation(deps: RequestServiceDeps) {
       kind: 'rotation',
       orderId: instanceId,
       instanceId,
-      channelId: input.channelId,
-      requestedBy: input.userId,
-      expiresAt: deps.now() + deps.requestTtlMs,
-      teamId: input.teamId,
-      // Bound at creation to its channel's account: its application is made there, and its approvers are that account's.
-      ...(input.account !== undefined ? { account: input.account } : {}),
+      ...requestOrigin(deps, input),
       domain: facts.domain,
       productName: [read.detail.Brand, read.detail.CertificateType].filter(Boolean).join(' ') || undefined,
       certIdBefore: facts.certificateId,
@@ -71,8 +72,6 @@ export function createOpenRotation(deps: RequestServiceDeps) {
       certEndTime: facts.notAfter,
       subscriptionEnd: facts.subscriptionEnd,
       quotaRemaining: facts.quotaLeft,
-      csrPem: input.csr?.pem,
-      csrSummary: input.csr?.summary,
       application: planned.plan,
     });
     if (!created.created)

@@ -3,14 +3,13 @@ import type { AddressInfo } from 'node:net';
 import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { AccountCas } from '../accounts/account-cas.ts';
-import { singleAccountCas } from '../accounts/single-account.ts';
 import type { Decision } from '../approval/decisions.ts';
 import type { CasClient } from '../cas/client.ts';
 import type { Config } from '../config/config.ts';
-import { type Connections, createConnections } from '../connections.ts';
+import type { Connections } from '../connections.ts';
 import { type AppQueues, queueNames, type RecordJobData, syncExpiryScanSchedule } from '../jobs/queues.ts';
 import type { Logger } from '../logger.ts';
-import { createMetrics, type Metrics } from '../metrics.ts';
+import type { Metrics } from '../metrics.ts';
 import { createAttentionService } from '../renewals/attention-service.ts';
 import { migrateDeployments } from '../renewals/migrate-deployments.ts';
 import { settleWithin } from '../settle-within.ts';
@@ -31,7 +30,7 @@ import { createOpenFlow } from '../slack/open-flow.ts';
 import { statusText } from '../slack/status-command.ts';
 import { type AppServices, createAppServices } from './app-services.ts';
 import { redisAnswers } from './observability.ts';
-import { serveOps } from './role-parts.ts';
+import { roleBasics, serveOps } from './role-parts.ts';
 
 /** What the app role is built from; everything with a side effect is injected. */
 export interface AppRoleDeps {
@@ -68,12 +67,9 @@ export interface AppRole {
 /** Starts the app role: Slack listeners, the HTTP server, and the expiry of undecided requests. */
 export async function startAppRole(deps: AppRoleDeps): Promise<AppRole> {
   const { config, logger } = deps;
-  const now = deps.now ?? Date.now;
-  const metrics = deps.metrics ?? createMetrics();
-  const connections = deps.connections ?? createConnections(config, logger, metrics);
+  const { now, metrics, accounts, connections } = roleBasics(deps);
   const redis = connections.appRedis;
   const slack = connections.slackApp;
-  const accounts = deps.accounts ?? singleAccountCas(deps.cas, config);
   const services = createAppServices({
     config,
     logger,

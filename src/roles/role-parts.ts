@@ -3,11 +3,14 @@ import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { createAccountAlerts } from '../accounts/account-alerts.ts';
 import type { AccountCas } from '../accounts/account-cas.ts';
+import { singleAccountCas } from '../accounts/single-account.ts';
 import { createAlertService } from '../alerts/alert-service.ts';
 import type { AlertState } from '../alerts/alert-state.ts';
+import type { CasClient } from '../cas/client.ts';
 import type { Config } from '../config/config.ts';
+import { type Connections, createConnections } from '../connections.ts';
 import type { Logger } from '../logger.ts';
-import type { Metrics } from '../metrics.ts';
+import { createMetrics, type Metrics } from '../metrics.ts';
 import type { RenewalStore } from '../renewals/store.ts';
 import { createAlertPoster } from '../slack/alert-poster.ts';
 import { type AlertPosts, createAlertPosts } from '../slack/alert-posts.ts';
@@ -18,6 +21,26 @@ import type { RenewalTimings } from '../worker/renewal-processor.ts';
 import { queuesReady, readGaugesFrom, redisAnswers, startOpsServer } from './observability.ts';
 
 // What the app role and the worker role build the same way, each on its own connections.
+
+/** What a role's caller may give it (tests, `npm start`'s one process running both); the rest it builds. */
+interface RoleGiven {
+  config: Config;
+  logger: Logger;
+  cas: CasClient;
+  accounts?: AccountCas;
+  now?: () => number;
+  metrics?: Metrics;
+  connections?: Connections;
+}
+
+/** The clock, metrics, accounts and connections of a role: the given ones, else built here (one place for both). */
+export function roleBasics(deps: RoleGiven) {
+  const now = deps.now ?? Date.now;
+  const metrics = deps.metrics ?? createMetrics();
+  const accounts = deps.accounts ?? singleAccountCas(deps.cas, deps.config);
+  const connections = deps.connections ?? createConnections(deps.config, deps.logger, metrics);
+  return { now, metrics, accounts, connections };
+}
 
 /** What every part reads its requests from, logs to, and tells the time by. */
 interface PartBasics {

@@ -1,12 +1,11 @@
 import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { AccountCas } from '../accounts/account-cas.ts';
-import { singleAccountCas } from '../accounts/single-account.ts';
 import type { AlertService } from '../alerts/alert-service.ts';
 import { createAlertState } from '../alerts/alert-state.ts';
 import type { CasClient } from '../cas/client.ts';
 import type { Config } from '../config/config.ts';
-import { type Connections, createConnections } from '../connections.ts';
+import type { Connections } from '../connections.ts';
 import { AppError } from '../errors.ts';
 import {
   type AppQueues,
@@ -16,7 +15,7 @@ import {
   syncExpiryScanSchedule,
 } from '../jobs/queues.ts';
 import type { Logger } from '../logger.ts';
-import { createMetrics, type Metrics } from '../metrics.ts';
+import type { Metrics } from '../metrics.ts';
 import { migrateDeployments } from '../renewals/migrate-deployments.ts';
 import { createRenewalStore, type Deliver, type RenewalStore } from '../renewals/store.ts';
 import { settleWithin } from '../settle-within.ts';
@@ -36,7 +35,7 @@ import {
 } from '../worker/renewal-processor.ts';
 import { sweepOrphans, sweepOutboxes } from '../worker/sweeper.ts';
 import { countOutcomes } from './observability.ts';
-import { alertServiceOf, outboxDeliveryParts, renewalTimings, serveOps } from './role-parts.ts';
+import { alertServiceOf, outboxDeliveryParts, renewalTimings, roleBasics, serveOps } from './role-parts.ts';
 
 /** What the worker role is built from. */
 export interface WorkerRoleDeps {
@@ -79,11 +78,8 @@ export interface WorkerRole {
  */
 export async function startWorkerRole(deps: WorkerRoleDeps): Promise<WorkerRole> {
   const { config, logger } = deps;
-  const now = deps.now ?? Date.now;
   const prefix = config.redis.prefix;
-  const metrics = deps.metrics ?? createMetrics();
-  const accounts = deps.accounts ?? singleAccountCas(deps.cas, config);
-  const connections = deps.connections ?? createConnections(config, logger, metrics);
+  const { now, metrics, accounts, connections } = roleBasics(deps);
   const ownConnections = () => {
     if (!deps.connections) connections.close();
   };

@@ -89,28 +89,29 @@ function keyHolder(record: RenewalRecord): string {
 
 /** Approve, Reject and (without a CSR) Attach CSR, while the request awaits its decision. */
 function decisionActions(record: RenewalRecord): KnownBlock {
-  const elements: Button[] = [
-    {
-      type: 'button',
-      action_id: actionIds.approve,
-      style: 'primary',
-      text: plain('Approve'),
-      value: cardValue(record),
-      confirm: {
-        title: plain('Approve this renewal?'),
-        text: md(
-          clipMrkdwn(
-            `${record.renewedBefore ? `${earlierRenewalConfirm(record.renewedBefore)} ` : ''}Renews order \`${record.orderId}\`${record.domain ? ` (${escapeMrkdwn(record.domain)})` : ''} and spends one certificate of the plan quota${record.application ? `, then applies with ${record.application.validationMethod} validation` : ''}. ${keyHolder(record)}`,
-            300,
-          ),
-        ),
-        confirm: plain('Approve'),
-        deny: plain('Cancel'),
-      },
+  const approve = approveButton(
+    record,
+    'Approve this renewal?',
+    `${record.renewedBefore ? `${earlierRenewalConfirm(record.renewedBefore)} ` : ''}Renews order \`${record.orderId}\`${record.domain ? ` (${escapeMrkdwn(record.domain)})` : ''} and spends one certificate of the plan quota${record.application ? `, then applies with ${record.application.validationMethod} validation` : ''}. ${keyHolder(record)}`,
+  );
+  return { type: 'actions', block_id: 'decision', elements: [approve, ...otherDecisions(record)] };
+}
+
+/** The Approve button of a card awaiting its decision, its confirmation saying what approving does (`what`). */
+export function approveButton(record: RenewalRecord, title: string, what: string): Button {
+  return {
+    type: 'button',
+    action_id: actionIds.approve,
+    style: 'primary',
+    text: plain('Approve'),
+    value: cardValue(record),
+    confirm: {
+      title: plain(title),
+      text: md(clipMrkdwn(what, 300)),
+      confirm: plain('Approve'),
+      deny: plain('Cancel'),
     },
-    ...otherDecisions(record),
-  ];
-  return { type: 'actions', block_id: 'decision', elements };
+  };
 }
 
 /** Reject and (without a CSR) Attach CSR: the buttons beside Approve on every card awaiting a decision. */

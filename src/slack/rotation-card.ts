@@ -1,15 +1,21 @@
-import type { Button, KnownBlock, MrkdwnElement } from '@slack/web-api';
+import type { KnownBlock, MrkdwnElement } from '@slack/web-api';
 import { lifetimeStanding } from '../alerts/lifetime.ts';
 import type { DeploymentRecord } from '../renewals/deployment-record.ts';
 import type { RotationFacts } from '../renewals/outcomes.ts';
 import type { RenewalRecord } from '../renewals/record.ts';
 import { awaitsDecision } from '../renewals/renewal-states.ts';
 import { can } from '../renewals/transitions.ts';
-import { applicationSection, attentionBlocks, csrSection, otherDecisions } from './approval-card.ts';
-import { actionIds, cardValue, md, plain, type SlackMessage } from './cards.ts';
+import {
+  applicationSection,
+  approveButton,
+  attentionBlocks,
+  csrSection,
+  otherDecisions,
+} from './approval-card.ts';
+import { md, plain, type SlackMessage } from './cards.ts';
 import { decisionBlock } from './decision-lines.ts';
 import { fitMessage } from './message-limits.ts';
-import { clipMrkdwn, code, escapeMrkdwn, mention, slackDate } from './mrkdwn.ts';
+import { code, escapeMrkdwn, mention, slackDate } from './mrkdwn.ts';
 import { statusLine } from './status-line.ts';
 
 const unknown = '_unknown_';
@@ -62,24 +68,11 @@ const factsOf = (r: RenewalRecord): RotationFacts => ({
 
 /** Approve (with what it does, free of quota), Reject and Attach CSR. */
 function decisionActions(record: RenewalRecord): KnownBlock {
-  const approve: Button = {
-    type: 'button',
-    action_id: actionIds.approve,
-    style: 'primary',
-    text: plain('Approve'),
-    value: cardValue(record),
-    confirm: {
-      title: plain('Approve this rotation?'),
-      text: md(
-        clipMrkdwn(
-          `Applies for the next certificate of subscription ${code(record.orderId)}${record.domain ? ` (${escapeMrkdwn(record.domain)})` : ''}: no plan quota is spent. ${record.csrSummary ? "Key: the requester's CSR." : 'Key: CAS generates it; download it from the CAS console.'}`,
-          300,
-        ),
-      ),
-      confirm: plain('Approve'),
-      deny: plain('Cancel'),
-    },
-  };
+  const approve = approveButton(
+    record,
+    'Approve this rotation?',
+    `Applies for the next certificate of subscription ${code(record.orderId)}${record.domain ? ` (${escapeMrkdwn(record.domain)})` : ''}: no plan quota is spent. ${record.csrSummary ? "Key: the requester's CSR." : 'Key: CAS generates it; download it from the CAS console.'}`,
+  );
   return { type: 'actions', block_id: 'decision', elements: [approve, ...otherDecisions(record)] };
 }
 

@@ -100,14 +100,7 @@ function applying(
 ): OnceOnly<unknown> {
   const { store, cas, now } = ctx;
   const newOrderId = record.newOrderId as string;
-  const notExecuted: NotExecuted = {
-    counter: 'applyRetries',
-    move: 'apply_not_executed',
-    reason: (err) => errorCode(err),
-    event: (code, at) => ({ type: 'apply_retrying', code, at }),
-    gaveUp: (tries, last) =>
-      ctx.needsAttention(record, { code: 'apply_not_taken', newOrderId, instanceId, tries, last }),
-  };
+  const notExecuted = applyNotExecuted(ctx, record, newOrderId, instanceId);
   return {
     action: 'ApplyCertificate',
     logFields: { newOrderId, instanceId },
@@ -286,4 +279,21 @@ export async function readInstance(
       }),
     };
   }
+}
+
+/** An ApplyCertificate CAS did not take: retried (bounded), then a person is told (a rotation's too). */
+export function applyNotExecuted(
+  ctx: StepContext,
+  record: RenewalRecord,
+  newOrderId: string,
+  instanceId: string,
+): NotExecuted {
+  return {
+    counter: 'applyRetries',
+    move: 'apply_not_executed',
+    reason: (err) => errorCode(err),
+    event: (code, at) => ({ type: 'apply_retrying', code, at }),
+    gaveUp: (tries, last) =>
+      ctx.needsAttention(record, { code: 'apply_not_taken', newOrderId, instanceId, tries, last }),
+  };
 }

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { casReason, errorCode, isCasRefusal } from '../../cas/errors.ts';
+import { casReason, isCasRefusal } from '../../cas/errors.ts';
 import type { GetInstanceDetailResponse } from '../../cas/instance-schemas.ts';
 import type { GetTaskAttributeResponse } from '../../cas/subscription-schemas.ts';
 import type { ApplicationPlan } from '../../renewals/application.ts';
 import type { RenewalRecord } from '../../renewals/record.ts';
-import { type NotExecuted, type OnceOnly, onceOnly, reconcileOnce, retryNotExecuted } from '../once-only.ts';
+import { type OnceOnly, onceOnly, reconcileOnce, retryNotExecuted } from '../once-only.ts';
 import { type RenewalJobData, type Step, type StepContext, type StepRun, tell } from '../step-context.ts';
-import { applicationInput, readInstance } from './apply.ts';
+import { applicationInput, applyNotExecuted, readInstance } from './apply.ts';
 import { transientMessage } from './transient.ts';
 
 type Options = { signal?: AbortSignal };
@@ -115,20 +115,7 @@ function rotation(
   },
 ): OnceOnly<unknown> {
   const { instanceId, application, options } = p;
-  const notExecuted: NotExecuted = {
-    counter: 'applyRetries',
-    move: 'apply_not_executed',
-    reason: (err) => errorCode(err),
-    event: (code, at) => ({ type: 'apply_retrying', code, at }),
-    gaveUp: (tries, last) =>
-      ctx.needsAttention(record, {
-        code: 'apply_not_taken',
-        newOrderId: instanceId,
-        instanceId,
-        tries,
-        last,
-      }),
-  };
+  const notExecuted = applyNotExecuted(ctx, record, instanceId, instanceId);
   return {
     action: 'ApplyCertificate',
     logFields: { instanceId, rotation: true },
