@@ -38,6 +38,7 @@ export function singleAccount(settings: SingleAccountSettings): Account {
     approvers: undefined,
     rotationApprovers: undefined,
     approvalsRequired: undefined,
+    rotationApprovalsRequired: undefined,
     durationSeconds: 3600,
   };
 }

@@ -35,6 +35,8 @@ const AccountEntry = z.strictObject({
   approvers: slackIds.optional(),
   rotationApprovers: slackIds.optional(),
   approvalsRequired: z.number().int().min(1).max(6).optional(),
+  /** Distinct approvers a rotation needs here (free, so 1 unless the account says otherwise). */
+  rotationApprovalsRequired: z.number().int().min(1).max(6).optional(),
   /** STS session length, seconds: 900 to 3,600. @defaultValue 3600 */
   durationSeconds: z.number().int().min(900).max(3600).optional(),
 });
@@ -64,6 +66,8 @@ export interface Account {
   rotationApprovers: readonly string[] | undefined;
   /** Distinct approvers a money decision needs; undefined: CERT_APPROVALS_REQUIRED. */
   approvalsRequired: number | undefined;
+  /** Distinct approvers a rotation needs here; undefined: one. */
+  rotationApprovalsRequired: number | undefined;
   /** STS session length, seconds. */
   durationSeconds: number;
 }
@@ -149,6 +153,7 @@ export function parseAccountsFile(text: string, file: string, defaults: { endpoi
       approvers: a.approvers,
       rotationApprovers: a.rotationApprovers,
       approvalsRequired: a.approvalsRequired,
+      rotationApprovalsRequired: a.rotationApprovalsRequired,
       durationSeconds: a.durationSeconds ?? 3600,
     })),
   };

@@ -25,15 +25,19 @@ export interface ApprovalCountSettings {
   readonly approvalsRequired: number;
   /** The account's `approvalsRequired` (accounts file), undefined when it gives none. */
   readonly accountApprovals?: ((account: string | undefined) => number | undefined) | undefined;
+  /** The account's `rotationApprovalsRequired` (accounts file), undefined when it gives none (then one). */
+  readonly accountRotationApprovals?: ((account: string | undefined) => number | undefined) | undefined;
 }
 
 /**
  * How many distinct approvers (never the requester, unless self-approval is allowed) approving `request` needs:
- * for money, its account's count, else the settings' default; one for a rotation (and for a deployment, which is
- * not a request's approval).
+ * for money, its account's count, else the settings' default; for a rotation, its account's rotation count, else one
+ * (and one for a deployment, which is not a request's approval).
  */
 export function approvalsRequired(request: DecisionSubject, settings: ApprovalCountSettings): number {
-  if (decisionOf(request) !== 'money') return 1;
+  const decision = decisionOf(request);
+  if (decision === 'rotation') return settings.accountRotationApprovals?.(request.account) ?? 1;
+  if (decision !== 'money') return 1;
   return settings.accountApprovals?.(request.account) ?? settings.approvalsRequired;
 }
 

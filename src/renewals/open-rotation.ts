@@ -1,3 +1,4 @@
+import { approvalsRequired } from '../approval/decisions.ts';
 import { casReason } from '../cas/errors.ts';
 import type { GetInstanceDetailResponse } from '../cas/instance-schemas.ts';
 import { isAppError } from '../errors.ts';
@@ -73,6 +74,7 @@ export function createOpenRotation(deps: RequestServiceDeps) {
       subscriptionEnd: facts.subscriptionEnd,
       quotaRemaining: facts.quotaLeft,
       application: planned.plan,
+      approvalsRequired: approvalsRequired({ kind: 'rotation', account: input.account }, deps.approvalCount),
     });
     if (!created.created)
       return { kind: 'already_open', orderId: instanceId, open: await deps.store.get(created.openId) };

@@ -73,6 +73,8 @@ export function createAppServices(ctx: AppContext) {
       approvalsRequired: config.approval.approvalsRequired,
       accountApprovals: (account: string | undefined) =>
         accounts.directory.byName(account)?.approvalsRequired,
+      accountRotationApprovals: (account: string | undefined) =>
+        accounts.directory.byName(account)?.rotationApprovalsRequired,
     },
     queues,
     due,

@@ -13,7 +13,7 @@ import {
   otherDecisions,
 } from './approval-card.ts';
 import { md, plain, type SlackMessage } from './cards.ts';
-import { decisionBlock } from './decision-lines.ts';
+import { approvalStateBlock, decisionBlock } from './decision-lines.ts';
 import { fitMessage } from './message-limits.ts';
 import { code, escapeMrkdwn, mention, slackDate } from './mrkdwn.ts';
 import { statusLine } from './status-line.ts';
@@ -93,6 +93,9 @@ export function renderRotationCard(
     csrSection(record),
     applicationSection(record, 'once approved, on the same subscription'),
   ];
+  // Its approvals so far (an account may ask more than one for rotations) and the time it has left.
+  const approvals = approvalStateBlock(record, awaitsDecision(record), now);
+  if (approvals) blocks.push(approvals);
   if (awaitsDecision(record)) blocks.push(decisionActions(record));
   if (can(record, 'resolved')) blocks.push(...attentionBlocks(record));
   blocks.push({ type: 'context', block_id: 'status', elements: [md(statusLine(record, deployment))] });

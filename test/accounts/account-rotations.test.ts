@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AccountsSimulator } from '../../src/cas-sim/accounts-sim.ts';
 import { answerTo, approveAs, cardIn, startAccountsApp } from '../support/account-app.ts';
-import { shopOnCallId } from '../support/accounts.ts';
+import { shopLeadIds, shopOnCallId, type YamlOverrides } from '../support/accounts.ts';
 import { type AppHarness, approverId } from '../support/app-harness.ts';
 import { quickSubscriptions, rotated, rotationSubscription } from '../support/rotation.ts';
 
@@ -17,10 +17,12 @@ afterEach(async () => {
   sim = undefined;
 });
 
-async function start() {
-  const started = await startAccountsApp({
-    shop: { subscriptions: [rotationSubscription()], subscriptionApi: quickSubscriptions },
-  });
+async function start(yaml: YamlOverrides = {}) {
+  const started = await startAccountsApp(
+    { shop: { subscriptions: [rotationSubscription()], subscriptionApi: quickSubscriptions } },
+    {},
+    yaml,
+  );
   h = started.h;
   sim = started.sim;
   return started;
@@ -63,5 +65,29 @@ describe("a rotation in an account's channel", () => {
       'Only <!subteam^S0SHOPLEADS>, <!subteam^S0SHOPONCALL> can approve this renewal.',
     );
     expect(await h.app.redis.hget(`${h.prefix}:renewal:${card.recordId}`, 'state')).toBe('requested');
+  });
+
+  it('with shop’s rotationApprovalsRequired: 2, one approval leaves the rotation open ("1 of 2") and applies nothing; the second approver’s starts it', async () => {
+    const { h, sim } = await start({ shopRotationApprovals: 2 });
+    const card = await cardIn(h, 'C0SHOP1', rotated.instanceId);
+    expect(JSON.stringify(card.call.args.blocks)).toContain('0 of 2 approvals');
+
+    const counted = await answerTo(h, () => approveAs(h, card, shopOnCallId));
+    expect(String(counted.body.text)).toContain('counted: 1 of 2');
+    expect(await h.app.redis.hget(`${h.prefix}:renewal:${card.recordId}`, 'state')).toBe('requested');
+    await approveAs(h, card, shopOnCallId);
+    await approveAs(h, card, shopLeadIds[0]);
+    await h.slack.waitForCall(
+      (c) =>
+        c.method === 'chat.postMessage' &&
+        c.args.thread_ts === card.ts &&
+        /Domain validation needed/.test(String(c.args.text)),
+      15_000,
+    );
+
+    const record = await h.app.redis.hgetall(`${h.prefix}:renewal:${card.recordId}`);
+    expect(record).toMatchObject({ kind: 'rotation', decidedBy: shopLeadIds[0] });
+    expect(record.approvals?.split(',')).toEqual([shopOnCallId, shopLeadIds[0]]);
+    expect(sim.calls().filter((c) => c.action === 'ApplyCertificate')).toHaveLength(1);
   });
 });

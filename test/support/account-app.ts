@@ -1,5 +1,12 @@
 import type { AccountsSimulator } from '../../src/cas-sim/accounts-sim.ts';
-import { accountCasFor, accountGroups, accountsYaml, shopLeadIds, startAccountsSim } from './accounts.ts';
+import {
+  accountCasFor,
+  accountGroups,
+  accountsYaml,
+  shopLeadIds,
+  startAccountsSim,
+  type YamlOverrides,
+} from './accounts.ts';
 import {
   type AppHarness,
   findButton,
@@ -12,12 +19,13 @@ import {
 export async function startAccountsApp(
   seeds: Parameters<typeof startAccountsSim>[0],
   options: Omit<HarnessOptions, 'accounts'> = {},
+  yaml: YamlOverrides = {},
 ): Promise<{ h: AppHarness; sim: AccountsSimulator }> {
   const started = await startAccountsSim(seeds);
   const h = await startAppHarness({
     worker: {},
     ...options,
-    accounts: accountCasFor(accountsYaml(started.url), Date.now),
+    accounts: accountCasFor(accountsYaml(started.url, yaml), Date.now),
     standIn: { usergroups: accountGroups, ...options.standIn },
   });
   return { h, sim: started.sim };

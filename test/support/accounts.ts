@@ -59,6 +59,8 @@ export const accountGroups: Record<string, string[]> = {
 export interface YamlOverrides {
   shopExternalId?: string;
   payRoleArn?: string;
+  /** Shop's `rotationApprovalsRequired` (absent: one approval). */
+  shopRotationApprovals?: number;
 }
 
 /** The accounts file of those accounts, pointed at `url`. */
@@ -75,7 +77,7 @@ accounts:
     rotationApprovers: [S0SHOPONCALL]
     approvalsRequired: 2
     durationSeconds: 900
-  - name: payments
+${overrides.shopRotationApprovals ? `    rotationApprovalsRequired: ${overrides.shopRotationApprovals}\n` : ''}  - name: payments
     roleArn: ${overrides.payRoleArn ?? roleArns.pay}
     endpoint: ${url}
     channels: [C0PAY1]
