@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { casReason, isCasRefusal } from '../../cas/errors.ts';
 import type { GetInstanceDetailResponse } from '../../cas/instance-schemas.ts';
+import { applicationChanges } from '../../cas/instance-settings.ts';
 import type { GetTaskAttributeResponse } from '../../cas/subscription-schemas.ts';
 import type { ApplicationPlan } from '../../renewals/application.ts';
 import type { RenewalRecord } from '../../renewals/record.ts';
@@ -57,20 +58,6 @@ export function newCertificate(
 /** Whether the instance has an application under way, or already issued since the rotation started. */
 const underWay = (record: RenewalRecord, instance: GetInstanceDetailResponse) =>
   instance.Status === 'pending' || newCertificate(record, instance) !== undefined;
-
-/** Whether the instance's application differs from the plan (a CSR is always sent: CAS's copy is not compared). */
-function settingsDiffer(i: GetInstanceDetailResponse, a: ApplicationPlan, csr: string | undefined): boolean {
-  const contacts = (ids: readonly string[]) => [...ids].sort().join(',');
-  return (
-    csr !== undefined ||
-    i.GenerateCsrMethod !== 'online' ||
-    i.ValidationMethod !== a.validationMethod ||
-    (a.domain !== undefined && i.Domain !== a.domain) ||
-    i.KeyAlgorithm !== a.keyAlgorithm ||
-    contacts(i.ContactIdList ?? []) !== contacts(a.contactIds) ||
-    (a.companyId !== undefined && i.CompanyId !== a.companyId)
-  );
-}
 
 /**
  * From `submitted` (a rotation): the subscription's next application. Reads the instance (one under way is
@@ -134,7 +121,8 @@ function rotation(
         ],
       }),
     async before() {
-      if (!settingsDiffer(p.instance, application, record.csrPem)) return undefined;
+      if (applicationChanges(p.instance, { ...application, csr: record.csrPem }).length === 0)
+        return undefined;
       try {
         await ctx.cas.updateInstance(applicationInput(record, instanceId, application), options);
         return undefined;
