@@ -1,5 +1,7 @@
 import type { SimSeed } from '../../src/cas-sim/seed.ts';
 import type { SeedSubscription } from '../../src/cas-sim/subscription-model.ts';
+import type { RenewalRecord } from '../../src/renewals/record.ts';
+import type { RenewalStore } from '../../src/renewals/store.ts';
 import {
   type AppHarness,
   approverId,
@@ -9,6 +11,7 @@ import {
   openCard,
   startAppHarness,
 } from './app-harness.ts';
+import { testContactId } from './cas.ts';
 import { startTlsEndpoints } from './tls-endpoints.ts';
 
 const day = 86_400_000;
@@ -114,3 +117,27 @@ export const callsOf = (h: AppHarness, action: string) => h.cas.sim.calls.filter
 /** Applications CAS acted on for the subscription (by the API, not by hosting). */
 export const applicationsActed = (h: AppHarness, instanceId = rotated.instanceId) =>
   h.cas.sim.subscriptions.mustGet(instanceId).attempts.filter((a) => a.by === 'api').length;
+
+/** A rotation request of the seeded subscription, approved: in `submitted`, where its application step runs. */
+export async function approvedRotationRequest(store: RenewalStore): Promise<RenewalRecord> {
+  const created = await store.create({
+    kind: 'rotation',
+    orderId: rotated.instanceId,
+    instanceId: rotated.instanceId,
+    certIdBefore: rotated.certId,
+    channelId: 'C0CERTS',
+    requestedBy: 'U0REQUESTER',
+    expiresAt: Date.now() + 60_000,
+    domain: rotated.domain,
+    application: {
+      domain: rotated.domain,
+      validationMethod: 'DNS',
+      keyAlgorithm: 'RSA_2048',
+      contactIds: [testContactId],
+    },
+  });
+  if (!created.created) throw new Error('the instance already had a request');
+  const approved = await store.transition(created.record.id, 'rotation_approved', { actor: approverId });
+  if (!approved.ok) throw new Error('not approved');
+  return approved.record as RenewalRecord;
+}

@@ -12,7 +12,7 @@ import type { TransitionName } from '../../src/renewals/transitions.ts';
 import { runDeployStep } from '../../src/worker/deploy-run.ts';
 import { runStep } from '../../src/worker/renewal-processor.ts';
 import { testContactId } from '../support/cas.ts';
-import { quickSubscriptions, rotated, rotationSubscription } from '../support/rotation.ts';
+import { approvedRotationRequest, quickSubscriptions, rotationSubscription } from '../support/rotation.ts';
 import { approvedRequest, oldOrder, startWorkerSteps } from '../support/worker-steps.ts';
 
 type ClaimError = 'CLAIM_LOST' | 'REDIS_NOT_DURABLE';
@@ -125,20 +125,7 @@ const users: User[] = [
     claim: 'applying',
     failures: ['CLAIM_LOST', 'REDIS_NOT_DURABLE', 'moved'],
     async ready({ steps }) {
-      const created = await steps.store.create({
-        kind: 'rotation',
-        orderId: rotated.instanceId,
-        instanceId: rotated.instanceId,
-        certIdBefore: rotated.certId,
-        channelId: 'C0CERTS',
-        requestedBy: 'U0REQUESTER',
-        expiresAt: Date.now() + 60_000,
-        domain: rotated.domain,
-        application: application(rotated.domain),
-      });
-      expect(created.created).toBe(true);
-      const id = created.created ? created.record.id : '';
-      await moveAll(steps.store, id, [['rotation_approved', {}]]);
+      const { id } = await approvedRotationRequest(steps.store);
       // Approved, a rotation waits where the application step runs: the next thing the step does is its claim.
       expect((await steps.store.get(id))?.state).toBe('submitted');
       return id;

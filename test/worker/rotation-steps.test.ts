@@ -1,10 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RenewalRecord } from '../../src/renewals/record.ts';
 import { rotateStep, rotationCheckStep } from '../../src/worker/steps/rotate.ts';
 import { rotationPollStep } from '../../src/worker/steps/rotation-follow.ts';
-import { approverId } from '../support/app-harness.ts';
 import { testContactId } from '../support/cas.ts';
-import { quickSubscriptions, rotated, rotationSubscription } from '../support/rotation.ts';
+import {
+  approvedRotationRequest,
+  quickSubscriptions,
+  rotated,
+  rotationSubscription,
+} from '../support/rotation.ts';
 import { startWorkerSteps } from '../support/worker-steps.ts';
 
 const day = 86_400_000;
@@ -21,28 +24,7 @@ async function approvedRotation(subscription = rotationSubscription(), api = qui
     contacts: [{ contactId: testContactId, name: 'Platform team' }],
   });
   cleanups.push(started.cleanup);
-  const created = await started.store.create({
-    kind: 'rotation',
-    orderId: rotated.instanceId,
-    instanceId: rotated.instanceId,
-    certIdBefore: rotated.certId,
-    channelId: 'C0CERTS',
-    requestedBy: 'U0REQUESTER',
-    expiresAt: Date.now() + 60_000,
-    domain: rotated.domain,
-    application: {
-      domain: rotated.domain,
-      validationMethod: 'DNS',
-      keyAlgorithm: 'RSA_2048',
-      contactIds: [testContactId],
-    },
-  });
-  if (!created.created) throw new Error('the instance already had a request');
-  const approved = await started.store.transition(created.record.id, 'rotation_approved', {
-    actor: approverId,
-  });
-  if (!approved.ok) throw new Error('not approved');
-  return { ...started, record: approved.record as RenewalRecord };
+  return { ...started, record: await approvedRotationRequest(started.store) };
 }
 
 describe('a rotation’s application, raced', () => {
