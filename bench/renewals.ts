@@ -301,6 +301,11 @@ export async function benchRenewals(
     /** The commands that make most of them. */
     redisTop: commands.top.join(', '),
     casCalls: round((cas.sim.calls.length - casBefore) / n, 1),
+    /** ListUserCertificateOrder calls per renewal: CAS allows 10 a second per account, which bounds renewals/s. */
+    orderListings: round(
+      cas.sim.calls.slice(casBefore).filter((c) => c.action === 'ListUserCertificateOrder').length / n,
+      2,
+    ),
     slackCalls: round((slack.calls.length - slackBefore) / n, 1),
     casTop: countsPerRenewal(
       cas.sim.calls.slice(casBefore).map((c) => c.action),
