@@ -32,6 +32,37 @@ async function fire(
   return latencies;
 }
 
+/** Counts the approval cards the Slack stand-in has taken; `reach(n)` waits (bounded) until n were posted. */
+function cardCounter(slack: ReturnType<typeof createSlackStandIn>) {
+  let posted = 0;
+  let waiter: { count: number; resolve: () => void } | undefined;
+  const stop = slack.onCall((c) => {
+    if (c.method !== 'chat.postMessage' || c.response.ok !== true) return;
+    if (!String(c.args.text).startsWith('Certificate renewal request')) return;
+    posted += 1;
+    if (waiter && posted >= waiter.count) waiter.resolve();
+  });
+  return {
+    stop,
+    async reach(count: number, timeoutMs = 120_000): Promise<void> {
+      if (posted >= count) return;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        new Promise<void>((resolve) => {
+          waiter = { count, resolve };
+        }),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => reject(new Error(`only ${posted} of ${count} cards posted in ${timeoutMs} ms`)),
+            timeoutMs,
+          );
+        }),
+      ]).finally(() => clearTimeout(timer));
+      waiter = undefined;
+    },
+  };
+}
+
 /** The app's event-loop delay since its previous scrape (certbot_event_loop_delay_seconds), in ms. */
 async function loopDelay(metricsUrl: string | undefined): Promise<{ p99: number; max: number } | undefined> {
   if (metricsUrl === undefined) return undefined;
@@ -48,7 +79,8 @@ export async function benchAckLatency(
   redisUrl: string,
   options = { concurrency: 200, rounds: 5, warmup: 1 },
 ) {
-  const total = options.concurrency * (options.rounds + options.warmup);
+  // Both subjects get commands; each command names an order of its own (a repeated one gets no new card).
+  const total = 2 * options.concurrency * (options.rounds + options.warmup);
   const orders = Array.from({ length: total }, (_, i) => ({
     orderId: String(500_000_000 + i),
     domain: `b${i}.example.com`,
@@ -66,12 +98,18 @@ export async function benchAckLatency(
   const bareUrl = bare.url;
   const appUrl = app.url;
 
+  // A round is a burst arriving at an idle app: the next starts once the app has posted the cards of the last
+  // (the bare app has nothing to finish). Back to back, a round measured the previous round's 200 card posts too.
+  const cards = cardCounter(slack);
+  let cardsExpected = 0;
   let next = 0;
   const renewText = () => `renew ${orders[next++ % orders.length]?.orderId}`;
   const responseUrl = slack.responseUrl('bench');
   // Alternate warm-up, then measure each side with the same load shape.
   await fire(bareUrl, renewText, responseUrl, options.concurrency, options.warmup);
   await fire(appUrl, renewText, responseUrl, options.concurrency, options.warmup);
+  cardsExpected += options.concurrency * options.warmup;
+  await cards.reach(cardsExpected);
   // Each round fires at both subjects at once, so that its ratio compares them at the same moment of the machine
   // (one after the other, the p99 ratio of the same code swung from 0.8 to 2.1 between rounds on 2 shared cores).
   const bareLatencies: number[] = [];
@@ -86,12 +124,15 @@ export async function benchAckLatency(
       fire(appUrl, renewText, responseUrl, options.concurrency, 1),
     ]);
     appLoopDelays.push(await loopDelay(app.metricsUrl));
+    cardsExpected += options.concurrency;
+    await cards.reach(cardsExpected);
     bareLatencies.push(...bareRound);
     appLatencies.push(...appRound);
     roundRatios.push(percentile(appRound, 99) / percentile(bareRound, 99));
     roundP99s.push({ bare: round(percentile(bareRound, 99)), app: round(percentile(appRound, 99)) });
   }
 
+  cards.stop();
   await app.stop();
   await bare.stop();
   await slack.close();

@@ -7,7 +7,8 @@ import { productionNodeFlags } from './renewals.ts';
  *   flags of `npm start`; `npm run bench` builds first), configured by `env`;
  * - `bare`: a bare Bolt app that only acks (`bench/bare-bolt.mjs`, plain JavaScript, Node's defaults).
  * BENCH_CPU_PROFILE=app|bare writes that subject's CPU profile to bench-results/profiles; BENCH_APP_FLAGS replaces
- * the app's Node flags.
+ * the app's Node flags; BENCH_SUBJECT_CPUS (e.g. `1`) pins both subjects to those CPUs with `taskset`, for
+ * investigation (run the load itself with `taskset -c 0`).
  */
 export async function spawnSubject(
   mode: 'bare' | 'app',
@@ -25,10 +26,15 @@ export async function spawnSubject(
           'app',
         ]
       : [...profile, 'bench/bare-bolt.mjs'];
-  const child = spawn(process.execPath, args, {
-    env: { PATH: process.env.PATH, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const cpus = process.env.BENCH_SUBJECT_CPUS;
+  const child = spawn(
+    cpus ? 'taskset' : process.execPath,
+    cpus ? ['-c', cpus, process.execPath, ...args] : args,
+    {
+      env: { PATH: process.env.PATH, ...env },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const [port, metricsPort] = await new Promise<[number, number | undefined]>((resolve, reject) => {
     let out = '';
     let started = false;
