@@ -182,7 +182,15 @@ function registerListeners(
     guarded,
     logger,
   });
-  registerAlertActions(slack.app, { openAndPost, alertState, approvers, guarded, logger, now });
+  registerAlertActions(slack.app, {
+    openAndPost,
+    alertState,
+    decisions: services.decisions,
+    directory: accounts.directory,
+    guarded,
+    logger,
+    now,
+  });
   registerCardActions(slack.app, { service, approvers: describeApprovers, guarded, logger });
   registerDeployActions(slack.app, { deploy: services.deployService, approvers: describeApprovers, guarded });
   const { renewals } = services.queues;

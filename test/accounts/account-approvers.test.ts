@@ -2,8 +2,16 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { AccountsSimulator } from '../../src/cas-sim/accounts-sim.ts';
 import { type AccountCard, answerTo, approveAs, cardIn, startAccountsApp } from '../support/account-app.ts';
 import { payLeadId, shopLeadIds, shopOnCallId } from '../support/accounts.ts';
-import { type AppHarness, approverId, blocksText, findButton } from '../support/app-harness.ts';
+import {
+  type AppHarness,
+  approverId,
+  blocksText,
+  findButton,
+  otherApproverId,
+  startAppHarness,
+} from '../support/app-harness.ts';
 import { buildOrder } from '../support/cas.ts';
+import { rotated, rotationSubscription } from '../support/rotation.ts';
 
 // An account's own approvers (money), rotationApprovers (rotations and deployments) and approvalsRequired decide its
 // requests (issue 22): the environment's lists and count only where the account gives none.
@@ -138,5 +146,132 @@ describe("an account's approvers decide its requests", () => {
     );
     expect(afterRefusal).toBe('needs_attention');
     expect((await fields(h, pay)).state).not.toBe('needs_attention');
+  });
+});
+
+/** The top-level post in `channel` whose text starts with `title` (an expiry alert), and its Snooze button's value. */
+function alertIn(harness: AppHarness, channel: string, title: string) {
+  const call = harness.slack
+    .okCalls('chat.postMessage')
+    .find(
+      (c) =>
+        c.args.channel === channel && c.args.thread_ts === undefined && String(c.args.text).startsWith(title),
+    );
+  if (!call) throw new Error(`no alert "${title}" in ${channel}`);
+  return {
+    call,
+    ts: call.response.ts as string,
+    channel,
+    id: findButton(call.args.blocks, 'cert_snooze')?.value,
+  };
+}
+
+type Alert = ReturnType<typeof alertIn>;
+
+/** Clicks Snooze on `alert` as `user`; resolves with the private answer. */
+const snoozeAs = (harness: AppHarness, alert: Alert, user: string) =>
+  answerTo(harness, () =>
+    harness.click('cert_snooze', { user, messageTs: alert.ts, value: alert.id, channel: alert.channel }),
+  );
+
+/** Whether the alert state holds a snooze of `id`. */
+const isSnoozed = async (harness: AppHarness, id: string | undefined) =>
+  (await harness.app.redis.exists(`${harness.prefix}:snooze:${id}`)) === 1;
+
+/** Posts in `alert`'s thread (the ":zzz: … snoozed alerts" note). */
+const threadOf = (harness: AppHarness, alert: Alert) =>
+  harness.slack.okCalls('chat.postMessage').filter((c) => c.args.thread_ts === alert.ts);
+
+describe("Snooze on an expiry alert follows the account of the alert's channel", () => {
+  /** Shop (a V1 order, a V2 subscription) and payments (a V1 order), scanned: each alerted in its own channel. */
+  async function scanned() {
+    const started = await startAccountsApp({
+      shop: {
+        orders: [buildOrder({ domain: 'www.shop.example.com' })],
+        subscriptions: [rotationSubscription()],
+      },
+      pay: { orders: [buildOrder({ domain: 'pay.example.com' })] },
+    });
+    h = started.h;
+    sim = started.sim;
+    await started.h.worker?.alerts.runScan();
+    return {
+      h: started.h,
+      shop: alertIn(started.h, 'C0SHOP1', 'Certificates expiring soon'),
+      shopV2: alertIn(started.h, 'C0SHOP1', 'Subscription certificates expiring soon'),
+      pay: alertIn(started.h, 'C0PAY1', 'Certificates expiring soon'),
+    };
+  }
+
+  it('a payments lead snoozes a payments alert: the order is snoozed and its thread says so', async () => {
+    const { h, pay } = await scanned();
+
+    const answer = await snoozeAs(h, pay, payLeadId);
+    const note = await h.slack.waitForCall(
+      (c) => c.args.thread_ts === pay.ts && /snoozed alerts/.test(String(c.args.text)),
+    );
+
+    expect(answer.body).toMatchObject({ response_type: 'ephemeral', replace_original: false });
+    expect(answer.body.text).toContain(`Alerts for order \`${pay.id}\` are snoozed until`);
+    expect(await isSnoozed(h, pay.id)).toBe(true);
+    expect(note.args.channel).toBe('C0PAY1');
+    expect(String(note.args.text)).toContain(`<@${payLeadId}> snoozed alerts for order \`${pay.id}\``);
+  });
+
+  it('a payments lead, an environment approver and shop’s on-call may not snooze a shop order: refused privately, naming shop’s approvers; nothing is snoozed', async () => {
+    const { h, shop } = await scanned();
+
+    const refusals = [
+      await snoozeAs(h, shop, payLeadId),
+      await snoozeAs(h, shop, approverId),
+      // The order's Renew opens a renewal, which spends money: rotation approvers do not suffice.
+      await snoozeAs(h, shop, shopOnCallId),
+    ];
+
+    for (const refused of refusals) {
+      expect(refused.body).toMatchObject({ response_type: 'ephemeral', replace_original: false });
+      expect(refused.body.text).toBe('Only <!subteam^S0SHOPLEADS> can snooze this alert.');
+    }
+    expect(await isSnoozed(h, shop.id)).toBe(false);
+    expect(threadOf(h, shop)).toEqual([]);
+    expect(await h.app.redis.lrange(`${h.prefix}:order-audit:${shop.id}`, 0, -1)).toEqual([]);
+  });
+
+  it('shop’s on-call may snooze a shop V2 instance (its Renew opens a rotation); a payments lead may not', async () => {
+    const { h, shopV2 } = await scanned();
+
+    const refused = await snoozeAs(h, shopV2, payLeadId);
+    const snoozedAfterRefusal = await isSnoozed(h, shopV2.id);
+    const answer = await snoozeAs(h, shopV2, shopOnCallId);
+
+    expect(shopV2.id).toBe(rotated.instanceId);
+    expect(refused.body.text).toBe(
+      'Only <!subteam^S0SHOPLEADS>, <!subteam^S0SHOPONCALL> can snooze this alert.',
+    );
+    expect(snoozedAfterRefusal).toBe(false);
+    expect(answer.body.text).toContain(`Alerts for instance \`${rotated.instanceId}\` are snoozed until`);
+    expect(await isSnoozed(h, shopV2.id)).toBe(true);
+  });
+
+  it('without an accounts file, CERT_APPROVERS snooze every alert as before, CERT_ROTATION_APPROVERS none, and the refusal is unchanged', async () => {
+    const rotator = 'U0ROTATOR';
+    h = await startAppHarness({
+      seed: { orders: [buildOrder()], subscriptions: [rotationSubscription()] },
+      worker: {},
+      env: { CERT_ALERT_CHANNEL: 'C0ALERTS', CERT_ROTATION_APPROVERS: rotator },
+    });
+    await h.worker?.alerts.runScan();
+    const order = alertIn(h, 'C0ALERTS', 'Certificates expiring soon');
+    const instance = alertIn(h, 'C0ALERTS', 'Subscription certificates expiring soon');
+
+    const refused = await snoozeAs(h, instance, rotator);
+    const snoozedAfterRefusal = await isSnoozed(h, instance.id);
+    const answers = [await snoozeAs(h, order, approverId), await snoozeAs(h, instance, otherApproverId)];
+
+    expect(refused.body.text).toBe(`Only <@${approverId}>, <@${otherApproverId}> can snooze expiry alerts.`);
+    expect(snoozedAfterRefusal).toBe(false);
+    for (const answer of answers)
+      expect(answer.body.text).toMatch(/^Alerts for (order|instance) .* are snoozed until/);
+    expect([await isSnoozed(h, order.id), await isSnoozed(h, instance.id)]).toEqual([true, true]);
   });
 });
