@@ -178,7 +178,7 @@ function registerListeners(
       accounts.inChannel(channelId, 'list', () =>
         expiringListText(cas, { now: now(), thresholds: config.alerts }),
       ),
-    scan: (userId) => scanNowText({ alerts, approvers }, userId),
+    scan: (userId) => scanNowText({ alerts, approvers, everyAccount: accounts.directory.fromFile }, userId),
     guarded,
     logger,
   });

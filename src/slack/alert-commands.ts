@@ -53,13 +53,18 @@ function instanceNotes(s: ScanSummary): string[] {
   return notes;
 }
 
-/** `/cert scan`: approvers only; runs the watched scan now and summarises it. */
+/**
+ * `/cert scan`: `CERT_APPROVERS` only, also with an accounts file (`everyAccount`): the scan covers every account, so
+ * an account's own approvers may not run it, and the refusal says so. Runs the watched scan now and summarises it.
+ */
 export async function scanNowText(
-  deps: { alerts: AlertService; approvers: ApproverDirectory },
+  deps: { alerts: AlertService; approvers: ApproverDirectory; everyAccount?: boolean },
   userId: string,
 ): Promise<string> {
   if (!(await deps.approvers.isApprover(userId)))
-    return `Only ${deps.approvers.describe()} can run the expiry scan.`;
+    return deps.everyAccount
+      ? `Only ${deps.approvers.describe()} can run the expiry scan: it scans every account, so an account's own approvers cannot.`
+      : `Only ${deps.approvers.describe()} can run the expiry scan.`;
   try {
     const s = await deps.alerts.runWatchedScan();
     const where = s.channels.length > 0 ? ` in ${s.channels.map((c) => `<#${c}>`).join(', ')}` : '';

@@ -275,3 +275,22 @@ describe("Snooze on an expiry alert follows the account of the alert's channel",
     expect([await isSnoozed(h, order.id), await isSnoozed(h, instance.id)]).toEqual([true, true]);
   });
 });
+
+describe('/cert scan with an accounts file', () => {
+  it('scans every account, so an account’s own approver is refused, told why, and nothing is scanned; CERT_APPROVERS may', async () => {
+    const { h, sim } = await start();
+
+    const refused = await answerTo(h, () => h.command('scan', payLeadId, { channel_id: 'C0PAY1' }));
+    const scansAfterRefusal = sim.calls().length;
+    const summary = await answerTo(h, () => h.command('scan', approverId, { channel_id: 'C0PAY1' }));
+
+    expect(refused.body).toMatchObject({ response_type: 'ephemeral' });
+    expect(refused.body.text).toBe(
+      `Only <@${approverId}>, <@${otherApproverId}> can run the expiry scan: it scans every account, so an account's own approvers cannot.`,
+    );
+    expect(scansAfterRefusal).toBe(0);
+    expect(summary.body.text).toMatch(
+      /^Scanned 2 orders: 2 expiring soon, 2 newly alerted in <#C0SHOP1>, <#C0PAY1>\./,
+    );
+  });
+});

@@ -2,7 +2,14 @@ import { Queue } from 'bullmq';
 import { afterEach, describe, expect, it } from 'vitest';
 import { syncExpiryScanSchedule } from '../../src/jobs/queues.ts';
 import { alertPosts, requestThrough, startAlertHarness } from '../support/alert-harness.ts';
-import { type AppHarness, approverId, blocksText, findButton, requesterId } from '../support/app-harness.ts';
+import {
+  type AppHarness,
+  approverId,
+  blocksText,
+  findButton,
+  otherApproverId,
+  requesterId,
+} from '../support/app-harness.ts';
 import { testRedis } from '../support/redis.ts';
 
 // Real time at the start: the app checks Slack signatures against this clock, and requests are signed now.
@@ -300,7 +307,7 @@ describe('alert buttons and commands', () => {
     await harness.command('scan', approverId);
     const summary = await harness.slack.waitForResponse((r) => String(r.body.text).startsWith('Scanned'));
 
-    expect(refused.body.text).toContain('can run the expiry scan');
+    expect(refused.body.text).toBe(`Only <@${approverId}>, <@${otherApproverId}> can run the expiry scan.`);
     expect(summary.body.text).toBe('Scanned 1 orders: 1 expiring soon, 1 newly alerted in <#C0ALERTS>.');
   });
 });
