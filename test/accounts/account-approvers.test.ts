@@ -253,7 +253,7 @@ describe("Snooze on an expiry alert follows the account of the alert's channel",
     expect(await isSnoozed(h, shopV2.id)).toBe(true);
   });
 
-  it('without an accounts file, CERT_APPROVERS snooze every alert as before, CERT_ROTATION_APPROVERS none, and the refusal is unchanged', async () => {
+  it('without an accounts file, CERT_APPROVERS snooze every alert, CERT_ROTATION_APPROVERS the V2 ones only (as they may approve only those), and the refusal is unchanged', async () => {
     const rotator = 'U0ROTATOR';
     h = await startAppHarness({
       seed: { orders: [buildOrder()], subscriptions: [rotationSubscription()] },
@@ -264,9 +264,9 @@ describe("Snooze on an expiry alert follows the account of the alert's channel",
     const order = alertIn(h, 'C0ALERTS', 'Certificates expiring soon');
     const instance = alertIn(h, 'C0ALERTS', 'Subscription certificates expiring soon');
 
-    const refused = await snoozeAs(h, instance, rotator);
-    const snoozedAfterRefusal = await isSnoozed(h, instance.id);
-    const answers = [await snoozeAs(h, order, approverId), await snoozeAs(h, instance, otherApproverId)];
+    const refused = await snoozeAs(h, order, rotator);
+    const snoozedAfterRefusal = await isSnoozed(h, order.id);
+    const answers = [await snoozeAs(h, instance, rotator), await snoozeAs(h, order, approverId)];
 
     expect(refused.body.text).toBe(`Only <@${approverId}>, <@${otherApproverId}> can snooze expiry alerts.`);
     expect(snoozedAfterRefusal).toBe(false);

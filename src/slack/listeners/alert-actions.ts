@@ -45,9 +45,10 @@ export function snoozeRule(
   channelId: string | undefined,
   id: string,
 ): SnoozeRule | undefined {
-  if (!directory.fromFile) return { decision: 'money', account: undefined };
+  const decision = isInstanceId(id) ? 'rotation' : 'money';
+  if (!directory.fromFile) return { decision, account: undefined };
   const account = channelId ? directory.accountFor(channelId) : undefined;
-  return account && { decision: isInstanceId(id) ? 'rotation' : 'money', account: account.name };
+  return account && { decision, account: account.name };
 }
 
 /** Why `userId` may not snooze the row of `id` in the alert posted in `channelId`; undefined when they may. */
