@@ -65,7 +65,9 @@ export type Refusal =
   /** Check CAS again: a newer request holds the order now. */
   | { code: 'order_taken'; orderId: string; holder: RenewalRecord | undefined }
   /** Close as renewed: another request follows that new order. */
-  | { code: 'order_claimed'; newOrderId: string };
+  | { code: 'order_claimed'; newOrderId: string }
+  /** Close as renewed (with a new order) on a rotation, which has no order: Check CAS again follows a new certificate. */
+  | { code: 'rotation_not_renewed'; instanceId: string };
 
 /**
  * A decision that took effect (it is recorded and stands) whose job could not be queued at once: the worker's

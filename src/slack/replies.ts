@@ -61,6 +61,8 @@ export function renderRefusal(
       return `Order ${code(refusal.orderId)} has a newer request (${refusal.holder ? threadLink(refusal.holder) : 'just opened'}), so this one cannot take it back. Check the console and *Close* this one instead.`;
     case 'order_claimed':
       return `New order ${code(refusal.newOrderId)} belongs to another renewal request; check the ID in the CAS console.`;
+    case 'rotation_not_renewed':
+      return `Nothing was closed: a rotation has no new order. If subscription ${code(refusal.instanceId)} has a new certificate in the CAS console, use *Check CAS again*: I follow it from there.`;
   }
 }
 
