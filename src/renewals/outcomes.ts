@@ -56,8 +56,8 @@ export type Refusal =
       orderId: string;
       renewedBefore: Exclude<EarlierRenewal, { source: 'ours' }>;
     }
-  /** Self-approval is off and the clicker asked for the renewal. */
-  | { code: 'self_approval' }
+  /** Self-approval is off and the clicker asked for the request (`rotation`: a V2 rotation's). */
+  | { code: 'self_approval'; rotation?: true }
   /** Only the requester may attach a CSR. */
   | { code: 'not_requester' }
   /** The request no longer needs attention. */
@@ -82,6 +82,8 @@ export interface ApprovalCounted {
   code: 'approval_counted';
   count: number;
   required: number;
+  /** Of a V2 rotation, for its wording. */
+  rotation?: true;
 }
 
 /** What `/cert renew` (or an alert's Renew) led to; the Slack layer posts the card or answers the person. */
