@@ -29,6 +29,9 @@ export interface CardClick {
   userId: string;
 }
 
+/** The flag a thread event of a V2 rotation carries, for its wording. */
+const rotation = (record: RenewalRecord) => (record.kind === 'rotation' ? { rotation: true as const } : {});
+
 /** What a person found in the CAS console. */
 export type Resolution = { outcome: 'renewed'; newOrderId: string } | { outcome: 'not_renewed' };
 
@@ -74,7 +77,9 @@ export function createAttentionService(deps: AttentionServiceDeps) {
         actor: click.userId,
         ifVersion: record.version,
         fields: { failures: 0 },
-        notify: [{ kind: 'event', event: { type: 'recheck', by: click.userId, at: now() } }],
+        notify: [
+          { kind: 'event', event: { type: 'recheck', by: click.userId, at: now(), ...rotation(record) } },
+        ],
       });
       if (!result.ok) {
         if (result.reason === 'order_taken')
@@ -87,10 +92,10 @@ export function createAttentionService(deps: AttentionServiceDeps) {
       return result.queued;
     },
 
-    /** Whether the Close modal may be shown to this person for this card (the refusal otherwise). */
-    async mayResolve(click: CardClick): Promise<Refusal | undefined> {
+    /** Whether the Close modal may be shown to this person for this card: the request (for its wording), or why not. */
+    async mayResolve(click: CardClick): Promise<{ request: RenewalRecord } | { refusal: Refusal }> {
       const found = await requestNeedingAttention(click);
-      return 'refusal' in found ? found.refusal : undefined;
+      return 'refusal' in found ? found : { request: found.record };
     },
 
     /** Close: the person says whether CAS renewed the order (as `newOrderId`) or not. */
@@ -99,6 +104,8 @@ export function createAttentionService(deps: AttentionServiceDeps) {
       if ('refusal' in found) return found.refusal;
       const { record } = found;
       const renewed = click.outcome === 'renewed' ? { newOrderId: click.newOrderId } : undefined;
+      if (renewed && record.kind === 'rotation')
+        return { code: 'rotation_not_renewed', instanceId: record.orderId };
       const result = await store.transition(record.id, renewed ? 'resolved_renewed' : 'resolved', {
         actor: click.userId,
         ifVersion: record.version,
@@ -112,7 +119,13 @@ export function createAttentionService(deps: AttentionServiceDeps) {
         notify: [
           {
             kind: 'event',
-            event: { type: 'closed', by: click.userId, orderId: record.orderId, ...renewed },
+            event: {
+              type: 'closed',
+              by: click.userId,
+              orderId: record.orderId,
+              ...renewed,
+              ...rotation(record),
+            },
           },
         ],
       });

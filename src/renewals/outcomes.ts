@@ -56,8 +56,8 @@ export type Refusal =
       orderId: string;
       renewedBefore: Exclude<EarlierRenewal, { source: 'ours' }>;
     }
-  /** Self-approval is off and the clicker asked for the renewal. */
-  | { code: 'self_approval' }
+  /** Self-approval is off and the clicker asked for the request (`rotation`: a V2 rotation's). */
+  | { code: 'self_approval'; rotation?: true }
   /** Only the requester may attach a CSR. */
   | { code: 'not_requester' }
   /** The request no longer needs attention. */
@@ -65,7 +65,9 @@ export type Refusal =
   /** Check CAS again: a newer request holds the order now. */
   | { code: 'order_taken'; orderId: string; holder: RenewalRecord | undefined }
   /** Close as renewed: another request follows that new order. */
-  | { code: 'order_claimed'; newOrderId: string };
+  | { code: 'order_claimed'; newOrderId: string }
+  /** Close as renewed (with a new order) on a rotation, which has no order: Check CAS again follows a new certificate. */
+  | { code: 'rotation_not_renewed'; instanceId: string };
 
 /**
  * A decision that took effect (it is recorded and stands) whose job could not be queued at once: the worker's
@@ -80,6 +82,8 @@ export interface ApprovalCounted {
   code: 'approval_counted';
   count: number;
   required: number;
+  /** Of a V2 rotation, for its wording. */
+  rotation?: true;
 }
 
 /** What `/cert renew` (or an alert's Renew) led to; the Slack layer posts the card or answers the person. */

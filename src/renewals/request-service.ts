@@ -71,7 +71,7 @@ export function createRequestService(deps: RequestServiceDeps) {
     if (approver === 'unknown') return { code: 'approvers_unknown' };
     if (approver === 'not_approver') return notApprover(action, decision, userId, record.account);
     if (action !== 'reject' && userId === record.requestedBy && !deps.allowSelfApproval)
-      return { code: 'self_approval' };
+      return { code: 'self_approval', ...(decision === 'rotation' ? { rotation: true as const } : {}) };
     return undefined;
   }
 
@@ -116,7 +116,8 @@ export function createRequestService(deps: RequestServiceDeps) {
     if (result.ok) {
       logger.info({ recordId: result.record.id, count, required }, 'approval counted');
       await deliverNow(result.record);
-      return { code: 'approval_counted', count, required } as const;
+      const rotation = result.record.kind === 'rotation' ? { rotation: true as const } : {};
+      return { code: 'approval_counted', count, required, ...rotation } as const;
     }
     if (result.reason === 'approval_repeated') return { code: 'approval_repeated', count, required } as const;
     return notWaiting(result);

@@ -17,14 +17,23 @@ export interface OrderStatus {
   cas: { ok: true; state: CertificateState } | { ok: false; message: string };
 }
 
+/** The latest request kept under `id` (an order ID, or a rotation's instance ID) and its deployment, if issued. */
+export async function latestRequest(
+  store: RenewalStore,
+  id: string,
+): Promise<{ record: RenewalRecord | undefined; deployment: DeploymentRecord | undefined }> {
+  const record = await store.findLatest(id);
+  const deployment = record && isRenewed(record) ? await store.deployments.get(record.id) : undefined;
+  return { record, deployment };
+}
+
 /** Reads the latest request for the order and asks CAS for the live state. */
 export async function orderStatus(
   deps: { store: RenewalStore; cas: CasClient },
   orderId: string,
 ): Promise<OrderStatus> {
-  const record = await deps.store.findLatest(orderId);
+  const { record, deployment } = await latestRequest(deps.store, orderId);
   const target = record?.newOrderId ?? orderId;
-  const deployment = record && isRenewed(record) ? await deps.store.deployments.get(record.id) : undefined;
   const cas = await deps.cas.describeCertificateState(target).then(
     (state) => ({ ok: true as const, state }),
     (err: unknown) => ({ ok: false as const, message: isAppError(err) ? err.message : 'unexpected error' }),

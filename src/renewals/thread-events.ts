@@ -120,8 +120,9 @@ export type ThreadEvent =
   | { type: 'issued'; newOrderId: string; certificate?: CertificateFacts; casGeneratedKey: boolean }
   | { type: 'review_failed'; newOrderId: string }
   | { type: 'refused'; orderId: string; casCode: string; casMessage: string }
-  | { type: 'needs_attention'; reason: AttentionReason }
-  | { type: 'recheck'; by: string; at: number }
+  /** `rotation`: of a V2 rotation (its subscription, not an order, is free meanwhile). */
+  | { type: 'needs_attention'; reason: AttentionReason; rotation?: true }
+  | { type: 'recheck'; by: string; at: number; rotation?: true }
   /** Issued, but no resource serves the old certificate in the products searched. */
   | { type: 'no_resources'; oldCertId: string | undefined; products: string[] }
   /** Where the old certificate is served could not be looked up. */
@@ -141,7 +142,8 @@ export type ThreadEvent =
   | { type: 'deploy_not_created'; reason: string }
   /** The deployment could not be followed to its end. */
   | { type: 'deploy_lost'; jobId?: string | undefined; reason: string }
-  | { type: 'closed'; by: string; orderId: string; newOrderId?: string }
+  /** Closed by a person; `rotation`: `orderId` is the V2 subscription's instance ID. */
+  | { type: 'closed'; by: string; orderId: string; newOrderId?: string; rotation?: true }
   /** A rotation: the bot submits the instance's next application (UpdateInstance when it differs, ApplyCertificate). */
   | {
       type: 'rotation_applying';

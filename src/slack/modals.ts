@@ -1,5 +1,7 @@
 import type { InputBlock, ModalView } from '@slack/web-api';
 import { z } from 'zod';
+import type { RenewalRecord } from '../renewals/record.ts';
+import { code } from './mrkdwn.ts';
 
 /** Callback IDs of the modals. */
 export const callbackIds = {
@@ -87,27 +89,57 @@ export function csrModal(context: ModalContext, orderId: string): ModalView {
   );
 }
 
+type Option = { text: { type: 'plain_text'; text: string }; value: string };
+
+/** The Close modal's choice of what the console shows, read back as the `outcome` block's `value`. */
+function outcomeInput(options: Option[], initial?: Option): InputBlock {
+  return {
+    type: 'input',
+    block_id: 'outcome',
+    label: plain('Outcome'),
+    element: {
+      type: 'radio_buttons',
+      action_id: 'value',
+      options,
+      ...(initial ? { initial_option: initial } : {}),
+    },
+  };
+}
+
+/** Title of the modals the Close button opens before it knows the request (loading, or why not). */
+export const closeTitle = 'Close request';
+
+/**
+ * The Close modal of a rotation that needs attention. It has no new order: a new certificate is followed by
+ * *Check CAS again*, so the only answer here is that it was not rotated.
+ */
+function resolveRotationModal(context: ModalContext, instanceId: string): ModalView {
+  const notRotated = { text: plain('Not rotated: no new certificate'), value: 'not_renewed' };
+  return formModal(
+    callbackIds.resolve,
+    context,
+    { title: 'Close rotation request', submit: 'Close request' },
+    `Say what the CAS console shows for subscription ${code(instanceId)}. If it has a new certificate, use *Check CAS again* instead: I follow it from there. Otherwise the request is closed with your answer and the audit trail names you.`,
+    [outcomeInput([notRotated], notRotated)],
+  );
+}
+
 /** The Close modal of a request that needs attention: what the person found in the CAS console. */
-export function resolveModal(context: ModalContext): ModalView {
+export function resolveModal(
+  context: ModalContext,
+  request: Pick<RenewalRecord, 'kind' | 'orderId'>,
+): ModalView {
+  if (request.kind === 'rotation') return resolveRotationModal(context, request.orderId);
   return formModal(
     callbackIds.resolve,
     context,
     { title: 'Close renewal request', submit: 'Close request' },
     'Say what the CAS console shows for this order. The request is closed with your answer and the audit trail names you.',
     [
-      {
-        type: 'input',
-        block_id: 'outcome',
-        label: plain('Outcome'),
-        element: {
-          type: 'radio_buttons',
-          action_id: 'value',
-          options: [
-            { text: plain('Renewed: there is a new order'), value: 'renewed' },
-            { text: plain('Not renewed: no new order'), value: 'not_renewed' },
-          ],
-        },
-      },
+      outcomeInput([
+        { text: plain('Renewed: there is a new order'), value: 'renewed' },
+        { text: plain('Not renewed: no new order'), value: 'not_renewed' },
+      ]),
       textInput('new_order', 'New order ID (when renewed)', { max_length: 19 }, true),
     ],
   );

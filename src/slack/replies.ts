@@ -40,7 +40,7 @@ export function renderRefusal(
           ? `Only ${who} can decide on a request that needs attention.`
           : refusal.action === 'deploy'
             ? `Only ${who} can deploy, skip or roll back this certificate.`
-            : `Only ${who} can ${refusal.action} this ${refusal.action === 'snooze' ? 'alert' : 'renewal'}.`;
+            : `Only ${who} can ${refusal.action} this ${refusal.action === 'snooze' ? 'alert' : refusal.decision === 'rotation' ? 'rotation' : 'renewal'}.`;
       return refusal.rotationOnly ? `${text} ${rotationOnlyWhy}` : text;
     }
     case 'approval_repeated':
@@ -52,7 +52,7 @@ export function renderRefusal(
         ? `Nothing was approved: CAS shows that order ${code(refusal.orderId)} was renewed ${slackDate(refusal.renewedBefore.at)} as order ${code(refusal.renewedBefore.newOrderId)} (${escapeMrkdwn(refusal.renewedBefore.status)}). The card now says so: read it, and approve again if you still want to pay for another renewal.`
         : `Nothing was approved: I could not ask CAS whether order ${code(refusal.orderId)} was renewed already (${escapeMrkdwn(refusal.renewedBefore.reason)}). The card now says so: check the CAS console, and approve again to go ahead anyway.`;
     case 'self_approval':
-      return 'You asked for this renewal, so another approver must approve it (self-approval is off: CERT_ALLOW_SELF_APPROVAL).';
+      return `You asked for this ${refusal.rotation ? 'rotation' : 'renewal'}, so another approver must approve it (self-approval is off: CERT_ALLOW_SELF_APPROVAL).`;
     case 'not_requester':
       return 'Only the person who asked for this renewal can attach its CSR.';
     case 'not_needing_attention':
@@ -61,12 +61,14 @@ export function renderRefusal(
       return `Order ${code(refusal.orderId)} has a newer request (${refusal.holder ? threadLink(refusal.holder) : 'just opened'}), so this one cannot take it back. Check the console and *Close* this one instead.`;
     case 'order_claimed':
       return `New order ${code(refusal.newOrderId)} belongs to another renewal request; check the ID in the CAS console.`;
+    case 'rotation_not_renewed':
+      return `Nothing was closed: a rotation has no new order. If subscription ${code(refusal.instanceId)} has a new certificate in the CAS console, use *Check CAS again*: I follow it from there.`;
   }
 }
 
 /** The private answer to an approver whose approval was counted, short of the request's count. */
-export function approvalCountedText(counted: { count: number; required: number }): string {
-  return `:ballot_box_with_check: Your approval is counted: ${counted.count} of ${counted.required}. The renewal starts once ${counted.required} different approvers have approved; the card shows who has.`;
+export function approvalCountedText(counted: { count: number; required: number; rotation?: true }): string {
+  return `:ballot_box_with_check: Your approval is counted: ${counted.count} of ${counted.required}. The ${counted.rotation ? 'rotation' : 'renewal'} starts once ${counted.required} different approvers have approved; the card shows who has.`;
 }
 
 /**

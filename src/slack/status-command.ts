@@ -4,7 +4,9 @@ import type { RenewalRecord } from '../renewals/record.ts';
 import { orderStatus } from '../renewals/status-report.ts';
 import type { RenewalStore } from '../renewals/store.ts';
 import { isInstanceId } from './command-parser.ts';
+import { threadLink } from './links.ts';
 import { code, escapeMrkdwn, slackDate } from './mrkdwn.ts';
+import { statusLine } from './status-line.ts';
 import { renderOrderStatus } from './status-text.ts';
 
 /** What `/cert status` needs. */
@@ -16,13 +18,26 @@ export interface StatusCommandDeps {
 
 const when = (ms: number | undefined) => (ms === undefined ? 'unknown' : slackDate(ms, '{date_short}'));
 
-/** The private answer to `/cert status <instanceId>`: what CAS says of the subscription and its certificate now. */
-export function renderInstanceStatus(status: InstanceStatus): string {
+/** The latest rotation request of the subscription and its thread, or how to start one. */
+function rotationRequestLine(status: InstanceStatus, threadPermalink: string | undefined): string {
+  const { record, instanceId } = status;
+  return record
+    ? `*Rotation request* for subscription ${code(instanceId)}: ${statusLine(record, status.deployment)}\nThread: ${threadPermalink ?? threadLink(record)}`
+    : `No rotation request for subscription ${code(instanceId)} yet. Start one with \`/cert renew ${escapeMrkdwn(instanceId)}\`.`;
+}
+
+/**
+ * The private answer to `/cert status <instanceId>`: the latest rotation request (its state, a link to its
+ * thread), then what CAS says of the subscription and its certificate now.
+ */
+export function renderInstanceStatus(status: InstanceStatus, threadPermalink?: string): string {
+  const request = rotationRequestLine(status, threadPermalink);
   const head = `*V2 subscription* ${code(status.instanceId)}`;
-  if (!status.cas.ok) return `${head}: could not check (${escapeMrkdwn(status.cas.message)})`;
+  if (!status.cas.ok) return `${request}\n${head}: could not check (${escapeMrkdwn(status.cas.message)})`;
   const d = status.cas.detail;
   const text = (v: string | undefined) => escapeMrkdwn(v ?? 'unknown');
   const lines = [
+    request,
     `${head} · ${text(d.Domain)}: subscription ${text(d.Status)}, ends ${when(d.OrderEndTime)}`,
     d.CertificateId
       ? `Certificate ${code(d.CertificateId)}: ${text(d.CertificateStatus)}, valid ${when(d.CertificateNotBefore)} to ${when(d.CertificateNotAfter)}`
@@ -34,13 +49,15 @@ export function renderInstanceStatus(status: InstanceStatus): string {
     lines.push(
       `Validation: ${text(v.ValidationType)} ${code(v.ValidationKey ?? '')} on ${text(v.RootDomain ?? v.Domain)}`,
     );
-  lines.push('Rotating it from Slack comes in a later version of the bot.');
   return lines.join('\n');
 }
 
 /** `/cert status <orderId|instanceId>`: the service's data, rendered here. */
 export async function statusText(deps: StatusCommandDeps, id: string): Promise<string> {
-  if (isInstanceId(id)) return renderInstanceStatus(await instanceStatus({ cas: deps.cas }, id));
+  if (isInstanceId(id)) {
+    const status = await instanceStatus({ store: deps.store, cas: deps.cas }, id);
+    return renderInstanceStatus(status, status.record && (await deps.permalinks(status.record)));
+  }
   const status = await orderStatus({ store: deps.store, cas: deps.cas }, id);
   return renderOrderStatus(status, status.record && (await deps.permalinks(status.record)));
 }

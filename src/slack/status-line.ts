@@ -67,7 +67,7 @@ export function statusLine(record: RenewalRecord, deployment?: DeploymentRecord)
     rejected: `:no_entry_sign: Rejected${record.decidedBy ? ` by ${mention(record.decidedBy)}` : ''}${record.decidedAt ? ` at ${slackDate(record.decidedAt)}` : ''}${record.reason ? `: ${escapeMrkdwn(record.reason)}` : ''}`,
     expired: ':zzz: Expired without a decision; run `/cert renew` again if it is still needed',
     cancelled: `:heavy_multiplication_x: Cancelled${record.reason ? `: ${escapeMrkdwn(record.reason)}` : ''}`,
-    resolved: `:ballot_box_with_check: Closed${record.resolvedBy ? ` by ${mention(record.resolvedBy)}` : ''}${record.resolvedAt ? ` at ${slackDate(record.resolvedAt)}` : ''}: ${record.resolution === 'renewed' ? `renewed in the CAS console${newOrder}` : 'not renewed'}`,
+    resolved: `:ballot_box_with_check: Closed${record.resolvedBy ? ` by ${mention(record.resolvedBy)}` : ''}${record.resolvedAt ? ` at ${slackDate(record.resolvedAt)}` : ''}: ${record.resolution === 'renewed' ? `${rotation ? 'rotated' : 'renewed'} in the CAS console${newOrder}` : rotation ? 'not rotated' : 'not renewed'}`,
   };
   const decided =
     record.decidedBy && passedApproval(record)

@@ -110,9 +110,9 @@ function eventText(event: ThreadEvent): string {
     case 'refused':
       return `:x: Renewal failed: CAS refused to renew order ${code(event.orderId)}: ${code(event.casCode)} ${escapeMrkdwn(event.casMessage)}`;
     case 'needs_attention':
-      return `:warning: *Needs attention*: ${renderAttention(event.reason)}\nThe order is free for a new request meanwhile. Approvers: *Check CAS again* or *Close…* on the card above.`;
+      return `:warning: *Needs attention*: ${renderAttention(event.reason)}\nThe ${event.rotation ? 'subscription' : 'order'} is free for a new request meanwhile. Approvers: *Check CAS again* or *Close…* on the card above.`;
     case 'recheck':
-      return `:mag: ${mention(event.by)} asked me to check CAS again at ${slackDate(event.at)}. Nothing is renewed again: I only look for what happened.`;
+      return `:mag: ${mention(event.by)} asked me to check CAS again at ${slackDate(event.at)}. ${event.rotation ? 'Nothing is applied for again' : 'Nothing is renewed again'}: I only look for what happened.`;
     case 'no_resources':
       return `:information_source: No cloud resource serves the old certificate${event.oldCertId ? ` (${code(event.oldCertId)})` : ''} in ${event.products.map(escapeMrkdwn).join(', ')}, so there is nothing to deploy to. Check that the products are right (\`CERT_DEPLOY_PRODUCTS\`), that the old certificate was deployed through CAS, and the CAS console → Deployment; install the new certificate there or by hand.`;
     case 'resources_unknown':
@@ -155,8 +155,15 @@ function eventText(event: ThreadEvent): string {
     case 'rotation_issued':
       return rotationEventText(event);
     case 'closed':
-      return event.newOrderId
-        ? `:ballot_box_with_check: ${mention(event.by)} closed this request: CAS renewed order ${code(event.orderId)} as new order ${code(event.newOrderId)}. Follow that order in the CAS console.`
-        : `:ballot_box_with_check: ${mention(event.by)} closed this request: order ${code(event.orderId)} was not renewed. Run \`/cert renew ${escapeMrkdwn(event.orderId)}\` if it is still needed.`;
+      return closedText(event);
   }
+}
+
+/** A person closed the request: a rotation's subscription was not rotated; a renewal's order was renewed, or not. */
+function closedText(event: Extract<ThreadEvent, { type: 'closed' }>): string {
+  if (event.rotation)
+    return `:ballot_box_with_check: ${mention(event.by)} closed this request: subscription ${code(event.orderId)} was not rotated. Run \`/cert renew ${escapeMrkdwn(event.orderId)}\` if it is still needed.`;
+  return event.newOrderId
+    ? `:ballot_box_with_check: ${mention(event.by)} closed this request: CAS renewed order ${code(event.orderId)} as new order ${code(event.newOrderId)}. Follow that order in the CAS console.`
+    : `:ballot_box_with_check: ${mention(event.by)} closed this request: order ${code(event.orderId)} was not renewed. Run \`/cert renew ${escapeMrkdwn(event.orderId)}\` if it is still needed.`;
 }

@@ -148,7 +148,13 @@ export function createStepContext(deps: RenewalProcessorDeps): StepContext {
       actor: 'worker',
       detail: reason.code,
       fields: { attention: reason, ...fields },
-      notify: [tell({ type: 'needs_attention', reason })],
+      notify: [
+        tell({
+          type: 'needs_attention',
+          reason,
+          ...(record.kind === 'rotation' ? { rotation: true as const } : {}),
+        }),
+      ],
     });
     logger.warn(
       { recordId: record.id, orderId: record.orderId, reason: reason.code },

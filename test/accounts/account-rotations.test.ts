@@ -62,7 +62,7 @@ describe("a rotation in an account's channel", () => {
     const refused = await answerTo(h, () => approveAs(h, card, approverId));
 
     expect(refused.body.text).toBe(
-      'Only <!subteam^S0SHOPLEADS>, <!subteam^S0SHOPONCALL> can approve this renewal.',
+      'Only <!subteam^S0SHOPLEADS>, <!subteam^S0SHOPONCALL> can approve this rotation.',
     );
     expect(await h.app.redis.hget(`${h.prefix}:renewal:${card.recordId}`, 'state')).toBe('requested');
   });
@@ -73,7 +73,9 @@ describe("a rotation in an account's channel", () => {
     expect(JSON.stringify(card.call.args.blocks)).toContain('0 of 2 approvals');
 
     const counted = await answerTo(h, () => approveAs(h, card, shopOnCallId));
-    expect(String(counted.body.text)).toContain('counted: 1 of 2');
+    expect(String(counted.body.text)).toContain(
+      'counted: 1 of 2. The rotation starts once 2 different approvers have approved',
+    );
     expect(await h.app.redis.hget(`${h.prefix}:renewal:${card.recordId}`, 'state')).toBe('requested');
     await approveAs(h, card, shopOnCallId);
     await approveAs(h, card, shopLeadIds[0]);

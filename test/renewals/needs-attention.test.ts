@@ -41,7 +41,7 @@ async function requestNeedingAttention(env: Record<string, string> = {}) {
   return { order, card, recordId: card.recordId as string, value, attentionCard, harness };
 }
 
-type CloseView = { callback_id: string; private_metadata: string };
+type CloseView = { callback_id: string; private_metadata: string; title: { text: string } };
 
 /** Clicks Close… on the card and resolves with the modal, as filled in. */
 const openCloseModal = async (harness: AppHarness, ts: string, value: string | undefined) =>
@@ -169,10 +169,20 @@ describe('needs attention is not a dead end', () => {
     const view = await openCloseModal(harness, card.ts, value);
     const invalid = await submitClose(harness, view, 'renewed', 'not-a-number');
     const closed = await submitClose(harness, view, 'not_renewed', null);
-    await harness.slack.waitForCall(
+    const closedPost = await harness.slack.waitForCall(
       (c) => c.args.thread_ts === card.ts && /closed this request/.test(String(c.args.text)),
     );
     const next = await openCard(harness, String(order.orderId));
+
+    // A renewal's wording: its order (a rotation's says subscription: test/worker/rotation-close.test.ts).
+    expect(view.title.text).toBe('Close renewal request');
+    expect(closedPost.args.text).toContain(`order \`${order.orderId}\` was not renewed`);
+    expect(
+      harness.slack
+        .thread(channelId, card.ts)
+        .map((m) => m.text)
+        .join('\n'),
+    ).toContain('The order is free for a new request meanwhile.');
 
     expect(invalid.json).toMatchObject({
       response_action: 'errors',

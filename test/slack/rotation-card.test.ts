@@ -7,7 +7,9 @@ import {
   approverId,
   blocksText,
   findButton,
+  openCard,
   renewalRecordKeys,
+  requesterId,
 } from '../support/app-harness.ts';
 import { type RotationRig, rotated, rotationSubscription, startRotation } from '../support/rotation.ts';
 
@@ -138,5 +140,22 @@ describe('the rotation card and what opens nothing', () => {
       `remind_half:${recordId}`,
     ]);
     expect(await h.app.redis.keys(`${h.prefix}:bull:approvals:*`)).toEqual([]);
+  });
+
+  it('the requester of a rotation may not approve it when self-approval is off, and is told it is a rotation', async () => {
+    rig = await startRotation(rotationSubscription(), {
+      worker: false,
+      env: { CERT_APPROVERS: `${requesterId},${approverId}` },
+    });
+    const h = rig.harness;
+    const card = await openCard(h, rotated.instanceId);
+
+    await h.click('cert_approve', { user: requesterId, messageTs: card.ts, value: card.value });
+    const answer = await h.slack.waitForResponse((r) => String(r.body.text).startsWith('You asked'));
+
+    expect(answer.body.text).toBe(
+      'You asked for this rotation, so another approver must approve it (self-approval is off: CERT_ALLOW_SELF_APPROVAL).',
+    );
+    expect(await h.app.redis.hget(`${h.prefix}:renewal:${card.recordId}`, 'state')).toBe('requested');
   });
 });

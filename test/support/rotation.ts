@@ -5,6 +5,7 @@ import type { RenewalStore } from '../../src/renewals/store.ts';
 import {
   type AppHarness,
   approverId,
+  blocksText,
   channelId,
   findButton,
   type HarnessOptions,
@@ -82,6 +83,29 @@ export async function approveRotation(h: AppHarness, instanceId = rotated.instan
   const card = await openCard(h, instanceId);
   await h.click('cert_approve', { user: approverId, messageTs: card.ts, value: card.value });
   return card;
+}
+
+/** Simulator timings under which an application never issues by itself (a test withdraws it). */
+export const neverIssues: Partial<SimSeed> = {
+  subscriptionApi: { taskMs: 300, issueMs: 600_000, cancelMs: 100 },
+};
+
+/**
+ * Approves a rotation (on a rig started with {@link neverIssues}), then withdraws its application in CAS once the
+ * validation is asked for: it needs attention. Returns its card, the thread then and the card's attention update.
+ */
+export async function withdrawnRotation(h: AppHarness) {
+  const card = await approveRotation(h);
+  await threadUntil(h, card.ts, /Domain validation needed/);
+  h.cas.sim.subscriptions.cancel(rotated.instanceId);
+  const thread = await threadUntil(h, card.ts, /Needs attention/);
+  const attentionCard = await h.slack.waitForCall(
+    (c) =>
+      c.method === 'chat.update' &&
+      c.args.ts === card.ts &&
+      /Needs attention/.test(blocksText(c.args.blocks)),
+  );
+  return { card, thread, attentionCard };
 }
 
 /** The thread's texts once a message matching `pattern` was posted in it. */

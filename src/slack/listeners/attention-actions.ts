@@ -6,7 +6,7 @@ import type { Refusal } from '../../renewals/outcomes.ts';
 import type { Guarded } from '../after-ack.ts';
 import { actionIds, parseCardValue } from '../cards.ts';
 import { openThenFill } from '../modal-first.ts';
-import { callbackIds, modalContextOf, resolveModal } from '../modals.ts';
+import { callbackIds, closeTitle, modalContextOf, resolveModal } from '../modals.ts';
 import { replyPrivately } from '../private-reply.ts';
 import { decisionQueuedLater, renderRefusal } from '../replies.ts';
 
@@ -69,18 +69,17 @@ export function registerAttentionActions(app: App, deps: AttentionActionDeps): v
       'close',
       replyTo(respond),
       () =>
-        openThenFill(client, body.trigger_id, 'Close renewal request', async () => {
+        openThenFill(client, body.trigger_id, closeTitle, async () => {
           if (!click) return { refusal: 'This button is not on a card I posted.' };
-          const refusal = await deps.attention.mayResolve(click);
-          if (refusal) return { refusal: refuse(refusal) };
-          return {
-            view: resolveModal({
-              recordId: click.claim?.id ?? '',
-              version: click.claim?.version ?? 0,
-              channelId: click.channelId,
-              messageTs: click.messageTs,
-            }),
+          const may = await deps.attention.mayResolve(click);
+          if ('refusal' in may) return { refusal: refuse(may.refusal) };
+          const context = {
+            recordId: click.claim?.id ?? '',
+            version: click.claim?.version ?? 0,
+            channelId: click.channelId,
+            messageTs: click.messageTs,
           };
+          return { view: resolveModal(context, may.request) };
         }).then(() => undefined),
       false,
     );
