@@ -63,6 +63,8 @@ export interface AlertServiceDeps {
     channel: string | undefined;
     routes: readonly AlertRoute[];
   };
+  /** The account scanned, with an accounts file: its scan health is its own, and its notices name it. */
+  account?: string | undefined;
   /** Called for every alert posted (metrics). */
   onPosted?: (kind: 'expiring' | 'expired' | 'scan_health', count: number) => void;
 }
@@ -254,21 +256,23 @@ export function createAlertService(deps: AlertServiceDeps) {
     runScan,
     /** A scan that also watches itself: two failures in a row post one notice; the next success posts another. */
     async runWatchedScan(): Promise<ScanSummary> {
+      const { account } = deps;
+      const channel = deps.alerts.channel;
+      const named = account ? { account } : {};
       try {
         const summary = await runScan();
-        const channel = deps.alerts.channel;
-        if ((await state.scanSucceeded()).notifyRecovered && channel) {
-          if (await deps.post({ kind: 'scan_recovered', channel })) deps.onPosted?.('scan_health', 1);
+        if ((await state.scanSucceeded(account)).notifyRecovered && channel) {
+          if (await deps.post({ kind: 'scan_recovered', channel, ...named }))
+            deps.onPosted?.('scan_health', 1);
         }
         return summary;
       } catch (err) {
-        const reason = isAppError(err) ? err.message : 'unexpected error';
-        logger.error({ err: { message: reason } }, 'expiry scan failed');
-        const health = await state.scanFailed();
-        const channel = deps.alerts.channel;
+        const reason = scanFailureReason(err);
+        logger.error({ err: { message: reason }, ...named }, 'expiry scan failed');
+        const health = await state.scanFailed(account);
         if (health.notify && channel) {
           const { failures } = health;
-          const posted = await deps.post({ kind: 'scan_failing', channel, reason, failures });
+          const posted = await deps.post({ kind: 'scan_failing', channel, reason, failures, ...named });
           if (posted) deps.onPosted?.('scan_health', 1);
         }
         throw err;
@@ -276,6 +280,9 @@ export function createAlertService(deps: AlertServiceDeps) {
     },
   };
 }
+
+/** What a failed scan says of its cause: an error the bot raised on purpose says its message; any other, nothing. */
+export const scanFailureReason = (err: unknown) => (isAppError(err) ? err.message : 'unexpected error');
 
 /** The alert service. */
 export type AlertService = ReturnType<typeof createAlertService>;

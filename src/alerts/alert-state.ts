@@ -76,7 +76,8 @@ export function createAlertState(deps: {
     alerted: () => `${prefix}:alerted-orders`,
     snooze: (orderId: string) => `${prefix}:snooze:${orderId}`,
     audit: (orderId: string) => `${prefix}:order-audit:${orderId}`,
-    health: () => `${prefix}:scan-health`,
+    /** An account's scan health (with an accounts file); without one, the key it always was. */
+    health: (account?: string) => (account ? `${prefix}:scan-health:${account}` : `${prefix}:scan-health`),
     leases: () => `${prefix}:alert-leases`,
   };
 
@@ -214,20 +215,23 @@ export function createAlertState(deps: {
       );
     },
 
-    /** Records a failed scan; `notify` is true exactly when this makes two failures in a row. */
-    async scanFailed(): Promise<{ notify: boolean; failures: number }> {
-      const failures = await redis.hincrby(key.health(), 'failures', 1);
+    /**
+     * Records a failed scan of `account` (undefined: the one account without an accounts file); `notify` is true
+     * exactly when this makes two failures in a row of that account.
+     */
+    async scanFailed(account?: string): Promise<{ notify: boolean; failures: number }> {
+      const failures = await redis.hincrby(key.health(account), 'failures', 1);
       if (failures < 2) return { notify: false, failures };
-      const first = await redis.hsetnx(key.health(), 'notified', '1');
+      const first = await redis.hsetnx(key.health(account), 'notified', '1');
       return { notify: first === 1, failures };
     },
 
-    /** Records a successful scan; `notifyRecovered` is true when a failure notice had been posted. */
-    async scanSucceeded(): Promise<{ notifyRecovered: boolean }> {
+    /** Records a successful scan of `account`; `notifyRecovered` is true when its failure notice had been posted. */
+    async scanSucceeded(account?: string): Promise<{ notifyRecovered: boolean }> {
       const [[, notified]] = ((await redis
         .multi()
-        .hget(key.health(), 'notified')
-        .del(key.health())
+        .hget(key.health(account), 'notified')
+        .del(key.health(account))
         .exec()) ?? [[null, null]]) as [[unknown, string | null]];
       return { notifyRecovered: notified === '1' };
     },

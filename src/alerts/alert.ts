@@ -13,7 +13,8 @@ export interface ThresholdOrder extends ExpiringOrder {
  *   alerted orders that expired without a renewal (the final alert; V2 instances too); V2 certificates that crossed
  *   a lifetime threshold (Renew carries the instance ID; a hosted one says hosting has not rotated it), and
  *   subscriptions that end (a purchase: a console link, no button);
- * - `scan_failing`: the scan failed `failures` times in a row, for `reason` (an error's message);
+ * - `scan_failing`: the scan (of `account`, with an accounts file) failed `failures` times in a row, for `reason`
+ *   (an error's message);
  * - `scan_recovered`: it works again.
  */
 export type Alert =
@@ -27,8 +28,8 @@ export type Alert =
       /** Hosting quota left, with hosted certificates hosting has not rotated (GetInstanceSummary). */
       hostingQuotaLeft?: number;
     }
-  | { kind: 'scan_failing'; channel: string; reason: string; failures: number }
-  | { kind: 'scan_recovered'; channel: string };
+  | { kind: 'scan_failing'; channel: string; reason: string; failures: number; account?: string }
+  | { kind: 'scan_recovered'; channel: string; account?: string };
 
 /**
  * Posts one alert, all of it or nothing more once a message fails (the Slack layer implements it, as the outbox's

@@ -88,6 +88,8 @@ export function alertServiceOf(
       logger,
       now,
       alerts: { ...deps.config.alerts, channel: account.alertChannel, routes: [...account.alertRoutes] },
+      // Scan health per account with a file; without one, the one account keeps the key it always had.
+      account: accounts.directory.fromFile ? account.name : undefined,
       onPosted: (kind, count) => deps.metrics.alertsSent(kind, count),
     }),
   );

@@ -1,9 +1,9 @@
-import type { AlertService, ScanSummary } from '../alerts/alert-service.ts';
+import { AccountScansFailed } from '../accounts/account-alerts.ts';
+import { type AlertService, type ScanSummary, scanFailureReason } from '../alerts/alert-service.ts';
 import { listOrdersAndInstances } from '../alerts/expiring-instances.ts';
 import type { LifetimeThresholds } from '../alerts/lifetime.ts';
 import type { ApproverDirectory } from '../approval/approvers.ts';
 import type { CasClient } from '../cas/client.ts';
-import { isAppError } from '../errors.ts';
 import { code, escapeMrkdwn, slackDate } from './mrkdwn.ts';
 
 const maxListed = 40;
@@ -53,9 +53,43 @@ function instanceNotes(s: ScanSummary): string[] {
   return notes;
 }
 
+/** A scan's summary; `accounts` names the accounts it covers when some others failed. */
+function summaryText(s: ScanSummary, accounts?: readonly string[]): string {
+  const where = s.channels.length > 0 ? ` in ${s.channels.map((c) => `<#${c}>`).join(', ')}` : '';
+  const covering = accounts
+    ? ` in account${accounts.length === 1 ? '' : 's'} ${accounts.map((a) => escapeMrkdwn(a)).join(', ')}`
+    : '';
+  const skipped = [
+    s.inFlight ? `${s.inFlight} with a renewal in flight` : '',
+    s.snoozed ? `${s.snoozed} snoozed` : '',
+    s.unrouted ? `${s.unrouted} with no alert channel (set CERT_ALERT_CHANNEL)` : '',
+  ].filter(Boolean);
+  const v2 = [
+    s.hostingOverdue ? `${s.hostingOverdue} hosted not rotated by CAS` : '',
+    s.subscriptions
+      ? `${s.subscriptions} subscription${s.subscriptions === 1 ? '' : 's'} ending (a purchase)`
+      : '',
+  ].filter(Boolean);
+  return [
+    `Scanned ${s.scanned} orders${s.instances ? ` and ${s.instances} V2 subscriptions` : ''}${covering}: ${s.expiring} expiring soon, ${s.alerted} newly alerted${s.expired ? `, ${s.expired} expired` : ''}${v2.length ? `, ${v2.join(', ')}` : ''}${where}.${skipped.length ? ` Skipped: ${skipped.join(', ')}.` : ''}`,
+    ...instanceNotes(s),
+  ].join('\n');
+}
+
+/** What the accounts that were scanned did (their alerts were posted), then each account that failed, and why. */
+function partialScanText(err: AccountScansFailed): string {
+  return [
+    ...(err.summary ? [summaryText(err.summary, err.succeeded)] : []),
+    ...err.failed.map(
+      (f) => `:warning: Scan failed for account ${escapeMrkdwn(f.account)}: ${escapeMrkdwn(f.reason)}`,
+    ),
+  ].join('\n');
+}
+
 /**
  * `/cert scan`: `CERT_APPROVERS` only, also with an accounts file (`everyAccount`): the scan covers every account, so
- * an account's own approvers may not run it, and the refusal says so. Runs the watched scan now and summarises it.
+ * an account's own approvers may not run it, and the refusal says so. Runs the watched scan now and summarises it;
+ * when some accounts failed, what the others did and why each failed.
  */
 export async function scanNowText(
   deps: { alerts: AlertService; approvers: ApproverDirectory; everyAccount?: boolean },
@@ -66,24 +100,9 @@ export async function scanNowText(
       ? `Only ${deps.approvers.describe()} can run the expiry scan: it scans every account, so an account's own approvers cannot.`
       : `Only ${deps.approvers.describe()} can run the expiry scan.`;
   try {
-    const s = await deps.alerts.runWatchedScan();
-    const where = s.channels.length > 0 ? ` in ${s.channels.map((c) => `<#${c}>`).join(', ')}` : '';
-    const skipped = [
-      s.inFlight ? `${s.inFlight} with a renewal in flight` : '',
-      s.snoozed ? `${s.snoozed} snoozed` : '',
-      s.unrouted ? `${s.unrouted} with no alert channel (set CERT_ALERT_CHANNEL)` : '',
-    ].filter(Boolean);
-    const v2 = [
-      s.hostingOverdue ? `${s.hostingOverdue} hosted not rotated by CAS` : '',
-      s.subscriptions
-        ? `${s.subscriptions} subscription${s.subscriptions === 1 ? '' : 's'} ending (a purchase)`
-        : '',
-    ].filter(Boolean);
-    return [
-      `Scanned ${s.scanned} orders${s.instances ? ` and ${s.instances} V2 subscriptions` : ''}: ${s.expiring} expiring soon, ${s.alerted} newly alerted${s.expired ? `, ${s.expired} expired` : ''}${v2.length ? `, ${v2.join(', ')}` : ''}${where}.${skipped.length ? ` Skipped: ${skipped.join(', ')}.` : ''}`,
-      ...instanceNotes(s),
-    ].join('\n');
+    return summaryText(await deps.alerts.runWatchedScan());
   } catch (err) {
-    return `:warning: The expiry scan failed: ${escapeMrkdwn(isAppError(err) ? err.message : 'unexpected error')}`;
+    if (err instanceof AccountScansFailed) return partialScanText(err);
+    return `:warning: The expiry scan failed: ${escapeMrkdwn(scanFailureReason(err))}`;
   }
 }

@@ -107,11 +107,15 @@ export function renderExpiredAlerts(
   return messages;
 }
 
-/** Posted once when the scan fails twice in a row, and once when it works again. */
+/** "Expiry scanning", "of account x" with an accounts file. */
+const scanning = (account: string | undefined) =>
+  `Expiry scanning${account ? ` of account ${escapeMrkdwn(account)}` : ''}`;
+
+/** Posted once when the scan (of an account) fails twice in a row, and once when it works again. */
 export const scanHealthText = {
-  failing: (reason: string, failures: number) =>
-    `:rotating_light: *Expiry scanning is failing* (${failures} runs in a row): ${escapeMrkdwn(reason)}. No expiry alerts are sent until it works again. Check the bot's Alibaba Cloud credentials and CAS access (\`npm run cas -- list\`).`,
-  recovered: () => ':white_check_mark: Expiry scanning works again.',
+  failing: (reason: string, failures: number, account?: string) =>
+    `:rotating_light: *${scanning(account)} is failing* (${failures} runs in a row): ${escapeMrkdwn(reason)}. No expiry alerts${account ? ' of this account' : ''} are sent until it works again. Check the bot's Alibaba Cloud credentials and CAS access (\`npm run cas -- list\`).`,
+  recovered: (account?: string) => `:white_check_mark: ${scanning(account)} works again.`,
 };
 
 /** A message of an alert, with the orders it offers to renew (remembered, so that a renewal can update it). */
@@ -146,12 +150,12 @@ export function renderAlert(alert: Alert): AlertMessage[] {
       ];
     }
     case 'scan_failing': {
-      const text = scanHealthText.failing(alert.reason, alert.failures);
+      const text = scanHealthText.failing(alert.reason, alert.failures, alert.account);
       return [
         { message: { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] }, orders: [] },
       ];
     }
     case 'scan_recovered':
-      return [{ message: { text: scanHealthText.recovered(), blocks: [] }, orders: [] }];
+      return [{ message: { text: scanHealthText.recovered(alert.account), blocks: [] }, orders: [] }];
   }
 }
