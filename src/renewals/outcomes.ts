@@ -58,8 +58,8 @@ export type Refusal =
     }
   /** Self-approval is off and the clicker asked for the request (`rotation`: a V2 rotation's). */
   | { code: 'self_approval'; rotation?: true }
-  /** Only the requester may attach a CSR. */
-  | { code: 'not_requester' }
+  /** Only the requester may attach a CSR (`rotation`: of a V2 rotation, for its wording). */
+  | { code: 'not_requester'; rotation?: true }
   /** The request no longer needs attention. */
   | { code: 'not_needing_attention' }
   /** Check CAS again: a newer request holds the order now. */
@@ -69,12 +69,19 @@ export type Refusal =
   /** Close as renewed (with a new order) on a rotation, which has no order: Check CAS again follows a new certificate. */
   | { code: 'rotation_not_renewed'; instanceId: string };
 
+/** Only the requester may attach a CSR: the refusal, saying whether the request is a rotation. */
+export function notRequester(record: Pick<RenewalRecord, 'kind'> | undefined): Refusal {
+  return { code: 'not_requester', ...(record?.kind === 'rotation' ? { rotation: true as const } : {}) };
+}
+
 /**
  * A decision that took effect (it is recorded and stands) whose job could not be queued at once: the worker's
  * sweeper enqueues it on its next pass (`CERT_SWEEP_INTERVAL_SECONDS`). Not a refusal: something did change.
  */
 export interface QueuedLater {
   code: 'queued_later';
+  /** Of a V2 rotation, for its wording. */
+  rotation?: true;
 }
 
 /** An approval that was counted, `count` of the `required` distinct approvers the request needs: it waits for more. */

@@ -5,7 +5,14 @@ import { vote } from './approval-vote.ts';
 import { sawCurrent } from './move-guards.ts';
 import { createOpenRequest } from './open-request.ts';
 import { createOpenRotation } from './open-rotation.ts';
-import type { ApprovalCounted, CardAction, CardClaim, QueuedLater, Refusal } from './outcomes.ts';
+import {
+  type ApprovalCounted,
+  type CardAction,
+  type CardClaim,
+  notRequester,
+  type QueuedLater,
+  type Refusal,
+} from './outcomes.ts';
 import type { RenewalRecord } from './record.ts';
 import { deliverSoon, type RequestServiceDeps } from './request-deps.ts';
 import { createScheduledMoves } from './scheduled-move.ts';
@@ -167,6 +174,7 @@ export function createRequestService(deps: RequestServiceDeps) {
       const { result } = voted;
       if (!result.ok) return notWaiting(result);
       await decided(result.record, { approvedBy: input.userId }, 'renewal approved');
+      if (result.queued && result.record.kind === 'rotation') return { ...result.queued, rotation: true };
       return result.queued;
     },
 
@@ -198,7 +206,7 @@ export function createRequestService(deps: RequestServiceDeps) {
      */
     async attachCsr(input: CardAction & { csr: ParsedCsr }): Promise<Refusal | undefined> {
       const record = await requestForCard(input.channelId, input.messageTs, input.claim.id);
-      if (!record || record.requestedBy !== input.userId) return { code: 'not_requester' };
+      if (!record || record.requestedBy !== input.userId) return notRequester(record);
       const result = await store.transition(record.id, 'csr_attached', {
         actor: input.userId,
         ifVersion: input.claim.version,

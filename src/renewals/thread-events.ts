@@ -66,8 +66,8 @@ export type AttentionReason =
     }
   /** CAS did not take the application after this many tries (throttling, update protection). */
   | { code: 'apply_not_taken'; newOrderId: string; instanceId: string; tries: number; last: string }
-  /** The worker kept failing on an unexpected error. */
-  | { code: 'run_failures'; failures: number; lastError: string }
+  /** The worker kept failing on an unexpected error; `instanceId` is a rotation's subscription, for its wording. */
+  | { code: 'run_failures'; failures: number; lastError: string; instanceId?: string }
   /**
    * A rotation's application was withdrawn (or settled without a certificate): the instance is `normal` again with
    * the certificate it had before. Not issued.

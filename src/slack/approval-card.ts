@@ -132,12 +132,13 @@ export function otherDecisions(record: RenewalRecord): Button[] {
 
 /** What a person can do once the bot cannot decide: check CAS again, or close the request with what they found. */
 export function attentionBlocks(record: RenewalRecord): KnownBlock[] {
+  const what = record.kind === 'rotation' ? 'subscription' : 'order';
   return [
     {
       type: 'section',
       block_id: 'attention',
       text: md(
-        '*A person must decide.* Check the order in the CAS console, then *Check CAS again* to let me look once more, or *Close* with what you found. Until then a new `/cert renew` of this order may open, and its expiry alerts go on.',
+        `*A person must decide.* Check the ${what} in the CAS console, then *Check CAS again* to let me look once more, or *Close* with what you found. Until then a new \`/cert renew\` of this ${what} may open, and its expiry alerts go on.`,
       ),
     },
     {

@@ -67,24 +67,32 @@ function textInput(
   };
 }
 
+/** The request a card's modal is about: a rotation names its subscription, a renewal its order. */
+export type ModalRequest = Pick<RenewalRecord, 'kind' | 'orderId'>;
+
 /** The optional-reason modal behind Reject. */
-export function rejectModal(context: ModalContext, orderId: string): ModalView {
+export function rejectModal(context: ModalContext, request: ModalRequest): ModalView {
+  const rotation = request.kind === 'rotation';
   return formModal(
     callbackIds.reject,
     context,
-    { title: 'Reject renewal', submit: 'Reject' },
-    `Reject the renewal of order \`${orderId}\`?`,
+    { title: rotation ? 'Reject rotation' : 'Reject renewal', submit: 'Reject' },
+    rotation
+      ? `Reject the rotation of subscription ${code(request.orderId)}?`
+      : `Reject the renewal of order \`${request.orderId}\`?`,
     [textInput('reason', 'Reason (shown in the thread)', { multiline: true, max_length: 500 }, true)],
   );
 }
 
 /** The Attach CSR modal. */
-export function csrModal(context: ModalContext, orderId: string): ModalView {
+export function csrModal(context: ModalContext, request: ModalRequest): ModalView {
   return formModal(
     callbackIds.csr,
     context,
     { title: 'Attach CSR', submit: 'Attach' },
-    `Paste the PEM certificate request for order \`${orderId}\`. Never paste a private key.`,
+    request.kind === 'rotation'
+      ? `Paste the PEM certificate request for subscription ${code(request.orderId)}. Never paste a private key.`
+      : `Paste the PEM certificate request for order \`${request.orderId}\`. Never paste a private key.`,
     [textInput('csr', 'CSR (-----BEGIN CERTIFICATE REQUEST-----)', { multiline: true, max_length: 3000 })],
   );
 }
@@ -125,10 +133,7 @@ function resolveRotationModal(context: ModalContext, instanceId: string): ModalV
 }
 
 /** The Close modal of a request that needs attention: what the person found in the CAS console. */
-export function resolveModal(
-  context: ModalContext,
-  request: Pick<RenewalRecord, 'kind' | 'orderId'>,
-): ModalView {
+export function resolveModal(context: ModalContext, request: ModalRequest): ModalView {
   if (request.kind === 'rotation') return resolveRotationModal(context, request.orderId);
   return formModal(
     callbackIds.resolve,

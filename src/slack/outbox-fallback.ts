@@ -37,12 +37,12 @@ export const unreachableErrors: ReadonlySet<string> = new Set([
  * look, well within every limit.
  */
 export function renderRefusedFallback(
-  record: Pick<RenewalRecord, 'orderId' | 'channelId' | 'messageTs'>,
+  record: Pick<RenewalRecord, 'kind' | 'orderId' | 'channelId' | 'messageTs'>,
   slackError: string,
 ): SlackMessage {
   const text = `:warning: This update was too long for Slack to show (${code(slackError)}). ${code(`/cert status ${record.orderId}`)} shows where the request stands; the CAS console has the details. Thread: ${threadLink(record)}`;
   return {
-    text: `Order ${record.orderId}: this update was too long to show`,
+    text: `${record.kind === 'rotation' ? 'Subscription' : 'Order'} ${record.orderId}: this update was too long to show`,
     blocks: [{ type: 'section', block_id: 'refused', text: { type: 'mrkdwn', text } }],
   };
 }

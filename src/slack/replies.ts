@@ -24,7 +24,7 @@ export function renderRefusal(
     case 'unknown_card':
       return attempt === 'reject'
         ? 'This request no longer matches its card; nothing was rejected.'
-        : 'This button does not belong to a renewal request I know. Use `/cert status <orderId>`.';
+        : 'This button does not belong to a request I know. Use `/cert status <orderId or instanceId>`.';
     case 'not_waiting':
       return attempt === 'attach'
         ? 'This request is no longer waiting for a decision; the CSR was not attached.'
@@ -54,7 +54,7 @@ export function renderRefusal(
     case 'self_approval':
       return `You asked for this ${refusal.rotation ? 'rotation' : 'renewal'}, so another approver must approve it (self-approval is off: CERT_ALLOW_SELF_APPROVAL).`;
     case 'not_requester':
-      return 'Only the person who asked for this renewal can attach its CSR.';
+      return `Only the person who asked for this ${refusal.rotation ? 'rotation' : 'renewal'} can attach its CSR.`;
     case 'not_needing_attention':
       return 'Nothing changed: this request no longer needs attention.';
     case 'order_taken':
@@ -72,11 +72,13 @@ export function approvalCountedText(counted: { count: number; required: number; 
 }
 
 /**
- * The private answer to an approver whose approval was recorded but whose renewal job could not be queued at once
- * ({@link QueuedLater}): it stands (no need to click again) and a worker starts it on its next sweep.
+ * The private answer to an approver whose approval was recorded but whose job (a renewal's, or a rotation's) could
+ * not be queued at once ({@link QueuedLater}): it stands (no need to click again) and a worker starts it on its next
+ * sweep.
  */
-export const approvalQueuedLater =
-  ':hourglass_flowing_sand: Your approval is recorded and stands; there is no need to approve again. I could not queue the renewal just now, so a worker will start it on its next sweep (every `CERT_SWEEP_INTERVAL_SECONDS`, 5 minutes by default). Its progress will appear in this thread.';
+export function approvalQueuedLaterText(queued: QueuedLater): string {
+  return `:hourglass_flowing_sand: Your approval is recorded and stands; there is no need to approve again. I could not queue the ${queued.rotation ? 'rotation' : 'renewal'} just now, so a worker will start it on its next sweep (every \`CERT_SWEEP_INTERVAL_SECONDS\`, 5 minutes by default). Its progress will appear in this thread.`;
+}
 
 /** The same for a deployment decision (Deploy, Roll back, Check again). */
 export const decisionQueuedLater =

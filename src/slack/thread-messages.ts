@@ -53,7 +53,7 @@ export function renderAttention(reason: AttentionReason): string {
     case 'rotation_ended':
       return rotationAttentionText(reason);
     case 'run_failures':
-      return `the worker failed ${reason.failures} times in a row on this request and stopped retrying. Last error: ${escapeMrkdwn(reason.lastError.slice(0, 200))}. Check the worker's logs and the order in the CAS console, then *Check CAS again* or *Close…*.`;
+      return `the worker failed ${reason.failures} times in a row on this request and stopped retrying. Last error: ${escapeMrkdwn(reason.lastError.slice(0, 200))}. Check the worker's logs and ${reason.instanceId ? `the subscription ${code(reason.instanceId)}` : 'the order'} in the CAS console, then *Check CAS again* or *Close…*.`;
   }
 }
 

@@ -177,7 +177,12 @@ export function createRenewalProcessor(deps: RenewalProcessorDeps) {
       if (record && can(record, 'needs_attention')) {
         await ctx.needsAttention(
           record,
-          { code: 'run_failures', failures, lastError: message.slice(0, 300) },
+          {
+            code: 'run_failures',
+            failures,
+            lastError: message.slice(0, 300),
+            ...(record.kind === 'rotation' ? { instanceId: record.instanceId ?? record.orderId } : {}),
+          },
           { lastError: message.slice(0, 300) },
         );
         throw gaveUp();

@@ -142,7 +142,7 @@ describe('Approve', () => {
     await harness.click('cert_approve', { user: approverId, messageTs: ts, value });
     const answer = await harness.slack.waitForResponse();
 
-    expect(answer.body.text).toContain('does not belong to a renewal request I know');
+    expect(answer.body.text).toContain('does not belong to a request I know');
     expect(await harness.app.redis.hget(`${harness.prefix}:renewal:${recordId}`, 'state')).toBe('requested');
   });
 

@@ -1,7 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { notRequester } from '../../src/renewals/outcomes.ts';
 import { RenewalRecord } from '../../src/renewals/record.ts';
+import { renderApprovalCard } from '../../src/slack/approval-card.ts';
 import { decisionLine } from '../../src/slack/decision-lines.ts';
+import { csrModal, type ModalContext, rejectModal } from '../../src/slack/modals.ts';
+import { renderRefusedFallback } from '../../src/slack/outbox-fallback.ts';
+import { approvalQueuedLaterText, renderRefusal } from '../../src/slack/replies.ts';
 import { renderRotationCard } from '../../src/slack/rotation-card.ts';
+import { statusLine } from '../../src/slack/status-line.ts';
+import { renderAttention } from '../../src/slack/thread-messages.ts';
 import {
   type AppHarness,
   approverId,
@@ -11,6 +18,7 @@ import {
   renewalRecordKeys,
   requesterId,
 } from '../support/app-harness.ts';
+import { renewalAddFaults } from '../support/queue-faults.ts';
 import { type RotationRig, rotated, rotationSubscription, startRotation } from '../support/rotation.ts';
 
 let rig: RotationRig | undefined;
@@ -66,6 +74,114 @@ describe('the rotation card, rendered', () => {
     expect(text).toContain('*Certificate quota left (account)*\\n3');
     expect(text).not.toMatch(/spends one certificate of the plan quota/);
     expect(findButton(card.blocks, 'cert_approve')).toBeDefined();
+  });
+});
+
+describe('what a person reads of a rotation says rotation and subscription; a renewal reads as before', () => {
+  const now = Date.UTC(2027, 0, 1);
+  const base = {
+    state: 'requested',
+    version: '3',
+    channelId: 'C0CERTS',
+    messageTs: '1700000000.000100',
+    requestedBy: 'U0REQUESTER',
+    requestedAt: String(now),
+    expiresAt: String(now + day),
+  };
+  /** The stored hashes (strings, as in Redis) of a rotation and of a renewal. */
+  const stored = {
+    rotation: {
+      ...base,
+      id: 'rot1',
+      kind: 'rotation',
+      orderId: 'cas_dv-cn-abc123',
+      instanceId: 'cas_dv-cn-abc123',
+    },
+    renewal: { ...base, id: 'ren1', orderId: '123456789' },
+  };
+  const rotation = RenewalRecord.parse(stored.rotation);
+  const renewal = RenewalRecord.parse(stored.renewal);
+  const failures = { code: 'run_failures' as const, failures: 5, lastError: 'boom' };
+  const attentionOf = (kind: keyof typeof stored, attention: typeof failures & { instanceId?: string }) =>
+    RenewalRecord.parse({ ...stored[kind], state: 'needs_attention', attention: JSON.stringify(attention) });
+
+  it('run_failures names the subscription of a rotation, and the order of a renewal', () => {
+    const ofRotation = attentionOf('rotation', { ...failures, instanceId: 'cas_dv-cn-abc123' });
+    const rotationText =
+      "the worker failed 5 times in a row on this request and stopped retrying. Last error: boom. Check the worker's logs and the subscription `cas_dv-cn-abc123` in the CAS console, then *Check CAS again* or *Close…*.";
+    const renewalText =
+      "the worker failed 5 times in a row on this request and stopped retrying. Last error: boom. Check the worker's logs and the order in the CAS console, then *Check CAS again* or *Close…*.";
+
+    expect(renderAttention({ ...failures, instanceId: 'cas_dv-cn-abc123' })).toBe(rotationText);
+    expect(renderAttention(failures)).toBe(renewalText);
+    expect(statusLine(ofRotation)).toBe(`:warning: Needs attention: ${rotationText}`);
+    expect(statusLine(attentionOf('renewal', failures))).toBe(`:warning: Needs attention: ${renewalText}`);
+    // An ID from outside goes through code(): a backtick cannot close the span.
+    expect(renderAttention({ ...failures, instanceId: 'x`<!here>' })).toContain(
+      "the subscription `x'&lt;!here&gt;`",
+    );
+  });
+
+  it("the card's attention section of a rotation says subscription; a renewal's says order", () => {
+    const section = (kind: keyof typeof stored) => {
+      const card = renderApprovalCard(attentionOf(kind, failures), now);
+      return (card.blocks.find((b) => b.block_id === 'attention') as { text: { text: string } }).text.text;
+    };
+
+    expect(section('rotation')).toBe(
+      '*A person must decide.* Check the subscription in the CAS console, then *Check CAS again* to let me look once more, or *Close* with what you found. Until then a new `/cert renew` of this subscription may open, and its expiry alerts go on.',
+    );
+    expect(section('renewal')).toBe(
+      '*A person must decide.* Check the order in the CAS console, then *Check CAS again* to let me look once more, or *Close* with what you found. Until then a new `/cert renew` of this order may open, and its expiry alerts go on.',
+    );
+  });
+
+  it('the Reject and Attach CSR modals of a rotation name its subscription; of a renewal, its order', () => {
+    const context: ModalContext = { recordId: 'r', version: 3, channelId: 'C0CERTS', messageTs: '1.000001' };
+    const intro = (view: ReturnType<typeof rejectModal>) =>
+      (view.blocks[0] as { text: { text: string } }).text.text;
+
+    expect(rejectModal(context, rotation).title?.text).toBe('Reject rotation');
+    expect(intro(rejectModal(context, rotation))).toBe(
+      'Reject the rotation of subscription `cas_dv-cn-abc123`?',
+    );
+    expect(rejectModal(context, renewal).title?.text).toBe('Reject renewal');
+    expect(intro(rejectModal(context, renewal))).toBe('Reject the renewal of order `123456789`?');
+    expect(intro(csrModal(context, rotation))).toBe(
+      'Paste the PEM certificate request for subscription `cas_dv-cn-abc123`. Never paste a private key.',
+    );
+    expect(intro(csrModal(context, renewal))).toBe(
+      'Paste the PEM certificate request for order `123456789`. Never paste a private key.',
+    );
+  });
+
+  it('private answers: queued later and not the requester follow the kind; an unknown card is neutral', () => {
+    const approvers = () => '<@U0APPROVER>';
+
+    expect(approvalQueuedLaterText({ code: 'queued_later', rotation: true })).toBe(
+      ':hourglass_flowing_sand: Your approval is recorded and stands; there is no need to approve again. I could not queue the rotation just now, so a worker will start it on its next sweep (every `CERT_SWEEP_INTERVAL_SECONDS`, 5 minutes by default). Its progress will appear in this thread.',
+    );
+    expect(approvalQueuedLaterText({ code: 'queued_later' })).toBe(
+      ':hourglass_flowing_sand: Your approval is recorded and stands; there is no need to approve again. I could not queue the renewal just now, so a worker will start it on its next sweep (every `CERT_SWEEP_INTERVAL_SECONDS`, 5 minutes by default). Its progress will appear in this thread.',
+    );
+    expect(renderRefusal(notRequester(rotation), 'attach', approvers)).toBe(
+      'Only the person who asked for this rotation can attach its CSR.',
+    );
+    expect(renderRefusal(notRequester(renewal), 'attach', approvers)).toBe(
+      'Only the person who asked for this renewal can attach its CSR.',
+    );
+    expect(renderRefusal({ code: 'unknown_card' }, 'approve', approvers)).toBe(
+      'This button does not belong to a request I know. Use `/cert status <orderId or instanceId>`.',
+    );
+  });
+
+  it("the short fallback of a refused update names a rotation's subscription, a renewal's order", () => {
+    expect(renderRefusedFallback(rotation, 'invalid_blocks').text).toBe(
+      'Subscription cas_dv-cn-abc123: this update was too long to show',
+    );
+    expect(renderRefusedFallback(renewal, 'invalid_blocks').text).toBe(
+      'Order 123456789: this update was too long to show',
+    );
   });
 });
 
@@ -157,5 +273,20 @@ describe('the rotation card and what opens nothing', () => {
       'You asked for this rotation, so another approver must approve it (self-approval is off: CERT_ALLOW_SELF_APPROVAL).',
     );
     expect(await h.app.redis.hget(`${h.prefix}:renewal:${card.recordId}`, 'state')).toBe('requested');
+  });
+
+  it('an approval whose job could not be queued tells the approver the rotation (not a renewal) starts later', async () => {
+    const faults = renewalAddFaults();
+    rig = await startRotation(rotationSubscription(), { worker: false, appQueues: faults.install });
+    const h = rig.harness;
+    const card = await openCard(h, rotated.instanceId);
+    faults.failNext();
+
+    await h.click('cert_approve', { user: approverId, messageTs: card.ts, value: card.value });
+    const answer = await h.slack.waitForResponse((r) => String(r.body.text).includes('recorded and stands'));
+
+    expect(answer.body.text).toContain('I could not queue the rotation just now');
+    expect(answer.body.text).not.toMatch(/renewal/);
+    expect(await h.app.redis.hget(`${h.prefix}:renewal:${card.recordId}`, 'state')).toBe('submitted');
   });
 });

@@ -58,6 +58,7 @@ export async function startRotation(
     seed?: Partial<SimSeed>;
     env?: Record<string, string>;
     worker?: HarnessOptions['worker'] | false;
+    appQueues?: HarnessOptions['appQueues'];
   } = {},
 ): Promise<RotationRig> {
   let h: AppHarness | undefined;
@@ -67,6 +68,7 @@ export async function startRotation(
   );
   h = await startAppHarness({
     ...(options.worker === false ? {} : { worker: options.worker ?? {} }),
+    ...(options.appQueues ? { appQueues: options.appQueues } : {}),
     env: { CERT_DEPLOY: 'ask', CERT_TLS_RESOLVE: tls.resolve, ...options.env },
     seed: {
       subscriptions: [subscription],

@@ -2,14 +2,14 @@ import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import type { ModalView } from '@slack/web-api';
 import type { Decision } from '../../approval/decisions.ts';
 import type { Logger } from '../../logger.ts';
-import type { Refusal } from '../../renewals/outcomes.ts';
+import { notRequester, type Refusal } from '../../renewals/outcomes.ts';
 import type { RenewalRecord } from '../../renewals/record.ts';
 import type { RequestService } from '../../renewals/request-service.ts';
 import type { Guarded } from '../after-ack.ts';
 import { actionIds, parseCardValue } from '../cards.ts';
 import { openThenFill } from '../modal-first.ts';
-import { csrModal, type ModalContext, rejectModal } from '../modals.ts';
-import { approvalCountedText, approvalQueuedLater, renderRefusal } from '../replies.ts';
+import { csrModal, type ModalContext, type ModalRequest, rejectModal } from '../modals.ts';
+import { approvalCountedText, approvalQueuedLaterText, renderRefusal } from '../replies.ts';
 
 /** What the card buttons need. */
 export interface CardActionDeps {
@@ -55,7 +55,7 @@ export function registerCardActions(app: App, deps: CardActionDeps): void {
       const outcome = claim
         ? await deps.service.approve({ ...card, claim, userId: body.user.id })
         : ({ code: 'unknown_card' } as const);
-      if (outcome?.code === 'queued_later') await reply(approvalQueuedLater);
+      if (outcome?.code === 'queued_later') await reply(approvalQueuedLaterText(outcome));
       else if (outcome?.code === 'approval_counted') await reply(approvalCountedText(outcome));
       else if (outcome) await reply(renderRefusal(outcome, 'approve', deps.approvers));
     });
@@ -77,7 +77,7 @@ export function registerCardActions(app: App, deps: CardActionDeps): void {
             const refusal = await button.refusal(record, body.user.id);
             if (refusal) return { refusal: renderRefusal(refusal, button.attempt, deps.approvers) };
             return {
-              view: button.modal({ recordId: claim.id, version: claim.version, ...card }, record.orderId),
+              view: button.modal({ recordId: claim.id, version: claim.version, ...card }, record),
             };
           }).then(() => undefined),
         false,
@@ -96,8 +96,7 @@ export function registerCardActions(app: App, deps: CardActionDeps): void {
     what: 'attach CSR',
     title: 'Attach CSR',
     attempt: 'attach',
-    refusal: async (record, userId) =>
-      record.requestedBy !== userId ? { code: 'not_requester' } : undefined,
+    refusal: async (record, userId) => (record.requestedBy !== userId ? notRequester(record) : undefined),
     modal: csrModal,
   });
 }
@@ -112,5 +111,5 @@ interface ModalButton {
   attempt: 'reject' | 'attach';
   /** Why the clicker may not open it (for the request as the card showed it); undefined when they may. */
   refusal(record: RenewalRecord, userId: string): Promise<Refusal | undefined>;
-  modal(context: ModalContext, orderId: string): ModalView;
+  modal(context: ModalContext, request: ModalRequest): ModalView;
 }
