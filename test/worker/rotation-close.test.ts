@@ -7,6 +7,7 @@ import {
   findButton,
   modalAfter,
   modalText,
+  openCard,
 } from '../support/app-harness.ts';
 import {
   neverIssues,
@@ -102,5 +103,22 @@ describe('closing a rotation that needs attention', () => {
     expect(record.state).toBe('needs_attention');
     expect(record.newOrderId).toBeUndefined();
     expect(await h.app.redis.get(`${h.prefix}:new-order:123456789012`)).toBeNull();
+  });
+});
+
+describe('the modals a rotation card opens', () => {
+  it('open under a neutral title while the request is looked up, then say what they act on', async () => {
+    rig = await startRotation(rotationSubscription());
+    const h = rig.harness;
+    const card = await openCard(h, rotated.instanceId);
+    const opens = () => h.slack.calls.filter((c) => c.method === 'views.open' && c.response.ok === true);
+
+    const reject = (await modalAfter(h, () =>
+      h.click('cert_reject', { user: approverId, messageTs: card.ts, value: card.value }),
+    )) as CloseView;
+    const loading = opens().at(-1)?.args.view as { title: { text: string } };
+
+    expect(loading.title.text).toBe('Reject request');
+    expect(reject.title.text).toBe('Reject rotation');
   });
 });

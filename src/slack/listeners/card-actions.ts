@@ -86,7 +86,7 @@ export function registerCardActions(app: App, deps: CardActionDeps): void {
   modalButton({
     actionId: actionIds.reject,
     what: 'reject',
-    title: 'Reject renewal',
+    title: 'Reject request', // the loading modal's: the request's kind is not known yet
     attempt: 'reject',
     refusal: (record, userId) => deps.service.authorise(record, userId, 'reject'),
     modal: rejectModal,
