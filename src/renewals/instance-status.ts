@@ -18,11 +18,11 @@ export interface InstanceStatus {
 
 /** Reads the latest rotation request and asks CAS for the instance now; a CAS error is returned as its message. */
 export async function instanceStatus(
-  deps: { store: RenewalStore; cas: CasClient },
+  deps: { store: RenewalStore; cas: CasClient; account?: string | undefined },
   instanceId: string,
 ): Promise<InstanceStatus> {
   // A rotation is kept under its instance ID, as a renewal under its order ID (digits only): the same pointer.
-  const rotation = await latestRequest(deps.store, instanceId);
+  const rotation = await latestRequest(deps.store, instanceId, deps.account);
   const cas = await deps.cas.getInstanceDetail(instanceId).then(
     (detail) => ({ ok: true as const, detail }),
     (err: unknown) => ({ ok: false as const, message: isAppError(err) ? err.message : 'unexpected error' }),

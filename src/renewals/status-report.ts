@@ -17,22 +17,27 @@ export interface OrderStatus {
   cas: { ok: true; state: CertificateState } | { ok: false; message: string };
 }
 
-/** The latest request kept under `id` (an order ID, or a rotation's instance ID) and its deployment, if issued. */
+/**
+ * The latest request kept under `id` (an order ID, or a rotation's instance ID) and its deployment, if issued.
+ * With `account` (an accounts file), only a request of that account: another team's request is not shown.
+ */
 export async function latestRequest(
   store: RenewalStore,
   id: string,
+  account?: string | undefined,
 ): Promise<{ record: RenewalRecord | undefined; deployment: DeploymentRecord | undefined }> {
-  const record = await store.findLatest(id);
+  const latest = await store.findLatest(id);
+  const record = account === undefined || latest?.account === account ? latest : undefined;
   const deployment = record && isRenewed(record) ? await store.deployments.get(record.id) : undefined;
   return { record, deployment };
 }
 
 /** Reads the latest request for the order and asks CAS for the live state. */
 export async function orderStatus(
-  deps: { store: RenewalStore; cas: CasClient },
+  deps: { store: RenewalStore; cas: CasClient; account?: string | undefined },
   orderId: string,
 ): Promise<OrderStatus> {
-  const { record, deployment } = await latestRequest(deps.store, orderId);
+  const { record, deployment } = await latestRequest(deps.store, orderId, deps.account);
   const target = record?.newOrderId ?? orderId;
   const cas = await deps.cas.describeCertificateState(target).then(
     (state) => ({ ok: true as const, state }),

@@ -173,7 +173,12 @@ function registerListeners(
         ? undefined
         : noAccountText(accounts.directory.channelsWithAccount()),
     status: (id, channelId) =>
-      accounts.inChannel(channelId, 'status', () => statusText({ store, cas, permalinks }, id)),
+      accounts.inChannel(channelId, 'status', (account) =>
+        statusText(
+          { store, cas, permalinks, account: accounts.directory.fromFile ? account.name : undefined },
+          id,
+        ),
+      ),
     list: (channelId) =>
       accounts.inChannel(channelId, 'list', () =>
         expiringListText(cas, { now: now(), thresholds: config.alerts }),

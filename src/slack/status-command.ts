@@ -14,6 +14,8 @@ export interface StatusCommandDeps {
   store: RenewalStore;
   cas: CasClient;
   permalinks: (record: RenewalRecord) => Promise<string>;
+  /** The channel's account (with an accounts file): only its requests are shown. */
+  account?: string | undefined;
 }
 
 const when = (ms: number | undefined) => (ms === undefined ? 'unknown' : slackDate(ms, '{date_short}'));
@@ -55,9 +57,9 @@ export function renderInstanceStatus(status: InstanceStatus, threadPermalink?: s
 /** `/cert status <orderId|instanceId>`: the service's data, rendered here. */
 export async function statusText(deps: StatusCommandDeps, id: string): Promise<string> {
   if (isInstanceId(id)) {
-    const status = await instanceStatus({ store: deps.store, cas: deps.cas }, id);
+    const status = await instanceStatus(deps, id);
     return renderInstanceStatus(status, status.record && (await deps.permalinks(status.record)));
   }
-  const status = await orderStatus({ store: deps.store, cas: deps.cas }, id);
+  const status = await orderStatus(deps, id);
   return renderOrderStatus(status, status.record && (await deps.permalinks(status.record)));
 }

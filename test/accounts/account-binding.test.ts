@@ -196,6 +196,27 @@ describe('one Alibaba account per channel (CERT_ACCOUNTS)', () => {
     ).toEqual([expect.stringMatching(/^pay certbot-status /), 'shop certbot-status ok']);
   });
 
+  it("/cert status shows a request only in its own account's channels", async () => {
+    const { h } = await start();
+    const card = await cardIn(h, 'C0SHOP1', String(shopOrder.orderId));
+    const statusFrom = async (channel: string) => {
+      const before = h.slack.responses.length;
+      await h.command(`status ${shopOrder.orderId}`, requesterId, { channel_id: channel });
+      const answer = await h.slack.waitForResponse((r) => h?.slack.responses.indexOf(r) === before);
+      return String(answer.body.text);
+    };
+
+    const fromShop = await statusFrom('C0SHOPOPS');
+    const fromPay = await statusFrom('C0PAY1');
+
+    expect(fromShop).toContain(
+      `*Request* for order \`${shopOrder.orderId}\`: :hourglass_flowing_sand: Waiting for approval`,
+    );
+    expect(fromShop).toContain(card.ts.replace('.', ''));
+    expect(fromPay).toContain(`No renewal request for order \`${shopOrder.orderId}\` yet.`);
+    expect(fromPay).not.toContain(card.ts.replace('.', ''));
+  });
+
   it("each account's scan runs in its own session and its alerts go to its own channel", async () => {
     const { h, sim } = await start();
 
