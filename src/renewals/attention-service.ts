@@ -3,7 +3,7 @@ import type { DecisionPolicy } from '../approval/decisions.ts';
 import type { RecordJobData } from '../jobs/queues.ts';
 import type { Logger } from '../logger.ts';
 import type { CardClaim, QueuedLater, Refusal } from './outcomes.ts';
-import type { RenewalRecord } from './record.ts';
+import { type RenewalRecord, rotationFlag as rotation } from './record.ts';
 import { type DeliverNow, deliverSoon } from './request-deps.ts';
 import { createScheduledMoves } from './scheduled-move.ts';
 import type { RenewalStore } from './store.ts';
@@ -28,9 +28,6 @@ export interface CardClick {
   claim: CardClaim | undefined;
   userId: string;
 }
-
-/** The flag a thread event of a V2 rotation carries, for its wording. */
-const rotation = (record: RenewalRecord) => (record.kind === 'rotation' ? { rotation: true as const } : {});
 
 /** What a person found in the CAS console. */
 export type Resolution = { outcome: 'renewed'; newOrderId: string } | { outcome: 'not_renewed' };

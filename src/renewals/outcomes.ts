@@ -2,7 +2,7 @@ import type { Decision } from '../approval/decisions.ts';
 import type { LookupProblem } from '../cas/order-lookup.ts';
 import type { ApplicationProblem } from './application.ts';
 import type { DeploymentRecord } from './deployment-record.ts';
-import type { EarlierRenewal, RenewalRecord } from './record.ts';
+import { type EarlierRenewal, type RenewalRecord, rotationFlag } from './record.ts';
 
 /** What a card button names: a request, at the version shown on the card. */
 export interface CardClaim {
@@ -71,7 +71,7 @@ export type Refusal =
 
 /** Only the requester may attach a CSR: the refusal, saying whether the request is a rotation. */
 export function notRequester(record: Pick<RenewalRecord, 'kind'> | undefined): Refusal {
-  return { code: 'not_requester', ...(record?.kind === 'rotation' ? { rotation: true as const } : {}) };
+  return { code: 'not_requester', ...rotationFlag(record) };
 }
 
 /**

@@ -199,3 +199,7 @@ export const AuditEntry = z.object({
   detail: z.string().optional(),
 });
 export type AuditEntry = z.infer<typeof AuditEntry>;
+
+/** The flag a refusal, an answer or a thread event of a V2 rotation carries, for its wording (none for a renewal). */
+export const rotationFlag = (record: Pick<RenewalRecord, 'kind'> | undefined) =>
+  record?.kind === 'rotation' ? { rotation: true as const } : {};

@@ -13,7 +13,7 @@ import {
   type QueuedLater,
   type Refusal,
 } from './outcomes.ts';
-import type { RenewalRecord } from './record.ts';
+import { type RenewalRecord, rotationFlag } from './record.ts';
 import { deliverSoon, type RequestServiceDeps } from './request-deps.ts';
 import { createScheduledMoves } from './scheduled-move.ts';
 import type { Notice, TransitionResult } from './store.ts';
@@ -123,8 +123,7 @@ export function createRequestService(deps: RequestServiceDeps) {
     if (result.ok) {
       logger.info({ recordId: result.record.id, count, required }, 'approval counted');
       await deliverNow(result.record);
-      const rotation = result.record.kind === 'rotation' ? { rotation: true as const } : {};
-      return { code: 'approval_counted', count, required, ...rotation } as const;
+      return { code: 'approval_counted', count, required, ...rotationFlag(result.record) } as const;
     }
     if (result.reason === 'approval_repeated') return { code: 'approval_repeated', count, required } as const;
     return notWaiting(result);

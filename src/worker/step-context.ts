@@ -3,7 +3,7 @@ import type { DeploySettings } from '../config/deploy-settings.ts';
 import type { RecordJobData } from '../jobs/queues.ts';
 import type { Logger } from '../logger.ts';
 import type { TlsResult } from '../renewals/deployment.ts';
-import type { RenewalRecord } from '../renewals/record.ts';
+import { type RenewalRecord, rotationFlag } from '../renewals/record.ts';
 import type { Deliver, Notice, RenewalStore } from '../renewals/store.ts';
 import type { AttentionReason, ThreadEvent } from '../renewals/thread-events.ts';
 import { createSingleFlightCache } from '../single-flight-cache.ts';
@@ -152,7 +152,7 @@ export function createStepContext(deps: RenewalProcessorDeps): StepContext {
         tell({
           type: 'needs_attention',
           reason,
-          ...(record.kind === 'rotation' ? { rotation: true as const } : {}),
+          ...rotationFlag(record),
         }),
       ],
     });
