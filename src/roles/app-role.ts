@@ -14,7 +14,7 @@ import { createAttentionService } from '../renewals/attention-service.ts';
 import { migrateDeployments } from '../renewals/migrate-deployments.ts';
 import { settleWithin } from '../settle-within.ts';
 import { noAccountText } from '../slack/account-replies.ts';
-import { createAfterAckQueue, createGuard } from '../slack/after-ack.ts';
+import { type AfterAck, createAfterAckQueue, createGuard } from '../slack/after-ack.ts';
 import { expiringListText, scanNowText } from '../slack/alert-commands.ts';
 import type { SlackApp } from '../slack/create-slack-app.ts';
 import { createHttpServer } from '../slack/http-server.ts';
@@ -85,7 +85,8 @@ export async function startAppRole(deps: AppRoleDeps): Promise<AppRole> {
   const { queues, store } = services;
   // Old-shape requests become readable before the first click: the same idempotent step as the worker's start.
   await migrateDeployments({ redis, prefix: config.redis.prefix, logger, now });
-  registerListeners(slack, services, { config, logger, accounts, now });
+  const afterAck = createAfterAckQueue(4);
+  registerListeners(slack, services, { config, logger, accounts, now, afterAck });
   const expiryWorker = startExpiryWorker(services, connections.bullmqRedis, config.redis.prefix, logger);
   services.due.start();
   await syncExpiryScanSchedule(queues.scans, config.alerts, accounts.directory.fromFile);
@@ -125,6 +126,9 @@ export async function startAppRole(deps: AppRoleDeps): Promise<AppRole> {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await ops.close();
       if (slack.socketMode) await slack.app.stop();
+      // No request can arrive now: work acked before the stop (a card to post) finishes first, bounded, while Redis
+      // and Slack are still open.
+      await settleWithin(afterAck.drain(), 5_000);
       // Bounded: with Redis unreachable, a graceful close would wait for it forever.
       if (!(await settleWithin(expiryWorker.close(), 5_000)))
         await settleWithin(expiryWorker.close(true), 1_000);
@@ -143,7 +147,8 @@ function registerListeners(
     logger,
     accounts,
     now,
-  }: Pick<AppRoleDeps, 'config' | 'logger'> & { accounts: AccountCas; now: () => number },
+    afterAck,
+  }: Pick<AppRoleDeps, 'config' | 'logger'> & { accounts: AccountCas; now: () => number; afterAck: AfterAck },
 ): void {
   const { store, service, approvers, readers, readerDirectory, permalinks, alerts, alertState } = services;
   guardInstallation(slack.app, { logger, installation: slack.installation });
@@ -155,7 +160,7 @@ function registerListeners(
     );
   const { cas } = accounts;
   // Every listener's work after its ack goes through one bounded queue and answers the person on failure.
-  const guarded = createGuard({ afterAck: createAfterAckQueue(4), logger });
+  const guarded = createGuard({ afterAck, logger });
   /**
    * Who may make a decision (a refusal names them): the request's account's lists, else CERT_APPROVERS (and for the
    * free ones CERT_ROTATION_APPROVERS).

@@ -38,12 +38,15 @@ export function createAfterAckQueue(
   let lastQueued = Number.NEGATIVE_INFINITY;
   const waiting: Array<{ queued: number; start: () => void }> = [];
   let timer: NodeJS.Timeout | undefined;
+  /** Set by `drain`: waiting work starts at once (no new acks are coming), and `drained` hears when none is left. */
+  let draining: { drained: () => void } | undefined;
   const pump = () => {
     clearTimeout(timer);
     timer = undefined;
+    if (draining && running === 0 && waiting.length === 0) draining.drained();
     while (running < concurrency && waiting.length > 0) {
       const head = waiting[0] as (typeof waiting)[number];
-      const wait = afterAckWait({ now: now(), lastQueued, oldestQueued: head.queued }, timing);
+      const wait = draining ? 0 : afterAckWait({ now: now(), lastQueued, oldestQueued: head.queued }, timing);
       if (wait > 0) {
         timer = setTimeout(pump, wait);
         return;
@@ -53,7 +56,7 @@ export function createAfterAckQueue(
       head.start();
     }
   };
-  return async function afterAck<T>(work: () => Promise<T>): Promise<T> {
+  async function afterAck<T>(work: () => Promise<T>): Promise<T> {
     lastQueued = now();
     await new Promise<void>((start) => {
       waiting.push({ queued: lastQueued, start });
@@ -65,7 +68,18 @@ export function createAfterAckQueue(
       running -= 1;
       pump();
     }
-  };
+  }
+  /**
+   * On shutdown, once no request can arrive: starts all waiting work at once and resolves when none is left, so that
+   * a command acked just before the stop still gets its card (the caller bounds the wait).
+   */
+  function drain(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      draining = { drained: resolve };
+      pump();
+    });
+  }
+  return Object.assign(afterAck, { drain });
 }
 
 /** Runs work after the ack. */

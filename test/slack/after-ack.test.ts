@@ -127,4 +127,31 @@ describe('the after-ack queue', () => {
     await within(Promise.all(runs), 'all five ending');
     expect(works.every((w) => w.hasStarted())).toBe(true);
   });
+
+  it('drains on shutdown: waiting work starts at once, and the drain ends when the last work has ended', async () => {
+    const clock = handClock();
+    const afterAck = createAfterAckQueue(1, timing, clock.now);
+    const a = work(clock);
+    const b = work(clock);
+    const runs = [afterAck(a.run), afterAck(b.run)];
+    let drained = false;
+
+    // The clock never moves: only the drain can start them.
+    const draining = afterAck.drain().then(() => {
+      drained = true;
+    });
+    await within(a.started, 'A starting on the drain');
+    a.finish();
+    await within(b.started, 'B starting after A, on the drain');
+    expect(drained).toBe(false);
+    b.finish();
+    await within(draining, 'the drain ending');
+    await within(Promise.all(runs), 'both works ending');
+    expect(drained).toBe(true);
+  });
+
+  it('an idle queue drains at once', async () => {
+    const afterAck = createAfterAckQueue(2, timing);
+    await within(afterAck.drain(), 'the drain of an idle queue');
+  });
 });
